@@ -1,0 +1,35 @@
+"""Investigative link-analysis workbench: case store, association graphs, ring detection.
+
+Examples
+--------
+>>> import workbench
+>>> "open_case" in workbench.__all__
+True
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import InputFileError, StoreBusyError, StoreVersionError, WorkbenchError
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def open_case(path, **kwargs):
+    """Open (or create) a case store; see :class:`workbench.case.Case`."""
+    from .case import Case
+
+    return Case(path, **kwargs)
+
+
+__all__ = [
+    "__version__",
+    "open_case",
+    "WorkbenchError",
+    "InputFileError",
+    "StoreBusyError",
+    "StoreVersionError",
+]

@@ -1,0 +1,184 @@
+"""The ``workbench`` command line: each command opens the case, calls the library, reports.
+
+Domain errors become one line on stderr and a non-zero exit; ``--json`` prints exactly one
+JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .case import Case
+from .errors import WorkbenchError
+from .ingest import parse_map_option
+from .normalize import DEFAULT_REGION, DEFAULT_TZ
+
+__all__ = ["main", "cli"]
+
+log = logging.getLogger(__name__)
+
+_db_option = click.option(
+    "--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The case store file (DuckDB).",
+)
+_json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print one JSON document on stdout.")
+_wait_option = click.option("--wait", type=float, default=5.0, show_default=True,
+                            help="Seconds to wait while another process holds the store.")
+
+
+def _emit(doc: dict) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False, default=str))
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    cells = [headers] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="workbench")
+@click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Investigative link-analysis workbench: case store, rings, snapshots."""
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
+
+
+@cli.command()
+@_db_option
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=False, path_type=Path))
+@click.option("--kind", help="Record kind of every file (default: told from file names).")
+@click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
+              help="Map a source header to a canonical column (repeatable).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+              help='JSON file {"calls": {"Calling Number": "caller"}}.')
+@click.option("--encoding", help="Text encoding of CSV files (default: detected).")
+@click.option("--tz", default=DEFAULT_TZ, show_default=True,
+              help="Time zone of the exports' local timestamps.")
+@click.option("--region", default=DEFAULT_REGION, show_default=True,
+              help="Region of phone numbers written without a country code.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: when stderr is a terminal).")
+@_json_option
+@_wait_option
+def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, as_json,
+           wait):
+    """Ingest export files (CSV, .xlsx, Parquet) or directories of them."""
+    mapping: dict[str, dict[str, str]] = {}
+    if mapping_file:
+        try:
+            loaded = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WorkbenchError(f"{mapping_file}: not a JSON mapping file: {exc}") from None
+        if not isinstance(loaded, dict) or not all(
+            isinstance(v, dict) for v in loaded.values()
+        ):
+            raise WorkbenchError(f'{mapping_file}: expected {{"kind": {{"Header": "column"}}}}')
+        mapping.update(loaded)
+    if maps:
+        mapping.setdefault(kind or "*", {}).update(parse_map_option(maps))
+    if progress is None:
+        progress = sys.stderr.isatty()
+    report = Case(db, wait=wait).ingest(paths, kind=kind, mapping=mapping, encoding=encoding,
+                                        tz=tz, region=region, progress=progress)
+    if as_json:
+        _emit({"files": [f.contract_dict() for f in report.files]})
+        return
+    rows = [[f.file, f.kind, f.rows, f.stored, f.duplicates, f.rejected] for f in report.files]
+    total = [sum(f.rows for f in report.files), sum(f.stored for f in report.files),
+             sum(f.duplicates for f in report.files), sum(f.rejected for f in report.files)]
+    rows.append(["total", "", *total])
+    click.echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
+    if total[3]:
+        click.echo(f"{total[3]} rejected rows: see `workbench rejects --db {db}`")
+
+
+@cli.command()
+@_db_option
+@click.option("--limit", type=int, default=None, help="Show at most this many.")
+@_json_option
+@_wait_option
+def rejects(db, limit, as_json, wait):
+    """List rejected rows with file, line, column and reason."""
+    found = Case(db, wait=wait).rejects()
+    if limit is not None:
+        found = found[:limit]
+    if as_json:
+        _emit({"rejects": found})
+        return
+    if not found:
+        click.echo("no rejected rows")
+        return
+    click.echo(_table([[Path(r["file"]).name, r["line"], r["column"] or "-", r["reason"]]
+                       for r in found], ["file", "line", "column", "reason"]))
+
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the sample case into.")
+@click.option("--persons", type=int, default=3000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def sample(out, persons, seed):
+    """Write a synthetic county with planted rings and its ground truth."""
+    from .sample import write_sample
+
+    truth = write_sample(out, persons=persons, seed=seed)
+    click.echo(f"wrote {out}: {truth['counts']['persons']} persons, "
+               f"{len(truth['rings'])} planted rings, truth in {out / 'truth.json'}")
+
+
+@cli.command()
+@click.option("--out", "out", default="demo-case", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the sample data and the case store.")
+@click.option("--persons", type=int, default=3000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def demo(out, persons, seed):
+    """Generate the sample case, ingest it and report."""
+    from .sample import write_sample
+
+    data = out / "data"
+    db = out / "case.duckdb"
+    if db.exists():
+        db.unlink()
+    truth = write_sample(data, persons=persons, seed=seed)
+    click.echo(f"sample county: {truth['counts']['persons']} persons, "
+               f"{len(truth['rings'])} planted rings -> {data}")
+    report = Case(db).ingest([data], progress=sys.stderr.isatty())
+    rows = [[Path(f.file).name, f.kind, f.rows, f.stored, f.duplicates, f.rejected]
+            for f in report.files]
+    click.echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
+    click.echo(f"case store: {db}")
+    click.echo(f"rejected rows: workbench rejects --db {db}")
+
+
+def main() -> None:
+    """Console entry point: run the CLI, turning domain errors into one-line messages."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except WorkbenchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was changed", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

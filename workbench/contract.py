@@ -1,0 +1,276 @@
+"""The data contract as data: record kinds, columns, value types, header aliases.
+
+Nothing here has logic beyond lookups; ``ingest`` and ``store`` read these tables.
+
+Examples
+--------
+>>> KINDS["calls"].required
+('caller', 'callee', 'started_at')
+>>> kind_from_filename("2019-04_calls.xlsx")
+'calls'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Column",
+    "Kind",
+    "KINDS",
+    "KIND_NAMES",
+    "RELATIONS",
+    "SEX_VALUES",
+    "kind_from_filename",
+    "canonical_header",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a record kind.
+
+    ``vtype`` names the parser: ``id``, ``text``, ``phone``, ``account``, ``id_number``,
+    ``timestamp``, ``date``, ``amount``, ``duration``, ``quantity``, ``relation``, ``sex``,
+    ``currency``.
+    """
+
+    name: str
+    vtype: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record kind: its canonical columns and the Chinese header aliases."""
+
+    name: str
+    columns: tuple[Column, ...]
+    aliases: dict[str, str]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _k(name: str, cols: list[tuple[str, str, bool]], aliases: dict[str, str]) -> Kind:
+    return Kind(name, tuple(Column(n, t, r) for n, t, r in cols), aliases)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in [
+        _k(
+            "persons",
+            [
+                ("person_id", "id", True),
+                ("name", "text", True),
+                ("id_number", "id_number", False),
+                ("birth_date", "date", False),
+                ("sex", "sex", False),
+                ("address", "text", False),
+                ("household_id", "id", False),
+            ],
+            {
+                "人员编号": "person_id",
+                "姓名": "name",
+                "身份证号": "id_number",
+                "出生日期": "birth_date",
+                "性别": "sex",
+                "住址": "address",
+                "户号": "household_id",
+            },
+        ),
+        _k(
+            "phones",
+            [
+                ("phone", "phone", True),
+                ("person_id", "id", True),
+                ("since", "date", False),
+                ("until", "date", False),
+            ],
+            {
+                "手机号码": "phone",
+                "号码": "phone",
+                "人员编号": "person_id",
+                "启用日期": "since",
+                "停用日期": "until",
+            },
+        ),
+        _k(
+            "accounts",
+            [
+                ("account_id", "account", True),
+                ("person_id", "id", True),
+                ("bank", "text", False),
+            ],
+            {"账号": "account_id", "卡号": "account_id", "人员编号": "person_id", "开户行": "bank"},
+        ),
+        _k(
+            "calls",
+            [
+                ("caller", "phone", True),
+                ("callee", "phone", True),
+                ("started_at", "timestamp", True),
+                ("duration_s", "duration", False),
+                ("cell_id", "text", False),
+            ],
+            {
+                "主叫号码": "caller",
+                "被叫号码": "callee",
+                "通话开始时间": "started_at",
+                "通话时间": "started_at",
+                "通话时长": "duration_s",
+                "基站": "cell_id",
+            },
+        ),
+        _k(
+            "transactions",
+            [
+                ("from_account", "account", True),
+                ("to_account", "account", True),
+                ("amount", "amount", True),
+                ("occurred_at", "timestamp", True),
+                ("tx_id", "text", False),
+                ("currency", "currency", False),
+                ("channel", "text", False),
+                ("memo", "text", False),
+            ],
+            {
+                "交易流水号": "tx_id",
+                "付款账号": "from_account",
+                "收款账号": "to_account",
+                "交易金额": "amount",
+                "交易时间": "occurred_at",
+                "币种": "currency",
+                "交易渠道": "channel",
+                "备注": "memo",
+            },
+        ),
+        _k(
+            "arrests",
+            [
+                ("person_id", "id", True),
+                ("arrested_at", "timestamp", True),
+                ("arrest_id", "text", False),
+                ("case_id", "text", False),
+                ("charge", "text", False),
+                ("drug", "text", False),
+                ("quantity_g", "quantity", False),
+                ("location", "text", False),
+            ],
+            {
+                "抓获编号": "arrest_id",
+                "人员编号": "person_id",
+                "案件编号": "case_id",
+                "抓获时间": "arrested_at",
+                "涉嫌罪名": "charge",
+                "毒品种类": "drug",
+                "数量克": "quantity_g",
+                "抓获地点": "location",
+            },
+        ),
+        _k(
+            "kinship",
+            [
+                ("person_a", "id", True),
+                ("person_b", "id", True),
+                ("relation", "relation", True),
+            ],
+            {"人员编号a": "person_a", "人员编号b": "person_b", "关系": "relation"},
+        ),
+    ]
+}
+
+KIND_NAMES: tuple[str, ...] = tuple(KINDS)
+
+#: kinship vocabulary: accepted spellings -> canonical relation
+RELATIONS: dict[str, str] = {
+    "spouse": "spouse",
+    "配偶": "spouse",
+    "parent": "parent",
+    "父母": "parent",
+    "sibling": "sibling",
+    "兄弟姐妹": "sibling",
+    "relative": "relative",
+    "亲属": "relative",
+}
+
+#: sex vocabulary (GB/T 2261.1 codes 1 and 2 included) -> 'M' / 'F'
+SEX_VALUES: dict[str, str] = {
+    "m": "M",
+    "male": "M",
+    "男": "M",
+    "1": "M",
+    "f": "F",
+    "female": "F",
+    "女": "F",
+    "2": "F",
+}
+
+# file-name words that tell a kind: singular and plural names, and common Chinese export names
+_STEM_WORDS: dict[str, str] = {}
+for _name in KIND_NAMES:
+    _STEM_WORDS[_name] = _name
+    _STEM_WORDS[_name.rstrip("s")] = _name
+_STEM_WORDS["kinships"] = "kinship"
+_STEM_WORDS.update(
+    {
+        "人员": "persons",
+        "号码": "phones",
+        "手机": "phones",
+        "账户": "accounts",
+        "通话": "calls",
+        "话单": "calls",
+        "交易": "transactions",
+        "流水": "transactions",
+        "抓获": "arrests",
+        "亲属": "kinship",
+    }
+)
+
+
+def kind_from_filename(filename: str) -> str | None:
+    """Tell the record kind from a file name, or ``None`` when it cannot be told.
+
+    The stem is split on ``_ - . space`` and digits; exactly one word must name a kind.
+
+    Examples
+    --------
+    >>> kind_from_filename("calls_2019-04.csv"), kind_from_filename("Person.xlsx")
+    ('calls', 'persons')
+    >>> kind_from_filename("data.csv") is None
+    True
+    """
+    stem = filename.rsplit("/", 1)[-1]
+    stem = stem.split(".", 1)[0] if "." in stem else stem
+    words = [w for w in re.split(r"[\s_\-.0-9]+", stem.lower()) if w]
+    found = {_STEM_WORDS[w] for w in words if w in _STEM_WORDS}
+    if not found:
+        for word, kind in _STEM_WORDS.items():
+            if not word.isascii() and word in stem:
+                found.add(kind)
+    return found.pop() if len(found) == 1 else None
+
+
+def canonical_header(header: str) -> str:
+    """The comparison key of a header: NFKC, trimmed, BOM removed, lower case.
+
+    Examples
+    --------
+    >>> canonical_header("\\ufeff Caller ")
+    'caller'
+    """
+    return unicodedata.normalize("NFKC", header).replace("\ufeff", "").strip().lower()
