@@ -261,7 +261,7 @@ def ingest_paths(
         try:
             batch_id = con.execute(
                 "SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             report = IngestReport(batch_id)
             for item in staged:
                 report.files.append(_commit_one(con, item, batch_id))
@@ -279,7 +279,8 @@ def ingest_paths(
             con.execute("ROLLBACK")
             raise
     finally:
-        for table in ["_stage", "_t"] + [item.table for item in staged]:
+        tables = ["_stage"] + [t for item in staged for t in (item.table, item.table + "_raw")]
+        for table in tables:
             try:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             except duckdb.Error:  # the connection may be unusable after an interrupt
@@ -321,7 +322,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     _build_typed(con, plan, table, tz, region)
     rejected = con.execute(
         f"SELECT count(*) FROM {table} WHERE _reason IS NOT NULL"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return _Staged(plan, read, table, rejected, time.perf_counter() - t0)
 
 
@@ -334,10 +335,10 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
     sha = plan.scan.sha256
     source_id = con.execute(
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table} v "
-        "WHERE _reason IS NOT NULL AND NOT EXISTS "
+        f"INSERT INTO rejects SELECT ?, ?, ?, v._line, _column, _reason, _raw FROM {table} v "
+        f"JOIN {table}_raw USING (_line) WHERE _reason IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
     )
@@ -395,26 +396,24 @@ def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
 
 def _build_typed(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str,
                  region: str) -> None:
-    """``_stage`` -> ``_t`` (trimmed raw values) -> ``table`` (typed values and reasons)."""
+    """``_stage`` -> ``table``: typed values, the reject reason and column, the row hash.
+
+    The raw row (as JSON, header -> text) is kept only for rejected rows, in ``table_raw``.
+    """
     spec = plan.kind
     params: list = []
-    selects = ["_line"]
+    trimmed = ["_line"]
     for col in spec.columns:
         pos = plan.columns.get(col.name)
         expr = f"nullif(trim(c{pos}), '')" if pos is not None else "CAST(NULL AS VARCHAR)"
-        selects.append(f"{expr} AS r_{col.name}")
+        trimmed.append(f"{expr} AS r_{col.name}")
     extra_pairs = [(name, f"nullif(trim(c{pos}), '')") for pos, name in plan.extras.items()]
-    selects.append(f"{_json_object(extra_pairs, params)} AS _extra")
-    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}")
-                 for i, h in enumerate(plan.headers)]
-    selects.append(f"{_json_object(raw_pairs, params)} AS _raw")
-    con.execute("DROP TABLE IF EXISTS _t")
-    con.execute(f"CREATE TEMP TABLE _t AS SELECT {', '.join(selects)} FROM _stage", params)
-    con.execute("DROP TABLE IF EXISTS _stage")
+    trimmed.append(f"{_json_object(extra_pairs, params)} AS extra")
+    source = f"(SELECT {', '.join(trimmed)} FROM _stage) _t"
 
     joins, values, errors = [], [], []
     for vtype in {c.vtype for c in spec.columns if c.vtype in _PY_PARSERS}:
-        _register_python_map(con, spec, vtype, region)
+        _register_python_map(con, spec, plan, vtype, region)
     for i, col in enumerate(spec.columns):
         r = f"_t.r_{col.name}"
         if col.vtype in _PY_PARSERS:
@@ -426,21 +425,32 @@ def _build_typed(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: st
         if col.required:
             error = f"CASE WHEN {r} IS NULL THEN 'required field missing' ELSE {error} END"
         values.append(f"{value} AS {col.name}")
-        errors.append((col.name, error))
-    row_checks = _row_checks(spec.name)
-    reason = "coalesce(" + ", ".join(e for _, e in errors) + ", NULL)"
-    column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for n, e in errors) + " END"
+        values.append(f"{error} AS e_{col.name}")
+        errors.append((f"e_{col.name}", col.name))
+    for check_column, condition, message in _row_checks(spec.name):
+        errors.append((f"CASE WHEN {condition} THEN '{message}' END", check_column))
+    reason = "coalesce(" + ", ".join(e for e, _ in errors) + ")"
+    column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for e, n in errors) + " END"
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT _line, _raw, _extra AS extra, {', '.join(values)}, "
-        f"{reason} AS _reason, {column} AS _column FROM _t {' '.join(joins)}"
+        f"CREATE TEMP TABLE {table} AS SELECT _line, extra, {', '.join(spec.names)}, "
+        f"_reason, _column, CASE WHEN _reason IS NULL THEN {_hash_expr(spec)} END AS _h "
+        f"FROM (SELECT *, {reason} AS _reason, {column} AS _column "
+        f"FROM (SELECT _t._line, _t.extra, {', '.join(values)} FROM {source} "
+        f"{' '.join(joins)}))",
+        params,
     )
-    for check_column, condition, message in row_checks:
-        con.execute(
-            f"UPDATE {table} SET _reason = ?, _column = ? WHERE _reason IS NULL AND ({condition})",
-            [message, check_column],
-        )
-    con.execute("DROP TABLE IF EXISTS _t")
+    raw_params: list = []
+    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}")
+                 for i, h in enumerate(plan.headers)]
+    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
+    con.execute(
+        f"CREATE TEMP TABLE {table}_raw AS SELECT _line, "
+        f"{_json_object(raw_pairs, raw_params)} AS _raw FROM _stage "
+        f"WHERE _line IN (SELECT _line FROM {table} WHERE _reason IS NOT NULL)",
+        raw_params,
+    )
+    con.execute("DROP TABLE IF EXISTS _stage")
     for vtype in _PY_PARSERS:
         con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
 
@@ -454,12 +464,15 @@ def _row_checks(kind: str) -> list[tuple[str, str, str]]:
     return []
 
 
-def _register_python_map(con: duckdb.DuckDBPyConnection, spec: Kind, vtype: str,
+def _register_python_map(con: duckdb.DuckDBPyConnection, spec: Kind, plan: _Plan, vtype: str,
                          region: str) -> None:
     """Parse each distinct raw value of a Python-parsed type once; store a lookup table."""
-    cols = [c.name for c in spec.columns if c.vtype == vtype]
-    union = " UNION ".join(f"SELECT r_{c} AS v FROM _t" for c in cols)
-    distinct = con.execute(f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL").fetchall()
+    positions = [plan.columns[c.name] for c in spec.columns
+                 if c.vtype == vtype and c.name in plan.columns]
+    union = " UNION ".join(f"SELECT nullif(trim(c{p}), '') AS v FROM _stage" for p in positions)
+    distinct = con.execute(
+        f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL"
+    ).fetchall() if positions else []
     parse = _PY_PARSERS[vtype]
     raws, norms, errs = [], [], []
     for (raw,) in distinct:
@@ -496,10 +509,10 @@ def _insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, source_i
     names = ", ".join(spec.names)
     row = con.execute(
         f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-        f"SELECT {names}, extra, ?, _line, _h FROM ("
-        f"  SELECT *, row_number() OVER (PARTITION BY _h ORDER BY _line) AS _k FROM ("
-        f"    SELECT *, {_hash_expr(spec)} AS _h FROM {table} WHERE _reason IS NULL)) v "
-        f"WHERE _k = 1 AND NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h)",
+        f"SELECT {names}, extra, ?, _line, _h FROM {table} v "
+        f"WHERE _h IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h) "
+        f"QUALIFY row_number() OVER (PARTITION BY _h ORDER BY _line) = 1",
         [source_id],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    ).fetchall()
+    return int(row[0][0]) if row else 0

@@ -111,6 +111,10 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     ...
     ValueError: phone number contains letters: '1380013800O'
     """
+    if region == "CN" and _PLAIN_MOBILE.fullmatch(raw):
+        fast = _cn_mobile(raw)  # the common case: 11 plain digits
+        if fast:
+            return fast
     s = _nfkc(raw)
     if not s:
         raise ValueError("phone number is empty")
@@ -130,6 +134,9 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         return digits
     if len(digits) < 3:
         raise ValueError(f"phone number too short: {raw!r}")
+    fast = _cn_mobile(s) if region == "CN" or s.startswith(("+86", "0086")) else None
+    if fast:
+        return fast
     if s.startswith("00"):
         s = "+" + s[2:]
     elif _CN_MOBILE_86.match(s):
@@ -141,6 +148,33 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(num):
         raise ValueError(f"not a valid phone number: {raw!r}")
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+_PLAIN_MOBILE = re.compile(r"1\d{10}", re.ASCII)
+_CN_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
+
+
+@functools.cache
+def _cn_mobile_patterns() -> tuple[re.Pattern, re.Pattern]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    return (re.compile(meta.general_desc.national_number_pattern),
+            re.compile(meta.mobile.national_number_pattern))
+
+
+def _cn_mobile(s: str) -> str | None:
+    """E.164 of a Chinese mobile number by phonenumbers' own metadata patterns, else None.
+
+    The same answer :func:`phonenumbers.is_valid_number` gives for these numbers, at a
+    fraction of the cost: most call records hold nothing else.
+    """
+    m = _CN_PREFIXED.fullmatch(s)
+    if not m:
+        return None
+    general, mobile = _cn_mobile_patterns()
+    national = m.group(1)
+    if general.fullmatch(national) and mobile.fullmatch(national):
+        return "+86" + national
+    return None
 
 
 def parse_account(raw: str) -> str:
@@ -191,15 +225,16 @@ def parse_id_number(raw: str) -> str:
         birth = "19" + s[6:12]
     elif re.fullmatch(r"\d{17}[\dX]", s):
         birth = s[6:14]
-        check = _ID_CHECK[sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS, strict=True)) % 11]
-        if check != s[17]:
-            raise ValueError(f"ID number checksum does not match: {raw!r}")
     else:
         raise ValueError(f"ID number must have 18 characters (or 15 digits): {raw!r}")
     try:
         dt.datetime.strptime(birth, "%Y%m%d")
     except ValueError:
         raise ValueError(f"ID number holds an impossible birth date: {raw!r}") from None
+    if len(s) == 18:
+        check = _ID_CHECK[sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS, strict=True)) % 11]
+        if check != s[17]:
+            raise ValueError(f"ID number checksum does not match: {raw!r}")
     return s
 
 
@@ -320,7 +355,7 @@ def _parse_one(vtype: str, raw: str, tz: str = DEFAULT_TZ):
         got, reason = con.execute(
             f"SELECT {value}, {error} FROM (SELECT nullif(trim(CAST(? AS VARCHAR)), '') AS v)",
             [raw],
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     if reason is not None:

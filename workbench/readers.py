@@ -107,7 +107,9 @@ def scan_file(path: Path, encoding: str | None = None, text: bool = True) -> Fil
             data = carry + chunk
             cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
-            for m in _BLANK.finditer(block):
+            maybe_blank = block[:1] in (b"\n", b"\r", b" ", b"\t") or any(
+                pattern in block for pattern in (b"\n\n", b"\n\r", b"\n ", b"\n\t"))
+            for m in _BLANK.finditer(block) if maybe_blank else ():
                 scan.blank_lines.append(scan.lines + block.count(b"\n", 0, m.start()) + 1)
             scan.lines += block.count(b"\n")
     scan.sha256 = digest.hexdigest()
@@ -269,7 +271,7 @@ def stage_file(
         rows = _xlsx_rows(path)
         next(rows, None)  # header
         for line, values in rows:
-            stager.add(line, values)
+            stager.add(line, values + [None] * (ncols - len(values)))  # empty trailing cells
         stager.flush()
         read.staged, read.structural = stager.staged, stager.structural
         return read
@@ -318,7 +320,7 @@ def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
         if tmpdir:
             os.remove(source)
             os.rmdir(tmpdir)
-    staged = con.execute("SELECT count(*) FROM _stage").fetchone()[0]
+    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
     if staged != nonblank - 1:
         log.info("%s: %d records for %d data lines; exact path", path, staged, nonblank - 1)
         return False
@@ -454,5 +456,5 @@ def _stage_parquet(con, path: Path, headers: list[str]) -> SourceRead:
         f"FROM read_parquet(?, file_row_number = true) AS t({', '.join(names)}, _frn)",
         [str(path)],
     )
-    staged = con.execute("SELECT count(*) FROM _stage").fetchone()[0]
+    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
     return SourceRead("parquet", headers, staged=staged, method="duckdb")

@@ -110,6 +110,8 @@ class Store:
         :class:`StoreBusyError`.
     display_tz : str or None
         Session time zone for showing timestamps; default the case's zone from ``meta``.
+    memory_limit : int or None
+        DuckDB memory limit in MB; beyond it, large ingests spill to ``<case>.tmp``.
 
     Notes
     -----
@@ -124,6 +126,7 @@ class Store:
         read_only: bool = False,
         wait: float = 5.0,
         display_tz: str | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -134,6 +137,9 @@ class Store:
         self.con = self._connect(wait)
         try:
             self._check_or_create()
+            self.con.execute("SET enable_progress_bar = false")
+            if memory_limit:
+                self.con.execute(f"SET memory_limit = '{int(memory_limit)}MB'")
             tz = display_tz or self.meta("timezone") or DEFAULT_TZ
             self.con.execute(f"SET TimeZone = '{check_timezone(tz)}'")
         except BaseException:
@@ -154,7 +160,8 @@ class Store:
                         raise StoreVersionError(
                             f"{self.path} is not a workbench case store: {msg.splitlines()[0]}"
                         ) from None
-                    raise WorkbenchError(f"cannot open {self.path}: {msg.splitlines()[0]}") from None
+                    first = msg.splitlines()[0]
+                    raise WorkbenchError(f"cannot open {self.path}: {first}") from None
                 if time.monotonic() >= deadline:
                     pid = _PID_PATTERN.search(msg)
                     who = f" (process {pid.group(1)})" if pid else ""
@@ -248,8 +255,8 @@ class Store:
     # -- meta ------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table, or ``None``."""
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         """Insert or replace a ``meta`` value (inside the caller's transaction, if any)."""
@@ -274,7 +281,7 @@ class Store:
         """
         out = {}
         for kind in (*KINDS, "rejects"):
-            out[kind] = self.con.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
+            out[kind] = self.con.execute(f"SELECT count(*) FROM {kind}").fetchall()[0][0]
         return out
 
     def fingerprint(self) -> str:
@@ -291,9 +298,9 @@ class Store:
         for kind in KINDS:
             row = self.con.execute(
                 f"SELECT count(*), coalesce(bit_xor(hash(_row_hash)), 0) FROM {kind}"
-            ).fetchone()
+            ).fetchall()[0]
             parts.append(f"{kind}:{row[0]}:{row[1]}")
-        return self.con.execute("SELECT md5(?)", ["|".join(parts)]).fetchone()[0]
+        return self.con.execute("SELECT md5(?)", ["|".join(parts)]).fetchall()[0][0]
 
     def rejects(self) -> list[dict]:
         """Every rejected row, in file and line order."""

@@ -1,0 +1,141 @@
+"""Ingest benchmark: full validation against a bare DuckDB read of the same file.
+
+Usage::
+
+    .venv/bin/python benchmarks/ingest.py            # 1M and 5M call rows
+    .venv/bin/python benchmarks/ingest.py --rows 200000
+
+For each size it writes a calls CSV (phones in several spellings, 0.5% re-exported rows,
+0.05% invalid rows), then runs, each in a fresh process so peak memory is its own:
+
+* ``floor``: ``CREATE TABLE AS SELECT * FROM duckdb.read_csv(file)`` (no validation);
+* ``workbench``: ``ingest_paths`` into a new case store (the fast reader, full validation,
+  provenance, duplicates);
+* ``workbench-exact``: the same with the exact Python CSV reader (used for damaged files).
+
+It prints seconds, the ratio to the floor and peak RSS side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+
+RUNNERS = {
+    "floor": """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute("CREATE TABLE calls AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+print(con.execute("SELECT count(*) FROM calls").fetchone()[0])
+""",
+    "workbench": """
+import sys
+from workbench.store import Store
+from workbench.ingest import ingest_paths
+with Store(sys.argv[2], memory_limit=int(sys.argv[3]) if len(sys.argv) > 3 else None) as s:
+    r = ingest_paths(s, [sys.argv[1]])
+f = r.files[0]
+print(f.rows, f.stored, f.duplicates, f.rejected, f.method)
+""",
+    "workbench-exact": """
+import sys
+from workbench.store import Store
+from workbench.ingest import ingest_paths
+with Store(sys.argv[2], memory_limit=int(sys.argv[3]) if len(sys.argv) > 3 else None) as s:
+    r = ingest_paths(s, [sys.argv[1]], force_exact=True)
+f = r.files[0]
+print(f.rows, f.stored, f.duplicates, f.rejected, f.method)
+""",
+}
+
+
+def make_calls(path: Path, rows: int, seed: int = 1) -> None:
+    """Write ``rows`` call records: ~50k phones, timestamps over six months."""
+    rng = np.random.default_rng(seed)
+    phones = 13000000000 + rng.choice(899999999, size=50_000, replace=False)
+    start = 1546300800  # 2019-01-01
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("caller,callee,started_at,duration_s,cell_id\n")
+        step = 500_000
+        for lo in range(0, rows, step):
+            n = min(step, rows - lo)
+            a = rng.choice(phones, n)
+            b = rng.choice(phones, n)
+            t = start + rng.integers(0, 181 * 86400, n)
+            dur = rng.integers(0, 600, n)
+            cell = rng.integers(1, 3000, n)
+            stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+            lines = []
+            for i in range(n):
+                caller = str(a[i])
+                k = (lo + i) % 1000
+                if k == 7:
+                    caller = f"+86 {caller[:3]} {caller[3:7]} {caller[7:]}"
+                elif k == 8:
+                    caller = f"{caller[:3]}-{caller[3:7]}-{caller[7:]}"
+                elif k == 9:
+                    caller = caller[:5] + "O" + caller[6:]  # invalid: a letter
+                line = f"{caller},{b[i]},{stamps[i].replace('T', ' ')},{dur[i]},C{cell[i]}\n"
+                lines.append(line)
+                if k in (11, 12, 13, 14, 15):
+                    lines.append(line)  # re-exported row
+            fh.writelines(lines)
+
+
+def run(kind: str, csv_path: Path, db: Path, memory_mb: int) -> dict:
+    for suffix in ("", ".wal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    code = (
+        "import resource, time, sys\n_t = time.perf_counter()\n"
+        + RUNNERS[kind]
+        + "\nprint('SECONDS', time.perf_counter() - _t)"
+        + "\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, str(csv_path), str(db), str(memory_mb)],
+                         capture_output=True, text=True, check=True).stdout
+    wall = time.perf_counter() - t0
+    lines = out.strip().splitlines()
+    secs = float(lines[-2].split()[1])
+    rss_mb = int(lines[-1].split()[1]) / 1024
+    return {"kind": kind, "seconds": secs, "wall": wall, "peak_mb": rss_mb, "result": lines[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 5_000_000])
+    parser.add_argument("--exact", action="store_true", help="also time the exact reader")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--memory-mb", type=int, default=1024,
+                        help="DuckDB memory limit of the workbench runs (MB)")
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    results = []
+    for rows in args.rows:
+        csv_path = WORK / f"calls_{rows}.csv"
+        if not csv_path.exists():
+            make_calls(csv_path, rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        kinds = ["floor", "workbench"] + (["workbench-exact"] if args.exact else [])
+        measured = [run(k, csv_path, WORK / f"bench_{k}.duckdb", args.memory_mb) for k in kinds]
+        floor = measured[0]["seconds"]
+        for m in measured:
+            m.update(rows=rows, file_mb=round(size_mb, 1), ratio=round(m["seconds"] / floor, 2))
+            results.append(m)
+            print(f"{rows:>9,} rows {size_mb:7.1f} MB  {m['kind']:<16} {m['seconds']:7.2f} s "
+                  f" x{m['ratio']:<5}  peak {m['peak_mb']:7.0f} MB  -> {m['result']}")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

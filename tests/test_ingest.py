@@ -1,0 +1,344 @@
+"""Ingest per the data contract: real files, a real DuckDB store, exact accounting."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from workbench import InputFileError, WorkbenchError
+from workbench.ingest import ingest_paths
+from workbench.store import Store
+
+CALLS = "caller,callee,started_at,duration_s,cell_id\n"
+
+
+def ingest(db, *paths, **kw):
+    with Store(db) as store:
+        return ingest_paths(store, list(paths), **kw)
+
+
+def only(report):
+    (f,) = report.files
+    return f.rows, f.stored, f.duplicates, f.rejected
+
+
+def query(db, sql, params=None):
+    with Store(db, read_only=True) as store:
+        return store.con.execute(sql, params or []).fetchall()
+
+
+def rejects(db):
+    with Store(db, read_only=True) as store:
+        return store.rejects()
+
+
+# -- one test per rejection reason -------------------------------------------------------
+REJECT_CASES = [
+    ("calls", CALLS + "13800138000,,2019-04-01 10:00,5,\n", "callee", "required field missing"),
+    ("calls", CALLS + "1380013800O,13900139000,2019-04-01 10:00,5,\n", "caller", "letters"),
+    ("calls", CALLS + "13800138000,12,2019-04-01 10:00,5,\n", "callee", "too short"),
+    ("calls", CALLS + "13800138000,1380013800,2019-04-01 10:00,5,\n", "callee", "not a valid"),
+    ("calls", CALLS + "13800138000,13900139000,2019-02-30 10:00,5,\n", "started_at",
+     "invalid timestamp"),
+    ("calls", CALLS + "13800138000,13900139000,2019-04-01 10:00,-5,\n", "duration_s",
+     "invalid duration"),
+    ("transactions", "from_account,to_account,amount,occurred_at\n1,2,-3,2019-04-01 10:00\n",
+     "amount", "greater than 0"),
+    ("transactions", "from_account,to_account,amount,occurred_at\n1,2,0,2019-04-01 10:00\n",
+     "amount", "greater than 0"),
+    ("transactions", "from_account,to_account,amount,occurred_at\n1,2,1.234,2019-04-01\n",
+     "amount", "more than 2 decimal places"),
+    ("transactions", "from_account,to_account,amount,occurred_at\n1,2,abc,2019-04-01\n",
+     "amount", "invalid amount"),
+    ("transactions", "from_account,to_account,amount,occurred_at,currency\n1,2,5,2019-04-01,RMBX\n",
+     "currency", "invalid currency"),
+    ("persons", "person_id,name,id_number\nP1,Wang,110105194912310021\n", "id_number",
+     "checksum"),
+    ("persons", "person_id,name,birth_date\nP1,Wang,1990-02-30\n", "birth_date", "invalid date"),
+    ("persons", "person_id,name,sex\nP1,Wang,X\n", "sex", "unknown sex"),
+    ("phones", "phone,person_id,since,until\n13800138000,P1,2019-05-01,2019-04-01\n", "until",
+     "until is before since"),
+    ("kinship", "person_a,person_b,relation\nP1,P2,朋友\n", "relation", "unknown relation"),
+    ("kinship", "person_a,person_b,relation\nP1,P1,spouse\n", "person_b", "own kin"),
+    ("arrests", "person_id,arrested_at,quantity_g\nP1,2019-04-01,-1\n", "quantity_g",
+     "must not be negative"),
+    ("accounts", "account_id,person_id\n6222\x01000,P1\n", "account_id", "control characters"),
+]
+
+
+@pytest.mark.parametrize("kind, text, column, reason", REJECT_CASES)
+def test_each_rejection_reason(db, write, kind, text, column, reason):
+    path = write(f"{kind}.csv", text)
+    assert only(ingest(db, path)) == (1, 0, 0, 1)
+    (rej,) = rejects(db)
+    assert rej["file"] == str(path.resolve())
+    assert rej["line"] == 2
+    assert rej["column"] == column
+    assert reason in rej["reason"]
+    assert json.loads(rej["raw"])  # the raw row, header -> value
+
+
+def test_structural_rejects_and_stray_quote_costs_one_line(db, write):
+    text = (CALLS
+            + "13800138000,13900139000,2019-04-01 10:00,5,A\n"
+            + '"13800138000,13900139000,2019-04-01 10:01,5,B\n'  # stray quote
+            + "13800138000,13900139000,2019-04-01 10:02,5,C\n"
+            + "13800138000,13900139000,2019-04-01 10:03,5,D,extra\n"  # one field too many
+            + "13800138000,13900139000,2019-04-01 10:04,5,E\n")
+    report = ingest(db, write("calls.csv", text))
+    assert only(report) == (5, 3, 0, 2)
+    assert {r["line"]: r["reason"] for r in rejects(db)} == {
+        3: "unbalanced quote: the line's record does not end",
+        5: "expected 5 fields, found 6",
+    }
+    assert [r[0] for r in query(db, "SELECT cell_id FROM calls ORDER BY _line")] == ["A", "C", "E"]
+
+
+def test_stray_quote_at_end_of_file(db, write):
+    text = CALLS + "13800138000,13900139000,2019-04-01 10:00,5,A\n" + '1,"2,3\n'
+    assert only(ingest(db, write("calls.csv", text))) == (2, 1, 0, 1)
+
+
+def test_quoted_multiline_field_is_one_row(db, write):
+    text = ("from_account,to_account,amount,occurred_at,memo\n"
+            '1,2,5,2019-04-01 10:00,"first line\nsecond line"\n'
+            "1,2,6,2019-04-01 10:00,plain\n")
+    assert only(ingest(db, write("transactions.csv", text))) == (2, 2, 0, 0)
+    memo, line = query(db, "SELECT memo, _line FROM transactions WHERE amount = 5")[0]
+    assert memo == "first line\nsecond line" and line == 2
+    assert query(db, "SELECT _line FROM transactions WHERE amount = 6") == [(4,)]
+
+
+def test_blank_lines_keep_line_numbers(db, write):
+    text = CALLS + "\n13800138000,13900139000,2019-04-01 10:00,5,A\n\n\n" \
+        "13800138000,13900139000,2019-04-01 10:01,x,B\n\n"
+    assert only(ingest(db, write("calls.csv", text))) == (2, 1, 0, 1)
+    assert query(db, "SELECT _line FROM calls") == [(3,)]
+    assert rejects(db)[0]["line"] == 6
+
+
+def test_duplicates_after_normalization_and_idempotent_reingest(db, write):
+    text = (CALLS
+            + "13800138000,13900139000,2019-04-01 10:00:00,65,A\n"
+            + "+86 138 0013 8000,139-0013-9000,2019/04/01 10:00,0:01:05,A\n"  # same call
+            + "13800138000,13900139000,2019-04-01 10:00:00,65,A\n"  # exact re-export
+            + "13800138000,13900139000,2019-04-01 10:00:00,66,A\n")  # differs: kept
+    path = write("calls.csv", text)
+    assert only(ingest(db, path)) == (4, 2, 2, 0)
+    before = query(db, "SELECT count(*) FROM rejects")
+    assert only(ingest(db, path)) == (4, 0, 4, 0)
+    assert query(db, "SELECT count(*) FROM calls") == [(2,)]
+    assert query(db, "SELECT count(*) FROM rejects") == before
+    # a second file repeating a stored row: duplicate across files
+    other = write("calls_more.csv", CALLS + "008613800138000,13900139000,20190401100000,65,A\n")
+    assert only(ingest(db, other)) == (1, 0, 1, 0)
+
+
+def test_reingest_does_not_duplicate_rejects(db, write):
+    path = write("calls.csv", CALLS + "1,2,3,4,5\n")
+    ingest(db, path)
+    ingest(db, path)
+    assert len(rejects(db)) == 1
+
+
+def test_typed_columns_and_provenance(db, write):
+    path = write("calls.csv", CALLS + "13800138000,10086,2019-04-01 23:30,1:00:00,C1\n")
+    ingest(db, path)
+    with Store(db, read_only=True) as store:
+        types = dict(store.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'calls'").fetchall())
+        row = store.con.execute(
+            "SELECT caller, callee, epoch(started_at), duration_s, s.file, s.sha256, "
+            "s.batch_id, c._line FROM calls c JOIN sources s ON s.source_id = c._source"
+        ).fetchone()
+    assert types["started_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["duration_s"] == "INTEGER"
+    assert row[:4] == ("+8613800138000", "10086", 1554132600, 3600)
+    assert row[4] == str(path.resolve()) and len(row[5]) == 64 and row[6] == 1 and row[7] == 2
+
+
+def test_amounts_are_decimals(db, write):
+    text = ("交易流水号,付款账号,收款账号,交易金额,交易时间\n"
+            'T1,6222 0000 1111,6222-0000-2222,"¥1,200.50",2019/04/01 10:00\n')
+    ingest(db, write("transactions.csv", text))
+    with Store(db, read_only=True) as store:
+        rel = store.con.execute("SELECT amount, from_account, to_account FROM transactions")
+        got = rel.fetchone()
+        typ = store.con.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'transactions' AND column_name = 'amount'").fetchone()[0]
+    assert str(got[0]) == "1200.50" and typ == "DECIMAL(18,2)"
+    assert got[1:] == ("622200001111", "622200002222")
+
+
+def test_gb18030_chinese_headers_and_extra_column(db, write):
+    text = ("主叫号码,被叫号码,通话开始时间,通话时长,基站,通话类型\n"
+            "13800138000,13900139000,20190401233000,0:00:30,杭州西湖,主叫\n"
+            "13800138000,13900139000,20190402233000,45,杭州西湖,被叫\n")
+    path = write("通话记录.csv", text, encoding="gb18030")
+    report = ingest(db, path)
+    assert only(report) == (2, 2, 0, 0)
+    assert report.files[0].encoding == "gb18030"
+    rows = query(db, "SELECT cell_id, extra, duration_s FROM calls ORDER BY _line")
+    assert rows[0][0] == "杭州西湖" and json.loads(rows[0][1]) == {"通话类型": "主叫"}
+    assert rows[0][2] == 30
+
+
+def test_utf8_bom_tab_and_semicolon(db, write):
+    tab = write("phones.csv", "\ufeffphone\tperson_id\n13800138000\tP1\n", encoding="utf-8")
+    semi = write("accounts.csv", "Account_ID;Person_ID;Bank\n6222;P1;ABC\n")
+    report = ingest(db, tab, semi)
+    assert [only_f(f) for f in report.files] == [(1, 1, 0, 0), (1, 1, 0, 0)]
+    assert report.files[0].encoding == "utf-8-sig"
+
+
+def only_f(f):
+    return f.rows, f.stored, f.duplicates, f.rejected
+
+
+def test_kind_by_name_and_option(db, write):
+    ingest(db, write("2019-04_calls.csv", CALLS + "13800138000,110,2019-04-01 10:00,1,\n"))
+    assert query(db, "SELECT count(*) FROM calls") == [(1,)]
+    data = write("export.csv", "person_id,name\nP1,王伟\n")
+    with pytest.raises(InputFileError, match="cannot tell the record kind.*persons"):
+        ingest(db, data)
+    ingest(db, data, kind="persons")
+    assert query(db, "SELECT name FROM persons") == [("王伟",)]
+
+
+def test_missing_required_column_refused_and_store_unchanged(db, write):
+    good = write("persons.csv", "person_id,name\nP1,A\n")
+    bad = write("calls.csv", "caller,started_at\n13800138000,2019-04-01\n")
+    with pytest.raises(InputFileError, match=r"calls.csv: missing required column\(s\) callee"):
+        ingest(db, good, bad)
+    with Store(db) as store:
+        assert store.counts()["persons"] == 0  # the whole command is one transaction
+
+
+def test_failure_mid_ingest_rolls_back(db, write):
+    ingest(db, write("persons.csv", "person_id,name\nP0,Z\n"))
+    with Store(db) as store:
+        before = store.fingerprint()
+    good = write("persons_more.csv", "person_id,name\nP1,A\n")
+    broken = write("phones.xlsx", "this is not a workbook")
+    with pytest.raises(InputFileError, match="not a readable .xlsx"):
+        ingest(db, good, broken)
+    with Store(db) as store:
+        assert store.fingerprint() == before
+        assert store.con.execute("SELECT count(*) FROM sources").fetchone()[0] == 1
+
+
+def test_map_and_mapping(db, write):
+    path = write("calls.csv", "Calling Number,Called Number,Start\n13800138000,110,2019-04-01\n")
+    with pytest.raises(InputFileError, match="missing required"):
+        ingest(db, path)
+    mapping = {"calls": {"Calling Number": "caller", "called number": "callee",
+                         "Start": "started_at"}}
+    assert only(ingest(db, path, mapping=mapping)) == (1, 1, 0, 0)
+    with pytest.raises(InputFileError, match="not a column of calls"):
+        ingest(db, path, mapping={"*": {"Start": "begin"}})
+
+
+def test_two_headers_for_one_column_refused(db, write):
+    path = write("calls.csv", "主叫号码,被叫号码,通话开始时间,通话时间\n1,2,3,4\n")
+    with pytest.raises(InputFileError, match="both map to started_at"):
+        ingest(db, path)
+
+
+def test_xlsx_and_parquet(db, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["人员编号", "抓获时间", "数量克", "案件编号"])
+    ws.append(["P1", dt.datetime(2019, 4, 1, 10, 30), 5.5, "AJ1"])
+    ws.append([])
+    ws.append(["P2", "2019-02-30 10:00", 1, "AJ1"])
+    ws.append(["P3", dt.datetime(2019, 4, 2), None, None])
+    wb.save(tmp_path / "arrests.xlsx")
+    pd.DataFrame({
+        "phone": [13800138000.0, 13900139000.0, None],  # floats, as from a spreadsheet
+        "person_id": ["P1", "P2", "P3"],
+    }).to_parquet(tmp_path / "phones.parquet")
+    report = ingest(db, tmp_path / "arrests.xlsx", tmp_path / "phones.parquet")
+    assert [only_f(f) for f in report.files] == [(3, 2, 0, 1), (3, 2, 0, 1)]
+    assert query(db, "SELECT phone FROM phones ORDER BY _line") == [
+        ("+8613800138000",), ("+8613900139000",)]
+    got = {(r["file"].rsplit("/", 1)[-1], r["line"], r["column"]) for r in rejects(db)}
+    assert got == {("arrests.xlsx", 4, "arrested_at"), ("phones.parquet", 3, "phone")}
+
+
+def test_hostile_text_is_stored_verbatim_and_sql_stays_parameterized(db, write):
+    name = "Robert'); DROP TABLE persons;-- <img src=x onerror=alert(1)>"
+    text = f'person_id,name,"we""ird, header"\nP1,"{name.replace(chr(34), chr(34) * 2)}",x\n'
+    ingest(db, write("persons.csv", text))
+    (got,) = query(db, "SELECT name, extra FROM persons")
+    assert got[0] == name
+    assert json.loads(got[1]) == {'we"ird, header': "x"}
+
+
+def test_timestamps_compare_in_any_machine_zone(db, write, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    ingest(db, write("calls.csv", CALLS + "13800138000,110,2019-04-01 00:30,1,\n"))
+    with Store(db, read_only=True) as store:
+        store.con.execute("SET TimeZone = 'America/New_York'")
+        n = store.con.execute(
+            "SELECT count(*) FROM calls WHERE started_at = TIMESTAMPTZ '2019-03-31 16:30:00+00'"
+        ).fetchone()[0]
+    assert n == 1
+
+
+def test_read_only_store_refuses_ingest(db, write):
+    Store(db).close()
+    with Store(db, read_only=True) as store, pytest.raises(WorkbenchError, match="read-only"):
+        ingest_paths(store, [write("calls.csv", CALLS)])
+
+
+def test_unknown_extension_and_empty_dir(db, tmp_path):
+    (tmp_path / "calls.json").write_text("{}")
+    with pytest.raises(InputFileError, match="unsupported file type"):
+        ingest(db, tmp_path / "calls.json")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputFileError, match="no CSV"):
+        ingest(db, tmp_path / "empty")
+
+
+def test_fast_and_exact_readers_agree(tmp_path, write):
+    rows = [f"1380013{i:04d},139001{i:05d},2019-04-01 10:{i % 60:02d}:00,{i},C{i}"
+            for i in range(500)]
+    rows[100] = "1380013xxxx,13900100000,2019-04-01 10:00:00,1,C"
+    path = write("calls.csv", CALLS + "\n".join(rows) + "\n")
+    fast = ingest(tmp_path / "a.duckdb", path)
+    exact = ingest(tmp_path / "b.duckdb", path, force_exact=True)
+    assert fast.files[0].method == "duckdb" and exact.files[0].method == "python-csv"
+    assert only(fast) == only(exact) == (500, 499, 0, 1)
+    with Store(tmp_path / "a.duckdb") as a, Store(tmp_path / "b.duckdb") as b:
+        assert a.fingerprint() == b.fingerprint()
+    assert [r["line"] for r in rejects(tmp_path / "a.duckdb")] == [102]
+
+
+def test_not_a_store(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE something (x INT)")
+    con.close()
+    with pytest.raises(WorkbenchError, match="not a workbench case store"):
+        Store(path)
+    (tmp_path / "junk.duckdb").write_text("hello")
+    with pytest.raises(WorkbenchError, match="not a"):
+        Store(tmp_path / "junk.duckdb")
+
+
+def test_newer_schema_refused(db):
+    Store(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(WorkbenchError, match="schema version 99, newer"):
+        Store(db)
