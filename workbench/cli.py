@@ -180,5 +180,10 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
+    except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query this way
+        if "interrupted" not in str(exc).lower():
+            raise
+        click.echo("interrupted: nothing was changed", err=True)
+        sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)

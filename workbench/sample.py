@@ -239,7 +239,7 @@ def build_county(persons: int = 3000, seed: int = 7) -> County:
         for i, x in enumerate(members):
             for y in members[i + 1:]:
                 b.calls_between(x, y, int(rng.integers(6, 20)), night=0.03)
-    for x, y, _rel in kin:
+    for x, y, _rel in sorted(kin):
         if x in b.phone_of and y in b.phone_of and rng.random() < 0.7:
             b.calls_between(x, y, int(rng.integers(2, 10)))
     workers = list(rng.permutation(adults))

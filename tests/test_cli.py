@@ -1,0 +1,209 @@
+"""The command line as users run it: real processes, JSON shapes, messages, locking, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from workbench.store import Store
+
+from .conftest import ROOT, SAMPLE, WORKBENCH
+
+
+def run(args, env, **kw):
+    return subprocess.run(WORKBENCH + [str(a) for a in args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, **kw)
+
+
+def test_ingest_and_rejects_json_shape(db, cli_env):
+    res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", SAMPLE / "phones.csv", "--json"],
+              cli_env)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert list(doc) == ["files"]
+    for f in doc["files"]:
+        assert list(f) == ["file", "kind", "rows", "stored", "duplicates", "rejected"]
+        assert f["stored"] + f["duplicates"] + f["rejected"] == f["rows"]
+    assert [f["kind"] for f in doc["files"]] == ["kinship", "phones"]
+    res = run(["rejects", "--db", db, "--json"], cli_env)
+    rejects = json.loads(res.stdout)["rejects"]
+    assert len(rejects) == 5
+    for r in rejects:
+        assert list(r) == ["file", "line", "column", "reason", "raw"]
+        assert isinstance(r["line"], int) and r["reason"]
+
+
+def test_readable_summary_by_default(db, cli_env):
+    res = run(["ingest", "--db", db, SAMPLE / "accounts.csv"], cli_env)
+    assert res.returncode == 0
+    assert "stored" in res.stdout and "accounts" in res.stdout and "total" in res.stdout
+    assert "1 rejected rows" in res.stdout
+
+
+def test_user_errors_are_one_line_without_traceback(db, tmp_path, cli_env):
+    (tmp_path / "mystery.csv").write_text("a,b\n1,2\n")
+    cases = [
+        ["ingest", "--db", db, tmp_path / "mystery.csv"],
+        ["ingest", "--db", db, tmp_path / "missing.csv"],
+        ["rejects", "--db", tmp_path / "nowhere.duckdb"],
+        ["ingest", "--db", db, SAMPLE / "phones.csv", "--tz", "Mars/Olympus"],
+        ["ingest", "--db", db, SAMPLE / "phones.csv", "--map", "nonsense"],
+    ]
+    for args in cases:
+        res = run(args, cli_env)
+        assert res.returncode != 0
+        assert "Traceback" not in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+        assert res.stdout == ""
+    res = run(cases[0], cli_env)
+    assert "persons, phones, accounts, calls, transactions, arrests, kinship" in res.stderr
+
+
+def test_map_option_and_mapping_file(db, tmp_path, cli_env):
+    src = tmp_path / "calls.csv"
+    src.write_text("Calling Number,Called Number,Start\n13800138000,110,2019-04-01 10:00\n")
+    res = run(["ingest", "--db", db, src, "--map", "Calling Number=caller", "--map",
+               "Called Number=callee", "--map", "Start=started_at", "--json"], cli_env)
+    assert json.loads(res.stdout)["files"][0]["stored"] == 1, res.stderr
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"calls": {"Calling Number": "caller",
+                                             "Called Number": "callee",
+                                             "Start": "started_at"}}))
+    src2 = tmp_path / "calls_b.csv"
+    src2.write_text("Calling Number,Called Number,Start\n13800138000,110,2019-04-02 10:00\n")
+    res = run(["ingest", "--db", db, src2, "--mapping", mapping, "--json"], cli_env)
+    assert json.loads(res.stdout)["files"][0]["stored"] == 1, res.stderr
+
+
+def test_busy_store_gives_clear_message(db, cli_env):
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(30)", str(db)],
+        stdout=subprocess.PIPE, text=True, env=cli_env)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "1"], cli_env)
+        waited = time.monotonic() - t0
+        assert res.returncode == 1
+        assert "in use by another process" in res.stderr and "Traceback" not in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert waited >= 1.0
+        res = run(["rejects", "--db", db, "--wait", "0"], cli_env)
+        assert res.returncode == 1 and "in use" in res.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is gone: the store is intact and ingest works
+    res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--json"], cli_env)
+    assert res.returncode == 0, res.stderr
+
+
+def test_ingest_waits_for_a_short_holder(db, cli_env):
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(1.5); c.close()", str(db)],
+        stdout=subprocess.PIPE, text=True, env=cli_env)
+    assert holder.stdout.readline().strip() == "held"
+    res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "20", "--json"], cli_env)
+    holder.wait()
+    assert res.returncode == 0, res.stderr
+
+
+def _big_calls(path: Path, rows: int) -> None:
+    with open(path, "w") as fh:
+        fh.write("caller,callee,started_at,duration_s\n")
+        for i in range(rows):
+            fh.write(f"138{i % 10**8:08d},139{(i * 7) % 10**8:08d},"
+                     f"2019-04-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d},"
+                     f"{i % 500}\n")
+
+
+def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
+    res = run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env)
+    assert res.returncode == 0
+    with Store(db) as store:
+        before = (store.fingerprint(), store.counts())
+    big = tmp_path / "calls_big.csv"
+    _big_calls(big, 1_500_000)
+    proc = subprocess.Popen(WORKBENCH + ["ingest", "--db", str(db), str(big), str(SAMPLE)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env,
+                            cwd=ROOT)
+    time.sleep(2.0)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(db) as store:
+        assert (store.fingerprint(), store.counts()) == before
+        assert store.con.execute("SELECT count(*) FROM ingest_batches").fetchall()[0][0] == 1
+    res = run(["ingest", "--db", db, SAMPLE / "phones.csv", "--json"], cli_env)
+    assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["stored"] > 0
+
+
+def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
+    assert run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env).returncode == 0
+    with Store(db) as store:
+        before = store.fingerprint()
+    big = tmp_path / "calls_big.csv"
+    _big_calls(big, 1_500_000)
+    proc = subprocess.Popen(WORKBENCH + ["ingest", "--db", str(db), str(big)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env,
+                            cwd=ROOT, text=True)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    with Store(db) as store:
+        assert store.fingerprint() == before
+
+
+def test_sample_and_demo_commands(tmp_path, cli_env):
+    res = run(["sample", "--out", tmp_path / "s", "--persons", "400", "--seed", "2"], cli_env)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "s" / "truth.json").exists()
+    res = run(["demo", "--out", tmp_path / "demo", "--persons", "400"], cli_env)
+    assert res.returncode == 0, res.stderr
+    assert "case store" in res.stdout
+    con = duckdb.connect(str(tmp_path / "demo" / "case.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM calls").fetchall()[0][0] > 1000
+    con.close()
+
+
+def test_every_command_is_documented_in_readme():
+    from workbench.cli import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"workbench {name}" in readme, name
+
+
+def test_layers_never_import_upwards():
+    import ast
+
+    order = ["errors", "contract", "normalize", "store", "readers", "ingest", "sample_rings",
+             "sample_files", "sample", "case", "cli", "__main__"]
+    rank = {name: i for i, name in enumerate(order)}
+    allowed_up = {("sample", "sample_rings"), ("sample", "sample_files"),
+                  ("sample_rings", "sample"), ("sample_files", "sample")}
+    for path in (ROOT / "workbench").glob("*.py"):
+        mod = path.stem
+        if mod == "__init__":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                target = node.module.split(".")[0]
+                if target in rank and mod in rank and rank[target] > rank[mod]:
+                    assert (mod, target) in allowed_up, f"{mod} imports {target}"
