@@ -24,7 +24,10 @@ from .ingest import IngestReport, ingest_paths
 from .normalize import DEFAULT_REGION, DEFAULT_TZ
 from .store import Store
 
-__all__ = ["Case"]
+__all__ = ["Case", "INGEST_MEMORY_MB"]
+
+#: default DuckDB memory cap of an ingest, in MB
+INGEST_MEMORY_MB = 1024
 
 
 class Case:
@@ -61,11 +64,19 @@ class Case:
         tz: str = DEFAULT_TZ,
         region: str = DEFAULT_REGION,
         progress: bool = False,
+        memory_mb: int | None = INGEST_MEMORY_MB,
     ) -> IngestReport:
-        """Ingest files or directories; see :func:`workbench.ingest.ingest_paths`."""
-        with self.open(write=True) as store:
+        """Ingest files or directories; see :func:`workbench.ingest.ingest_paths`.
+
+        ``memory_mb`` caps DuckDB's memory during the ingest (it spills to disk beyond it),
+        so peak memory stays flat however large the files are.
+        """
+        store = Store(self.path, wait=self.wait, memory_limit=memory_mb)
+        try:
             return ingest_paths(store, paths, kind=kind, mapping=mapping, encoding=encoding,
                                 tz=tz, region=region, progress=progress)
+        finally:
+            store.close()
 
     def rejects(self) -> list[dict]:
         """Rejected rows with file, line, column, reason and raw row."""

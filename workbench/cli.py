@@ -71,10 +71,12 @@ def cli(verbose: int) -> None:
               help="Region of phone numbers written without a country code.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
+@click.option("--memory-mb", type=int, default=1024, show_default=True,
+              help="Memory cap of the ingest; beyond it DuckDB spills to disk.")
 @_json_option
 @_wait_option
-def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, as_json,
-           wait):
+def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, memory_mb,
+           as_json, wait):
     """Ingest export files (CSV, .xlsx, Parquet) or directories of them."""
     mapping: dict[str, dict[str, str]] = {}
     if mapping_file:
@@ -92,7 +94,8 @@ def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, 
     if progress is None:
         progress = sys.stderr.isatty()
     report = Case(db, wait=wait).ingest(paths, kind=kind, mapping=mapping, encoding=encoding,
-                                        tz=tz, region=region, progress=progress)
+                                        tz=tz, region=region, progress=progress,
+                                        memory_mb=memory_mb)
     if as_json:
         _emit({"files": [f.contract_dict() for f in report.files]})
         return

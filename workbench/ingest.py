@@ -509,10 +509,10 @@ def _insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, source_i
     names = ", ".join(spec.names)
     row = con.execute(
         f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-        f"SELECT {names}, extra, ?, _line, _h FROM {table} v "
-        f"WHERE _h IS NOT NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h) "
-        f"QUALIFY row_number() OVER (PARTITION BY _h ORDER BY _line) = 1",
+        f"SELECT {names}, extra, ?, v._line, v._h FROM {table} v "
+        f"SEMI JOIN (SELECT _h, min(_line) AS _line FROM {table} WHERE _h IS NOT NULL "
+        f"GROUP BY _h) first ON first._h = v._h AND first._line = v._line "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h)",
         [source_id],
     ).fetchall()
     return int(row[0][0]) if row else 0

@@ -41,6 +41,7 @@ SUPPORTED_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xls
 _CHUNK = 1 << 22
 _BATCH = 50_000
 _BLANK = re.compile(rb"(?m)^[ \t\r]*\n")
+_MAYBE_BLANK = re.compile(rb"\n[\n\r \t]")
 csv.field_size_limit(1 << 24)
 
 
@@ -107,8 +108,8 @@ def scan_file(path: Path, encoding: str | None = None, text: bool = True) -> Fil
             data = carry + chunk
             cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
-            maybe_blank = block[:1] in (b"\n", b"\r", b" ", b"\t") or any(
-                pattern in block for pattern in (b"\n\n", b"\n\r", b"\n ", b"\n\t"))
+            maybe_blank = block[:1] in (b"\n", b"\r", b" ", b"\t") or (
+                _MAYBE_BLANK.search(block) is not None)
             for m in _BLANK.finditer(block) if maybe_blank else ():
                 scan.blank_lines.append(scan.lines + block.count(b"\n", 0, m.start()) + 1)
             scan.lines += block.count(b"\n")
