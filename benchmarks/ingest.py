@@ -34,6 +34,7 @@ RUNNERS = {
     "floor": """
 import duckdb, sys
 con = duckdb.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE calls AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 print(con.execute("SELECT count(*) FROM calls").fetchone()[0])
 """,

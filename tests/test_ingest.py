@@ -342,3 +342,18 @@ def test_newer_schema_refused(db):
     con.close()
     with pytest.raises(WorkbenchError, match="schema version 99, newer"):
         Store(db)
+
+
+def test_older_store_is_migrated(db, monkeypatch):
+    import workbench.store as store_mod
+
+    Store(db).close()  # a version-1 store
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store_mod.MIGRATIONS, 2,
+                        ["CREATE TABLE phone_links (old VARCHAR, new VARCHAR)"])
+    with Store(db) as store:
+        assert store.schema_version() == 2
+        assert store.con.execute("SELECT count(*) FROM phone_links").fetchall() == [(0,)]
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
+    with pytest.raises(WorkbenchError, match="cannot migrate"):
+        Store(db)
