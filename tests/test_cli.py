@@ -82,15 +82,21 @@ def test_map_option_and_mapping_file(db, tmp_path, cli_env):
     assert json.loads(res.stdout)["files"][0]["stored"] == 1, res.stderr
 
 
-def test_busy_store_gives_clear_message(db, cli_env):
+def _hold(db, env, seconds: float) -> subprocess.Popen:
+    """Another process holding the case store open read-write for ``seconds``."""
     Store(db).close()
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-         " time.sleep(30)", str(db)],
-        stdout=subprocess.PIPE, text=True, env=cli_env)
+         " time.sleep(float(sys.argv[2])); c.close()", str(db), str(seconds)],
+        stdout=subprocess.PIPE, text=True, env=env)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_busy_store_gives_clear_message(db, cli_env):
+    holder = _hold(db, cli_env, seconds=30)
     try:
-        assert holder.stdout.readline().strip() == "held"
         t0 = time.monotonic()
         res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "1"], cli_env)
         waited = time.monotonic() - t0
@@ -109,13 +115,7 @@ def test_busy_store_gives_clear_message(db, cli_env):
 
 
 def test_ingest_waits_for_a_short_holder(db, cli_env):
-    Store(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-         " time.sleep(1.5); c.close()", str(db)],
-        stdout=subprocess.PIPE, text=True, env=cli_env)
-    assert holder.stdout.readline().strip() == "held"
+    holder = _hold(db, cli_env, seconds=1.5)
     res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "20", "--json"], cli_env)
     holder.wait()
     assert res.returncode == 0, res.stderr
