@@ -357,3 +357,12 @@ def test_older_store_is_migrated(db, monkeypatch):
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
     with pytest.raises(WorkbenchError, match="cannot migrate"):
         Store(db)
+
+
+def test_crlf_line_endings_and_header_only_file(db, write):
+    text = CALLS.replace("\n", "\r\n") + "13800138000,110,2019-04-01 10:00,1,A\r\n" \
+        "13800138000,110,2019-04-01 10:01,x,B\r\n"
+    report = ingest(db, write("calls.csv", text), write("persons.csv", "person_id,name\n"))
+    assert [only_f(f) for f in report.files] == [(2, 1, 0, 1), (0, 0, 0, 0)]
+    assert query(db, "SELECT cell_id, _line FROM calls") == [("A", 2)]
+    assert rejects(db)[0]["line"] == 3
