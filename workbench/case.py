@@ -15,13 +15,21 @@ workbench.errors.WorkbenchError: no case store at ...case.duckdb
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
+from . import __version__
+from .graph import CaseGraph, LayerWeights, build_graph
 from .ingest import IngestReport, ingest_paths
-from .normalize import DEFAULT_REGION, DEFAULT_TZ
+from .links import LinkParams, build_layers
+from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_timestamp
+from .rings import RingParams, RingResult, find_rings
 from .store import Store
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
@@ -44,6 +52,8 @@ class Case:
     def __init__(self, path: str | os.PathLike, *, wait: float = 5.0) -> None:
         self.path = Path(path)
         self.wait = wait
+        self._graphs: dict[tuple, tuple[CaseGraph, dict]] = {}
+        self._memberships: dict[tuple, np.ndarray] = {}
 
     @contextmanager
     def open(self, *, write: bool = False):
@@ -92,6 +102,89 @@ class Case:
         """Hash of the stored content; see :meth:`Store.fingerprint`."""
         with self.open() as store:
             return store.fingerprint()
+
+    # -- analysis ----------------------------------------------------------------------
+    def _time(self, value, store: Store) -> dt.datetime | None:
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)
+
+    def graph(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+        layers: Iterable[str] | None = None,
+        weights: LayerWeights | None = None,
+        link_params: LinkParams | None = None,
+    ) -> tuple[CaseGraph, dict]:
+        """The fused graph of the case for a time window and layer choice (cached).
+
+        Returns ``(graph, info)``; ``info`` holds the link parameters, layer weights, hubs
+        set aside, the store fingerprint and record counts.
+        """
+        with self.open() as store:
+            fingerprint = store.fingerprint()
+            base = link_params or LinkParams()
+            params = LinkParams(**{**base.__dict__, "since": self._time(since, store),
+                                   "until": self._time(until, store)})
+            w = weights or LayerWeights()
+            if layers is not None:
+                w = w.only(list(layers))
+            key = (fingerprint, params, w)
+            if key not in self._graphs:
+                t0 = time.perf_counter()
+                built = build_layers(store.con, params)
+                graph = build_graph(store.con, built, w)
+                info = {"links": params.as_dict(), "weights": w.as_dict(),
+                        "hubs": built.hubs, "hub_threshold": built.hub_threshold,
+                        "fingerprint": fingerprint, "counts": store.counts(),
+                        "graph": {"nodes": graph.n, "edges": graph.m},
+                        "seconds": round(time.perf_counter() - t0, 3)}
+                self._graphs = {key: (graph, info)}  # one cached graph per case
+            return self._graphs[key]
+
+    def rings(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+        layers: Iterable[str] | None = None,
+        weights: LayerWeights | None = None,
+        resolution: float | None = None,
+        min_size: int = 3,
+        max_size: int = 12,
+        min_score: float | None = None,
+        seed: int = 0,
+    ) -> RingResult:
+        """Find and rank rings, best first, with every parameter and the data fingerprint.
+
+        Parameters
+        ----------
+        since, until : str or datetime, optional
+            Time window (local time of the case).
+        layers : iterable of str, optional
+            Layers to use (default all: calls, money, coarrest, kinship, shared).
+        resolution : float, optional
+            One CPM resolution instead of the default sweep.
+        min_size, max_size, min_score, seed
+            See :class:`workbench.rings.RingParams`.
+        """
+        graph, info = self.graph(since=since, until=until, layers=layers, weights=weights)
+        defaults = RingParams()
+        params = RingParams(
+            resolutions=(resolution,) if resolution is not None else None,
+            min_size=min_size, max_size=max_size,
+            min_score=defaults.min_score if min_score is None else min_score, seed=seed)
+        t0 = time.perf_counter()
+        result, memberships = find_rings(graph, params)
+        result.params.update({
+            "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
+            "hub_threshold": info["hub_threshold"], "fingerprint": info["fingerprint"],
+            "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
+            "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
+        })
+        return result
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

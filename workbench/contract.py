@@ -23,6 +23,8 @@ __all__ = [
     "KIND_NAMES",
     "RELATIONS",
     "SEX_VALUES",
+    "TRAFFICKING_CHARGE",
+    "DRUG_CHARGE",
     "kind_from_filename",
     "canonical_header",
 ]
@@ -219,6 +221,12 @@ SEX_VALUES: dict[str, str] = {
     "女": "F",
     "2": "F",
 }
+
+#: regular expression (lower-cased charge text) of trafficking charges: selling, transporting,
+#: making, smuggling drugs (Criminal Law art. 347) and their English spellings
+TRAFFICKING_CHARGE = r"贩卖|运输|制造|走私|贩毒|容留|traffick|sell|sale|supply|distribut|smuggl|manufactur"
+#: any drug-related charge, use included (吸毒: drug use)
+DRUG_CHARGE = TRAFFICKING_CHARGE + r"|毒|drug|narcotic|possess"
 
 # file-name words that tell a kind: singular and plural names, and common Chinese export names
 _STEM_WORDS: dict[str, str] = {}

@@ -1,0 +1,241 @@
+"""The fused association graph: link layers -> weighted edges -> dense integer arrays.
+
+The whole case becomes numpy arrays (node ids mapped to dense integers in SQL, no Python
+loop per link); networkx graphs are built only for what a person looks at
+(:meth:`CaseGraph.subgraph`).
+
+Per-layer strength of a pair (before the layer weights):
+
+* calls: ``ln(1 + calls) * (0.25 + 0.75 * (night share + short share) / 2)`` — volume,
+  counted more when the calls look like a ring's (short, at night);
+* money: ``ln(1 + transfers)``;
+* coarrest: shared trafficking cases + 0.5 x other shared cases;
+* kinship, shared: 1 per related pair / pair sharing a phone or account.
+
+The fused weight is the weighted sum; :class:`LayerWeights` holds the weights.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import networkx as nx
+import numpy as np
+
+from .links import LAYER_NAMES, Layers
+
+__all__ = ["LayerWeights", "CaseGraph", "build_graph", "EDGE_FIELDS"]
+
+log = logging.getLogger(__name__)
+
+#: measures carried per edge (arrays aligned with the edge list)
+EDGE_FIELDS = ("n_calls", "n_night", "n_short", "duration_s", "n_tx", "n_uv_tx", "n_vu_tx",
+               "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin", "shared")
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """Weight of each layer in the fused graph; 0 switches a layer off.
+
+    Examples
+    --------
+    >>> LayerWeights().only(["calls"]).money
+    0.0
+    """
+
+    calls: float = 1.0
+    money: float = 1.0
+    coarrest: float = 2.0
+    kinship: float = 0.5
+    shared: float = 2.0
+
+    def only(self, layers) -> LayerWeights:
+        """The same weights with every layer not named set to 0."""
+        unknown = set(layers) - set(LAYER_NAMES)
+        if unknown:
+            raise ValueError(f"unknown layer(s) {sorted(unknown)}; layers: {LAYER_NAMES}")
+        return LayerWeights(**{k: (v if k in layers else 0.0) for k, v in asdict(self).items()})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CaseGraph:
+    """The case as arrays: ``n`` nodes, edges ``u < v`` (dense ids), weights, measures."""
+
+    ids: np.ndarray  # node id strings, index = dense id
+    u: np.ndarray
+    v: np.ndarray
+    weight: np.ndarray
+    strength: dict[str, np.ndarray]  # per layer, aligned with edges
+    measures: dict[str, np.ndarray]  # EDGE_FIELDS, aligned with edges
+    node: dict[str, np.ndarray] = field(default_factory=dict)  # per node: drug_arrests, ...
+    weights: LayerWeights = field(default_factory=LayerWeights)
+    _index: dict[str, int] | None = None
+    _csr: tuple | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def m(self) -> int:
+        return len(self.u)
+
+    def index(self, node_id: str) -> int:
+        """Dense id of a node id; ``KeyError`` if it is not in the graph."""
+        if self._index is None:
+            self._index = {str(x): i for i, x in enumerate(self.ids)}
+        return self._index[node_id]
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, neighbours, edge ids)``: the adjacency in compressed rows."""
+        if self._csr is None:
+            src = np.concatenate([self.u, self.v])
+            dst = np.concatenate([self.v, self.u])
+            eid = np.concatenate([np.arange(self.m), np.arange(self.m)])
+            order = np.argsort(src, kind="stable")
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.add.at(indptr, src + 1, 1)
+            self._csr = (np.cumsum(indptr), dst[order], eid[order])
+        return self._csr
+
+    def neighbours(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours of dense node ``i`` and the edge ids that reach them."""
+        indptr, nbr, eid = self.csr()
+        return nbr[indptr[i]:indptr[i + 1]], eid[indptr[i]:indptr[i + 1]]
+
+    def internal_edges(self, members: np.ndarray) -> np.ndarray:
+        """Edge ids with both ends in ``members`` (dense ids)."""
+        inside = set(int(x) for x in members)
+        out = []
+        for i in inside:
+            nbr, eid = self.neighbours(i)
+            for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+                if j in inside and i < j:
+                    out.append(e)
+        return np.array(sorted(out), dtype=np.int64)
+
+    def to_igraph(self):
+        """An igraph Graph of the edges (weights passed separately to algorithms)."""
+        import igraph as ig
+
+        return ig.Graph(self.n, list(zip(self.u.tolist(), self.v.tolist(), strict=True)))
+
+    def subgraph(self, nodes, node_attrs: dict[str, dict] | None = None) -> nx.Graph:
+        """A networkx graph of ``nodes`` (ids) and the edges among them, with attributes.
+
+        Edge attributes: ``weight``, one ``w_<layer>`` per layer and the measures; node
+        attributes: ``kind`` (person / phone / account) plus ``node_attrs[id]``.
+        """
+        idx = np.array(sorted({self.index(x) for x in nodes}), dtype=np.int64)
+        graph = nx.Graph()
+        for i in idx.tolist():
+            nid = str(self.ids[i])
+            attrs = {"kind": _kind(nid)}
+            for key, arr in self.node.items():
+                attrs[key] = arr[i].item()
+            attrs.update((node_attrs or {}).get(nid, {}))
+            graph.add_node(nid, **attrs)
+        for e in self.internal_edges(idx).tolist():
+            attrs = {"weight": float(self.weight[e])}
+            attrs.update({f"w_{k}": float(a[e]) for k, a in self.strength.items()})
+            attrs.update({k: a[e].item() for k, a in self.measures.items()})
+            attrs["layers"] = ",".join(k for k, a in self.strength.items() if a[e] > 0)
+            graph.add_edge(str(self.ids[self.u[e]]), str(self.ids[self.v[e]]), **attrs)
+        return graph
+
+
+def _kind(node_id: str) -> str:
+    if node_id.startswith("tel:"):
+        return "phone"
+    if node_id.startswith("acct:"):
+        return "account"
+    return "person"
+
+
+def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
+                weights: LayerWeights | None = None) -> CaseGraph:
+    """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph."""
+    weights = weights or LayerWeights()
+    w = weights.as_dict()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _fused AS SELECT u, v, "
+        "coalesce(max(n_calls), 0) AS n_calls, coalesce(max(n_night), 0) AS n_night, "
+        "coalesce(max(n_short), 0) AS n_short, coalesce(max(duration_s), 0) AS duration_s, "
+        "coalesce(max(n_tx), 0) AS n_tx, coalesce(max(n_uv_tx), 0) AS n_uv_tx, "
+        "coalesce(max(n_vu_tx), 0) AS n_vu_tx, coalesce(max(total_uv), 0) AS total_uv, "
+        "coalesce(max(total_vu), 0) AS total_vu, coalesce(max(n_cases), 0) AS n_cases, "
+        "coalesce(max(n_trafficking_cases), 0) AS n_trafficking_cases, "
+        "coalesce(max(kin), 0) AS kin, coalesce(max(shared), 0) AS shared FROM ("
+        "  SELECT u, v, n_calls, n_night, n_short, duration_s, NULL AS n_tx, NULL AS n_uv_tx,"
+        "    NULL AS n_vu_tx, NULL AS total_uv, NULL AS total_vu, NULL AS n_cases,"
+        "    NULL AS n_trafficking_cases, NULL AS kin, NULL AS shared FROM _l_calls"
+        "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, n_tx, n_uv, n_vu, total_uv, total_vu,"
+        "    NULL, NULL, NULL, NULL FROM _l_money"
+        "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        "    n_cases, n_trafficking_cases, NULL, NULL FROM _l_coarrest"
+        "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        "    NULL, NULL, 1, NULL FROM _l_kinship"
+        "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        "    NULL, NULL, NULL, 1 FROM _l_shared"
+        ") GROUP BY u, v"
+    )
+    strength_sql = {
+        "calls": "CASE WHEN n_calls > 0 THEN ln(1 + n_calls) * (0.25 + 0.75 * "
+                 "(n_night + n_short) / (2.0 * n_calls)) ELSE 0 END",
+        "money": "ln(1 + n_tx)",
+        "coarrest": "n_trafficking_cases + 0.5 * (n_cases - n_trafficking_cases)",
+        "kinship": "CAST(kin AS DOUBLE)",
+        "shared": "CAST(shared AS DOUBLE)",
+    }
+    total = " + ".join(f"{float(w[k])} * ({sql})" for k, sql in strength_sql.items())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT id, "
+        "CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx FROM ("
+        "SELECT u AS id FROM _fused UNION SELECT v FROM _fused)"
+    )
+    cols = ", ".join(f"CAST({sql} AS DOUBLE) AS s_{k}" for k, sql in strength_sql.items())
+    arrays = con.execute(
+        f"SELECT a.idx AS ui, b.idx AS vi, CAST({total} AS DOUBLE) AS weight, {cols}, "
+        + ", ".join(f"f.{name}" for name in EDGE_FIELDS)
+        + " FROM _fused f JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v "
+        "ORDER BY ui, vi"
+    ).fetchnumpy()
+    ids = con.execute("SELECT id FROM _nodes ORDER BY idx").fetchnumpy()["id"]
+    node = con.execute(
+        "SELECT coalesce(d.drug_arrests, 0) AS drug_arrests, "
+        "coalesce(d.trafficking_arrests, 0) AS trafficking_arrests, "
+        "CAST(n.id IN (SELECT person_id FROM persons) AS INTEGER) AS known_person "
+        "FROM _nodes n "
+        "LEFT JOIN (SELECT person_id, count(*) FILTER (WHERE drug_related) AS drug_arrests, "
+        "count(*) FILTER (WHERE trafficking) AS trafficking_arrests FROM _arrests_w "
+        "GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"
+    ).fetchnumpy()
+    graph = CaseGraph(
+        ids=np.asarray(ids, dtype=object),
+        u=np.asarray(arrays["ui"], dtype=np.int64),
+        v=np.asarray(arrays["vi"], dtype=np.int64),
+        weight=np.asarray(arrays["weight"], dtype=np.float64),
+        strength={k: np.asarray(arrays[f"s_{k}"], dtype=np.float64) for k in strength_sql},
+        measures={k: np.asarray(arrays[k], dtype=np.float64) for k in EDGE_FIELDS},
+        node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
+        weights=weights,
+    )
+    keep = graph.weight > 0
+    if not keep.all():
+        graph = _edge_subset(graph, keep)
+    log.info("fused graph: %d nodes, %d edges", graph.n, graph.m)
+    return graph
+
+
+def _edge_subset(graph: CaseGraph, keep: np.ndarray) -> CaseGraph:
+    return CaseGraph(
+        ids=graph.ids, u=graph.u[keep], v=graph.v[keep], weight=graph.weight[keep],
+        strength={k: a[keep] for k, a in graph.strength.items()},
+        measures={k: a[keep] for k, a in graph.measures.items()},
+        node=graph.node, weights=graph.weights,
+    )
