@@ -224,7 +224,8 @@ SEX_VALUES: dict[str, str] = {
 
 #: regular expression (lower-cased charge text) of trafficking charges: selling, transporting,
 #: making, smuggling drugs (Criminal Law art. 347) and their English spellings
-TRAFFICKING_CHARGE = r"贩卖|运输|制造|走私|贩毒|容留|traffick|sell|sale|supply|distribut|smuggl|manufactur"
+TRAFFICKING_CHARGE = (r"贩卖|运输|制造|走私|贩毒|容留|"
+                      r"traffick|sell|sale|supply|distribut|smuggl|manufactur")
 #: any drug-related charge, use included (吸毒: drug use)
 DRUG_CHARGE = TRAFFICKING_CHARGE + r"|毒|drug|narcotic|possess"
 

@@ -244,7 +244,7 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
             break
         reference = float(np.percentile(attach_in, 75))
         best = max(outside, key=lambda j: (outside[j], -j))
-        if outside[best] < trim * reference or outside[best] < float(np.min(attach_in)):
+        if outside[best] < trim * reference:
             break
         members.append(best)
     return members
@@ -360,6 +360,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             family=_is_family(g, arr, edges), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
+    _separate_brokers(g, rings, params, base)
     rings.sort(key=lambda r: (-r.score, r.members))
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
@@ -367,6 +368,47 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base)}
     return RingResult(rings=rings, params=params_doc, brokers=brokers), memberships
+
+
+def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
+                      base: _Baseline) -> None:
+    """A member tied to another ring as strongly as that ring's own members is a broker:
+    take him out of his ring (unless he organizes it) so that he links the two instead."""
+    index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
+    reference = {}
+    for r in rings:
+        members = index[r.key]
+        inside = set(members.tolist())
+        ties = []
+        for i in members.tolist():
+            nbr, eid = g.neighbours(i)
+            ties.append(sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
+                                                                strict=True) if j in inside))
+        reference[r.key] = params.trim * float(np.percentile(ties, 75))
+    changed = set()
+    for r in rings:
+        for m in list(r.members):
+            if m == r.leader or len(r.members) <= params.min_size:
+                continue
+            i = g.index(m)
+            nbr, eid = g.neighbours(i)
+            for other in rings:
+                if other is r:
+                    continue
+                inside = set(index[other.key].tolist())
+                tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
+                                                              strict=True) if j in inside)
+                if tie >= reference[other.key]:
+                    r.members.remove(m)
+                    r.roles.pop(m, None)
+                    changed.add(r.key)
+                    break
+    for r in rings:
+        if r.key in changed:
+            arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
+            r.score, r.components, r.evidence, edges = score_group(g, arr, base)
+            r.family = _is_family(g, arr, edges)
+            r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
 
 
 def _brokers(g: CaseGraph, rings: list[Ring]) -> dict[str, list[str]]:
