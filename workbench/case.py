@@ -25,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .analysis import centrality_table, connecting_network, expand, find_paths, key_players
 from .graph import CaseGraph, LayerWeights, build_graph
+from .errors import WorkbenchError
 from .ingest import IngestReport, ingest_paths
-from .links import LinkParams, build_layers
+from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_timestamp
 from .rings import RingParams, RingResult, find_rings
 from .store import Store
@@ -185,6 +187,64 @@ class Case:
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })
         return result
+
+    def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
+        """Persons ranked as key players, best first (a DataFrame); see
+        :func:`workbench.analysis.key_players`."""
+        result = self.rings(since=since, until=until, **ring_options)
+        graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
+                              weights=ring_options.get("weights"))
+        return key_players(graph, result, top=top)
+
+    def paths(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
+        """Strongest and shortest paths between two persons (or ``tel:`` nodes), with the
+        evidence on each hop; empty when they are not connected."""
+        graph, _ = self.graph(since=since, until=until)
+        for node in (a, b):
+            try:
+                graph.index(node)
+            except KeyError:
+                raise WorkbenchError(f"{node!r} has no links in this case") from None
+        return find_paths(graph, a, b)
+
+    def evidence(self, persons: Iterable[str], *, since=None, until=None,
+                 limit: int = 5000) -> dict:
+        """The records behind the links among ``persons`` (calls, transactions, arrests,
+        kinship), each with source file and line, as DataFrames."""
+        with self.open() as store:
+            params = LinkParams(since=self._time(since, store), until=self._time(until, store))
+            return records_among(store.con, list(persons), params, limit=limit)
+
+    def common_contacts(self, phones: Iterable[str], *, min_shared: int = 2):
+        """Numbers in contact with at least ``min_shared`` of ``phones`` (a DataFrame)."""
+        from .normalize import parse_phone
+
+        with self.open() as store:
+            return common_contacts(store.con, [parse_phone(p) for p in phones],
+                                   min_shared=min_shared)
+
+    def network(self, persons: Iterable[str], *, hops: int = 0, connect: bool = False,
+                min_weight: float = 0.0, layers=None, since=None, until=None):
+        """A networkx graph for what a person looks at: ``persons``, plus ``hops`` of
+        expansion and, with ``connect``, the connecting network among them. Nodes carry
+        name, ring and role; edges carry the layer strengths and measures."""
+        graph, _ = self.graph(since=since, until=until)
+        nodes = set(persons)
+        if connect and len(nodes) > 1:
+            nodes |= connecting_network(graph, sorted(nodes))
+        if hops:
+            nodes |= expand(graph, sorted(nodes), hops=hops, min_weight=min_weight,
+                            layers=list(layers) if layers else None)
+        with self.open() as store:
+            attrs = {pid: {"name": name or ""} for pid, name in store.con.execute(
+                "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest(?))",
+                [sorted(nodes)]).fetchall()}
+        return graph.subgraph(sorted(nodes), attrs)
+
+    def centrality(self, persons: Iterable[str], **network_options):
+        """Degree, weighted degree, betweenness and eigenvector centrality of the network
+        around ``persons`` (see :meth:`network`)."""
+        return centrality_table(self.network(persons, **network_options))
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

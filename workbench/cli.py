@@ -149,7 +149,7 @@ def sample(out, persons, seed):
 @click.option("--persons", type=int, default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 def demo(out, persons, seed):
-    """Generate the sample case, ingest it and report."""
+    """Generate the sample case, ingest it, find rings and report."""
     from .sample import write_sample
 
     data = out / "data"
@@ -165,6 +165,115 @@ def demo(out, persons, seed):
     click.echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
     click.echo(f"case store: {db}")
     click.echo(f"rejected rows: workbench rejects --db {db}")
+    result = Case(db).rings()
+    click.echo(f"\ntop rings ({len(result.rings)} found):")
+    click.echo(_ring_table(result.rings, limit=10))
+    click.echo(f"all rings: workbench rings --db {db}")
+
+
+def _window_options(f):
+    f = click.option("--until", help="Only records before this local time.")(f)
+    f = click.option("--since", help="Only records from this local time on.")(f)
+    return f
+
+
+def _ring_options(f):
+    f = click.option("--seed", type=int, default=0, show_default=True,
+                     help="Leiden seed.")(f)
+    f = click.option("--min-score", type=float, default=None,
+                     help="Report rings scoring at least this (default 0.35).")(f)
+    f = click.option("--max-size", type=int, default=12, show_default=True)(f)
+    f = click.option("--min-size", type=int, default=3, show_default=True)(f)
+    f = click.option("--resolution", type=float, default=None,
+                     help="One CPM resolution instead of the automatic sweep.")(f)
+    f = click.option("--layers", default=None,
+                     help="Comma-separated layers: calls,money,coarrest,kinship,shared.")(f)
+    return f
+
+
+def _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score, seed):
+    return {"since": since, "until": until,
+            "layers": [x.strip() for x in layers.split(",") if x.strip()] if layers else None,
+            "resolution": resolution, "min_size": min_size, "max_size": max_size,
+            "min_score": min_score, "seed": seed}
+
+
+def _ring_table(rings, limit: int | None = None) -> str:
+    rows = []
+    for r in rings[:limit]:
+        ev = r.evidence
+        rows.append([r.id, f"{r.score:.3f}", r.size, r.leader, "yes" if r.family else "",
+                     f"{ev['calls']} calls ({ev['night_share']:.0%} night), "
+                     f"{ev['transfers']} transfers, {ev['coarrest_links']} co-arrest links"])
+    return _table(rows, ["ring", "score", "size", "organizer", "family", "evidence"])
+
+
+@cli.command()
+@_db_option
+@_window_options
+@_ring_options
+@click.option("--top", type=int, default=None, help="Show only the best N rings.")
+@_json_option
+@_wait_option
+def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, top,
+          as_json, wait):
+    """Find and rank rings, best first, with their evidence."""
+    result = Case(db, wait=wait).rings(**_ring_kwargs(since, until, layers, resolution,
+                                                      min_size, max_size, min_score, seed))
+    if top is not None:
+        result.rings = result.rings[:top]
+    if as_json:
+        _emit(result.as_dict())
+        return
+    if not result.rings:
+        click.echo("no rings found")
+        return
+    click.echo(_ring_table(result.rings))
+    for r in result.rings:
+        click.echo(f"{r.id}: " + ", ".join(
+            f"{m}{'*' if m == r.leader else ''}" for m in r.members))
+
+
+@cli.command()
+@_db_option
+@_window_options
+@click.option("--top", type=int, default=50, show_default=True)
+@_json_option
+@_wait_option
+def rank(db, since, until, top, as_json, wait):
+    """Persons ranked as key players, best first."""
+    df = Case(db, wait=wait).rank(since=since, until=until, top=top)
+    people = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+              for row in df.to_dict(orient="records")]
+    if as_json:
+        _emit({"people": people})
+        return
+    click.echo(_table([[p["person_id"], f"{p['score']:.3f}", p["ring"] or "-", p["role"],
+                        f"{p['strength']:.1f}", p["degree"]] for p in people],
+                      ["person", "score", "ring", "role", "strength", "degree"]))
+
+
+@cli.command()
+@_db_option
+@click.argument("a")
+@click.argument("b")
+@_window_options
+@_json_option
+@_wait_option
+def path(db, a, b, since, until, as_json, wait):
+    """Strongest and shortest path between two persons, with evidence per hop."""
+    paths = Case(db, wait=wait).paths(a, b, since=since, until=until)
+    if as_json:
+        _emit({"paths": paths})
+        return
+    if not paths:
+        click.echo(f"no path between {a} and {b}")
+        return
+    for p in paths:
+        click.echo(f"{p['kind']} path ({len(p['hops'])} hops): " + " -> ".join(p["nodes"]))
+        for h in p["hops"]:
+            click.echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
+                       f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
 
 
 def main() -> None:

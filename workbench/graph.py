@@ -135,7 +135,11 @@ class CaseGraph:
         graph = nx.Graph()
         for i in idx.tolist():
             nid = str(self.ids[i])
-            attrs = {"kind": _kind(nid)}
+            kind = _kind(nid)
+            if kind == "person" and "known_person" in self.node and not self.node[
+                    "known_person"][i]:
+                kind = "entity"  # an account or phone holder absent from persons
+            attrs = {"kind": kind}
             for key, arr in self.node.items():
                 attrs[key] = arr[i].item()
             attrs.update((node_attrs or {}).get(nid, {}))

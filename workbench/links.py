@@ -117,15 +117,18 @@ def build_layers(con: duckdb.DuckDBPyConnection, params: LinkParams | None = Non
     return layers
 
 
+_PHONE_OWNERS = (
+    "SELECT phone AS id, person_id, "
+    "CASE WHEN bool_or(since IS NULL) THEN NULL ELSE min(since) END AS since, "
+    "CASE WHEN bool_or(until IS NULL) THEN NULL ELSE max(until) END AS until "
+    "FROM phones GROUP BY phone, person_id"
+)
+_ACCOUNT_OWNERS = "SELECT account_id AS id, person_id FROM accounts GROUP BY account_id, person_id"
+
+
 def _owners(con) -> None:
-    for table, key in (("phones", "phone"), ("accounts", "account_id")):
-        extra = (", CASE WHEN bool_or(since IS NULL) THEN NULL ELSE min(since) END AS since, "
-                 "CASE WHEN bool_or(until IS NULL) THEN NULL ELSE max(until) END AS until"
-                 if table == "phones" else "")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _own_{table} AS SELECT {key} AS id, person_id"
-            f"{extra} FROM {table} GROUP BY {key}, person_id"
-        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _own_phones AS {_PHONE_OWNERS}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _own_accounts AS {_ACCOUNT_OWNERS}")
 
 
 def _hubs(con, params: LinkParams, threshold: int, layers: Layers) -> None:
@@ -273,3 +276,87 @@ def _shared(con) -> None:
         "        SELECT id, person_id FROM _own_accounts) y "
         "  ON x.id = y.id AND x.person_id < y.person_id) GROUP BY u, v"
     )
+
+
+def _owner_cte() -> str:
+    return f"WITH own_p AS ({_PHONE_OWNERS}), own_a AS ({_ACCOUNT_OWNERS}) "
+
+
+def records_among(con: duckdb.DuckDBPyConnection, persons: list[str],
+                  params: LinkParams | None = None, limit: int = 5000) -> dict:
+    """The records behind the links among ``persons``: calls, transactions, co-arrests,
+    kinship, each row with its source file and line (pandas DataFrames).
+
+    Both ends of a call or transfer must belong to the set; arrests of the persons are all
+    listed. ``limit`` caps each table (newest first).
+    """
+    params = params or LinkParams()
+    ids = sorted(set(persons))
+    wc, ac = _window("c.started_at", params)
+    wt, at = _window("t.occurred_at", params)
+    phone_when = ("({a}.since IS NULL OR c.started_at >= {a}.since) AND "
+                  "({a}.until IS NULL OR c.started_at < {a}.until + INTERVAL 1 DAY)")
+    calls = con.execute(
+        _owner_cte()
+        + "SELECT pa.person_id AS caller_person, pb.person_id AS callee_person, c.caller, "
+        "c.callee, c.started_at, c.duration_s, c.cell_id, s.file, c._line AS line "
+        "FROM calls c JOIN own_p pa ON pa.id = c.caller AND " + phone_when.format(a="pa")
+        + " JOIN own_p pb ON pb.id = c.callee AND " + phone_when.format(a="pb")
+        + " JOIN sources s ON s.source_id = c._source "
+        f"WHERE pa.person_id IN (SELECT unnest(?)) AND pb.person_id IN (SELECT unnest(?)) "
+        f"AND pa.person_id <> pb.person_id AND {wc} ORDER BY c.started_at DESC LIMIT ?",
+        [ids, ids, *ac, limit],
+    ).df()
+    transactions = con.execute(
+        _owner_cte()
+        + "SELECT oa.person_id AS from_person, ob.person_id AS to_person, t.from_account, "
+        "t.to_account, t.amount, t.occurred_at, t.channel, t.memo, t.tx_id, s.file, "
+        "t._line AS line FROM transactions t JOIN own_a oa ON oa.id = t.from_account "
+        "JOIN own_a ob ON ob.id = t.to_account JOIN sources s ON s.source_id = t._source "
+        f"WHERE oa.person_id IN (SELECT unnest(?)) AND ob.person_id IN (SELECT unnest(?)) "
+        f"AND oa.person_id <> ob.person_id AND {wt} ORDER BY t.occurred_at DESC LIMIT ?",
+        [ids, ids, *at, limit],
+    ).df()
+    arrests = con.execute(
+        "SELECT a.person_id, a.arrested_at, a.case_id, a.charge, a.drug, a.quantity_g, "
+        "a.location, s.file, a._line AS line FROM arrests a "
+        "JOIN sources s ON s.source_id = a._source WHERE a.person_id IN (SELECT unnest(?)) "
+        "ORDER BY a.arrested_at DESC LIMIT ?",
+        [ids, limit],
+    ).df()
+    kinship = con.execute(
+        "SELECT k.person_a, k.person_b, k.relation, s.file, k._line AS line FROM kinship k "
+        "JOIN sources s ON s.source_id = k._source WHERE k.person_a IN (SELECT unnest(?)) "
+        "AND k.person_b IN (SELECT unnest(?)) ORDER BY k.person_a, k.person_b LIMIT ?",
+        [ids, ids, limit],
+    ).df()
+    return {"calls": calls, "transactions": transactions, "arrests": arrests,
+            "kinship": kinship}
+
+
+def common_contacts(con: duckdb.DuckDBPyConnection, phones: list[str],
+                    params: LinkParams | None = None, min_shared: int = 2):
+    """Numbers in contact with at least ``min_shared`` of the given phones (E.164), with
+    the call count to each (a DataFrame: contact, owner, shared, one column per phone)."""
+    params = params or LinkParams()
+    wc, args = _window("started_at", params)
+    nums = sorted(set(phones))
+    df = con.execute(
+        "WITH x AS (SELECT caller AS phone, callee AS contact FROM calls "
+        f"  WHERE caller IN (SELECT unnest(?)) AND {wc} "
+        "  UNION ALL SELECT callee, caller FROM calls "
+        f"  WHERE callee IN (SELECT unnest(?)) AND {wc}) "
+        "SELECT contact, phone, count(*) AS calls FROM x WHERE contact NOT IN "
+        "(SELECT unnest(?)) GROUP BY ALL",
+        [nums, *args, nums, *args, nums],
+    ).df()
+    if df.empty:
+        return df.assign(owner=None, shared=0)
+    wide = df.pivot_table(index="contact", columns="phone", values="calls", fill_value=0)
+    wide["shared"] = (wide > 0).sum(axis=1)
+    wide = wide[wide["shared"] >= min_shared].sort_values("shared", ascending=False)
+    owners = dict(con.execute(
+        "SELECT phone, string_agg(DISTINCT person_id, ',') FROM phones "
+        "WHERE phone IN (SELECT unnest(?)) GROUP BY phone", [list(wide.index)]).fetchall())
+    wide.insert(0, "owner", [owners.get(c) for c in wide.index])
+    return wide.reset_index()

@@ -250,6 +250,37 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
     return members
 
 
+def _ties(g: CaseGraph, node: int, group: set[int]) -> float:
+    nbr, eid = g.neighbours(node)
+    return float(sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
+                                                          strict=True) if j in group))
+
+
+def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
+                     ) -> list[list[int]]:
+    """Join a lower-ranked core into a better one when its members are, on average, tied to
+    the better core as strongly as that core's own members are (``trim`` x 75th pct)."""
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(cores)):
+            group_a = set(cores[a])
+            attach = [_ties(g, i, group_a) for i in cores[a]]
+            reference = params.trim * float(np.percentile(attach, 75))
+            for b in range(a + 1, len(cores)):
+                if len(cores[a]) + len(cores[b]) > params.max_size:
+                    continue
+                mean_tie = float(np.mean([_ties(g, i, group_a) for i in cores[b]]))
+                if mean_tie >= reference:
+                    cores[a] = cores[a] + cores[b]
+                    del cores[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    return cores
+
+
 def _organizer(g: CaseGraph, members: np.ndarray) -> int:
     """Receives money from most members, calls most of them; ties by call volume."""
     inside = set(int(m) for m in members)
@@ -338,21 +369,28 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             arr = np.array(key, dtype=np.int64)
             candidates[key] = score_group(g, arr, base)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    # 1. cores: the best non-overlapping candidates
+    cores: list[list[int]] = []
     taken: set[int] = set()
-    rings: list[Ring] = []
-    for key, (score, comp, evidence, edges) in ranked:
+    for key, (score, *_rest) in ranked:
         if score < params.min_score:
             break
         if taken.intersection(key):
             continue
-        grown = tuple(sorted(_grow(g, list(key), params.trim, params.max_size, taken, person)))
-        if grown != key:
-            score, comp, evidence, edges = score_group(g, np.array(grown, dtype=np.int64), base)
-            key = grown
+        cores.append(list(key))
         taken.update(key)
-        arr = np.array(key, dtype=np.int64)
+    # 2. a ring split in fragments by a fine resolution is joined again
+    cores = _merge_fragments(g, cores, params)
+    # 3. each core takes back members tied to it as strongly as its own (not other rings')
+    rings: list[Ring] = []
+    taken = {i for core in cores for i in core}
+    for core in cores:
+        grown = _grow(g, core, params.trim, params.max_size, taken - set(core), person)
+        taken.update(grown)
+        arr = np.array(sorted(grown), dtype=np.int64)
+        score, comp, evidence, edges = score_group(g, arr, base)
         leader = _organizer(g, arr)
-        ids = sorted(str(g.ids[i]) for i in key)
+        ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
         roles[str(g.ids[leader])] = "organizer"
         rings.append(Ring(
@@ -360,6 +398,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             family=_is_family(g, arr, edges), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
+    rings = [r for r in rings if r.score >= params.min_score]
     _separate_brokers(g, rings, params, base)
     rings.sort(key=lambda r: (-r.score, r.members))
     for n, ring in enumerate(rings, start=1):
