@@ -26,8 +26,8 @@ import numpy as np
 
 from . import __version__
 from .analysis import centrality_table, connecting_network, expand, find_paths, key_players
-from .graph import CaseGraph, LayerWeights, build_graph
 from .errors import WorkbenchError
+from .graph import CaseGraph, LayerWeights, build_graph
 from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_timestamp
