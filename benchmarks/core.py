@@ -1,0 +1,182 @@
+"""Speed of the ring core on large generated cases, with the networkx path side by side.
+
+Usage::
+
+    .venv/bin/python benchmarks/core.py                     # 100k, 1M and 10M calls
+    .venv/bin/python benchmarks/core.py --calls 100000 1000000
+
+Each size runs in a fresh process (peak memory is its own). The case is generated
+vectorized straight into a store (one person per 30 calls; social groups of 3-30 people;
+80% of calls inside a person's group; 1% of groups behave like rings: short night calls and
+money to one member; three hub numbers). Then, timed separately:
+
+* ``links``: the link layers in SQL; ``arrays``: the fused graph as numpy arrays;
+* ``leiden``: the CPM resolution sweep (igraph); ``scoring``: candidates, trimming,
+  evidence scores, selection;
+* ``networkx``: the naive peer path on the same aggregated call pairs:
+  ``from_pandas_edgelist`` + ``louvain_communities`` (seed 0); skipped above 2M calls
+  (it does not finish in reasonable time on this machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+
+
+def generate(db: Path, calls: int, seed: int = 0) -> dict:
+    """Write a synthetic case with ``calls`` calls straight into a new store."""
+    from workbench.store import Store
+
+    rng = np.random.default_rng(seed)
+    n = max(300, calls // 30)
+    sizes = rng.integers(3, 31, size=n // 3)
+    group = np.repeat(np.arange(len(sizes)), sizes)[:n]
+    if len(group) < n:
+        group = np.concatenate([group, np.full(n - len(group), group[-1])])
+    ring_groups = np.nonzero((sizes <= 6) & (rng.random(len(sizes)) < 0.03))[0]
+    is_ring = np.isin(group, ring_groups)
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(len(sizes)))
+    counts = np.bincount(group, minlength=len(sizes))
+    phones = np.array([f"+86138{i:08d}" for i in range(n)], dtype=object)
+    caller = rng.integers(0, n, size=calls)
+    inside = rng.random(calls) < 0.8
+    g = group[caller]
+    pick = starts[g] + (rng.random(calls) * counts[g]).astype(np.int64)
+    callee = np.where(inside, order[np.minimum(pick, n - 1)], rng.integers(0, n, size=calls))
+    ring_call = is_ring[caller] & inside
+    night = ring_call & (rng.random(calls) < 0.6)
+    hour = np.where(night, rng.choice([22, 23, 0, 1, 2], size=calls), rng.integers(8, 22, calls))
+    t0 = np.datetime64("2019-01-01T00:00:00")
+    ts = (t0 + rng.integers(0, 180, calls).astype("timedelta64[D]")
+          + hour.astype("timedelta64[h]") + rng.integers(0, 3600, calls).astype("timedelta64[s]"))
+    duration = np.where(ring_call, rng.integers(10, 80, calls),
+                        rng.exponential(150, calls).astype(np.int64) + 5)
+    callee_num = phones[callee]
+    hub = rng.random(calls) < 0.02
+    callee_num = np.where(hub, rng.choice(["10086", "+8657188888888", "95338"], calls),
+                          callee_num)
+    keep = caller != callee
+    with Store(db) as store:
+        con = store.con
+        con.execute("SET TimeZone = 'UTC'")
+        pid = np.array([f"P{i:07d}" for i in range(n)], dtype=object)
+        con.register("_p", pa.table({"person_id": pid, "name": pid}))
+        con.execute("INSERT INTO persons (person_id, name, _source, _line, _row_hash) "
+                    "SELECT person_id, name, 0, row_number() OVER (), hash(person_id) FROM _p")
+        con.register("_ph", pa.table({"phone": phones, "person_id": pid}))
+        con.execute("INSERT INTO phones (phone, person_id, _source, _line, _row_hash) "
+                    "SELECT phone, person_id, 0, row_number() OVER (), hash(phone) FROM _ph")
+        con.execute("INSERT INTO accounts (account_id, person_id, _source, _line, _row_hash) "
+                    "SELECT 'A' || person_id, person_id, 0, row_number() OVER (), "
+                    "hash(person_id) FROM _p")
+        con.register("_c", pa.table({
+            "caller": phones[caller[keep]], "callee": callee_num[keep],
+            "started_at": pa.array(ts[keep].astype("datetime64[us]")),
+            "duration_s": duration[keep].astype(np.int32)}))
+        con.execute(
+            "INSERT INTO calls (caller, callee, started_at, duration_s, _source, _line, _row_hash) "
+            "SELECT caller, callee, timezone('Asia/Shanghai', started_at), duration_s, 0, "
+            "row_number() OVER (), hash(caller, callee, started_at) FROM _c")
+        # money: ring members pay the first member of their group, others pay friends
+        members = np.nonzero(is_ring)[0]
+        boss = order[starts[group[members]]]
+        payer = np.concatenate([np.repeat(members, 6), rng.integers(0, n, n)])
+        payee = np.concatenate([np.repeat(boss, 6), rng.integers(0, n, n)])
+        ok = payer != payee
+        m = int(ok.sum())
+        con.register("_t", pa.table({
+            "f": np.array([f"AP{i:07d}" for i in payer[ok]], dtype=object),
+            "t": np.array([f"AP{i:07d}" for i in payee[ok]], dtype=object),
+            "amount": rng.integers(100, 30000, m).astype(np.float64),
+            "ts": pa.array((t0 + rng.integers(0, 180 * 86400, m).astype("timedelta64[s]"))
+                           .astype("datetime64[us]"))}))
+        con.execute(
+            "INSERT INTO transactions (from_account, to_account, amount, occurred_at, _source, "
+            "_line, _row_hash) SELECT f, t, amount, timezone('Asia/Shanghai', ts), 0, "
+            "row_number() OVER (), hash(f, t, ts, amount) FROM _t")
+        con.execute("INSERT INTO meta VALUES ('timezone', 'Asia/Shanghai')")
+    return {"persons": n, "calls": int(keep.sum()), "ring_groups": len(ring_groups)}
+
+
+def measure(db: Path, with_networkx: bool) -> dict:
+    import resource
+
+    from workbench.graph import build_graph
+    from workbench.links import build_layers
+    from workbench.rings import find_rings
+    from workbench.store import Store
+
+    out = {}
+    with Store(db, read_only=True) as store:
+        t = time.perf_counter()
+        layers = build_layers(store.con)
+        out["links"] = time.perf_counter() - t
+        t = time.perf_counter()
+        graph = build_graph(store.con, layers)
+        out["arrays"] = time.perf_counter() - t
+        pairs = store.con.execute(
+            "SELECT u, v, n_calls FROM _l_calls WHERE u NOT LIKE 'tel:%' "
+            "AND v NOT LIKE 'tel:%'").df() if with_networkx else None
+    t = time.perf_counter()
+    result, _ = find_rings(graph)
+    total = time.perf_counter() - t
+    out["leiden"] = result.params["timing"]["leiden"]
+    out["scoring"] = total - out["leiden"]
+    out["workbench_total"] = out["links"] + out["arrays"] + total
+    out.update(nodes=graph.n, edges=graph.m, rings=len(result.rings))
+    if with_networkx:
+        import networkx as nx
+
+        t = time.perf_counter()
+        g = nx.from_pandas_edgelist(pairs, "u", "v", edge_attr="n_calls")
+        nx.community.louvain_communities(g, weight="n_calls", seed=0)
+        out["networkx"] = time.perf_counter() - t
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--networkx-max", type=int, default=2_000_000)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        db, nxflag = args.child
+        print(json.dumps(measure(Path(db), nxflag == "1")))
+        return
+    WORK.mkdir(exist_ok=True)
+    for calls in args.calls:
+        db = WORK / f"core_{calls}.duckdb"
+        if not db.exists():
+            t = time.perf_counter()
+            info = generate(db, calls)
+            print(f"generated {info} in {time.perf_counter() - t:.1f} s", flush=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--child", str(db),
+             "1" if calls <= args.networkx_max else "0"],
+            capture_output=True, text=True, check=True)
+        m = json.loads(res.stdout.strip().splitlines()[-1])
+        nxs = m.get("networkx")
+        ratio = f"x{nxs / m['workbench_total']:.1f}" if nxs else "skipped"
+        print(f"{calls:>11,} calls | {m['nodes']:,} nodes {m['edges']:,} edges | links "
+              f"{m['links']:.2f} s arrays {m['arrays']:.2f} s leiden {m['leiden']:.2f} s "
+              f"scoring {m['scoring']:.2f} s | workbench {m['workbench_total']:.2f} s | "
+              f"networkx {nxs and round(nxs, 2)} s ({ratio}) | rings {m['rings']} | "
+              f"peak {m['peak_mb']:.0f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
