@@ -35,6 +35,15 @@ EDGE_FIELDS = ("n_calls", "n_night", "n_short", "duration_s", "n_tx", "n_uv_tx",
                "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin", "shared")
 
 
+_LAYER_FIELDS = {
+    "calls": ("n_calls", "n_night", "n_short", "duration_s"),
+    "money": ("n_tx", "n_uv_tx", "n_vu_tx", "total_uv", "total_vu"),
+    "coarrest": ("n_cases", "n_trafficking_cases", "drug_arrests", "trafficking_arrests"),
+    "kinship": ("kin",),
+    "shared": ("shared",),
+}
+
+
 @dataclass(frozen=True)
 class LayerWeights:
     """Weight of each layer in the fused graph; 0 switches a layer off.
@@ -229,6 +238,14 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
         weights=weights,
     )
+    # a layer switched off leaves no evidence behind either
+    for layer, fields in _LAYER_FIELDS.items():
+        if not w[layer]:
+            for name in fields:
+                if name in graph.measures:
+                    graph.measures[name][:] = 0
+                elif name in graph.node:
+                    graph.node[name][:] = 0
     keep = graph.weight > 0
     if not keep.all():
         graph = _edge_subset(graph, keep)

@@ -4,7 +4,8 @@ The search (:func:`find_rings`):
 
 1. Leiden CPM on the fused graph at several resolutions (a hierarchy from social groups
    down to 3-person cells, each run warm-started from the previous one). The default
-   resolutions are quantiles of the fused edge weights, so they follow the data of any county.
+   resolutions follow the fused edge weights (97th percentile, halved twice), so they fit
+   the data of any county.
 2. Every community of 3 to ``max_size + 3`` nodes is a candidate; weakly attached members
    (a buyer who called a seller a few times, a household member) are trimmed.
 3. Each candidate is scored by evidence (:func:`score_group`): how ring-like its calls are
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
                  "coarrest": 0.15, "drug_arrests": 0.10}
 
-_QUANTILES = (0.75, 0.9, 0.97)
+_TOP_QUANTILE = 0.97
+_RUNGS = 3
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class RingParams:
     Parameters
     ----------
     resolutions : tuple of float or None
-        CPM resolutions; ``None``: quantiles 75, 90 and 97% of the fused edge weights.
+        CPM resolutions; ``None``: :func:`default_resolutions` (97th percentile of the fused
+        edge weights, halved twice).
     min_size, max_size : int
         Ring size bounds (persons).
     min_score : float
@@ -221,7 +224,7 @@ def _trim(g: CaseGraph, members: list[int], trim: float, min_size: int) -> list[
 
 
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: set[int],
-          person: np.ndarray) -> list[int]:
+          person: np.ndarray, others: list[tuple[set[int], float]] = ()) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of :func:`_trim`: it recovers members that a finer resolution split off
@@ -244,11 +247,23 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
         if not outside:
             break
         reference = float(np.percentile(attach_in, 75))
-        best = max(outside, key=lambda j: (outside[j], -j))
-        if outside[best] < trim * reference:
+        # a node tied as strongly to another ring is a broker between them, not a member
+        eligible = {j: t for j, t in outside.items()
+                    if not any(_ties(g, j, group) >= ref for group, ref in others)}
+        if not eligible:
+            break
+        best = max(eligible, key=lambda j: (eligible[j], -j))
+        if eligible[best] < trim * reference:
             break
         members.append(best)
     return members
+
+
+def _reference(g: CaseGraph, members, trim: float) -> float:
+    """How strongly a node must be tied to a group to count as one of its own:
+    ``trim`` x the 75th percentile of the members' ties inside the group."""
+    group = set(int(x) for x in members)
+    return trim * float(np.percentile([_ties(g, i, group) for i in group], 75))
 
 
 def _ties(g: CaseGraph, node: int, group: set[int]) -> float:
@@ -329,11 +344,17 @@ def _is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
 
 
 def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
-    """CPM resolutions from the fused weight distribution (quantiles 75, 90, 97%)."""
+    """CPM resolutions: a ladder halving down from the 97th percentile of the fused weights.
+
+    The top rung separates tight cells inside dense social life; the lower rungs let larger
+    or looser rings hold together. Quantiles follow the county's own weight scale; halving
+    (rather than lower quantiles) keeps the ladder useful on a small case file whose links
+    are nearly all strong.
+    """
     if g.m == 0:
         return (1.0,)
-    qs = np.quantile(g.weight, _QUANTILES)
-    return tuple(sorted({round(float(q), 4) for q in qs if q > 0}))
+    top = float(np.quantile(g.weight, _TOP_QUANTILE))
+    return tuple(round(top / 2**k, 4) for k in range(_RUNGS - 1, -1, -1))
 
 
 def find_rings(g: CaseGraph, params: RingParams | None = None,
@@ -403,8 +424,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
     taken = {i for core in cores for i in core}
-    for core in cores:
-        grown = _grow(g, core, params.trim, params.max_size, taken - set(core), person)
+    refs = [(set(core), _reference(g, core, params.trim)) for core in cores]
+    for k, core in enumerate(cores):
+        others = refs[:k] + refs[k + 1:]
+        grown = _grow(g, core, params.trim, params.max_size, taken - set(core), person, others)
         taken.update(grown)
         arr = np.array(sorted(grown), dtype=np.int64)
         score, comp, evidence, edges = score_group(g, arr, base)
@@ -422,7 +445,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     rings.sort(key=lambda r: (-r.score, r.members))
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
-    brokers = _brokers(g, rings)
+    brokers = _brokers(g, rings, params.trim)
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
@@ -471,28 +494,27 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
 
 
-def _brokers(g: CaseGraph, rings: list[Ring]) -> dict[str, list[str]]:
-    """Persons outside rings tied to two or more rings by calls or money both ways strong."""
-    ring_of = {g.index(m): r.id for r in rings for m in r.members}
-    if not ring_of:
+def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
+    """Persons outside rings tied to two or more rings as strongly as their own members."""
+    if not rings:
         return {}
-    strong = float(np.median(g.weight)) * 2
-    touched: dict[int, set[str]] = {}
-    for i, rid in ring_of.items():
-        nbr, eid = g.neighbours(i)
-        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-            if j in ring_of or g.weight[e] < strong:
-                continue
-            if "known_person" in g.node and not g.node["known_person"][j]:
-                continue
-            touched.setdefault(j, set()).add(rid)
+    ring_of = {g.index(m): r.id for r in rings for m in r.members}
+    groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
+    refs = {rid: _reference(g, group, trim) for rid, group in groups}
+    around: set[int] = set()
+    for i in ring_of:
+        nbr, _ = g.neighbours(i)
+        around.update(j for j in nbr.tolist() if j not in ring_of)
     out: dict[str, list[str]] = {}
     by_id = {r.id: r for r in rings}
-    for j, rids in touched.items():
-        if len(rids) >= 2:
+    for j in sorted(around):
+        if "known_person" in g.node and not g.node["known_person"][j]:
+            continue
+        tied = sorted(rid for rid, group in groups if _ties(g, j, group) >= refs[rid])
+        if len(tied) >= 2:
             pid = str(g.ids[j])
-            out[pid] = sorted(rids)
-            for rid in rids:
+            out[pid] = tied
+            for rid in tied:
                 by_id[rid].brokers.append(pid)
     for r in rings:
         r.brokers.sort()

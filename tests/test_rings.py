@@ -1,0 +1,327 @@
+"""The ring core on hand-built cases with known answers, and invariants on the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from workbench.case import Case
+from workbench.community import best_modularity, leiden, modularity, resolution_sweep
+from workbench.links import LinkParams, build_layers
+from workbench.store import Store
+
+from .conftest import ROOT, SAMPLE
+
+T0 = dt.datetime(2019, 3, 1)
+PHONE = {p: f"1380000{i:04d}" for i, p in enumerate(
+    ["A", "B", "C", "D", "E", "F", "H", "X", "Y", "Z", "P", "Q", "R", "S", "K1", "K2", "K3"])}
+
+
+def _calls(rows, a, b, n, night, short, start_day=0):
+    for k in range(n):
+        day = start_day + (k * 3) % 80
+        hour = 23 if k < n * night else 14
+        dur = 30 if short else 400
+        t = T0 + dt.timedelta(days=day, hours=hour, minutes=k % 60)
+        src, dst = (a, b) if k % 2 else (b, a)
+        rows.append(f"{PHONE[src]},{PHONE[dst]},{t:%Y-%m-%d %H:%M:%S},{dur}")
+
+
+def _pay(rows, a, b, n, amount, start_day=0):
+    for k in range(n):
+        t = T0 + dt.timedelta(days=start_day + k * 9, hours=11)
+        rows.append(f"T{a}{b}{k},ACC{a},ACC{b},{amount + 37 * k},{t:%Y-%m-%d %H:%M:%S}")
+
+
+@pytest.fixture(scope="module")
+def known_case(tmp_path_factory) -> Case:
+    """Two rings, a family around ring 1's organizer, a buyer, a broker, a family ring,
+    and a night-shift look-alike (K1-K3)."""
+    d = tmp_path_factory.mktemp("known")
+    calls, tx = [], []
+    # ring 1: A organizes B, C; A's wife D and child E are not in it; F buys from B
+    _calls(calls, "A", "B", 20, 0.6, True)
+    _calls(calls, "A", "C", 20, 0.6, True)
+    _calls(calls, "B", "C", 8, 0.6, True)
+    _calls(calls, "A", "D", 15, 0.0, False)
+    _calls(calls, "A", "E", 10, 0.0, False)
+    _calls(calls, "D", "E", 10, 0.0, False)
+    _calls(calls, "F", "B", 3, 0.3, True)
+    _pay(tx, "B", "A", 6, 5000)
+    _pay(tx, "C", "A", 6, 7000)
+    _pay(tx, "F", "B", 2, 300)
+    # ring 2: X organizes Y, Z
+    _calls(calls, "X", "Y", 20, 0.6, True)
+    _calls(calls, "X", "Z", 20, 0.6, True)
+    _calls(calls, "Y", "Z", 8, 0.6, True)
+    _pay(tx, "Y", "X", 6, 4000)
+    _pay(tx, "Z", "X", 6, 6000)
+    # broker H supplies both organizers
+    _calls(calls, "H", "A", 12, 0.6, True)
+    _calls(calls, "H", "X", 12, 0.6, True)
+    _pay(tx, "A", "H", 4, 50000)
+    _pay(tx, "X", "H", 4, 60000)
+    # a family ring: father P, sons Q and S, S's wife R
+    for a, b in [("P", "Q"), ("P", "R"), ("P", "S"), ("Q", "S")]:
+        _calls(calls, a, b, 16, 0.6, True)
+    for a in ("Q", "R", "S"):
+        _pay(tx, a, "P", 5, 8000)
+    # look-alike: night-shift coworkers, long calls at night, no money
+    for a, b in [("K1", "K2"), ("K1", "K3"), ("K2", "K3")]:
+        _calls(calls, a, b, 14, 0.9, False)
+    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(calls))
+    (d / "transactions.csv").write_text(
+        "tx_id,from_account,to_account,amount,occurred_at\n" + "\n".join(tx))
+    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
+        f"{p},Name {p}" for p in PHONE))
+    (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
+        f"{n},{p}" for p, n in PHONE.items()))
+    (d / "accounts.csv").write_text("account_id,person_id\n" + "\n".join(
+        f"ACC{p},{p}" for p in PHONE))
+    (d / "kinship.csv").write_text(
+        "person_a,person_b,relation\nA,D,spouse\nA,E,parent\nD,E,parent\n"
+        "P,Q,parent\nP,S,parent\nQ,S,sibling\nS,R,spouse\n")
+    (d / "arrests.csv").write_text(
+        "person_id,arrested_at,case_id,charge\nB,2019-05-20 10:00,AJ1,贩卖毒品\n"
+        "C,2019-05-20 11:00,AJ1,贩卖毒品\n")
+    case = Case(d / "case.duckdb")
+    case.ingest([d])
+    return case
+
+
+def _by_members(result):
+    return {frozenset(r.members): r for r in result.rings}
+
+
+def test_known_rings_members_leaders_family(known_case):
+    result = known_case.rings()
+    rings = _by_members(result)
+    assert frozenset("ABC") in rings and frozenset("XYZ") in rings
+    assert frozenset("PQRS") in rings
+    assert rings[frozenset("ABC")].leader == "A"
+    assert rings[frozenset("XYZ")].leader == "X"
+    assert rings[frozenset("PQRS")].leader == "P"
+    assert rings[frozenset("PQRS")].family is True
+    assert rings[frozenset("ABC")].family is False  # A's family is not in the ring
+    members = {m for r in result.rings for m in r.members}
+    assert not {"D", "E", "F", "H", "K1", "K2", "K3"} & members
+    assert result.brokers == {"H": sorted([rings[frozenset("ABC")].id,
+                                           rings[frozenset("XYZ")].id])}
+    # the ring with a co-arrest ranks first; evidence is counted
+    first = result.rings[0]
+    assert set(first.members) == set("ABC")
+    assert first.evidence["calls"] == 48 and first.evidence["transfers"] == 12
+    assert first.evidence["coarrest_links"] == 1
+    assert first.components["money"] == 1.0
+
+
+def test_result_keeps_parameters_and_fingerprint(known_case):
+    result = known_case.rings(seed=3)
+    doc = result.as_dict()
+    assert doc["params"]["ring"]["seed"] == 3
+    assert doc["params"]["fingerprint"] == known_case.fingerprint()
+    assert doc["params"]["weights"]["calls"] == 1.0
+    assert doc["params"]["resolutions"]
+    for ring in doc["rings"]:
+        assert set(ring) >= {"id", "members", "leader", "family", "score", "size", "evidence"}
+
+
+def test_layers_and_window_options(known_case):
+    calls_only = known_case.rings(layers=["calls"])
+    assert all(r.evidence["transfers"] == 0 for r in calls_only.rings) or not calls_only.rings
+    assert calls_only.params["weights"]["money"] == 0.0
+    early = known_case.rings(until="2019-03-20")
+    assert early.params["links"]["until"].startswith("2019-03-19T16:00")
+    full = _by_members(known_case.rings())[frozenset("ABC")]
+    part = _by_members(early)[frozenset("ABC")]
+    assert 0 < part.evidence["calls"] < full.evidence["calls"]
+    assert part.evidence["coarrest_links"] == 0  # the arrests of May fall outside
+
+
+def test_hub_numbers_are_set_aside_and_reported(tmp_path):
+    rows = ["caller,callee,started_at,duration_s"]
+    for i in range(8):  # eight people call the taxi line, and only that
+        rows.append(f"1390000{i:04d},057188888888,2019-04-0{1 + i % 5} 10:00:00,30")
+    (tmp_path / "calls.csv").write_text("\n".join(rows))
+    (tmp_path / "phones.csv").write_text("phone,person_id\n" + "\n".join(
+        f"1390000{i:04d},P{i}" for i in range(8)))
+    case = Case(tmp_path / "case.duckdb")
+    case.ingest([tmp_path])
+    with case.open() as store:
+        kept = build_layers(store.con, LinkParams(hub_min=5, hub_share=0.0))
+        assert [h["id"] for h in kept.hubs] == ["+8657188888888"]
+        assert store.con.execute("SELECT count(*) FROM _l_calls").fetchall() == [(0,)]
+        glued = build_layers(store.con, LinkParams(hub_min=100))
+        assert glued.hubs == []
+        # without the rule the taxi line links everyone: one phone node, 8 persons
+        assert store.con.execute("SELECT count(*) FROM _l_calls").fetchall() == [(8,)]
+
+
+def test_paths_with_evidence(known_case):
+    paths = known_case.paths("B", "Y")
+    strongest, shortest = paths
+    assert strongest["kind"] == "strongest" and shortest["kind"] == "shortest"
+    assert strongest["nodes"][0] == "B" and strongest["nodes"][-1] == "Y"
+    assert "H" in strongest["nodes"]
+    assert len(shortest["hops"]) == len(shortest["nodes"]) - 1
+    hop = strongest["hops"][0]
+    assert hop["n_calls"] > 0 and "calls" in hop["layers"]
+    with pytest.raises(Exception, match="no links"):
+        known_case.paths("B", "nobody")
+
+
+def test_network_expansion_connecting_and_centrality(known_case):
+    net = known_case.network(["A", "X"], connect=True)
+    assert {"A", "X", "H"} <= set(net.nodes)
+    assert net.nodes["A"]["name"] == "Name A" and net.nodes["A"]["kind"] == "person"
+    ego = known_case.network(["A"], hops=1)
+    assert {"B", "C", "D", "E", "H"} <= set(ego.nodes) and "Y" not in ego.nodes
+    strong = known_case.network(["A"], hops=1, min_weight=2.0)
+    assert "D" not in strong.nodes  # household calls are weaker than ring ties
+    money_only = known_case.network(["A"], hops=1, layers=["money"])
+    assert set(money_only.nodes) == {"A", "B", "C", "H"}
+    table = known_case.centrality(["A", "B", "C", "H", "X", "Y", "Z"])
+    assert list(table.columns) == ["node", "degree", "weighted_degree", "betweenness",
+                                   "eigenvector"]
+    between = table.set_index("node")["betweenness"]
+    assert between["H"] == between.max() and between["H"] > between["B"]
+
+
+def test_key_players(known_case):
+    df = known_case.rank()
+    assert df.iloc[0]["role"] == "organizer"
+    roles = dict(zip(df["person_id"], df["role"], strict=True))
+    assert roles["A"] == "organizer" and roles["H"] == "broker" and roles["B"] == "member"
+    assert roles.get("F") == "associate"
+    assert list(df["score"]) == sorted(df["score"], reverse=True)
+
+
+def test_evidence_records_and_common_contacts(known_case):
+    ev = known_case.evidence(["A", "B", "C"])
+    assert len(ev["calls"]) == 48 and len(ev["transactions"]) == 12
+    assert set(ev["arrests"]["case_id"]) == {"AJ1"}
+    assert ev["calls"]["file"].str.endswith("calls.csv").all()
+    assert (ev["calls"]["line"] >= 2).all()
+    common = known_case.common_contacts([PHONE["B"], PHONE["C"]])
+    assert set(common["owner"]) == {"A"}  # B and C both call A (and each other)
+
+
+def test_deterministic_by_seed(known_case):
+    a = known_case.rings(seed=1).as_dict()["rings"]
+    b = known_case.rings(seed=1).as_dict()["rings"]
+    assert a == b
+
+
+# -- the community core ---------------------------------------------------------------------
+REAL = ROOT.parent / "shared" / "realdata"
+
+
+def _classic(name):
+    if name == "karate":
+        return nx.karate_club_graph()
+    if name == "lesmis":
+        return nx.Graph(nx.les_miserables_graph().edges())
+    if name == "dolphins":
+        return nx.read_edgelist(REAL / "dolphins" / "dolphins.edges")
+    return nx.read_gml(REAL / name / f"{name}.gml", label="id")
+
+
+@pytest.mark.parametrize("name, optimum", [("karate", 0.4197896), ("dolphins", 0.5285194),
+                                           ("lesmis", 0.5600), ("polbooks", 0.5272366),
+                                           ("football", 0.6045696)])
+def test_classic_graphs_reach_optimal_modularity(name, optimum):
+    if name != "karate" and name != "lesmis" and not REAL.exists():
+        pytest.skip("shared/realdata not present")
+    g = nx.convert_node_labels_to_integers(nx.Graph(_classic(name)))
+    e = np.array(g.edges())
+    membership, q = best_modularity(g.number_of_nodes(), e[:, 0], e[:, 1], restarts=20)
+    assert q >= optimum - 0.001
+    assert abs(modularity(g.number_of_nodes(), e[:, 0], e[:, 1], membership) - q) < 1e-9
+
+
+def test_leiden_deterministic_connected_and_warm_start():
+    g = nx.connected_caveman_graph(12, 6)
+    g = nx.relabel_nodes(g, {n: i for i, n in enumerate(g.nodes)})
+    e = np.array(g.edges())
+    n = g.number_of_nodes()
+    w = np.ones(len(e))
+    a = leiden(n, e[:, 0], e[:, 1], w, objective="CPM", resolution=0.3, seed=5)
+    b = leiden(n, e[:, 0], e[:, 1], w, objective="CPM", resolution=0.3, seed=5)
+    assert (a == b).all()
+    assert len(set(a.tolist())) == 12  # the caves
+    for c in set(a.tolist()):
+        assert nx.is_connected(g.subgraph(np.nonzero(a == c)[0].tolist()))
+    warm = leiden(n, e[:, 0], e[:, 1], w, objective="CPM", resolution=0.3, seed=9, initial=a)
+    assert (warm == a).all()
+    sweep = resolution_sweep(n, e[:, 0], e[:, 1], w, [0.01, 0.3, 0.9], seed=0)
+    assert [len(set(m.tolist())) for m in sweep] == sorted(
+        len(set(m.tolist())) for m in sweep)
+    with pytest.raises(ValueError, match="objective"):
+        leiden(n, e[:, 0], e[:, 1], w, objective="louvain", resolution=1.0, seed=0)
+
+
+# -- invariants and planted truth on the committed sample ------------------------------------
+@pytest.fixture(scope="module")
+def sample_case(tmp_path_factory) -> Case:
+    case = Case(tmp_path_factory.mktemp("sample") / "case.duckdb")
+    case.ingest([SAMPLE])
+    return case
+
+
+def test_sample_invariants_and_planted_rings(sample_case):
+    truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
+    result = sample_case.rings()
+    seen = set()
+    scores = [r.score for r in result.rings]
+    assert scores == sorted(scores, reverse=True)
+    for r in result.rings:
+        assert 3 <= r.size <= 12 and r.leader in r.members
+        assert not seen & set(r.members)
+        seen |= set(r.members)
+        assert 0 <= r.score <= 1
+    hubs = {h["id"] for h in result.params["hubs"]}
+    assert set(truth["hubs"]["phones"]) <= hubs and set(truth["hubs"]["accounts"]) <= hubs
+
+    def jac(a, b):
+        return len(set(a) & set(b)) / len(set(a) | set(b))
+
+    top = result.rings[:len(truth["rings"])]
+    found = [t for t in truth["rings"] if any(jac(t["members"], r.members) >= 0.6 for r in top)]
+    assert len(found) >= 0.9 * len(truth["rings"])
+    for t in found:
+        match = max(top, key=lambda r: jac(t["members"], r.members))
+        assert match.family == t["family"]
+    for look in truth["lookalikes"]:
+        assert not any(jac(look["members"], r.members) >= 0.5 for r in top)
+    assert truth["brokers"][0]["person_id"] in result.brokers
+
+
+def test_cli_rings_rank_path_json(sample_case, cli_env):
+    import subprocess
+    import sys
+
+    db = str(sample_case.path)
+
+    def run(*args):
+        res = subprocess.run([sys.executable, "-m", "workbench", *args, "--db", db, "--json"],
+                             capture_output=True, text=True, env=cli_env, cwd=ROOT)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout)
+
+    rings = run("rings")
+    assert set(rings) == {"rings", "params"} and rings["rings"]
+    first = rings["rings"][0]
+    assert {"id", "members", "leader", "family", "score", "size", "evidence"} <= set(first)
+    people = run("rank")["people"]
+    assert {"person_id", "score", "ring", "role"} <= set(people[0])
+    assert people[0]["role"] == "organizer"
+    a, b = rings["rings"][0]["leader"], rings["rings"][1]["leader"]
+    paths = run("path", a, b)["paths"]
+    assert paths[0]["nodes"][0] == a and paths[0]["nodes"][-1] == b
+    windowed = run("rings", "--since", "2019-03-01", "--until", "2019-05-01",
+                   "--layers", "calls,money")
+    assert windowed["params"]["weights"]["kinship"] == 0.0
