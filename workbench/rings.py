@@ -247,9 +247,12 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
         if not outside:
             break
         reference = float(np.percentile(attach_in, 75))
-        # a node tied as strongly to another ring is a broker between them, not a member
+        # a node tied as strongly to another ring is a broker between them, and one the
+        # group pays without paying it is its supplier: neither is a member
         eligible = {j: t for j, t in outside.items()
-                    if not any(_ties(g, j, group) >= ref for group, ref in others)}
+                    if not any(j not in group and _ties(g, j, group) >= ref
+                               for group, ref in others)
+                    and not _paid_by(g, j, inside)}
         if not eligible:
             break
         best = max(eligible, key=lambda j: (eligible[j], -j))
@@ -261,9 +264,23 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
 
 def _reference(g: CaseGraph, members, trim: float) -> float:
     """How strongly a node must be tied to a group to count as one of its own:
-    ``trim`` x the 75th percentile of the members' ties inside the group."""
+    ``trim`` x the median of the members' ties inside the group."""
     group = set(int(x) for x in members)
-    return trim * float(np.percentile([_ties(g, i, group) for i in group], 75))
+    return trim * float(np.median([_ties(g, i, group) for i in group]))
+
+
+def _paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """True when money flows from the group to ``node`` and never from it to the group."""
+    nbr, eid = g.neighbours(node)
+    received = paid = 0.0
+    for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+        if j not in group:
+            continue
+        to_node = g.measures["n_uv_tx"][e] if g.v[e] == node else g.measures["n_vu_tx"][e]
+        from_node = g.measures["n_vu_tx"][e] if g.v[e] == node else g.measures["n_uv_tx"][e]
+        received += to_node
+        paid += from_node
+    return received > 0 and paid == 0
 
 
 def _ties(g: CaseGraph, node: int, group: set[int]) -> float:
@@ -281,8 +298,7 @@ def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
         merged = False
         for a in range(len(cores)):
             group_a = set(cores[a])
-            attach = [_ties(g, i, group_a) for i in cores[a]]
-            reference = params.trim * float(np.percentile(attach, 75))
+            reference = _reference(g, cores[a], params.trim)
             for b in range(a + 1, len(cores)):
                 if len(cores[a]) + len(cores[b]) > params.max_size:
                     continue
@@ -419,15 +435,20 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             continue
         cores.append(list(key))
         taken.update(key)
+    log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = _merge_fragments(g, cores, params)
+    log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
-    taken = {i for core in cores for i in core}
     refs = [(set(core), _reference(g, core, params.trim)) for core in cores]
+    taken: set[int] = set()
     for k, core in enumerate(cores):
+        core = [i for i in core if i not in taken]  # a better ring took it
+        if len(core) < params.min_size:
+            continue
         others = refs[:k] + refs[k + 1:]
-        grown = _grow(g, core, params.trim, params.max_size, taken - set(core), person, others)
+        grown = _grow(g, core, params.trim, params.max_size, taken, person, others)
         taken.update(grown)
         arr = np.array(sorted(grown), dtype=np.int64)
         score, comp, evidence, edges = score_group(g, arr, base)
