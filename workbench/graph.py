@@ -215,8 +215,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
     arrays = con.execute(
         f"SELECT a.idx AS ui, b.idx AS vi, CAST({total} AS DOUBLE) AS weight, {cols}, "
         + ", ".join(f"f.{name}" for name in EDGE_FIELDS)
-        + " FROM _fused f JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v "
-        "ORDER BY ui, vi"
+        + " FROM _fused f JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v"
     ).fetchnumpy()
     ids = con.execute("SELECT id FROM _nodes ORDER BY idx").fetchnumpy()["id"]
     node = con.execute(
@@ -234,7 +233,8 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         v=np.asarray(arrays["vi"], dtype=np.int64),
         weight=np.asarray(arrays["weight"], dtype=np.float64),
         strength={k: np.asarray(arrays[f"s_{k}"], dtype=np.float64) for k in strength_sql},
-        measures={k: np.asarray(arrays[k], dtype=np.float64) for k in EDGE_FIELDS},
+        measures={k: np.asarray(arrays[k], dtype=np.float32 if k.startswith("total")
+                                else np.int32) for k in EDGE_FIELDS},
         node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
         weights=weights,
     )

@@ -4,7 +4,7 @@ Each layer is a temporary table of undirected node pairs ``(u, v)`` with ``u < v
 layer's own measures. Nodes are person ids; a phone number or account that belongs to no
 person stays in as ``tel:+86...`` / ``acct:...`` when it connects at least two persons.
 
-Layers: ``calls`` (count, duration, night and short calls, days, first/last contact,
+Layers: ``calls`` (count, duration, night and short calls, first/last contact,
 direction), ``money`` (transfers each way, totals, distinct amounts, first/last),
 ``coarrest`` (shared case numbers, trafficking charges), ``kinship`` (relations) and
 ``shared`` (two persons on one phone or account).
@@ -134,17 +134,37 @@ def _owners(con) -> None:
 def _hubs(con, params: LinkParams, threshold: int, layers: Layers) -> None:
     wc, ac = _window("started_at", params)
     wt, at = _window("occurred_at", params)
+    # calls (transfers) per number bound its distinct counterparts from above: only numbers
+    # with enough of them need the exact distinct count
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hub_candidates AS "
+        "SELECT 'phone' AS kind, id FROM ("
+        f"  SELECT caller AS id, count(*) AS n FROM calls WHERE {wc} GROUP BY caller "
+        f"  UNION ALL SELECT callee, count(*) FROM calls WHERE {wc} GROUP BY callee) "
+        "GROUP BY id HAVING sum(n) >= ? "
+        "UNION ALL "
+        "SELECT 'account', id FROM ("
+        f"  SELECT from_account AS id, count(*) AS n FROM transactions WHERE {wt} "
+        "   GROUP BY from_account "
+        f"  UNION ALL SELECT to_account, count(*) FROM transactions WHERE {wt} "
+        "   GROUP BY to_account) GROUP BY id HAVING sum(n) >= ?",
+        ac + ac + [threshold] + at + at + [threshold],
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hubs AS "
         "SELECT 'phone' AS kind, id, count(DISTINCT other) AS counterparts FROM ("
         f"  SELECT caller AS id, callee AS other FROM calls WHERE {wc} "
-        f"  UNION ALL SELECT callee, caller FROM calls WHERE {wc}) GROUP BY id "
+        "   AND caller IN (SELECT id FROM _hub_candidates WHERE kind = 'phone') "
+        f"  UNION ALL SELECT callee, caller FROM calls WHERE {wc} "
+        "   AND callee IN (SELECT id FROM _hub_candidates WHERE kind = 'phone')) GROUP BY id "
         "HAVING count(DISTINCT other) >= ? "
         "UNION ALL "
         "SELECT 'account', id, count(DISTINCT other) FROM ("
         f"  SELECT from_account AS id, to_account AS other FROM transactions WHERE {wt} "
-        f"  UNION ALL SELECT to_account, from_account FROM transactions WHERE {wt}) GROUP BY id "
-        "HAVING count(DISTINCT other) >= ?",
+        "   AND from_account IN (SELECT id FROM _hub_candidates WHERE kind = 'account') "
+        f"  UNION ALL SELECT to_account, from_account FROM transactions WHERE {wt} "
+        "   AND to_account IN (SELECT id FROM _hub_candidates WHERE kind = 'account')) "
+        "GROUP BY id HAVING count(DISTINCT other) >= ?",
         ac + ac + [threshold] + at + at + [threshold],
     )
     rows = con.execute(
@@ -188,7 +208,6 @@ def _calls(con, params: LinkParams) -> None:
         "coalesce(sum(duration_s), 0) AS duration_s, "
         f"count(*) FILTER (WHERE {night}) AS n_night, "
         f"count(*) FILTER (WHERE duration_s <= {int(params.short_s)}) AS n_short, "
-        "count(DISTINCT CAST(started_at AS DATE)) AS n_days, "
         "count(*) FILTER (WHERE a < b) AS n_uv, "
         "min(started_at) AS first_at, max(started_at) AS last_at "
         "FROM _calls_attr WHERE a <> b GROUP BY ALL"

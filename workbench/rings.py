@@ -60,6 +60,8 @@ class RingParams:
         members' ties is trimmed away (buyers, household members), one at a time.
     max_candidate : int
         Communities up to this size are trimmed into candidates.
+    n_iterations : int
+        Leiden iterations per resolution (igraph's default is 2).
     seed : int
         Leiden seed.
     """
@@ -70,6 +72,7 @@ class RingParams:
     min_score: float = 0.35
     trim: float = 0.35
     max_candidate: int = 48
+    n_iterations: int = 1
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -292,14 +295,22 @@ def _ties(g: CaseGraph, node: int, group: set[int]) -> float:
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
                      ) -> list[list[int]]:
     """Join a lower-ranked core into a better one when its members are, on average, tied to
-    the better core as strongly as that core's own members are (``trim`` x 75th pct)."""
+    the better core as strongly as that core's own members are (:func:`_reference`).
+    Only cores with a link between them are compared."""
     merged = True
     while merged:
         merged = False
+        owner = {i: k for k, core in enumerate(cores) for i in core}
         for a in range(len(cores)):
             group_a = set(cores[a])
+            touching = set()
+            for i in cores[a]:
+                nbr, _ = g.neighbours(i)
+                touching.update(owner[j] for j in nbr.tolist() if owner.get(j, a) > a)
+            if not touching:
+                continue
             reference = _reference(g, cores[a], params.trim)
-            for b in range(a + 1, len(cores)):
+            for b in sorted(touching):
                 if len(cores[a]) + len(cores[b]) > params.max_size:
                     continue
                 mean_tie = float(np.mean([_ties(g, i, group_a) for i in cores[b]]))
@@ -388,7 +399,9 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     t0 = time.perf_counter()
     # the search runs on links at least as strong as the lowest resolution: a weaker link
     # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
-    strong = g.weight >= min(resolutions)
+    # and a pair seen in one call and nothing else is contact, not a relationship
+    strong = (g.weight >= min(resolutions)) & (
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001))
     su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
     graph = as_igraph(g.n, su, sv)
     ms = g.measures
@@ -399,7 +412,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     candidates: dict[tuple[int, ...], tuple] = {}
     for r in resolutions:
         m = leiden(g.n, su, sv, sw, objective="CPM", resolution=r, seed=params.seed,
-                   initial=previous, graph=graph)
+                   initial=previous, graph=graph, n_iterations=params.n_iterations)
         memberships.append(m)
         previous = m
         t1 = time.perf_counter()
@@ -528,10 +541,15 @@ def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str
         around.update(j for j in nbr.tolist() if j not in ring_of)
     out: dict[str, list[str]] = {}
     by_id = {r.id: r for r in rings}
+    group_of = dict(groups)
     for j in sorted(around):
         if "known_person" in g.node and not g.node["known_person"][j]:
             continue
-        tied = sorted(rid for rid, group in groups if _ties(g, j, group) >= refs[rid])
+        nbr, _ = g.neighbours(j)
+        near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
+        if len(near) < 2:
+            continue
+        tied = sorted(rid for rid in near if _ties(g, j, group_of[rid]) >= refs[rid])
         if len(tied) >= 2:
             pid = str(g.ids[j])
             out[pid] = tied
