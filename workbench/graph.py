@@ -26,7 +26,7 @@ import numpy as np
 
 from .links import LAYER_NAMES, Layers
 
-__all__ = ["LayerWeights", "CaseGraph", "build_graph", "EDGE_FIELDS"]
+__all__ = ["LayerWeights", "CaseGraph", "build_graph", "layer_strengths", "EDGE_FIELDS"]
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,31 @@ def _kind(node_id: str) -> str:
     return "person"
 
 
+def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-layer strength of every pair from its measures (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = {k: np.array([0]) for k in EDGE_FIELDS}
+    >>> m.update(n_calls=np.array([3]), n_night=np.array([3]), n_short=np.array([3]))
+    >>> round(float(layer_strengths(m)["calls"][0]), 4)
+    1.3863
+    """
+    calls = measures["n_calls"].astype(np.float64)
+    ringlike = np.divide(measures["n_night"] + measures["n_short"], 2.0 * calls,
+                         out=np.zeros_like(calls), where=calls > 0)
+    cases = measures["n_cases"].astype(np.float64)
+    trafficking = measures["n_trafficking_cases"].astype(np.float64)
+    return {
+        "calls": np.log1p(calls) * (0.25 + 0.75 * ringlike) * (calls > 0),
+        "money": np.log1p(measures["n_tx"].astype(np.float64)),
+        "coarrest": trafficking + 0.5 * (cases - trafficking),
+        "kinship": measures["kin"].astype(np.float64),
+        "shared": measures["shared"].astype(np.float64),
+    }
+
+
 def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
                 weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph."""
@@ -197,25 +222,17 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         "    NULL, NULL, NULL, 1 FROM _l_shared"
         ") GROUP BY u, v"
     )
-    strength_sql = {
-        "calls": "CASE WHEN n_calls > 0 THEN ln(1 + n_calls) * (0.25 + 0.75 * "
-                 "(n_night + n_short) / (2.0 * n_calls)) ELSE 0 END",
-        "money": "ln(1 + n_tx)",
-        "coarrest": "n_trafficking_cases + 0.5 * (n_cases - n_trafficking_cases)",
-        "kinship": "CAST(kin AS DOUBLE)",
-        "shared": "CAST(shared AS DOUBLE)",
-    }
-    total = " + ".join(f"{float(w[k])} * ({sql})" for k, sql in strength_sql.items())
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT id, "
         "CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx FROM ("
         "SELECT u AS id FROM _fused UNION SELECT v FROM _fused)"
     )
-    cols = ", ".join(f"CAST({sql} AS DOUBLE) AS s_{k}" for k, sql in strength_sql.items())
+    casts = ", ".join(
+        f"CAST(f.{name} AS {'FLOAT' if name.startswith('total') else 'INTEGER'}) AS {name}"
+        for name in EDGE_FIELDS)
     arrays = con.execute(
-        f"SELECT a.idx AS ui, b.idx AS vi, CAST({total} AS DOUBLE) AS weight, {cols}, "
-        + ", ".join(f"f.{name}" for name in EDGE_FIELDS)
-        + " FROM _fused f JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v"
+        f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM _fused f "
+        "JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v"
     ).fetchnumpy()
     ids = con.execute("SELECT id FROM _nodes ORDER BY idx").fetchnumpy()["id"]
     node = con.execute(
@@ -227,14 +244,18 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         "count(*) FILTER (WHERE trafficking) AS trafficking_arrests FROM _arrests_w "
         "GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"
     ).fetchnumpy()
+    measures = {k: np.asarray(arrays[k]) for k in EDGE_FIELDS}
+    strength = layer_strengths(measures)
+    weight = np.zeros(len(arrays["ui"]), dtype=np.float64)
+    for k, arr in strength.items():
+        weight += float(w[k]) * arr
     graph = CaseGraph(
         ids=np.asarray(ids, dtype=object),
         u=np.asarray(arrays["ui"], dtype=np.int64),
         v=np.asarray(arrays["vi"], dtype=np.int64),
-        weight=np.asarray(arrays["weight"], dtype=np.float64),
-        strength={k: np.asarray(arrays[f"s_{k}"], dtype=np.float64) for k in strength_sql},
-        measures={k: np.asarray(arrays[k], dtype=np.float32 if k.startswith("total")
-                                else np.int32) for k in EDGE_FIELDS},
+        weight=weight,
+        strength=strength,
+        measures=measures,
         node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
         weights=weights,
     )

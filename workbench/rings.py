@@ -226,8 +226,23 @@ def _trim(g: CaseGraph, members: list[int], trim: float, min_size: int) -> list[
     return members
 
 
+def _tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]]) -> bool:
+    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
+    ``others`` maps node -> (its core, the core's reference)."""
+    nbr, _ = g.neighbours(j)
+    seen = set()
+    for x in nbr.tolist():
+        entry = others.get(x)
+        if entry is None or id(entry[0]) in seen or j in entry[0]:
+            continue
+        seen.add(id(entry[0]))
+        if _ties(g, j, entry[0]) >= entry[1]:
+            return True
+    return False
+
+
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: set[int],
-          person: np.ndarray, others: list[tuple[set[int], float]] = ()) -> list[int]:
+          person: np.ndarray, others: dict | None = None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of :func:`_trim`: it recovers members that a finer resolution split off
@@ -253,8 +268,7 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
         # a node tied as strongly to another ring is a broker between them, and one the
         # group pays without paying it is its supplier: neither is a member
         eligible = {j: t for j, t in outside.items()
-                    if not any(j not in group and _ties(g, j, group) >= ref
-                               for group, ref in others)
+                    if not _tied_elsewhere(g, j, others or {})
                     and not _paid_by(g, j, inside)}
         if not eligible:
             break
@@ -455,12 +469,13 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
     refs = [(set(core), _reference(g, core, params.trim)) for core in cores]
+    node_ref = {i: ref for ref in refs for i in ref[0]}
     taken: set[int] = set()
     for k, core in enumerate(cores):
         core = [i for i in core if i not in taken]  # a better ring took it
         if len(core) < params.min_size:
             continue
-        others = refs[:k] + refs[k + 1:]
+        others = {i: ref for i, ref in node_ref.items() if ref is not refs[k]}
         grown = _grow(g, core, params.trim, params.max_size, taken, person, others)
         taken.update(grown)
         arr = np.array(sorted(grown), dtype=np.int64)
