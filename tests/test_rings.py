@@ -12,7 +12,6 @@ import pytest
 from workbench.case import Case
 from workbench.community import best_modularity, leiden, modularity, resolution_sweep
 from workbench.links import LinkParams, build_layers
-from workbench.store import Store
 
 from .conftest import ROOT, SAMPLE
 
