@@ -36,6 +36,26 @@ from .store import Store
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
 
+
+def _records(df) -> list[dict]:
+    """DataFrame rows as JSON-friendly dicts (times as text, file as its name)."""
+    rows = []
+    for row in df.to_dict(orient="records"):
+        clean = {}
+        for k, v in row.items():
+            if v is None or (isinstance(v, float) and v != v):
+                clean[k] = None
+            elif k == "file":
+                clean[k] = Path(str(v)).name
+            elif hasattr(v, "isoformat"):
+                clean[k] = v.isoformat()
+            elif hasattr(v, "item"):
+                clean[k] = v.item()
+            else:
+                clean[k] = v if isinstance(v, int | float | str | bool) else str(v)
+        rows.append(clean)
+    return rows
+
 #: default DuckDB memory cap of an ingest, in MB
 INGEST_MEMORY_MB = 1024
 
@@ -245,6 +265,110 @@ class Case:
         """Degree, weighted degree, betweenness and eigenvector centrality of the network
         around ``persons`` (see :meth:`network`)."""
         return centrality_table(self.network(persons, **network_options))
+
+    def view(
+        self,
+        *,
+        ring: str | None = None,
+        person: str | None = None,
+        hops: int | None = None,
+        title: str | None = None,
+        since=None,
+        until=None,
+        record_limit: int = 2000,
+        **ring_options,
+    ):
+        """What a snapshot, diagram or graph file shows, as a
+        :class:`~workbench.views.model.ViewModel`.
+
+        ``ring`` picks one ring (its members and brokers), ``person`` a person and ``hops``
+        around him (default 1); with neither, every ring found with its brokers.
+        """
+        from .views.model import ViewModel
+
+        result = self.rings(since=since, until=until, **ring_options)
+        graph, info = self.graph(since=since, until=until,
+                                 layers=ring_options.get("layers"),
+                                 weights=ring_options.get("weights"))
+        by_id = {r.id: r for r in result.rings}
+        if ring is not None:
+            if ring not in by_id:
+                known = ", ".join(by_id) or "none"
+                raise WorkbenchError(f"no ring {ring!r} (rings: {known})")
+            chosen = by_id[ring]
+            seeds = set(chosen.members) | set(chosen.brokers)
+            heading = title or f"Ring {ring}: {chosen.size} members, organizer {chosen.leader}"
+            selection = {"ring": ring, "hops": hops or 0}
+        elif person is not None:
+            try:
+                graph.index(person)
+            except KeyError:
+                raise WorkbenchError(f"{person!r} has no links in this case") from None
+            seeds = {person}
+            hops = 1 if hops is None else hops
+            heading = title or f"{person} and {hops} hop(s) around"
+            selection = {"person": person, "hops": hops}
+        else:
+            seeds = {m for r in result.rings for m in r.members} | set(result.brokers)
+            heading = title or f"Rings: {len(result.rings)} found"
+            selection = {"all_rings": True, "hops": hops or 0}
+        net = self.network(sorted(seeds), hops=hops or 0, since=since, until=until)
+        players = key_players(graph, result, top=None)
+        score = dict(zip(players["person_id"], players["score"], strict=True))
+        ring_of = result.ring_of()
+        roles = {m: role for r in result.rings for m, role in r.roles.items()}
+        for pid in result.brokers:
+            roles.setdefault(pid, "broker")
+        for n, d in net.nodes(data=True):
+            d["ring"] = ring_of.get(n)
+            d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")
+            d["score"] = float(score.get(n, 0.0))
+        persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
+        evidence = self.evidence(persons, since=since, until=until, limit=record_limit)
+        records = {k: _records(df) for k, df in evidence.items()}
+        identifiers = self._identifiers(persons, net, records, result.params.get("hubs", []))
+        meta = {
+            "title": heading, "selection": selection, "filters": {
+                "since": info["links"]["since"], "until": info["links"]["until"],
+                "layers": ring_options.get("layers")},
+            "rings": [r.as_dict() for r in result.rings if set(r.members) & set(net.nodes)],
+            "params": {k: v for k, v in result.params.items() if k not in ("counts",)},
+            "fingerprint": info["fingerprint"], "counts": info["counts"],
+            "store": str(self.path.name), "tool": f"workbench {__version__}",
+            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        return ViewModel(net, title=heading, meta=meta, records=records,
+                         identifiers=identifiers)
+
+    def _identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
+        """Every phone, account, ID number and name a view of these persons can show."""
+        out: dict[str, str] = {}
+        with self.open() as store:
+            for sql, kind in (
+                ("SELECT phone FROM phones WHERE person_id IN (SELECT unnest(?))", "phone"),
+                ("SELECT account_id FROM accounts WHERE person_id IN (SELECT unnest(?))",
+                 "account"),
+                ("SELECT id_number FROM persons WHERE person_id IN (SELECT unnest(?)) "
+                 "AND id_number IS NOT NULL", "id_number"),
+                ("SELECT name FROM persons WHERE person_id IN (SELECT unnest(?))", "name"),
+            ):
+                for (value,) in store.con.execute(sql, [persons]).fetchall():
+                    out.setdefault(str(value), kind)
+        for n in net.nodes:
+            if str(n).startswith("tel:"):
+                out.setdefault(str(n)[4:], "phone")
+            elif str(n).startswith("acct:"):
+                out.setdefault(str(n)[5:], "account")
+        for rows, cols, kind in ((records.get("calls", []), ("caller", "callee"), "phone"),
+                                 (records.get("transactions", []),
+                                  ("from_account", "to_account"), "account")):
+            for row in rows:
+                for c in cols:
+                    if row.get(c):
+                        out.setdefault(str(row[c]), kind)
+        for hub in hubs:
+            out.setdefault(str(hub["id"]), "phone" if hub["kind"] == "phone" else "account")
+        return out
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

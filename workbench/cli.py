@@ -149,7 +149,7 @@ def sample(out, persons, seed):
 @click.option("--persons", type=int, default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 def demo(out, persons, seed):
-    """Generate the sample case, ingest it, find rings and report."""
+    """Generate the sample case, ingest it, find rings, write snapshots and report."""
     from .sample import write_sample
 
     data = out / "data"
@@ -169,6 +169,15 @@ def demo(out, persons, seed):
     click.echo(f"\ntop rings ({len(result.rings)} found):")
     click.echo(_ring_table(result.rings, limit=10))
     click.echo(f"all rings: workbench rings --db {db}")
+    if result.rings:
+        from .views.snapshot import write_snapshot
+
+        top = result.rings[0].id
+        page = write_snapshot(Case(db).view(ring=top), out / f"snapshot_{top}.html")
+        redacted = write_snapshot(Case(db).view(ring=top), out / f"snapshot_{top}_redacted.html",
+                                  redact=True, redact_names=True)
+        click.echo(f"snapshot of the top ring: {page}")
+        click.echo(f"redacted snapshot to share: {redacted}")
 
 
 def _window_options(f):
@@ -274,6 +283,66 @@ def path(db, a, b, since, until, as_json, wait):
         for h in p["hops"]:
             click.echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
                        f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
+
+
+def _selection_options(f):
+    f = click.option("--title", default=None, help="Heading of the view.")(f)
+    f = click.option("--redact-names", is_flag=True, help="Also mask person names.")(f)
+    f = click.option("--redact", is_flag=True,
+                     help="Mask ID, phone and account numbers with consistent pseudonyms.")(f)
+    f = click.option("--hops", type=int, default=None,
+                     help="Expand this many hops around the selection.")(f)
+    f = click.option("--person", default=None, help="Show this person (and --hops around).")(f)
+    f = click.option("--ring", default=None, help="Show this ring (id from `workbench rings`).")(f)
+    return f
+
+
+@cli.command()
+@_db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write.")
+@_selection_options
+@_window_options
+@_wait_option
+def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, until, wait):
+    """Write a self-contained, offline HTML snapshot of rings or a person's network."""
+    from .views.snapshot import write_snapshot
+
+    vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
+                                  since=since, until=until)
+    write_snapshot(vm, out, redact=redact, redact_names=redact_names)
+    click.echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
+               f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
+
+
+@cli.command()
+@_db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .png .svg .pdf (diagram), .graphml .gexf (Gephi), "
+                   ".csv (members, links, evidence).")
+@_selection_options
+@_window_options
+@_wait_option
+def export(db, out, ring, person, hops, redact, redact_names, title, since, until, wait):
+    """Export a diagram, a graph file or CSV tables of rings or a person's network."""
+    from .views.diagram import draw_diagram
+    from .views.files import write_csv, write_graph_file
+
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv"):
+        raise WorkbenchError(f"{out}: unknown export type {suffix or '(none)'!r} (use .png, "
+                             ".svg, .pdf, .graphml, .gexf or .csv)")
+    vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
+                                  since=since, until=until)
+    options = {"redact": redact, "redact_names": redact_names}
+    if suffix in (".png", ".svg", ".pdf"):
+        written = [draw_diagram(vm, out, **options)]
+    elif suffix == ".csv":
+        written = write_csv(vm, out, **options)
+    else:
+        written = [write_graph_file(vm, out, **options)]
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -1,0 +1,92 @@
+"""Graph files for Gephi and other tools (GraphML, GEXF) and CSV tables.
+
+Attributes are written typed (numbers stay numbers, so Gephi can size and filter by them);
+``None`` values are left out, since neither format has a null.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import networkx as nx
+
+from .model import ViewModel
+from .redact import Redactor
+
+__all__ = ["write_graph_file", "write_csv"]
+
+
+def _clean(value):
+    if isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _export_graph(vm: ViewModel, redactor: Redactor | None) -> nx.Graph:
+    text = redactor.text if redactor else (lambda s: s)
+    out = nx.Graph(title=text(vm.title), fingerprint=str(vm.meta.get("fingerprint", "")),
+                   tool=str(vm.meta.get("tool", "")))
+    for n, d in vm.graph.nodes(data=True):
+        attrs = {k: _clean(v) for k, v in d.items() if v is not None}
+        attrs.setdefault("ring", "")
+        attrs.setdefault("role", "")
+        attrs["score"] = float(attrs.get("score", 0.0))
+        if redactor:
+            attrs = {k: redactor.value(v, k) if isinstance(v, str) else v
+                     for k, v in attrs.items()}
+        out.add_node(text(str(n)), label=attrs.pop("name", None) or text(str(n)), **attrs)
+    for a, b, d in vm.graph.edges(data=True):
+        attrs = {k: _clean(v) for k, v in d.items() if v is not None}
+        attrs["layer"] = attrs.pop("layers", "")
+        out.add_edge(text(str(a)), text(str(b)), **attrs)
+    return out
+
+
+def write_graph_file(vm: ViewModel, path, *, redact: bool = False,
+                     redact_names: bool = False) -> Path:
+    """Write ``.graphml`` or ``.gexf`` by the extension of ``path``."""
+    path = Path(path)
+    redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
+    g = _export_graph(vm, redactor)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".graphml":
+        nx.write_graphml(g, path)
+    elif path.suffix.lower() == ".gexf":
+        nx.write_gexf(g, path)
+    else:
+        raise ValueError(f"graph file must be .graphml or .gexf, not {path.suffix!r}")
+    return path
+
+
+def write_csv(vm: ViewModel, path, *, redact: bool = False, redact_names: bool = False
+              ) -> list[Path]:
+    """``path``: the nodes (members, ring, role, score); ``<stem>_links.csv``: the links and
+    their measures; ``<stem>_<kind>.csv``: each kind of evidence record."""
+    path = Path(path)
+    redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
+    g = _export_graph(vm, redactor)
+    written = []
+
+    def dump(target: Path, rows: list[dict]) -> None:
+        cols: list[str] = []
+        for r in rows:
+            cols += [k for k in r if k not in cols]
+        with open(target, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols or ["empty"])
+            w.writeheader()
+            w.writerows(rows)
+        written.append(target)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dump(path, [{"node": n, **d} for n, d in g.nodes(data=True)])
+    dump(path.with_name(f"{path.stem}_links.csv"),
+         [{"from": a, "to": b, **d} for a, b, d in g.edges(data=True)])
+    for kind, rows in vm.records.items():
+        if rows:
+            if redactor:
+                rows = redactor.value(rows)
+            dump(path.with_name(f"{path.stem}_{kind}.csv"), rows)
+    return written
