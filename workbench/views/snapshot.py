@@ -152,7 +152,8 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
 </main>
 <section><h2>Links shown</h2><div id="wb-links"></div></section>
 <section><h2>Evidence records</h2><div id="wb-records"></div></section>
-<section><h2>Provenance: filters, parameters, data fingerprint</h2><pre id="wb-meta"></pre></section>
+<section><h2>Provenance: filters, parameters, data fingerprint</h2>
+<pre id="wb-meta"></pre></section>
 <script type="application/json" id="wb-data">{_json_for_script(data)}</script>
 <script>{vis_js}</script>
 <script>{app_js}</script>
