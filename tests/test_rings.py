@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import networkx as nx
@@ -13,83 +12,13 @@ from workbench.case import Case
 from workbench.community import best_modularity, leiden, modularity, resolution_sweep
 from workbench.links import LinkParams, build_layers
 
+from .cases import PHONE, build_known_case
 from .conftest import ROOT, SAMPLE
-
-T0 = dt.datetime(2019, 3, 1)
-PHONE = {p: f"1380000{i:04d}" for i, p in enumerate(
-    ["A", "B", "C", "D", "E", "F", "H", "X", "Y", "Z", "P", "Q", "R", "S", "K1", "K2", "K3"])}
-
-
-def _calls(rows, a, b, n, night, short, start_day=0):
-    for k in range(n):
-        day = start_day + (k * 3) % 80
-        hour = 23 if k < n * night else 14
-        dur = 30 if short else 400
-        t = T0 + dt.timedelta(days=day, hours=hour, minutes=k % 60)
-        src, dst = (a, b) if k % 2 else (b, a)
-        rows.append(f"{PHONE[src]},{PHONE[dst]},{t:%Y-%m-%d %H:%M:%S},{dur}")
-
-
-def _pay(rows, a, b, n, amount, start_day=0):
-    for k in range(n):
-        t = T0 + dt.timedelta(days=start_day + k * 9, hours=11)
-        rows.append(f"T{a}{b}{k},ACC{a},ACC{b},{amount + 37 * k},{t:%Y-%m-%d %H:%M:%S}")
 
 
 @pytest.fixture(scope="module")
 def known_case(tmp_path_factory) -> Case:
-    """Two rings, a family around ring 1's organizer, a buyer, a broker, a family ring,
-    and a night-shift look-alike (K1-K3)."""
-    d = tmp_path_factory.mktemp("known")
-    calls, tx = [], []
-    # ring 1: A organizes B, C; A's wife D and child E are not in it; F buys from B
-    _calls(calls, "A", "B", 20, 0.6, True)
-    _calls(calls, "A", "C", 20, 0.6, True)
-    _calls(calls, "B", "C", 8, 0.6, True)
-    _calls(calls, "A", "D", 15, 0.0, False)
-    _calls(calls, "A", "E", 10, 0.0, False)
-    _calls(calls, "D", "E", 10, 0.0, False)
-    _calls(calls, "F", "B", 3, 0.3, True)
-    _pay(tx, "B", "A", 6, 5000)
-    _pay(tx, "C", "A", 6, 7000)
-    _pay(tx, "F", "B", 2, 300)
-    # ring 2: X organizes Y, Z
-    _calls(calls, "X", "Y", 20, 0.6, True)
-    _calls(calls, "X", "Z", 20, 0.6, True)
-    _calls(calls, "Y", "Z", 8, 0.6, True)
-    _pay(tx, "Y", "X", 6, 4000)
-    _pay(tx, "Z", "X", 6, 6000)
-    # broker H supplies both organizers
-    _calls(calls, "H", "A", 12, 0.6, True)
-    _calls(calls, "H", "X", 12, 0.6, True)
-    _pay(tx, "A", "H", 4, 50000)
-    _pay(tx, "X", "H", 4, 60000)
-    # a family ring: father P, sons Q and S, S's wife R
-    for a, b in [("P", "Q"), ("P", "R"), ("P", "S"), ("Q", "S")]:
-        _calls(calls, a, b, 16, 0.6, True)
-    for a in ("Q", "R", "S"):
-        _pay(tx, a, "P", 5, 8000)
-    # look-alike: night-shift coworkers, long calls at night, no money
-    for a, b in [("K1", "K2"), ("K1", "K3"), ("K2", "K3")]:
-        _calls(calls, a, b, 14, 0.9, False)
-    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(calls))
-    (d / "transactions.csv").write_text(
-        "tx_id,from_account,to_account,amount,occurred_at\n" + "\n".join(tx))
-    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
-        f"{p},Name {p}" for p in PHONE))
-    (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
-        f"{n},{p}" for p, n in PHONE.items()))
-    (d / "accounts.csv").write_text("account_id,person_id\n" + "\n".join(
-        f"ACC{p},{p}" for p in PHONE))
-    (d / "kinship.csv").write_text(
-        "person_a,person_b,relation\nA,D,spouse\nA,E,parent\nD,E,parent\n"
-        "P,Q,parent\nP,S,parent\nQ,S,sibling\nS,R,spouse\n")
-    (d / "arrests.csv").write_text(
-        "person_id,arrested_at,case_id,charge\nB,2019-05-20 10:00,AJ1,贩卖毒品\n"
-        "C,2019-05-20 11:00,AJ1,贩卖毒品\n")
-    case = Case(d / "case.duckdb")
-    case.ingest([d])
-    return case
+    return build_known_case(tmp_path_factory.mktemp("known"))
 
 
 def _by_members(result):
