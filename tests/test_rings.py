@@ -139,9 +139,21 @@ def test_evidence_records_and_common_contacts(known_case):
 
 
 def test_deterministic_by_seed(known_case):
-    a = known_case.rings(seed=1).as_dict()["rings"]
-    b = known_case.rings(seed=1).as_dict()["rings"]
+    a = Case(known_case.path).rings(seed=1).as_dict()["rings"]
+    b = Case(known_case.path).rings(seed=1).as_dict()["rings"]
     assert a == b
+    warm = Case(known_case.path)
+    warm.rings(seed=1, warm=True)
+    again = warm.rings(seed=1, warm=True, min_score=0.3)
+    assert again.params["warm_start"] is True
+    assert {frozenset(r.members) for r in again.rings} >= {frozenset(r["members"]) for r in a}
+
+
+def test_min_weight_filter(known_case):
+    strong = known_case.rings(min_weight=2.0)
+    assert strong.params["min_weight"] == 2.0
+    members = {frozenset(r.members) for r in strong.rings}
+    assert frozenset("ABC") in members
 
 
 # -- the community core ---------------------------------------------------------------------

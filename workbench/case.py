@@ -15,6 +15,7 @@ workbench.errors.WorkbenchError: no case store at ...case.duckdb
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import time
@@ -76,6 +77,7 @@ class Case:
         self.wait = wait
         self._graphs: dict[tuple, tuple[CaseGraph, dict]] = {}
         self._memberships: dict[tuple, np.ndarray] = {}
+        self._results: dict[tuple, RingResult] = {}
 
     @contextmanager
     def open(self, *, write: bool = False):
@@ -178,6 +180,8 @@ class Case:
         max_size: int = 12,
         min_score: float | None = None,
         seed: int = 0,
+        min_weight: float = 0.0,
+        warm: bool = False,
     ) -> RingResult:
         """Find and rank rings, best first, with every parameter and the data fingerprint.
 
@@ -191,6 +195,11 @@ class Case:
             One CPM resolution instead of the default sweep.
         min_size, max_size, min_score, seed
             See :class:`workbench.rings.RingParams`.
+        min_weight : float
+            Links weaker than this are left out of the search.
+        warm : bool
+            Start Leiden from the previous run's partition on the same graph (interactive
+            re-runs; results may then depend on the previous run, which is recorded).
         """
         graph, info = self.graph(since=since, until=until, layers=layers, weights=weights)
         defaults = RingParams()
@@ -198,15 +207,29 @@ class Case:
             resolutions=(resolution,) if resolution is not None else None,
             min_size=min_size, max_size=max_size,
             min_score=defaults.min_score if min_score is None else min_score, seed=seed)
+        key = (info["fingerprint"], info["links"]["since"], info["links"]["until"],
+               tuple(sorted(info["weights"].items())), params, float(min_weight))
+        cached = self._results.get(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        if min_weight > 0:
+            graph = graph.edges_at_least(min_weight)
+        initial = self._memberships.get(key[:4]) if warm else None
+        if initial is not None and len(initial) != graph.n:
+            initial = None
         t0 = time.perf_counter()
-        result, memberships = find_rings(graph, params)
+        result, memberships = find_rings(graph, params, initial=initial)
+        if memberships:
+            self._memberships = {key[:4]: memberships[0]}
         result.params.update({
+            "min_weight": float(min_weight), "warm_start": initial is not None,
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })
-        return result
+        self._results = {**dict(list(self._results.items())[-7:]), key: result}
+        return copy.deepcopy(result)
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see

@@ -128,6 +128,10 @@ class CaseGraph:
                     out.append(e)
         return np.array(sorted(out), dtype=np.int64)
 
+    def edges_at_least(self, min_weight: float) -> CaseGraph:
+        """The same nodes with only the links of at least ``min_weight``."""
+        return _edge_subset(self, self.weight >= min_weight)
+
     def to_igraph(self):
         """An igraph Graph of the edges (weights passed separately to algorithms)."""
         import igraph as ig
