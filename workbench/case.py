@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ import numpy as np
 from . import __version__
 from .analysis import centrality_table, connecting_network, expand, find_paths, key_players
 from .errors import WorkbenchError
-from .graph import CaseGraph, LayerWeights, build_graph
+from .graph import CaseGraph, LayerWeights, build_graph, reweight
 from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_timestamp
@@ -78,6 +79,7 @@ class Case:
         self._graphs: dict[tuple, tuple[CaseGraph, dict]] = {}
         self._memberships: dict[tuple, np.ndarray] = {}
         self._results: dict[tuple, RingResult] = {}
+        self._players: dict[tuple, object] = {}
 
     @contextmanager
     def open(self, *, write: bool = False):
@@ -155,18 +157,21 @@ class Case:
             w = weights or LayerWeights()
             if layers is not None:
                 w = w.only(list(layers))
-            key = (fingerprint, params, w)
-            if key not in self._graphs:
-                t0 = time.perf_counter()
+            key = (fingerprint, params)
+            t0 = time.perf_counter()
+            if key not in self._graphs:  # layers in SQL once per data and time window
                 built = build_layers(store.con, params)
-                graph = build_graph(store.con, built, w)
-                info = {"links": params.as_dict(), "weights": w.as_dict(),
-                        "hubs": built.hubs, "hub_threshold": built.hub_threshold,
-                        "fingerprint": fingerprint, "counts": store.counts(),
-                        "graph": {"nodes": graph.n, "edges": graph.m},
-                        "seconds": round(time.perf_counter() - t0, 3)}
-                self._graphs = {key: (graph, info)}  # one cached graph per case
-            return self._graphs[key]
+                graph = build_graph(store.con, built, LayerWeights())
+                self._graphs = {key: (graph, {
+                    "links": params.as_dict(), "hubs": built.hubs,
+                    "hub_threshold": built.hub_threshold, "fingerprint": fingerprint,
+                    "counts": store.counts()})}
+            base, base_info = self._graphs[key]
+        graph = base if w == base.weights else reweight(base, w)  # new weights: numpy only
+        info = {**base_info, "weights": w.as_dict(),
+                "graph": {"nodes": graph.n, "edges": graph.m},
+                "seconds": round(time.perf_counter() - t0, 3)}
+        return graph, info
 
     def rings(
         self,
@@ -272,6 +277,11 @@ class Case:
         expansion and, with ``connect``, the connecting network among them. Nodes carry
         name, ring and role; edges carry the layer strengths and measures."""
         graph, _ = self.graph(since=since, until=until)
+        return self._network(graph, persons, hops=hops, connect=connect,
+                             min_weight=min_weight, layers=layers)
+
+    def _network(self, graph: CaseGraph, persons, *, hops: int = 0, connect: bool = False,
+                 min_weight: float = 0.0, layers=None):
         nodes = set(persons)
         if connect and len(nodes) > 1:
             nodes |= connecting_network(graph, sorted(nodes))
@@ -335,8 +345,12 @@ class Case:
             seeds = {m for r in result.rings for m in r.members} | set(result.brokers)
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
-        net = self.network(sorted(seeds), hops=hops or 0, since=since, until=until)
-        players = key_players(graph, result, top=None)
+        net = self._network(graph, sorted(seeds), hops=hops or 0)
+        players_key = (info["fingerprint"], json.dumps(result.params, sort_keys=True,
+                                                       default=str))
+        if players_key not in self._players:
+            self._players = {players_key: key_players(graph, result, top=None)}
+        players = self._players[players_key]
         score = dict(zip(players["person_id"], players["score"], strict=True))
         ring_of = result.ring_of()
         roles = {m: role for r in result.rings for m, role in r.roles.items()}

@@ -26,7 +26,8 @@ import numpy as np
 
 from .links import LAYER_NAMES, Layers
 
-__all__ = ["LayerWeights", "CaseGraph", "build_graph", "layer_strengths", "EDGE_FIELDS"]
+__all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
+           "EDGE_FIELDS"]
 
 log = logging.getLogger(__name__)
 
@@ -249,33 +250,46 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         "GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"
     ).fetchnumpy()
     measures = {k: np.asarray(arrays[k]) for k in EDGE_FIELDS}
-    strength = layer_strengths(measures)
-    weight = np.zeros(len(arrays["ui"]), dtype=np.float64)
-    for k, arr in strength.items():
-        weight += float(w[k]) * arr
-    graph = CaseGraph(
+    base = CaseGraph(
         ids=np.asarray(ids, dtype=object),
         u=np.asarray(arrays["ui"], dtype=np.int64),
         v=np.asarray(arrays["vi"], dtype=np.int64),
-        weight=weight,
-        strength=strength,
+        weight=np.zeros(len(arrays["ui"]), dtype=np.float64),
+        strength=layer_strengths(measures),
         measures=measures,
         node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
         weights=weights,
     )
-    # a layer switched off leaves no evidence behind either
-    for layer, fields in _LAYER_FIELDS.items():
-        if not w[layer]:
-            for name in fields:
-                if name in graph.measures:
-                    graph.measures[name][:] = 0
-                elif name in graph.node:
-                    graph.node[name][:] = 0
-    keep = graph.weight > 0
-    if not keep.all():
-        graph = _edge_subset(graph, keep)
+    graph = reweight(base, weights)
     log.info("fused graph: %d nodes, %d edges", graph.n, graph.m)
     return graph
+
+
+def reweight(base: CaseGraph, weights: LayerWeights) -> CaseGraph:
+    """The same links under other layer weights, in numpy (no SQL); ``base`` is not changed.
+
+    A layer with weight 0 leaves no evidence behind either: its measures read 0, and links
+    carried by no other layer disappear.
+    """
+    w = weights.as_dict()
+    measures = dict(base.measures)
+    node = dict(base.node)
+    strength = dict(base.strength)
+    for layer, fields in _LAYER_FIELDS.items():
+        if not w[layer]:
+            strength[layer] = np.zeros_like(strength[layer])
+            for name in fields:
+                if name in measures:
+                    measures[name] = np.zeros_like(measures[name])
+                elif name in node:
+                    node[name] = np.zeros_like(node[name])
+    weight = np.zeros(base.m, dtype=np.float64)
+    for k, arr in strength.items():
+        weight += float(w[k]) * arr
+    graph = CaseGraph(ids=base.ids, u=base.u, v=base.v, weight=weight, strength=strength,
+                      measures=measures, node=node, weights=weights)
+    keep = graph.weight > 0
+    return graph if keep.all() else _edge_subset(graph, keep)
 
 
 def _edge_subset(graph: CaseGraph, keep: np.ndarray) -> CaseGraph:

@@ -1,0 +1,66 @@
+"""Explorer interaction latency on the sample case, browser drawing excluded.
+
+Usage::
+
+    .venv/bin/python benchmarks/explorer.py [--db demo-case/case.duckdb]
+
+Drives :class:`workbench.widgets.Explorer` by setting control values, as a user would, and
+times each change end to end in Python (ring search, view, details, timeline). The naive
+path, side by side: the same change recomputed from scratch with a fresh ``Case`` (no cached
+layers, no reweighting in numpy, no warm start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import statistics
+import time
+from pathlib import Path
+
+from workbench.case import Case
+from workbench.widgets import Explorer
+
+CHANGES = [
+    ("min link strength 1.0", lambda e: setattr(e.min_strength, "value", 1.0)),
+    ("min link strength 0.0", lambda e: setattr(e.min_strength, "value", 0.0)),
+    ("money weight 2.0", lambda e: setattr(e.weights["money"], "value", 2.0)),
+    ("kinship layer off", lambda e: setattr(e.layers["kinship"], "value", False)),
+    ("kinship layer on", lambda e: setattr(e.layers["kinship"], "value", True)),
+    ("ring size 3-8", lambda e: setattr(e.size, "value", (3, 8))),
+    ("fixed resolution 1.5", lambda e: (setattr(e.auto_resolution, "value", False),
+                                        setattr(e.resolution, "value", 1.5))),
+    ("automatic resolution", lambda e: setattr(e.auto_resolution, "value", True)),
+    ("select second ring", lambda e: setattr(e.ring_list, "value", e.ring_list.options[1][1])),
+    ("focus on organizer", lambda e: e.focus_on(e.result.rings[0].leader)),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="demo-case/case.duckdb")
+    args = parser.parse_args()
+    db = Path(args.db)
+    with contextlib.redirect_stdout(io.StringIO()):
+        explorer = Explorer(db, out_dir="benchmarks/_work/exports")
+    ours, naive = [], []
+    for label, change in CHANGES:
+        with contextlib.redirect_stdout(io.StringIO()):
+            t0 = time.perf_counter()
+            change(explorer)
+            t1 = time.perf_counter()
+            fresh = Case(db)
+            fresh.view(ring=explorer.ring_list.value, **{
+                k: v for k, v in explorer.options().items()})
+            t2 = time.perf_counter()
+        ours.append(t1 - t0)
+        naive.append(t2 - t1)
+        print(f"{label:<24} explorer {t1 - t0:6.3f} s   from scratch {t2 - t1:6.3f} s")
+    print(f"median explorer {statistics.median(ours):.3f} s, max {max(ours):.3f} s; "
+          f"from scratch median {statistics.median(naive):.3f} s "
+          f"(x{statistics.median(naive) / statistics.median(ours):.1f})")
+
+
+if __name__ == "__main__":
+    main()

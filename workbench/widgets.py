@@ -1,0 +1,322 @@
+"""The Explorer: an ipywidgets app for investigators in JupyterLab.
+
+State and controls only: every result comes from :class:`~workbench.case.Case` (cached
+layers and graphs, warm-started Leiden), every drawing from :mod:`workbench.views`. The
+graph view is an anywidget with vis-network inlined (no network access); a click on a node
+sets :attr:`GraphView.selected`, which reaches Python and fills the details panel.
+
+Examples
+--------
+>>> from workbench.widgets import GraphView
+>>> GraphView().selected
+''
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from importlib import resources
+from pathlib import Path
+
+import anywidget
+import ipywidgets as w
+import pandas as pd
+import traitlets
+from IPython.display import display
+
+from .case import Case
+from .errors import WorkbenchError
+from .graph import LayerWeights
+from .links import LAYER_NAMES
+from .views.model import ViewModel
+from .views.snapshot import _payload, vis_assets
+
+__all__ = ["Explorer", "GraphView"]
+
+log = logging.getLogger(__name__)
+
+
+def _esm() -> str:
+    vis_js, _css = vis_assets()
+    own = resources.files("workbench.views").joinpath("graph_widget.js").read_text("utf-8")
+    return vis_js + "\n" + own
+
+
+class GraphView(anywidget.AnyWidget):
+    """vis-network in the notebook, offline; ``selected`` is the node last clicked."""
+
+    _esm = _esm()
+    _css = vis_assets()[1] + "\n.tip { font-size: 12px; max-width: 360px; }"
+    nodes = traitlets.List([]).tag(sync=True)
+    edges = traitlets.List([]).tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+    focus = traitlets.Unicode("").tag(sync=True)
+    height = traitlets.Int(560).tag(sync=True)
+
+    def show(self, vm: ViewModel) -> None:
+        """Display a view model (layout computed in Python)."""
+        data = _payload(vm, None, seed=0)
+        self.edges = data["edges"]
+        self.nodes = data["nodes"]
+
+
+class Explorer(w.VBox):
+    """Filters, ranked rings, search, graph, details, timeline and export buttons.
+
+    Parameters
+    ----------
+    case : Case or path
+        The case to explore (opened per call, never held).
+    out_dir : path
+        Where the export buttons write.
+    """
+
+    def __init__(self, case, out_dir="exports") -> None:
+        self.case = case if isinstance(case, Case) else Case(case)
+        self.out_dir = Path(out_dir)
+        self.result = None
+        self.view = None
+        self.timings: dict[str, float] = {}
+        style = {"description_width": "initial"}
+        self.since = w.DatePicker(description="since", style=style)
+        self.until = w.DatePicker(description="until", style=style)
+        self.layers = {name: w.Checkbox(value=True, description=name, indent=False,
+                                        layout=w.Layout(width="110px"))
+                       for name in LAYER_NAMES}
+        defaults = LayerWeights().as_dict()
+        self.weights = {name: w.FloatSlider(value=defaults[name], min=0.0, max=5.0, step=0.1,
+                                            description="weight", readout_format=".1f",
+                                            layout=w.Layout(width="230px"))
+                        for name in LAYER_NAMES}
+        self.min_strength = w.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.1,
+                                          description="min link strength", style=style)
+        self.size = w.IntRangeSlider(value=(3, 12), min=2, max=30, description="ring size",
+                                     style=style)
+        self.auto_resolution = w.Checkbox(value=True, description="automatic resolution",
+                                          indent=False)
+        self.resolution = w.FloatText(value=1.0, description="resolution", disabled=True,
+                                      style=style, layout=w.Layout(width="180px"))
+        self.ring_list = w.Select(options=[], rows=14, description="rings",
+                                  layout=w.Layout(width="330px"))
+        self.search = w.Text(placeholder="person id, name or phone", description="find",
+                             continuous_update=False)
+        self.hops = w.IntSlider(value=1, min=0, max=3, description="hops")
+        self.focus_button = w.Button(description="focus", icon="crosshairs")
+        self.graph = GraphView()
+        self.details = w.Output(layout=w.Layout(width="420px", max_height="560px",
+                                                overflow="auto"))
+        self.timeline = w.Output()
+        self.export_format = w.Dropdown(options=["png", "svg", "pdf", "graphml", "gexf", "csv"],
+                                        value="png", description="diagram",
+                                        layout=w.Layout(width="170px"))
+        self.redact = w.Checkbox(value=False, description="redact identifiers", indent=False)
+        self.redact_names = w.Checkbox(value=False, description="redact names", indent=False)
+        self.snapshot_button = w.Button(description="HTML snapshot", icon="file-code")
+        self.export_button = w.Button(description="export", icon="download")
+        self.status = w.HTML()
+        self.exported: list[Path] = []
+        layer_rows = [w.HBox([self.layers[n], self.weights[n]]) for n in LAYER_NAMES]
+        super().__init__([
+            w.HBox([self.since, self.until, self.min_strength]),
+            w.HBox([self.size, self.auto_resolution, self.resolution]),
+            w.HBox([w.VBox(layer_rows[:3]), w.VBox(layer_rows[3:])]),
+            w.HBox([self.search, self.hops, self.focus_button]),
+            w.HBox([self.ring_list, self.graph, self.details]),
+            self.timeline,
+            w.HBox([self.export_format, self.export_button, self.snapshot_button,
+                    self.redact, self.redact_names]),
+            self.status,
+        ])
+        self.graph.layout = w.Layout(flex="1")
+        filters = [self.since, self.until, self.min_strength, self.size, self.resolution,
+                   self.auto_resolution] + list(self.layers.values()) + list(
+                       self.weights.values())
+        for control in filters:
+            control.observe(self._on_filter, names="value")
+        self.auto_resolution.observe(
+            lambda ch: setattr(self.resolution, "disabled", ch["new"]), names="value")
+        self.ring_list.observe(self._on_ring, names="value")
+        self.graph.observe(self._on_select, names="selected")
+        self.focus_button.on_click(lambda _b: self.focus_on(self.search.value))
+        self.search.observe(lambda ch: self.focus_on(ch["new"]) if ch["new"] else None,
+                            names="value")
+        self.snapshot_button.on_click(lambda _b: self.export_snapshot())
+        self.export_button.on_click(lambda _b: self.export_diagram())
+        self.refresh()
+
+    # -- state ----------------------------------------------------------------------------
+    def options(self) -> dict:
+        """The ring-search options the controls stand for."""
+        layers = [n for n in LAYER_NAMES if self.layers[n].value]
+        weights = LayerWeights(**{n: float(self.weights[n].value) for n in LAYER_NAMES})
+        return {
+            "since": _day(self.since.value), "until": _day(self.until.value, end=True),
+            "layers": layers, "weights": weights, "min_weight": float(self.min_strength.value),
+            "min_size": int(self.size.value[0]), "max_size": int(self.size.value[1]),
+            "resolution": None if self.auto_resolution.value else float(self.resolution.value),
+        }
+
+    def refresh(self) -> None:
+        """Re-run the ring search for the current filters (cached where nothing changed)."""
+        t0 = time.perf_counter()
+        try:
+            self.result = self.case.rings(warm=True, **self.options())
+        except WorkbenchError as exc:
+            self.status.value = f"<b>error</b>: {_esc(str(exc))}"
+            return
+        labels = [(f"{r.id} · {r.score:.2f} · {r.size} · {r.leader}"
+                   f"{' · family' if r.family else ''}", r.id) for r in self.result.rings]
+        self.ring_list.unobserve(self._on_ring, names="value")
+        self.ring_list.options = labels
+        self.ring_list.value = labels[0][1] if labels else None
+        self.ring_list.observe(self._on_ring, names="value")
+        self.timings["refresh"] = time.perf_counter() - t0
+        self.show_ring(self.ring_list.value)
+        self.status.value = (f"{len(self.result.rings)} rings · "
+                             f"{self.timings['refresh']:.2f} s")
+
+    def show_ring(self, ring_id: str | None) -> None:
+        """Show one ring (members, brokers) in the graph and its evidence in the details."""
+        if not ring_id:
+            self.graph.nodes, self.graph.edges = [], []
+            return
+        self._show(ring=ring_id, hops=0)
+        ring = next(r for r in self.result.rings if r.id == ring_id)
+        self.details.clear_output()
+        with self.details:
+            display(pd.DataFrame([{"member": m, "role": ring.roles.get(m, "member")}
+                                  for m in ring.members]))
+            display(pd.DataFrame([ring.evidence]).T.rename(columns={0: ring.id}))
+            for kind, rows in self.view.records.items():
+                if rows:
+                    display(pd.DataFrame(rows).head(50))
+        self._timeline(ring.members)
+
+    def focus_on(self, query: str) -> None:
+        """Find a person by id, name or phone, and show him with ``hops`` around him."""
+        person = self._find(query.strip())
+        if person is None:
+            self.status.value = f"no person matches {_esc(query)}"
+            return
+        self._show(person=person, hops=int(self.hops.value))
+        self.graph.focus = person
+        self.graph.selected = person
+
+    def _find(self, query: str) -> str | None:
+        if not query:
+            return None
+        graph, _ = self.case.graph(**{k: v for k, v in self.options().items()
+                                      if k in ("since", "until", "layers", "weights")})
+        try:
+            graph.index(query)
+            return query
+        except KeyError:
+            pass
+        with self.case.open() as store:
+            rows = store.con.execute(
+                "SELECT person_id FROM persons WHERE name = ? OR person_id = ? UNION "
+                "SELECT person_id FROM phones WHERE phone = ? OR phone = ? LIMIT 1",
+                [query, query, query, "+86" + query]).fetchall()
+        return rows[0][0] if rows else None
+
+    def _show(self, **selection) -> None:
+        t0 = time.perf_counter()
+        opts = self.options()
+        self.view = self.case.view(**selection, since=opts["since"], until=opts["until"],
+                                   layers=opts["layers"], weights=opts["weights"],
+                                   min_size=opts["min_size"], max_size=opts["max_size"],
+                                   resolution=opts["resolution"], min_weight=opts["min_weight"])
+        self.graph.show(self.view)
+        self.timings["view"] = time.perf_counter() - t0
+
+    def _timeline(self, persons) -> None:
+        import matplotlib.pyplot as plt
+
+        calls = self.view.records.get("calls", []) if self.view else []
+        self.timeline.clear_output()
+        if not calls:
+            return
+        times = pd.to_datetime([c["started_at"] for c in calls], utc=True)
+        weekly = pd.Series(1, index=times).resample("W").sum()
+        with self.timeline:
+            fig, ax = plt.subplots(figsize=(10, 2.2))
+            ax.bar(weekly.index, weekly.values, width=5, color="#37474F")
+            ax.set_ylabel("calls / week")
+            ax.set_title("activity of the selection")
+            fig.tight_layout()
+            plt.show()
+            plt.close(fig)
+        self.timeline_figure_weeks = len(weekly)
+
+    # -- events ---------------------------------------------------------------------------
+    def _on_filter(self, _change) -> None:
+        self.refresh()
+
+    def _on_ring(self, change) -> None:
+        self.show_ring(change["new"])
+
+    def _on_select(self, change) -> None:
+        node = change["new"]
+        if not node or self.view is None or node not in self.view.graph:
+            return
+        data = dict(self.view.graph.nodes[node])
+        self.details.clear_output()
+        with self.details:
+            display(pd.DataFrame([{"node": node, **data}]).T)
+            links = [{"with": other, **attrs} for _, other, attrs
+                     in self.view.graph.edges(node, data=True)]
+            if links:
+                display(pd.DataFrame(links))
+        if data.get("kind") == "person":
+            self._timeline([node])
+
+    # -- exports --------------------------------------------------------------------------
+    def export_snapshot(self) -> Path | None:
+        """Write the current view as an offline HTML snapshot; returns the path."""
+        from .views.snapshot import write_snapshot
+
+        if self.view is None:
+            return None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = write_snapshot(self.view, self.out_dir / f"snapshot-{stamp}.html",
+                              redact=self.redact.value, redact_names=self.redact_names.value)
+        self.exported.append(path)
+        self.status.value = f"wrote {_esc(str(path))}"
+        return path
+
+    def export_diagram(self) -> list[Path]:
+        """Write the current view as a diagram or graph file in the chosen format."""
+        from .views.diagram import draw_diagram
+        from .views.files import write_csv, write_graph_file
+
+        if self.view is None:
+            return []
+        fmt = self.export_format.value
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.out_dir / f"view-{stamp}.{fmt}"
+        opts = {"redact": self.redact.value, "redact_names": self.redact_names.value}
+        if fmt in ("png", "svg", "pdf"):
+            written = [draw_diagram(self.view, path, **opts)]
+        elif fmt == "csv":
+            written = write_csv(self.view, path, **opts)
+        else:
+            written = [write_graph_file(self.view, path, **opts)]
+        self.exported += written
+        self.status.value = "wrote " + ", ".join(_esc(str(p)) for p in written)
+        return written
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _day(value, end: bool = False):
+    if value is None:
+        return None
+    if end:
+        value = value + dt.timedelta(days=1)
+    return f"{value:%Y-%m-%d} 00:00:00"
