@@ -204,7 +204,6 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
                 weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph."""
     weights = weights or LayerWeights()
-    w = weights.as_dict()
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _fused AS SELECT u, v, "
         "coalesce(max(n_calls), 0) AS n_calls, coalesce(max(n_night), 0) AS n_night, "

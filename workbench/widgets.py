@@ -191,6 +191,7 @@ class Explorer(w.VBox):
             display(pd.DataFrame([ring.evidence]).T.rename(columns={0: ring.id}))
             for kind, rows in self.view.records.items():
                 if rows:
+                    display(w.HTML(f"<b>{_esc(kind)}</b>"))
                     display(pd.DataFrame(rows).head(50))
         self._timeline(ring.members)
 
