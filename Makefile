@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint lab bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -21,6 +21,9 @@ test: $(STAMP)
 	$(BIN)/ruff check workbench tests benchmarks
 	$(BIN)/python -m pytest --doctest-modules workbench tests
 
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
 lint: $(STAMP)
 	$(BIN)/ruff check workbench tests benchmarks
 
@@ -28,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf $(VENV) demo-case .pytest_cache
+	rm -rf $(VENV) demo-case .pytest_cache notebooks/_work

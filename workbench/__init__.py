@@ -18,6 +18,14 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
+def __getattr__(name):
+    if name == "Explorer":  # ipywidgets is imported only when the Explorer is asked for
+        from .widgets import Explorer
+
+        return Explorer
+    raise AttributeError(name)
+
+
 def open_case(path, **kwargs):
     """Open (or create) a case store; see :class:`workbench.case.Case`."""
     from .case import Case
@@ -28,6 +36,7 @@ def open_case(path, **kwargs):
 __all__ = [
     "__version__",
     "open_case",
+    "Explorer",
     "WorkbenchError",
     "InputFileError",
     "StoreBusyError",

@@ -24,7 +24,6 @@ import anywidget
 import ipywidgets as w
 import pandas as pd
 import traitlets
-from IPython.display import display
 
 from .case import Case
 from .errors import WorkbenchError
@@ -105,9 +104,9 @@ class Explorer(w.VBox):
         self.hops = w.IntSlider(value=1, min=0, max=3, description="hops")
         self.focus_button = w.Button(description="focus", icon="crosshairs")
         self.graph = GraphView()
-        self.details = w.Output(layout=w.Layout(width="420px", max_height="560px",
-                                                overflow="auto"))
-        self.timeline = w.Output()
+        self.details = w.HTML(layout=w.Layout(width="420px", max_height="560px",
+                                              overflow="auto"))
+        self.timeline = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.export_format = w.Dropdown(options=["png", "svg", "pdf", "graphml", "gexf", "csv"],
                                         value="png", description="diagram",
                                         layout=w.Layout(width="170px"))
@@ -184,15 +183,13 @@ class Explorer(w.VBox):
             return
         self._show(ring=ring_id, hops=0)
         ring = next(r for r in self.result.rings if r.id == ring_id)
-        self.details.clear_output()
-        with self.details:
-            display(pd.DataFrame([{"member": m, "role": ring.roles.get(m, "member")}
-                                  for m in ring.members]))
-            display(pd.DataFrame([ring.evidence]).T.rename(columns={0: ring.id}))
-            for kind, rows in self.view.records.items():
-                if rows:
-                    display(w.HTML(f"<b>{_esc(kind)}</b>"))
-                    display(pd.DataFrame(rows).head(50))
+        parts = [_table(pd.DataFrame([{"member": m, "role": ring.roles.get(m, "member")}
+                                      for m in ring.members]), f"ring {ring.id}"),
+                 _table(pd.DataFrame([ring.evidence]).T.rename(columns={0: "evidence"}), "")]
+        for kind, rows in self.view.records.items():
+            if rows:
+                parts.append(_table(pd.DataFrame(rows).head(50), f"{kind} ({len(rows)})"))
+        self.details.value = "".join(parts)
         self._timeline(ring.members)
 
     def focus_on(self, query: str) -> None:
@@ -233,23 +230,32 @@ class Explorer(w.VBox):
         self.timings["view"] = time.perf_counter() - t0
 
     def _timeline(self, persons) -> None:
+        """Calls per week of the selection, as a PNG in :attr:`timeline`."""
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        calls = self.view.records.get("calls", []) if self.view else []
-        self.timeline.clear_output()
+        wanted = set(persons)
+        calls = [c for c in (self.view.records.get("calls", []) if self.view else [])
+                 if c.get("caller_person") in wanted or c.get("callee_person") in wanted]
         if not calls:
+            self.timeline.value = b""
             return
         times = pd.to_datetime([c["started_at"] for c in calls], utc=True)
         weekly = pd.Series(1, index=times).resample("W").sum()
-        with self.timeline:
-            fig, ax = plt.subplots(figsize=(10, 2.2))
-            ax.bar(weekly.index, weekly.values, width=5, color="#37474F")
-            ax.set_ylabel("calls / week")
-            ax.set_title("activity of the selection")
-            fig.tight_layout()
-            plt.show()
-            plt.close(fig)
-        self.timeline_figure_weeks = len(weekly)
+        fig, ax = plt.subplots(figsize=(10, 2.2))
+        ax.bar(weekly.index, weekly.values, width=5, color="#37474F")
+        ax.set_ylabel("calls / week")
+        ax.set_title(f"activity of {len(wanted)} selected")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        plt.close(fig)
+        self.timeline.value = buf.getvalue()
+        self.timeline_weeks = len(weekly)
 
     # -- events ---------------------------------------------------------------------------
     def _on_filter(self, _change) -> None:
@@ -263,13 +269,10 @@ class Explorer(w.VBox):
         if not node or self.view is None or node not in self.view.graph:
             return
         data = dict(self.view.graph.nodes[node])
-        self.details.clear_output()
-        with self.details:
-            display(pd.DataFrame([{"node": node, **data}]).T)
-            links = [{"with": other, **attrs} for _, other, attrs
-                     in self.view.graph.edges(node, data=True)]
-            if links:
-                display(pd.DataFrame(links))
+        links = [{"with": other, **attrs} for _, other, attrs
+                 in self.view.graph.edges(node, data=True)]
+        self.details.value = (_table(pd.DataFrame([{"node": node, **data}]).T, node)
+                              + (_table(pd.DataFrame(links), "links") if links else ""))
         if data.get("kind") == "person":
             self._timeline([node])
 
@@ -307,6 +310,12 @@ class Explorer(w.VBox):
         self.exported += written
         self.status.value = "wrote " + ", ".join(_esc(str(p)) for p in written)
         return written
+
+
+def _table(df: pd.DataFrame, caption: str) -> str:
+    """A DataFrame as an HTML table; pandas escapes every cell (data is hostile)."""
+    head = f"<h4>{_esc(caption)}</h4>" if caption else ""
+    return head + df.to_html(escape=True, border=0, max_rows=60)
 
 
 def _esc(text: str) -> str:

@@ -1,0 +1,102 @@
+"""The Explorer driven without a browser: set values, click buttons, check state and output."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.widgets import Explorer
+
+from .cases import PHONE, build_known_case
+
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture()
+def explorer(tmp_path, capsys):
+    (tmp_path / "case").mkdir()
+    case = build_known_case(tmp_path / "case", names={"A": HOSTILE, "C": "王伟"})
+    return Explorer(case, out_dir=tmp_path / "exports")
+
+
+def _ring(explorer, member):
+    return next(r for r in explorer.result.rings if member in r.members)
+
+
+def test_starts_with_ranked_rings_and_the_best_on_screen(explorer):
+    ids = [value for _label, value in explorer.ring_list.options]
+    assert ids == [r.id for r in explorer.result.rings] and len(ids) == 3
+    assert explorer.ring_list.value == ids[0]
+    shown = {n["id"] for n in explorer.graph.nodes}
+    assert set(explorer.result.rings[0].members) <= shown
+    assert all("x" in n and "y" in n for n in explorer.graph.nodes)  # layout from Python
+    assert "family" in explorer.ring_list.options[[r.family for r in
+                                                   explorer.result.rings].index(True)][0]
+
+
+def test_filters_rerun_the_search(explorer):
+    explorer.layers["money"].value = False
+    assert explorer.result.params["weights"]["money"] == 0.0
+    assert all(r.evidence["transfers"] == 0 for r in explorer.result.rings)
+    assert not [e for e in explorer.graph.edges if e["layer"] == "money"]
+    explorer.layers["money"].value = True
+    explorer.min_strength.value = 2.0
+    assert explorer.result.params["min_weight"] == 2.0
+    explorer.min_strength.value = 0.0
+    explorer.size.value = (4, 12)
+    assert all(r.size >= 4 for r in explorer.result.rings)
+    assert list("PQRS") in [r.members for r in explorer.result.rings]
+    explorer.auto_resolution.value = False
+    explorer.resolution.value = 2.0
+    assert explorer.result.params["resolutions"] == [2.0]
+
+
+def test_selecting_a_ring_and_clicking_a_node(explorer):
+    ring = _ring(explorer, "X")
+    explorer.ring_list.value = ring.id
+    shown = {n["id"] for n in explorer.graph.nodes}
+    assert set(ring.members) <= shown and "A" not in shown - set(ring.brokers)
+    assert "<table" in explorer.details.value and "calls (" in explorer.details.value
+    assert bytes(explorer.timeline.value).startswith(b"\x89PNG")
+    explorer.details.value = ""
+    explorer.timeline.value = b""
+    explorer.graph.selected = "X"  # what a click in the browser sends
+    assert "links" in explorer.details.value and bytes(explorer.timeline.value).startswith(b"\x89PNG")
+
+
+def test_search_focuses_a_person_by_name_or_phone(explorer):
+    explorer.hops.value = 1
+    explorer.search.value = "王伟"
+    assert explorer.graph.focus == "C"
+    shown = {n["id"] for n in explorer.graph.nodes}
+    assert {"A", "B", "C"} <= shown
+    explorer.search.value = PHONE["X"]
+    assert explorer.graph.focus == "X"
+    explorer.search.value = "nobody at all"
+    assert "no person matches" in explorer.status.value
+
+
+def test_hostile_names_stay_text(explorer):
+    explorer.graph.selected = "A"
+    html = explorer.details.value
+    assert HOSTILE not in html and "&lt;img" in html
+    label = next(n["label"] for n in explorer.graph.nodes if n["id"] == "A")
+    assert HOSTILE in label  # a canvas label: drawn as text by vis-network
+
+
+def test_export_buttons(explorer):
+    explorer.snapshot_button.click()
+    page = explorer.exported[-1]
+    assert page.suffix == ".html" and page.exists()
+    text = page.read_text()
+    assert HOSTILE not in text and "default-src &#x27;none&#x27;" in text
+    explorer.redact.value = True
+    explorer.snapshot_button.click()
+    redacted = explorer.exported[-1].read_text()
+    assert PHONE["A"] not in redacted and "PHONE-0001" in redacted
+    explorer.export_format.value = "svg"
+    explorer.export_button.click()
+    assert explorer.exported[-1].suffix == ".svg" and explorer.exported[-1].stat().st_size > 1000
+    explorer.export_format.value = "gexf"
+    explorer.export_button.click()
+    assert explorer.exported[-1].suffix == ".gexf"
+    assert "wrote" in explorer.status.value
