@@ -134,7 +134,7 @@ def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     res = run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env)
     assert res.returncode == 0
     with Store(db) as store:
-        before = (store.fingerprint(), store.counts())
+        before = (store.compute_fingerprint(), store.counts())
     big = tmp_path / "calls_big.csv"
     _big_calls(big, 1_500_000)
     proc = subprocess.Popen(WORKBENCH + ["ingest", "--db", str(db), str(big), str(SAMPLE)],
@@ -145,7 +145,7 @@ def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with Store(db) as store:
-        assert (store.fingerprint(), store.counts()) == before
+        assert (store.compute_fingerprint(), store.counts()) == before
         assert store.con.execute("SELECT count(*) FROM ingest_batches").fetchall()[0][0] == 1
     res = run(["ingest", "--db", db, SAMPLE / "phones.csv", "--json"], cli_env)
     assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["stored"] > 0
@@ -154,7 +154,7 @@ def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
 def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     assert run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env).returncode == 0
     with Store(db) as store:
-        before = store.fingerprint()
+        before = store.compute_fingerprint()
     big = tmp_path / "calls_big.csv"
     _big_calls(big, 1_500_000)
     proc = subprocess.Popen(WORKBENCH + ["ingest", "--db", str(db), str(big)],
@@ -166,7 +166,7 @@ def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     assert proc.returncode != 0
     assert "Traceback" not in err
     with Store(db) as store:
-        assert store.fingerprint() == before
+        assert store.compute_fingerprint() == before
 
 
 def test_sample_and_demo_commands(tmp_path, cli_env):

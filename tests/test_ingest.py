@@ -222,13 +222,13 @@ def test_missing_required_column_refused_and_store_unchanged(db, write):
 def test_failure_mid_ingest_rolls_back(db, write):
     ingest(db, write("persons.csv", "person_id,name\nP0,Z\n"))
     with Store(db) as store:
-        before = store.fingerprint()
+        before = store.compute_fingerprint()
     good = write("persons_more.csv", "person_id,name\nP1,A\n")
     broken = write("phones.xlsx", "this is not a workbook")
     with pytest.raises(InputFileError, match="not a readable .xlsx"):
         ingest(db, good, broken)
     with Store(db) as store:
-        assert store.fingerprint() == before
+        assert store.compute_fingerprint() == before
         assert store.con.execute("SELECT count(*) FROM sources").fetchone()[0] == 1
 
 
@@ -366,3 +366,13 @@ def test_crlf_line_endings_and_header_only_file(db, write):
     assert [only_f(f) for f in report.files] == [(2, 1, 0, 1), (0, 0, 0, 0)]
     assert query(db, "SELECT cell_id, _line FROM calls") == [("A", 2)]
     assert rejects(db)[0]["line"] == 3
+
+
+def test_recorded_fingerprint_matches_content(db, write):
+    ingest(db, write("persons.csv", "person_id,name\nP1,A\n"))
+    with Store(db) as store:
+        first = store.fingerprint()
+        assert first == store.compute_fingerprint()
+    ingest(db, write("persons_2.csv", "person_id,name\nP2,B\n"))
+    with Store(db) as store:
+        assert store.fingerprint() == store.compute_fingerprint() != first

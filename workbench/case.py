@@ -80,14 +80,25 @@ class Case:
         self._memberships: dict[tuple, np.ndarray] = {}
         self._results: dict[tuple, RingResult] = {}
         self._players: dict[tuple, object] = {}
+        self._active: Store | None = None
 
     @contextmanager
     def open(self, *, write: bool = False):
-        """Open the store for one block: ``with case.open() as store: ...``."""
+        """Open the store for one block: ``with case.open() as store: ...``.
+
+        Blocks nest: an inner read inside an outer block reuses the outer connection, so a
+        compound call (a view: rings, evidence, identifiers) opens the file once.
+        """
+        active = self._active
+        if active is not None and (not write or not active.read_only):
+            yield active
+            return
         store = Store(self.path, read_only=not write, wait=self.wait)
+        self._active = store
         try:
             yield store
         finally:
+            self._active = active
             store.close()
 
     def ingest(
@@ -317,6 +328,11 @@ class Case:
         ``ring`` picks one ring (its members and brokers), ``person`` a person and ``hops``
         around him (default 1); with neither, every ring found with its brokers.
         """
+        with self.open():
+            return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
+                              until=until, record_limit=record_limit, **ring_options)
+
+    def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
         from .views.model import ViewModel
 
         result = self.rings(since=since, until=until, **ring_options)

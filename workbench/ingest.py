@@ -274,6 +274,7 @@ def ingest_paths(
             )
             if store.meta("timezone") is None:
                 store.set_meta("timezone", tz)
+            store.set_meta("fingerprint", store.compute_fingerprint())
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -287,6 +287,9 @@ class Store:
     def fingerprint(self) -> str:
         """A hash of the stored content (row hashes of every kind): equal stores, equal prints.
 
+        Every ingest records it in ``meta`` when it commits, so reading it is cheap; a store
+        without the record (an older one) has it computed.
+
         Examples
         --------
         >>> import tempfile, os
@@ -294,6 +297,11 @@ class Store:
         ...     len(s.fingerprint())
         32
         """
+        recorded = self.meta("fingerprint")
+        return recorded if recorded else self.compute_fingerprint()
+
+    def compute_fingerprint(self) -> str:
+        """Compute :meth:`fingerprint` from the rows (one pass over every table)."""
         parts = []
         for kind in KINDS:
             row = self.con.execute(

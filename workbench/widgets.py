@@ -106,7 +106,7 @@ class Explorer(w.VBox):
         self.graph = GraphView()
         self.details = w.HTML(layout=w.Layout(width="420px", max_height="560px",
                                               overflow="auto"))
-        self.timeline = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.timeline = w.HTML()
         self.export_format = w.Dropdown(options=["png", "svg", "pdf", "graphml", "gexf", "csv"],
                                         value="png", description="diagram",
                                         layout=w.Layout(width="170px"))
@@ -230,31 +230,16 @@ class Explorer(w.VBox):
         self.timings["view"] = time.perf_counter() - t0
 
     def _timeline(self, persons) -> None:
-        """Calls per week of the selection, as a PNG in :attr:`timeline`."""
-        import io
-
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        """Calls per week of the selection, as an SVG bar chart in :attr:`timeline`."""
         wanted = set(persons)
         calls = [c for c in (self.view.records.get("calls", []) if self.view else [])
                  if c.get("caller_person") in wanted or c.get("callee_person") in wanted]
         if not calls:
-            self.timeline.value = b""
+            self.timeline.value = ""
             return
         times = pd.to_datetime([c["started_at"] for c in calls], utc=True)
         weekly = pd.Series(1, index=times).resample("W").sum()
-        fig, ax = plt.subplots(figsize=(10, 2.2))
-        ax.bar(weekly.index, weekly.values, width=5, color="#37474F")
-        ax.set_ylabel("calls / week")
-        ax.set_title(f"activity of {len(wanted)} selected")
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        plt.close(fig)
-        self.timeline.value = buf.getvalue()
+        self.timeline.value = _svg_bars(weekly, f"calls per week: {len(wanted)} selected")
         self.timeline_weeks = len(weekly)
 
     # -- events ---------------------------------------------------------------------------
@@ -310,6 +295,26 @@ class Explorer(w.VBox):
         self.exported += written
         self.status.value = "wrote " + ", ".join(_esc(str(p)) for p in written)
         return written
+
+
+def _svg_bars(series: pd.Series, title: str, width: int = 900, height: int = 140) -> str:
+    """A small SVG bar chart (no plotting library: it redraws on every filter change)."""
+    values = [float(v) for v in series.values]
+    top = max(values) or 1.0
+    step = (width - 40) / max(len(values), 1)
+    bars = []
+    for i, (when, v) in enumerate(zip(series.index, values, strict=True)):
+        h = (height - 40) * v / top
+        bars.append(f'<rect x="{30 + i * step:.1f}" y="{height - 20 - h:.1f}" '
+                    f'width="{max(step - 2, 1):.1f}" height="{h:.1f}" fill="#37474F">'
+                    f"<title>{_esc(f'{when:%Y-%m-%d}: {int(v)}')}</title></rect>")
+    first, last = series.index[0], series.index[-1]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'role="img"><text x="30" y="14" font-size="12">{_esc(title)} (max {int(top)})'
+            f"</text>{''.join(bars)}"
+            f'<text x="30" y="{height - 4}" font-size="10">{first:%Y-%m-%d}</text>'
+            f'<text x="{width - 10}" y="{height - 4}" font-size="10" text-anchor="end">'
+            f"{last:%Y-%m-%d}</text></svg>")
 
 
 def _table(df: pd.DataFrame, caption: str) -> str:
