@@ -213,3 +213,56 @@ def test_cli_snapshot_and_export(hostile_case, tmp_path, cli_env):
                           str(tmp_path / "x.html"), "--ring", "R999"], capture_output=True,
                          text=True, env=cli_env, cwd=ROOT)
     assert res.returncode == 1 and "no ring 'R999'" in res.stderr
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
+                    reason="Debian chromium not installed (.ci/run installs it)")
+def test_explorer_graph_view_script_in_chromium(ring_view, tmp_path):
+    """The anywidget front end: draws from the synced state, and a click sets ``selected``."""
+    from playwright.sync_api import sync_playwright
+
+    from workbench.widgets import GraphView
+
+    view = GraphView()
+    view.show(ring_view)
+    esm = GraphView._esm.replace("export default { render };", "window.__render = render;")
+    state = {"nodes": view.nodes, "edges": view.edges, "selected": "", "focus": "",
+             "height": 500}
+    state_json = json.dumps(state).replace("<", "\\u003c")
+    page_html = ("""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="host"></div>
+<script type="application/json" id="state">""" + state_json + """</script>
+<script type="module">
+""" + esm + """
+const state = JSON.parse(document.getElementById("state").textContent);
+window.__saved = [];
+const model = {
+  get: (k) => state[k], set: (k, v) => { state[k] = v; }, on: () => {},
+  save_changes: () => window.__saved.push(state.selected),
+};
+window.__render({ model, el: document.getElementById("host") });
+window.__state = state;
+</script></body></html>""")
+    path = tmp_path / "widget.html"
+    path.write_text(page_html, encoding="utf-8")
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", lambda r: r.continue_() if r.request.url == path.as_uri()
+                   else r.abort())
+        page.goto(path.as_uri())
+        page.wait_for_selector("#host canvas", timeout=10000)
+        page.wait_for_timeout(300)
+        target = next(n["id"] for n in view.nodes if n["id"] == "A")
+        x, y = page.evaluate("""(id) => { const net = document.getElementById('host').wbNetwork;
+            const d = net.canvasToDOM(net.getPosition(id));
+            const r = document.querySelector('#host canvas').getBoundingClientRect();
+            return [d.x + r.left, d.y + r.top]; }""", target)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(200)
+        assert errors == []
+        assert page.evaluate("() => window.__state.selected") == target
+        assert page.evaluate("() => window.__saved") == [target]
+        browser.close()

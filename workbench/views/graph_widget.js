@@ -33,6 +33,7 @@ function render({ model, el }) {
       physics: { enabled: false }, layout: { improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 80 }, edges: { smooth: false },
     });
+    el.wbNetwork = network;  // for the browser console (and the tests)
     network.on("click", (p) => {
       model.set("selected", p.nodes.length ? String(p.nodes[0]) : "");
       model.save_changes();
