@@ -68,13 +68,13 @@ class Explorer(w.VBox):
     ----------
     case : Case or path
         The case to explore (opened per call, never held).
-    out_dir : path
-        Where the export buttons write.
+    out_dir : path, optional
+        Where the export buttons write (default: ``exports/`` beside the case store).
     """
 
-    def __init__(self, case, out_dir="exports") -> None:
+    def __init__(self, case, out_dir=None) -> None:
         self.case = case if isinstance(case, Case) else Case(case)
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(out_dir) if out_dir else self.case.path.parent / "exports"
         self.result = None
         self.view = None
         self.timings: dict[str, float] = {}
