@@ -45,7 +45,7 @@ def evaluate(predicted: list[dict], truth: dict) -> dict:
         best = max(top, key=lambda p: jaccard(p["members"], ring["members"]), default=None)
         if best is not None and jaccard(best["members"], ring["members"]) >= 0.6:
             found += 1
-            organizer += best.get("leader") == ring["organizer"]
+            organizer += best.get("leader") in ring.get("organizers", [ring["organizer"]])
             family += best.get("family") == ring["family"]
     precise = sum(any(jaccard(p["members"], r["members"]) >= 0.6 for r in planted) for p in top)
     lookalikes = sum(any(jaccard(p["members"], la["members"]) >= 0.5

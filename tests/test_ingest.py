@@ -347,11 +347,12 @@ def test_newer_schema_refused(db):
 def test_older_store_is_migrated(db, monkeypatch):
     import workbench.store as store_mod
 
-    Store(db).close()  # a version-1 store
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_mod.MIGRATIONS, 2,
-                        ["CREATE TABLE phone_links (old VARCHAR, new VARCHAR)"])
-    with Store(db) as store:
+    Store(db).close()  # a current store, made to look like version 1
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE phone_links")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    with Store(db) as store:  # the real migration 1 -> 2
         assert store.schema_version() == 2
         assert store.con.execute("SELECT count(*) FROM phone_links").fetchall() == [(0,)]
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)

@@ -286,6 +286,32 @@ def _reference(g: CaseGraph, members, trim: float) -> float:
     return trim * float(np.median([_ties(g, i, group) for i in group]))
 
 
+def _payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
+    """Members of ``group`` who pay ``node``, and members ``node`` pays."""
+    nbr, eid = g.neighbours(node)
+    into, out = set(), set()
+    for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+        if j not in group:
+            continue
+        to_node = g.measures["n_uv_tx"][e] if g.v[e] == node else g.measures["n_vu_tx"][e]
+        from_node = g.measures["n_vu_tx"][e] if g.v[e] == node else g.measures["n_uv_tx"][e]
+        if to_node > 0:
+            into.add(j)
+        if from_node > 0:
+            out.add(j)
+    return into, out
+
+
+def _is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """Paid by one member only, who is himself paid by two or more members (the organizer
+    paying his supplier), and paying no member."""
+    into, out = _payers(g, node, group - {node})
+    if len(into) != 1 or out:
+        return False
+    boss = next(iter(into))
+    return len(_payers(g, boss, group - {boss, node})[0]) >= 2
+
+
 def _paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
     """True when money flows from the group to ``node`` and never from it to the group."""
     nbr, eid = g.neighbours(node)
@@ -460,8 +486,11 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             break
         if taken.intersection(key):
             continue
-        cores.append(list(key))
-        taken.update(key)
+        core = [i for i in key if not _is_supplier(g, i, set(key))]
+        if len(core) < params.min_size:
+            continue
+        cores.append(core)
+        taken.update(core)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = _merge_fragments(g, cores, params)
@@ -544,7 +573,8 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
 
 
 def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
-    """Persons outside rings tied to two or more rings as strongly as their own members."""
+    """Persons outside rings tied to two or more rings as strongly as their own members, or
+    paid by their organizers as suppliers."""
     if not rings:
         return {}
     ring_of = {g.index(m): r.id for r in rings for m in r.members}
@@ -564,7 +594,8 @@ def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str
         near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
         if len(near) < 2:
             continue
-        tied = sorted(rid for rid in near if _ties(g, j, group_of[rid]) >= refs[rid])
+        tied = sorted(rid for rid in near if _ties(g, j, group_of[rid]) >= refs[rid]
+                      or _is_supplier(g, j, group_of[rid] | {j}))
         if len(tied) >= 2:
             pid = str(g.ids[j])
             out[pid] = tied

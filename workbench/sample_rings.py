@@ -58,7 +58,7 @@ def _ring_activity(b, members: list[str], organizer: str, start: int, end: int,
         for buyer in _free(b, adults, used, int(rng.integers(2, 4))):
             buyers.append(buyer)
             for _ in range(int(rng.integers(2, 5))):
-                b.call(b.phone_of[buyer], phone.get(seller, b.phone_of[seller]),
+                b.call(b.phone_of[buyer], b.phone_of[seller],  # burners stay inside
                        b.when(rng.random() < 0.3, int(rng.integers(start, end))),
                        int(rng.integers(10, 60)))
             for _ in range(int(rng.integers(1, 3))):
@@ -199,8 +199,12 @@ def plant_rings(b, families, households, kin, ages, workplaces, employer_account
     for p in _free(b, adults, used, max(3, n // 500)):
         _arrest(b, [p], new_case(), "吸毒", int(rng.integers(0, DAYS)), ["城关镇", "安华镇"],
                 (0.1, 1.0))
+    switches = _plant_switches(b, rings)
+    replaced = _plant_new_organizer(b, rings, used, adults, new_case)
     return {
         "rings": rings,
+        "switches": switches,
+        "organizer_changes": replaced,
         "brokers": [{"person_id": broker, "rings": [r["id"] for r in supplied]}],
         "lookalikes": lookalikes,
         "hubs": {"phones": [TAXI, CARRIER, COURIER], "accounts": [POWER_ACCOUNT]},
@@ -208,3 +212,68 @@ def plant_rings(b, families, households, kin, ages, workplaces, employer_account
         "workplaces": len(workplaces),
         "households": len(households),
     }
+
+
+def _move_number(b, old: str, new: str, from_day: int, stray: int = 2) -> None:
+    """From ``from_day`` on, the person's calls use ``new``; ``stray`` calls stay on ``old``."""
+    cut = from_day * 86400
+    kept = 0
+    out = []
+    for call in sorted(b.c.calls, key=lambda c: c[2]):
+        a, c, t, dur, cell = call
+        if t >= cut and old in (a, c):
+            if kept < stray:
+                kept += 1
+            else:
+                a, c = (new if a == old else a), (new if c == old else c)
+        out.append((a, c, t, dur, cell))
+    b.c.calls = out
+
+
+def _plant_switches(b, rings: list[dict]) -> list[dict]:
+    """One member of a 3-person ring, and a whole 6-person ring, change to new, unregistered
+    numbers some weeks before the end of their activity (a few stray calls stay behind)."""
+    switches = []
+    three = next((r for r in rings if r["type"] == "three"), None)
+    if three:
+        member = next(m for m in three["members"] if m != three["organizer"])
+        day = three["active_days"][1] - 35
+        new = b.new_number()
+        _move_number(b, b.phone_of[member], new, day)
+        switches.append({"person": member, "old": b.phone_of[member], "new": new, "day": day,
+                         "ring": three["id"], "group": False})
+    six = next((r for r in rings if r["type"] == "six"), None)
+    if six:
+        day = six["active_days"][1] - 30
+        for member in six["members"]:
+            new = b.new_number()
+            _move_number(b, b.phone_of[member], new, day)
+            switches.append({"person": member, "old": b.phone_of[member], "new": new,
+                             "day": day, "ring": six["id"], "group": True})
+    return switches
+
+
+def _plant_new_organizer(b, rings: list[dict], used: set[str], adults: list[str],
+                         new_case) -> list[dict]:
+    """The organizer of the second 6-person ring is arrested; a member takes over and the
+    ring goes on around him for six more weeks."""
+    sixes = [r for r in rings if r["type"] == "six"]
+    if len(sixes) < 2:
+        return []
+    ring = sixes[1]
+    old = ring["organizer"]
+    start, end = ring["active_days"]
+    day = max(start + 60, min(end, DAYS) - 60)
+    rest = [m for m in ring["members"] if m != old]
+    new = rest[0]
+    numbers = {b.phone_of[m] for m in ring["members"]}
+    cut = day * 86400
+    b.c.calls = [c for c in b.c.calls if not (
+        c[2] >= cut and b.phone_of[old] in (c[0], c[1]) and (c[0] in numbers and c[1] in numbers))]
+    case = new_case()
+    _arrest(b, [old], case, "贩卖毒品", day, PLACES[:3], (50, 400))
+    _ring_activity(b, rest, new, day, min(DAYS, day + 45), used, adults)
+    ring["organizers"] = [old, new]
+    ring["arrested"] = sorted(set(ring["arrested"]) | {old})
+    ring["case_id"] = ring["case_id"] or case
+    return [{"ring": ring["id"], "day": day, "old": old, "new": new, "case_id": case}]

@@ -10,7 +10,7 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "case.duckdb")
 >>> with Store(path) as store:
 ...     store.schema_version()
-1
+2
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ __all__ = ["SCHEMA_VERSION", "Store", "SQL_TYPES", "record_table_sql"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: value type -> DuckDB column type
 SQL_TYPES: dict[str, str] = {
@@ -73,8 +73,13 @@ def record_table_sql(kind: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})"
 
 
+_PHONE_LINKS = """CREATE TABLE IF NOT EXISTS phone_links (
+        old VARCHAR NOT NULL, new VARCHAR NOT NULL, linked_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR, unlinked_at TIMESTAMPTZ)"""
+
 _BASE_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    _PHONE_LINKS,
     """CREATE TABLE IF NOT EXISTS ingest_batches (
         batch_id BIGINT PRIMARY KEY, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
         tool_version VARCHAR, options VARCHAR, files INTEGER)""",
@@ -89,7 +94,9 @@ _BASE_SCHEMA = [
 ]
 
 # version -> statements that bring a store from version-1 to version
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    2: [_PHONE_LINKS],  # confirmed successor numbers (workbench link-phone)
+}
 
 _LOCK_PATTERN = re.compile(r"lock|conflicting", re.IGNORECASE)
 _PID_PATTERN = re.compile(r"PID (\d+)")
@@ -308,6 +315,11 @@ class Store:
                 f"SELECT count(*), coalesce(bit_xor(hash(_row_hash)), 0) FROM {kind}"
             ).fetchall()[0]
             parts.append(f"{kind}:{row[0]}:{row[1]}")
+        links = self.con.execute(
+            "SELECT string_agg(old || '>' || new, ',' ORDER BY old, new) FROM phone_links "
+            "WHERE unlinked_at IS NULL").fetchall()[0][0]
+        if links:
+            parts.append(f"phone_links:{links}")
         return self.con.execute("SELECT md5(?)", ["|".join(parts)]).fetchall()[0][0]
 
     def rejects(self) -> list[dict]:
