@@ -17,7 +17,8 @@ Examples
 >>> day = 86400.0
 >>> act = pd.DataFrame({
 ...     "number": ["old", "new", "a", "b", "c"], "calls": [20, 20, 40, 40, 40],
-...     "q10": [0, 100 * day, 0, 0, 0], "q90": [80 * day, 180 * day, 180 * day] * 1 + [180 * day] * 2,
+...     "q10": [0, 100 * day, 0, 0, 0],
+...     "q90": [80 * day, 180 * day, 180 * day, 180 * day, 180 * day],
 ...     "contacts": [["a", "b", "c"], ["a", "b", "c"], ["old", "new"], ["old", "new"],
 ...                  ["old", "new"]], "owner": ["P1", None, "P2", "P3", "P4"]})
 >>> [(s["old"], s["new"]) for s in find_successors(act)]
@@ -121,9 +122,9 @@ def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = Non
                     continue
                 score = _score(k, len(mapped[o]), len(mapped[nw]), gap, params)
                 if score >= params.min_score:
-                    candidates.append((score, o, nw, k, gap))
+                    candidates.append((score, o, nw, gap))
         added = 0
-        for score, o, nw, k, gap in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        for score, o, nw, gap in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
             if o in succ or nw in succ.values():
                 continue
             succ[o] = nw
