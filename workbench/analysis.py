@@ -29,7 +29,7 @@ from .graph import CaseGraph
 from .rings import RingResult
 
 __all__ = ["find_paths", "connecting_network", "expand", "centrality_table", "key_players",
-           "hop_evidence"]
+           "hop_evidence", "temporal_path", "disruption"]
 
 log = logging.getLogger(__name__)
 
@@ -200,3 +200,99 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     df = pd.DataFrame(rows).sort_values(["score", "person_id"], ascending=[False, True])
     df = df.reset_index(drop=True)
     return df.head(top) if top else df
+
+
+def temporal_path(stream: pd.DataFrame, source: str, target: str,
+                  start: float | None = None) -> list[dict]:
+    """i2's earliest-arrival path: could word have passed from ``source`` to ``target`` by
+    calls in time order, and by which chain?
+
+    ``stream`` has one row per call ``(a, b, t)`` sorted by ``t`` (epoch seconds); a call
+    carries information both ways. Returns the hops ``{"from", "to", "at"}`` of the chain
+    that reaches ``target`` first after ``start``, or an empty list.
+
+    Examples
+    --------
+    >>> calls = pd.DataFrame({"a": ["A", "C", "B", "C"], "b": ["B", "D", "C", "E"],
+    ...                       "t": [1.0, 2.0, 3.0, 4.0]})
+    >>> [(h["from"], h["to"], h["at"]) for h in temporal_path(calls, "A", "E")]
+    [('A', 'B', 1.0), ('B', 'C', 3.0), ('C', 'E', 4.0)]
+    >>> temporal_path(calls, "A", "D")  # C called D before word reached C
+    []
+    """
+    arrival = {source: float("-inf") if start is None else float(start)}
+    parent: dict[str, tuple[str, float]] = {}
+    for a, b, t in zip(stream["a"].tolist(), stream["b"].tolist(), stream["t"].tolist(),
+                       strict=True):
+        if start is not None and t < start:
+            continue
+        for x, y in ((a, b), (b, a)):
+            if x in arrival and arrival[x] <= t and y not in arrival:
+                arrival[y] = t
+                parent[y] = (x, t)
+        if target in arrival and target != source:
+            break
+    if target not in parent:
+        return []
+    hops = []
+    node = target
+    while node != source:
+        prev, t = parent[node]
+        hops.append({"from": prev, "to": node, "at": float(t)})
+        node = prev
+    return hops[::-1]
+
+
+def disruption(g: CaseGraph, members: list[str], *, organizer: str | None = None,
+               max_k: int = 3, top: int = 10) -> pd.DataFrame:
+    """Which ``k`` arrests break a ring apart most, ranked.
+
+    For every set of up to ``max_k`` members removed: *fragmentation* (1 - share of the
+    remaining members in the largest connected piece), *money cut* (share of the remaining
+    members who can no longer reach the money hub, the member most paid, through transfers),
+    *brokerage lost* (share of the ring's betweenness held by the removed). The impact is
+    their mean.
+    """
+    idx = [g.index(m) for m in members]
+    sub = g.subgraph(members)
+    between = nx.betweenness_centrality(sub, weight=None)
+    total_between = sum(between.values()) or 1.0
+    money = nx.Graph()
+    money.add_nodes_from(members)
+    money.add_edges_from((a, b) for a, b, d in sub.edges(data=True) if d.get("n_tx", 0) > 0)
+    received = {m: 0 for m in members}
+    for a, b, d in sub.edges(data=True):
+        ab = d.get("n_uv_tx", 0) if str(a) < str(b) else d.get("n_vu_tx", 0)
+        ba = d.get("n_vu_tx", 0) if str(a) < str(b) else d.get("n_uv_tx", 0)
+        received[b] += int(ab > 0)
+        received[a] += int(ba > 0)
+    hub = organizer or max(members, key=lambda m: (received[m], m))
+    rows = []
+    del idx
+    for k in range(1, max_k + 1):
+        for removed in itertools.combinations(sorted(members), k):
+            rest = [m for m in members if m not in removed]
+            if not rest:
+                continue
+            left = sub.subgraph(rest)
+            largest = max((len(c) for c in nx.connected_components(left)), default=0)
+            fragmentation = 1.0 - largest / len(rest)
+            reach_before = set(nx.node_connected_component(money, hub)) - {hub}
+            if hub in removed:
+                cut = 1.0 if reach_before else 0.0
+            else:
+                after = set(nx.node_connected_component(money.subgraph(rest), hub)) - {hub}
+                before = reach_before - set(removed)
+                cut = (len(before - after) / len(before)) if before else 0.0
+            lost = sum(between.get(m, 0.0) for m in removed) / total_between
+            impact = (fragmentation + cut + lost) / 3
+            rows.append({"remove": ", ".join(removed), "k": k,
+                         "impact": round(impact, 4), "fragmentation": round(fragmentation, 4),
+                         "money_cut": round(cut, 4), "brokerage_lost": round(lost, 4),
+                         "pieces_left": nx.number_connected_components(left)})
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    best = (df.sort_values(["k", "impact", "remove"], ascending=[True, False, True])
+            .groupby("k").head(top))
+    return best.reset_index(drop=True)

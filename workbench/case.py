@@ -25,15 +25,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import __version__
-from .analysis import centrality_table, connecting_network, expand, find_paths, key_players
+from .analysis import (
+    centrality_table,
+    connecting_network,
+    disruption,
+    expand,
+    find_paths,
+    key_players,
+    temporal_path,
+)
+from .cdr import call_stream, frequency_matrix, heat_matrix, number_activity, pair_contacts
 from .errors import WorkbenchError
+from .evolution import match_windows, month_windows
 from .graph import CaseGraph, LayerWeights, build_graph, reweight
 from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
-from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_timestamp
-from .rings import RingParams, RingResult, find_rings
+from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_phone, parse_timestamp
+from .phones import SuccessorParams, find_burners, find_successors
+from .rings import RingParams, RingResult, find_rings, track_ring
 from .store import Store
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
@@ -392,6 +404,172 @@ class Case:
         }
         return ViewModel(net, title=heading, meta=meta, records=records,
                          identifiers=identifiers)
+
+    # -- time and phones ----------------------------------------------------------------
+    def _hub_cap(self, store: Store) -> int:
+        base = LinkParams()
+        persons = store.con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+        return max(base.hub_min, int(base.hub_share * persons))
+
+    def successors(self, *, since=None, until=None,
+                   params: SuccessorParams | None = None) -> dict:
+        """Numbers that took over from numbers that fell silent, best first, and closed
+        groups of burner numbers: ``{"successors", "burners", "params", "fingerprint"}``."""
+        params = params or SuccessorParams()
+        with self.open() as store:
+            window = LinkParams(since=self._time(since, store), until=self._time(until, store))
+            activity = number_activity(store.con, window, max_counterparts=self._hub_cap(store))
+            links = self.phone_links(active=True)
+            fingerprint = store.fingerprint()
+        linked = {(x["old"], x["new"]) for x in links}
+        found = [s for s in find_successors(activity, params)
+                 if (s["old"], s["new"]) not in linked]
+        return {"successors": found, "burners": find_burners(activity),
+                "params": {**params.as_dict(), "window": window.as_dict(),
+                           "tool": f"workbench {__version__}"},
+                "fingerprint": fingerprint, "linked": links}
+
+    def link_phone(self, old: str, new: str, note: str | None = None) -> dict:
+        """Record that ``new`` is the same user as ``old``: graphs then count calls of ``new``
+        as calls of ``old``. Reversible with :meth:`unlink_phone`; both are logged."""
+        old_n, new_n = parse_phone(old), parse_phone(new)
+        if old_n == new_n:
+            raise WorkbenchError("the two numbers are the same")
+        with self.open(write=True) as store:
+            seen = store.con.execute(
+                "SELECT count(*) FROM (SELECT caller AS n FROM calls UNION ALL "
+                "SELECT callee FROM calls UNION ALL SELECT phone FROM phones) "
+                "WHERE n IN (?, ?)", [old_n, new_n]).fetchall()[0][0]
+            present = {r[0] for r in store.con.execute(
+                "SELECT DISTINCT n FROM (SELECT caller AS n FROM calls UNION ALL "
+                "SELECT callee FROM calls UNION ALL SELECT phone FROM phones) "
+                "WHERE n IN (?, ?)", [old_n, new_n]).fetchall()}
+            missing = [x for x in (old_n, new_n) if x not in present]
+            if not seen or missing:
+                raise WorkbenchError(f"number(s) not in this case: {', '.join(missing)}")
+            active = store.con.execute(
+                "SELECT old, new FROM phone_links WHERE unlinked_at IS NULL AND "
+                "(new = ? OR old = ? OR new = ?)", [new_n, new_n, old_n]).fetchall()
+            if active:
+                raise WorkbenchError(f"already linked: {active[0][0]} -> {active[0][1]}")
+            store.con.execute("BEGIN TRANSACTION")
+            store.con.execute("INSERT INTO phone_links VALUES (?, ?, now(), ?, NULL)",
+                              [old_n, new_n, note])
+            store.set_meta("fingerprint", store.compute_fingerprint())
+            store.con.execute("COMMIT")
+        self._graphs, self._results = {}, {}
+        return {"old": old_n, "new": new_n, "note": note}
+
+    def unlink_phone(self, old: str, new: str) -> dict:
+        """Undo :meth:`link_phone` (the link stays in the log with its end time)."""
+        old_n, new_n = parse_phone(old), parse_phone(new)
+        with self.open(write=True) as store:
+            store.con.execute("BEGIN TRANSACTION")
+            n = store.con.execute(
+                "UPDATE phone_links SET unlinked_at = now() WHERE old = ? AND new = ? "
+                "AND unlinked_at IS NULL", [old_n, new_n]).fetchall()[0][0]
+            if not n:
+                store.con.execute("ROLLBACK")
+                raise WorkbenchError(f"no active link {old_n} -> {new_n}")
+            store.set_meta("fingerprint", store.compute_fingerprint())
+            store.con.execute("COMMIT")
+        self._graphs, self._results = {}, {}
+        return {"old": old_n, "new": new_n, "unlinked": True}
+
+    def phone_links(self, active: bool = False) -> list[dict]:
+        """The link log: every link made, with when it was made and undone."""
+        with self.open() as store:
+            cur = store.con.execute(
+                "SELECT old, new, linked_at, note, unlinked_at FROM phone_links "
+                + ("WHERE unlinked_at IS NULL " if active else "") + "ORDER BY linked_at")
+            names = [d[0] for d in cur.description]
+            return [{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                     for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+    def evolution(self, *, windows: list[tuple[str, str]] | None = None, match: float = 0.3,
+                  **ring_options) -> dict:
+        """Rings per time window (calendar months by default), matched across windows, with
+        the events between them (formed, grew, shrank, split, merged, dissolved, organizer
+        changed)."""
+        if windows is None:
+            with self.open() as store:
+                lo, hi = store.con.execute(
+                    "SELECT min(started_at), max(started_at) FROM calls").fetchall()[0]
+            if lo is None:
+                return {"windows": [], "events": []}
+            windows = [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}")
+                       for a, b in month_windows(lo.date(), hi.date())]
+        known = self.rings(**ring_options).rings  # rings of the whole period: stable ids
+        out, per_window, labels = [], [], []
+        for start, end in windows:
+            graph, _ = self.graph(since=start, until=end, layers=ring_options.get("layers"),
+                                  weights=ring_options.get("weights"))
+            rings = []
+            for ring in known:
+                seen = track_ring(graph, ring.members)
+                if seen and seen["score"] >= 0.2:
+                    if seen["evidence"]["payers_to_top"] < 2:
+                        seen["leader"] = None  # no money flowing in: leadership not shown
+                    rings.append({"id": ring.id, **seen})
+            for found in self.rings(since=start, until=end, **ring_options).rings:
+                if not any(len(set(found.members) & set(r["members"]))
+                           / len(set(found.members) | set(r["members"])) >= match
+                           for r in rings):
+                    rings.append({"id": f"{start[:7]}-{found.id}", "members": found.members,
+                                  "leader": found.leader, "score": round(found.score, 4),
+                                  "evidence": found.evidence})
+            label = f"{start}..{end}"
+            out.append({"start": start, "end": end, "rings": rings})
+            per_window.append(rings)
+            labels.append(label)
+        events = match_windows(per_window, labels, match)
+        # an organizer change counts when the new organizer is still in charge a window later
+        # (or the data ends): one quiet month does not change who leads
+        leaders = [{r["id"]: r["leader"] for r in rings} for rings in per_window]
+        kept = []
+        for e in events:
+            if e["type"] == "organizer_changed":
+                w = labels.index(e["window"])
+                ring_id = e["to"][0]
+                later = leaders[w + 1].get(ring_id) if w + 1 < len(leaders) else e["new"]
+                if later not in (e["new"], None):
+                    continue
+            kept.append(e)
+        return {"windows": out, "events": kept}
+
+    def temporal_path(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
+        """Earliest-arrival chain of calls from ``a`` to ``b`` (persons or ``tel:`` numbers)
+        starting at ``since``, with the time of each hop (case local time)."""
+        with self.open() as store:
+            window = LinkParams(since=self._time(since, store), until=self._time(until, store))
+            stream = call_stream(store.con, window)
+            tz = store.meta("timezone") or DEFAULT_TZ
+        hops = temporal_path(stream, a, b)
+        for h in hops:
+            h["at"] = pd.Timestamp(h["at"], unit="s", tz="UTC").tz_convert(tz).isoformat()
+        return hops
+
+    def disruption(self, ring_id: str, *, max_k: int = 3, top: int = 10, **ring_options):
+        """Which up-to-``max_k`` arrests break a ring most (a DataFrame, best first per k)."""
+        result = self.rings(**ring_options)
+        ring = next((r for r in result.rings if r.id == ring_id), None)
+        if ring is None:
+            raise WorkbenchError(f"no ring {ring_id!r}")
+        graph, _ = self.graph(since=ring_options.get("since"), until=ring_options.get("until"))
+        return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
+
+    def call_views(self, persons: Iterable[str], *, since=None, until=None) -> dict:
+        """Call-record views of persons' numbers: hour x weekday heat matrix, first and last
+        contact per pair, call-frequency matrix, common contacts (DataFrames)."""
+        with self.open() as store:
+            window = LinkParams(since=self._time(since, store), until=self._time(until, store))
+            phones = [r[0] for r in store.con.execute(
+                "SELECT DISTINCT phone FROM phones WHERE person_id IN (SELECT unnest(?)) "
+                "ORDER BY phone", [sorted(set(persons))]).fetchall()]
+            return {"phones": phones, "heat": heat_matrix(store.con, phones, window),
+                    "pairs": pair_contacts(store.con, phones, window),
+                    "frequency": frequency_matrix(store.con, phones, window),
+                    "common": common_contacts(store.con, phones, window)}
 
     def _identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -191,11 +191,17 @@ def _calls(con, params: LinkParams) -> None:
     wc, args = _window("c.started_at", params)
     night = (f"(hour(started_at) >= {int(params.night_start)} OR "
              f"hour(started_at) < {int(params.night_end)})")
+    # a confirmed successor number (workbench link-phone) counts as its old number
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _calls_attr AS SELECT "
         "coalesce(pa.person_id, 'tel:' || c.caller) AS a, "
         "coalesce(pb.person_id, 'tel:' || c.callee) AS b, c.started_at, c.duration_s "
-        "FROM calls c "
+        "FROM (SELECT coalesce(l1.old, k.caller) AS caller, coalesce(l2.old, k.callee) AS callee,"
+        "  k.started_at, k.duration_s FROM calls k "
+        "  LEFT JOIN (SELECT new, old FROM phone_links WHERE unlinked_at IS NULL) l1 "
+        "    ON l1.new = k.caller "
+        "  LEFT JOIN (SELECT new, old FROM phone_links WHERE unlinked_at IS NULL) l2 "
+        "    ON l2.new = k.callee) c "
         + _endpoint("pa", "c.caller", "c.started_at", "phones", "tel") + " "
         + _endpoint("pb", "c.callee", "c.started_at", "phones", "tel") + " "
         f"WHERE {wc} AND c.caller NOT IN (SELECT id FROM _hubs WHERE kind = 'phone') "

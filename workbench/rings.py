@@ -30,7 +30,8 @@ import numpy as np
 from .community import as_igraph, leiden
 from .graph import CaseGraph
 
-__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group", "SCORE_WEIGHTS"]
+__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group", "SCORE_WEIGHTS",
+           "track_ring"]
 
 log = logging.getLogger(__name__)
 
@@ -604,3 +605,24 @@ def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str
     for r in rings:
         r.brokers.sort()
     return out
+
+
+def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | None:
+    """A known ring seen in another graph (a time window): its active members (those with a
+    link to another member there), organizer and score; None when fewer than ``min_size``
+    are active."""
+    idx = []
+    for m in members:
+        try:
+            idx.append(g.index(m))
+        except KeyError:
+            continue
+    inside = set(idx)
+    active = sorted(i for i in idx if any(j in inside for j in g.neighbours(i)[0].tolist()))
+    if len(active) < min_size:
+        return None
+    arr = np.array(active, dtype=np.int64)
+    score, comp, evidence, _edges = score_group(g, arr)
+    return {"members": sorted(str(g.ids[i]) for i in active),
+            "leader": str(g.ids[_organizer(g, arr)]), "score": round(score, 4),
+            "evidence": evidence}

@@ -270,6 +270,10 @@ def _plant_new_organizer(b, rings: list[dict], used: set[str], adults: list[str]
     cut = day * 86400
     b.c.calls = [c for c in b.c.calls if not (
         c[2] >= cut and b.phone_of[old] in (c[0], c[1]) and (c[0] in numbers and c[1] in numbers))]
+    accounts = {b.account_of[m] for m in ring["members"]}
+    b.c.transactions = [t for t in b.c.transactions if not (
+        t[3] >= cut and b.account_of[old] in (t[0], t[1]) and t[0] in accounts
+        and t[1] in accounts)]
     case = new_case()
     _arrest(b, [old], case, "贩卖毒品", day, PLACES[:3], (50, 400))
     _ring_activity(b, rest, new, day, min(DAYS, day + 45), used, adults)

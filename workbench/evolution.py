@@ -1,0 +1,91 @@
+"""Rings through time: rings per window, matched across windows, with the events between.
+
+Windows are calendar months by default. Rings of consecutive windows are matched when they
+share members (Jaccard >= ``match``); the events are ``formed``, ``dissolved``, ``grew``,
+``shrank``, ``split``, ``merged`` and ``organizer_changed``.
+
+Examples
+--------
+>>> a = [{"id": "R001", "members": ["A", "B", "C"], "leader": "A"}]
+>>> b = [{"id": "R001", "members": ["A", "B", "C", "D"], "leader": "B"}]
+>>> [e["type"] for e in match_windows([a, b], ["2019-01", "2019-02"])]
+['formed', 'grew', 'organizer_changed']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = ["month_windows", "match_windows"]
+
+
+def month_windows(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Calendar months covering ``[start, end]`` as ``(first day, first day of next)``.
+
+    Examples
+    --------
+    >>> month_windows(dt.date(2019, 1, 15), dt.date(2019, 2, 3))
+    [(datetime.date(2019, 1, 1), datetime.date(2019, 2, 1)), (datetime.date(2019, 2, 1), datetime.date(2019, 3, 1))]
+    """
+    out = []
+    first = start.replace(day=1)
+    while first <= end:
+        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        out.append((first, nxt))
+        first = nxt
+    return out
+
+
+def _jaccard(a, b) -> float:
+    a, b = set(a), set(b)
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def match_windows(windows: list[list[dict]], labels: list[str], match: float = 0.3
+                  ) -> list[dict]:
+    """Events between consecutive windows of rings (each ring: id, members, leader)."""
+    events: list[dict] = []
+    for r in windows[0] if windows else []:
+        events.append({"type": "formed", "window": labels[0], "to": [r["id"]],
+                       "members": r["members"]})
+    for w in range(1, len(windows)):
+        prev, cur = windows[w - 1], windows[w]
+        links = [(p, c) for p in prev for c in cur
+                 if _jaccard(p["members"], c["members"]) >= match]
+        label = labels[w]
+        for c in cur:
+            parents = [p for p, cc in links if cc is c]
+            if not parents:
+                events.append({"type": "formed", "window": label, "to": [c["id"]],
+                               "members": c["members"]})
+            elif len(parents) > 1:
+                events.append({"type": "merged", "window": label,
+                               "from": [p["id"] for p in parents], "to": [c["id"]]})
+        for p in prev:
+            children = [c for pp, c in links if pp is p]
+            if not children:
+                events.append({"type": "dissolved", "window": label, "from": [p["id"]],
+                               "members": p["members"]})
+            elif len(children) > 1:
+                events.append({"type": "split", "window": label, "from": [p["id"]],
+                               "to": [c["id"] for c in children]})
+            else:
+                c = children[0]
+                if len([pp for pp, cc in links if cc is c]) > 1:
+                    continue
+                grew = sorted(set(c["members"]) - set(p["members"]))
+                left = sorted(set(p["members"]) - set(c["members"]))
+                if len(c["members"]) > len(p["members"]):
+                    events.append({"type": "grew", "window": label, "from": [p["id"]],
+                                   "to": [c["id"]], "joined": grew, "left": left})
+                elif len(c["members"]) < len(p["members"]):
+                    events.append({"type": "shrank", "window": label, "from": [p["id"]],
+                                   "to": [c["id"]], "joined": grew, "left": left})
+                before = p.get("leader") or p.get("last_leader")
+                if c.get("leader") is None:
+                    c["last_leader"] = before
+                if before and c.get("leader") and before != c["leader"]:
+                    events.append({"type": "organizer_changed", "window": label,
+                                   "from": [p["id"]], "to": [c["id"]], "old": before,
+                                   "new": c["leader"]})
+    return events
