@@ -24,8 +24,8 @@ def month_windows(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]
 
     Examples
     --------
-    >>> month_windows(dt.date(2019, 1, 15), dt.date(2019, 2, 3))
-    [(datetime.date(2019, 1, 1), datetime.date(2019, 2, 1)), (datetime.date(2019, 2, 1), datetime.date(2019, 3, 1))]
+    >>> [(f"{a}", f"{b}") for a, b in month_windows(dt.date(2019, 1, 15), dt.date(2019, 2, 3))]
+    [('2019-01-01', '2019-02-01'), ('2019-02-01', '2019-03-01')]
     """
     out = []
     first = start.replace(day=1)
