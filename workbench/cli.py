@@ -345,6 +345,94 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
         click.echo(f"wrote {path}")
 
 
+@cli.command()
+@_db_option
+@_window_options
+@click.option("--top", type=int, default=None, help="Show only the best N.")
+@_json_option
+@_wait_option
+def successors(db, since, until, top, as_json, wait):
+    """Numbers that took over from numbers that fell silent, best first; burner groups."""
+    found = Case(db, wait=wait).successors(since=since, until=until)
+    if top is not None:
+        found["successors"] = found["successors"][:top]
+    if as_json:
+        _emit(found)
+        return
+    if not found["successors"]:
+        click.echo("no successor numbers found")
+    else:
+        click.echo(_table([[s["old"], s["new"], f"{s['score']:.3f}",
+                            s["evidence"]["shared_contacts"], s["evidence"]["gap_days"],
+                            s["evidence"]["old_owner"] or "-",
+                            "yes" if s["evidence"]["second_order"] else ""]
+                           for s in found["successors"]],
+                          ["old", "new", "score", "shared", "gap days", "old owner",
+                           "group switch"]))
+    for g in found["burners"]:
+        click.echo(f"burner group ({len(g['numbers'])} numbers, {g['calls']} calls): "
+                   + ", ".join(g["numbers"]))
+    click.echo(f"confirm a pair: workbench link-phone --db {db} OLD NEW")
+
+
+@cli.command("link-phone")
+@_db_option
+@click.argument("old")
+@click.argument("new")
+@click.option("--note", default=None, help="Why (kept in the link log).")
+@click.option("--undo", is_flag=True, help="Remove the link (it stays in the log).")
+@click.option("--list", "show", is_flag=True, help="Show the link log and exit.")
+@_wait_option
+def link_phone(db, old, new, note, undo, show, wait):
+    """Record that two numbers are one user (reversible, logged)."""
+    case = Case(db, wait=wait)
+    if show:
+        for link in case.phone_links():
+            state = f"undone {link['unlinked_at']}" if link["unlinked_at"] else "active"
+            click.echo(f"{link['old']} -> {link['new']}  {link['linked_at']}  {state}  "
+                       f"{link['note'] or ''}")
+        return
+    if undo:
+        done = case.unlink_phone(old, new)
+        click.echo(f"unlinked {done['old']} -> {done['new']}")
+    else:
+        done = case.link_phone(old, new, note=note)
+        click.echo(f"linked {done['old']} -> {done['new']}: calls of the new number now count "
+                   "as the old one's user")
+
+
+@cli.command()
+@_db_option
+@click.option("--window", "windows", multiple=True, metavar="START..END",
+              help="A window (repeatable), e.g. 2019-01-01..2019-03-01; default: months.")
+@_json_option
+@_wait_option
+def evolution(db, windows, as_json, wait):
+    """Rings per time window, matched across windows, with the events between them."""
+    parsed = None
+    if windows:
+        parsed = []
+        for w in windows:
+            start, sep, end = w.partition("..")
+            if not sep or not start or not end:
+                raise WorkbenchError(f"--window expects START..END, got {w!r}")
+            parsed.append((start.strip(), end.strip()))
+    result = Case(db, wait=wait).evolution(windows=parsed)
+    if as_json:
+        _emit(result)
+        return
+    for w in result["windows"]:
+        click.echo(f"{w['start']} .. {w['end']}: " + (", ".join(
+            f"{r['id']} ({len(r['members'])}, {r['leader'] or '?'})" for r in w["rings"])
+            or "no rings"))
+    for e in result["events"]:
+        if e["type"] in ("formed", "dissolved"):
+            continue
+        detail = (f"{e['old']} -> {e['new']}" if e["type"] == "organizer_changed"
+                  else f"{', '.join(e.get('from', []))} -> {', '.join(e.get('to', []))}")
+        click.echo(f"{e['window']}: {e['type']} {detail}")
+
+
 def main() -> None:
     """Console entry point: run the CLI, turning domain errors into one-line messages."""
     try:
