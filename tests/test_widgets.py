@@ -56,6 +56,7 @@ def test_selecting_a_ring_and_clicking_a_node(explorer):
     shown = {n["id"] for n in explorer.graph.nodes}
     assert set(ring.members) <= shown and "A" not in shown - set(ring.brokers)
     assert "<table" in explorer.details.value and "calls (" in explorer.details.value
+    assert "calls by hour and weekday" in explorer.details.value
     assert explorer.timeline.value.startswith("<svg") and "<rect" in explorer.timeline.value
     explorer.details.value = ""
     explorer.timeline.value = ""

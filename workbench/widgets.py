@@ -189,6 +189,11 @@ class Explorer(w.VBox):
         for kind, rows in self.view.records.items():
             if rows:
                 parts.append(_table(pd.DataFrame(rows).head(50), f"{kind} ({len(rows)})"))
+        views = self.case.call_views(ring.members, since=self.options()["since"],
+                                     until=self.options()["until"])
+        parts.append(_table(views["heat"], "calls by hour and weekday"))
+        if not views["pairs"].empty:
+            parts.append(_table(views["pairs"], "first and last contact per pair"))
         self.details.value = "".join(parts)
         self._timeline(ring.members)
 
