@@ -139,3 +139,13 @@ def test_cli_successors_link_phone_evolution(sample_case, cli_env):
     res = run("evolution", "--json")
     doc = json.loads(res.stdout)
     assert set(doc) == {"windows", "events"} and doc["windows"][0]["rings"] is not None
+    rings = json.loads(run("rings", "--json").stdout)["rings"]
+    res = run("disruption", rings[0]["id"], "--json", "--max-k", "2")
+    options = json.loads(res.stdout)["options"]
+    assert options[0]["k"] == 1 and options[0]["remove"]
+    res = run("calls", *rings[0]["members"], "--json")
+    assert len(json.loads(res.stdout)["heat"]) == 24
+    a, b = rings[0]["members"][:2]
+    res = run("path", a, b, "--temporal", "--json")
+    hops = json.loads(res.stdout)["paths"][0]["hops"]
+    assert hops and hops[0]["from"] == a and hops[-1]["to"] == b

@@ -267,10 +267,23 @@ def rank(db, since, until, top, as_json, wait):
 @click.argument("a")
 @click.argument("b")
 @_window_options
+@click.option("--temporal", is_flag=True,
+              help="Earliest-arrival chain of calls in time order (from --since on).")
 @_json_option
 @_wait_option
-def path(db, a, b, since, until, as_json, wait):
+def path(db, a, b, since, until, temporal, as_json, wait):
     """Strongest and shortest path between two persons, with evidence per hop."""
+    if temporal:
+        hops = Case(db, wait=wait).temporal_path(a, b, since=since, until=until)
+        if as_json:
+            _emit({"paths": [{"kind": "earliest_arrival", "hops": hops,
+                              "nodes": [a] + [h["to"] for h in hops] if hops else []}]})
+            return
+        if not hops:
+            click.echo(f"no chain of calls from {a} reaches {b} in time order")
+        for h in hops:
+            click.echo(f"{h['at']}  {h['from']} -> {h['to']}")
+        return
     paths = Case(db, wait=wait).paths(a, b, since=since, until=until)
     if as_json:
         _emit({"paths": paths})
@@ -431,6 +444,48 @@ def evolution(db, windows, as_json, wait):
         detail = (f"{e['old']} -> {e['new']}" if e["type"] == "organizer_changed"
                   else f"{', '.join(e.get('from', []))} -> {', '.join(e.get('to', []))}")
         click.echo(f"{e['window']}: {e['type']} {detail}")
+
+
+@cli.command()
+@_db_option
+@click.argument("ring")
+@click.option("--max-k", type=int, default=3, show_default=True,
+              help="Consider up to this many arrests at once.")
+@click.option("--top", type=int, default=5, show_default=True, help="Best sets per k.")
+@_json_option
+@_wait_option
+def disruption(db, ring, max_k, top, as_json, wait):
+    """Which arrests break a ring apart most (fragmentation, money cut, brokerage lost)."""
+    df = Case(db, wait=wait).disruption(ring, max_k=max_k, top=top)
+    rows = df.to_dict(orient="records")
+    if as_json:
+        _emit({"ring": ring, "options": rows})
+        return
+    click.echo(_table([[r["remove"], r["k"], f"{r['impact']:.3f}", f"{r['fragmentation']:.2f}",
+                        f"{r['money_cut']:.2f}", f"{r['brokerage_lost']:.2f}"] for r in rows],
+                      ["remove", "k", "impact", "fragmentation", "money cut", "brokerage lost"]))
+
+
+@cli.command()
+@_db_option
+@click.argument("persons", nargs=-1, required=True)
+@_window_options
+@_json_option
+@_wait_option
+def calls(db, persons, since, until, as_json, wait):
+    """Call-record views of persons' numbers: hour x weekday, pairs, common contacts."""
+    views = Case(db, wait=wait).call_views(persons, since=since, until=until)
+    if as_json:
+        _emit({"phones": views["phones"],
+               "heat": views["heat"].to_dict(orient="index"),
+               "pairs": views["pairs"].to_dict(orient="records"),
+               "frequency": views["frequency"].to_dict(orient="index"),
+               "common": views["common"].to_dict(orient="records")})
+        return
+    click.echo("numbers: " + ", ".join(views["phones"]))
+    click.echo(views["heat"].T.to_string())
+    click.echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
+               else "no calls among them")
 
 
 def main() -> None:
