@@ -436,16 +436,12 @@ class Case:
         if old_n == new_n:
             raise WorkbenchError("the two numbers are the same")
         with self.open(write=True) as store:
-            seen = store.con.execute(
-                "SELECT count(*) FROM (SELECT caller AS n FROM calls UNION ALL "
-                "SELECT callee FROM calls UNION ALL SELECT phone FROM phones) "
-                "WHERE n IN (?, ?)", [old_n, new_n]).fetchall()[0][0]
             present = {r[0] for r in store.con.execute(
                 "SELECT DISTINCT n FROM (SELECT caller AS n FROM calls UNION ALL "
                 "SELECT callee FROM calls UNION ALL SELECT phone FROM phones) "
                 "WHERE n IN (?, ?)", [old_n, new_n]).fetchall()}
             missing = [x for x in (old_n, new_n) if x not in present]
-            if not seen or missing:
+            if missing:
                 raise WorkbenchError(f"number(s) not in this case: {', '.join(missing)}")
             active = store.con.execute(
                 "SELECT old, new FROM phone_links WHERE unlinked_at IS NULL AND "

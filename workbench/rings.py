@@ -315,16 +315,8 @@ def _is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
 
 def _paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
     """True when money flows from the group to ``node`` and never from it to the group."""
-    nbr, eid = g.neighbours(node)
-    received = paid = 0.0
-    for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-        if j not in group:
-            continue
-        to_node = g.measures["n_uv_tx"][e] if g.v[e] == node else g.measures["n_vu_tx"][e]
-        from_node = g.measures["n_vu_tx"][e] if g.v[e] == node else g.measures["n_uv_tx"][e]
-        received += to_node
-        paid += from_node
-    return received > 0 and paid == 0
+    into, out = _payers(g, node, group)
+    return bool(into) and not out
 
 
 def _ties(g: CaseGraph, node: int, group: set[int]) -> float:
