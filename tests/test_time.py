@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from workbench import WorkbenchError
@@ -84,6 +85,28 @@ def test_evolution_finds_the_new_organizer(sample_case):
     given = sample_case.evolution(windows=[("2019-01-01", "2019-04-01"),
                                           ("2019-04-01", "2019-07-01")])
     assert [w["start"] for w in given["windows"]] == ["2019-01-01", "2019-04-01"]
+
+
+def test_evolution_finds_the_split_and_the_merge(sample_case):
+    result = sample_case.evolution()
+    starts = [w["start"] for w in result["windows"]]
+    for planted in TRUTH["splits_and_merges"]:
+        day = (pd.Timestamp("2019-01-01") + pd.Timedelta(days=planted["day"])).strftime("%Y-%m")
+        members = set(planted["after"] if planted["type"] == "merged" else planted["before"])
+        hits = []
+        for e in result["events"]:
+            if e["type"] != planted["type"]:
+                continue
+            window = e["window"][:7]
+            ids = e["to"] if planted["type"] == "merged" else e["from"]
+            w = starts.index(e["window"].split("..")[0])
+            seen = result["windows"][w - 1 if planted["type"] == "split" else w]["rings"]
+            group = {m for r in seen if r["id"] in ids for m in r["members"]}
+            if len(group & members) / len(group | members) >= 0.6:
+                hits.append(window)
+        # found in the month of the change or the next (activity spills over a few days)
+        assert hits and hits[0] in {day, (pd.Timestamp(day + "-01") + pd.offsets.MonthBegin()
+                                          ).strftime("%Y-%m")}, (planted["type"], hits)
 
 
 def test_temporal_path_respects_call_order(known_case):

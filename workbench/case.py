@@ -503,10 +503,19 @@ class Case:
             rings = []
             for ring in known:
                 seen = track_ring(graph, ring.members)
-                if seen and seen["score"] >= 0.2:
-                    if seen["evidence"]["payers_to_top"] < 2:
-                        seen["leader"] = None  # no money flowing in: leadership not shown
-                    rings.append({"id": ring.id, **seen})
+                if not seen or seen["score"] < 0.2:
+                    continue
+                parts = seen.pop("parts")
+                if len(parts) >= 2:  # working as separate cells in this window
+                    for k, part in enumerate(parts, start=1):
+                        cell = track_ring(graph, part)
+                        if cell:
+                            cell.pop("parts")
+                            rings.append({"id": f"{ring.id}.{k}", **cell})
+                    continue
+                if seen["evidence"]["payers_to_top"] < 2:
+                    seen["leader"] = None  # no money flowing in: leadership not shown
+                rings.append({"id": ring.id, **seen})
             for found in self.rings(since=start, until=end, **ring_options).rings:
                 if not any(len(set(found.members) & set(r["members"]))
                            / len(set(found.members) | set(r["members"])) >= match

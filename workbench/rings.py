@@ -601,8 +601,9 @@ def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str
 
 def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | None:
     """A known ring seen in another graph (a time window): its active members (those with a
-    link to another member there), organizer and score; None when fewer than ``min_size``
-    are active."""
+    link to another member there), organizer, score, and ``parts``: the connected pieces of
+    at least ``min_size`` members (two or more when the ring works as separate cells there);
+    None when fewer than ``min_size`` are active."""
     idx = []
     for m in members:
         try:
@@ -614,7 +615,22 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
     if len(active) < min_size:
         return None
     arr = np.array(active, dtype=np.int64)
-    score, comp, evidence, _edges = score_group(g, arr)
+    score, comp, evidence, edges = score_group(g, arr)
+    parent = {i: i for i in active}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for e in edges.tolist():
+        parent[find(int(g.u[e]))] = find(int(g.v[e]))
+    groups: dict[int, list[int]] = {}
+    for i in active:
+        groups.setdefault(find(i), []).append(i)
+    parts = sorted((sorted(str(g.ids[i]) for i in grp) for grp in groups.values()
+                    if len(grp) >= min_size), key=lambda p: p[0])
     return {"members": sorted(str(g.ids[i]) for i in active),
             "leader": str(g.ids[_organizer(g, arr)]), "score": round(score, 4),
-            "evidence": evidence}
+            "evidence": evidence, "parts": parts}

@@ -201,8 +201,10 @@ def plant_rings(b, families, households, kin, ages, workplaces, employer_account
                 (0.1, 1.0))
     switches = _plant_switches(b, rings)
     replaced = _plant_new_organizer(b, rings, used, adults, new_case)
+    changes = _plant_split_and_merge(b, rings, used, working, adults)
     return {
         "rings": rings,
+        "splits_and_merges": changes,
         "switches": switches,
         "organizer_changes": replaced,
         "brokers": [{"person_id": broker, "rings": [r["id"] for r in supplied]}],
@@ -281,3 +283,29 @@ def _plant_new_organizer(b, rings: list[dict], used: set[str], adults: list[str]
     ring["arrested"] = sorted(set(ring["arrested"]) | {old})
     ring["case_id"] = ring["case_id"] or case
     return [{"ring": ring["id"], "day": day, "old": old, "new": new, "case_id": case}]
+
+
+def _plant_split_and_merge(b, rings: list[dict], used: set[str], working: list[str],
+                           adults: list[str], day: int = 90) -> list[dict]:
+    """A 6-person ring that splits into two cells on ``day``, and two 3-person rings that
+    merge into one on the same day (under the first one's organizer)."""
+    end = DAYS - 5
+    split = _free(b, working, used, 6)
+    _ring_activity(b, split, split[0], 5, day, used, adults)
+    halves = [split[:3], split[3:]]
+    for half in halves:
+        _ring_activity(b, half, half[0], day, end, used, adults)
+    one, two = _free(b, working, used, 3), _free(b, working, used, 3)
+    for cell in (one, two):
+        _ring_activity(b, cell, cell[0], 5, day, used, adults)
+    _ring_activity(b, one + two, one[0], day, end, used, adults)
+    for kind, members, organizer, parts in (("split", split, split[0], halves),
+                                            ("merge", one + two, one[0], [one, two])):
+        rings.append({"id": f"R{len(rings) + 1:02d}", "type": kind, "members": sorted(members),
+                      "organizer": organizer, "family": False, "buyers": [],
+                      "active_days": [5, end], "arrested": [], "case_id": None,
+                      "parts": [sorted(p) for p in parts], "change_day": day})
+    return [{"type": "split", "day": day, "ring": rings[-2]["id"],
+             "before": rings[-2]["members"], "after": rings[-2]["parts"]},
+            {"type": "merged", "day": day, "ring": rings[-1]["id"],
+             "before": rings[-1]["parts"], "after": rings[-1]["members"]}]
