@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python benchmarks/phones.py [--persons 3000 8000 20000] [--seeds 101 102]
 
 Per county (generated with planted number switches: one person, and a whole 6-person ring at
-once; and an organizer replaced after his arrest): recall and precision of the reported
+once; an organizer replaced after his arrest; a ring splitting in two and two rings merging):
+recall and precision of the reported
 successor pairs against the planted ones, the burner group of the series gang, the planted
 organizer change among the evolution events, and the time of each step, with monthly and
 half-monthly windows (cost as windows and size grow). The naive path, side by side: a
@@ -86,6 +87,23 @@ def main() -> None:
                 t0 = time.perf_counter()
                 case.evolution(windows=half_months(dt.date(2019, 1, 1), dt.date(2019, 6, 30)))
                 t_half = time.perf_counter() - t0
+                structural = 0
+                for planted_change in truth.get("splits_and_merges", []):
+                    whole = set(planted_change["after"] if planted_change["type"] == "merged"
+                                else planted_change["before"])
+                    for e in evo["events"]:
+                        if e["type"] != planted_change["type"]:
+                            continue
+                        ids = e["to"] if e["type"] == "merged" else e["from"]
+                        windows = [w for w in evo["windows"] for r in w["rings"]
+                                   if r["id"] in ids]
+                        group = {m for w in windows for r in w["rings"] if r["id"] in ids
+                                 for m in r["members"]}
+                        if group and len(group & whole) / len(group | whole) >= 0.6:
+                            structural += 1
+                            break
+                totals["structural"] += structural
+                totals["structural_planted"] += len(truth.get("splits_and_merges", []))
                 changes = {(c["old"], c["new"]) for c in truth["organizer_changes"]}
                 seen = {(e["old"], e["new"]) for e in evo["events"]
                         if e["type"] == "organizer_changed"}
@@ -102,6 +120,7 @@ def main() -> None:
                       f"{len(planted & naive)}/{len(planted)} found, {len(naive)} reported | "
                       f"burners {'ok' if burners_ok else 'MISSED'} | organizer change "
                       f"{len(changes & seen)}/{len(changes)} ({len(seen)} reported) | "
+                      f"split+merge {structural}/{len(truth.get('splits_and_merges', []))} | "
                       f"evolution monthly {t_month:.2f} s, half-monthly {t_half:.2f} s",
                       flush=True)
     recall = totals["found"] / max(totals["planted"], 1)
@@ -111,7 +130,8 @@ def main() -> None:
     print(f"TOTAL successors: recall {recall:.0%}, precision {precision:.0%} | naive: recall "
           f"{n_recall:.0%}, precision {n_precision:.0%} | organizer changes "
           f"{totals['changes_found']}/{totals['changes']} "
-          f"({totals['changes_reported']} reported)")
+          f"({totals['changes_reported']} reported) | splits and merges "
+          f"{totals['structural']}/{totals['structural_planted']}")
 
 
 if __name__ == "__main__":
