@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from workbench.store import Store
 
@@ -167,6 +168,16 @@ def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     assert "Traceback" not in err
     with Store(db) as store:
         assert store.compute_fingerprint() == before
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6])
+def test_interrupt_while_loading_prints_one_line(db, delay, cli_env):
+    proc = subprocess.Popen(WORKBENCH + ["rings", "--db", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=cli_env, cwd=ROOT, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
 
 
 def test_sample_and_demo_commands(tmp_path, cli_env):
