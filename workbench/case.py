@@ -45,6 +45,7 @@ from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_phone, parse_timestamp
 from .phones import SuccessorParams, find_burners, find_successors
+from .reproduce import jsonable_request, view_digest
 from .rings import RingParams, RingResult, find_rings, track_ring
 from .store import Store
 
@@ -401,9 +402,13 @@ class Case:
             "fingerprint": info["fingerprint"], "counts": info["counts"],
             "store": str(self.path.name), "tool": f"workbench {__version__}",
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "request": jsonable_request(ring=ring, person=person, hops=hops, title=title,
+                                        since=since, until=until, record_limit=record_limit,
+                                        **ring_options),
         }
-        return ViewModel(net, title=heading, meta=meta, records=records,
-                         identifiers=identifiers)
+        vm = ViewModel(net, title=heading, meta=meta, records=records, identifiers=identifiers)
+        meta["digest"] = view_digest(vm)
+        return vm
 
     # -- time and phones ----------------------------------------------------------------
     def _hub_cap(self, store: Store) -> int:

@@ -488,6 +488,33 @@ def calls(db, persons, since, until, as_json, wait):
                else "no calls among them")
 
 
+@cli.command()
+@_db_option
+@click.argument("snapshot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_json_option
+@_wait_option
+def verify(db, snapshot_file, as_json, wait):
+    """Re-run a snapshot's analysis on a store: same data? same result?
+
+    Exit status 0 when the snapshot is reproduced, 1 when it is not (the reason is printed).
+    """
+    from .reproduce import verify_snapshot
+
+    report = verify_snapshot(Case(db, wait=wait), snapshot_file)
+    if as_json:
+        _emit(report)
+    else:
+        click.echo(f"snapshot: {report['file']} ({report['title']})")
+        click.echo(f"data:     {'same' if report['same_data'] else 'CHANGED'} (snapshot "
+                   f"{report['snapshot_fingerprint']}, store {report['store_fingerprint']})")
+        for kind, (then, now) in report["changed_counts"].items():
+            click.echo(f"          {kind}: {then} then, {now} now")
+        click.echo(f"result:   {'reproduced' if report['reproduced'] else 'NOT reproduced'}"
+                   + (f" ({report['reason']})" if report.get("reason") else ""))
+    if not report["reproduced"]:
+        sys.exit(1)
+
+
 def main() -> None:
     """Console entry point: run the CLI, turning domain errors into one-line messages."""
     try:

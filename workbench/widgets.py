@@ -30,7 +30,7 @@ from .errors import WorkbenchError
 from .graph import LayerWeights
 from .links import LAYER_NAMES
 from .views.model import ViewModel
-from .views.snapshot import _payload, vis_assets
+from .views.snapshot import snapshot_payload, vis_assets
 
 __all__ = ["Explorer", "GraphView"]
 
@@ -56,7 +56,7 @@ class GraphView(anywidget.AnyWidget):
 
     def show(self, vm: ViewModel) -> None:
         """Display a view model (layout computed in Python)."""
-        data = _payload(vm, None, seed=0)
+        data = snapshot_payload(vm, seed=0)
         self.edges = data["edges"]
         self.nodes = data["nodes"]
 

@@ -28,12 +28,13 @@ import math
 from importlib import resources
 from pathlib import Path
 
+from ..reproduce import view_digest
 from .layout import layout
 from .model import ViewModel
 from .redact import Redactor
 from .style import LAYER_STYLES, NO_RING, NODE_SHAPES, PALETTE, main_layer
 
-__all__ = ["render_snapshot", "write_snapshot", "vis_assets"]
+__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets"]
 
 _NODE_TIP = ("name", "kind", "ring", "role", "score", "drug_arrests")
 _EDGE_TIP = ("layers", "weight", "n_calls", "n_night", "n_short", "n_tx", "total_uv",
@@ -60,7 +61,15 @@ def _sha256(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
-def _payload(vm: ViewModel, redactor: Redactor | None, seed: int) -> dict:
+def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool = False,
+                     seed: int = 0) -> dict:
+    """Everything a snapshot shows, as the JSON document embedded in the page.
+
+    The meta block gains the digest of the view as written (see
+    :func:`workbench.reproduce.view_digest`) and the redaction applied; with ``redact`` or
+    ``redact_names`` every identifier is replaced by its pseudonym throughout.
+    """
+    redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
     g = vm.graph
     pos = layout(g, seed=seed)
     rings = sorted({d.get("ring") for _, d in g.nodes(data=True) if d.get("ring")})
@@ -96,7 +105,9 @@ def _payload(vm: ViewModel, redactor: Redactor | None, seed: int) -> dict:
     }
     links = [{"from": e["from"], "to": e["to"], "evidence": "; ".join(
         f"{k}={v}" for k, v in e["tip"])} for e in edges]
-    data = {"nodes": nodes, "edges": edges, "legend": legend, "meta": vm.meta,
+    meta = {**vm.meta, "digest": view_digest(vm),
+            "redaction": {"identifiers": redactor is not None, "names": bool(redact_names)}}
+    data = {"nodes": nodes, "edges": edges, "legend": legend, "meta": meta,
             "records": vm.records, "links": links, "title": vm.title}
     if redactor is not None:
         data = redactor.value(data)
@@ -106,8 +117,8 @@ def _payload(vm: ViewModel, redactor: Redactor | None, seed: int) -> dict:
 def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool = False,
                     seed: int = 0) -> str:
     """The snapshot page as a string; see the module docstring."""
-    redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
-    data = _payload(vm, redactor, seed)
+    data = snapshot_payload(vm, redact=redact, redact_names=redact_names, seed=seed)
+    redacted = data["meta"]["redaction"]["identifiers"]
     vis_js, vis_css = vis_assets()
     app_js = resources.files("workbench.views").joinpath("snapshot.js").read_text("utf-8")
     css = resources.files("workbench.views").joinpath("snapshot.css").read_text("utf-8")
@@ -118,7 +129,7 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
            "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
            "base-uri 'none'; form-action 'none'")
     summary = (f"{len(data['nodes'])} nodes, {len(data['edges'])} links"
-               f"{' · redacted' if redactor else ''}")
+               f"{' · redacted' if redacted else ''}")
     generated = meta.get("generated_at") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
