@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import networkx as nx
 import numpy as np
@@ -13,7 +14,7 @@ from workbench.community import best_modularity, leiden, modularity, resolution_
 from workbench.links import LinkParams, build_layers
 
 from .cases import PHONE, build_known_case
-from .conftest import ROOT, SAMPLE
+from .conftest import ROOT, SAMPLE, WORKBENCH
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +239,23 @@ def test_sample_invariants_and_planted_rings(sample_case):
     for look in truth["lookalikes"]:
         assert not any(jac(look["members"], r.members) >= 0.5 for r in top)
     assert truth["brokers"][0]["person_id"] in result.brokers
+    graph, _ = sample_case.graph()  # a canonical edge order, whatever order SQL returns
+    assert np.all(graph.u < graph.v)
+    assert np.all(np.diff(graph.u * graph.n + graph.v) > 0)
+
+
+def test_same_result_in_separate_processes(sample_case, cli_env):
+    """Deterministic by seed across processes: parallel SQL returns rows in any order."""
+    outputs = []
+    for _ in range(2):
+        res = subprocess.run(WORKBENCH + ["rings", "--db", str(sample_case.path), "--json"],
+                             capture_output=True, text=True, env=cli_env, cwd=ROOT)
+        assert res.returncode == 0, res.stderr
+        doc = json.loads(res.stdout)
+        doc["params"].pop("timing", None)
+        doc["params"].pop("seconds", None)
+        outputs.append(doc)
+    assert outputs[0] == outputs[1]
 
 
 def test_cli_rings_rank_path_json(sample_case, cli_env):

@@ -89,7 +89,7 @@ def pair_contacts(con: duckdb.DuckDBPyConnection, phones: list[str],
         f"WITH c AS ({calls}) SELECT least(caller, callee) AS a, greatest(caller, callee) AS b, "
         "count(*) AS calls, sum(duration_s) AS duration_s, min(started_at) AS first_contact, "
         "max(started_at) AS last_contact FROM c WHERE caller IN (SELECT unnest(?)) AND "
-        "callee IN (SELECT unnest(?)) GROUP BY ALL ORDER BY calls DESC",
+        "callee IN (SELECT unnest(?)) GROUP BY ALL ORDER BY calls DESC, a, b",
         args + [phones, phones]).df()
 
 
@@ -122,4 +122,4 @@ def call_stream(con: duckdb.DuckDBPyConnection, params: LinkParams | None = None
         "coalesce(pb.person_id, 'tel:' || c.callee) AS b, epoch(c.started_at) AS t "
         "FROM c LEFT JOIN own pa ON pa.id = c.caller AND " + when.format(a="pa")
         + " LEFT JOIN own pb ON pb.id = c.callee AND " + when.format(a="pb")
-        + " ORDER BY t", args).df()
+        + " ORDER BY t, a, b", args).df()

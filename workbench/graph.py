@@ -236,8 +236,8 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         for name in EDGE_FIELDS)
     arrays = con.execute(
         f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM _fused f "
-        "JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v"
-    ).fetchnumpy()
+        "JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v ORDER BY ui, vi"
+    ).fetchnumpy()  # a canonical edge order: parallel aggregation and joins do not keep one
     ids = con.execute("SELECT id FROM _nodes ORDER BY idx").fetchnumpy()["id"]
     node = con.execute(
         "SELECT coalesce(d.drug_arrests, 0) AS drug_arrests, "

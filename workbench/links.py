@@ -168,10 +168,11 @@ def _hubs(con, params: LinkParams, threshold: int, layers: Layers) -> None:
         ac + ac + [threshold] + at + at + [threshold],
     )
     rows = con.execute(
-        "SELECT h.kind, h.id, h.counterparts, string_agg(DISTINCT o.person_id, ',') "
+        "SELECT h.kind, h.id, h.counterparts, "
+        "string_agg(DISTINCT o.person_id, ',' ORDER BY o.person_id) "
         "FROM _hubs h LEFT JOIN (SELECT id, person_id FROM _own_phones UNION ALL "
         "SELECT id, person_id FROM _own_accounts) o ON o.id = h.id "
-        "GROUP BY ALL ORDER BY h.counterparts DESC"
+        "GROUP BY ALL ORDER BY h.counterparts DESC, h.kind, h.id"
     ).fetchall()
     layers.hubs = [{"kind": k, "id": i, "counterparts": n, "owner": o} for k, i, n, o in rows]
     if rows:
@@ -329,7 +330,8 @@ def records_among(con: duckdb.DuckDBPyConnection, persons: list[str],
         + " JOIN own_p pb ON pb.id = c.callee AND " + phone_when.format(a="pb")
         + " JOIN sources s ON s.source_id = c._source "
         f"WHERE pa.person_id IN (SELECT unnest(?)) AND pb.person_id IN (SELECT unnest(?)) "
-        f"AND pa.person_id <> pb.person_id AND {wc} ORDER BY c.started_at DESC LIMIT ?",
+        f"AND pa.person_id <> pb.person_id AND {wc} "
+        "ORDER BY c.started_at DESC, c._source, c._line LIMIT ?",
         [ids, ids, *ac, limit],
     ).df()
     transactions = con.execute(
@@ -339,20 +341,22 @@ def records_among(con: duckdb.DuckDBPyConnection, persons: list[str],
         "t._line AS line FROM transactions t JOIN own_a oa ON oa.id = t.from_account "
         "JOIN own_a ob ON ob.id = t.to_account JOIN sources s ON s.source_id = t._source "
         f"WHERE oa.person_id IN (SELECT unnest(?)) AND ob.person_id IN (SELECT unnest(?)) "
-        f"AND oa.person_id <> ob.person_id AND {wt} ORDER BY t.occurred_at DESC LIMIT ?",
+        f"AND oa.person_id <> ob.person_id AND {wt} "
+        "ORDER BY t.occurred_at DESC, t._source, t._line LIMIT ?",
         [ids, ids, *at, limit],
     ).df()
     arrests = con.execute(
         "SELECT a.person_id, a.arrested_at, a.case_id, a.charge, a.drug, a.quantity_g, "
         "a.location, s.file, a._line AS line FROM arrests a "
         "JOIN sources s ON s.source_id = a._source WHERE a.person_id IN (SELECT unnest(?)) "
-        "ORDER BY a.arrested_at DESC LIMIT ?",
+        "ORDER BY a.arrested_at DESC, a._source, a._line LIMIT ?",
         [ids, limit],
     ).df()
     kinship = con.execute(
         "SELECT k.person_a, k.person_b, k.relation, s.file, k._line AS line FROM kinship k "
         "JOIN sources s ON s.source_id = k._source WHERE k.person_a IN (SELECT unnest(?)) "
-        "AND k.person_b IN (SELECT unnest(?)) ORDER BY k.person_a, k.person_b LIMIT ?",
+        "AND k.person_b IN (SELECT unnest(?)) "
+        "ORDER BY k.person_a, k.person_b, k._source, k._line LIMIT ?",
         [ids, ids, limit],
     ).df()
     return {"calls": calls, "transactions": transactions, "arrests": arrests,

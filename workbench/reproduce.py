@@ -96,9 +96,13 @@ def read_snapshot(path: str | Path) -> dict:
 def _shown(data: dict) -> dict:
     """What a page shows, minus what may differ between two renderings of one view."""
     nodes = [{k: v for k, v in n.items() if k not in ("x", "y")} for n in data.get("nodes", [])]
+    def pair(x: dict) -> tuple[str, str]:
+        return str(x.get("from", "")), str(x.get("to", ""))
+
     return {"nodes": sorted(nodes, key=lambda n: n.get("id", "")),
-            "edges": data.get("edges", []), "records": data.get("records", {}),
-            "links": data.get("links", []), "title": data.get("title", "")}
+            "edges": sorted(data.get("edges", []), key=pair),
+            "records": data.get("records", {}),
+            "links": sorted(data.get("links", []), key=pair), "title": data.get("title", "")}
 
 
 def verify_snapshot(case, path: str | Path) -> dict:
