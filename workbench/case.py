@@ -410,6 +410,8 @@ class Case:
                                         since=since, until=until, record_limit=record_limit,
                                         **ring_options),
         }
+        if result.params.get("warm_start"):  # replayed cold: the previous partition is gone
+            meta["request"]["warm"] = True
         vm = ViewModel(net, title=heading, meta=meta, records=records, identifiers=identifiers)
         meta["digest"] = view_digest(vm)
         return vm
