@@ -93,16 +93,17 @@ def read_snapshot(path: str | Path) -> dict:
         raise WorkbenchError(f"{path}: damaged data block ({exc})") from None
 
 
+def _pair(link: dict) -> tuple[str, str]:
+    return str(link.get("from", "")), str(link.get("to", ""))
+
+
 def _shown(data: dict) -> dict:
     """What a page shows, minus what may differ between two renderings of one view."""
     nodes = [{k: v for k, v in n.items() if k not in ("x", "y")} for n in data.get("nodes", [])]
-    def pair(x: dict) -> tuple[str, str]:
-        return str(x.get("from", "")), str(x.get("to", ""))
-
     return {"nodes": sorted(nodes, key=lambda n: n.get("id", "")),
-            "edges": sorted(data.get("edges", []), key=pair),
+            "edges": sorted(data.get("edges", []), key=_pair),
             "records": data.get("records", {}),
-            "links": sorted(data.get("links", []), key=pair), "title": data.get("title", "")}
+            "links": sorted(data.get("links", []), key=_pair), "title": data.get("title", "")}
 
 
 def verify_snapshot(case, path: str | Path) -> dict:
