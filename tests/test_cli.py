@@ -152,7 +152,8 @@ def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["stored"] > 0
 
 
-def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
+@pytest.mark.parametrize("delay", [1.0, 2.0, 3.5])  # reading, validating, inserting
+def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env, delay):
     assert run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env).returncode == 0
     with Store(db) as store:
         before = store.compute_fingerprint()
@@ -161,11 +162,11 @@ def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     proc = subprocess.Popen(WORKBENCH + ["ingest", "--db", str(db), str(big)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env,
                             cwd=ROOT, text=True)
-    time.sleep(2.0)
+    time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     with Store(db) as store:
         assert store.compute_fingerprint() == before
 
@@ -177,7 +178,25 @@ def test_interrupt_while_loading_prints_one_line(db, delay, cli_env):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
+
+
+def test_control_characters_from_records_never_reach_the_terminal(db, tmp_path, cli_env):
+    """A reject's raw text with terminal escapes and a bidi override: shown as escapes in
+    text output; in JSON as escapes with the same value."""
+    hostile = "9\x1b]0;owned\x07\x1b[2J\u202e"
+    calls = tmp_path / "calls.csv"
+    calls.write_text("caller,callee,started_at,duration_s\n"
+                     f"13800138000,13900139000,2019-01-01 10:00,{hostile}\n", encoding="utf-8")
+    assert run(["ingest", "--db", db, calls], cli_env).returncode == 0
+    text = run(["rejects", "--db", db], cli_env)
+    assert text.returncode == 0
+    assert "\x1b" not in text.stdout and "\u202e" not in text.stdout and "\x07" not in text.stdout
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\u202e" in text.stdout
+    doc = run(["rejects", "--db", db, "--json"], cli_env)
+    assert "\x1b" not in doc.stdout and "\u202e" not in doc.stdout
+    raw = json.loads(json.loads(doc.stdout)["rejects"][0]["raw"])  # the raw row, as JSON
+    assert raw["duration_s"] == hostile
 
 
 def test_sample_and_demo_commands(tmp_path, cli_env):

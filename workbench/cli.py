@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+import duckdb
 
 from . import __version__
 from .case import Case
@@ -33,8 +34,28 @@ _wait_option = click.option("--wait", type=float, default=5.0, show_default=True
                             help="Seconds to wait while another process holds the store.")
 
 
+#: terminal control characters and bidirectional overrides: text from seized records must
+#: not move the cursor, retitle the terminal or reorder what an investigator reads
+_UNSAFE = [c for c in range(0x20) if chr(c) not in "\n\t"] + [0x7F] + list(range(0x80, 0xA0)) + [
+    0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+_VISIBLE = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
+_JSON_SAFE = {c: f"\\u{c:04x}" for c in _UNSAFE}
+
+
+def _echo(message: str = "", err: bool = False) -> None:
+    r"""``click.echo`` with control characters shown as escapes, never executed.
+
+    Examples
+    --------
+    >>> _echo("Li\x1b[2J Wei\u202e")
+    Li\x1b[2J Wei\u202e
+    """
+    click.echo(str(message).translate(_VISIBLE), err=err)
+
+
 def _emit(doc: dict) -> None:
-    click.echo(json.dumps(doc, ensure_ascii=False, default=str))
+    """One JSON document on stdout; control characters as JSON escapes (same values)."""
+    click.echo(json.dumps(doc, ensure_ascii=False, default=str).translate(_JSON_SAFE))
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -103,9 +124,9 @@ def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, 
     total = [sum(f.rows for f in report.files), sum(f.stored for f in report.files),
              sum(f.duplicates for f in report.files), sum(f.rejected for f in report.files)]
     rows.append(["total", "", *total])
-    click.echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
+    _echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
     if total[3]:
-        click.echo(f"{total[3]} rejected rows: see `workbench rejects --db {db}`")
+        _echo(f"{total[3]} rejected rows: see `workbench rejects --db {db}`")
 
 
 @cli.command()
@@ -122,9 +143,9 @@ def rejects(db, limit, as_json, wait):
         _emit({"rejects": found})
         return
     if not found:
-        click.echo("no rejected rows")
+        _echo("no rejected rows")
         return
-    click.echo(_table([[Path(r["file"]).name, r["line"], r["column"] or "-", r["reason"]]
+    _echo(_table([[Path(r["file"]).name, r["line"], r["column"] or "-", r["reason"]]
                        for r in found], ["file", "line", "column", "reason"]))
 
 
@@ -138,7 +159,7 @@ def sample(out, persons, seed):
     from .sample import write_sample
 
     truth = write_sample(out, persons=persons, seed=seed)
-    click.echo(f"wrote {out}: {truth['counts']['persons']} persons, "
+    _echo(f"wrote {out}: {truth['counts']['persons']} persons, "
                f"{len(truth['rings'])} planted rings, truth in {out / 'truth.json'}")
 
 
@@ -157,18 +178,18 @@ def demo(out, persons, seed):
     if db.exists():
         db.unlink()
     truth = write_sample(data, persons=persons, seed=seed)
-    click.echo(f"sample county: {truth['counts']['persons']} persons, "
+    _echo(f"sample county: {truth['counts']['persons']} persons, "
                f"{len(truth['rings'])} planted rings -> {data}")
     report = Case(db).ingest([data], progress=sys.stderr.isatty())
     rows = [[Path(f.file).name, f.kind, f.rows, f.stored, f.duplicates, f.rejected]
             for f in report.files]
-    click.echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
-    click.echo(f"case store: {db}")
-    click.echo(f"rejected rows: workbench rejects --db {db}")
+    _echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
+    _echo(f"case store: {db}")
+    _echo(f"rejected rows: workbench rejects --db {db}")
     result = Case(db).rings()
-    click.echo(f"\ntop rings ({len(result.rings)} found):")
-    click.echo(_ring_table(result.rings, limit=10))
-    click.echo(f"all rings: workbench rings --db {db}")
+    _echo(f"\ntop rings ({len(result.rings)} found):")
+    _echo(_ring_table(result.rings, limit=10))
+    _echo(f"all rings: workbench rings --db {db}")
     if result.rings:
         from .views.snapshot import write_snapshot
 
@@ -176,8 +197,8 @@ def demo(out, persons, seed):
         page = write_snapshot(Case(db).view(ring=top), out / f"snapshot_{top}.html")
         redacted = write_snapshot(Case(db).view(ring=top), out / f"snapshot_{top}_redacted.html",
                                   redact=True, redact_names=True)
-        click.echo(f"snapshot of the top ring: {page}")
-        click.echo(f"redacted snapshot to share: {redacted}")
+        _echo(f"snapshot of the top ring: {page}")
+        _echo(f"redacted snapshot to share: {redacted}")
 
 
 def _window_options(f):
@@ -235,11 +256,11 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
         _emit(result.as_dict())
         return
     if not result.rings:
-        click.echo("no rings found")
+        _echo("no rings found")
         return
-    click.echo(_ring_table(result.rings))
+    _echo(_ring_table(result.rings))
     for r in result.rings:
-        click.echo(f"{r.id}: " + ", ".join(
+        _echo(f"{r.id}: " + ", ".join(
             f"{m}{'*' if m == r.leader else ''}" for m in r.members))
 
 
@@ -257,7 +278,7 @@ def rank(db, since, until, top, as_json, wait):
     if as_json:
         _emit({"people": people})
         return
-    click.echo(_table([[p["person_id"], f"{p['score']:.3f}", p["ring"] or "-", p["role"],
+    _echo(_table([[p["person_id"], f"{p['score']:.3f}", p["ring"] or "-", p["role"],
                         f"{p['strength']:.1f}", p["degree"]] for p in people],
                       ["person", "score", "ring", "role", "strength", "degree"]))
 
@@ -280,21 +301,21 @@ def path(db, a, b, since, until, temporal, as_json, wait):
                               "nodes": [a] + [h["to"] for h in hops] if hops else []}]})
             return
         if not hops:
-            click.echo(f"no chain of calls from {a} reaches {b} in time order")
+            _echo(f"no chain of calls from {a} reaches {b} in time order")
         for h in hops:
-            click.echo(f"{h['at']}  {h['from']} -> {h['to']}")
+            _echo(f"{h['at']}  {h['from']} -> {h['to']}")
         return
     paths = Case(db, wait=wait).paths(a, b, since=since, until=until)
     if as_json:
         _emit({"paths": paths})
         return
     if not paths:
-        click.echo(f"no path between {a} and {b}")
+        _echo(f"no path between {a} and {b}")
         return
     for p in paths:
-        click.echo(f"{p['kind']} path ({len(p['hops'])} hops): " + " -> ".join(p["nodes"]))
+        _echo(f"{p['kind']} path ({len(p['hops'])} hops): " + " -> ".join(p["nodes"]))
         for h in p["hops"]:
-            click.echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
+            _echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
                        f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
 
 
@@ -324,7 +345,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, un
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
-    click.echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
+    _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
                f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
 
 
@@ -355,7 +376,7 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
     else:
         written = [write_graph_file(vm, out, **options)]
     for path in written:
-        click.echo(f"wrote {path}")
+        _echo(f"wrote {path}")
 
 
 @cli.command()
@@ -373,9 +394,9 @@ def successors(db, since, until, top, as_json, wait):
         _emit(found)
         return
     if not found["successors"]:
-        click.echo("no successor numbers found")
+        _echo("no successor numbers found")
     else:
-        click.echo(_table([[s["old"], s["new"], f"{s['score']:.3f}",
+        _echo(_table([[s["old"], s["new"], f"{s['score']:.3f}",
                             s["evidence"]["shared_contacts"], s["evidence"]["gap_days"],
                             s["evidence"]["old_owner"] or "-",
                             "yes" if s["evidence"]["second_order"] else ""]
@@ -383,9 +404,9 @@ def successors(db, since, until, top, as_json, wait):
                           ["old", "new", "score", "shared", "gap days", "old owner",
                            "group switch"]))
     for g in found["burners"]:
-        click.echo(f"burner group ({len(g['numbers'])} numbers, {g['calls']} calls): "
+        _echo(f"burner group ({len(g['numbers'])} numbers, {g['calls']} calls): "
                    + ", ".join(g["numbers"]))
-    click.echo(f"confirm a pair: workbench link-phone --db {db} OLD NEW")
+    _echo(f"confirm a pair: workbench link-phone --db {db} OLD NEW")
 
 
 @cli.command("link-phone")
@@ -402,15 +423,15 @@ def link_phone(db, old, new, note, undo, show, wait):
     if show:
         for link in case.phone_links():
             state = f"undone {link['unlinked_at']}" if link["unlinked_at"] else "active"
-            click.echo(f"{link['old']} -> {link['new']}  {link['linked_at']}  {state}  "
+            _echo(f"{link['old']} -> {link['new']}  {link['linked_at']}  {state}  "
                        f"{link['note'] or ''}")
         return
     if undo:
         done = case.unlink_phone(old, new)
-        click.echo(f"unlinked {done['old']} -> {done['new']}")
+        _echo(f"unlinked {done['old']} -> {done['new']}")
     else:
         done = case.link_phone(old, new, note=note)
-        click.echo(f"linked {done['old']} -> {done['new']}: calls of the new number now count "
+        _echo(f"linked {done['old']} -> {done['new']}: calls of the new number now count "
                    "as the old one's user")
 
 
@@ -435,7 +456,7 @@ def evolution(db, windows, as_json, wait):
         _emit(result)
         return
     for w in result["windows"]:
-        click.echo(f"{w['start']} .. {w['end']}: " + (", ".join(
+        _echo(f"{w['start']} .. {w['end']}: " + (", ".join(
             f"{r['id']} ({len(r['members'])}, {r['leader'] or '?'})" for r in w["rings"])
             or "no rings"))
     for e in result["events"]:
@@ -443,7 +464,7 @@ def evolution(db, windows, as_json, wait):
             continue
         detail = (f"{e['old']} -> {e['new']}" if e["type"] == "organizer_changed"
                   else f"{', '.join(e.get('from', []))} -> {', '.join(e.get('to', []))}")
-        click.echo(f"{e['window']}: {e['type']} {detail}")
+        _echo(f"{e['window']}: {e['type']} {detail}")
 
 
 @cli.command()
@@ -461,7 +482,7 @@ def disruption(db, ring, max_k, top, as_json, wait):
     if as_json:
         _emit({"ring": ring, "options": rows})
         return
-    click.echo(_table([[r["remove"], r["k"], f"{r['impact']:.3f}", f"{r['fragmentation']:.2f}",
+    _echo(_table([[r["remove"], r["k"], f"{r['impact']:.3f}", f"{r['fragmentation']:.2f}",
                         f"{r['money_cut']:.2f}", f"{r['brokerage_lost']:.2f}"] for r in rows],
                       ["remove", "k", "impact", "fragmentation", "money cut", "brokerage lost"]))
 
@@ -482,9 +503,9 @@ def calls(db, persons, since, until, as_json, wait):
                "frequency": views["frequency"].to_dict(orient="index"),
                "common": views["common"].to_dict(orient="records")})
         return
-    click.echo("numbers: " + ", ".join(views["phones"]))
-    click.echo(views["heat"].T.to_string())
-    click.echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
+    _echo("numbers: " + ", ".join(views["phones"]))
+    _echo(views["heat"].T.to_string())
+    _echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
                else "no calls among them")
 
 
@@ -504,12 +525,12 @@ def verify(db, snapshot_file, as_json, wait):
     if as_json:
         _emit(report)
     else:
-        click.echo(f"snapshot: {report['file']} ({report['title']})")
-        click.echo(f"data:     {'same' if report['same_data'] else 'CHANGED'} (snapshot "
+        _echo(f"snapshot: {report['file']} ({report['title']})")
+        _echo(f"data:     {'same' if report['same_data'] else 'CHANGED'} (snapshot "
                    f"{report['snapshot_fingerprint']}, store {report['store_fingerprint']})")
         for kind, (then, now) in report["changed_counts"].items():
-            click.echo(f"          {kind}: {then} then, {now} now")
-        click.echo(f"result:   {'reproduced' if report['reproduced'] else 'NOT reproduced'}"
+            _echo(f"          {kind}: {then} then, {now} now")
+        _echo(f"result:   {'reproduced' if report['reproduced'] else 'NOT reproduced'}"
                    + (f" ({report['reason']})" if report.get("reason") else ""))
     if not report["reproduced"]:
         sys.exit(1)
@@ -520,21 +541,21 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        _echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except WorkbenchError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing was changed", err=True)
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        _echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
     except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query this way
         if "interrupted" not in str(exc).lower():
             raise
-        click.echo("interrupted: nothing was changed", err=True)
+        _echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)

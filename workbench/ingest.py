@@ -277,7 +277,10 @@ def ingest_paths(
             store.set_meta("fingerprint", store.compute_fingerprint())
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:  # after an interrupt: closing the connection discards it
+                log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
         tables = ["_stage"] + [t for item in staged for t in (item.table, item.table + "_raw")]
