@@ -206,6 +206,9 @@ def test_sample_and_demo_commands(tmp_path, cli_env):
     res = run(["demo", "--out", tmp_path / "demo", "--persons", "400"], cli_env)
     assert res.returncode == 0, res.stderr
     assert "case store" in res.stdout
+    check = next(x for x in res.stdout.splitlines() if x.startswith("check a snapshot"))
+    verify = run(check.split(": ", 1)[1].split()[1:], cli_env)  # the printed command works
+    assert verify.returncode == 0 and "reproduced" in verify.stdout, verify.stdout
     con = duckdb.connect(str(tmp_path / "demo" / "case.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM calls").fetchall()[0][0] > 1000
     con.close()

@@ -199,6 +199,7 @@ def demo(out, persons, seed):
                                   redact=True, redact_names=True)
         _echo(f"snapshot of the top ring: {page}")
         _echo(f"redacted snapshot to share: {redacted}")
+        _echo(f"check a snapshot against the store: workbench verify --db {db} {redacted}")
 
 
 def _window_options(f):
