@@ -139,6 +139,25 @@ def test_evidence_records_and_common_contacts(known_case):
     assert set(common["owner"]) == {"A"}  # B and C both call A (and each other)
 
 
+def test_record_views_are_reused_only_while_the_data_is_the_same(tmp_path):
+    d = tmp_path / "case"
+    d.mkdir()
+    case = build_known_case(d)
+    first = case.evidence(["X", "Y"])
+    first["calls"]["line"] = -1  # a caller's copy, not the cache
+    again = case.evidence(["Y", "X"])
+    assert len(again["calls"]) == 20 and (again["calls"]["line"] >= 2).all()
+    heat = case.call_views(["X", "Y"], views=["heat"])["heat"]
+    more = tmp_path / "more" / "calls.csv"
+    more.parent.mkdir()
+    more.write_text("caller,callee,started_at,duration_s\n"
+                    f"{PHONE['X']},{PHONE['Y']},2019-07-01 23:30:00,30\n")
+    case.ingest([more])
+    assert len(case.evidence(["X", "Y"])["calls"]) == 21
+    assert case.call_views(["X", "Y"], views=["heat"])["heat"].to_numpy().sum() == (
+        heat.to_numpy().sum() + 1)
+
+
 def test_deterministic_by_seed(known_case):
     a = Case(known_case.path).rings(seed=1).as_dict()["rings"]
     b = Case(known_case.path).rings(seed=1).as_dict()["rings"]

@@ -45,7 +45,10 @@ def test_filters_rerun_the_search(explorer):
     explorer.size.value = (4, 12)
     assert all(r.size >= 4 for r in explorer.result.rings)
     assert list("PQRS") in [r.members for r in explorer.result.rings]
+    ladder = explorer.result.params["resolutions"]
+    assert explorer.resolution.value == ladder[len(ladder) // 2]  # the case's own scale
     explorer.auto_resolution.value = False
+    assert explorer.result.params["resolutions"] == [ladder[len(ladder) // 2]]
     explorer.resolution.value = 2.0
     assert explorer.result.params["resolutions"] == [2.0]
 

@@ -97,6 +97,7 @@ class Case:
         self._memberships: dict[tuple, np.ndarray] = {}
         self._results: dict[tuple, RingResult] = {}
         self._players: dict[tuple, object] = {}
+        self._records: dict[tuple, dict] = {}
         self._active: Store | None = None
 
     @contextmanager
@@ -287,9 +288,19 @@ class Case:
                  limit: int = 5000) -> dict:
         """The records behind the links among ``persons`` (calls, transactions, arrests,
         kinship), each with source file and line, as DataFrames."""
+        persons = sorted(set(persons))
         with self.open() as store:
             params = LinkParams(since=self._time(since, store), until=self._time(until, store))
-            return records_among(store.con, list(persons), params, limit=limit)
+            key = ("evidence", store.fingerprint(), tuple(persons), params.since, params.until,
+                   limit)
+            if key not in self._records:
+                self._remember(key, records_among(store.con, persons, params, limit=limit))
+        return {k: df.copy() for k, df in self._records[key].items()}
+
+    def _remember(self, key: tuple, value: dict) -> None:
+        """Keep record queries (a pure function of data, persons and window) for re-use:
+        a filter change that keeps a ring's members shows the same records."""
+        self._records = {**dict(list(self._records.items())[-15:]), key: value}
 
     def common_contacts(self, phones: Iterable[str], *, min_shared: int = 2):
         """Numbers in contact with at least ``min_shared`` of ``phones`` (a DataFrame)."""
@@ -585,15 +596,21 @@ class Case:
         unknown = set(wanted) - set(builders)
         if unknown:
             raise WorkbenchError(f"unknown call view(s) {sorted(unknown)}; views: {CALL_VIEWS}")
+        persons = sorted(set(persons))
         with self.open() as store:
             window = LinkParams(since=self._time(since, store), until=self._time(until, store))
-            phones = [r[0] for r in store.con.execute(
-                "SELECT DISTINCT phone FROM phones WHERE person_id IN (SELECT unnest(?)) "
-                "ORDER BY phone", [sorted(set(persons))]).fetchall()]
-            out: dict = {"phones": phones}
-            for name in wanted:
-                out[name] = builders[name](store.con, phones, window)
-            return out
+            key = ("calls", store.fingerprint(), tuple(persons), window.since, window.until,
+                   tuple(wanted))
+            if key not in self._records:
+                phones = [r[0] for r in store.con.execute(
+                    "SELECT DISTINCT phone FROM phones WHERE person_id IN (SELECT unnest(?)) "
+                    "ORDER BY phone", [persons]).fetchall()]
+                out: dict = {"phones": phones}
+                for name in wanted:
+                    out[name] = builders[name](store.con, phones, window)
+                self._remember(key, out)
+        return {k: (v.copy() if hasattr(v, "copy") else v)
+                for k, v in self._records[key].items()}
 
     def _identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -171,6 +171,11 @@ class Explorer(w.VBox):
             return
         labels = [(f"{r.id} · {r.score:.2f} · {r.size} · {r.leader}"
                    f"{' · family' if r.family else ''}", r.id) for r in self.result.rings]
+        if self.auto_resolution.value:  # show the case's own scale: the ladder's middle rung
+            ladder = self.result.params.get("resolutions") or [1.0]
+            self.resolution.unobserve(self._on_filter, names="value")
+            self.resolution.value = float(ladder[len(ladder) // 2])
+            self.resolution.observe(self._on_filter, names="value")
         self.ring_list.unobserve(self._on_ring, names="value")
         self.ring_list.options = labels
         self.ring_list.value = labels[0][1] if labels else None
