@@ -41,11 +41,7 @@ def _null99(values: list[float], labels: list[float], shuffles: int = 200) -> fl
 
 
 def _build(root: Path, name: str, **options) -> tuple[Case, dict, dict]:
-    edges = rc.undirected(rc.REALDATA / rc.NETWORKS[name])
-    d = Path(tempfile.mkdtemp(prefix=name + "-", dir=root))
-    ids = rc.write_call_case(d, edges, **options)
-    case = Case(d / "case.duckdb")
-    case.ingest([d])
+    case, ids, edges, _report = rc.call_case(root, name, **options)
     return case, ids, edges
 
 
@@ -85,11 +81,7 @@ def main() -> None:
                          f"(chance {_null99(sc, sen):.3f}); organizer ranks "
                          f"{sorted(ranks[r.leader] for r in rings)}")
             log.info(line)
-        d = root / "florence"
-        d.mkdir()
-        ids = rc.write_florentine_case(d)
-        case = Case(d / "case.duckdb")
-        case.ingest([d])
+        case, ids = rc.florentine_case(root)
         table = case.centrality(sorted(ids.values())).set_index("node")
         top = table["betweenness"].idxmax()
         name = {v: k for k, v in ids.items()}[top]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import tempfile
 from pathlib import Path
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -121,6 +122,31 @@ def write_florentine_case(d: Path) -> dict[str, str]:
     _write(d / "kinship.csv", ["person_a", "person_b", "relation"],
            [(ids[a], ids[b], "spouse") for a, b in sorted(edges)])
     return ids
+
+
+def call_case(root: Path, name: str, **options):
+    """Network ``name`` written as exports in a new folder under ``root`` and ingested.
+
+    Returns ``(case, ids, edges, report)``; ``options`` go to :func:`write_call_case`.
+    """
+    from workbench.case import Case
+
+    edges = undirected(REALDATA / NETWORKS[name])
+    d = Path(tempfile.mkdtemp(prefix=name + "-", dir=root))
+    ids = write_call_case(d, edges, **options)
+    case = Case(d / "case.duckdb")
+    return case, ids, edges, case.ingest([d])
+
+
+def florentine_case(root: Path):
+    """Padgett's marriages written as exports under ``root`` and ingested: ``(case, ids)``."""
+    from workbench.case import Case
+
+    d = Path(tempfile.mkdtemp(prefix="florence-", dir=root))
+    ids = write_florentine_case(d)
+    case = Case(d / "case.duckdb")
+    case.ingest([d])
+    return case, ids
 
 
 def spearman(x: list[float], y: list[float]) -> float:

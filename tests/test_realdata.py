@@ -20,15 +20,10 @@ pytestmark = pytest.mark.skipif(not rc.available(), reason="../shared/realdata n
 
 
 def _case(tmp_path, name: str, **options) -> tuple[Case, dict, dict]:
-    edges = rc.undirected(rc.REALDATA / rc.NETWORKS[name])
-    d = tmp_path / name
-    d.mkdir()
-    ids = rc.write_call_case(d, edges, **options)
-    case = Case(d / "case.duckdb")
-    reports = case.ingest([d])
-    for report in reports.files:
-        assert report.stored + report.duplicates + report.rejected == report.rows
-        assert report.rejected == 0
+    case, ids, edges, report = rc.call_case(tmp_path, name, **options)
+    for file in report.files:
+        assert file.stored + file.duplicates + file.rejected == file.rows
+        assert file.rejected == 0
     return case, ids, edges
 
 
@@ -110,11 +105,7 @@ def test_medici_broker_the_florentine_marriage_network(tmp_path):
     """Padgett & Ansell: the Medici sit between the other families; in the marriage network
     (spouse records, families as persons) they have the highest degree and betweenness,
     0.522 normalized (the published value)."""
-    d = tmp_path / "florence"
-    d.mkdir()
-    ids = rc.write_florentine_case(d)
-    case = Case(d / "case.duckdb")
-    case.ingest([d])
+    case, ids = rc.florentine_case(tmp_path)
     table = case.centrality(sorted(ids.values())).set_index("node")
     medici = ids["Medici"]
     assert table["betweenness"].idxmax() == medici
