@@ -609,8 +609,7 @@ class Case:
                 for name in wanted:
                     out[name] = builders[name](store.con, phones, window)
                 self._remember(key, out)
-        return {k: (v.copy() if hasattr(v, "copy") else v)
-                for k, v in self._records[key].items()}
+        return {k: v.copy() for k, v in self._records[key].items()}  # lists and DataFrames
 
     def _identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -146,7 +146,7 @@ def rejects(db, limit, as_json, wait):
         _echo("no rejected rows")
         return
     _echo(_table([[Path(r["file"]).name, r["line"], r["column"] or "-", r["reason"]]
-                       for r in found], ["file", "line", "column", "reason"]))
+                  for r in found], ["file", "line", "column", "reason"]))
 
 
 @cli.command()
@@ -160,7 +160,7 @@ def sample(out, persons, seed):
 
     truth = write_sample(out, persons=persons, seed=seed)
     _echo(f"wrote {out}: {truth['counts']['persons']} persons, "
-               f"{len(truth['rings'])} planted rings, truth in {out / 'truth.json'}")
+          f"{len(truth['rings'])} planted rings, truth in {out / 'truth.json'}")
 
 
 @cli.command()
@@ -179,7 +179,7 @@ def demo(out, persons, seed):
         db.unlink()
     truth = write_sample(data, persons=persons, seed=seed)
     _echo(f"sample county: {truth['counts']['persons']} persons, "
-               f"{len(truth['rings'])} planted rings -> {data}")
+          f"{len(truth['rings'])} planted rings -> {data}")
     report = Case(db).ingest([data], progress=sys.stderr.isatty())
     rows = [[Path(f.file).name, f.kind, f.rows, f.stored, f.duplicates, f.rejected]
             for f in report.files]
@@ -280,8 +280,8 @@ def rank(db, since, until, top, as_json, wait):
         _emit({"people": people})
         return
     _echo(_table([[p["person_id"], f"{p['score']:.3f}", p["ring"] or "-", p["role"],
-                        f"{p['strength']:.1f}", p["degree"]] for p in people],
-                      ["person", "score", "ring", "role", "strength", "degree"]))
+                   f"{p['strength']:.1f}", p["degree"]] for p in people],
+                 ["person", "score", "ring", "role", "strength", "degree"]))
 
 
 @cli.command()
@@ -317,7 +317,7 @@ def path(db, a, b, since, until, temporal, as_json, wait):
         _echo(f"{p['kind']} path ({len(p['hops'])} hops): " + " -> ".join(p["nodes"]))
         for h in p["hops"]:
             _echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
-                       f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
+                  f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
 
 
 def _selection_options(f):
@@ -347,7 +347,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, un
                                   since=since, until=until)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
     _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
-               f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
+          f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
 
 
 @cli.command()
@@ -398,15 +398,15 @@ def successors(db, since, until, top, as_json, wait):
         _echo("no successor numbers found")
     else:
         _echo(_table([[s["old"], s["new"], f"{s['score']:.3f}",
-                            s["evidence"]["shared_contacts"], s["evidence"]["gap_days"],
-                            s["evidence"]["old_owner"] or "-",
-                            "yes" if s["evidence"]["second_order"] else ""]
-                           for s in found["successors"]],
-                          ["old", "new", "score", "shared", "gap days", "old owner",
-                           "group switch"]))
+                       s["evidence"]["shared_contacts"], s["evidence"]["gap_days"],
+                       s["evidence"]["old_owner"] or "-",
+                       "yes" if s["evidence"]["second_order"] else ""]
+                      for s in found["successors"]],
+                     ["old", "new", "score", "shared", "gap days", "old owner",
+                      "group switch"]))
     for g in found["burners"]:
         _echo(f"burner group ({len(g['numbers'])} numbers, {g['calls']} calls): "
-                   + ", ".join(g["numbers"]))
+              + ", ".join(g["numbers"]))
     _echo(f"confirm a pair: workbench link-phone --db {db} OLD NEW")
 
 
@@ -425,7 +425,7 @@ def link_phone(db, old, new, note, undo, show, wait):
         for link in case.phone_links():
             state = f"undone {link['unlinked_at']}" if link["unlinked_at"] else "active"
             _echo(f"{link['old']} -> {link['new']}  {link['linked_at']}  {state}  "
-                       f"{link['note'] or ''}")
+                  f"{link['note'] or ''}")
         return
     if undo:
         done = case.unlink_phone(old, new)
@@ -433,7 +433,7 @@ def link_phone(db, old, new, note, undo, show, wait):
     else:
         done = case.link_phone(old, new, note=note)
         _echo(f"linked {done['old']} -> {done['new']}: calls of the new number now count "
-                   "as the old one's user")
+              "as the old one's user")
 
 
 @cli.command()
@@ -484,8 +484,8 @@ def disruption(db, ring, max_k, top, as_json, wait):
         _emit({"ring": ring, "options": rows})
         return
     _echo(_table([[r["remove"], r["k"], f"{r['impact']:.3f}", f"{r['fragmentation']:.2f}",
-                        f"{r['money_cut']:.2f}", f"{r['brokerage_lost']:.2f}"] for r in rows],
-                      ["remove", "k", "impact", "fragmentation", "money cut", "brokerage lost"]))
+                   f"{r['money_cut']:.2f}", f"{r['brokerage_lost']:.2f}"] for r in rows],
+                 ["remove", "k", "impact", "fragmentation", "money cut", "brokerage lost"]))
 
 
 @cli.command()
@@ -507,7 +507,7 @@ def calls(db, persons, since, until, as_json, wait):
     _echo("numbers: " + ", ".join(views["phones"]))
     _echo(views["heat"].T.to_string())
     _echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
-               else "no calls among them")
+          else "no calls among them")
 
 
 @cli.command()
@@ -528,11 +528,11 @@ def verify(db, snapshot_file, as_json, wait):
     else:
         _echo(f"snapshot: {report['file']} ({report['title']})")
         _echo(f"data:     {'same' if report['same_data'] else 'CHANGED'} (snapshot "
-                   f"{report['snapshot_fingerprint']}, store {report['store_fingerprint']})")
+              f"{report['snapshot_fingerprint']}, store {report['store_fingerprint']})")
         for kind, (then, now) in report["changed_counts"].items():
             _echo(f"          {kind}: {then} then, {now} now")
         _echo(f"result:   {'reproduced' if report['reproduced'] else 'NOT reproduced'}"
-                   + (f" ({report['reason']})" if report.get("reason") else ""))
+              + (f" ({report['reason']})" if report.get("reason") else ""))
     if not report["reproduced"]:
         sys.exit(1)
 
