@@ -7,6 +7,7 @@ __all__ = [
     "InputFileError",
     "StoreBusyError",
     "StoreVersionError",
+    "EngineError",
 ]
 
 
@@ -30,3 +31,7 @@ class StoreBusyError(WorkbenchError):
 
 class StoreVersionError(WorkbenchError):
     """The case store was written by another schema version or is not a case store."""
+
+
+class EngineError(WorkbenchError):
+    """A query engine is missing, misconfigured or refused a statement."""

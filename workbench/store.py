@@ -50,6 +50,9 @@ SQL_TYPES: dict[str, str] = {
     "duration": "INTEGER",
 }
 
+#: tables besides the record kinds that an export for another engine carries
+EXPORT_TABLES = ("sources", "phone_links", "meta")
+
 #: provenance columns every record table carries, after the contract's columns
 PROVENANCE_COLUMNS = ("extra", "_source", "_line", "_row_hash")
 
@@ -275,6 +278,10 @@ class Store:
         value = self.meta("schema_version")
         return int(value) if value is not None and value.isdigit() else None
 
+    def timezone(self) -> str:
+        """The case's time zone (from ``meta``; the default zone for an empty store)."""
+        return self.meta("timezone") or DEFAULT_TZ
+
     # -- reads -----------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Stored records per kind, and rejects.
@@ -329,6 +336,40 @@ class Store:
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # -- export ----------------------------------------------------------------------
+    def export_parquet(self, out: str | os.PathLike) -> dict[str, int]:
+        """Write every record table, ``sources``, ``phone_links`` and ``meta`` as Parquet.
+
+        One file per table, ``<out>/<table>.parquet``, for an engine that reads Parquet
+        (Spark). Row hashes (128-bit, which Parquet has no type for) are written as text.
+        Returns rows written per table.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> d = tempfile.mkdtemp()
+        >>> with Store(os.path.join(d, "c.duckdb")) as s:
+        ...     s.export_parquet(os.path.join(d, "pq"))["calls"]
+        0
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for table in (*KINDS, *EXPORT_TABLES):
+            cols = self.con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall()
+            select = ", ".join(
+                f"CAST({c} AS VARCHAR) AS {c}" if c == "_row_hash" else f'"{c}"'
+                for (c,) in cols)
+            path = out / f"{table}.parquet"
+            self.con.execute(f"COPY (SELECT {select} FROM {table}) TO ? (FORMAT parquet)",
+                             [str(path)])
+            written[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        log.info("exported %d tables as Parquet to %s", len(written), out)
+        return written
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:

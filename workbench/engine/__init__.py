@@ -1,0 +1,27 @@
+"""Query engines behind one seam: DuckDB (the case store) and, optionally, Apache Spark.
+
+See :mod:`workbench.engine.base` for the contract. ``SparkEngine`` is imported lazily so the
+DuckDB path never loads pyspark.
+"""
+
+from __future__ import annotations
+
+from .base import Engine, Handle, Query, check_name, normalize_params
+from .duckdb_engine import DuckDBEngine
+
+__all__ = ["Engine", "Handle", "Query", "DuckDBEngine", "check_name", "normalize_params",
+           "spark_engine"]
+
+
+def spark_engine(data: str | None, tz: str | None = None, *, master: str | None = None,
+                 config: dict | None = None, **options):
+    """A :class:`~workbench.engine.spark_engine.SparkEngine` over an ``export-parquet``
+    directory (or with no tables when ``data`` is None); ``tz`` defaults to the case's."""
+    from .spark_engine import SparkEngine, spark_session
+    from .tables import open_parquet_tables
+
+    spark = spark_session(master, config)
+    engine = SparkEngine(spark, tz or "UTC", **options)
+    if data is not None:
+        open_parquet_tables(engine, data, tz)
+    return engine
