@@ -149,6 +149,24 @@ def rejects(db, limit, as_json, wait):
                   for r in found], ["file", "line", "column", "reason"]))
 
 
+@cli.command("export-parquet")
+@_db_option
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for one Parquet file per table.")
+@_json_option
+@_wait_option
+def export_parquet(db, out, as_json, wait):
+    """Write the case's tables as Parquet, for `workbench rings --engine spark --data`."""
+    if not db.exists():
+        raise WorkbenchError(f"no case store at {db}")
+    with Case(db, wait=wait).open() as store:
+        written = store.export_parquet(out)
+    if as_json:
+        _emit({"out": str(out), "rows": written})
+        return
+    _echo(f"wrote {len(written)} tables ({sum(written.values())} rows) as Parquet to {out}")
+
+
 @cli.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write the sample case into.")
