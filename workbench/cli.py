@@ -258,17 +258,37 @@ def _ring_table(rings, limit: int | None = None) -> str:
 
 
 @cli.command()
-@_db_option
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The case store file (DuckDB); not needed with --engine spark --data.")
 @_window_options
 @_ring_options
 @click.option("--top", type=int, default=None, help="Show only the best N rings.")
+@click.option("--engine", "engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+              show_default=True, help="Where the heavy SQL stage runs.")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Spark: the case as Parquet (`workbench export-parquet`).")
+@click.option("--spark-master", default=None,
+              help="Spark: master URL, e.g. spark://host:7077 (default local[2]).")
+@click.option("--spark-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Spark: settings file ('spark.key value' lines).")
+@click.option("--pairs-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Spark: keep the pair Parquet the cluster returns here.")
+@click.option("--min-pair-calls", type=int, default=1, show_default=True,
+              help="Spark: drop pairs with fewer calls and no other link before the core.")
 @_json_option
 @_wait_option
 def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, top,
-          as_json, wait):
+          engine, data, spark_master, spark_config, pairs_out, min_pair_calls, as_json, wait):
     """Find and rank rings, best first, with their evidence."""
-    result = Case(db, wait=wait).rings(**_ring_kwargs(since, until, layers, resolution,
-                                                      min_size, max_size, min_score, seed))
+    kwargs = _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score,
+                          seed)
+    if engine == "spark":
+        result = _spark_rings(db, data, spark_master, spark_config, pairs_out,
+                              min_pair_calls, kwargs)
+    elif db is None:
+        raise click.UsageError("--db is required (or --engine spark --data DIR)")
+    else:
+        result = Case(db, wait=wait).rings(**kwargs)
     if top is not None:
         result.rings = result.rings[:top]
     if as_json:
@@ -281,6 +301,23 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     for r in result.rings:
         _echo(f"{r.id}: " + ", ".join(
             f"{m}{'*' if m == r.leader else ''}" for m in r.members))
+
+
+def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwargs):
+    import tempfile
+
+    from .heavy import read_spark_config, rings_on_spark
+
+    config = read_spark_config(config_file) if config_file else None
+    with tempfile.TemporaryDirectory(prefix="workbench-export-") as tmp:
+        if data is None:  # a store: export it first (a province case arrives as Parquet)
+            if db is None:
+                raise click.UsageError("--engine spark needs --data DIR (or --db to export)")
+            with Case(db).open() as store:
+                store.export_parquet(tmp)
+            data = Path(tmp)
+        return rings_on_spark(data, master=master, config=config, pairs=pairs_out,
+                              min_pair_calls=min_pair_calls, **kwargs)
 
 
 @cli.command()

@@ -201,6 +201,10 @@ class Engine(ABC):
     def _materialize(self, name: str, sql: str, params: list) -> None: ...
 
     @abstractmethod
+    def write_parquet(self, handle: Handle, path) -> object:
+        """Write a handle's rows as Parquet at ``path`` (a file or a directory of parts)."""
+
+    @abstractmethod
     def _drop(self, handle: Handle) -> None: ...
 
     @abstractmethod

@@ -76,7 +76,7 @@ class DuckDBEngine(Engine):
 
     def _run_arrow(self, sql: str, params: list) -> pa.Table:
         try:
-            return self.con.execute(sql, params).to_arrow_table()
+            return self.con.sql(sql, params=params or None).to_arrow_table()
         except duckdb.Error as exc:
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
 
@@ -85,6 +85,12 @@ class DuckDBEngine(Engine):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
         except duckdb.Error as exc:
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
+
+    def write_parquet(self, handle: Handle, path: Path | str) -> Path:
+        """Write a handle's rows as one Parquet file at ``path``."""
+        self.con.execute(f"COPY (SELECT * FROM {handle.name}) TO ? (FORMAT parquet)",
+                         [str(path)])
+        return Path(path)
 
     def _drop(self, handle: Handle) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {handle.name}")
