@@ -102,6 +102,29 @@ def test_duckdb_only_forms_run_on_both(engine, known_db):
     assert ref > 0
 
 
+def test_quantiles_exists_and_values_agree(engine, known_db):
+    """quantile_cont / median (exact on both), EXISTS in a select list, VALUES with
+    parameters: the forms the service rule uses."""
+    eng = engine(known_db)
+    got = eng.fetch_arrow(
+        "WITH d AS (SELECT caller, count(*) AS k FROM calls GROUP BY caller) "
+        "SELECT quantile_cont(k, 0.25) AS q1, quantile_cont(k, 0.75) AS q3, median(k) AS m, "
+        "count(*) / 2 AS half FROM d").to_pylist()[0]
+    ref = DuckDBEngine_reference(known_db, "SELECT list_value(quantile_cont(k, 0.25), "
+                                 "quantile_cont(k, 0.75), median(k)) FROM (SELECT caller, "
+                                 "count(*) AS k FROM calls GROUP BY caller)")
+    assert [got["q1"], got["q3"], got["m"]] == pytest.approx(ref)
+    assert got["half"] == 8.5  # true division on both engines (17 numbers call)
+    flags = eng.fetch_arrow(
+        "SELECT p.person_id, EXISTS (SELECT 1 FROM arrests a WHERE a.person_id = "
+        "p.person_id) AS arrested FROM persons p WHERE p.person_id IN (SELECT unnest(?))",
+        [["A", "B"]]).to_pylist()
+    assert {r["person_id"]: r["arrested"] for r in flags} == {"A": False, "B": True}
+    values = eng.fetch_arrow("SELECT * FROM (VALUES (?, ?), (?, ?)) t(kind, id) ORDER BY id",
+                             ["phone", "+8610086", "account", "ACC1"]).to_pylist()
+    assert values == [{"kind": "phone", "id": "+8610086"}, {"kind": "account", "id": "ACC1"}]
+
+
 def test_stages_hand_each_other_handles(engine, known_db):
     eng = engine(known_db)
     first = eng.materialize("_t_pairs", "SELECT least(caller, callee) AS u, "

@@ -70,7 +70,7 @@ def spark_session(master: str | None = None, config: dict | None = None,
     except Exception as exc:  # py4j / JVM start failures carry no common base class
         raise EngineError(f"cannot start Spark ({master or 'default master'}): "
                           f"{str(exc).splitlines()[0]}") from None
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("FATAL")  # failures reach the caller as EngineError
     log.info("Spark session ready in %.1f s (master %s)", time.perf_counter() - t0,
              spark.sparkContext.master)
     return spark
@@ -111,6 +111,24 @@ class SparkEngine(Engine):
         self._frames: dict[str, object] = {}
         self._views: set[str] = set()
         self._set_timezone(tz)
+
+    def transpile(self, sql: str) -> str:
+        """DuckDB SQL in Spark's dialect, with the forms sqlglot leaves Spark unable to run
+        rewritten: ``quantile_cont(x, q)`` becomes Spark's exact ``percentile(x, q)``."""
+        import sqlglot
+        from sqlglot import exp
+
+        def fix(node):
+            if isinstance(node, exp.PercentileCont) and node.args.get("expression"):
+                return exp.Anonymous(this="percentile", expressions=[node.this,
+                                                                      node.expression])
+            return node
+
+        try:
+            tree = sqlglot.parse_one(sql, read="duckdb")
+        except sqlglot.errors.SqlglotError as exc:
+            raise EngineError(f"cannot translate SQL for Spark: {exc}") from None
+        return tree.transform(fix).sql(dialect="spark")
 
     def register_parquet(self, name: str, path: Path | str) -> Handle:
         """A temp view ``name`` over Parquet at ``path`` (file or directory)."""
