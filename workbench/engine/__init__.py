@@ -9,8 +9,18 @@ from __future__ import annotations
 from .base import Engine, Handle, Query, check_name, normalize_params
 from .duckdb_engine import DuckDBEngine
 
-__all__ = ["Engine", "Handle", "Query", "DuckDBEngine", "check_name", "normalize_params",
-           "spark_engine"]
+__all__ = ["Engine", "Handle", "Query", "DuckDBEngine", "as_engine", "check_name",
+           "normalize_params", "spark_engine"]
+
+
+def as_engine(source) -> Engine:
+    """An engine from an engine, a :class:`~workbench.store.Store` or a store's DuckDB
+    connection (the engine then works on that connection, in the case's time zone)."""
+    if isinstance(source, Engine):
+        return source
+    if hasattr(source, "con") and hasattr(source, "timezone"):
+        return DuckDBEngine.for_store(source)
+    return DuckDBEngine.for_connection(source)
 
 
 def spark_engine(data: str | None, tz: str | None = None, *, master: str | None = None,

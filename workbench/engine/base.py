@@ -179,8 +179,27 @@ class Engine(ABC):
         return self._run_arrow(query, normalize_params(params, self.tz))
 
     def fetch_df(self, query: Handle | str, params: Sequence | None = None):
-        """Rows of a handle or of a ``SELECT`` as a pandas DataFrame."""
-        return self.fetch_arrow(query, params).to_pandas()
+        """Rows of a handle or of a ``SELECT`` as a pandas DataFrame: decimals as floats,
+        instants in the session time zone (as DuckDB's own ``.df()`` gives them)."""
+        table = self.fetch_arrow(query, params)
+        columns = []
+        for field, column in zip(table.schema, table.columns, strict=True):
+            if pa.types.is_decimal(field.type):
+                column = column.cast(pa.float64())
+            elif pa.types.is_timestamp(field.type) and field.type.tz:
+                column = column.cast(pa.timestamp(field.type.unit, tz=self.tz))
+            columns.append(column)
+        return pa.table(columns, names=table.column_names).to_pandas()
+
+    def fetch_rows(self, query: Handle | str, params: Sequence | None = None) -> list[dict]:
+        """Rows as dicts of Python values; whole-number decimals (DuckDB's 128-bit sums)
+        come back as ``int``, so both engines give the same Python types."""
+        rows = self.fetch_arrow(query, params).to_pylist()
+        for row in rows:
+            for key, value in row.items():
+                if isinstance(value, decimal.Decimal) and value.as_tuple().exponent >= 0:
+                    row[key] = int(value)
+        return rows
 
     def fetch_numpy(self, query: Handle | str, params: Sequence | None = None) -> dict:
         """Columns of a handle or ``SELECT`` as numpy arrays (by column name)."""
@@ -190,8 +209,8 @@ class Engine(ABC):
 
     def scalar(self, sql: str, params: Sequence | None = None):
         """The first column of the first row of a ``SELECT`` (``None`` if no rows)."""
-        table = self.fetch_arrow(sql, params)
-        return table.column(0)[0].as_py() if table.num_rows else None
+        rows = self.fetch_rows(sql, params)
+        return next(iter(rows[0].values())) if rows else None
 
     # -- engine specifics -----------------------------------------------------------------
     @abstractmethod

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import EngineError
-from .base import Engine, Handle, check_name
+from .base import Engine, Handle, check_name, normalize_params
 
 __all__ = ["DuckDBEngine"]
 
@@ -55,6 +55,17 @@ class DuckDBEngine(Engine):
         return cls(store.con, store.timezone())
 
     @classmethod
+    def for_connection(cls, con: duckdb.DuckDBPyConnection) -> DuckDBEngine:
+        """The engine on a case store's connection, in the zone its ``meta`` records."""
+        from ..normalize import DEFAULT_TZ
+
+        try:
+            rows = con.execute("SELECT value FROM meta WHERE key = 'timezone'").fetchall()
+        except duckdb.Error:
+            rows = []
+        return cls(con, rows[0][0] if rows else DEFAULT_TZ)
+
+    @classmethod
     def over_parquet(cls, tables: dict[str, Path], tz: str) -> DuckDBEngine:
         """An in-memory engine with one view per Parquet file or directory."""
         engine = cls(duckdb.connect(), tz, owns=True)
@@ -83,6 +94,15 @@ class DuckDBEngine(Engine):
     def _materialize(self, name: str, sql: str, params: list) -> None:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        except duckdb.Error as exc:
+            raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
+
+    def fetch_df(self, query: Handle | str, params=None):
+        """Rows as a pandas DataFrame, by DuckDB itself."""
+        if isinstance(query, Handle):
+            query, params = f"SELECT * FROM {query.name}", []
+        try:
+            return self.con.execute(query, normalize_params(params, self.tz)).df()
         except duckdb.Error as exc:
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
 
