@@ -18,6 +18,7 @@ The fused weight is the weighted sum; :class:`LayerWeights` holds the weights.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 
 import duckdb
@@ -150,7 +151,9 @@ class CaseGraph:
         for i in idx.tolist():
             nid = str(self.ids[i])
             kind = _kind(nid)
-            if kind == "person" and "known_person" in self.node and not self.node[
+            if "known_person" in self.node and self.node["known_person"][i]:
+                kind = "person"
+            elif kind == "person" and "known_person" in self.node and not self.node[
                     "known_person"][i]:
                 kind = "entity"  # an account or phone holder absent from persons
             attrs = {"kind": kind}
@@ -167,11 +170,16 @@ class CaseGraph:
         return graph
 
 
+_NUMBER = re.compile(r"^\+?[0-9]{3,16}$")
+
+
 def _kind(node_id: str) -> str:
-    if node_id.startswith("tel:"):
-        return "phone"
+    """``account`` (``acct:<id>``), ``phone`` (a number standing for itself) or
+    ``person``; a person id that looks like a number is told apart by ``known_person``."""
     if node_id.startswith("acct:"):
         return "account"
+    if node_id.startswith("tel:") or _NUMBER.match(node_id):
+        return "phone"
     return "person"
 
 
@@ -232,7 +240,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         "SELECT u AS id FROM _fused UNION SELECT v FROM _fused)"
     )
     casts = ", ".join(
-        f"CAST(f.{name} AS {'FLOAT' if name.startswith('total') else 'INTEGER'}) AS {name}"
+        f"CAST(f.{name} AS {'DOUBLE' if name.startswith('total') else 'BIGINT'}) AS {name}"
         for name in EDGE_FIELDS)
     arrays = con.execute(
         f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM _fused f "
@@ -242,7 +250,12 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
     node = con.execute(
         "SELECT coalesce(d.drug_arrests, 0) AS drug_arrests, "
         "coalesce(d.trafficking_arrests, 0) AS trafficking_arrests, "
-        "CAST(n.id IN (SELECT person_id FROM persons) AS INTEGER) AS known_person "
+        "CAST(n.id IN (SELECT person_id FROM persons) AS INTEGER) AS known_person, "
+        "CAST(n.id IN (SELECT id FROM _services) OR n.id IN (SELECT 'acct:' || id FROM "
+        "_services WHERE kind = 'account') OR n.id IN (SELECT o.person_id FROM _own_phones o "
+        "JOIN _services s ON s.kind = 'phone' AND s.id = o.id) OR n.id IN (SELECT o.person_id "
+        "FROM _own_accounts o JOIN _services s ON s.kind = 'account' AND s.id = o.id) "
+        "AS INTEGER) AS service "
         "FROM _nodes n "
         "LEFT JOIN (SELECT person_id, count(*) FILTER (WHERE drug_related) AS drug_arrests, "
         "count(*) FILTER (WHERE trafficking) AS trafficking_arrests FROM _arrests_w "
