@@ -15,12 +15,16 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 import pytest
 
+from workbench.case import Case
 from workbench.engine import DuckDBEngine, check_name
 from workbench.errors import EngineError
+from workbench.heavy import core_from_pairs, evidence_from_parquet, run_heavy_stage
+from workbench.links import LinkParams, build_layers
+from workbench.rings import find_rings
 from workbench.store import Store
 
 from .cases import PHONE, build_known_case
-from .conftest import WORKBENCH
+from .conftest import SAMPLE, WORKBENCH
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +177,114 @@ def test_check_name_whitelists_identifiers():
     for bad in ("", "1x", "a b", "a;b", "a" * 80):
         with pytest.raises(EngineError):
             check_name(bad)
+
+
+# -- the heavy stage on both engines: layers row for row, the same rings ------------------
+#: every table the core reads from the heavy stage
+CORE_TABLES = ("_l_calls", "_l_money", "_l_coarrest", "_l_kinship", "_l_shared",
+               "_services", "_own_phones", "_own_accounts", "_arrests_w", "_persons")
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    case = Case(tmp_path_factory.mktemp("sample") / "case.duckdb")
+    case.ingest([SAMPLE])
+    return case.path
+
+
+def _reference(db, params=None):
+    """DuckDB's own layers (canonical rows per table), hubs and rings of the store."""
+    with Store(db, read_only=True) as store:
+        layers = build_layers(store, params)
+        tables = {name: _rows(layers.handles[name].arrow(), layers.handles[name].arrow()
+                              .column_names) for name in CORE_TABLES}
+        hubs = [(h["kind"], h["id"]) for h in layers.hubs]
+    rings = [sorted(r.members) for r in Case(db).rings().rings]
+    return tables, hubs, rings
+
+
+def _heavy_and_core(eng, tmp_path):
+    """The heavy stage on ``eng`` written as pair Parquet, the core on one machine."""
+    layers, written = run_heavy_stage(eng, tmp_path / "pairs")
+    graph, local = core_from_pairs(tmp_path / "pairs", layers, eng.tz)
+    try:
+        tables = {name: _rows(local.handles[name].arrow(),
+                              local.handles[name].arrow().column_names)
+                  for name in CORE_TABLES}
+    finally:
+        local.engine.close()
+    result, _ = find_rings(graph)
+    return layers, written, tables, [sorted(r.members) for r in result.rings]
+
+
+def test_known_case_same_layers_and_rings(engine, known_db, tmp_path):
+    eng = engine(known_db)
+    layers, written, tables, rings = _heavy_and_core(eng, tmp_path)
+    ref_tables, ref_hubs, ref_rings = _reference(known_db)
+    for name in CORE_TABLES:
+        assert tables[name] == ref_tables[name], name
+    assert [(h["kind"], h["id"]) for h in layers.hubs] == ref_hubs
+    assert rings == ref_rings and ["A", "B", "C"] in rings and ["X", "Y", "Z"] in rings
+    # known answers: A-B made 20 calls, 12 at night, all short; B paid A six times
+    calls = {(r[0], r[1]): r for r in tables["_l_calls"]}
+    ab = calls[("A", "B")]
+    assert ab[2:6] == (20, 20 * 30, 12, 20)
+    assert written["_l_calls"] == len(tables["_l_calls"]) > 10
+
+
+def test_sample_case_same_layers_and_rings(engine, sample_db, tmp_path):
+    eng = engine(sample_db)
+    _layers, _written, tables, rings = _heavy_and_core(eng, tmp_path)
+    ref_tables, _hubs, ref_rings = _reference(sample_db)
+    for name in CORE_TABLES:
+        assert tables[name] == ref_tables[name], name
+    assert len(tables["_l_calls"]) > 1000 and len(rings) >= 5
+    assert rings == ref_rings
+
+
+def test_windowed_layers_agree(engine, known_db):
+    """A time window (aware datetimes bound as parameters) cuts the same rows."""
+    eng = engine(known_db)
+    params = LinkParams(since=dt.datetime(2019, 3, 10, tzinfo=dt.UTC),
+                        until=dt.datetime(2019, 4, 1, tzinfo=dt.UTC))
+    layers = build_layers(eng, params)
+    ref, _hubs, _rings = _reference(known_db, params)
+    got = _rows(layers.handles["_l_calls"].arrow(),
+                layers.handles["_l_calls"].arrow().column_names)
+    assert got == ref["_l_calls"] and 0 < len(got)
+    full = build_layers(eng)
+    assert sum(r[2] for r in got) < full.handles["_l_calls"].count() * 20
+
+
+def test_evidence_from_parquet_matches_the_store(known_db, tmp_path):
+    with Store(known_db, read_only=True) as store:
+        store.export_parquet(tmp_path / "pq")
+    got = evidence_from_parquet(tmp_path / "pq", ["A", "B", "C"])
+    ref = Case(known_db).evidence(["A", "B", "C"])
+    for kind in ("calls", "transactions", "arrests", "kinship"):
+        assert got[kind].to_dict("records") == ref[kind].to_dict("records"), kind
+    assert len(got["calls"]) == 48 and set(got["calls"]["file"]) == {"calls.csv"}
+
+
+@pytest.mark.spark
+def test_cli_rings_on_spark_matches_duckdb(known_db, tmp_path, spark_session):
+    """`workbench rings --engine spark --data DIR` (the shared session stands in for the
+    cluster: getOrCreate returns it) gives the DuckDB path's rings."""
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    runner = CliRunner()
+    done = runner.invoke(cli, ["export-parquet", "--db", str(known_db), "--out",
+                               str(tmp_path / "pq")])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(cli, ["rings", "--engine", "spark", "--spark-master", "local[2]",
+                               "--data", str(tmp_path / "pq"), "--pairs-out",
+                               str(tmp_path / "pairs"), "--json"])
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.output)
+    assert doc["params"]["engine"] == "spark"
+    ref = Case(known_db).rings()
+    assert [sorted(r["members"]) for r in doc["rings"]] == [sorted(r.members)
+                                                              for r in ref.rings]
+    assert (tmp_path / "pairs" / "_l_calls.parquet").is_dir()

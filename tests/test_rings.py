@@ -11,7 +11,6 @@ import pytest
 
 from workbench.case import Case
 from workbench.community import best_modularity, leiden, modularity, resolution_sweep
-from workbench.links import LinkParams, build_layers
 
 from .cases import PHONE, build_known_case
 from .conftest import ROOT, SAMPLE, WORKBENCH
@@ -37,7 +36,14 @@ def test_known_rings_members_leaders_family(known_case):
     assert rings[frozenset("PQRS")].family is True
     assert rings[frozenset("ABC")].family is False  # A's family is not in the ring
     members = {m for r in result.rings for m in r.members}
-    assert not {"D", "E", "F", "H", "K1", "K2", "K3"} & members
+    assert not {"D", "E", "F", "H"} & members
+    # the night-shift look-alike shows one kind of evidence: reported (never hidden), in
+    # tier "calls", below every ring with more kinds of evidence
+    look = rings[frozenset(["K1", "K2", "K3"])]
+    assert look.tier == "calls" and look.components["kinds"] == 1
+    assert all(r.components["kinds"] >= 2 for r in result.rings if r is not look)
+    assert result.rings[-1] is look
+    assert rings[frozenset("ABC")].tier == "calls+money+arrests"
     assert result.brokers == {"H": sorted([rings[frozenset("ABC")].id,
                                            rings[frozenset("XYZ")].id])}
     # the ring with a co-arrest ranks first; evidence is counted
@@ -71,25 +77,6 @@ def test_layers_and_window_options(known_case):
     assert part.evidence["coarrest_links"] == 0  # the arrests of May fall outside
 
 
-def test_hub_numbers_are_set_aside_and_reported(tmp_path):
-    rows = ["caller,callee,started_at,duration_s"]
-    for i in range(8):  # eight people call the taxi line, and only that
-        rows.append(f"1390000{i:04d},057188888888,2019-04-0{1 + i % 5} 10:00:00,30")
-    (tmp_path / "calls.csv").write_text("\n".join(rows))
-    (tmp_path / "phones.csv").write_text("phone,person_id\n" + "\n".join(
-        f"1390000{i:04d},P{i}" for i in range(8)))
-    case = Case(tmp_path / "case.duckdb")
-    case.ingest([tmp_path])
-    with case.open() as store:
-        kept = build_layers(store.con, LinkParams(hub_min=5, hub_share=0.0))
-        assert [h["id"] for h in kept.hubs] == ["+8657188888888"]
-        assert store.con.execute("SELECT count(*) FROM _l_calls").fetchall() == [(0,)]
-        glued = build_layers(store.con, LinkParams(hub_min=100))
-        assert glued.hubs == []
-        # without the rule the taxi line links everyone: one phone node, 8 persons
-        assert store.con.execute("SELECT count(*) FROM _l_calls").fetchall() == [(8,)]
-
-
 def test_paths_with_evidence(known_case):
     paths = known_case.paths("B", "Y")
     strongest, shortest = paths
@@ -99,7 +86,7 @@ def test_paths_with_evidence(known_case):
     assert len(shortest["hops"]) == len(shortest["nodes"]) - 1
     hop = strongest["hops"][0]
     assert hop["n_calls"] > 0 and "calls" in hop["layers"]
-    with pytest.raises(Exception, match="no links"):
+    with pytest.raises(Exception, match="no person, number or name"):
         known_case.paths("B", "nobody")
 
 
@@ -236,8 +223,8 @@ def test_sample_invariants_and_planted_rings(sample_case):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     result = sample_case.rings()
     seen = set()
-    scores = [r.score for r in result.rings]
-    assert scores == sorted(scores, reverse=True)
+    order = [(-r.components["kinds"], -r.score) for r in result.rings]
+    assert order == sorted(order)  # more kinds of evidence first, then the score
     for r in result.rings:
         assert 3 <= r.size <= 12 and r.leader in r.members
         assert not seen & set(r.members)
@@ -245,6 +232,8 @@ def test_sample_invariants_and_planted_rings(sample_case):
         assert 0 <= r.score <= 1
     hubs = {h["id"] for h in result.params["hubs"]}
     assert set(truth["hubs"]["phones"]) <= hubs and set(truth["hubs"]["accounts"]) <= hubs
+    planted = {m for t in truth["rings"] for m in t["members"]}
+    assert not planted & {h["owner"] for h in result.params["hubs"]}
 
     def jac(a, b):
         return len(set(a) & set(b)) / len(set(a) | set(b))

@@ -19,6 +19,7 @@ import copy
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -46,7 +47,7 @@ from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_phone, parse_timestamp
 from .phones import SuccessorParams, find_burners, find_successors
 from .reproduce import jsonable_request, view_digest
-from .rings import RingParams, RingResult, find_rings, track_ring
+from .rings import RingParams, RingResult, find_rings, rings_around, track_ring
 from .store import Store
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
@@ -70,6 +71,19 @@ def _records(df) -> list[dict]:
                 clean[k] = v if isinstance(v, int | float | str | bool) else str(v)
         rows.append(clean)
     return rows
+
+def _identifiers(values: Iterable[str] | None) -> tuple[str, ...]:
+    """User-given numbers or accounts, phone numbers in E.164 (others as given)."""
+    out = []
+    for value in values or ():
+        try:
+            out.append(parse_phone(str(value)))
+        except ValueError:
+            out.append(str(value).strip())
+    return tuple(sorted(set(out)))
+
+
+_PHONE_NODE = re.compile(r"^\+?[0-9]{3,16}$")
 
 #: default DuckDB memory cap of an ingest, in MB
 INGEST_MEMORY_MB = 1024
@@ -172,6 +186,8 @@ class Case:
         layers: Iterable[str] | None = None,
         weights: LayerWeights | None = None,
         link_params: LinkParams | None = None,
+        hubs: Iterable[str] | None = None,
+        not_hubs: Iterable[str] | None = None,
     ) -> tuple[CaseGraph, dict]:
         """The fused graph of the case for a time window and layer choice (cached).
 
@@ -182,7 +198,9 @@ class Case:
             fingerprint = store.fingerprint()
             base = link_params or LinkParams()
             params = LinkParams(**{**base.__dict__, "since": self._time(since, store),
-                                   "until": self._time(until, store)})
+                                   "until": self._time(until, store),
+                                   "hubs": _identifiers(hubs) or base.hubs,
+                                   "not_hubs": _identifiers(not_hubs) or base.not_hubs})
             w = weights or LayerWeights()
             if layers is not None:
                 w = w.only(list(layers))
@@ -193,7 +211,12 @@ class Case:
                 graph = build_graph(store.con, built, LayerWeights())
                 self._graphs = {key: (graph, {
                     "links": params.as_dict(), "hubs": built.hubs,
-                    "hub_threshold": built.hub_threshold, "fingerprint": fingerprint,
+                    "hub_threshold": built.hub_threshold,
+                    "services": {k: v for k, v in built.service_info.items() if k != "busy"},
+                    "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
+                                                "reason")} for b in
+                             built.service_info.get("busy", [])],
+                    "fingerprint": fingerprint,
                     "counts": store.counts()})}
             base, base_info = self._graphs[key]
         graph = base if w == base.weights else reweight(base, w)  # new weights: numpy only
@@ -216,6 +239,9 @@ class Case:
         seed: int = 0,
         min_weight: float = 0.0,
         warm: bool = False,
+        hubs: Iterable[str] | None = None,
+        not_hubs: Iterable[str] | None = None,
+        around: Iterable[str] | None = None,
     ) -> RingResult:
         """Find and rank rings, best first, with every parameter and the data fingerprint.
 
@@ -234,15 +260,24 @@ class Case:
         warm : bool
             Start Leiden from the previous run's partition on the same graph (interactive
             re-runs; results may then depend on the previous run, which is recorded).
+        hubs, not_hubs : iterable of str, optional
+            Numbers or accounts to treat as services, or as persons, whatever their
+            behaviour (see :mod:`workbench.services`).
+        around : iterable of str, optional
+            Targets (ids, numbers or names): report the groups around them instead
+            (one-sided exports; :func:`workbench.rings.rings_around`).
         """
-        graph, info = self.graph(since=since, until=until, layers=layers, weights=weights)
+        graph, info = self.graph(since=since, until=until, layers=layers, weights=weights,
+                                 hubs=hubs, not_hubs=not_hubs)
         defaults = RingParams()
         params = RingParams(
             resolutions=(resolution,) if resolution is not None else None,
             min_size=min_size, max_size=max_size,
             min_score=defaults.min_score if min_score is None else min_score, seed=seed)
+        targets = tuple(self.resolve_all(around)) if around else ()
         key = (info["fingerprint"], info["links"]["since"], info["links"]["until"],
-               tuple(sorted(info["weights"].items())), params, float(min_weight))
+               tuple(sorted(info["weights"].items())), params, float(min_weight),
+               tuple(info["links"]["hubs"]), tuple(info["links"]["not_hubs"]), targets)
         cached = self._results.get(key)
         if cached is not None:
             return copy.deepcopy(cached)
@@ -252,13 +287,17 @@ class Case:
         if initial is not None and len(initial) != graph.n:
             initial = None
         t0 = time.perf_counter()
-        result, memberships = find_rings(graph, params, initial=initial)
+        if targets:
+            result, memberships = rings_around(graph, list(targets), params), []
+        else:
+            result, memberships = find_rings(graph, params, initial=initial)
         if memberships:
             self._memberships = {key[:4]: memberships[0]}
         result.params.update({
             "min_weight": float(min_weight), "warm_start": initial is not None,
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
-            "hub_threshold": info["hub_threshold"], "fingerprint": info["fingerprint"],
+            "hub_threshold": info["hub_threshold"], "services": info["services"],
+            "busy": info["busy"], "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })
@@ -268,20 +307,34 @@ class Case:
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see
         :func:`workbench.analysis.key_players`."""
+        if top is not None and top < 1:
+            raise WorkbenchError("--top must be at least 1")
         result = self.rings(since=since, until=until, **ring_options)
-        graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
-                              weights=ring_options.get("weights"))
+        graph = self._ring_graph(since, until, ring_options)
         return key_players(graph, result, top=top)
+
+    def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
+        """The graph a ring search with these options ran on (layers, weights, services,
+        ``min_weight``)."""
+        graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
+                              weights=ring_options.get("weights"),
+                              hubs=ring_options.get("hubs"),
+                              not_hubs=ring_options.get("not_hubs"))
+        min_weight = float(ring_options.get("min_weight") or 0.0)
+        return graph.edges_at_least(min_weight) if min_weight > 0 else graph
 
     def paths(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
         """Strongest and shortest paths between two persons (or ``tel:`` nodes), with the
         evidence on each hop; empty when they are not connected."""
+        a, b = self.resolve(a), self.resolve(b)
         graph, _ = self.graph(since=since, until=until)
         for node in (a, b):
             try:
                 graph.index(node)
             except KeyError:
-                raise WorkbenchError(f"{node!r} has no links in this case") from None
+                raise WorkbenchError(f"{node!r} has no links in this case"
+                                     + (" in this time window" if since or until else ""))\
+                    from None
         return find_paths(graph, a, b)
 
     def evidence(self, persons: Iterable[str], *, since=None, until=None,
@@ -315,7 +368,13 @@ class Case:
         """A networkx graph for what a person looks at: ``persons``, plus ``hops`` of
         expansion and, with ``connect``, the connecting network among them. Nodes carry
         name, ring and role; edges carry the layer strengths and measures."""
+        persons = self.resolve_all(persons)
         graph, _ = self.graph(since=since, until=until)
+        for node in persons:
+            try:
+                graph.index(node)
+            except KeyError:
+                raise WorkbenchError(f"{node!r} has no links in this case") from None
         return self._network(graph, persons, hops=hops, connect=connect,
                              min_weight=min_weight, layers=layers)
 
@@ -377,6 +436,7 @@ class Case:
             heading = title or f"Ring {ring}: {chosen.size} members, organizer {chosen.leader}"
             selection = {"ring": ring, "hops": hops or 0}
         elif person is not None:
+            person = self.resolve(person)
             try:
                 graph.index(person)
             except KeyError:
@@ -428,11 +488,6 @@ class Case:
         return vm
 
     # -- time and phones ----------------------------------------------------------------
-    def _hub_cap(self, store: Store) -> int:
-        base = LinkParams()
-        persons = store.con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
-        return max(base.hub_min, int(base.hub_share * persons))
-
     def successors(self, *, since=None, until=None,
                    params: SuccessorParams | None = None) -> dict:
         """Numbers that took over from numbers that fell silent, best first, and closed
@@ -440,7 +495,9 @@ class Case:
         params = params or SuccessorParams()
         with self.open() as store:
             window = LinkParams(since=self._time(since, store), until=self._time(until, store))
-            activity = number_activity(store.con, window, max_counterparts=self._hub_cap(store))
+            _, info = self.graph(since=since, until=until)
+            services = [h["id"] for h in info["hubs"] if h["kind"] == "phone"]
+            activity = number_activity(store.con, window, services=services)
             links = self.phone_links(active=True)
             fingerprint = store.fingerprint()
         linked = {(x["old"], x["new"]) for x in links}
@@ -578,11 +635,15 @@ class Case:
 
     def disruption(self, ring_id: str, *, max_k: int = 3, top: int = 10, **ring_options):
         """Which up-to-``max_k`` arrests break a ring most (a DataFrame, best first per k)."""
+        if top < 1:
+            raise WorkbenchError("--top must be at least 1")
         result = self.rings(**ring_options)
         ring = next((r for r in result.rings if r.id == ring_id), None)
         if ring is None:
-            raise WorkbenchError(f"no ring {ring_id!r}")
-        graph, _ = self.graph(since=ring_options.get("since"), until=ring_options.get("until"))
+            known = ", ".join(r.id for r in result.rings) or "none"
+            raise WorkbenchError(f"no ring {ring_id!r} (rings: {known})")
+        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+                                 ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
 
     def call_views(self, persons: Iterable[str], *, since=None, until=None,
@@ -596,15 +657,16 @@ class Case:
         unknown = set(wanted) - set(builders)
         if unknown:
             raise WorkbenchError(f"unknown call view(s) {sorted(unknown)}; views: {CALL_VIEWS}")
-        persons = sorted(set(persons))
+        persons = sorted(set(self.resolve_all(persons)))
         with self.open() as store:
             window = LinkParams(since=self._time(since, store), until=self._time(until, store))
             key = ("calls", store.fingerprint(), tuple(persons), window.since, window.until,
                    tuple(wanted))
             if key not in self._records:
-                phones = [r[0] for r in store.con.execute(
+                phones = sorted({r[0] for r in store.con.execute(
                     "SELECT DISTINCT phone FROM phones WHERE person_id IN (SELECT unnest(?)) "
-                    "ORDER BY phone", [persons]).fetchall()]
+                    "ORDER BY phone", [persons]).fetchall()}
+                    | {p for p in persons if _PHONE_NODE.match(p)})
                 out: dict = {"phones": phones}
                 for name in wanted:
                     out[name] = builders[name](store.con, phones, window)
@@ -640,6 +702,63 @@ class Case:
         for hub in hubs:
             out.setdefault(str(hub["id"]), "phone" if hub["kind"] == "phone" else "account")
         return out
+
+    # -- names and ids -------------------------------------------------------------------
+    def resolve(self, query: str) -> str:
+        """The node id a user means: a person id, a phone number (its owner, or the number
+        itself when nobody owns it), an exact name or a unique part of a name.
+
+        Raises :class:`WorkbenchError` naming the query when nothing matches, and listing
+        the candidates when a name is ambiguous.
+        """
+        q = str(query).strip()
+        if not q:
+            raise WorkbenchError("an empty id or name")
+        with self.open() as store:
+            con = store.con
+            if con.execute("SELECT 1 FROM persons WHERE person_id = ?", [q]).fetchall():
+                return q
+            try:
+                number = parse_phone(q)
+            except ValueError:
+                number = None
+            if number is not None:
+                owners = [r[0] for r in con.execute(
+                    "SELECT DISTINCT person_id FROM phones WHERE phone = ? ORDER BY 1",
+                    [number]).fetchall()]
+                if len(owners) == 1:
+                    return owners[0]
+                used = con.execute(
+                    "SELECT 1 FROM calls WHERE caller = ? OR callee = ? LIMIT 1",
+                    [number, number]).fetchall()
+                if used or owners:
+                    return number
+            if q.startswith("acct:"):
+                return q
+            for sql, args in (("SELECT person_id, name FROM persons WHERE name = ? "
+                               "ORDER BY person_id", [q]),
+                              ("SELECT person_id, name FROM persons WHERE contains(name, ?) "
+                               "ORDER BY person_id LIMIT 11", [q])):
+                found = con.execute(sql, args).fetchall()
+                if len(found) == 1:
+                    return found[0][0]
+                if found:
+                    listed = ", ".join(f"{pid} {name}" for pid, name in found[:10])
+                    more = " ..." if len(found) > 10 else ""
+                    raise WorkbenchError(f"{q!r} matches several persons: {listed}{more}")
+        raise WorkbenchError(f"no person, number or name {q!r} in this case")
+
+    def resolve_all(self, queries: Iterable[str]) -> list[str]:
+        """:meth:`resolve` for each query, in order."""
+        return [self.resolve(q) for q in queries]
+
+    def names(self, ids: Iterable[str]) -> dict[str, str]:
+        """Person id -> name for the ids that are known persons."""
+        ids = sorted(set(ids))
+        with self.open() as store:
+            return {pid: name or "" for pid, name in store.con.execute(
+                "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest(?))",
+                [ids]).fetchall()}
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

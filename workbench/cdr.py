@@ -18,48 +18,33 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from .links import LinkParams, _window
+from .callsql import PHONE_OWNERS, calls_aliased, owner_join, phone_aliases_sql
+from .links import LinkParams
 
 __all__ = ["number_activity", "heat_matrix", "pair_contacts", "frequency_matrix",
            "call_stream", "phone_aliases_sql"]
 
 
-def phone_aliases_sql() -> str:
-    """SQL of the active confirmed links ``(new, old)``: a new number stands for its old."""
-    return "SELECT new, old FROM phone_links WHERE unlinked_at IS NULL"
-
-
-def _calls_aliased(params: LinkParams) -> tuple[str, list]:
-    wc, args = _window("c.started_at", params)
-    sql = (
-        "SELECT coalesce(a1.old, c.caller) AS caller, coalesce(a2.old, c.callee) AS callee, "
-        "c.started_at, c.duration_s FROM calls c "
-        f"LEFT JOIN ({phone_aliases_sql()}) a1 ON a1.new = c.caller "
-        f"LEFT JOIN ({phone_aliases_sql()}) a2 ON a2.new = c.callee WHERE {wc}"
-    )
-    return sql, args
-
-
 def number_activity(con: duckdb.DuckDBPyConnection, params: LinkParams | None = None,
-                    max_counterparts: int | None = None) -> pd.DataFrame:
+                    services: list[str] | None = None) -> pd.DataFrame:
     """Per number: calls, first/last call, the 10% and 90% activity quantiles (epoch s),
     owner and the list of numbers it was in contact with.
 
-    ``max_counterparts`` leaves out numbers in contact with more (hubs) as counterparts.
+    ``services`` (numbers flagged by :func:`workbench.services.detect_services`) are left
+    out, as numbers and as counterparts.
     """
     params = params or LinkParams()
-    calls, args = _calls_aliased(params)
-    cap = int(max_counterparts) if max_counterparts else 2**62
+    calls, args = calls_aliased(params)
     return con.execute(
         f"WITH c AS ({calls}), e AS (SELECT caller AS x, callee AS y, started_at AS t FROM c "
         "  UNION ALL SELECT callee, caller, started_at FROM c), "
-        "hubs AS (SELECT x FROM e GROUP BY x HAVING count(DISTINCT y) >= ?) "
+        "hubs AS (SELECT unnest(?) AS x) "
         "SELECT e.x AS number, count(*) AS calls, min(t) AS first_at, max(t) AS last_at, "
         "quantile_cont(epoch(t), 0.1) AS q10, quantile_cont(epoch(t), 0.9) AS q90, "
         "list(DISTINCT y ORDER BY y) FILTER (WHERE y NOT IN (SELECT x FROM hubs)) AS contacts, "
         "(SELECT string_agg(DISTINCT person_id, ',') FROM phones p WHERE p.phone = e.x) AS owner "
         "FROM e WHERE e.x NOT IN (SELECT x FROM hubs) GROUP BY e.x ORDER BY e.x",
-        args + [cap],
+        args + [list(services or [])],
     ).df()
 
 
@@ -67,7 +52,7 @@ def heat_matrix(con: duckdb.DuckDBPyConnection, phones: list[str],
                 params: LinkParams | None = None) -> pd.DataFrame:
     """Calls of the given numbers by local hour (rows 0-23) and weekday (columns Mon-Sun)."""
     params = params or LinkParams()
-    calls, args = _calls_aliased(params)
+    calls, args = calls_aliased(params)
     df = con.execute(
         f"WITH c AS ({calls}) SELECT hour(started_at) AS hour, isodow(started_at) AS dow, "
         "count(*) AS n FROM c WHERE caller IN (SELECT unnest(?)) OR callee IN "
@@ -84,7 +69,7 @@ def pair_contacts(con: duckdb.DuckDBPyConnection, phones: list[str],
                   params: LinkParams | None = None) -> pd.DataFrame:
     """First and last contact, calls and total duration for every pair among ``phones``."""
     params = params or LinkParams()
-    calls, args = _calls_aliased(params)
+    calls, args = calls_aliased(params)
     return con.execute(
         f"WITH c AS ({calls}) SELECT least(caller, callee) AS a, greatest(caller, callee) AS b, "
         "count(*) AS calls, sum(duration_s) AS duration_s, min(started_at) AS first_contact, "
@@ -97,7 +82,7 @@ def frequency_matrix(con: duckdb.DuckDBPyConnection, phones: list[str],
                      params: LinkParams | None = None) -> pd.DataFrame:
     """Calls between every two of ``phones`` as a square matrix (caller rows)."""
     params = params or LinkParams()
-    calls, args = _calls_aliased(params)
+    calls, args = calls_aliased(params)
     df = con.execute(
         f"WITH c AS ({calls}) SELECT caller, callee, count(*) AS n FROM c WHERE caller IN "
         "(SELECT unnest(?)) AND callee IN (SELECT unnest(?)) GROUP BY ALL",
@@ -110,16 +95,13 @@ def frequency_matrix(con: duckdb.DuckDBPyConnection, phones: list[str],
 
 def call_stream(con: duckdb.DuckDBPyConnection, params: LinkParams | None = None
                 ) -> pd.DataFrame:
-    """Every call as ``(a, b, t)`` between persons (or ``tel:`` numbers), by time (epoch s)."""
+    """Every call as ``(a, b, t)`` between persons (or numbers nobody owns), by time (epoch s)."""
     params = params or LinkParams()
-    calls, args = _calls_aliased(params)
-    when = ("({a}.since IS NULL OR c.started_at >= {a}.since) AND "
-            "({a}.until IS NULL OR c.started_at < {a}.until + INTERVAL 1 DAY)")
+    calls, args = calls_aliased(params)
     return con.execute(
-        f"WITH c AS ({calls}), own AS (SELECT phone AS id, person_id, min(since) AS since, "
-        "  max(until) AS until FROM phones GROUP BY phone, person_id) "
-        "SELECT coalesce(pa.person_id, 'tel:' || c.caller) AS a, "
-        "coalesce(pb.person_id, 'tel:' || c.callee) AS b, epoch(c.started_at) AS t "
-        "FROM c LEFT JOIN own pa ON pa.id = c.caller AND " + when.format(a="pa")
-        + " LEFT JOIN own pb ON pb.id = c.callee AND " + when.format(a="pb")
+        f"WITH c AS ({calls}), own AS ({PHONE_OWNERS}) "
+        "SELECT coalesce(pa.person_id, c.caller) AS a, "
+        "coalesce(pb.person_id, c.callee) AS b, epoch(c.started_at) AS t "
+        "FROM c " + owner_join("pa", "c.caller", "c.started_at", "own") + " "
+        + owner_join("pb", "c.callee", "c.started_at", "own")
         + " ORDER BY t, a, b", args).df()

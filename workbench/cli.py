@@ -226,7 +226,18 @@ def _window_options(f):
     return f
 
 
+def _hub_options(f):
+    f = click.option("--not-hub", "not_hubs", multiple=True, metavar="NUMBER",
+                     help="Treat this number or account as a person whatever its behaviour "
+                          "(repeatable).")(f)
+    f = click.option("--hub", "hubs", multiple=True, metavar="NUMBER",
+                     help="Treat this number or account as a service: its links do not "
+                          "group people (repeatable).")(f)
+    return f
+
+
 def _ring_options(f):
+    f = _hub_options(f)
     f = click.option("--seed", type=int, default=0, show_default=True,
                      help="Leiden seed.")(f)
     f = click.option("--min-score", type=float, default=None,
@@ -240,11 +251,13 @@ def _ring_options(f):
     return f
 
 
-def _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score, seed):
+def _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score, seed,
+                 hubs=(), not_hubs=()):
     return {"since": since, "until": until,
             "layers": [x.strip() for x in layers.split(",") if x.strip()] if layers else None,
             "resolution": resolution, "min_size": min_size, "max_size": max_size,
-            "min_score": min_score, "seed": seed}
+            "min_score": min_score, "seed": seed, "hubs": list(hubs) or None,
+            "not_hubs": list(not_hubs) or None}
 
 
 def _ring_table(rings, limit: int | None = None) -> str:
@@ -262,7 +275,11 @@ def _ring_table(rings, limit: int | None = None) -> str:
               help="The case store file (DuckDB); not needed with --engine spark --data.")
 @_window_options
 @_ring_options
-@click.option("--top", type=int, default=None, help="Show only the best N rings.")
+@click.option("--around", multiple=True, metavar="ID",
+              help="Find the group around these targets (ids, numbers or names; "
+                   "repeatable): for exports that hold only the targets' own records.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Show only the best N rings.")
 @click.option("--engine", "engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
               show_default=True, help="Where the heavy SQL stage runs.")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -277,18 +294,21 @@ def _ring_table(rings, limit: int | None = None) -> str:
               help="Spark: drop pairs with fewer calls and no other link before the core.")
 @_json_option
 @_wait_option
-def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, top,
-          engine, data, spark_master, spark_config, pairs_out, min_pair_calls, as_json, wait):
+def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, hubs,
+          not_hubs, around, top, engine, data, spark_master, spark_config, pairs_out,
+          min_pair_calls, as_json, wait):
     """Find and rank rings, best first, with their evidence."""
     kwargs = _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score,
-                          seed)
+                          seed, hubs, not_hubs)
     if engine == "spark":
+        if around:
+            raise click.UsageError("--around works on a case store (--engine duckdb)")
         result = _spark_rings(db, data, spark_master, spark_config, pairs_out,
                               min_pair_calls, kwargs)
     elif db is None:
         raise click.UsageError("--db is required (or --engine spark --data DIR)")
     else:
-        result = Case(db, wait=wait).rings(**kwargs)
+        result = Case(db, wait=wait).rings(**kwargs, around=list(around) or None)
     if top is not None:
         result.rings = result.rings[:top]
     if as_json:
@@ -323,12 +343,14 @@ def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwarg
 @cli.command()
 @_db_option
 @_window_options
-@click.option("--top", type=int, default=50, show_default=True)
+@_hub_options
+@click.option("--top", type=click.IntRange(min=1), default=50, show_default=True)
 @_json_option
 @_wait_option
-def rank(db, since, until, top, as_json, wait):
-    """Persons ranked as key players, best first."""
-    df = Case(db, wait=wait).rank(since=since, until=until, top=top)
+def rank(db, since, until, hubs, not_hubs, top, as_json, wait):
+    """Everyone in the case ranked as a key player, best first."""
+    df = Case(db, wait=wait).rank(since=since, until=until, top=top,
+                                  hubs=list(hubs) or None, not_hubs=list(not_hubs) or None)
     people = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
               for row in df.to_dict(orient="records")]
     if as_json:
@@ -438,7 +460,7 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
 @cli.command()
 @_db_option
 @_window_options
-@click.option("--top", type=int, default=None, help="Show only the best N.")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the best N.")
 @_json_option
 @_wait_option
 def successors(db, since, until, top, as_json, wait):
@@ -528,7 +550,8 @@ def evolution(db, windows, as_json, wait):
 @click.argument("ring")
 @click.option("--max-k", type=int, default=3, show_default=True,
               help="Consider up to this many arrests at once.")
-@click.option("--top", type=int, default=5, show_default=True, help="Best sets per k.")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Best sets per k.")
 @_json_option
 @_wait_option
 def disruption(db, ring, max_k, top, as_json, wait):
@@ -599,6 +622,9 @@ def main() -> None:
     except click.exceptions.Abort:
         _echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error
+        _echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -18,12 +18,13 @@ The fused weight is the weighted sum; :class:`LayerWeights` holds the weights.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 
-import duckdb
 import networkx as nx
 import numpy as np
 
+from .engine import Handle, Query, as_engine
 from .links import LAYER_NAMES, Layers
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
@@ -150,7 +151,9 @@ class CaseGraph:
         for i in idx.tolist():
             nid = str(self.ids[i])
             kind = _kind(nid)
-            if kind == "person" and "known_person" in self.node and not self.node[
+            if "known_person" in self.node and self.node["known_person"][i]:
+                kind = "person"
+            elif kind == "person" and "known_person" in self.node and not self.node[
                     "known_person"][i]:
                 kind = "entity"  # an account or phone holder absent from persons
             attrs = {"kind": kind}
@@ -167,11 +170,16 @@ class CaseGraph:
         return graph
 
 
+_NUMBER = re.compile(r"^\+?[0-9]{3,16}$")
+
+
 def _kind(node_id: str) -> str:
-    if node_id.startswith("tel:"):
-        return "phone"
+    """``account`` (``acct:<id>``), ``phone`` (a number standing for itself) or
+    ``person``; a person id that looks like a number is told apart by ``known_person``."""
     if node_id.startswith("acct:"):
         return "account"
+    if node_id.startswith("tel:") or _NUMBER.match(node_id):
+        return "phone"
     return "person"
 
 
@@ -200,12 +208,11 @@ def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
-                weights: LayerWeights | None = None) -> CaseGraph:
-    """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph."""
-    weights = weights or LayerWeights()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fused AS SELECT u, v, "
+def fused_query(layers: dict[str, Handle]) -> Query:
+    """One row per linked pair with every layer's measures (0 where a layer is silent)."""
+    h = layers
+    return (
+        "SELECT u, v, "
         "coalesce(max(n_calls), 0) AS n_calls, coalesce(max(n_night), 0) AS n_night, "
         "coalesce(max(n_short), 0) AS n_short, coalesce(max(duration_s), 0) AS duration_s, "
         "coalesce(max(n_tx), 0) AS n_tx, coalesce(max(n_uv_tx), 0) AS n_uv_tx, "
@@ -215,39 +222,59 @@ def build_graph(con: duckdb.DuckDBPyConnection, layers: Layers,
         "coalesce(max(kin), 0) AS kin, coalesce(max(shared), 0) AS shared FROM ("
         "  SELECT u, v, n_calls, n_night, n_short, duration_s, NULL AS n_tx, NULL AS n_uv_tx,"
         "    NULL AS n_vu_tx, NULL AS total_uv, NULL AS total_vu, NULL AS n_cases,"
-        "    NULL AS n_trafficking_cases, NULL AS kin, NULL AS shared FROM _l_calls"
+        f"    NULL AS n_trafficking_cases, NULL AS kin, NULL AS shared FROM {h['_l_calls']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, n_tx, n_uv, n_vu, total_uv, total_vu,"
-        "    NULL, NULL, NULL, NULL FROM _l_money"
+        f"    NULL, NULL, NULL, NULL FROM {h['_l_money']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        "    n_cases, n_trafficking_cases, NULL, NULL FROM _l_coarrest"
+        f"    n_cases, n_trafficking_cases, NULL, NULL FROM {h['_l_coarrest']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        "    NULL, NULL, 1, NULL FROM _l_kinship"
+        f"    NULL, NULL, 1, NULL FROM {h['_l_kinship']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        "    NULL, NULL, NULL, 1 FROM _l_shared"
-        ") GROUP BY u, v"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT id, "
-        "CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx FROM ("
-        "SELECT u AS id FROM _fused UNION SELECT v FROM _fused)"
-    )
-    casts = ", ".join(
-        f"CAST(f.{name} AS {'FLOAT' if name.startswith('total') else 'INTEGER'}) AS {name}"
-        for name in EDGE_FIELDS)
-    arrays = con.execute(
-        f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM _fused f "
-        "JOIN _nodes a ON a.id = f.u JOIN _nodes b ON b.id = f.v ORDER BY ui, vi"
-    ).fetchnumpy()  # a canonical edge order: parallel aggregation and joins do not keep one
-    ids = con.execute("SELECT id FROM _nodes ORDER BY idx").fetchnumpy()["id"]
-    node = con.execute(
+        f"    NULL, NULL, NULL, 1 FROM {h['_l_shared']}"
+        ") f GROUP BY u, v"), []
+
+
+def node_query(nodes: Handle, layers: dict[str, Handle]) -> Query:
+    """Per node (in dense-id order): arrests, whether a known person, whether a service."""
+    h = layers
+    services, own_p, own_a = h["_services"], h["_own_phones"], h["_own_accounts"]
+    return (
         "SELECT coalesce(d.drug_arrests, 0) AS drug_arrests, "
         "coalesce(d.trafficking_arrests, 0) AS trafficking_arrests, "
-        "CAST(n.id IN (SELECT person_id FROM persons) AS INTEGER) AS known_person "
-        "FROM _nodes n "
-        "LEFT JOIN (SELECT person_id, count(*) FILTER (WHERE drug_related) AS drug_arrests, "
-        "count(*) FILTER (WHERE trafficking) AS trafficking_arrests FROM _arrests_w "
-        "GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"
-    ).fetchnumpy()
+        f"CAST(n.id IN (SELECT person_id FROM {h['_persons']}) AS INTEGER) AS known_person, "
+        f"CAST(n.id IN (SELECT id FROM {services}) OR n.id IN (SELECT 'acct:' || id FROM "
+        f"{services} WHERE kind = 'account') OR n.id IN (SELECT o.person_id FROM {own_p} o "
+        f"JOIN {services} s ON s.kind = 'phone' AND s.id = o.id) OR n.id IN (SELECT o.person_id "
+        f"FROM {own_a} o JOIN {services} s ON s.kind = 'account' AND s.id = o.id) "
+        "AS INTEGER) AS service "
+        f"FROM {nodes} n "
+        "LEFT JOIN (SELECT person_id, "
+        "sum(CASE WHEN drug_related THEN 1 ELSE 0 END) AS drug_arrests, "
+        "sum(CASE WHEN trafficking THEN 1 ELSE 0 END) AS trafficking_arrests "
+        f"FROM {h['_arrests_w']} GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"), []
+
+
+def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> CaseGraph:
+    """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph.
+
+    Runs on the engine that holds the layers (``source`` is kept for the older call form
+    ``build_graph(con, layers)`` and used only when the layers carry no engine).
+    """
+    weights = weights or LayerWeights()
+    engine = layers.engine or as_engine(source)
+    fused = engine.materialize("_fused", *fused_query(layers.handles))
+    nodes = engine.materialize(
+        "_nodes", "SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx "
+        f"FROM (SELECT u AS id FROM {fused} UNION SELECT v FROM {fused}) n")
+    casts = ", ".join(
+        f"CAST(f.{name} AS {'DOUBLE' if name.startswith('total') else 'BIGINT'}) AS {name}"
+        for name in EDGE_FIELDS)
+    arrays = engine.fetch_numpy(
+        f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM {fused} f "
+        f"JOIN {nodes} a ON a.id = f.u JOIN {nodes} b ON b.id = f.v ORDER BY ui, vi"
+    )  # a canonical edge order: parallel aggregation and joins do not keep one
+    ids = engine.fetch_numpy(f"SELECT id FROM {nodes} ORDER BY idx")["id"]
+    node = engine.fetch_numpy(*node_query(nodes, layers.handles))
     measures = {k: np.asarray(arrays[k]) for k in EDGE_FIELDS}
     base = CaseGraph(
         ids=np.asarray(ids, dtype=object),

@@ -166,19 +166,22 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
                    since: str | None = None, until: str | None = None,
                    layers: list[str] | None = None, resolution: float | None = None,
                    min_size: int = 3, max_size: int = 12, min_score: float | None = None,
-                   seed: int = 0, min_pair_calls: int = 1) -> RingResult:
+                   seed: int = 0, hubs: list[str] | None = None,
+                   not_hubs: list[str] | None = None, min_pair_calls: int = 1) -> RingResult:
     """``workbench rings --engine spark``: the options of :meth:`workbench.case.Case.rings`
     on an export's Parquet, the heavy stage on Spark (``master`` such as ``local[2]`` or
     ``spark://host:7077``), the pair Parquet kept at ``pairs`` (default a temporary
     directory)."""
     import tempfile
 
+    from .case import _identifiers
     from .engine import spark_engine
     from .normalize import parse_timestamp
 
     tz = parquet_timezone(data)
     link = LinkParams(since=parse_timestamp(since, tz=tz) if since else None,
-                      until=parse_timestamp(until, tz=tz) if until else None)
+                      until=parse_timestamp(until, tz=tz) if until else None,
+                      hubs=_identifiers(hubs), not_hubs=_identifiers(not_hubs))
     weights = LayerWeights().only(layers) if layers else LayerWeights()
     defaults = RingParams()
     ring = RingParams(resolutions=(resolution,) if resolution is not None else None,

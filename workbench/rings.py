@@ -30,7 +30,8 @@ import numpy as np
 from .community import as_igraph, leiden
 from .graph import CaseGraph
 
-__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group", "SCORE_WEIGHTS",
+__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "rings_around", "score_group",
+           "SCORE_WEIGHTS",
            "track_ring"]
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,12 @@ class Ring:
     roles: dict[str, str] = field(default_factory=dict)
     brokers: list[str] = field(default_factory=list)
     key: str = ""
+    regional: dict | None = None
+
+    @property
+    def tier(self) -> str:
+        """The kinds of evidence behind the ring, e.g. ``calls+money``."""
+        return str(self.evidence.get("tier", "none"))
 
     @property
     def size(self) -> int:
@@ -101,7 +108,8 @@ class Ring:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "members": self.members, "leader": self.leader,
-                "family": self.family, "score": round(self.score, 4), "size": self.size,
+                "family": self.family, "regional": self.regional, "tier": self.tier,
+                "score": round(self.score, 4), "size": self.size,
                 "evidence": self.evidence, "components": self.components,
                 "roles": self.roles, "brokers": self.brokers, "key": self.key}
 
@@ -122,22 +130,49 @@ class RingResult:
         return {m: r.id for r in self.rings for m in r.members}
 
 
+#: the kind of evidence each score component stands for
+_COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
+                   "money": "money", "coarrest": "arrests", "drug_arrests": "arrests"}
+#: a ring-like call pattern (night and short calls above the case's baseline) counts as a
+#: signal from this excess on
+_SIGNAL_AT = 0.25
+
+
 @dataclass
 class _Baseline:
     night: float
     short: float
     calls_per_pair: float
+    kinds: tuple[str, ...] = ("calls", "money", "arrests")
 
 
 def _baseline(g: CaseGraph) -> _Baseline:
-    calls = g.measures["n_calls"]
+    ms = g.measures
+    kinds = tuple(k for k, present in (
+        ("calls", ms["n_calls"].sum() > 0), ("money", ms["n_tx"].sum() > 0),
+        ("arrests", ms["n_cases"].sum() > 0 or g.node.get("drug_arrests", np.zeros(1)).sum()
+         > 0)) if present)
+    calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
     if total == 0:
-        return _Baseline(0.0, 0.0, 1.0)
-    return _Baseline(float(g.measures["n_night"].sum()) / total,
-                     float(g.measures["n_short"].sum()) / total,
-                     total / max(pairs, 1))
+        return _Baseline(0.0, 0.0, 1.0, kinds)
+    return _Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
+                     total / max(pairs, 1), kinds)
+
+
+def _reported(ring_score: float, components: dict, min_score: float) -> bool:
+    """A ring is reported when its score reaches ``min_score``, or when it is a ring on
+    calls alone whose calls reach it (calls-only rings rank low but are never hidden)."""
+    if ring_score >= min_score:
+        return True
+    return components.get("kinds", 0) == 1 and components.get("call_pattern", 0) >= _SIGNAL_AT \
+        and components.get("money", 0) < 0.5 and components.get("tier_score", 0) >= min_score
+
+
+def _rank_key(ring) -> tuple:
+    """More kinds of evidence first, then the score."""
+    return (-int(ring.components.get("kinds", 0)), -ring.score, ring.members)
 
 
 def _excess(x: float, base: float) -> float:
@@ -192,11 +227,26 @@ def score_group(g: CaseGraph, members: np.ndarray, base: _Baseline | None = None
     comp["coarrest"] = sum(co.values()) / k
     drug = g.node["drug_arrests"][members] if "drug_arrests" in g.node else np.zeros(k)
     comp["drug_arrests"] = float((drug > 0).sum()) / k
-    signals = sum([comp["call_pattern"] >= 0.25, comp["money"] >= 0.5,
-                   comp["coarrest"] > 0, comp["drug_arrests"] >= 0.34])
-    breadth = min(1.0, 0.4 + 0.3 * signals)  # one signal alone is a look-alike
-    score = breadth * float(sum(SCORE_WEIGHTS[c] * comp[c] for c in SCORE_WEIGHTS))
+    fired = {"calls": comp["call_pattern"] >= _SIGNAL_AT,
+             "money": comp["money"] >= 0.5,
+             "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34}
+    signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
+                   comp["drug_arrests"] >= 0.34])
+    kinds = base.kinds
+    # one signal alone is a look-alike; a case with one kind of evidence (calls only) is
+    # judged on what it has: the breadth and the weights count only kinds present in it
+    need = min(2, sum(1 for k in kinds if k != "arrests") + 2 * ("arrests" in kinds))
+    breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    usable = [c for c in SCORE_WEIGHTS if _COMPONENT_KIND[c] in kinds] or list(SCORE_WEIGHTS)
+    total_w = sum(SCORE_WEIGHTS[c] for c in usable)
+    score = breadth * float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable)) / total_w
     comp["breadth"] = breadth
+    tier = [k for k in ("calls", "money", "arrests") if fired[k]]
+    comp["kinds"] = len(tier)
+    # on its own evidence alone (a calls-only ring in a county that also has money)
+    own = [c for c in SCORE_WEIGHTS if _COMPONENT_KIND[c] in tier]
+    comp["tier_score"] = (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in own))
+                          / sum(SCORE_WEIGHTS[c] for c in own)) if own else 0.0
     kin_edges = int((ms["kin"][edges] > 0).sum()) if len(edges) else 0
     cases = sorted({int(e) for e in edges.tolist() if ms["n_cases"][e] > 0})
     evidence = {
@@ -206,6 +256,7 @@ def score_group(g: CaseGraph, members: np.ndarray, base: _Baseline | None = None
         "payers_to_top": len(payers[top]) if top is not None else 0,
         "coarrest_links": len(cases), "kin_links": kin_edges,
         "drug_arrests": int((drug > 0).sum()),
+        "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence, edges
 
@@ -378,28 +429,40 @@ def _organizer(g: CaseGraph, members: np.ndarray) -> int:
     return best
 
 
-def _is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
-    """Held together by kinship records: one kin-connected block covers 3/4 of the ring."""
-    kin = [e for e in edges.tolist() if g.measures["kin"][e] > 0]
-    if not kin:
-        return False
-    parent = {int(m): int(m) for m in members}
+class _UnionFind:
+    """Disjoint sets over hashable items (path halving)."""
 
-    def find(x: int) -> int:
+    def __init__(self, items) -> None:
+        self.parent = {x: x for x in items}
+
+    def find(self, x):
+        parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+    def groups(self) -> dict:
+        out: dict = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return out
+
+
+def _is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
+    """Held together by kinship records: one kin-connected block covers 3/4 of the ring."""
+    kin = [e for e in edges.tolist() if g.measures["kin"][e] > 0]
+    if not kin:
+        return False
+    sets = _UnionFind(int(m) for m in members)
     for e in kin:
-        a, b = find(int(g.u[e])), find(int(g.v[e]))
-        if a != b:
-            parent[a] = b
-    sizes: dict[int, int] = {}
-    for m in parent:
-        r = find(m)
-        sizes[r] = sizes.get(r, 0) + 1
-    largest = max(sizes.values())
+        sets.union(int(g.u[e]), int(g.v[e]))
+    largest = max(len(grp) for grp in sets.groups().values())
     return largest >= 3 and largest >= 0.75 * len(members)
 
 
@@ -426,20 +489,27 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     params = params or RingParams()
     resolutions = params.resolutions or default_resolutions(g)
     base = _baseline(g)
-    person = (g.node["known_person"] > 0) if "known_person" in g.node else np.array(
-        [not str(x).startswith(("tel:", "acct:")) for x in g.ids], dtype=bool)
+    # ring members: persons and numbers standing for themselves; never accounts, never
+    # service numbers (a taxi line is not a member of the rings that call it)
+    person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    person &= ~service
     timing = {}
     t0 = time.perf_counter()
     # the search runs on links at least as strong as the lowest resolution: a weaker link
     # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
     # and a pair seen in one call and nothing else is contact, not a relationship
+    # services' links carry no weight for grouping (they stay in the graph for the rest)
     strong = (g.weight >= min(resolutions)) & (
-        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001))
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
+        ~service[g.u] & ~service[g.v])
     su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
     graph = as_igraph(g.n, su, sv)
     ms = g.measures
-    signal = ((ms["n_tx"] > 0) | (ms["n_cases"] > 0)
-              | ((ms["n_calls"] >= 3) & (ms["n_night"] > 2 * base.night * ms["n_calls"])))
+    calls = np.maximum(ms["n_calls"], 1)
+    ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= _SIGNAL_AT) | (
+        (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= _SIGNAL_AT)
+    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -474,9 +544,9 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     # 1. cores: the best non-overlapping candidates
     cores: list[list[int]] = []
     taken: set[int] = set()
-    for key, (score, *_rest) in ranked:
-        if score < params.min_score:
-            break
+    for key, (score, comp, *_rest) in ranked:
+        if not _reported(score, comp, params.min_score):
+            continue
         if taken.intersection(key):
             continue
         core = [i for i in key if not _is_supplier(g, i, set(key))]
@@ -511,9 +581,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             family=_is_family(g, arr, edges), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
-    rings = [r for r in rings if r.score >= params.min_score]
     _separate_brokers(g, rings, params, base)
-    rings.sort(key=lambda r: (-r.score, r.members))
+    # the score filter runs on the final members: a ring rescored below it is not reported
+    rings = [r for r in rings if _reported(r.score, r.components, params.min_score)]
+    rings.sort(key=_rank_key)
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
     brokers = _brokers(g, rings, params.trim)
@@ -616,21 +687,73 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
         return None
     arr = np.array(active, dtype=np.int64)
     score, comp, evidence, edges = score_group(g, arr)
-    parent = {i: i for i in active}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = _UnionFind(active)
     for e in edges.tolist():
-        parent[find(int(g.u[e]))] = find(int(g.v[e]))
-    groups: dict[int, list[int]] = {}
-    for i in active:
-        groups.setdefault(find(i), []).append(i)
+        sets.union(int(g.u[e]), int(g.v[e]))
+    groups = sets.groups()
     parts = sorted((sorted(str(g.ids[i]) for i in grp) for grp in groups.values()
                     if len(grp) >= min_size), key=lambda p: p[0])
     return {"members": sorted(str(g.ids[i]) for i in active),
             "leader": str(g.ids[_organizer(g, arr)]), "score": round(score, 4),
             "evidence": evidence, "parts": parts}
+
+
+def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None
+                 ) -> RingResult:
+    """The groups around known targets, for one-sided exports (a court order gives the
+    calls of the target numbers only, so their contacts barely touch each other).
+
+    Each target's contacts join its group when they are tied to two or more targets, or to
+    one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
+    percentile of the targets' ties); groups of targets that share members or call each
+    other are one group. Every group is scored like a ring (:func:`score_group`).
+    """
+    params = params or RingParams()
+    base = _baseline(g)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    idx = sorted({g.index(t) for t in targets})
+    tset = set(idx)
+    ties: dict[int, dict[int, float]] = {}
+    for t in idx:
+        nbr, eid = g.neighbours(t)
+        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+            if j in tset or service[j] or str(g.ids[j]).startswith("acct:"):
+                continue
+            ties.setdefault(j, {})[t] = float(g.weight[e])
+    all_ties = [w for d in ties.values() for w in d.values()]
+    reference = params.trim * float(np.percentile(all_ties, 75)) if all_ties else 0.0
+    sets = _UnionFind(idx)
+
+    chosen: dict[int, float] = {}
+    for j, by_target in ties.items():
+        if len(by_target) >= 2 or max(by_target.values()) >= reference:
+            chosen[j] = sum(by_target.values())
+            for t in by_target:
+                sets.union(t, min(by_target))
+    for t in idx:  # targets who call each other are one group
+        nbr, _ = g.neighbours(t)
+        for j in nbr.tolist():
+            if j in tset:
+                sets.union(j, t)
+    rings = []
+    for root, tgt in sets.groups().items():
+        near = sorted((j for j, d in ties.items() if j in chosen
+                       and sets.find(min(d)) == root), key=lambda j: (-chosen[j], j))
+        members = sorted(tgt + near[:max(0, params.max_size - len(tgt))])
+        if len(members) < params.min_size:
+            continue
+        arr = np.array(members, dtype=np.int64)
+        score, comp, evidence, edges = score_group(g, arr, base)
+        ids = sorted(str(g.ids[i]) for i in members)
+        leader = str(g.ids[_organizer(g, arr)])
+        roles = {m: ("target" if g.index(m) in tset else "member") for m in ids}
+        roles[leader] = "organizer"
+        rings.append(Ring(id="", members=ids, leader=leader, score=score, components=comp,
+                          family=_is_family(g, arr, edges), evidence=evidence, roles=roles,
+                          key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
+    rings.sort(key=_rank_key)
+    for n, ring in enumerate(rings, start=1):
+        ring.id = f"A{n:03d}"
+    return RingResult(rings=rings, params={
+        "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
+        "tie_reference": round(reference, 4), "baseline": asdict(base)})

@@ -1,0 +1,107 @@
+"""Service numbers told apart from busy people: known answers on a hand-built case."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from workbench.case import Case
+
+from .conftest import WORKBENCH
+
+TAXI = "+8657188888888"
+ORGANIZER_PHONE = "+8613900009999"
+
+
+@pytest.fixture(scope="module")
+def busy_case(tmp_path_factory) -> Case:
+    """60 persons in friend pairs; 45 of them call an unregistered taxi line twice; an
+    organizer O (a registered person with no other records) calls 45 buyers six times
+    each, at night; three of the buyers and O form a cell that calls daily."""
+    d = tmp_path_factory.mktemp("busy")
+    phone = {f"P{i:02d}": f"+86139000{i:05d}" for i in range(60)}
+    phone["O"] = ORGANIZER_PHONE
+    calls = []
+    for i in range(0, 60, 2):
+        for k in range(5):
+            calls.append((phone[f"P{i:02d}"], phone[f"P{i + 1:02d}"],
+                          f"2019-04-{1 + k:02d} 10:{i:02d}:00", 240))
+    for i in range(45):
+        for k in range(2):
+            calls.append((phone[f"P{i:02d}"], TAXI, f"2019-04-{3 + k:02d} 09:{i:02d}:00", 90))
+    for i in range(15, 60):
+        for k in range(6):
+            a, b = (phone["O"], phone[f"P{i:02d}"]) if k % 2 else (phone[f"P{i:02d}"], phone["O"])
+            calls.append((a, b, f"2019-04-{5 + k:02d} 23:{i:02d}:00", 40))
+    cell = ["O", "P15", "P16", "P17"]
+    for day in range(1, 25):
+        for x in cell:
+            for y in cell:
+                if x < y:
+                    calls.append((phone[x], phone[y], f"2019-05-{day:02d} 01:0{len(x)}:00", 30))
+    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(
+        ",".join(map(str, c)) for c in calls))
+    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
+        f"{p},name {p}" for p in sorted(phone)))
+    (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
+        f"{n},{p}" for p, n in sorted(phone.items())))
+    case = Case(d / "case.duckdb")
+    case.ingest([d])
+    return case
+
+
+def test_service_flagged_with_reason_busy_person_kept(busy_case):
+    result = busy_case.rings()
+    flagged = {h["id"]: h for h in result.params["hubs"]}
+    assert set(flagged) == {TAXI}
+    assert "registered to no known person" in flagged[TAXI]["reason"]
+    busy = {b["id"]: b for b in result.params["busy"]}
+    assert busy[ORGANIZER_PHONE]["service"] is False
+    assert "registered to O" in busy[ORGANIZER_PHONE]["reason"]
+    # nothing is removed: the organizer and the taxi line are in the graph
+    graph, _ = busy_case.graph()
+    assert {"O", TAXI} <= set(graph.ids)
+    cell = next(r for r in result.rings if "O" in r.members)
+    assert set(cell.members) == {"O", "P15", "P16", "P17"} and cell.leader == "O"
+    assert not any(TAXI in r.members for r in result.rings)
+
+
+def test_busy_person_tops_rank_and_has_paths(busy_case):
+    people = busy_case.rank(top=None)
+    assert people.iloc[0]["person_id"] == "O"
+    assert len(people) == 62  # everyone: 61 persons and the taxi line
+    assert people.set_index("person_id").loc[TAXI, "role"] == "service"
+    paths = busy_case.paths("P20", "P40")
+    assert paths and "O" in paths[0]["nodes"]
+    table = busy_case.centrality(["O"])
+    assert table.iloc[0]["node"] == "O"
+
+
+def test_overrides_hub_and_not_hub(busy_case):
+    forced = busy_case.rings(hubs=[ORGANIZER_PHONE], not_hubs=[TAXI])
+    flagged = {h["id"]: h["reason"] for h in forced.params["hubs"]}
+    assert set(flagged) == {ORGANIZER_PHONE}
+    assert "--hub" in flagged[ORGANIZER_PHONE]
+    busy = {b["id"]: b for b in forced.params["busy"]}
+    assert busy[TAXI]["service"] is False and "--not-hub" in busy[TAXI]["reason"]
+
+
+def test_cli_hub_options_and_unknown_ids(busy_case, cli_env):
+    db = str(busy_case.path)
+    out = subprocess.run([*WORKBENCH, "rings", "--db", db, "--json", "--not-hub", TAXI],
+                         capture_output=True, text=True, env=cli_env, check=True)
+    assert json.loads(out.stdout)["params"]["hubs"] == []
+    for args in (["path", "--db", db, "P01", "NOBODY"], ["calls", "--db", db, "P999999"],
+                 ["rank", "--db", db, "--top", "0"]):
+        bad = subprocess.run([*WORKBENCH, *args], capture_output=True, text=True,
+                             env=cli_env)
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    by_name = subprocess.run([*WORKBENCH, "path", "--db", db, "name P20", "name P40",
+                              "--json"], capture_output=True, text=True, env=cli_env)
+    assert by_name.returncode == 0, by_name.stderr
+    ambiguous = subprocess.run([*WORKBENCH, "path", "--db", db, "name P2", "P40"],
+                               capture_output=True, text=True, env=cli_env)
+    assert ambiguous.returncode != 0 and "several persons" in ambiguous.stderr
