@@ -90,7 +90,7 @@ def measure(db: Path, calls: int, master: str, driver_memory: str) -> dict:
     open_parquet_tables(engine, data)
     with tempfile.TemporaryDirectory(dir=WORK) as pairs:
         t = time.perf_counter()
-        slayers, written = run_heavy_stage(engine, pairs)
+        slayers, _written = run_heavy_stage(engine, pairs)
         out["spark_heavy"] = time.perf_counter() - t
         t = time.perf_counter()
         sgraph, local = core_from_pairs(pairs, slayers, slayers.engine.tz)
@@ -98,13 +98,14 @@ def measure(db: Path, calls: int, master: str, driver_memory: str) -> dict:
         t = time.perf_counter()
         sresult, _ = find_rings(sgraph)
         out["spark_rings"] = time.perf_counter() - t
-        same = {name: _canonical(local.handles[f"_l_{name}"].arrow()) == duck_layers[name]
-                for name in LAYER_NAMES}
+        same_rows = {name: _canonical(local.handles[f"_l_{name}"].arrow())
+                     for name in LAYER_NAMES}
+        same = {name: same_rows[name] == duck_layers[name] for name in LAYER_NAMES}
         local.engine.close()
     engine.close()
     spark.stop()
     out["spark_total"] = out["spark_heavy"] + out["spark_graph"] + out["spark_rings"]
-    out["pairs"] = {k: v for k, v in written.items() if k.startswith("_l_")}
+    out["pairs"] = {k: len(v) for k, v in same_rows.items()}
     out["layers_identical"] = same
     out["rings"] = len(duck_members)
     out["same_rings"] = duck_members == [sorted(r.members) for r in sresult.rings]

@@ -11,15 +11,18 @@ import datetime as dt
 import json
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from workbench.callsql import PHONE_OWNERS
 from workbench.case import Case
 from workbench.engine import DuckDBEngine, check_name
 from workbench.errors import EngineError
 from workbench.heavy import core_from_pairs, evidence_from_parquet, run_heavy_stage
-from workbench.links import LinkParams, build_layers
+from workbench.links import LinkParams, build_layers, calls_attr_query, calls_layer_query
 from workbench.rings import find_rings
 from workbench.store import Store
 
@@ -192,68 +195,120 @@ def sample_db(tmp_path_factory):
     return case.path
 
 
-def _reference(db, params=None):
-    """DuckDB's own layers (canonical rows per table), hubs and rings of the store."""
+def _canonical(handle):
+    table = handle.arrow()
+    return _rows(table, table.column_names)
+
+
+def _reference(db):
+    """DuckDB's own layers (canonical rows per table), services and rings of the store."""
     with Store(db, read_only=True) as store:
-        layers = build_layers(store, params)
-        tables = {name: _rows(layers.handles[name].arrow(), layers.handles[name].arrow()
-                              .column_names) for name in CORE_TABLES}
+        layers = build_layers(store)
+        tables = {name: _canonical(layers.handles[name]) for name in CORE_TABLES}
         hubs = [(h["kind"], h["id"]) for h in layers.hubs]
     rings = [sorted(r.members) for r in Case(db).rings().rings]
     return tables, hubs, rings
 
 
-def _heavy_and_core(eng, tmp_path):
-    """The heavy stage on ``eng`` written as pair Parquet, the core on one machine."""
-    layers, written = run_heavy_stage(eng, tmp_path / "pairs")
-    graph, local = core_from_pairs(tmp_path / "pairs", layers, eng.tz)
-    try:
-        tables = {name: _rows(local.handles[name].arrow(),
-                              local.handles[name].arrow().column_names)
-                  for name in CORE_TABLES}
-    finally:
+def _heavy_stage(kind: str, db, tmp_path, request) -> dict:
+    """The heavy stage of ``db`` on one engine, its pair Parquet, and the rings of the core.
+
+    DuckDB: the library on the store. Spark: ``workbench rings --engine spark --data DIR
+    --pairs-out DIR`` (in process, so the shared session stands in for the cluster).
+    """
+    pairs = tmp_path / "pairs"
+    if kind == "duckdb":
+        with Store(db, read_only=True) as store:
+            layers, _ = run_heavy_stage(DuckDBEngine.for_store(store), pairs)
+        hubs = [(h["kind"], h["id"]) for h in layers.hubs]
+        graph, local = core_from_pairs(pairs, layers, "Asia/Shanghai")
         local.engine.close()
-    result, _ = find_rings(graph)
-    return layers, written, tables, [sorted(r.members) for r in result.rings]
+        rings = [sorted(r.members) for r in find_rings(graph)[0].rings]
+    else:
+        from click.testing import CliRunner
+
+        from workbench.cli import cli
+
+        request.getfixturevalue("spark_session")
+        runner = CliRunner()
+        done = runner.invoke(cli, ["export-parquet", "--db", str(db), "--out",
+                                   str(tmp_path / "pq")])
+        assert done.exit_code == 0, done.output
+        done = runner.invoke(cli, ["rings", "--engine", "spark", "--spark-master", "local[2]",
+                                   "--data", str(tmp_path / "pq"), "--pairs-out", str(pairs),
+                                   "--json"])
+        assert done.exit_code == 0, done.output
+        doc = json.loads(done.output)
+        assert doc["params"]["engine"] == "spark"
+        assert doc["params"]["pairs"]["_l_calls"] > 0
+        hubs = [(h["kind"], h["id"]) for h in doc["params"]["hubs"]]
+        rings = [sorted(r["members"]) for r in doc["rings"]]
+    local = DuckDBEngine.over_parquet({t: pairs / f"{t}.parquet" for t in CORE_TABLES},
+                                      "Asia/Shanghai")
+    try:
+        tables = {t: _canonical(local.table(t)) for t in CORE_TABLES}
+    finally:
+        local.close()
+    return {"tables": tables, "hubs": hubs, "rings": rings}
 
 
-def test_known_case_same_layers_and_rings(engine, known_db, tmp_path):
-    eng = engine(known_db)
-    layers, written, tables, rings = _heavy_and_core(eng, tmp_path)
-    ref_tables, ref_hubs, ref_rings = _reference(known_db)
+_ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+@pytest.fixture(scope="module", params=_ENGINES)
+def known_heavy(request, known_db, tmp_path_factory):
+    return _heavy_stage(request.param, known_db, tmp_path_factory.mktemp("kh"), request)
+
+
+@pytest.fixture(scope="module", params=_ENGINES)
+def sample_heavy(request, sample_db, tmp_path_factory):
+    return _heavy_stage(request.param, sample_db, tmp_path_factory.mktemp("sh"), request)
+
+
+def test_known_case_same_layers_row_for_row(known_heavy, known_db):
+    ref_tables, ref_hubs, _rings = _reference(known_db)
     for name in CORE_TABLES:
-        assert tables[name] == ref_tables[name], name
-    assert [(h["kind"], h["id"]) for h in layers.hubs] == ref_hubs
-    assert rings == ref_rings and ["A", "B", "C"] in rings and ["X", "Y", "Z"] in rings
-    # known answers: A-B made 20 calls, 12 at night, all short; B paid A six times
-    calls = {(r[0], r[1]): r for r in tables["_l_calls"]}
-    ab = calls[("A", "B")]
-    assert ab[2:6] == (20, 20 * 30, 12, 20)
-    assert written["_l_calls"] == len(tables["_l_calls"]) > 10
+        assert known_heavy["tables"][name] == ref_tables[name], name
+    assert known_heavy["hubs"] == ref_hubs
+    # known answers: A-B made 20 calls of 30 s, 12 at night; B paid A six times
+    calls = {(r[0], r[1]): r for r in known_heavy["tables"]["_l_calls"]}
+    assert calls[("A", "B")][2:6] == (20, 20 * 30, 12, 20)
+    money = {(r[0], r[1]): r for r in known_heavy["tables"]["_l_money"]}
+    assert money[("A", "B")][2] == 6
+    assert known_heavy["tables"]["_l_coarrest"][0][:3] == ("B", "C", 1)
 
 
-def test_sample_case_same_layers_and_rings(engine, sample_db, tmp_path):
-    eng = engine(sample_db)
-    _layers, _written, tables, rings = _heavy_and_core(eng, tmp_path)
-    ref_tables, _hubs, ref_rings = _reference(sample_db)
+def test_known_case_same_rings(known_heavy, known_db):
+    _tables, _hubs, ref_rings = _reference(known_db)
+    assert known_heavy["rings"] == ref_rings
+    assert ["A", "B", "C"] in ref_rings and ["X", "Y", "Z"] in ref_rings
+
+
+def test_sample_case_same_layers_and_rings(sample_heavy, sample_db):
+    ref_tables, ref_hubs, ref_rings = _reference(sample_db)
     for name in CORE_TABLES:
-        assert tables[name] == ref_tables[name], name
-    assert len(tables["_l_calls"]) > 1000 and len(rings) >= 5
-    assert rings == ref_rings
+        assert sample_heavy["tables"][name] == ref_tables[name], name
+    assert sample_heavy["hubs"] == ref_hubs and len(ref_hubs) > 10
+    assert len(sample_heavy["tables"]["_l_calls"]) > 10_000
+    assert sample_heavy["rings"] == ref_rings and len(ref_rings) >= 5
 
 
-def test_windowed_layers_agree(engine, known_db):
-    """A time window (aware datetimes bound as parameters) cuts the same rows."""
+def test_windowed_calls_layer_agrees(engine, known_db):
+    """A time window (aware datetimes bound as parameters) cuts the same calls; only the
+    calls builders run (the window reaches every layer the same way)."""
     eng = engine(known_db)
     params = LinkParams(since=dt.datetime(2019, 3, 10, tzinfo=dt.UTC),
                         until=dt.datetime(2019, 4, 1, tzinfo=dt.UTC))
-    layers = build_layers(eng, params)
-    ref, _hubs, _rings = _reference(known_db, params)
-    got = _rows(layers.handles["_l_calls"].arrow(),
-                layers.handles["_l_calls"].arrow().column_names)
-    assert got == ref["_l_calls"] and 0 < len(got)
-    full = build_layers(eng)
-    assert sum(r[2] for r in got) < full.handles["_l_calls"].count() * 20
+    owners = eng.materialize("_own_phones", PHONE_OWNERS)
+    attr = eng.materialize("_calls_attr", *calls_attr_query(params, owners), transient=True)
+    got = _canonical(eng.materialize("_l_calls", *calls_layer_query(params, attr)))
+    with Store(known_db, read_only=True) as store:
+        ref = build_layers(store, params)
+        want = _canonical(ref.handles["_l_calls"])
+        everything = build_layers(store).handles["_l_calls"]
+        total = sum(r[2] for r in _canonical(everything))
+    assert got == want and 0 < sum(r[2] for r in got) < total
+    assert all(params.since <= r[7] and r[8] < params.until for r in got)
 
 
 def test_evidence_from_parquet_matches_the_store(known_db, tmp_path):
@@ -262,29 +317,6 @@ def test_evidence_from_parquet_matches_the_store(known_db, tmp_path):
     got = evidence_from_parquet(tmp_path / "pq", ["A", "B", "C"])
     ref = Case(known_db).evidence(["A", "B", "C"])
     for kind in ("calls", "transactions", "arrests", "kinship"):
-        assert got[kind].to_dict("records") == ref[kind].to_dict("records"), kind
-    assert len(got["calls"]) == 48 and set(got["calls"]["file"]) == {"calls.csv"}
-
-
-@pytest.mark.spark
-def test_cli_rings_on_spark_matches_duckdb(known_db, tmp_path, spark_session):
-    """`workbench rings --engine spark --data DIR` (the shared session stands in for the
-    cluster: getOrCreate returns it) gives the DuckDB path's rings."""
-    from click.testing import CliRunner
-
-    from workbench.cli import cli
-
-    runner = CliRunner()
-    done = runner.invoke(cli, ["export-parquet", "--db", str(known_db), "--out",
-                               str(tmp_path / "pq")])
-    assert done.exit_code == 0, done.output
-    done = runner.invoke(cli, ["rings", "--engine", "spark", "--spark-master", "local[2]",
-                               "--data", str(tmp_path / "pq"), "--pairs-out",
-                               str(tmp_path / "pairs"), "--json"])
-    assert done.exit_code == 0, done.output
-    doc = json.loads(done.output)
-    assert doc["params"]["engine"] == "spark"
-    ref = Case(known_db).rings()
-    assert [sorted(r["members"]) for r in doc["rings"]] == [sorted(r.members)
-                                                              for r in ref.rings]
-    assert (tmp_path / "pairs" / "_l_calls.parquet").is_dir()
+        pd.testing.assert_frame_equal(got[kind], ref[kind], obj=kind)
+    assert len(got["calls"]) == 48
+    assert {Path(f).name for f in got["calls"]["file"]} == {"calls.csv"}

@@ -66,10 +66,10 @@ def read_spark_config(path: str | Path) -> dict[str, str]:
 
 
 def run_heavy_stage(engine: Engine, out: str | Path, params: LinkParams | None = None,
-                    *, min_pair_calls: int = 1) -> tuple[Layers, dict[str, int]]:
+                    *, min_pair_calls: int = 1) -> tuple[Layers, dict[str, Path]]:
     """Build the layers on ``engine`` and write every table the core reads to ``out``.
 
-    Returns the layers (built on ``engine``) and rows written per table.
+    Returns the layers (built on ``engine``) and the Parquet written per table.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,10 +78,8 @@ def run_heavy_stage(engine: Engine, out: str | Path, params: LinkParams | None =
     handles = dict(layers.handles)
     if min_pair_calls > 1:
         handles.update(candidate_pairs(engine, layers, min_pair_calls))
-    written = {}
-    for name, handle in handles.items():
-        engine.write_parquet(handle, out / f"{name}.parquet")
-        written[name] = handle.count()
+    written = {name: engine.write_parquet(handle, out / f"{name}.parquet")
+               for name, handle in handles.items()}
     log.info("heavy stage on %s: %d tables in %.1f s", engine.dialect, len(written),
              time.perf_counter() - t0)
     return layers, written
@@ -128,11 +126,12 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
     """
     tz = parquet_timezone(data)
     t0 = time.perf_counter()
-    layers, written = run_heavy_stage(engine, pairs, link_params,
-                                      min_pair_calls=min_pair_calls)
+    layers, _written = run_heavy_stage(engine, pairs, link_params,
+                                       min_pair_calls=min_pair_calls)
     t1 = time.perf_counter()
     graph, local = core_from_pairs(pairs, layers, tz, weights)
     try:
+        rows = {name: handle.count() for name, handle in local.handles.items()}
         t2 = time.perf_counter()
         result, _ = find_rings(graph, ring_params or RingParams())
     finally:
@@ -140,7 +139,7 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
     result.params.update({
         "engine": engine.dialect, "links": layers.params.as_dict(), "hubs": layers.hubs,
         "hub_threshold": layers.hub_threshold, "weights": graph.weights.as_dict(),
-        "graph": {"nodes": graph.n, "edges": graph.m}, "pairs": written,
+        "graph": {"nodes": graph.n, "edges": graph.m}, "pairs": rows,
         "min_pair_calls": int(min_pair_calls),
         "seconds": {"heavy": round(t1 - t0, 3), "graph": round(t2 - t1, 3),
                     "rings": round(time.perf_counter() - t2, 3)},

@@ -118,10 +118,12 @@ def build_layers(source, params: LinkParams | None = None) -> Layers:
     layers.hubs, layers.service_info, h["_services"] = detect_services(
         engine, params, h["_own_phones"], h["_own_accounts"])
     layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-    attr = engine.materialize("_calls_attr", *calls_attr_query(params, h["_own_phones"]))
+    attr = engine.materialize("_calls_attr", *calls_attr_query(params, h["_own_phones"]),
+                              transient=True)
     h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_query(params, attr))
     engine.drop(attr)
-    attr = engine.materialize("_money_attr", *money_attr_query(params, h["_own_accounts"]))
+    attr = engine.materialize("_money_attr", *money_attr_query(params, h["_own_accounts"]),
+                              transient=True)
     h["_l_money"] = engine.materialize("_l_money", *money_layer_query(attr))
     engine.drop(attr)
     h["_arrests_w"] = engine.materialize("_arrests_w", *arrests_query(params))

@@ -64,7 +64,7 @@ def _edges_sql(kind: str, params) -> tuple[str, list]:
 
 def _stats(engine: Engine, kind: str, params) -> tuple[list[dict], dict, Handle]:
     edges, args = _edges_sql(kind, params)
-    e = engine.materialize("_svc_e", edges, args)
+    e = engine.materialize("_svc_e", edges, args, transient=True)
     pair = engine.materialize(
         "_svc_pair", "SELECT x, y, count(*) AS n, sum(out) AS n_out, sum(night) AS n_night, "
         f"sum(short) AS n_short FROM {e} GROUP BY x, y")

@@ -154,13 +154,18 @@ class Engine(ABC):
             raise EngineError(f"no table {name!r} in the {self.dialect} engine")
         return Handle(self, name, owned=False)
 
-    def materialize(self, name: str, sql: str, params: Sequence | None = None) -> Handle:
-        """Run a ``SELECT`` and keep its result under a handle (replacing one of the name)."""
+    def materialize(self, name: str, sql: str, params: Sequence | None = None, *,
+                    transient: bool = False) -> Handle:
+        """Run a ``SELECT`` and keep its result under a handle (replacing one of the name).
+
+        ``transient``: the result is read once, by the next stage; an engine that plans
+        lazily (Spark) may keep it as a view instead of storing it.
+        """
         check_name(name)
         old = self._handles.pop(name, None)
         if old is not None:
             self._drop(old)
-        self._materialize(name, sql, normalize_params(params, self.tz))
+        self._materialize(name, sql, normalize_params(params, self.tz), transient)
         handle = Handle(self, name)
         self._handles[name] = handle
         return handle
@@ -217,7 +222,7 @@ class Engine(ABC):
     def _run_arrow(self, sql: str, params: list) -> pa.Table: ...
 
     @abstractmethod
-    def _materialize(self, name: str, sql: str, params: list) -> None: ...
+    def _materialize(self, name: str, sql: str, params: list, transient: bool) -> None: ...
 
     @abstractmethod
     def write_parquet(self, handle: Handle, path) -> object:

@@ -91,7 +91,7 @@ class DuckDBEngine(Engine):
         except duckdb.Error as exc:
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
 
-    def _materialize(self, name: str, sql: str, params: list) -> None:
+    def _materialize(self, name: str, sql: str, params: list, transient: bool) -> None:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
         except duckdb.Error as exc:

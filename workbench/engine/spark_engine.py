@@ -76,6 +76,29 @@ def spark_session(master: str | None = None, config: dict | None = None,
     return spark
 
 
+def _distinct_string_agg(node):
+    """``string_agg(DISTINCT x, sep [ORDER BY x])`` as Spark SQL giving DuckDB's result:
+    the distinct values sorted and joined, NULL when there are none; ``None`` for any
+    other form (left to sqlglot)."""
+    import sqlglot
+    from sqlglot import exp
+
+    inner = node.this
+    order = None
+    if isinstance(inner, exp.Order):
+        order, inner = inner.expressions, inner.this
+    if not isinstance(inner, exp.Distinct) or len(inner.expressions) != 1:
+        return None
+    value = inner.expressions[0]
+    if order and (len(order) != 1 or order[0].this != value or order[0].args.get("desc")):
+        return None
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    v, sep_sql = value.sql(dialect="spark"), sep.sql(dialect="spark")
+    return sqlglot.parse_one(
+        f"CASE WHEN count({v}) = 0 THEN NULL "
+        f"ELSE array_join(array_sort(collect_set({v})), {sep_sql}) END", read="spark")
+
+
 class SparkEngine(Engine):
     """An engine on a SparkSession.
 
@@ -114,7 +137,10 @@ class SparkEngine(Engine):
 
     def transpile(self, sql: str) -> str:
         """DuckDB SQL in Spark's dialect, with the forms sqlglot leaves Spark unable to run
-        rewritten: ``quantile_cont(x, q)`` becomes Spark's exact ``percentile(x, q)``."""
+        rewritten: ``quantile_cont(x, q)`` becomes Spark's exact ``percentile(x, q)``;
+        ``string_agg(DISTINCT x, sep [ORDER BY x])`` becomes a sorted ``collect_set``
+        (Spark 4.0's ``LISTAGG(DISTINCT)`` beside another distinct aggregate fails in its
+        optimizer with a ClassCastException)."""
         import sqlglot
         from sqlglot import exp
 
@@ -122,6 +148,8 @@ class SparkEngine(Engine):
             if isinstance(node, exp.PercentileCont) and node.args.get("expression"):
                 return exp.Anonymous(this="percentile", expressions=[node.this,
                                                                       node.expression])
+            if isinstance(node, exp.GroupConcat):
+                return _distinct_string_agg(node) or node
             return node
 
         try:
@@ -151,17 +179,18 @@ class SparkEngine(Engine):
     def _run_arrow(self, sql: str, params: list) -> pa.Table:
         return self._sql(sql, params).toArrow()
 
-    def _materialize(self, name: str, sql: str, params: list) -> None:
+    def _materialize(self, name: str, sql: str, params: list, transient: bool) -> None:
         frame = self._sql(sql, params)
-        if self.mode == "parquet":
+        if transient:
+            pass  # a view: Spark plans it into the one stage that reads it
+        elif self.mode == "parquet":
             path = self.work_dir / name
             frame.write.mode("overwrite").parquet(str(path))
             frame = self.spark.read.parquet(str(path))
         else:
-            frame = frame.persist()
-            frame.count()  # materialize now, so later stages and timings see real work
+            frame = frame.persist()  # computed by the first action that reads it
         frame.createOrReplaceTempView(name)
-        self._frames[name] = frame
+        self._frames[name] = (frame, transient)
 
     def write_parquet(self, handle: Handle, path: Path | str) -> Path:
         """Write a handle's rows as Parquet (a directory of parts) at ``path``."""
@@ -169,11 +198,11 @@ class SparkEngine(Engine):
         return Path(path)
 
     def _drop(self, handle: Handle) -> None:
-        frame = self._frames.pop(handle.name, None)
+        frame, transient = self._frames.pop(handle.name, (None, True))
         self.spark.catalog.dropTempView(handle.name)
-        if frame is not None and self.mode == "cache":
+        if frame is not None and not transient and self.mode == "cache":
             frame.unpersist()
-        if self.mode == "parquet" and self.work_dir is not None:
+        if self.mode == "parquet" and not transient and self.work_dir is not None:
             shutil.rmtree(self.work_dir / handle.name, ignore_errors=True)
 
     def _has_table(self, name: str) -> bool:
