@@ -122,7 +122,7 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
     """Rings of a case exported as Parquet: heavy stage on ``engine``, core on one machine.
 
     ``engine`` already has the export's tables registered (see
-    :func:`workbench.engine.spark_engine`); the pair Parquet goes to ``pairs``.
+    :func:`workbench.engine.open_spark`); the pair Parquet goes to ``pairs``.
     """
     tz = parquet_timezone(data)
     t0 = time.perf_counter()
@@ -174,7 +174,7 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     import tempfile
 
     from .case import _identifiers
-    from .engine import spark_engine
+    from .engine import open_spark
     from .normalize import parse_timestamp
 
     tz = parquet_timezone(data)
@@ -187,7 +187,7 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
                       min_size=min_size, max_size=max_size,
                       min_score=defaults.min_score if min_score is None else min_score,
                       seed=seed)
-    engine = spark_engine(data, tz, master=master, config=config)
+    engine = open_spark(data, tz, master=master, config=config)
     try:
         with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
             return rings_from_parquet(engine, data, pairs or tmp, link, ring, weights=weights,

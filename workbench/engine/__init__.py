@@ -10,7 +10,7 @@ from .base import Engine, Handle, Query, check_name, normalize_params
 from .duckdb_engine import DuckDBEngine
 
 __all__ = ["Engine", "Handle", "Query", "DuckDBEngine", "as_engine", "check_name",
-           "normalize_params", "spark_engine"]
+           "normalize_params", "open_spark"]
 
 
 def as_engine(source) -> Engine:
@@ -23,7 +23,7 @@ def as_engine(source) -> Engine:
     return DuckDBEngine.for_connection(source)
 
 
-def spark_engine(data: str | None, tz: str | None = None, *, master: str | None = None,
+def open_spark(data: str | None, tz: str | None = None, *, master: str | None = None,
                  config: dict | None = None, **options):
     """A :class:`~workbench.engine.spark_engine.SparkEngine` over an ``export-parquet``
     directory (or with no tables when ``data`` is None); ``tz`` defaults to the case's."""
