@@ -133,9 +133,10 @@ def centrality_table(graph: nx.Graph) -> pd.DataFrame:
     if graph.number_of_nodes() == 0:
         return pd.DataFrame(columns=["node", "degree", "weighted_degree", "betweenness",
                                      "eigenvector"])
-    dist = {(a, b): 1.0 / max(d.get("weight", 1.0), 1e-9) for a, b, d in graph.edges(data=True)}
-    nx.set_edge_attributes(graph, dist, "distance")
-    between = nx.betweenness_centrality(graph, weight="distance", normalized=True)
+    def distance(_a, _b, d) -> float:  # computed, not written into the caller's graph
+        return 1.0 / max(d.get("weight", 1.0), 1e-9)
+
+    between = nx.betweenness_centrality(graph, weight=distance, normalized=True)
     try:
         eigen = nx.eigenvector_centrality(graph, weight="weight", max_iter=2000, tol=1e-8)
     except nx.PowerIterationFailedConvergence:
