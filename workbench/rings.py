@@ -510,6 +510,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= _SIGNAL_AT) | (
         (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= _SIGNAL_AT)
     signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    structural = base.kinds == ("calls",)
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -524,7 +525,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         inside = (m[g.u] == m[g.v]) & signal
         signals = np.bincount(m[g.u[inside]], minlength=len(counts))
         eligible = ((counts >= params.min_size) & (counts <= params.max_candidate)
-                    & (signals >= 2))
+                    & ((signals >= 2) | structural))
         order = np.argsort(m, kind="stable")
         starts = np.searchsorted(m[order], np.arange(len(counts)))
         for c in np.nonzero(eligible)[0].tolist():
@@ -542,18 +543,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
-    cores: list[list[int]] = []
-    taken: set[int] = set()
-    for key, (score, comp, *_rest) in ranked:
-        if not _reported(score, comp, params.min_score):
-            continue
-        if taken.intersection(key):
-            continue
-        core = [i for i in key if not _is_supplier(g, i, set(key))]
-        if len(core) < params.min_size:
-            continue
-        cores.append(core)
-        taken.update(core)
+    cores = _cores(g, ranked, params, lambda score, comp: _reported(score, comp,
+                                                                    params.min_score))
+    # a calls-only case where no group shows ring-like calls (a wiretap of the ring itself,
+    # where everyone's calls are alike) still gets its groups, by structure, ranked by
+    # score: the look-alike rule lowers a rank, it does not empty the list
+    fallback = not cores and structural
+    if fallback:
+        cores = _cores(g, ranked, params, lambda score, comp: score > 0)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = _merge_fragments(g, cores, params)
@@ -583,7 +580,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         ))
     _separate_brokers(g, rings, params, base)
     # the score filter runs on the final members: a ring rescored below it is not reported
-    rings = [r for r in rings if _reported(r.score, r.components, params.min_score)]
+    if not fallback:
+        rings = [r for r in rings if _reported(r.score, r.components, params.min_score)]
     rings.sort(key=_rank_key)
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
@@ -591,8 +589,26 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "basis": "structure: no group shows ring-like calls; groups of the call "
+                           "graph, ranked by score" if fallback else "evidence",
                   "timing": {k: round(v, 3) for k, v in timing.items()}}
     return RingResult(rings=rings, params=params_doc, brokers=brokers), memberships
+
+
+def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
+    """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
+    without the suppliers its members pay."""
+    cores: list[list[int]] = []
+    taken: set[int] = set()
+    for key, (score, comp, *_rest) in ranked:
+        if not keep(score, comp) or taken.intersection(key):
+            continue
+        core = [i for i in key if not _is_supplier(g, i, set(key))]
+        if len(core) < params.min_size:
+            continue
+        cores.append(core)
+        taken.update(core)
+    return cores
 
 
 def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
