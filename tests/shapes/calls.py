@@ -94,6 +94,22 @@ class Calls:
             dur = self.rng.exponential(duration_s, n) + 5
         self.parts.append((caller, callee, t, np.round(dur).astype(np.int64)))
 
+    def add(self, caller: int, callee: int, t: int, duration_s: int) -> None:
+        """One call at second ``t``."""
+        self.parts.append(tuple(np.array([x], dtype=np.int64)
+                                for x in (caller, callee, t, duration_s)))
+
+    def switch(self, old: int, new: int, at: int) -> int:
+        """Number ``old`` is replaced by ``new`` in every call from second ``at`` on (a
+        handset switch); returns how many calls moved."""
+        moved = 0
+        for caller, callee, t, _ in self.parts:
+            for side in (caller, callee):
+                hit = (side == old) & (t >= at)
+                side[hit] = new
+                moved += int(hit.sum())
+        return moved
+
     @property
     def count(self) -> int:
         return sum(len(p[0]) for p in self.parts)
@@ -104,19 +120,23 @@ class Calls:
         return tuple(c[order] for c in cols)  # type: ignore[return-value]
 
     def write(self, path: Path, start: dt.datetime, *, chinese: bool = False,
-              local_share: float = 0.0, cells: int = 0, compact_time: bool = False) -> int:
+              local_share: float = 0.0, cells: int = 0, time_style: str = "iso") -> int:
         """Write the calls file: contract headers (or the carriers' Chinese headers in
-        GB18030), numbers partly in local spellings, optional ``cell_id``. Returns rows."""
+        GB18030), numbers partly in local spellings, optional ``cell_id``; ``time_style`` is
+        ``iso`` (``2024-03-01 22:10:05``), ``slash`` (``2024/03/01 22:10:05``) or
+        ``compact`` (``20240301221005``). Returns rows."""
         caller, callee, t, dur = self.arrays()
         ok = caller != callee
         caller, callee, t, dur = caller[ok], callee[ok], t[ok], dur[ok]
         stamps = np.datetime64(start, "s") + t.astype("timedelta64[s]")
         text = np.datetime_as_string(stamps, unit="s")
-        if compact_time:
+        if time_style == "compact":
             text = np.char.replace(np.char.replace(np.char.replace(text, "-", ""), ":", ""),
                                    "T", "")
         else:
             text = np.char.replace(text, "T", " ")
+            if time_style == "slash":
+                text = np.char.replace(text, "-", "/")
         frame = {
             "caller": local_spellings(self.rng, self.numbers[caller], local_share),
             "callee": local_spellings(self.rng, self.numbers[callee], local_share),
