@@ -46,8 +46,9 @@ def wiretap(out: Path, *, seed: int = 0, cells: tuple[int, ...] = (3, 3, 2),
     lieutenants = np.array([c[0] for c in cell_members])
     sellers_all = np.concatenate([c[1:] for c in cell_members])
     # the organizer and his lieutenants: many short calls, at night, around deals
-    calls.pairs(np.full(len(lieutenants), boss), lieutenants, rng.integers(35, 55, len(lieutenants)),
-                NIGHT, 50, forward=0.5, burst_days=deals, burst_share=0.5, lognormal=False)
+    calls.pairs(np.full(len(lieutenants), boss), lieutenants,
+                rng.integers(35, 55, len(lieutenants)), NIGHT, 50, forward=0.5,
+                burst_days=deals, burst_share=0.5, lognormal=False)
     for cell in cell_members:
         lt, sellers = cell[0], cell[1:]
         calls.pairs(np.full(len(sellers), lt), sellers, rng.integers(20, 35, len(sellers)),
