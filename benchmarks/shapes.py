@@ -42,6 +42,8 @@ from tests.shapes.realtimed import timed  # noqa: E402
 from tests.shapes.tenday import tenday  # noqa: E402
 from tests.shapes.wiretap import wiretap  # noqa: E402
 
+#: extra ``rings`` options for every run (``--rings-option=--min-score --rings-option=0``)
+RINGS_OPTIONS: list[str] = []
 SHAPES = ["wiretap", "tenday", "calls_only", "numbers_only", "one_sided", "natarajan",
           "spain", "montreal", "london"]
 
@@ -62,7 +64,7 @@ def measure(d: Path, truth: dict, source: Path | None = None, around: list | Non
             ) -> dict:
     db = str(d / "case.duckdb")
     _, t_ingest, err = cli("ingest", "--db", db, str(source or d))
-    args = ["rings", "--db", db] + (["--around", *around] if around else [])
+    args = ["rings", "--db", db, *RINGS_OPTIONS] + (["--around", *around] if around else [])
     doc, t_rings, err2 = cli(*args)
     rings = doc["rings"] if doc else []
     members = [r["members"] for r in rings]
@@ -153,8 +155,11 @@ def main() -> None:
     parser.add_argument("--shapes", nargs="*", choices=SHAPES)
     parser.add_argument("--sizes", type=int, nargs="*", default=[])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rings-option", action="append", default=[],
+                        help="extra option passed to every rings run (repeatable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    RINGS_OPTIONS.extend(args.rings_option)
     shapes = args.shapes if args.shapes is not None else ([] if args.sizes else SHAPES)
     if not rc.available():
         shapes = [s for s in shapes if s not in ("natarajan", "spain", "montreal", "london")]
