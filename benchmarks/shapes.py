@@ -80,6 +80,11 @@ def measure(d: Path, truth: dict, source: Path | None = None, around: list | Non
                 for i, ring in enumerate(planted) if i in truth.get("organizers", {})
                 for j, s in [best_match(ring, members)] if s >= 0.6]
         row["organizer_right"] = f"{sum(lead)}/{len(lead)}"
+        if truth.get("tiers"):
+            top = members[:k]
+            for tier in sorted(set(truth["tiers"])):
+                mine = [r for r, t in zip(planted, truth["tiers"], strict=True) if t == tier]
+                row[f"found[{tier}]"] = f"{found(mine, top)}/{len(mine)}"
     if truth.get("hubs") and doc:
         flagged = {str(h.get("id")) for h in doc["params"].get("hubs", [])}
         row["hubs_flagged"] = f"{len(flagged & set(truth['hubs']))}/{len(truth['hubs'])}"

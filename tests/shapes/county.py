@@ -124,7 +124,9 @@ def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
     def take(m: int) -> np.ndarray:
         return np.array([free.pop() for _ in range(m)], dtype=np.int64)
 
-    n_rings = max(1, int(round(n / 1000 * rings_per_1000)))
+    n_rings = int(round(n / 1000 * rings_per_1000))
+    if rings_per_1000 > 0:
+        n_rings = max(1, n_rings)
     rings, organizers, tiers = [], {}, []
     accounts: set[int] = set()
     tx, arrests, kin = [], [], []

@@ -68,8 +68,10 @@ def weighted_degree(edges: dict[tuple[str, str], int]) -> dict[str, int]:
     return deg
 
 
-def timed(out: Path, name: str, *, seed: int = 0, numbers_only: bool = False) -> dict:
-    """One network as a timed-call case. Truth: ``groups`` (known group memberships, when
+def timed(out: Path, name: str, *, seed: int = 0, numbers_only: bool = False,
+          bridges: int = 6) -> dict:
+    """One network as a timed-call case (``spain``: the four operations in one case, with
+    ``bridges`` weak ties across them). Truth: ``groups`` (known group memberships, when
     the data has them), ``by_degree`` (entities by weighted degree, busiest first) and, for
     London, ``ranking`` (entity -> rank in the gang, 1 = top)."""
     if name == "spain":
@@ -79,6 +81,14 @@ def timed(out: Path, name: str, *, seed: int = 0, numbers_only: bool = False) ->
             sub = edges_of(op)
             edges.update({(f"{op}:{a}", f"{op}:{b}"): v for (a, b), v in sub.items()})
             groups_labels.append(sorted({f"{op}:{x}" for e in sub for x in e}))
+        # a few weak ties across operations (a shared supplier's contact, a lawyer), so
+        # that keeping the operations apart is the detector's work, not the data's
+        pick = np.random.default_rng(seed + 1)
+        for _ in range(bridges):
+            g1, g2 = pick.choice(len(groups_labels), size=2, replace=False)
+            a = groups_labels[g1][pick.integers(len(groups_labels[g1]))]
+            b = groups_labels[g2][pick.integers(len(groups_labels[g2]))]
+            edges[(min(a, b), max(a, b))] = 1
     else:
         edges = edges_of(name)
         groups_labels = []
