@@ -210,7 +210,8 @@ def calls_county(tmp_path_factory) -> Case:
 @pytest.fixture(scope="module")
 def numbers_county(tmp_path_factory) -> Case:
     d = tmp_path_factory.mktemp("numbersonly")
-    return Case(d, county(d, 4000, seed=12, numbers_only=True, rings_per_1000=1.5))
+    return Case(d, county(d, 4000, seed=12, numbers_only=True, rings_per_1000=1.5,
+                         chinese=True))
 
 
 @pytest.mark.parametrize("which", ["calls_county", "numbers_county"])
