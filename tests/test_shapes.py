@@ -245,6 +245,21 @@ def test_county_organizers_and_everyone_ranked(which, request):
     assert len(case.people()) >= 0.95 * truth["persons"]
 
 
+def test_mixed_case_burners_are_ring_members_in_e164(tmp_path):
+    """Persons and phones for most numbers; in half the rings one member calls the ring
+    only from an unregistered burner. The burner is a ring member, shown in E.164."""
+    truth = county(tmp_path, 3000, seed=41, calls_only=True, rings_per_1000=2, burners=0.5)
+    burners = [m for ring in truth["rings"] for m in ring if m.startswith("+")]
+    assert burners
+    case = Case(tmp_path, truth)
+    rings = case.members()
+    assert found(truth["rings"], rings) >= 0.8 * len(truth["rings"])
+    members = {m for ring in rings for m in ring}
+    assert sum(b in members for b in burners) >= 0.8 * len(burners)
+    people = {p["person_id"] for p in case.people()}
+    assert set(burners) <= people
+
+
 def test_county_services_flagged_and_glue_nobody(calls_county):
     hubs = calls_county.hub_ids()
     for number in calls_county.truth["hubs"]:

@@ -66,8 +66,15 @@ def _group_pairs(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
            calls_only: bool = False, numbers_only: bool = False,
-           rings_per_1000: float = 1.0, chinese: bool = False) -> dict:
-    """Write the county's exports into ``out``; return the truth (see :mod:`tests.shapes`)."""
+           rings_per_1000: float = 1.0, chinese: bool = False, burners: float = 0.0) -> dict:
+    """Write the county's exports into ``out``; return the truth (see :mod:`tests.shapes`).
+
+    ``burners``: share of rings (calls-only cases with persons) in which one member makes
+    every ring call from a burner, a number registered to nobody; the truth lists that
+    ring member by the burner's E.164 number (a mixed case).
+    """
+    if burners and (numbers_only or not calls_only):
+        raise ValueError("burners are planted in calls-only cases with persons")
     rng = np.random.default_rng(seed)
     n = persons
     calls_only = calls_only or numbers_only
@@ -75,6 +82,10 @@ def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
     phones = mobiles(rng, n + 2)
     # index n = taxi line (a mobile), n+1 = 10086, n+2 = courier (a mobile)
     numbers = np.concatenate([phones[: n + 1], np.array(["10086"]), phones[n + 1:]])
+    if burners:  # from their own generator, so the rest of the county stays the same
+        spare = mobiles(np.random.default_rng(seed + 20_000), n // 100 + 10)
+        numbers = np.concatenate([numbers, spare[~np.isin(spare, numbers)]])
+    next_burner = n + 3
     taxi, carrier, courier_i = n, n + 1, n + 2
     calls = Calls(numbers, rng, days)
 
@@ -133,6 +144,10 @@ def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
     for r in range(n_rings):
         size = int(rng.integers(3, 13))
         members = take(size)
+        if burners and size > 3 and rng.random() < burners:
+            members = members.copy()
+            members[-1] = next_burner  # this member's ring calls all come from a burner
+            next_burner += 1
         boss, crew = members[0], members[1:]
         deals = rng.choice(days, size=max(3, days // 15), replace=False)
         calls.pairs(np.full(len(crew), boss), crew, 12 + rng.poisson(18, len(crew)), NIGHT,
@@ -143,6 +158,8 @@ def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
                     burst_days=deals, burst_share=0.6, lognormal=False)
         sellers = crew if len(crew) else members
         for s in sellers:
+            if s >= n:  # a burner serves the ring only
+                continue
             buyers = rng.choice(n, size=int(rng.integers(2, 9)), replace=False)
             calls.pairs(buyers, np.full(len(buyers), s), rng.integers(1, 5, len(buyers)),
                         EVENING, 35, forward=0.8, lognormal=False)
@@ -212,14 +229,14 @@ def county(out: Path, persons: int = 6000, *, seed: int = 0, days: int = 180,
     ncalls = calls.write(out / "calls.csv", START,
                          chinese=chinese, local_share=0.3, cells=200 if numbers_only else 0)
     ids = np.char.add("CT", np.char.zfill(np.arange(n).astype(str), 6))
-    entity = numbers[:n] if numbers_only else ids
+    entity = numbers.copy() if numbers_only else np.concatenate([ids, numbers[n:]])
     if not numbers_only:
         pd.DataFrame({"person_id": ids, "name": _names(rng, n),
                       "household_id": np.char.add("H", household_of.astype(str))}
                      ).to_csv(out / "persons.csv", index=False)
         has = rng.random(n) < 0.98
         for ring in rings:
-            has[ring] = True
+            has[ring[ring < n]] = True
         pd.DataFrame({"phone": numbers[:n][has], "person_id": ids[has]}
                      ).to_csv(out / "phones.csv", index=False)
     if not calls_only:
