@@ -257,18 +257,23 @@ def _ring_table(rings, limit: int | None = None) -> str:
 @_window_options
 @_ring_options
 @click.option("--around", multiple=True, metavar="ID",
-              help="Find the group around these targets (ids, numbers or names; "
-                   "repeatable): for exports that hold only the targets' own records.")
+              help="Find the groups around these targets (ids, numbers or names; "
+                   "`--around A B C` or repeated): for exports that hold only the "
+                   "targets' own records.")
+@click.argument("more_targets", nargs=-1, metavar="[ID]...")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="Show only the best N rings.")
 @_json_option
 @_wait_option
 def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, hubs,
-          not_hubs, around, top, as_json, wait):
+          not_hubs, around, more_targets, top, as_json, wait):
     """Find and rank rings, best first, with their evidence."""
+    if more_targets and not around:
+        raise click.UsageError(f"unexpected argument {more_targets[0]!r} (targets go "
+                               "after --around)")
     result = Case(db, wait=wait).rings(
         **_ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score, seed,
-                       hubs, not_hubs), around=list(around) or None)
+                       hubs, not_hubs), around=[*around, *more_targets] or None)
     if top is not None:
         result.rings = result.rings[:top]
     if as_json:
