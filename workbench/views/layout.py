@@ -359,8 +359,8 @@ def overlaps(placement: Placement) -> int:
     items = sorted(list(placement.boxes.values())
                    + [tuple(r["title_box"]) for r in placement.regions])
     count = 0
-    for i, (l1, t1, r1, b1) in enumerate(items):
-        for l2, t2, r2, b2 in items[i + 1:]:
+    for i, (_l1, t1, r1, b1) in enumerate(items):
+        for l2, t2, _r2, b2 in items[i + 1:]:
             if l2 >= r1:
                 break
             if t2 < b1 and t1 < b2:

@@ -29,10 +29,12 @@ from pathlib import Path
 
 from ..reproduce import view_digest
 from .layout import label_lines, node_size, ring_layout
-from .words import layer_order as _layer_order, link_layers as _layers, link_edges, link_words, node_words, number_owners
 from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .style import NO_RING, NODE_SHAPES, PATTERNS, layer_style, ring_colours, ring_pattern
+from .words import layer_order as _layer_order
+from .words import link_edges, link_words, node_words, number_owners
+from .words import link_layers as _layers
 
 __all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script"]
 

@@ -9,8 +9,10 @@ Examples
 >>> d = {"n_calls": 14, "n_night": 10, "n_short": 10, "duration_s": 677, "n_tx": 6,
 ...      "n_uv_tx": 0, "n_vu_tx": 6, "total_uv": 0.0, "total_vu": 62030.0,
 ...      "w_calls": 2.1, "w_money": 1.9, "layers": "calls,money"}
->>> link_words("P1", "P2", d, {"P1": "Li", "P2": "Wang"})
-['14 calls (10 at night, 10 short), 11 min 17 s in all', 'Wang (P2) paid Li (P1) ¥62,030 in 6 transfers']
+>>> for line in link_words("P1", "P2", d, {"P1": "Li", "P2": "Wang"}):
+...     print(line)
+14 calls (10 at night, 10 short), 11 min 17 s in all
+Wang (P2) paid Li (P1) ¥62,030 in 6 transfers
 >>> [(e["layer"], e["from"], e["to"], e.get("label")) for e in link_edges("P1", "P2", d, 0)]
 [('money', 'P2', 'P1', '¥62,030'), ('calls', 'P1', 'P2', None)]
 """
