@@ -122,7 +122,9 @@ var wbVis = (function () {
   }
   function expand(network) {
     Object.keys(network.body.nodes).forEach(function (id) {
-      if (network.isCluster(id)) { network.openCluster(id); }
+      if (network.isCluster(id)) {
+        network.openCluster(id, { releaseFunction: function (c, pos) { return pos; } });
+      }
     });
   }
   return { el: el, tip: tip, node: node, edge: edge, options: options,
