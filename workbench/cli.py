@@ -12,17 +12,32 @@ import sys
 from pathlib import Path
 
 import click
-import duckdb
 
 from . import __version__
-from .case import Case
 from .errors import WorkbenchError
-from .ingest import parse_map_option
-from .normalize import DEFAULT_REGION, DEFAULT_TZ
+
+# the defaults shown by --help, spelled out so that --help loads no data library
+# (tests/test_visual.py checks them against workbench.normalize)
+DEFAULT_REGION, DEFAULT_TZ = "CN", "Asia/Shanghai"
 
 __all__ = ["main", "cli"]
 
 log = logging.getLogger(__name__)
+
+def Case(*args, **kwargs):  # noqa: N802 - stands in for the class, imported on first use
+    """:class:`workbench.case.Case`, imported when a command first needs the store (so
+    ``--help`` and commands that draw nothing load neither matplotlib nor igraph)."""
+    from .case import Case as _Case
+
+    return _Case(*args, **kwargs)
+
+
+def parse_map_option(maps):
+    """:func:`workbench.ingest.parse_map_option`, imported on use."""
+    from .ingest import parse_map_option as _parse
+
+    return _parse(maps)
+
 
 _db_option = click.option(
     "--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -537,6 +552,12 @@ def verify(db, snapshot_file, as_json, wait):
         sys.exit(1)
 
 
+def _duckdb_interrupt() -> tuple:
+    """DuckDB's interrupt exception when DuckDB is loaded (it cannot be raised otherwise)."""
+    duckdb = sys.modules.get("duckdb")
+    return (duckdb.InterruptException,) if duckdb is not None else ()
+
+
 def main() -> None:
     """Console entry point: run the CLI, turning domain errors into one-line messages."""
     try:
@@ -550,7 +571,7 @@ def main() -> None:
     except WorkbenchError as exc:
         _echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, *_duckdb_interrupt()):
         _echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
     except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query this way
