@@ -475,12 +475,17 @@ def evolution(db, windows, as_json, wait):
         _echo(f"{w['start']} .. {w['end']}: " + (", ".join(
             f"{r['id']} ({len(r['members'])}, {r['leader'] or '?'})" for r in w["rings"])
             or "no rings"))
-    for e in result["events"]:
-        if e["type"] in ("formed", "dissolved"):
-            continue
-        detail = (f"{e['old']} -> {e['new']}" if e["type"] == "organizer_changed"
-                  else f"{', '.join(e.get('from', []))} -> {', '.join(e.get('to', []))}")
-        _echo(f"{e['window']}: {e['type']} {detail}")
+    for e in result["events"]:  # every event, naming its ring
+        before, after = ", ".join(e.get("from") or []), ", ".join(e.get("to") or [])
+        if e["type"] == "organizer_changed":
+            detail = f"{after or before}: organizer {e.get('old')} -> {e.get('new')}"
+        elif e["type"] == "formed":
+            detail = after
+        elif e["type"] == "dissolved":
+            detail = before
+        else:
+            detail = f"{before} -> {after}"
+        _echo(f"{e['window']}: {e['type'].replace('_', ' ')} {detail}")
 
 
 @cli.command()
@@ -520,9 +525,17 @@ def calls(db, persons, since, until, as_json, wait):
                "common": views["common"].to_dict(orient="records")})
         return
     _echo("numbers: " + ", ".join(views["phones"]))
-    _echo(views["heat"].T.to_string())
+    heat = views["heat"].T
+    _echo("\ncalls by weekday (rows) and hour of day (columns)")
+    _echo(_table([[str(h), *[int(v) for v in row]] for h, row in heat.iterrows()],
+                 ["day", *[str(c) for c in heat.columns]]))
+    _echo("\nfirst and last contact per pair")
     _echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
           else "no calls among them")
+    _echo("\ncall frequency between the numbers")
+    _echo(views["frequency"].to_string() if not views["frequency"].empty else "none")
+    _echo("\ncommon contacts (numbers in touch with two or more of them)")
+    _echo(views["common"].to_string(index=False) if not views["common"].empty else "none")
 
 
 @cli.command()
