@@ -66,7 +66,8 @@ def test_snapshot_fetches_nothing_and_escapes_everything(ring_view):
     assert not [a for a in parsed.attrs if a[1] in ("src", "href", "srcset", "action")]
     assert set(parsed.tags) <= {"html", "head", "meta", "title", "style", "body", "header",
                                 "h1", "p", "main", "section", "div", "input", "ul", "aside",
-                                "h2", "pre", "script"}
+                                "h2", "pre", "script", "button", "span", "details",
+                                "summary"}
     assert "@import" not in page and not re.search(r"url\(\s*['\"]?https?:", page)
     csp = next(v for t, k, v in parsed.attrs if k == "content" and "default-src" in v)
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp

@@ -60,7 +60,7 @@ def test_selecting_a_ring_and_clicking_a_node(explorer):
     assert set(ring.members) <= shown and "A" not in shown - set(ring.brokers)
     assert "<table" in explorer.details.value and "calls (" in explorer.details.value
     assert "calls by hour and weekday" in explorer.details.value
-    assert explorer.timeline.value.startswith("<svg") and "<rect" in explorer.timeline.value
+    assert explorer.timeline.value.startswith("<svg") and "Timeline" in explorer.timeline.value
     explorer.details.value = ""
     explorer.timeline.value = ""
     explorer.graph.selected = "X"  # what a click in the browser sends
@@ -105,3 +105,24 @@ def test_export_buttons(explorer):
     explorer.export_button.click()
     assert explorer.exported[-1].suffix == ".gexf"
     assert "wrote" in explorer.status.value
+
+
+def test_ring_ids_stay_put_when_a_filter_changes(explorer):
+    before = {frozenset(r.members): explorer.ring_ids[r.id] for r in explorer.result.rings}
+    explorer.layers["money"].value = False
+    after = {explorer.ring_ids[r.id] for r in explorer.result.rings}
+    assert after <= set(before.values()) | {x for x in after if x.startswith("new-")}
+    for r in explorer.result.rings:  # a ring that kept its members kept its id
+        if frozenset(r.members) in before:
+            assert explorer.ring_ids[r.id] == before[frozenset(r.members)]
+    shown = {n["ring"] for n in explorer.graph.nodes if n["ring"]}
+    assert shown <= after
+
+
+def test_search_by_part_of_a_name_clears_stale_messages(explorer):
+    explorer.focus_on("nobody-at-all")
+    assert "no person matches" in explorer.status.value
+    explorer.focus_on("王")
+    assert explorer.graph.selected == "C" and explorer.status.value == ""
+    assert explorer.ring_list.value is None  # the list lets go of its ring
+    assert "王伟 (C)" in explorer.details.value

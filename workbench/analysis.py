@@ -133,9 +133,10 @@ def centrality_table(graph: nx.Graph) -> pd.DataFrame:
     if graph.number_of_nodes() == 0:
         return pd.DataFrame(columns=["node", "degree", "weighted_degree", "betweenness",
                                      "eigenvector"])
-    dist = {(a, b): 1.0 / max(d.get("weight", 1.0), 1e-9) for a, b, d in graph.edges(data=True)}
-    nx.set_edge_attributes(graph, dist, "distance")
-    between = nx.betweenness_centrality(graph, weight="distance", normalized=True)
+    def distance(_a, _b, d) -> float:  # computed, not written into the caller's graph
+        return 1.0 / max(d.get("weight", 1.0), 1e-9)
+
+    between = nx.betweenness_centrality(graph, weight=distance, normalized=True)
     try:
         eigen = nx.eigenvector_centrality(graph, weight="weight", max_iter=2000, tol=1e-8)
     except nx.PowerIterationFailedConvergence:
@@ -157,7 +158,8 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     betweenness percentile``. Betweenness (igraph, 1/weight costs) counts the strongest
     paths that start at the ring members and brokers and at the strongest nodes of the
     case (up to :data:`BETWEENNESS_SOURCES` sources in all).
-    Role factors: organizer 1, broker 0.8, member 0.6, associate 0.2; a service number
+    Role factors: organizer 1, broker 0.8 + 0.1 per ring he links (at most 1), member
+    0.6, associate 0.2; a service number
     (:mod:`workbench.services`) is listed with role ``service`` and no ring part.
     """
     ring_of = result.ring_of()
@@ -200,7 +202,10 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
         ring = ring_of.get(pid)
         ring_score = scores.get(ring, 0.0) if ring else (
             max((scores[x] for x in result.brokers.get(pid, [])), default=0.0))
-        ring_part = ring_score * _ROLE_FACTOR[role] if role in _ROLE_FACTOR else 0.0
+        factor = _ROLE_FACTOR.get(role, 0.0)
+        if role == "broker":  # one who links more rings matters more (an organizer of cells)
+            factor = min(1.0, factor + 0.1 * len(result.brokers.get(pid, [])))
+        ring_part = ring_score * factor
         score = 0.5 * ring_part + 0.3 * s_pct[k] + 0.2 * b_pct[k]
         rows.append({"person_id": pid, "score": round(float(score), 4), "ring": ring,
                      "role": role, "strength": round(float(strength[i]), 4),

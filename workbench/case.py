@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ from .analysis import (
 )
 from .cdr import call_stream, frequency_matrix, heat_matrix, number_activity, pair_contacts
 from .errors import WorkbenchError
-from .evolution import match_windows, month_windows
+from .evolution import default_windows, match_windows
 from .graph import CaseGraph, LayerWeights, build_graph, reweight
 from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
@@ -504,7 +505,10 @@ class Case:
         found = [s for s in find_successors(activity, params)
                  if (s["old"], s["new"]) not in linked]
         return {"successors": found, "burners": find_burners(activity),
-                "params": {**params.as_dict(), "window": window.as_dict(),
+                "params": {**params.resolve(activity).as_dict(), "window": window.as_dict(),
+                           "silence": "per number: 3 x its mean interval between calls, "
+                                      "at least 5% of the span" if params.silence_days is None
+                           else "fixed",
                            "tool": f"workbench {__version__}"},
                 "fingerprint": fingerprint, "linked": links}
 
@@ -566,14 +570,16 @@ class Case:
         """Rings per time window (calendar months by default), matched across windows, with
         the events between them (formed, grew, shrank, split, merged, dissolved, organizer
         changed)."""
+        rule = "given"
         if windows is None:
             with self.open() as store:
                 lo, hi = store.con.execute(
                     "SELECT min(started_at), max(started_at) FROM calls").fetchall()[0]
+                tz = ZoneInfo(store.meta("timezone") or DEFAULT_TZ)
             if lo is None:
-                return {"windows": [], "events": []}
-            windows = [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}")
-                       for a, b in month_windows(lo.date(), hi.date())]
+                return {"windows": [], "events": [], "params": {"windows": "no calls"}}
+            windows, rule = default_windows(lo.astimezone(tz).replace(tzinfo=None),
+                                            hi.astimezone(tz).replace(tzinfo=None))
         known = self.rings(**ring_options).rings  # rings of the whole period: stable ids
         out, per_window, labels = [], [], []
         for start, end in windows:
@@ -599,7 +605,8 @@ class Case:
                 if not any(len(set(found.members) & set(r["members"]))
                            / len(set(found.members) | set(r["members"])) >= match
                            for r in rings):
-                    rings.append({"id": f"{start[:7]}-{found.id}", "members": found.members,
+                    label = start[:7] if rule == "calendar months" else start[:13]
+                    rings.append({"id": f"{label}-{found.id}", "members": found.members,
                                   "leader": found.leader, "score": round(found.score, 4),
                                   "evidence": found.evidence})
             label = f"{start}..{end}"
@@ -619,7 +626,7 @@ class Case:
                 if later not in (e["new"], None):
                     continue
             kept.append(e)
-        return {"windows": out, "events": kept}
+        return {"windows": out, "events": kept, "params": {"windows": rule, "match": match}}
 
     def temporal_path(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
         """Earliest-arrival chain of calls from ``a`` to ``b`` (persons or ``tel:`` numbers)

@@ -12,17 +12,32 @@ import sys
 from pathlib import Path
 
 import click
-import duckdb
 
 from . import __version__
-from .case import Case
 from .errors import WorkbenchError
-from .ingest import parse_map_option
-from .normalize import DEFAULT_REGION, DEFAULT_TZ
+
+# the defaults shown by --help, spelled out so that --help loads no data library
+# (tests/test_visual.py checks them against workbench.normalize)
+DEFAULT_REGION, DEFAULT_TZ = "CN", "Asia/Shanghai"
 
 __all__ = ["main", "cli"]
 
 log = logging.getLogger(__name__)
+
+def Case(*args, **kwargs):  # noqa: N802 - stands in for the class, imported on first use
+    """:class:`workbench.case.Case`, imported when a command first needs the store (so
+    ``--help`` and commands that draw nothing load neither matplotlib nor igraph)."""
+    from .case import Case as _Case
+
+    return _Case(*args, **kwargs)
+
+
+def parse_map_option(maps):
+    """:func:`workbench.ingest.parse_map_option`, imported on use."""
+    from .ingest import parse_map_option as _parse
+
+    return _parse(maps)
+
 
 _db_option = click.option(
     "--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -276,8 +291,10 @@ def _ring_table(rings, limit: int | None = None) -> str:
 @_window_options
 @_ring_options
 @click.option("--around", multiple=True, metavar="ID",
-              help="Find the group around these targets (ids, numbers or names; "
-                   "repeatable): for exports that hold only the targets' own records.")
+              help="Find the groups around these targets (ids, numbers or names; "
+                   "`--around A B C` or repeated): for exports that hold only the "
+                   "targets' own records.")
+@click.argument("more_targets", nargs=-1, metavar="[ID]...")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="Show only the best N rings.")
 @click.option("--engine", "engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
@@ -295,9 +312,12 @@ def _ring_table(rings, limit: int | None = None) -> str:
 @_json_option
 @_wait_option
 def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, hubs,
-          not_hubs, around, top, engine, data, spark_master, spark_config, pairs_out,
-          min_pair_calls, as_json, wait):
+          not_hubs, around, more_targets, top, engine, data, spark_master, spark_config,
+          pairs_out, min_pair_calls, as_json, wait):
     """Find and rank rings, best first, with their evidence."""
+    if more_targets and not around:
+        raise click.UsageError(f"unexpected argument {more_targets[0]!r} (targets go "
+                               "after --around)")
     kwargs = _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score,
                           seed, hubs, not_hubs)
     if engine == "spark":
@@ -308,7 +328,7 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     elif db is None:
         raise click.UsageError("--db is required (or --engine spark --data DIR)")
     else:
-        result = Case(db, wait=wait).rings(**kwargs, around=list(around) or None)
+        result = Case(db, wait=wait).rings(**kwargs, around=[*around, *more_targets] or None)
     if top is not None:
         result.rings = result.rings[:top]
     if as_json:
@@ -537,12 +557,17 @@ def evolution(db, windows, as_json, wait):
         _echo(f"{w['start']} .. {w['end']}: " + (", ".join(
             f"{r['id']} ({len(r['members'])}, {r['leader'] or '?'})" for r in w["rings"])
             or "no rings"))
-    for e in result["events"]:
-        if e["type"] in ("formed", "dissolved"):
-            continue
-        detail = (f"{e['old']} -> {e['new']}" if e["type"] == "organizer_changed"
-                  else f"{', '.join(e.get('from', []))} -> {', '.join(e.get('to', []))}")
-        _echo(f"{e['window']}: {e['type']} {detail}")
+    for e in result["events"]:  # every event, naming its ring
+        before, after = ", ".join(e.get("from") or []), ", ".join(e.get("to") or [])
+        if e["type"] == "organizer_changed":
+            detail = f"{after or before}: organizer {e.get('old')} -> {e.get('new')}"
+        elif e["type"] == "formed":
+            detail = after
+        elif e["type"] == "dissolved":
+            detail = before
+        else:
+            detail = f"{before} -> {after}"
+        _echo(f"{e['window']}: {e['type'].replace('_', ' ')} {detail}")
 
 
 @cli.command()
@@ -583,9 +608,17 @@ def calls(db, persons, since, until, as_json, wait):
                "common": views["common"].to_dict(orient="records")})
         return
     _echo("numbers: " + ", ".join(views["phones"]))
-    _echo(views["heat"].T.to_string())
+    heat = views["heat"].T
+    _echo("\ncalls by weekday (rows) and hour of day (columns)")
+    _echo(_table([[str(h), *[int(v) for v in row]] for h, row in heat.iterrows()],
+                 ["day", *[str(c) for c in heat.columns]]))
+    _echo("\nfirst and last contact per pair")
     _echo(views["pairs"].to_string(index=False) if not views["pairs"].empty
           else "no calls among them")
+    _echo("\ncall frequency between the numbers")
+    _echo(views["frequency"].to_string() if not views["frequency"].empty else "none")
+    _echo("\ncommon contacts (numbers in touch with two or more of them)")
+    _echo(views["common"].to_string(index=False) if not views["common"].empty else "none")
 
 
 @cli.command()
@@ -615,6 +648,12 @@ def verify(db, snapshot_file, as_json, wait):
         sys.exit(1)
 
 
+def _duckdb_interrupt() -> tuple:
+    """DuckDB's interrupt exception when DuckDB is loaded (it cannot be raised otherwise)."""
+    duckdb = sys.modules.get("duckdb")
+    return (duckdb.InterruptException,) if duckdb is not None else ()
+
+
 def main() -> None:
     """Console entry point: run the CLI, turning domain errors into one-line messages."""
     try:
@@ -631,7 +670,7 @@ def main() -> None:
     except WorkbenchError as exc:
         _echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, *_duckdb_interrupt()):
         _echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
     except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query this way

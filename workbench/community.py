@@ -33,14 +33,33 @@ def as_igraph(n: int, u: np.ndarray, v: np.ndarray) -> ig.Graph:
     return ig.Graph(n, list(zip(np.asarray(u).tolist(), np.asarray(v).tolist(), strict=True)))
 
 
+#: the generator igraph draws from, as last set through ``igraph.set_random_number_generator``
+_IN_USE: list = [random]
+
+
+def _set_and_record(generator) -> None:
+    """``igraph.set_random_number_generator`` that remembers what it was given (igraph
+    offers no getter), so :func:`_seeded` can put back the caller's own generator."""
+    _IN_USE[0] = generator
+    _ORIGINAL_SETTER(generator)
+
+
+_ORIGINAL_SETTER = getattr(ig.set_random_number_generator, "__wrapped__",
+                           ig.set_random_number_generator)
+_set_and_record.__wrapped__ = _ORIGINAL_SETTER
+ig.set_random_number_generator = _set_and_record
+
+
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[None]:
-    """igraph draws from a Python RNG: use our own, seeded, and restore the default after."""
-    ig.set_random_number_generator(random.Random(seed))
+    """igraph draws from a Python RNG: use our own, seeded, and put back the generator that
+    was in use before (the caller's, or Python's ``random`` module)."""
+    previous = _IN_USE[0]
+    _ORIGINAL_SETTER(random.Random(seed))
     try:
         yield
     finally:
-        ig.set_random_number_generator(random)
+        _ORIGINAL_SETTER(previous)
 
 
 def leiden(

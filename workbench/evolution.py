@@ -15,8 +15,14 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
-__all__ = ["month_windows", "match_windows"]
+__all__ = ["month_windows", "default_windows", "match_windows", "MONTHS_FROM_DAYS", "SHORT_WINDOWS"]
+
+#: data spanning at least this many days is cut into calendar months
+MONTHS_FROM_DAYS = 90
+#: shorter data is cut into this many equal windows
+SHORT_WINDOWS = 4
 
 
 def month_windows(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -34,6 +40,30 @@ def month_windows(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]
         out.append((first, nxt))
         first = nxt
     return out
+
+
+def default_windows(start: dt.datetime, end: dt.datetime) -> tuple[list[tuple[str, str]], str]:
+    """Windows that fit the data's span, and the rule used: calendar months when the data
+    spans :data:`MONTHS_FROM_DAYS` days or more, else :data:`SHORT_WINDOWS` equal windows
+    (a ten-day export gets four windows of two and a half days).
+
+    Examples
+    --------
+    >>> w, rule = default_windows(dt.datetime(2019, 1, 1), dt.datetime(2019, 1, 11))
+    >>> len(w), w[0], rule
+    (4, ('2019-01-01T00:00:00', '2019-01-03T12:00:00'), 'four equal windows of 2.5 days')
+    """
+    days = (end - start).total_seconds() / 86400
+    if days >= MONTHS_FROM_DAYS:
+        return ([(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}")
+                 for a, b in month_windows(start.date(), end.date())], "calendar months")
+    first = dt.datetime.combine(start.date(), dt.time()).replace(tzinfo=start.tzinfo)
+    step = ((end - first) + dt.timedelta(seconds=1)) / SHORT_WINDOWS
+    bounds = [first + step * k for k in range(SHORT_WINDOWS + 1)]
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    words = {4: "four"}.get(SHORT_WINDOWS, str(SHORT_WINDOWS))
+    return ([(a.strftime(fmt), b.strftime(fmt)) for a, b in itertools.pairwise(bounds)],
+            f"{words} equal windows of {step.total_seconds() / 86400:.1f} days")
 
 
 def _jaccard(a, b) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
@@ -40,34 +40,68 @@ DAY = 86400.0
 
 @dataclass(frozen=True)
 class SuccessorParams:
-    """Rules of successor detection; kept with each result.
+    """Rules of successor detection; kept with each result. ``None`` (the default) derives
+    a rule from the data (:meth:`resolve`), so a ten-day export and a two-year one both work.
 
     Parameters
     ----------
-    silence_days : float
+    silence_days : float or None
         An old number must have 90% of its calls this long before the data ends (and a new
-        number its first 10% this long after the data starts).
-    max_gap_days, overlap_days : float
+        number its first 10% this long after the data starts). Derived per number: three
+        of its own mean intervals between calls, and at least 5% of the data's span.
+    max_gap_days, overlap_days : float or None
         The new number starts at most ``max_gap_days`` after the old one's 90% mark, and at
-        most ``overlap_days`` before it.
-    min_calls, min_shared : int
-        Volume of each number, contacts in common.
+        most ``overlap_days`` before it. Derived: 25% and 10% of the data's span.
+    min_calls : int or None
+        Volume of each number. Derived: the 25th percentile of calls per number, between
+        3 and 5.
+    min_shared : int
+        Contacts in common.
     min_score : float
         Candidates below are not reported.
     rounds : int
         Rounds of second-order matching.
     """
 
-    silence_days: float = 14.0
-    max_gap_days: float = 45.0
-    overlap_days: float = 14.0
-    min_calls: int = 5
+    silence_days: float | None = None
+    max_gap_days: float | None = None
+    overlap_days: float | None = None
+    min_calls: int | None = None
     min_shared: int = 2
     min_score: float = 0.3
     rounds: int = 3
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def resolve(self, activity: pd.DataFrame) -> SuccessorParams:
+        """The same rules with every ``None`` derived from ``activity`` (see above)."""
+        if activity.empty:
+            return replace(self, silence_days=self.silence_days or 0.0,
+                           max_gap_days=self.max_gap_days or 0.0,
+                           overlap_days=self.overlap_days or 0.0,
+                           min_calls=self.min_calls or 3)
+        span = (float(activity["q90"].max()) - float(activity["q10"].min())) / DAY
+        calls = activity["calls"].astype(float)
+        return replace(
+            self,
+            max_gap_days=self.max_gap_days if self.max_gap_days is not None
+            else round(0.25 * span, 3),
+            overlap_days=self.overlap_days if self.overlap_days is not None
+            else round(0.10 * span, 3),
+            min_calls=self.min_calls if self.min_calls is not None
+            else int(min(5, max(3, calls.quantile(0.25)))),
+        )
+
+
+def _silence(row, params: SuccessorParams, span: float) -> float:
+    """How long (s) a number must be quiet (or not yet started) to count as switched:
+    ``silence_days`` if given, else three of its own mean intervals between calls, and at
+    least 5% of the data's span."""
+    if params.silence_days is not None:
+        return params.silence_days * DAY
+    interval = max(float(row.q90) - float(row.q10), 3600.0) / max(0.8 * float(row.calls), 1.0)
+    return max(3.0 * interval, 0.05 * span)
 
 
 def _score(shared: int, old_n: int, new_n: int, gap: float, params: SuccessorParams) -> float:
@@ -85,16 +119,16 @@ def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = Non
     ``contacts`` (list of numbers) and ``owner`` (see :func:`workbench.cdr.number_activity`).
     Each number is matched at most once as old and once as new.
     """
-    params = params or SuccessorParams()
+    params = (params or SuccessorParams()).resolve(activity)
     if activity.empty:
         return []
     act = activity[activity["calls"] >= params.min_calls]
     start, end = float(activity["q10"].min()), float(activity["q90"].max())
+    span = end - start
     contacts = {r.number: _as_set(r.contacts) for r in act.itertuples()}
     info = {r.number: r for r in act.itertuples()}
-    silence = params.silence_days * DAY
-    olds = [r.number for r in act.itertuples() if r.q90 < end - silence]
-    news = [r.number for r in act.itertuples() if r.q10 > start + silence]
+    olds = [r.number for r in act.itertuples() if r.q90 < end - _silence(r, params, span)]
+    news = [r.number for r in act.itertuples() if r.q10 > start + _silence(r, params, span)]
     succ: dict[str, str] = {}
     found: dict[tuple[str, str], dict] = {}
     for round_no in range(max(1, params.rounds)):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import re
 from dataclasses import asdict, is_dataclass
@@ -93,6 +94,13 @@ def read_snapshot(path: str | Path) -> dict:
         raise WorkbenchError(f"{path}: damaged data block ({exc})") from None
 
 
+def _request_keys(case) -> set[str]:
+    """The keyword arguments a view request may carry."""
+    keys = set(inspect.signature(case.view).parameters) | set(
+        inspect.signature(case.rings).parameters)
+    return keys - {"self", "ring_options"} | {"warm"}
+
+
 def _pair(link: dict) -> tuple[str, str]:
     return str(link.get("from", "")), str(link.get("to", ""))
 
@@ -137,6 +145,11 @@ def verify_snapshot(case, path: str | Path) -> dict:
                              "older version); only the data fingerprint can be compared")
         return report
     args = dict(request)
+    unknown = sorted(set(args) - _request_keys(case))
+    if unknown:
+        report.update(reproduced=False, reason=f"the snapshot's request has unknown "
+                      f"key(s) {', '.join(map(repr, unknown))}: written by another version?")
+        return report
     if "weights" in args:
         from .graph import LayerWeights
 

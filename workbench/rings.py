@@ -510,6 +510,9 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= _SIGNAL_AT) | (
         (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= _SIGNAL_AT)
     signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    structural = base.kinds == ("calls",)
+    if structural:  # calls only: a repeated contact is the evidence there is
+        signal = signal | (ms["n_calls"] >= 3)
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -542,18 +545,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
-    cores: list[list[int]] = []
-    taken: set[int] = set()
-    for key, (score, comp, *_rest) in ranked:
-        if not _reported(score, comp, params.min_score):
-            continue
-        if taken.intersection(key):
-            continue
-        core = [i for i in key if not _is_supplier(g, i, set(key))]
-        if len(core) < params.min_size:
-            continue
-        cores.append(core)
-        taken.update(core)
+    cores = _cores(g, ranked, params, lambda score, comp: _reported(score, comp,
+                                                                    params.min_score))
+    # a calls-only case (a wiretap of the ring itself, a carrier export) gets every group
+    # of its call graph, ranked by score: groups with ring-like calls first; the look-alike
+    # rule lowers a rank, it does not hide a group
+    fallback = structural
+    if fallback:
+        cores = _cores(g, ranked, params, lambda score, comp: score > 0)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = _merge_fragments(g, cores, params)
@@ -561,7 +560,11 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
     refs = [(set(core), _reference(g, core, params.trim)) for core in cores]
-    node_ref = {i: ref for ref in refs for i in ref[0]}
+    # only groups with ring evidence hold their members against others (in a calls-only
+    # case every household is a group, and must not keep a ring from its members)
+    evident = [_reported(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:2],
+                         params.min_score) for core in cores]
+    node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
     taken: set[int] = set()
     for k, core in enumerate(cores):
         core = [i for i in core if i not in taken]  # a better ring took it
@@ -569,6 +572,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             continue
         others = {i: ref for i, ref in node_ref.items() if ref is not refs[k]}
         grown = _grow(g, core, params.trim, params.max_size, taken, person, others)
+        inside = set(grown)  # a member whose ties went with a better ring leaves too
+        grown = [i for i in grown if any(j in inside for j in g.neighbours(i)[0].tolist())]
+        if len(grown) < params.min_size:
+            continue
         taken.update(grown)
         arr = np.array(sorted(grown), dtype=np.int64)
         score, comp, evidence, edges = score_group(g, arr, base)
@@ -582,8 +589,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
     _separate_brokers(g, rings, params, base)
+    rings = [r for r in rings if r.size >= params.min_size]
     # the score filter runs on the final members: a ring rescored below it is not reported
-    rings = [r for r in rings if _reported(r.score, r.components, params.min_score)]
+    if not fallback:
+        rings = [r for r in rings if _reported(r.score, r.components, params.min_score)]
     rings.sort(key=_rank_key)
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
@@ -591,8 +600,26 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "basis": "calls only: every group of the call graph, ranked by score"
+                           if fallback else "evidence",
                   "timing": {k: round(v, 3) for k, v in timing.items()}}
     return RingResult(rings=rings, params=params_doc, brokers=brokers), memberships
+
+
+def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
+    """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
+    without the suppliers its members pay."""
+    cores: list[list[int]] = []
+    taken: set[int] = set()
+    for key, (score, comp, *_rest) in ranked:
+        if not keep(score, comp) or taken.intersection(key):
+            continue
+        core = [i for i in key if not _is_supplier(g, i, set(key))]
+        if len(core) < params.min_size:
+            continue
+        cores.append(core)
+        taken.update(core)
+    return cores
 
 
 def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
@@ -611,13 +638,17 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
                                                                 strict=True) if j in inside))
         reference[r.key] = params.trim * float(np.percentile(ties, 75))
     changed = set()
+    # only rings with evidence take members away as brokers (see find_rings)
+    ring_at = {i: r for r in rings if _reported(r.score, r.components, params.min_score)
+               for i in index[r.key].tolist()}
     for r in rings:
         for m in list(r.members):
             if m == r.leader or len(r.members) <= params.min_size:
                 continue
             i = g.index(m)
             nbr, eid = g.neighbours(i)
-            for other in rings:
+            near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
+            for other in sorted(near.values(), key=lambda x: x.key):
                 if other is r:
                     continue
                 inside = set(index[other.key].tolist())
@@ -629,7 +660,14 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
                     changed.add(r.key)
                     break
     for r in rings:
-        if r.key in changed:
+        if r.key in changed:  # a member left with no tie inside goes too
+            inside = {g.index(m) for m in r.members}
+            r.members = [m for m in r.members
+                         if any(j in inside for j in g.neighbours(g.index(m))[0].tolist())]
+            if r.leader not in r.members:
+                r.members.append(r.leader)
+                r.members.sort()
+            r.roles = {m: role for m, role in r.roles.items() if m in r.members}
             arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
             r.family = _is_family(g, arr, edges)

@@ -315,11 +315,15 @@ class Store:
         return recorded if recorded else self.compute_fingerprint()
 
     def compute_fingerprint(self) -> str:
-        """Compute :meth:`fingerprint` from the rows (one pass over every table)."""
+        """Compute :meth:`fingerprint` from the rows (one pass over every table).
+
+        Only stable digests go in: each row's MD5-based ``_row_hash`` (XOR over the table)
+        and an MD5 of the parts, never DuckDB's internal ``hash()``, which may change
+        between versions."""
         parts = []
         for kind in KINDS:
             row = self.con.execute(
-                f"SELECT count(*), coalesce(bit_xor(hash(_row_hash)), 0) FROM {kind}"
+                f"SELECT count(*), coalesce(bit_xor(_row_hash), 0) FROM {kind}"
             ).fetchall()[0]
             parts.append(f"{kind}:{row[0]}:{row[1]}")
         links = self.con.execute(

@@ -31,6 +31,7 @@ from .graph import LayerWeights
 from .links import LAYER_NAMES
 from .views.model import ViewModel
 from .views.snapshot import snapshot_payload, vis_assets
+from .views.words import link_words, node_words
 
 __all__ = ["Explorer", "GraphView"]
 
@@ -39,8 +40,9 @@ log = logging.getLogger(__name__)
 
 def _esm() -> str:
     vis_js, _css = vis_assets()
-    own = resources.files("workbench.views").joinpath("graph_widget.js").read_text("utf-8")
-    return vis_js + "\n" + own
+    files = resources.files("workbench.views")
+    own = [files.joinpath(f).read_text("utf-8") for f in ("wbvis.js", "graph_widget.js")]
+    return "\n".join([vis_js, *own])
 
 
 class GraphView(anywidget.AnyWidget):
@@ -50,13 +52,18 @@ class GraphView(anywidget.AnyWidget):
     _css = vis_assets()[1] + "\n.tip { font-size: 12px; max-width: 360px; }"
     nodes = traitlets.List([]).tag(sync=True)
     edges = traitlets.List([]).tag(sync=True)
+    links = traitlets.List([]).tag(sync=True)
+    regions = traitlets.List([]).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+    selected_link = traitlets.Int(-1).tag(sync=True)
     focus = traitlets.Unicode("").tag(sync=True)
-    height = traitlets.Int(560).tag(sync=True)
+    height = traitlets.Int(640).tag(sync=True)
 
     def show(self, vm: ViewModel) -> None:
-        """Display a view model (layout computed in Python)."""
+        """Display a view model: the snapshot's positions, colours, regions and links."""
         data = snapshot_payload(vm, seed=0)
+        self.links = data["links"]
+        self.regions = data["regions"]
         self.edges = data["edges"]
         self.nodes = data["nodes"]
 
@@ -97,14 +104,14 @@ class Explorer(w.VBox):
                                           indent=False)
         self.resolution = w.FloatText(value=1.0, description="resolution", disabled=True,
                                       style=style, layout=w.Layout(width="180px"))
-        self.ring_list = w.Select(options=[], rows=14, description="rings",
-                                  layout=w.Layout(width="330px"))
-        self.search = w.Text(placeholder="person id, name or phone", description="find",
-                             continuous_update=False)
+        self.ring_list = w.Select(options=[], rows=24, layout=w.Layout(width="290px",
+                                                                         height="640px"))
+        self.search = w.Text(placeholder="id, part of a name, phone or account", description="find",
+                             continuous_update=False, layout=w.Layout(width="360px"))
         self.hops = w.IntSlider(value=1, min=0, max=3, description="hops")
         self.focus_button = w.Button(description="focus", icon="crosshairs")
         self.graph = GraphView()
-        self.details = w.HTML(layout=w.Layout(width="420px", max_height="560px",
+        self.details = w.HTML(layout=w.Layout(width="100%", max_height="520px",
                                               overflow="auto"))
         self.timeline = w.HTML()
         self.export_format = w.Dropdown(options=["png", "svg", "pdf", "graphml", "gexf", "csv"],
@@ -122,13 +129,17 @@ class Explorer(w.VBox):
             w.HBox([self.size, self.auto_resolution, self.resolution]),
             w.HBox([w.VBox(layer_rows[:3]), w.VBox(layer_rows[3:])]),
             w.HBox([self.search, self.hops, self.focus_button]),
-            w.HBox([self.ring_list, self.graph, self.details]),
+            w.HBox([self.ring_list, self.graph], layout=w.Layout(width="100%")),
             self.timeline,
+            self.details,
             w.HBox([self.export_format, self.export_button, self.snapshot_button,
                     self.redact, self.redact_names]),
             self.status,
         ])
-        self.graph.layout = w.Layout(flex="1")
+        self.graph.layout = w.Layout(flex="1 1 auto", min_width="0", width="auto")
+        self.ring_ids: dict[str, str] = {}  # this run's ring id -> the stable id shown
+        self.ring_notes: dict[str, str] = {}
+        self.graph.observe(self._on_link, names="selected_link")
         filters = [self.since, self.until, self.min_strength, self.size, self.resolution,
                    self.auto_resolution] + list(self.layers.values()) + list(
                        self.weights.values())
@@ -169,8 +180,12 @@ class Explorer(w.VBox):
         except WorkbenchError as exc:
             self.status.value = f"<b>error</b>: {_esc(str(exc))}"
             return
-        labels = [(f"{r.id} · {r.score:.2f} · {r.size} · {r.leader}"
-                   f"{' · family' if r.family else ''}", r.id) for r in self.result.rings]
+        self._stable_ids()
+        names = self._names([r.leader for r in self.result.rings])
+        labels = [(f"{self.ring_ids[r.id]} · {names.get(r.leader) or r.leader} · {r.size} people"
+                   f" · {r.score:.2f}{' · family' if r.family else ''}"
+                   f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
+                  for r in self.result.rings]
         if self.auto_resolution.value:  # show the case's own scale: the ladder's middle rung
             ladder = self.result.params.get("resolutions") or [1.0]
             self.resolution.unobserve(self._on_filter, names="value")
@@ -196,12 +211,16 @@ class Explorer(w.VBox):
     def _show_ring(self, ring_id: str) -> None:
         self._show(ring=ring_id, hops=0)
         ring = next(r for r in self.result.rings if r.id == ring_id)
-        parts = [_table(pd.DataFrame([{"member": m, "role": ring.roles.get(m, "member")}
-                                      for m in ring.members]), f"ring {ring.id}"),
-                 _table(pd.DataFrame([ring.evidence]).T.rename(columns={0: "evidence"}), "")]
-        for kind, rows in self.view.records.items():
-            if rows:
-                parts.append(_table(pd.DataFrame(rows).head(50), f"{kind} ({len(rows)})"))
+        names = self._names(ring.members)
+        shown = self.ring_ids.get(ring.id, ring.id)
+        parts = [_table(pd.DataFrame([{"member": m, "name": names.get(m, ""),
+                                       "role": ring.roles.get(m, "member")}
+                                      for m in ring.members]),
+                        f"ring {shown}" + (f" ({self.ring_notes[ring.id]})"
+                                           if ring.id in self.ring_notes else "")),
+                 _table(pd.DataFrame([{"measure": k.replace("_", " "), "value": v}
+                                      for k, v in ring.evidence.items()]), "evidence")]
+        parts.append(_records_html(self.view.records, set(ring.members), names, inside=True))
         views = self.case.call_views(ring.members, since=self.options()["since"],
                                      until=self.options()["until"], views=("heat", "pairs"))
         parts.append(_table(views["heat"], "calls by hour and weekday"))
@@ -211,12 +230,18 @@ class Explorer(w.VBox):
         self._timeline(ring.members)
 
     def focus_on(self, query: str) -> None:
-        """Find a person by id, name or phone, and show him with ``hops`` around him."""
+        """Find a person by id, part of a name, phone or account, and show him with
+        ``hops`` around him; the ring list lets go of its ring."""
         person = self._find(query.strip())
         if person is None:
             self.status.value = f"no person matches {_esc(query)}"
             return
-        self._show(person=person, hops=int(self.hops.value))
+        self.status.value = ""
+        self.ring_list.unobserve(self._on_ring, names="value")
+        self.ring_list.value = None
+        self.ring_list.observe(self._on_ring, names="value")
+        with self.case.open():
+            self._show(person=person, hops=int(self.hops.value))
         self.graph.focus = person
         self.graph.selected = person
 
@@ -230,11 +255,17 @@ class Explorer(w.VBox):
             return query
         except KeyError:
             pass
+        digits = "".join(c for c in query if c.isdigit())
         with self.case.open() as store:
             rows = store.con.execute(
-                "SELECT person_id FROM persons WHERE name = ? OR person_id = ? UNION "
-                "SELECT person_id FROM phones WHERE phone = ? OR phone = ? LIMIT 1",
-                [query, query, query, "+86" + query]).fetchall()
+                "SELECT person_id, 0 AS rank FROM persons WHERE person_id = ? OR name = ? "
+                "UNION SELECT person_id, 1 FROM phones WHERE phone = ? OR phone = ? "
+                "OR (length(?) >= 6 AND phone LIKE '%' || ? || '%') "
+                "UNION SELECT person_id, 1 FROM accounts WHERE account_id = ? "
+                "UNION SELECT person_id, 2 FROM persons WHERE name LIKE '%' || ? || '%' "
+                "ORDER BY rank, person_id LIMIT 1",
+                [query, query, query, "+86" + query, digits, digits, query,
+                 query]).fetchall()
         return rows[0][0] if rows else None
 
     def _show(self, **selection) -> None:
@@ -244,21 +275,29 @@ class Explorer(w.VBox):
                                    layers=opts["layers"], weights=opts["weights"],
                                    min_size=opts["min_size"], max_size=opts["max_size"],
                                    resolution=opts["resolution"], min_weight=opts["min_weight"])
+        for _n, d in self.view.graph.nodes(data=True):  # the ids the analyst cites
+            if d.get("ring"):
+                d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
+        for r in self.view.meta.get("rings", []):
+            r["run_id"], r["id"] = r["id"], self.ring_ids.get(r["id"], r["id"])
         self.graph.show(self.view)
         self.timings["view"] = time.perf_counter() - t0
 
     def _timeline(self, persons) -> None:
-        """Calls per week of the selection, as an SVG bar chart in :attr:`timeline`."""
-        wanted = set(persons)
-        calls = [c for c in (self.view.records.get("calls", []) if self.view else [])
+        """The i2-style timeline of the selection (calls, transfers, arrests) in
+        :attr:`timeline`, and calls per week (``timeline_weeks``)."""
+        from .views.timeline import svg_timeline
+
+        wanted = list(persons)
+        records = self.view.records if self.view else {}
+        calls = [c for c in records.get("calls", [])
                  if c.get("caller_person") in wanted or c.get("callee_person") in wanted]
         if not calls:
             self.timeline.value = ""
             return
         times = pd.to_datetime([c["started_at"] for c in calls], utc=True)
-        weekly = pd.Series(1, index=times).resample("W").sum()
-        self.timeline.value = _svg_bars(weekly, f"calls per week: {len(wanted)} selected")
-        self.timeline_weeks = len(weekly)
+        self.timeline_weeks = len(pd.Series(1, index=times).resample("W").sum())
+        self.timeline.value = svg_timeline(records, wanted, self._names(wanted))
 
     # -- events ---------------------------------------------------------------------------
     def _on_filter(self, _change) -> None:
@@ -271,13 +310,75 @@ class Explorer(w.VBox):
         node = change["new"]
         if not node or self.view is None or node not in self.view.graph:
             return
-        data = dict(self.view.graph.nodes[node])
-        links = [{"with": other, **attrs} for _, other, attrs
-                 in self.view.graph.edges(node, data=True)]
-        self.details.value = (_table(pd.DataFrame([{"node": node, **data}]).T, node)
-                              + (_table(pd.DataFrame(links), "links") if links else ""))
+        g = self.view.graph
+        names = {str(n): str(d.get("name") or "") for n, d in g.nodes(data=True)}
+        data = dict(g.nodes[node])
+        rows = "".join(f"<tr><th>{_esc(str(k))}</th><td>{_esc(str(v))}</td></tr>"
+                       for k, v in node_words(node, data))
+        links = []
+        for _, other, attrs in g.edges(node, data=True):
+            u, v = sorted((str(node), str(other)))
+            who = f"{names.get(other) or ''} ({other})"
+            links.append(f"<li><b>{_esc(who)}</b>: "
+                         f"{_esc('; '.join(link_words(u, v, attrs, names)))}</li>")
+        title = f"{names.get(node) or ''} ({node})"
+        self.details.value = (f"<h4>{_esc(title)}</h4><table>{rows}</table>"
+                              f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
+                              + _records_html(self.view.records, {node}, names))
         if data.get("kind") == "person":
             self._timeline([node])
+
+    def _on_link(self, change) -> None:
+        """A click on a link lists its records: calls, transfers, arrests, kinship."""
+        k = change["new"]
+        if self.view is None or k is None or k < 0 or not self.graph.links or k >= len(
+                self.graph.links):
+            return
+        link = self.graph.links[k]
+        names = {str(n): str(d.get("name") or "") for n, d in self.view.graph.nodes(data=True)}
+        a, b = link["a"], link["b"]
+        heading = f"{names.get(a) or ''} ({a}) — {names.get(b) or ''} ({b})"
+        self.details.value = (f"<h4>{_esc(heading)}</h4><ul>"
+                              + "".join(f"<li>{_esc(x)}</li>" for x in link["words"])
+                              + "</ul>" + _records_html(self.view.records, {a, b}, names,
+                                                        link=(a, b)))
+        self._timeline([a, b])
+
+    def _names(self, ids) -> dict:
+        """person id -> name for these ids (one query)."""
+        ids = sorted({str(x) for x in ids if x})
+        if not ids:
+            return {}
+        with self.case.open() as store:
+            return dict(store.con.execute(
+                "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest(?))",
+                [ids]).fetchall())
+
+    def _stable_ids(self) -> None:
+        """Ids that stay put when a filter changes: each ring of this run takes the id of
+        the ring of the unfiltered run it shares most members with (Jaccard >= 0.3); a
+        changed membership is noted, never renumbered; a ring found only now is 'new'."""
+        with self.case.open():
+            base = self.case.rings(warm=True).rings
+        self.ring_ids, self.ring_notes = {}, {}
+        used: set[str] = set()
+        for r in self.result.rings:
+            mine = set(r.members)
+            best, score = None, 0.0
+            for b in base:
+                j = len(mine & set(b.members)) / len(mine | set(b.members))
+                if j > score and b.id not in used:
+                    best, score = b, j
+            if best is None or score < 0.3:
+                self.ring_ids[r.id] = f"new-{r.key[:6]}"
+                self.ring_notes[r.id] = "not found without the filters"
+                continue
+            used.add(best.id)
+            self.ring_ids[r.id] = best.id
+            gained, lost = mine - set(best.members), set(best.members) - mine
+            if gained or lost:
+                self.ring_notes[r.id] = (f"members changed: +{len(gained)} −{len(lost)}"
+                                         " against the unfiltered run")
 
     # -- exports --------------------------------------------------------------------------
     def export_snapshot(self) -> Path | None:
@@ -315,24 +416,19 @@ class Explorer(w.VBox):
         return written
 
 
-def _svg_bars(series: pd.Series, title: str, width: int = 900, height: int = 140) -> str:
-    """A small SVG bar chart (no plotting library: it redraws on every filter change)."""
-    values = [float(v) for v in series.values]
-    top = max(values) or 1.0
-    step = (width - 40) / max(len(values), 1)
-    bars = []
-    for i, (when, v) in enumerate(zip(series.index, values, strict=True)):
-        h = (height - 40) * v / top
-        bars.append(f'<rect x="{30 + i * step:.1f}" y="{height - 20 - h:.1f}" '
-                    f'width="{max(step - 2, 1):.1f}" height="{h:.1f}" fill="#37474F">'
-                    f"<title>{_esc(f'{when:%Y-%m-%d}: {int(v)}')}</title></rect>")
-    first, last = series.index[0], series.index[-1]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'role="img"><text x="30" y="14" font-size="12">{_esc(title)} (max {int(top)})'
-            f"</text>{''.join(bars)}"
-            f'<text x="30" y="{height - 4}" font-size="10">{first:%Y-%m-%d}</text>'
-            f'<text x="{width - 10}" y="{height - 4}" font-size="10" text-anchor="end">'
-            f"{last:%Y-%m-%d}</text></svg>")
+def _records_html(records: dict, persons: set, names: dict, *, inside: bool = False,
+                  link: tuple | None = None, limit: int = 200) -> str:
+    """The evidence records of a selection in reading order (time, from, to, duration or
+    amount, file:line), oldest first, as escaped HTML tables (at most ``limit`` per kind)."""
+    from .views.timeline import reading_rows
+
+    parts = []
+    for kind, rows in reading_rows(records, persons, names, inside=inside, link=link).items():
+        if rows:
+            df = pd.DataFrame(rows)
+            parts.append(_table(df.head(limit), f"{kind} ({len(rows)} records)"
+                                + (f" (first {limit})" if len(rows) > limit else "")))
+    return "".join(parts) or "<p>no records</p>"
 
 
 def _table(df: pd.DataFrame, caption: str) -> str:

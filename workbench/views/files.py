@@ -14,7 +14,27 @@ import networkx as nx
 from .model import ViewModel
 from .redact import Redactor
 
-__all__ = ["write_graph_file", "write_csv"]
+__all__ = ["write_graph_file", "write_csv", "csv_safe"]
+
+#: a spreadsheet reads a cell starting with one of these as a formula (OWASP CSV injection)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A cell value that Excel, WPS or LibreOffice show as text, never run as a formula.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe
+    (OWASP's rule). Phone numbers in E.164 (``+86...``) are text too: they get the same
+    apostrophe, which spreadsheets hide and which keeps them from becoming numbers.
+
+    Examples
+    --------
+    >>> print(csv_safe('=HYPERLINK("http://x","click")'), csv_safe("+8613800138000"))
+    '=HYPERLINK("http://x","click") '+8613800138000
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def _clean(value):
@@ -76,8 +96,8 @@ def write_csv(vm: ViewModel, path, *, redact: bool = False, redact_names: bool =
             cols += [k for k in r if k not in cols]
         with open(target, "w", newline="", encoding="utf-8-sig") as fh:
             w = csv.DictWriter(fh, fieldnames=cols or ["empty"])
-            w.writeheader()
-            w.writerows(rows)
+            w.writerow({c: csv_safe(c) for c in cols} if cols else {"empty": "empty"})
+            w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         written.append(target)
 
     path.parent.mkdir(parents=True, exist_ok=True)

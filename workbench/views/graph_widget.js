@@ -1,52 +1,51 @@
-// The Explorer's graph view: vis-network drawn from synced state; a click reports back.
-function tipElement(lines) {
-  const box = document.createElement("div");
-  box.className = "tip";
-  for (const [k, v] of lines) {
-    const row = document.createElement("div");
-    const b = document.createElement("b");
-    b.textContent = k + ": ";
-    row.appendChild(b);
-    row.appendChild(document.createTextNode(String(v)));
-    box.appendChild(row);
-  }
-  return box;
-}
-
+// The Explorer's graph view: vis-network drawn from synced state (the snapshot's nodes,
+// edges and ring regions); fitted on first draw and on every resize; a click on a node
+// sets ``selected``, a click on a link sets ``selected_link``.
 function render({ model, el }) {
   const box = document.createElement("div");
   box.style.height = model.get("height") + "px";
+  box.style.width = "100%";
   box.style.border = "1px solid #ccc";
+  box.style.background = "#fff";
   el.appendChild(box);
   let network = null;
   function draw() {
-    const nodes = model.get("nodes").map((n) => ({
-      id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size,
-      color: { background: n.color, border: "#333333" }, title: tipElement(n.tip),
-    }));
-    const edges = model.get("edges").map((e, i) => ({
-      id: "e" + i, from: e.from, to: e.to, color: { color: e.color }, dashes: e.dashes,
-      width: e.width, title: tipElement(e.tip),
-    }));
+    const links = model.get("links") || [];
+    const regions = model.get("regions") || [];
+    const nodes = model.get("nodes").map(wbVis.node);
+    const edges = model.get("edges").map((e, i) => wbVis.edge(e, i, links[e.link]));
     if (network) { network.destroy(); }
-    network = new globalThis.vis.Network(box, { nodes, edges }, {
-      physics: { enabled: false }, layout: { improvedLayout: false },
-      interaction: { hover: true, tooltipDelay: 80 }, edges: { smooth: false },
-    });
+    network = new globalThis.vis.Network(box, { nodes, edges }, wbVis.options(nodes.length));
+    network.on("beforeDrawing", (ctx) => wbVis.drawRegions(ctx, regions));
+    wbVis.unstick(network, box);
+    network.fit({ animation: false });
     el.wbNetwork = network;  // for the browser console (and the tests)
     network.on("click", (p) => {
-      model.set("selected", p.nodes.length ? String(p.nodes[0]) : "");
+      if (p.nodes.length) {
+        model.set("selected", String(p.nodes[0]));
+      } else if (p.edges.length) {
+        const e = network.body.data.edges.get(p.edges[0]);
+        model.set("selected_link", e ? e.link : -1);
+      } else { return; }
       model.save_changes();
     });
   }
+  // the pane may be laid out after the first draw (JupyterLab): fit whenever it changes
+  const resize = new ResizeObserver(() => {
+    if (network && box.clientWidth > 0) { network.redraw(); network.fit({ animation: false }); }
+  });
+  resize.observe(box);
   model.on("change:nodes", draw);
   model.on("change:edges", draw);
   model.on("change:focus", () => {
     const id = model.get("focus");
-    if (network && id) { network.selectNodes([id]); network.focus(id, { scale: 1.2 }); }
+    if (network && id && network.body.nodes[id]) {
+      network.selectNodes([id]);
+      network.focus(id, { scale: Math.max(network.getScale(), 1.0) });
+    }
   });
   draw();
-  return () => { if (network) { network.destroy(); } };
+  return () => { resize.disconnect(); if (network) { network.destroy(); } };
 }
 
 export default { render };

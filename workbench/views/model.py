@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-__all__ = ["ViewModel"]
+__all__ = ["ViewModel", "ring_keys"]
 
 
 @dataclass
@@ -44,3 +44,14 @@ class ViewModel:
     meta: dict = field(default_factory=dict)
     records: dict[str, list[dict]] = field(default_factory=dict)
     identifiers: dict[str, str] = field(default_factory=dict)
+
+
+def ring_keys(vm: ViewModel) -> dict[str, str]:
+    """Ring id -> the ring's key (a hash of its members) for every ring the view shows;
+    a ring without a recorded key is keyed by its id."""
+    keys = {str(r["id"]): str(r.get("key") or "") for r in vm.meta.get("rings", [])
+            if isinstance(r, dict) and "id" in r}
+    for _, d in vm.graph.nodes(data=True):
+        if d.get("ring"):
+            keys.setdefault(str(d["ring"]), "")
+    return {r: k or r for r, k in keys.items()}

@@ -1,123 +1,210 @@
+// The snapshot page: the graph (ring regions, one edge per layer), search over names,
+// numbers and rings, the selection's details, its evidence records and its timeline.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("wb-data").textContent);
+  var el = wbVis.el, tip = wbVis.tip;
+  var byId = {}, names = {};
+  data.nodes.forEach(function (n) { byId[n.id] = n; names[n.id] = n.name; });
 
-  function el(tag, text, cls) {
-    var e = document.createElement(tag);
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    if (cls) { e.className = cls; }
-    return e;
-  }
-  function tip(lines) {
-    var box = el("div", null, "tip");
-    lines.forEach(function (kv) {
-      var row = el("div");
-      row.appendChild(el("b", kv[0] + ": "));
-      row.appendChild(document.createTextNode(String(kv[1])));
-      box.appendChild(row);
-    });
-    return box;
-  }
-  function table(rows, columns) {
-    var t = el("table"), head = el("tr");
-    columns.forEach(function (c) { head.appendChild(el("th", c)); });
-    t.appendChild(head);
-    rows.forEach(function (r) {
-      var tr = el("tr");
-      columns.forEach(function (c) { tr.appendChild(el("td", r[c] === null ? "" : r[c])); });
-      t.appendChild(tr);
-    });
-    return t;
-  }
-
-  var nodes = new vis.DataSet(data.nodes.map(function (n) {
-    return { id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size,
-             color: { background: n.color, border: "#333333" }, title: tip(n.tip),
-             font: { size: 14, face: "sans-serif" } };
-  }));
+  var nodes = new vis.DataSet(data.nodes.map(wbVis.node));
   var edges = new vis.DataSet(data.edges.map(function (e, i) {
-    return { id: "e" + i, from: e.from, to: e.to, color: { color: e.color },
-             dashes: e.dashes, width: e.width, title: tip(e.tip) };
+    return wbVis.edge(e, i, data.links[e.link]);
   }));
   var container = document.getElementById("wb-graph");
-  var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
-    physics: { enabled: false },
-    layout: { improvedLayout: false },
-    interaction: { hover: true, tooltipDelay: 80, hideEdgesOnDrag: data.edges.length > 3000 },
-    edges: { smooth: false },
-  });
+  var network = new vis.Network(container, { nodes: nodes, edges: edges },
+                                wbVis.options(data.nodes.length));
+  network.on("beforeDrawing", function (ctx) { wbVis.drawRegions(ctx, data.regions); });
+  var hideTips = wbVis.unstick(network, container);
+  network.fit({ animation: false });
   network.once("afterDrawing", function () {
     document.body.setAttribute("data-drawn", String(Date.now()));
   });
+  window.addEventListener("resize", function () { network.redraw(); network.fit({ animation: false }); });
   window.wbNetwork = network;
+  window.wbData = data;
 
-  var byId = {};
-  data.nodes.forEach(function (n) { byId[n.id] = n; });
-  var selection = document.getElementById("wb-selection");
-  function showNode(id) {
-    selection.textContent = "";
-    var n = byId[id];
-    if (n) { selection.appendChild(tip(n.tip)); }
+  // -- collapse and expand (large views start collapsed) -------------------------------
+  var collapseButton = document.getElementById("wb-collapse");
+  var collapsed = false;
+  function setCollapsed(on) {
+    if (on) { wbVis.collapse(network, data); } else { wbVis.expand(network); }
+    collapsed = on;
+    collapseButton.textContent = on ? "expand rings" : "collapse rings";
+    network.fit({ animation: false });
   }
-  network.on("click", function (p) {
-    if (p.nodes.length) { showNode(p.nodes[0]); }
-    else if (p.edges.length) {
-      selection.textContent = "";
-      var e = data.edges[Number(String(p.edges[0]).slice(1))];
-      if (e) { selection.appendChild(tip([["link", e.from + " - " + e.to]].concat(e.tip))); }
+  collapseButton.addEventListener("click", function () { setCollapsed(!collapsed); });
+  network.on("doubleClick", function (p) {
+    if (p.nodes.length && network.isCluster(p.nodes[0])) {
+      network.openCluster(p.nodes[0], { releaseFunction: function (c, pos) { return pos; } });
     }
   });
+  if (!data.regions.length) { collapseButton.style.display = "none"; }
+  if (data.nodes.length > 600 && data.regions.length) { setCollapsed(true); }
 
-  var input = document.getElementById("wb-search");
-  var results = document.getElementById("wb-results");
-  input.addEventListener("input", function () {
-    var q = input.value.trim().toLowerCase();
-    results.textContent = "";
-    if (!q) { return; }
-    var hits = data.nodes.filter(function (n) { return n.search.indexOf(q) >= 0; }).slice(0, 30);
-    hits.forEach(function (n) {
-      var li = el("li", n.label);
-      li.setAttribute("data-node", n.id);
-      li.addEventListener("click", function () {
-        network.selectNodes([n.id]);
-        network.focus(n.id, { scale: 1.2 });
-        showNode(n.id);
-        results.textContent = "";
-      });
-      results.appendChild(li);
-    });
-    if (hits.length) { network.selectNodes(hits.map(function (n) { return n.id; })); }
+  // -- evidence, details, timeline for the current selection -------------------------
+  var rows = wbEvidence.normalize(data.records, names);
+  var showRows = wbEvidence.table(document.getElementById("wb-records"), 25);
+  var scope = document.getElementById("wb-scope");
+  var details = document.getElementById("wb-selection");
+  var timelineBox = document.getElementById("wb-timeline");
+  var members = {};
+  data.nodes.forEach(function (n) { if (n.ring) { (members[n.ring] = members[n.ring] || []).push(n.id); } });
+  Object.keys(members).forEach(function (r) {
+    members[r].sort(function (a, b) { return (byId[b].organizer ? 1 : 0) - (byId[a].organizer ? 1 : 0) || (a < b ? -1 : 1); });
   });
 
+  function lanesFor(sel, picked) {
+    if (sel.link) { return sel.link; }
+    if (sel.inside) { return sel.nodes; }
+    var count = {};
+    picked.forEach(function (r) { [r.a, r.b].forEach(function (x) { if (x && sel.nodes.indexOf(x) < 0) { count[x] = (count[x] || 0) + 1; } }); });
+    var top = Object.keys(count).sort(function (a, b) { return count[b] - count[a] || (a < b ? -1 : 1); }).slice(0, 7);
+    return sel.nodes.concat(top);
+  }
+  function show(sel, heading) {
+    var picked = wbEvidence.select(rows, sel);
+    scope.textContent = sel ? "showing the records of " + heading + " \u00b7 " : "showing every record \u00b7 ";
+    if (sel) {
+      var all = el("a", "show all");
+      all.href = "#";
+      all.addEventListener("click", function (ev) { ev.preventDefault(); select(null); });
+      scope.appendChild(all);
+    }
+    showRows(picked);
+    var people = sel ? lanesFor(sel, picked) : (members[Object.keys(members).sort()[0]] || []);
+    var title = sel ? heading : (people.length ? "ring " + byId[people[0]].ring : "");
+    var shown = sel ? picked : wbEvidence.select(rows, { nodes: people, inside: true });
+    if (people.length) { wbEvidence.timeline(timelineBox, shown, people, names, title); }
+    else { timelineBox.textContent = ""; }
+  }
+  function select(sel, heading, lines) {
+    hideTips();
+    details.textContent = "";
+    if (!sel) { network.unselectAll(); details.textContent = "click a person, a link or a ring"; show(null); return; }
+    details.appendChild(el("h3", heading));
+    if (lines) { details.appendChild(tip(lines)); }
+    show(sel, heading);
+  }
+  function label(id) { return names[id] ? names[id] + " (" + id + ")" : id; }
+  function selectNode(id) {
+    var n = byId[id];
+    if (!n) { return; }
+    network.selectNodes([id]);
+    var lines = n.tip.slice();
+    var links = data.links.filter(function (l) { return l.a === id || l.b === id; });
+    lines.push(["links", links.length]);
+    select({ nodes: [id] }, label(id), lines);
+  }
+  function selectLink(k) {
+    var l = data.links[k];
+    if (!l) { return; }
+    select({ link: [l.a, l.b] }, label(l.a) + " \u2014 " + label(l.b), l.words.concat([["layers", l.layers.join(", ")]]));
+  }
+  function selectRing(ring) {
+    var ids = members[ring] || [];
+    network.selectNodes(ids.filter(function (id) { return nodes.get(id); }));
+    var reg = data.regions.filter(function (r) { return r.ring === ring; })[0];
+    select({ nodes: ids, inside: true }, reg ? reg.title : ring,
+           [["members", ids.map(label).join(", ")]]);
+  }
+  network.on("click", function (p) {
+    if (p.nodes.length) {
+      if (network.isCluster(p.nodes[0])) { selectRing(String(p.nodes[0]).slice(8)); }
+      else { selectNode(p.nodes[0]); }
+    } else if (p.edges.length) {
+      var e = edges.get(p.edges[0]);
+      if (e) { selectLink(e.link); }
+    } else {
+      var xy = p.pointer.canvas;
+      var hit = data.regions.filter(function (r) { return Math.hypot(xy.x - r.x, xy.y - r.y) <= r.r; })[0];
+      if (hit) { selectRing(hit.ring); } else { select(null); }
+    }
+  });
+  window.wbSelect = { node: selectNode, link: selectLink, ring: selectRing };
+
+  // -- search: ids, name substrings, phone numbers and accounts (any digits), rings ---
+  var input = document.getElementById("wb-search");
+  var results = document.getElementById("wb-results");
+  var message = document.getElementById("wb-message");
+  function find(q) {
+    q = q.trim().toLowerCase();
+    if (!q) { return []; }
+    var digits = q.replace(/[^0-9]/g, "");
+    var ringHits = data.legend.rings.filter(function (r) { return r.ring.toLowerCase() === q; });
+    var hits = data.nodes.filter(function (n) {
+      if (n.search.indexOf(q) >= 0) { return true; }
+      return digits.length >= 4 && n.search.replace(/[^0-9 ]/g, "").indexOf(digits) >= 0;
+    });
+    return ringHits.map(function (r) { return { ring: r.ring, text: r.title }; })
+      .concat(hits.slice(0, 40).map(function (n) { return { node: n.id, text: n.name ? n.name + " (" + n.id + ")" : n.id }; }));
+  }
+  function pick(h) {
+    results.textContent = "";
+    message.textContent = "";
+    if (h.ring) { selectRing(h.ring); return; }
+    if (collapsed && !nodes.get(h.node)) { setCollapsed(false); }
+    network.focus(h.node, { scale: Math.max(network.getScale(), 1.0), animation: false });
+    selectNode(h.node);
+  }
+  input.addEventListener("input", function () {
+    results.textContent = "";
+    message.textContent = "";
+    var hits = find(input.value);
+    if (input.value.trim() && !hits.length) { message.textContent = "nothing matches \u201c" + input.value.trim() + "\u201d"; }
+    hits.forEach(function (h) {
+      var li = el("li", h.text);
+      if (h.node) { li.setAttribute("data-node", h.node); } else { li.setAttribute("data-ring", h.ring); }
+      li.addEventListener("click", function () { pick(h); });
+      results.appendChild(li);
+    });
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var hits = find(input.value); if (hits.length) { pick(hits[0]); } }
+    if (ev.key === "Escape") { results.textContent = ""; }
+  });
+
+  // -- legend: built from what the view carries -------------------------------------
   var legend = document.getElementById("wb-legend");
   data.legend.rings.forEach(function (r) {
-    var row = el("div"), sw = el("span", null, "swatch");
-    sw.style.background = r[1];
-    row.appendChild(sw); row.appendChild(document.createTextNode("ring " + r[0]));
+    var row = el("div", null, "ring-row"), sw = el("span", null, "swatch");
+    sw.style.background = r.color;
+    if (r.pattern) { sw.style.borderStyle = "dashed"; sw.style.borderWidth = "2px"; }
+    row.appendChild(sw);
+    row.appendChild(document.createTextNode(r.title));
+    row.setAttribute("data-ring", r.ring);
+    row.addEventListener("click", function () { selectRing(r.ring); });
     legend.appendChild(row);
   });
   var none = el("div"), grey = el("span", null, "swatch");
   grey.style.background = "#B0B0B0";
   none.appendChild(grey); none.appendChild(document.createTextNode("not in a ring"));
   legend.appendChild(none);
-  data.legend.shapes.forEach(function (s) {
-    legend.appendChild(el("div", s[0] + ": " + s[1]));
-  });
+  legend.appendChild(el("div", "\u2605 and a thick black outline: organizer"));
+  data.legend.shapes.forEach(function (s) { legend.appendChild(el("div", s[0] + ": " + s[1])); });
   data.legend.layers.forEach(function (l) {
     var row = el("div"), line = el("span", null, "line");
-    line.style.borderTopStyle = l[2] ? "dashed" : "solid";
-    line.style.borderTopColor = l[1];
-    row.appendChild(line); row.appendChild(document.createTextNode(l[0]));
+    line.style.borderTopStyle = l.dashes ? "dashed" : "solid";
+    line.style.borderTopColor = l.color;
+    row.appendChild(line);
+    row.appendChild(document.createTextNode(l.label + (l.layer === "money" ? " (arrow: payer \u2192 payee, amount)" : "")));
     legend.appendChild(row);
   });
+  legend.appendChild(el("div", "line width: strength of the link"));
 
-  document.getElementById("wb-links").appendChild(table(data.links, ["from", "to", "evidence"]));
-  var records = document.getElementById("wb-records");
-  Object.keys(data.records).forEach(function (kind) {
-    var rows = data.records[kind];
-    if (!rows.length) { return; }
-    records.appendChild(el("h3", kind + " (" + rows.length + ")"));
-    records.appendChild(table(rows, Object.keys(rows[0])));
+  var linkTable = document.getElementById("wb-links");
+  var t = el("table"), head = el("tr");
+  ["from", "to", "what the records say"].forEach(function (c) { head.appendChild(el("th", c)); });
+  t.appendChild(head);
+  data.links.forEach(function (l, k) {
+    var tr = el("tr");
+    tr.appendChild(el("td", label(l.a)));
+    tr.appendChild(el("td", label(l.b)));
+    tr.appendChild(el("td", l.words.join("; ")));
+    tr.addEventListener("click", function () { selectLink(k); });
+    t.appendChild(tr);
   });
+  linkTable.appendChild(t);
   document.getElementById("wb-meta").textContent = JSON.stringify(data.meta, null, 2);
+  select(null);
 })();

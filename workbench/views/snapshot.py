@@ -24,22 +24,19 @@ import datetime as dt
 import hashlib
 import html
 import json
-import math
 from importlib import resources
 from pathlib import Path
 
 from ..reproduce import view_digest
-from .layout import layout
-from .model import ViewModel
+from .layout import label_lines, node_size, ring_layout
+from .model import ViewModel, ring_keys
 from .redact import Redactor
-from .style import LAYER_STYLES, NO_RING, NODE_SHAPES, PALETTE, main_layer
+from .style import NO_RING, NODE_SHAPES, PATTERNS, layer_style, ring_colours, ring_pattern
+from .words import layer_order as _layer_order
+from .words import link_edges, link_words, node_words, number_owners
+from .words import link_layers as _layers
 
-__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets"]
-
-_NODE_TIP = ("name", "kind", "ring", "role", "score", "drug_arrests")
-_EDGE_TIP = ("layers", "weight", "n_calls", "n_night", "n_short", "n_tx", "total_uv",
-             "total_vu", "n_cases", "n_trafficking_cases")
-
+__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script"]
 
 def vis_assets() -> tuple[str, str]:
     """The vis-network script and stylesheet vendored in the installed pyvis package."""
@@ -65,53 +62,80 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
                      seed: int = 0) -> dict:
     """Everything a snapshot shows, as the JSON document embedded in the page.
 
-    The meta block gains the digest of the view as written (see
-    :func:`workbench.reproduce.view_digest`) and the redaction applied; with ``redact`` or
-    ``redact_names`` every identifier is replaced by its pseudonym throughout.
+    Nodes carry the ring-aware positions of :func:`~workbench.views.layout.ring_layout`,
+    their ring's colour (from the ring's key) and a two-line label; a link becomes one edge
+    per layer it carries (money one per direction, with its amount); ``regions`` are the
+    rings' areas with their titles. The meta block gains the digest of the view as written
+    (see :func:`workbench.reproduce.view_digest`) and the redaction applied; with
+    ``redact`` or ``redact_names`` every identifier is replaced by its pseudonym throughout.
     """
     redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
     g = vm.graph
-    pos = layout(g, seed=seed)
-    rings = sorted({d.get("ring") for _, d in g.nodes(data=True) if d.get("ring")})
-    order = {r: i for i, r in enumerate(rings)}
+    place = ring_layout(g, seed=seed)
+    keys = ring_keys(vm)
+    colours = ring_colours(keys)
+    names = {str(n): str(d.get("name") or "") for n, d in g.nodes(data=True)}
+    owners = number_owners(vm.records)
+    held: dict[str, list[str]] = {}
+    for number, person in owners.items():
+        held.setdefault(person, []).append(number)
+    region_of = {}
+    for reg in place.regions:
+        region_of[reg["ring"]] = reg
+    home = _homes(g, place)
     nodes = []
     for n, d in g.nodes(data=True):
         kind = d.get("kind", "person")
-        ring = d.get("ring")
-        colour = PALETTE[order[ring] % len(PALETTE)] if ring else NO_RING
-        score = float(d.get("score") or 0.0)
-        name = d.get("name") or ""
-        label = f"{name} ({n})" if name and kind == "person" else str(n)
-        tip = [["id", n]] + [[k, d[k]] for k in _NODE_TIP if d.get(k) not in (None, "", 0)]
-        nodes.append({"id": str(n), "label": label, "kind": kind, "ring": ring or "",
-                      "shape": NODE_SHAPES.get(kind, "dot"), "color": colour,
-                      "size": round(10 + 25 * max(0.0, min(score, 1.0)), 1),
-                      "x": pos[n][0], "y": pos[n][1], "tip": tip,
-                      "search": " ".join(str(x) for x in (n, name, ring or "")).lower()})
-    edges = []
+        ring = d.get("ring") or ""
+        role = d.get("role") or ""
+        numbers = sorted(held.get(str(n), []))
+        nodes.append({
+            "id": str(n), "label": "\n".join(label_lines(n, d)), "kind": kind, "ring": ring,
+            "role": role, "name": names[str(n)], "shape": NODE_SHAPES.get(kind, "dot"),
+            "color": colours.get(ring, NO_RING), "size": node_size(d),
+            "organizer": role == "organizer", "x": place.pos[n][0], "y": place.pos[n][1],
+            "region": home.get(n, ""), "tip": node_words(n, d),
+            "search": " ".join([str(n), names[str(n)], ring, *numbers]).lower()})
+    edges, links = [], []
     for a, b, d in g.edges(data=True):
-        layer = main_layer(d.get("layers", ""))
-        style = LAYER_STYLES[layer]
-        weight = float(d.get("weight", 1.0))
-        tip = [[k, round(d[k], 3) if isinstance(d[k], float) else d[k]] for k in _EDGE_TIP
-               if d.get(k) not in (None, "", 0, 0.0)]
-        edges.append({"from": str(a), "to": str(b), "color": style["color"],
-                      "dashes": style["dashes"], "width": round(1 + 2 * math.log1p(weight), 2),
-                      "layer": layer, "tip": tip})
+        u, v = sorted((str(a), str(b)))  # the store's (u, v): u < v, money totals by it
+        k = len(links)
+        links.append({"a": u, "b": v, "layers": _layers(d),
+                      "words": link_words(u, v, d, names)})
+        edges += link_edges(u, v, d, k)
+    present = sorted({x for ln in links for x in ln["layers"]}, key=_layer_order)
     legend = {
-        "rings": [[r, PALETTE[i % len(PALETTE)]] for r, i in order.items()],
-        "shapes": [[k, v] for k, v in NODE_SHAPES.items()],
-        "layers": [[v["label"], v["color"], bool(v["dashes"])] for v in LAYER_STYLES.values()],
+        "rings": [{"ring": r["ring"], "color": colours.get(r["ring"], NO_RING),
+                   "title": r["title"], "pattern": ring_pattern(r["ring"], keys)}
+                  for r in sorted(place.regions, key=lambda r: r["ring"])],
+        "shapes": [[k, v] for k, v in NODE_SHAPES.items()
+                   if any(d.get("kind", "person") == k for _, d in g.nodes(data=True))],
+        "layers": [{"layer": x, "label": layer_style(x)["label"], "color":
+                    layer_style(x)["color"], "dashes": bool(layer_style(x)["dashes"])}
+                   for x in present],
     }
-    links = [{"from": e["from"], "to": e["to"], "evidence": "; ".join(
-        f"{k}={v}" for k, v in e["tip"])} for e in edges]
+    regions = [{**{k: r[k] for k in ("ring", "x", "y", "r", "title", "title_y")},
+                "color": colours.get(r["ring"], NO_RING),
+                "dashes": PATTERNS[ring_pattern(r["ring"], keys)]} for r in place.regions]
     meta = {**vm.meta, "digest": view_digest(vm),
             "redaction": {"identifiers": redactor is not None, "names": bool(redact_names)}}
-    data = {"nodes": nodes, "edges": edges, "legend": legend, "meta": meta,
-            "records": vm.records, "links": links, "title": vm.title}
+    data = {"nodes": nodes, "edges": edges, "links": links, "regions": regions,
+            "legend": legend, "meta": meta, "records": vm.records, "owners": owners,
+            "title": vm.title}
     if redactor is not None:
         data = redactor.value(data)
     return data
+
+
+def _homes(g, place) -> dict:
+    """node -> the ring whose region it is drawn in ('' outside every ring's region)."""
+    out = {}
+    for n, (x, y) in place.pos.items():
+        for reg in place.regions:
+            if (x - reg["x"]) ** 2 + (y - reg["y"]) ** 2 <= reg["r"] ** 2:
+                out[n] = reg["ring"]
+                break
+    return out
 
 
 def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool = False,
@@ -120,7 +144,7 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
     data = snapshot_payload(vm, redact=redact, redact_names=redact_names, seed=seed)
     redacted = data["meta"]["redaction"]["identifiers"]
     vis_js, vis_css = vis_assets()
-    app_js = resources.files("workbench.views").joinpath("snapshot.js").read_text("utf-8")
+    app_js = app_script("snapshot.js")
     css = resources.files("workbench.views").joinpath("snapshot.css").read_text("utf-8")
     title = data["title"]
     meta = data["meta"]
@@ -150,27 +174,37 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
 <main>
   <section id="graph-panel">
     <div class="toolbar">
-      <input id="wb-search" type="search" placeholder="search persons, numbers, rings"
+      <input id="wb-search" type="search" placeholder="search names, numbers, accounts, rings"
              autocomplete="off" aria-label="search">
+      <button id="wb-collapse" type="button">collapse rings</button>
+      <span id="wb-message"></span>
       <ul id="wb-results"></ul>
     </div>
     <div id="wb-graph"></div>
   </section>
   <aside>
+    <h2>Selection</h2><div id="wb-selection">click a person, a link or a ring</div>
     <h2>Legend</h2><div id="wb-legend"></div>
-    <h2>Selection</h2><div id="wb-selection">click a node or a link</div>
   </aside>
 </main>
-<section><h2>Links shown</h2><div id="wb-links"></div></section>
-<section><h2>Evidence records</h2><div id="wb-records"></div></section>
-<section><h2>Provenance: filters, parameters, data fingerprint</h2>
-<pre id="wb-meta"></pre></section>
+<section><div id="wb-timeline"></div></section>
+<section><h2>Evidence records</h2><p id="wb-scope"></p><div id="wb-records"></div></section>
+<section><details><summary>Links shown</summary><div id="wb-links"></div></details></section>
+<section><details><summary>Provenance: filters, parameters, data fingerprint</summary>
+<pre id="wb-meta"></pre></details></section>
 <script type="application/json" id="wb-data">{_json_for_script(data)}</script>
 <script>{vis_js}</script>
 <script>{app_js}</script>
 </body>
 </html>
 """
+
+
+def app_script(main: str) -> str:
+    """Our script for a page: the shared vis helpers, the evidence views, then ``main``."""
+    files = resources.files("workbench.views")
+    return "\n".join(files.joinpath(f).read_text("utf-8")
+                     for f in ("wbvis.js", "evidence.js", main))
 
 
 def write_snapshot(vm: ViewModel, path, **options) -> Path:

@@ -4,18 +4,29 @@ Examples
 --------
 >>> ring_colour("R001") == ring_colour("R001")
 True
+>>> colours = ring_colours({"R001": "7f56ff6cf4", "R002": "0a1b2c3d4e"})
+>>> colours["R001"] != colours["R002"], colours == ring_colours({"R002": "0a1b2c3d4e",
+...                                                              "R001": "7f56ff6cf4"})
+(True, True)
 >>> NODE_SHAPES["phone"]
 'diamond'
 """
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "NO_RING", "NODE_SHAPES", "MPL_MARKERS", "LAYER_STYLES", "ring_colour",
-           "ROLE_LABELS"]
+import hashlib
 
-# colour-blind-safe categorical palette (Okabe-Ito, extended)
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-           "#882255", "#44AA99", "#999933", "#AA4499", "#117733"]
+__all__ = ["PALETTE", "NO_RING", "NODE_SHAPES", "MPL_MARKERS", "LAYER_STYLES", "ring_colour",
+           "ring_colours", "ring_pattern", "layer_style", "ROLE_LABELS"]
+
+# colour-blind-safe categorical colours: Okabe-Ito, then Paul Tol's muted, bright and light
+# sets (the greys left out), ordered so that neighbours differ in lightness as well as hue
+PALETTE = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#332288", "#44AA99", "#882255", "#DDCC77", "#117733", "#CC6677", "#88CCEE",
+           "#AA4499", "#999933", "#4477AA", "#EE8866", "#228833", "#FFAABB", "#AA3377",
+           "#BBCC33", "#77AADD", "#EEDD88"]
+#: region outlines that tell rings apart once the colours run out (vis-network dashes)
+PATTERNS = [False, [10, 6], [3, 5], [14, 4, 3, 4]]
 NO_RING = "#B0B0B0"
 NODE_SHAPES = {"person": "dot", "entity": "square", "phone": "diamond", "account": "triangle"}
 MPL_MARKERS = {"person": "o", "entity": "s", "phone": "D", "account": "^"}
@@ -39,6 +50,48 @@ def ring_colour(ring: str | None, order: dict[str, int] | None = None) -> str:
         return PALETTE[order[ring] % len(PALETTE)]
     digits = "".join(ch for ch in ring if ch.isdigit())
     return PALETTE[(int(digits) - 1 if digits else sum(map(ord, ring))) % len(PALETTE)]
+
+
+def _slot(key: str) -> int:
+    return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % len(PALETTE)
+
+
+def ring_colours(keys: dict[str, str]) -> dict[str, str]:
+    """Ring id -> colour, from each ring's identity (its ``key``, a hash of its members),
+    never its rank. A ring takes the colour its key points at; when another ring of the
+    view has it, the next free one (rings taken in key order, so every view of the same
+    rings agrees). Past the palette, colours repeat and :func:`ring_pattern` differs."""
+    taken: dict[int, int] = {}
+    out = {}
+    for ring, key in sorted(keys.items(), key=lambda kv: (kv[1] or kv[0], kv[0])):
+        slot = _slot(key or ring)
+        lap = len(out) // len(PALETTE)
+        while taken.get(slot, -1) >= lap:
+            slot = (slot + 1) % len(PALETTE)
+        taken[slot] = lap
+        out[ring] = PALETTE[slot]
+    return out
+
+
+def ring_pattern(ring: str, keys: dict[str, str]) -> int:
+    """Which outline pattern (index into ``PATTERNS``) a ring's region gets: 0 while the
+    palette lasts, then 1, 2, ... for each further lap of the colours."""
+    order = sorted(keys, key=lambda r: (keys[r] or r, r))
+    return (order.index(ring) // len(PALETTE)) % len(PATTERNS) if ring in order else 0
+
+
+_SPARE = [("#1B9E77", [6, 3, 1, 3], "dashdot"), ("#7570B3", [1, 3], "dotted"),
+          ("#E7298A", [9, 3], "dashed"), ("#66A61E", [4, 2], "dashed")]
+
+
+def layer_style(name: str) -> dict:
+    """Style of a link layer; layers this module does not know (e.g. ``copresence``) get a
+    spare style picked from their name, so the legend can list whatever a graph carries."""
+    if name in LAYER_STYLES:
+        return LAYER_STYLES[name]
+    color, dashes, mpl = _SPARE[int(hashlib.sha1(name.encode()).hexdigest()[:6], 16)
+                                % len(_SPARE)]
+    return {"color": color, "dashes": dashes, "mpl": mpl, "label": name.replace("_", " ")}
 
 
 def main_layer(layers: str) -> str:
