@@ -124,14 +124,18 @@ def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
     if not ids:
         return {}
     rows = engine.fetch_rows(
-        f"SELECT o.id, o.person_id, "
-        "EXISTS (SELECT 1 FROM arrests a WHERE a.person_id = o.person_id) AS arrests, "
-        "EXISTS (SELECT 1 FROM accounts ac JOIN transactions t ON t.from_account = "
-        "  ac.account_id OR t.to_account = ac.account_id WHERE ac.person_id = o.person_id) "
-        "  AS money, "
-        "EXISTS (SELECT 1 FROM kinship k WHERE k.person_a = o.person_id "
-        "  OR k.person_b = o.person_id) AS kin "
+        # equi-joins on distinct person sets: an OR condition inside a correlated EXISTS
+        # becomes a nested-loop join on Spark (17 s at 1M calls)
+        "SELECT o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
+        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin "
         f"FROM {table} o JOIN persons p ON p.person_id = o.person_id "
+        "LEFT JOIN (SELECT DISTINCT person_id FROM arrests) ar ON ar.person_id = o.person_id "
+        "LEFT JOIN (SELECT DISTINCT ac.person_id FROM accounts ac JOIN ("
+        "  SELECT from_account AS account FROM transactions UNION ALL "
+        "  SELECT to_account FROM transactions) t ON t.account = ac.account_id) mo "
+        "  ON mo.person_id = o.person_id "
+        "LEFT JOIN (SELECT person_a AS person_id FROM kinship UNION "
+        "  SELECT person_b FROM kinship) ki ON ki.person_id = o.person_id "
         "WHERE o.id IN (SELECT unnest(?)) ORDER BY o.id, o.person_id", [ids])
     out: dict[str, dict] = {}
     for i, pid, arrests, money, kin in (r.values() for r in rows):
