@@ -121,6 +121,7 @@ class RingResult:
     rings: list[Ring]
     params: dict
     brokers: dict[str, list[str]] = field(default_factory=dict)
+    reach: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"rings": [r.as_dict() for r in self.rings], "params": self.params}
@@ -597,13 +598,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
     brokers = _brokers(g, rings, params.trim)
+    reach = _reach(g, rings, params.trim)
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
                   "basis": "calls only: every group of the call graph, ranked by score"
                            if fallback else "evidence",
                   "timing": {k: round(v, 3) for k, v in timing.items()}}
-    return RingResult(rings=rings, params=params_doc, brokers=brokers), memberships
+    return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
 
 
 def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
@@ -705,6 +707,22 @@ def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str
                 by_id[rid].brokers.append(pid)
     for r in rings:
         r.brokers.sort()
+    return out
+
+
+def _reach(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
+    """Organizers tied to other rings as strongly as those rings' own members (the head
+    of several cells): organizer -> the other rings, for the key-player ranking."""
+    groups = {r.id: {g.index(m) for m in r.members} for r in rings}
+    refs = {rid: _reference(g, group, trim) for rid, group in groups.items()}
+    ring_at = {i: rid for rid, group in groups.items() for i in group}
+    out: dict[str, list[str]] = {}
+    for r in rings:
+        i = g.index(r.leader)
+        near = {ring_at[j] for j in g.neighbours(i)[0].tolist() if j in ring_at} - {r.id}
+        tied = sorted(rid for rid in near if _ties(g, i, groups[rid]) >= refs[rid])
+        if tied:
+            out[r.leader] = tied
     return out
 
 
