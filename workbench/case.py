@@ -48,7 +48,8 @@ from .links import LinkParams, build_layers, common_contacts, records_among
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_phone, parse_timestamp
 from .phones import SuccessorParams, find_burners, find_successors
 from .reproduce import jsonable_request, view_digest
-from .rings import RingParams, RingResult, find_rings, rings_around, track_ring
+from .ring_focus import rings_around, track_ring
+from .rings import RingParams, RingResult, find_rings
 from .store import Store
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
