@@ -1,0 +1,293 @@
+"""The co-presence layer: people together at a hotel, a venue, on a train, on a cell.
+
+:func:`build_copresence` makes the temporary table ``_l_copresence`` of node pairs
+``(u, v)``, ``u < v``, with the layer's measures, scored against chance:
+
+* **Meetings** are joined per place and time slot, never per place alone: a hotel night,
+  a train on one day, or a venue / cell time bucket paired with itself and the next bucket
+  (a band join, ``|t_a - t_b| <= window``). Memory grows with the people present per slot.
+* **Chance**: under independence a person's presences at a place fall on its slots in
+  proportion to the slot's traffic, so two people with ``c_u`` and ``c_v`` presences at a
+  place meet there ``c_u c_v / T`` times by chance, ``T = N^2 / sum(n_s^2)`` (``n_s``
+  people in slot ``s``, ``N = sum(n_s)``): busy places and busy times expect more.
+  ``expected`` sums this over every place both visited. ``surprise`` sums, per place they
+  met at, ``-log10 P(X >= k)`` for ``X ~ Poisson(expected there)`` and ``k`` meetings there,
+  plus ``-log10(a / n_s)`` per meeting in the same or an adjacent room (``a = 3``) or seat
+  (``a = 2``): meetings spread over varied places add up, repeats at one haunt barely do.
+* **Look-alikes** (``lookalike``): ``staff`` when every meeting is a visit to a venue
+  where one of the two is staff (seen on most of its check days); ``business`` when every
+  meeting is a weekday daytime trip (coworkers travelling). ``weight`` is ``surprise``
+  except for look-alikes (0).
+
+:func:`together` answers "who was with X (at place Y)" with both records; and
+:func:`copresence_records` lists the records behind the links among a set of people.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .errors import WorkbenchError
+from .presence import (
+    ADJACENT_SQL,
+    BAND_SOURCES,
+    CoPresenceParams,
+    derive_windows,
+    events_sql,
+)
+
+__all__ = ["CoPresenceParams", "build_copresence", "copresence_records", "together",
+           "poisson_surprise", "COPRESENCE_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: columns of ``_l_copresence``
+COPRESENCE_COLUMNS = ("u", "v", "n_meet", "n_places", "expected", "surprise", "weight",
+                      "n_hotel", "n_room_adjacent", "n_venue", "n_trip", "n_seat_adjacent",
+                      "n_cell", "n_staff", "n_business", "lookalike", "first_at", "last_at")
+
+_ADJ_POSITIONS = {"stay": 3.0, "trip": 2.0}
+
+
+def poisson_surprise(k, lam) -> np.ndarray:
+    """``-log10 P(X >= k)`` for ``X ~ Poisson(lam)``, elementwise; 0 where ``k < 1``.
+
+    Examples
+    --------
+    >>> [round(float(x), 3) for x in poisson_surprise([0, 1, 2, 1], [1.0, 1.0, 0.01, 50])]
+    [0.0, 0.2, 4.303, 0.0]
+    """
+    k = np.asarray(k, dtype=np.int64)
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-12)
+    out = np.zeros(len(k))
+    kmax = int(k.max()) if len(k) else 0
+    lgam = np.array([math.lgamma(i + 1) for i in range(kmax + 62)])
+    log_lam = np.log(lam)
+    upper = (k >= 1) & (lam < k)
+    if upper.any():  # the upper tail as a series: sum_{i=k}^{k+60} p(i), in log space
+        ku, lu, llu = k[upper], lam[upper], log_lam[upper]
+        acc = np.full(len(ku), -np.inf)
+        for j in range(61):
+            i = ku + j
+            acc = np.logaddexp(acc, i * llu - lu - lgam[i])
+        out[upper] = -acc / math.log(10)
+    lower = (k >= 1) & ~upper
+    if lower.any():  # 1 - P(X < k): at least about one half, no cancellation trouble
+        kl, ll, lll = k[lower], lam[lower], log_lam[lower]
+        cdf = np.zeros(len(kl))
+        for i in range(int(kl.max())):
+            m = i < kl
+            cdf[m] += np.exp(i * lll[m] - ll[m] - lgam[i])
+        out[lower] = -np.log10(np.clip(1.0 - cdf, 1e-300, 1.0))
+    return np.maximum(out, 0.0)
+
+
+def _events(con, windows, cp, params) -> None:
+    sql, args = events_sql(windows, cp, getattr(params, "since", None),
+                           getattr(params, "until", None))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT DISTINCT * FROM ({sql}) "
+                "WHERE node IS NOT NULL", args)
+    con.execute("CREATE OR REPLACE TEMP TABLE _cp_slot AS SELECT src, place, slot, "
+                "count(DISTINCT node) AS n FROM _cp_ev GROUP BY ALL")
+
+
+def _meetings(con, windows: dict) -> None:
+    """``_cp_meet``: one row per pair, source, place and slot they shared."""
+    band = {"visit": windows["venue_window_min"] * 60, "cell": windows["cell_window_min"] * 60}
+    adjacent = f"coalesce({ADJACENT_SQL}, FALSE)"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_meet AS "
+        "SELECT least(a.node, b.node) AS u, greatest(a.node, b.node) AS v, a.src, a.place, "
+        "least(a.slot, b.slot) AS slot, min(greatest(a.t, b.t)) AS t, "
+        f"bool_or({adjacent}) AS adj, "
+        "bool_and(a.src = 'trip' AND isodow(a.t) <= 5 AND hour(a.t) >= ? AND hour(a.t) < ?) "
+        "AS workday "
+        "FROM _cp_ev a JOIN (SELECT *, slot AS k, 0 AS shift FROM _cp_ev UNION ALL "
+        "SELECT *, slot - 1 AS k, 1 AS shift FROM _cp_ev WHERE src IN ('visit', 'cell')) b "
+        "ON a.src = b.src AND a.place = b.place AND a.slot = b.k "
+        "AND (a.node < b.node OR (b.shift = 1 AND a.node <> b.node)) "
+        "WHERE b.shift = 0 OR abs(epoch(a.t) - epoch(b.t)) <= CASE a.src "
+        "WHEN 'visit' THEN ? ELSE ? END "
+        "GROUP BY ALL",
+        [*windows["work_hours"], band["visit"], band["cell"]],
+    )
+
+
+def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
+                     cp: CoPresenceParams | None = None) -> dict:
+    """Build ``_l_copresence`` (columns :data:`COPRESENCE_COLUMNS`) in ``con``.
+
+    Parameters
+    ----------
+    con : duckdb connection
+        An open case store.
+    params : workbench.links.LinkParams, optional
+        Only its ``since`` / ``until`` window is read.
+    cp : CoPresenceParams, optional
+        Windows and look-alike rules; windows left ``None`` derive from the data.
+
+    Returns
+    -------
+    dict
+        ``params`` (the co-presence parameters, windows as used and how they were chosen),
+        ``pairs``, ``events`` per source, ``lookalikes`` per kind, ``seconds``.
+    """
+    cp = cp or CoPresenceParams()
+    t0 = time.perf_counter()
+    windows = derive_windows(con, cp)
+    windows["work_hours"] = list(cp.work_hours)
+    _events(con, windows, cp, params)
+    _meetings(con, windows)
+    # per place: traffic and the effective number of slots; per node and place: presences
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_place AS SELECT src, place, "
+        "sum(n) * sum(n) / sum(n * n) AS t_eff FROM _cp_slot GROUP BY ALL")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_cnt AS SELECT node, src, place, "
+        "count(DISTINCT slot) AS c FROM _cp_ev GROUP BY ALL")
+    # staff: seen on most check days of a venue
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_staff AS WITH d AS (SELECT node, place, "
+        "CAST(t AS DATE) AS day FROM _cp_ev WHERE src = 'visit'), "
+        "pd AS (SELECT place, count(DISTINCT day) AS days FROM d GROUP BY place) "
+        "SELECT d.node, d.place FROM d JOIN pd USING (place) GROUP BY d.node, d.place, "
+        "pd.days HAVING count(DISTINCT d.day) >= greatest(?, ? * pd.days)",
+        [cp.staff_min_days, cp.staff_share])
+    factor = " + ".join(f"CASE WHEN x.src = '{s}' THEN 2.0 ELSE 0 END" for s in BAND_SOURCES)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH pairs AS (SELECT DISTINCT u, v FROM "
+        "_cp_meet), met AS (SELECT u, v, src, place, count(*) AS k FROM _cp_meet GROUP BY ALL) "
+        f"SELECT p.u, p.v, x.src, x.place, x.c * y.c * (1.0 + {factor}) / pl.t_eff AS lam, "
+        "coalesce(met.k, 0) AS k FROM pairs p JOIN _cp_cnt x ON x.node = p.u "
+        "JOIN _cp_cnt y ON y.node = p.v AND y.src = x.src AND y.place = x.place "
+        "JOIN _cp_place pl ON pl.src = x.src AND pl.place = x.place "
+        "LEFT JOIN met ON met.u = p.u AND met.v = p.v AND met.src = x.src "
+        "AND met.place = x.place")
+    lam = con.execute("SELECT u, v, k, lam FROM _cp_lam WHERE k > 0").fetchnumpy()
+    s = poisson_surprise(lam["k"], lam["lam"])
+    con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.string()),
+                                        "v": pa.array(lam["v"], pa.string()),
+                                        "s": pa.array(s)}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, sum(s) AS s "
+                    "FROM _cp_s_src GROUP BY ALL")
+    finally:
+        con.unregister("_cp_s_src")
+    adj_cases = " ".join(f"WHEN '{k}' THEN {a}" for k, a in _ADJ_POSITIONS.items())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _l_copresence AS WITH m AS (SELECT m.*, sl.n, "
+        "(st_u.node IS NOT NULL OR st_v.node IS NOT NULL) AS at_staff FROM _cp_meet m "
+        "JOIN _cp_slot sl USING (src, place, slot) "
+        "LEFT JOIN _cp_staff st_u ON m.src = 'visit' AND st_u.node = m.u AND st_u.place = m.place "
+        "LEFT JOIN _cp_staff st_v ON m.src = 'visit' AND st_v.node = m.v AND st_v.place = m.place"
+        "), agg AS (SELECT u, v, count(*) AS n_meet, count(DISTINCT (src, place)) AS n_places, "
+        "count(*) FILTER (src = 'stay') AS n_hotel, "
+        "count(*) FILTER (src = 'stay' AND adj) AS n_room_adjacent, "
+        "count(*) FILTER (src = 'visit') AS n_venue, count(*) FILTER (src = 'trip') AS n_trip, "
+        "count(*) FILTER (src = 'trip' AND adj) AS n_seat_adjacent, "
+        "count(*) FILTER (src = 'cell') AS n_cell, count(*) FILTER (at_staff) AS n_staff, "
+        "count(*) FILTER (workday) AS n_business, "
+        f"coalesce(sum(-log10(least(1.0, (CASE src {adj_cases} ELSE 1.0 END) / n))) "
+        "FILTER (adj), 0) AS adj_s, min(t) AS first_at, max(t) AS last_at FROM m GROUP BY u, v) "
+        "SELECT agg.u, agg.v, n_meet, n_places, e.expected, "
+        "round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
+        "CASE WHEN n_staff = n_meet THEN 'staff' WHEN n_business = n_meet THEN 'business' "
+        "END AS lookalike, n_hotel, n_room_adjacent, n_venue, n_trip, n_seat_adjacent, n_cell, "
+        "n_staff, n_business, first_at, last_at FROM agg "
+        "JOIN (SELECT u, v, round(sum(lam), 6) AS expected FROM _cp_lam GROUP BY u, v) e "
+        "USING (u, v) LEFT JOIN _cp_s s USING (u, v)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _l_copresence AS SELECT u, v, n_meet, n_places, "
+        "expected, surprise, CASE WHEN lookalike IS NULL THEN surprise ELSE 0 END AS weight, "
+        f"{', '.join(COPRESENCE_COLUMNS[7:])} FROM _l_copresence ORDER BY u, v")
+    info = _summary(con, cp, windows)
+    info["seconds"] = round(time.perf_counter() - t0, 3)
+    for table in ("_cp_slot", "_cp_place", "_cp_cnt", "_cp_staff", "_cp_lam", "_cp_s",
+                  "_cp_meet", "_cp_ev"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    log.info("co-presence: %d pairs from %s in %.2fs", info["pairs"], info["events"],
+             info["seconds"])
+    return info
+
+
+def _summary(con, cp: CoPresenceParams, windows: dict) -> dict:
+    events = dict(con.execute("SELECT src, count(*) FROM _cp_ev GROUP BY src ORDER BY src"
+                              ).fetchall())
+    looks = dict(con.execute("SELECT lookalike, count(*) FROM _l_copresence WHERE lookalike "
+                             "IS NOT NULL GROUP BY ALL ORDER BY 1").fetchall())
+    pairs = con.execute("SELECT count(*) FROM _l_copresence").fetchall()[0][0]
+    staff = con.execute("SELECT count(*) FROM _cp_staff").fetchall()[0][0]
+    params = cp.as_dict()
+    params.update({k: v for k, v in windows.items() if k != "work_hours"})
+    return {"params": params, "pairs": pairs, "events": events, "lookalikes": looks,
+            "staff": staff}
+
+
+def together(con: duckdb.DuckDBPyConnection, person: str, place: str | None = None,
+             params=None, cp: CoPresenceParams | None = None, limit: int = 5000):
+    """Who was with ``person`` (at ``place``: a hotel, venue, service or cell id), with
+    both records: a DataFrame ``other, kind, place, time, other_time, pos, other_pos, adjacent,
+    file, line, other_file, other_line``, earliest first."""
+    if not person:
+        raise WorkbenchError("together needs a person")
+    cp = cp or CoPresenceParams()
+    windows = derive_windows(con, cp)
+    sql, args = events_sql(windows, cp, getattr(params, "since", None),
+                           getattr(params, "until", None))
+    band = {"visit": windows["venue_window_min"] * 60, "cell": windows["cell_window_min"] * 60}
+    where_place = "AND a.place = ?" if place is not None else ""
+    return con.execute(
+        f"WITH ev AS (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL) "
+        "SELECT DISTINCT b.node AS other, a.src AS kind, a.place, a.t AS time, b.t AS other_time, "
+        f"a.pos, b.pos AS other_pos, coalesce({ADJACENT_SQL}, FALSE) AS adjacent, "
+        "sa.file, a._line AS line, sb.file AS other_file, b._line AS other_line "
+        "FROM ev a JOIN ev b ON a.src = b.src AND a.place = b.place AND a.node <> b.node "
+        "AND (CASE WHEN a.src IN ('visit', 'cell') THEN abs(epoch(a.t) - epoch(b.t)) <= "
+        "CASE a.src WHEN 'visit' THEN ? ELSE ? END ELSE a.slot = b.slot END) "
+        "JOIN sources sa ON sa.source_id = a._source JOIN sources sb ON sb.source_id = b._source "
+        f"WHERE a.node = ? {where_place} "
+        "ORDER BY time, kind, place, other, file, line, other_file, other_line LIMIT ?",
+        [*args, band["visit"], band["cell"], person,
+         *([place] if place is not None else []), limit],
+    ).df()
+
+
+def copresence_records(con: duckdb.DuckDBPyConnection, persons: list[str], params=None,
+                       limit: int = 5000, cp: CoPresenceParams | None = None) -> dict:
+    """The stays, visits, trips and call cells behind co-presence among ``persons``.
+
+    Returns ``{"stays", "visits", "trips", "cells"}``: DataFrames of meetings, one row per
+    pair of records (``person, other, place, time, other_time, pos, other_pos, adjacent, file,
+    line, other_file, other_line``), each pair once (``person < other``), newest first.
+    """
+    cp = cp or CoPresenceParams()
+    ids = sorted(set(persons))
+    windows = derive_windows(con, cp)
+    sql, args = events_sql(windows, cp, getattr(params, "since", None),
+                           getattr(params, "until", None))
+    band = {"visit": windows["venue_window_min"] * 60, "cell": windows["cell_window_min"] * 60}
+    out = {}
+    for name, src in (("stays", "stay"), ("visits", "visit"), ("trips", "trip"),
+                      ("cells", "cell")):
+        out[name] = con.execute(
+            f"WITH ev AS (SELECT DISTINCT * FROM ({sql}) WHERE node IN (SELECT unnest(?)) "
+            "AND src = ?) "
+            "SELECT DISTINCT a.node AS person, b.node AS other, a.place, a.t AS time, "
+            "b.t AS other_time, "
+            f"a.pos, b.pos AS other_pos, coalesce({ADJACENT_SQL}, FALSE) AS adjacent, "
+            "sa.file, a._line AS line, sb.file AS other_file, b._line AS other_line "
+            "FROM ev a JOIN ev b ON a.place = b.place AND a.node < b.node "
+            "AND (CASE WHEN a.src IN ('visit', 'cell') THEN abs(epoch(a.t) - epoch(b.t)) <= "
+            "CASE a.src WHEN 'visit' THEN ? ELSE ? END ELSE a.slot = b.slot END) "
+            "JOIN sources sa ON sa.source_id = a._source "
+            "JOIN sources sb ON sb.source_id = b._source "
+            "ORDER BY time DESC, person, other, file, line, other_file, other_line LIMIT ?",
+            [*args, ids, src, band["visit"], band["cell"], limit],
+        ).df()
+    return out
