@@ -61,7 +61,7 @@ def poisson_surprise(k, lam) -> np.ndarray:
     Examples
     --------
     >>> [round(float(x), 3) for x in poisson_surprise([0, 1, 2, 1], [1.0, 1.0, 0.01, 50])]
-    [0.0, 0.2, 4.303, 0.0]
+    [0.0, 0.199, 4.304, 0.0]
     """
     k = np.asarray(k, dtype=np.int64)
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-12)
