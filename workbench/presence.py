@@ -79,17 +79,18 @@ def _window(column: str, since: dt.datetime | None, until: dt.datetime | None
 
 def _gap_window(con: duckdb.DuckDBPyConnection, sql: str, lo: int, hi: int,
                 default: int) -> tuple[int, str]:
-    """Twice the 95th percentile of the gaps (under 3 hours) between consecutive events at
-    one place, clamped to ``[lo, hi]`` minutes: sightings of one check or one session."""
+    """Twice the median gap (of those under 3 hours) between consecutive events at one
+    place, clamped to ``[lo, hi]`` minutes: the spacing of sightings in one check or one
+    busy hour."""
     row = con.execute(
-        f"SELECT quantile_cont(gap, 0.95), count(*) FROM (SELECT epoch(t) - epoch(lag(t) "
+        f"SELECT quantile_cont(gap, 0.5), count(*) FROM (SELECT epoch(t) - epoch(lag(t) "
         f"OVER (PARTITION BY place ORDER BY t)) AS gap FROM ({sql})) "
         "WHERE gap > 0 AND gap <= 10800"
     ).fetchall()[0]
     if not row[1] or row[0] is None:
         return default, "default (no data)"
     minutes = int(round(2 * float(row[0]) / 60))
-    return max(lo, min(hi, minutes)), f"2 x p95 of {row[1]} within-session gaps"
+    return max(lo, min(hi, minutes)), f"2 x median of {row[1]} gaps under 3 h"
 
 
 def derive_windows(con: duckdb.DuckDBPyConnection, cp: CoPresenceParams) -> dict:
@@ -99,7 +100,7 @@ def derive_windows(con: duckdb.DuckDBPyConnection, cp: CoPresenceParams) -> dict
         out["venue_window_min"], out["venue_window_from"] = cp.venue_window_min, "set"
     else:
         out["venue_window_min"], out["venue_window_from"] = _gap_window(
-            con, "SELECT place_id AS place, seen_at AS t FROM visits", 15, 180, 60)
+            con, "SELECT place_id AS place, seen_at AS t FROM visits", 15, 120, 60)
     if cp.cell_window_min is not None:
         out["cell_window_min"], out["cell_window_from"] = cp.cell_window_min, "set"
     else:

@@ -73,9 +73,11 @@ def current_code(code: str | None) -> str | None:
     current, old, _ = _table()
     if code in current or code not in old:
         return code
-    stem = _SUFFIX.sub("", old[code]) or old[code]
+    stem = _SUFFIX.sub("", old[code])
+    if len(stem) < 1 or stem in ("市", "郊", "城", "矿"):  # 市区, 郊区: no one successor
+        return code
     candidates = [c for c, name in current.items() if c[:2] == code[:2]
-                  and c[4:] != "00" and name.startswith(stem)]
+                  and c[4:] != "00" and name != "市辖区" and name.startswith(stem)]
     same = [c for c in candidates if c[:4] == code[:4]]
     pick = same or candidates
     return pick[0] if len(pick) == 1 else code
