@@ -14,10 +14,12 @@
   met at, ``-log10 P(X >= k)`` for ``X ~ Poisson(expected there)`` and ``k`` meetings there,
   plus ``-log10(a / n_s)`` per meeting in the same or an adjacent room (``a = 3``) or seat
   (``a = 2``): meetings spread over varied places add up, repeats at one haunt barely do.
-* **Look-alikes** (``lookalike``): ``staff`` when every meeting is a visit to a venue
-  where one of the two is staff (seen on most of its check days); ``business`` when every
-  meeting is a weekday daytime trip (coworkers travelling). ``weight`` is ``surprise``
-  except for look-alikes (0).
+* **Look-alikes**: a meeting at a venue where one of the two is staff (seen on most of its
+  check days), or on a weekday daytime trip (coworkers travelling), counts in ``surprise``
+  but not in ``weight``; a pair whose weight is under half its surprise is marked
+  ``lookalike`` (``staff`` or ``business``) and its weight is 0.
+* Band meetings (venues, cells) expect ``1.5`` times as many chance meetings as one bucket
+  gives: a meeting may straddle two buckets.
 
 :func:`together` answers "who was with X (at place Y)" with both records; and
 :func:`copresence_records` lists the records behind the links among a set of people.
@@ -53,6 +55,8 @@ COPRESENCE_COLUMNS = ("u", "v", "n_meet", "n_places", "expected", "surprise", "w
                       "n_cell", "n_staff", "n_business", "lookalike", "first_at", "last_at")
 
 _ADJ_POSITIONS = {"stay": 3.0, "trip": 2.0}
+#: a band-joined meeting may fall in the same or the next time bucket
+_BAND_FACTOR = 1.5
 
 
 def poisson_surprise(k, lam) -> np.ndarray:
@@ -159,57 +163,65 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "SELECT d.node, d.place FROM d JOIN pd USING (place) GROUP BY d.node, d.place, "
         "pd.days HAVING count(DISTINCT d.day) >= greatest(?, ? * pd.days)",
         [cp.staff_min_days, cp.staff_share])
-    factor = " + ".join(f"CASE WHEN x.src = '{s}' THEN 2.0 ELSE 0 END" for s in BAND_SOURCES)
+    # each meeting: its slot's head count, whether it is a look-alike meeting (at a venue
+    # where one of the two is staff, or a weekday daytime trip)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_m AS SELECT m.*, sl.n, "
+        "(st_u.node IS NOT NULL OR st_v.node IS NOT NULL) AS at_staff FROM _cp_meet m "
+        "JOIN _cp_slot sl USING (src, place, slot) "
+        "LEFT JOIN _cp_staff st_u ON m.src = 'visit' AND st_u.node = m.u AND st_u.place = m.place "
+        "LEFT JOIN _cp_staff st_v ON m.src = 'visit' AND st_v.node = m.v AND st_v.place = m.place")
+    factor = " + ".join(f"CASE WHEN x.src = '{s}' THEN {_BAND_FACTOR - 1} ELSE 0 END"
+                        for s in BAND_SOURCES)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH pairs AS (SELECT DISTINCT u, v FROM "
-        "_cp_meet), met AS (SELECT u, v, src, place, count(*) AS k FROM _cp_meet GROUP BY ALL) "
+        "_cp_m), met AS (SELECT u, v, src, place, count(*) AS k, "
+        "bool_and(at_staff OR workday) AS look FROM _cp_m GROUP BY ALL) "
         f"SELECT p.u, p.v, x.src, x.place, x.c * y.c * (1.0 + {factor}) / pl.t_eff AS lam, "
-        "coalesce(met.k, 0) AS k FROM pairs p JOIN _cp_cnt x ON x.node = p.u "
+        "coalesce(met.k, 0) AS k, coalesce(met.look, FALSE) AS look FROM pairs p "
+        "JOIN _cp_cnt x ON x.node = p.u "
         "JOIN _cp_cnt y ON y.node = p.v AND y.src = x.src AND y.place = x.place "
         "JOIN _cp_place pl ON pl.src = x.src AND pl.place = x.place "
         "LEFT JOIN met ON met.u = p.u AND met.v = p.v AND met.src = x.src "
         "AND met.place = x.place")
-    lam = con.execute("SELECT u, v, k, lam FROM _cp_lam WHERE k > 0").fetchnumpy()
+    lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0").fetchnumpy()
     s = poisson_surprise(lam["k"], lam["lam"])
     con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.string()),
                                         "v": pa.array(lam["v"], pa.string()),
-                                        "s": pa.array(s)}))
+                                        "s": pa.array(s), "look": pa.array(lam["look"])}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, sum(s) AS s "
-                    "FROM _cp_s_src GROUP BY ALL")
+        con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, sum(s) AS s, "
+                    "coalesce(sum(s) FILTER (NOT look), 0) AS s_real FROM _cp_s_src GROUP BY ALL")
     finally:
         con.unregister("_cp_s_src")
     adj_cases = " ".join(f"WHEN '{k}' THEN {a}" for k, a in _ADJ_POSITIONS.items())
+    adj = f"-log10(least(1.0, (CASE src {adj_cases} ELSE 1.0 END) / n))"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _l_copresence AS WITH m AS (SELECT m.*, sl.n, "
-        "(st_u.node IS NOT NULL OR st_v.node IS NOT NULL) AS at_staff FROM _cp_meet m "
-        "JOIN _cp_slot sl USING (src, place, slot) "
-        "LEFT JOIN _cp_staff st_u ON m.src = 'visit' AND st_u.node = m.u AND st_u.place = m.place "
-        "LEFT JOIN _cp_staff st_v ON m.src = 'visit' AND st_v.node = m.v AND st_v.place = m.place"
-        "), agg AS (SELECT u, v, count(*) AS n_meet, count(DISTINCT (src, place)) AS n_places, "
+        "CREATE OR REPLACE TEMP TABLE _l_copresence AS WITH agg AS (SELECT u, v, "
+        "count(*) AS n_meet, count(DISTINCT (src, place)) AS n_places, "
         "count(*) FILTER (src = 'stay') AS n_hotel, "
         "count(*) FILTER (src = 'stay' AND adj) AS n_room_adjacent, "
         "count(*) FILTER (src = 'visit') AS n_venue, count(*) FILTER (src = 'trip') AS n_trip, "
         "count(*) FILTER (src = 'trip' AND adj) AS n_seat_adjacent, "
         "count(*) FILTER (src = 'cell') AS n_cell, count(*) FILTER (at_staff) AS n_staff, "
         "count(*) FILTER (workday) AS n_business, "
-        f"coalesce(sum(-log10(least(1.0, (CASE src {adj_cases} ELSE 1.0 END) / n))) "
-        "FILTER (adj), 0) AS adj_s, min(t) AS first_at, max(t) AS last_at FROM m GROUP BY u, v) "
-        "SELECT agg.u, agg.v, n_meet, n_places, e.expected, "
-        "round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
-        "CASE WHEN n_staff = n_meet THEN 'staff' WHEN n_business = n_meet THEN 'business' "
-        "END AS lookalike, n_hotel, n_room_adjacent, n_venue, n_trip, n_seat_adjacent, n_cell, "
-        "n_staff, n_business, first_at, last_at FROM agg "
+        f"coalesce(sum({adj}) FILTER (adj), 0) AS adj_s, "
+        f"coalesce(sum({adj}) FILTER (adj AND NOT (at_staff OR workday)), 0) AS adj_real, "
+        "min(t) AS first_at, max(t) AS last_at FROM _cp_m GROUP BY u, v), "
+        "sc AS (SELECT agg.*, e.expected, round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
+        "round(coalesce(s.s_real, 0) + adj_real, 6) AS real FROM agg "
         "JOIN (SELECT u, v, round(sum(lam), 6) AS expected FROM _cp_lam GROUP BY u, v) e "
-        "USING (u, v) LEFT JOIN _cp_s s USING (u, v)")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _l_copresence AS SELECT u, v, n_meet, n_places, "
-        "expected, surprise, CASE WHEN lookalike IS NULL THEN surprise ELSE 0 END AS weight, "
-        f"{', '.join(COPRESENCE_COLUMNS[7:])} FROM _l_copresence ORDER BY u, v")
+        "USING (u, v) LEFT JOIN _cp_s s USING (u, v)) "
+        "SELECT u, v, n_meet, n_places, expected, surprise, "
+        "CASE WHEN real < 0.5 * surprise THEN 0 ELSE real END AS weight, "
+        "n_hotel, n_room_adjacent, n_venue, n_trip, n_seat_adjacent, n_cell, n_staff, "
+        "n_business, CASE WHEN real < 0.5 * surprise THEN CASE WHEN n_staff >= n_business "
+        "THEN 'staff' ELSE 'business' END END AS lookalike, first_at, last_at FROM sc "
+        "ORDER BY u, v")
     info = _summary(con, cp, windows)
     info["seconds"] = round(time.perf_counter() - t0, 3)
     for table in ("_cp_slot", "_cp_place", "_cp_cnt", "_cp_staff", "_cp_lam", "_cp_s",
-                  "_cp_meet", "_cp_ev"):
+                  "_cp_m", "_cp_meet", "_cp_ev"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     log.info("co-presence: %d pairs from %s in %.2fs", info["pairs"], info["events"],
              info["seconds"])

@@ -196,6 +196,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
         for j, m in enumerate(sales):
             pl.trip(pl.ident(m), service, t, pl.seat(coach, 6, j), route)
     staff: dict[str, list[str]] = {}
+    checks: dict[int, list[int]] = {}
     staff_pool = _free(b, working, used, 3 * 9)
     for venue in range(len(VENUES)):
         if VENUES[venue][0] == "网吧":
@@ -205,6 +206,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
         for month in range(6):
             day = month * 30 + int(rng.integers(0, 28))
             t0 = day * 86400 + int(rng.choice([22, 23, 0, 1])) * 3600
+            checks.setdefault(venue, []).append(t0)
             for m in crew:
                 pl.visit(pl.ident(m), venue, t0 + int(rng.integers(0, 1800)), "月度检查")
             for guest in rng.choice(adults, size=int(rng.integers(6, 20)), replace=False):
@@ -220,9 +222,9 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
         for i, x in enumerate(group):
             for y in group[i + 1:]:
                 b.calls_between(x, y, int(rng.integers(2, 6)), night=0.3)
-        for _ in range(int(rng.integers(2, 4))):
+        for _ in range(int(rng.integers(2, 4))):  # caught together by a monthly check
             venue = int(rng.integers(0, 6))
-            t0 = int(rng.integers(0, n_days)) * 86400 + 23 * 3600
+            t0 = int(rng.choice(checks[venue]))
             for m in group:
                 pl.visit(pl.ident(m), venue, t0 + int(rng.integers(0, 1200)), "月度检查")
     couples = []
