@@ -93,33 +93,64 @@ def poisson_surprise(k, lam) -> np.ndarray:
 
 
 def _events(con, windows, cp, params) -> None:
+    """``_cp_ev``: events with parsed positions (room number and floor; coach, row and seat
+    letter) and whether their slot is crowded; ``_cp_slot``: head count per slot."""
     sql, args = events_sql(windows, cp, getattr(params, "since", None),
                            getattr(params, "until", None))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT DISTINCT * FROM ({sql}) "
-                "WHERE node IS NOT NULL", args)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_ev0 AS SELECT *, CASE src WHEN 'stay' THEN "
+        "TRY_CAST(regexp_extract(pos, '(\\d+)', 1) AS INTEGER) WHEN 'trip' THEN "
+        "TRY_CAST(regexp_extract(upper(pos), '(\\d+)[A-F]$', 1) AS INTEGER) END AS p_num, "
+        "CASE src WHEN 'trip' THEN regexp_extract(upper(pos), '^(.*?)(\\d+)[A-F]$', 1) "
+        "END AS p_grp, CASE src WHEN 'trip' THEN nullif(strpos('ABCDEF', right(upper(pos), 1)), "
+        f"0) END AS p_let FROM (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL)", args)
     con.execute("CREATE OR REPLACE TEMP TABLE _cp_slot AS SELECT src, place, slot, "
-                "count(DISTINCT node) AS n FROM _cp_ev GROUP BY ALL")
+                "count(DISTINCT node) AS n FROM _cp_ev0 GROUP BY ALL")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT e.*, sl.n > ? AS crowded, "
+        "CASE e.src WHEN 'stay' THEN CAST(e.p_num // 100 AS VARCHAR) WHEN 'trip' THEN "
+        "e.p_grp || '/' || e.p_num END AS p_key FROM _cp_ev0 e "
+        "JOIN _cp_slot sl USING (src, place, slot)", [cp.crowd_max])
+    con.execute("DROP TABLE _cp_ev0")
+
+
+_ADJACENT = ("coalesce(CASE a.src WHEN 'stay' THEN a.pos = b.pos OR (a.p_num // 100 = "
+             "b.p_num // 100 AND abs(a.p_num - b.p_num) = 1) WHEN 'trip' THEN "
+             "a.p_grp = b.p_grp AND a.p_num = b.p_num AND (abs(a.p_let - b.p_let) = 1 OR "
+             "a.p_let + b.p_let = 10 AND a.p_let <> b.p_let) END, FALSE)")  # D(4)-F(6)
 
 
 def _meetings(con, windows: dict) -> None:
-    """``_cp_meet``: one row per pair, source, place and slot they shared."""
+    """``_cp_meet``: one row per meeting: a pair at a place in one slot (venues, trains,
+    cells), or one pair of overlapping stays (however many nights they share).
+
+    Slots up to ``crowd_max`` people pair everyone (a band join for venues and cells: each
+    bucket with itself and the next); crowded slots pair only neighbours (same floor, same
+    coach row) of hotels and trains, and nobody at venues and cells."""
     band = {"visit": windows["venue_window_min"] * 60, "cell": windows["cell_window_min"] * 60}
-    adjacent = f"coalesce({ADJACENT_SQL}, FALSE)"
+    pair = ("SELECT least(a.node, b.node) AS u, greatest(a.node, b.node) AS v, a.src, a.place, "
+            "least(a.slot, b.slot) AS slot, greatest(a.t, b.t) AS t, "
+            "CASE WHEN a.src = 'stay' THEN hash(a._source, a._line, b._source, b._line) "
+            f"ELSE hash(least(a.slot, b.slot)) END AS occ, {_ADJACENT} AS adj, "
+            "(a.src = 'trip' AND isodow(a.t) <= 5 AND hour(a.t) >= ? AND hour(a.t) < ?) "
+            "AS workday ")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_meet AS "
-        "SELECT least(a.node, b.node) AS u, greatest(a.node, b.node) AS v, a.src, a.place, "
-        "least(a.slot, b.slot) AS slot, min(greatest(a.t, b.t)) AS t, "
-        f"bool_or({adjacent}) AS adj, "
-        "bool_and(a.src = 'trip' AND isodow(a.t) <= 5 AND hour(a.t) >= ? AND hour(a.t) < ?) "
-        "AS workday "
-        "FROM _cp_ev a JOIN (SELECT *, slot AS k, 0 AS shift FROM _cp_ev UNION ALL "
-        "SELECT *, slot - 1 AS k, 1 AS shift FROM _cp_ev WHERE src IN ('visit', 'cell')) b "
+        "CREATE OR REPLACE TEMP TABLE _cp_meet AS SELECT u, v, src, place, min(slot) AS slot, "
+        "min(t) AS t, bool_or(adj) AS adj, bool_and(workday) AS workday FROM ("
+        f"{pair} FROM (SELECT * FROM _cp_ev WHERE NOT crowded) a "
+        "JOIN (SELECT *, slot AS k, 0 AS shift FROM _cp_ev WHERE NOT crowded UNION ALL "
+        "SELECT *, slot - 1 AS k, 1 AS shift FROM _cp_ev WHERE NOT crowded "
+        "AND src IN ('visit', 'cell')) b "
         "ON a.src = b.src AND a.place = b.place AND a.slot = b.k "
         "AND (a.node < b.node OR (b.shift = 1 AND a.node <> b.node)) "
         "WHERE b.shift = 0 OR abs(epoch(a.t) - epoch(b.t)) <= CASE a.src "
         "WHEN 'visit' THEN ? ELSE ? END "
-        "GROUP BY ALL",
-        [*windows["work_hours"], band["visit"], band["cell"]],
+        f"UNION ALL {pair} FROM (SELECT * FROM _cp_ev WHERE crowded AND p_key IS NOT NULL) a "
+        "JOIN (SELECT * FROM _cp_ev WHERE crowded AND p_key IS NOT NULL) b "
+        "ON a.src = b.src AND a.place = b.place AND a.slot = b.slot AND a.p_key = b.p_key "
+        f"AND a.node < b.node WHERE {_ADJACENT}) "
+        "GROUP BY u, v, src, place, occ",
+        [*windows["work_hours"], band["visit"], band["cell"], *windows["work_hours"]],
     )
 
 
@@ -198,7 +229,7 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
     adj = f"-log10(least(1.0, (CASE src {adj_cases} ELSE 1.0 END) / n))"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _l_copresence AS WITH agg AS (SELECT u, v, "
-        "count(*) AS n_meet, count(DISTINCT (src, place)) AS n_places, "
+        "count(*) AS n_meet, "
         "count(*) FILTER (src = 'stay') AS n_hotel, "
         "count(*) FILTER (src = 'stay' AND adj) AS n_room_adjacent, "
         "count(*) FILTER (src = 'visit') AS n_venue, count(*) FILTER (src = 'trip') AS n_trip, "
@@ -208,9 +239,11 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         f"coalesce(sum({adj}) FILTER (adj), 0) AS adj_s, "
         f"coalesce(sum({adj}) FILTER (adj AND NOT (at_staff OR workday)), 0) AS adj_real, "
         "min(t) AS first_at, max(t) AS last_at FROM _cp_m GROUP BY u, v), "
-        "sc AS (SELECT agg.*, e.expected, round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
+        "sc AS (SELECT agg.*, e.expected, e.n_places, "
+        "round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
         "round(coalesce(s.s_real, 0) + adj_real, 6) AS real FROM agg "
-        "JOIN (SELECT u, v, round(sum(lam), 6) AS expected FROM _cp_lam GROUP BY u, v) e "
+        "JOIN (SELECT u, v, round(sum(lam), 6) AS expected, count(*) FILTER (k > 0) AS "
+        "n_places FROM _cp_lam GROUP BY u, v) e "
         "USING (u, v) LEFT JOIN _cp_s s USING (u, v)) "
         "SELECT u, v, n_meet, n_places, expected, surprise, "
         "CASE WHEN real < 0.5 * surprise THEN 0 ELSE real END AS weight, "

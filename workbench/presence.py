@@ -49,6 +49,10 @@ class CoPresenceParams:
         only travels together on them is a look-alike (coworkers).
     cells : bool
         Use ``calls.cell_id`` as presence.
+    crowd_max : int
+        A slot (a hotel night, a train on one day, a venue or cell time bucket) with more
+        people than this pairs only neighbours (same or adjacent room, seat): in a crowd,
+        being there together says nothing, and pairing everyone costs quadratic memory.
     """
 
     venue_window_min: int | None = None
@@ -58,6 +62,7 @@ class CoPresenceParams:
     staff_min_days: int = 3
     work_hours: tuple[int, int] = (7, 19)
     cells: bool = True
+    crowd_max: int = 40
 
     def as_dict(self) -> dict:
         d = asdict(self)
