@@ -10,8 +10,10 @@
   proportion to the slot's traffic, so two people with ``c_u`` and ``c_v`` presences at a
   place meet there ``c_u c_v / T`` times by chance, ``T = N^2 / sum(n_s^2)`` (``n_s``
   people in slot ``s``, ``N = sum(n_s)``): busy places and busy times expect more.
-  ``expected`` sums this over every place both visited. ``surprise`` sums, per place they
-  met at, ``-log10 P(X >= k)`` for ``X ~ Poisson(expected there)`` and ``k`` meetings there,
+  ``expected`` sums this over the places where they met (places both visited without
+  meeting add nothing to the score, and joining every pair with every shared place costs
+  far more). ``surprise`` sums, per place they met at, ``-log10 P(X >= k)`` for
+  ``X ~ Poisson(expected there)`` and ``k`` meetings there,
   plus ``-log10(a / n_s)`` per meeting in the same or an adjacent room (``a = 3``) or seat
   (``a = 2``): meetings spread over varied places add up, repeats at one haunt barely do.
 * **Look-alikes**: a meeting at a venue where one of the two is staff (seen on most of its
@@ -108,6 +110,7 @@ def _events(con, windows, cp, params) -> None:
                 "count(DISTINCT node) AS n FROM _cp_ev0 GROUP BY ALL")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT e.*, sl.n > ? AS crowded, "
+        "e.src <> 'stay' OR e.slot = CAST(e.t AS DATE) - DATE '1970-01-01' AS first, "
         "CASE e.src WHEN 'stay' THEN CAST(e.p_num // 100 AS VARCHAR) WHEN 'trip' THEN "
         "e.p_grp || '/' || e.p_num END AS p_key FROM _cp_ev0 e "
         "JOIN _cp_slot sl USING (src, place, slot)", [cp.crowd_max])
@@ -129,27 +132,27 @@ def _meetings(con, windows: dict) -> None:
     coach row) of hotels and trains, and nobody at venues and cells."""
     band = {"visit": windows["venue_window_min"] * 60, "cell": windows["cell_window_min"] * 60}
     pair = ("SELECT least(a.node, b.node) AS u, greatest(a.node, b.node) AS v, a.src, a.place, "
-            "least(a.slot, b.slot) AS slot, greatest(a.t, b.t) AS t, "
-            "CASE WHEN a.src = 'stay' THEN hash(a._source, a._line, b._source, b._line) "
-            f"ELSE hash(least(a.slot, b.slot)) END AS occ, {_ADJACENT} AS adj, "
+            f"least(a.slot, b.slot) AS slot, greatest(a.t, b.t) AS t, {_ADJACENT} AS adj, "
             "(a.src = 'trip' AND isodow(a.t) <= 5 AND hour(a.t) >= ? AND hour(a.t) < ?) "
             "AS workday ")
+    # a pair of stays overlaps once: on the first night of the later one (b)
+    order = ("CASE WHEN a.src = 'stay' THEN a.t < b.t OR (a.t = b.t AND a.node < b.node) "
+             "ELSE a.node < b.node OR (b.shift = 1 AND a.node <> b.node) END")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_meet AS SELECT u, v, src, place, min(slot) AS slot, "
+        "CREATE OR REPLACE TEMP TABLE _cp_meet AS SELECT u, v, src, place, slot, "
         "min(t) AS t, bool_or(adj) AS adj, bool_and(workday) AS workday FROM ("
         f"{pair} FROM (SELECT * FROM _cp_ev WHERE NOT crowded) a "
-        "JOIN (SELECT *, slot AS k, 0 AS shift FROM _cp_ev WHERE NOT crowded UNION ALL "
-        "SELECT *, slot - 1 AS k, 1 AS shift FROM _cp_ev WHERE NOT crowded "
+        "JOIN (SELECT *, slot AS k, 0 AS shift FROM _cp_ev WHERE NOT crowded AND first "
+        "UNION ALL SELECT *, slot - 1 AS k, 1 AS shift FROM _cp_ev WHERE NOT crowded "
         "AND src IN ('visit', 'cell')) b "
-        "ON a.src = b.src AND a.place = b.place AND a.slot = b.k "
-        "AND (a.node < b.node OR (b.shift = 1 AND a.node <> b.node)) "
-        "WHERE b.shift = 0 OR abs(epoch(a.t) - epoch(b.t)) <= CASE a.src "
-        "WHEN 'visit' THEN ? ELSE ? END "
+        f"ON a.src = b.src AND a.place = b.place AND a.slot = b.k AND a.node <> b.node "
+        f"WHERE {order} AND (b.shift = 0 AND a.src NOT IN ('visit', 'cell') "
+        "OR abs(epoch(a.t) - epoch(b.t)) <= CASE a.src WHEN 'visit' THEN ? ELSE ? END) "
         f"UNION ALL {pair} FROM (SELECT * FROM _cp_ev WHERE crowded AND p_key IS NOT NULL) a "
-        "JOIN (SELECT * FROM _cp_ev WHERE crowded AND p_key IS NOT NULL) b "
+        "JOIN (SELECT *, 0 AS shift FROM _cp_ev WHERE crowded AND p_key IS NOT NULL AND first) b "
         "ON a.src = b.src AND a.place = b.place AND a.slot = b.slot AND a.p_key = b.p_key "
-        f"AND a.node < b.node WHERE {_ADJACENT}) "
-        "GROUP BY u, v, src, place, occ",
+        f"AND a.node <> b.node WHERE {order} AND {_ADJACENT}) "
+        "GROUP BY u, v, src, place, slot",
         [*windows["work_hours"], band["visit"], band["cell"], *windows["work_hours"]],
     )
 
@@ -202,19 +205,15 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "JOIN _cp_slot sl USING (src, place, slot) "
         "LEFT JOIN _cp_staff st_u ON m.src = 'visit' AND st_u.node = m.u AND st_u.place = m.place "
         "LEFT JOIN _cp_staff st_v ON m.src = 'visit' AND st_v.node = m.v AND st_v.place = m.place")
-    factor = " + ".join(f"CASE WHEN x.src = '{s}' THEN {_BAND_FACTOR - 1} ELSE 0 END"
+    factor = " + ".join(f"CASE WHEN met.src = '{s}' THEN {_BAND_FACTOR - 1} ELSE 0 END"
                         for s in BAND_SOURCES)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH pairs AS (SELECT DISTINCT u, v FROM "
-        "_cp_m), met AS (SELECT u, v, src, place, count(*) AS k, "
-        "bool_and(at_staff OR workday) AS look FROM _cp_m GROUP BY ALL) "
-        f"SELECT p.u, p.v, x.src, x.place, x.c * y.c * (1.0 + {factor}) / pl.t_eff AS lam, "
-        "coalesce(met.k, 0) AS k, coalesce(met.look, FALSE) AS look FROM pairs p "
-        "JOIN _cp_cnt x ON x.node = p.u "
-        "JOIN _cp_cnt y ON y.node = p.v AND y.src = x.src AND y.place = x.place "
-        "JOIN _cp_place pl ON pl.src = x.src AND pl.place = x.place "
-        "LEFT JOIN met ON met.u = p.u AND met.v = p.v AND met.src = x.src "
-        "AND met.place = x.place")
+        "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH met AS (SELECT u, v, src, place, "
+        "count(*) AS k, bool_and(at_staff OR workday) AS look FROM _cp_m GROUP BY ALL) "
+        f"SELECT met.*, x.c * y.c * (1.0 + {factor}) / pl.t_eff AS lam FROM met "
+        "JOIN _cp_cnt x ON x.node = met.u AND x.src = met.src AND x.place = met.place "
+        "JOIN _cp_cnt y ON y.node = met.v AND y.src = met.src AND y.place = met.place "
+        "JOIN _cp_place pl ON pl.src = met.src AND pl.place = met.place")
     lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0").fetchnumpy()
     s = poisson_surprise(lam["k"], lam["lam"])
     con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.string()),
@@ -242,8 +241,8 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "sc AS (SELECT agg.*, e.expected, e.n_places, "
         "round(coalesce(s.s, 0) + adj_s, 6) AS surprise, "
         "round(coalesce(s.s_real, 0) + adj_real, 6) AS real FROM agg "
-        "JOIN (SELECT u, v, round(sum(lam), 6) AS expected, count(*) FILTER (k > 0) AS "
-        "n_places FROM _cp_lam GROUP BY u, v) e "
+        "JOIN (SELECT u, v, round(sum(lam), 6) AS expected, count(*) AS n_places "
+        "FROM _cp_lam GROUP BY u, v) e "
         "USING (u, v) LEFT JOIN _cp_s s USING (u, v)) "
         "SELECT u, v, n_meet, n_places, expected, surprise, "
         "CASE WHEN real < 0.5 * surprise THEN 0 ELSE real END AS weight, "
