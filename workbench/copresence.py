@@ -6,7 +6,8 @@
 * **Meetings** are joined per place and time slot, never per place alone: a hotel night,
   a train on one day, or a venue / cell time bucket paired with itself and the next bucket
   (a band join, ``|t_a - t_b| <= window``). Memory grows with the people present per slot.
-* **Chance**: under independence a person's presences at a place fall on its slots in
+* **Chance**, per place and hour of the day (venues and cells; a habit of going at 10 p.m.
+  is not a link): under independence a person's presences at a place fall on its slots in
   proportion to the slot's traffic, so two people with ``c_u`` and ``c_v`` presences at a
   place meet there ``c_u c_v / T`` times by chance, ``T = N^2 / sum(n_s^2)`` (``n_s``
   people in slot ``s``, ``N = sum(n_s)``): busy places and busy times expect more.
@@ -107,9 +108,10 @@ def _events(con, windows, cp, params) -> None:
         "END AS p_grp, CASE src WHEN 'trip' THEN nullif(strpos('ABCDEF', right(upper(pos), 1)), "
         f"0) END AS p_let FROM (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL)", args)
     con.execute("CREATE OR REPLACE TEMP TABLE _cp_slot AS SELECT src, place, slot, "
-                "count(DISTINCT node) AS n FROM _cp_ev0 GROUP BY ALL")
+                "count(DISTINCT node) AS n, CASE WHEN src IN ('visit', 'cell') THEN "
+                "hour(min(t)) ELSE 0 END AS hod FROM _cp_ev0 GROUP BY src, place, slot")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT e.*, sl.n > ? AS crowded, "
+        "CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT e.*, sl.n > ? AS crowded, sl.hod, "
         "e.src <> 'stay' OR e.slot = CAST(e.t AS DATE) - DATE '1970-01-01' AS first, "
         "CASE e.src WHEN 'stay' THEN CAST(e.p_num // 100 AS VARCHAR) WHEN 'trip' THEN "
         "e.p_grp || '/' || e.p_num END AS p_key FROM _cp_ev0 e "
@@ -184,10 +186,10 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
     _meetings(con, windows)
     # per place: traffic and the effective number of slots; per node and place: presences
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_place AS SELECT src, place, "
+        "CREATE OR REPLACE TEMP TABLE _cp_place AS SELECT src, place, hod, "
         "sum(n) * sum(n) / sum(n * n) AS t_eff FROM _cp_slot GROUP BY ALL")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_cnt AS SELECT node, src, place, "
+        "CREATE OR REPLACE TEMP TABLE _cp_cnt AS SELECT node, src, place, hod, "
         "count(DISTINCT slot) AS c FROM _cp_ev GROUP BY ALL")
     # staff: seen on most check days of a venue
     con.execute(
@@ -200,7 +202,7 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
     # each meeting: its slot's head count, whether it is a look-alike meeting (at a venue
     # where one of the two is staff, or a weekday daytime trip)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_m AS SELECT m.*, sl.n, "
+        "CREATE OR REPLACE TEMP TABLE _cp_m AS SELECT m.*, sl.n, sl.hod, "
         "(st_u.node IS NOT NULL OR st_v.node IS NOT NULL) AS at_staff FROM _cp_meet m "
         "JOIN _cp_slot sl USING (src, place, slot) "
         "LEFT JOIN _cp_staff st_u ON m.src = 'visit' AND st_u.node = m.u AND st_u.place = m.place "
@@ -208,12 +210,15 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
     factor = " + ".join(f"CASE WHEN met.src = '{s}' THEN {_BAND_FACTOR - 1} ELSE 0 END"
                         for s in BAND_SOURCES)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH met AS (SELECT u, v, src, place, "
+        "CREATE OR REPLACE TEMP TABLE _cp_lam AS WITH met AS (SELECT u, v, src, place, hod, "
         "count(*) AS k, bool_and(at_staff OR workday) AS look FROM _cp_m GROUP BY ALL) "
-        f"SELECT met.*, x.c * y.c * (1.0 + {factor}) / pl.t_eff AS lam FROM met "
-        "JOIN _cp_cnt x ON x.node = met.u AND x.src = met.src AND x.place = met.place "
-        "JOIN _cp_cnt y ON y.node = met.v AND y.src = met.src AND y.place = met.place "
-        "JOIN _cp_place pl ON pl.src = met.src AND pl.place = met.place")
+        f"SELECT met.*, coalesce(x.c, 1) * coalesce(y.c, 1) * (1.0 + {factor}) / pl.t_eff "
+        "AS lam FROM met "  # a meeting across an hour boundary: one side from the next hour
+        "LEFT JOIN _cp_cnt x ON x.node = met.u AND x.src = met.src AND x.place = met.place "
+        "AND x.hod = met.hod "
+        "LEFT JOIN _cp_cnt y ON y.node = met.v AND y.src = met.src AND y.place = met.place "
+        "AND y.hod = met.hod "
+        "JOIN _cp_place pl ON pl.src = met.src AND pl.place = met.place AND pl.hod = met.hod")
     lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0").fetchnumpy()
     s = poisson_surprise(lam["k"], lam["lam"])
     con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.string()),
