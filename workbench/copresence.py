@@ -107,16 +107,27 @@ def _events(con, windows, cp, params) -> None:
         "CASE src WHEN 'trip' THEN regexp_extract(upper(pos), '^(.*?)(\\d+)[A-F]$', 1) "
         "END AS p_grp, CASE src WHEN 'trip' THEN nullif(strpos('ABCDEF', right(upper(pos), 1)), "
         f"0) END AS p_let FROM (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL)", args)
+    # nodes and places as integers (in name order) for the joins; names come back at the end
+    con.execute("CREATE OR REPLACE TEMP TABLE _cp_node AS SELECT node AS name, "
+                "CAST(row_number() OVER (ORDER BY node) AS INTEGER) AS id "
+                "FROM (SELECT DISTINCT node FROM _cp_ev0)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _cp_ev1 AS SELECT e.* EXCLUDE (node, place), "
+                "nd.id AS node, pl.id AS place FROM _cp_ev0 e "
+                "JOIN _cp_node nd ON nd.name = e.node JOIN (SELECT src, place AS name, "
+                "CAST(row_number() OVER (ORDER BY src, place) AS INTEGER) AS id FROM "
+                "(SELECT DISTINCT src, place FROM _cp_ev0)) pl ON pl.src = e.src "
+                "AND pl.name = e.place")
     con.execute("CREATE OR REPLACE TEMP TABLE _cp_slot AS SELECT src, place, slot, "
                 "count(DISTINCT node) AS n, CASE WHEN src IN ('visit', 'cell') THEN "
-                "hour(min(t)) ELSE 0 END AS hod FROM _cp_ev0 GROUP BY src, place, slot")
+                "hour(min(t)) ELSE 0 END AS hod FROM _cp_ev1 GROUP BY src, place, slot")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cp_ev AS SELECT e.*, sl.n > ? AS crowded, sl.hod, "
         "e.src <> 'stay' OR e.slot = CAST(e.t AS DATE) - DATE '1970-01-01' AS first, "
         "CASE e.src WHEN 'stay' THEN CAST(e.p_num // 100 AS VARCHAR) WHEN 'trip' THEN "
-        "e.p_grp || '/' || e.p_num END AS p_key FROM _cp_ev0 e "
+        "e.p_grp || '/' || e.p_num END AS p_key FROM _cp_ev1 e "
         "JOIN _cp_slot sl USING (src, place, slot)", [cp.crowd_max])
     con.execute("DROP TABLE _cp_ev0")
+    con.execute("DROP TABLE _cp_ev1")
 
 
 _ADJACENT = ("coalesce(CASE a.src WHEN 'stay' THEN a.pos = b.pos OR (a.p_num // 100 = "
@@ -221,8 +232,8 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "JOIN _cp_place pl ON pl.src = met.src AND pl.place = met.place AND pl.hod = met.hod")
     lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0").fetchnumpy()
     s = poisson_surprise(lam["k"], lam["lam"])
-    con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.string()),
-                                        "v": pa.array(lam["v"], pa.string()),
+    con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.int32()),
+                                        "v": pa.array(lam["v"], pa.int32()),
                                         "s": pa.array(s), "look": pa.array(lam["look"])}))
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, sum(s) AS s, "
@@ -249,16 +260,17 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "JOIN (SELECT u, v, round(sum(lam), 6) AS expected, count(*) AS n_places "
         "FROM _cp_lam GROUP BY u, v) e "
         "USING (u, v) LEFT JOIN _cp_s s USING (u, v)) "
-        "SELECT u, v, n_meet, n_places, expected, surprise, "
+        "SELECT nu.name AS u, nv.name AS v, n_meet, n_places, expected, surprise, "
         "CASE WHEN real < 0.5 * surprise THEN 0 ELSE real END AS weight, "
         "n_hotel, n_room_adjacent, n_venue, n_trip, n_seat_adjacent, n_cell, n_staff, "
         "n_business, CASE WHEN real < 0.5 * surprise THEN CASE WHEN n_staff >= n_business "
         "THEN 'staff' ELSE 'business' END END AS lookalike, first_at, last_at FROM sc "
-        "ORDER BY u, v")
+        "JOIN _cp_node nu ON nu.id = sc.u JOIN _cp_node nv ON nv.id = sc.v "
+        "ORDER BY sc.u, sc.v")
     info = _summary(con, cp, windows)
     info["seconds"] = round(time.perf_counter() - t0, 3)
     for table in ("_cp_slot", "_cp_place", "_cp_cnt", "_cp_staff", "_cp_lam", "_cp_s",
-                  "_cp_m", "_cp_meet", "_cp_ev"):
+                  "_cp_m", "_cp_meet", "_cp_ev", "_cp_node"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     log.info("co-presence: %d pairs from %s in %.2fs", info["pairs"], info["events"],
              info["seconds"])
