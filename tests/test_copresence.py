@@ -234,3 +234,21 @@ def test_sample_meeting_ring_regional_ring_and_lookalikes(tmp_path):
             assert flag is None, ring
     elsewhere = truth["copresence"]["registered_elsewhere"]
     assert 0.02 < len(elsewhere) / truth["counts"]["persons"] < 0.06
+
+
+def test_crowded_slots_pair_only_neighbours(tmp_path, write):
+    """A hotel night with more guests than ``crowd_max`` pairs only same / adjacent rooms;
+    the same night with fewer guests pairs everyone."""
+    rows = ["person_id,place_id,room,checked_in"]
+    rows += [f"G{i:02d},H1,{300 + i * 2},2019-04-01 22:00" for i in range(12)]
+    rows += ["A,H1,801,2019-04-01 22:00", "B,H1,802,2019-04-01 22:00",
+             "C,H1,810,2019-04-01 22:00"]
+    path = write("stays.csv", "\n".join(rows) + "\n")
+    with Store(tmp_path / "c.duckdb") as store:
+        ingest_paths(store, [path])
+        build_copresence(store.con, cp=CoPresenceParams(crowd_max=10))
+        crowded = _pairs(store.con)
+        build_copresence(store.con, cp=CoPresenceParams(crowd_max=40))
+        everyone = _pairs(store.con)
+    assert set(crowded) == {("A", "B")} and crowded[("A", "B")]["n_room_adjacent"] == 1
+    assert len(everyone) == 15 * 14 // 2
