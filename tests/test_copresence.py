@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from workbench.copresence import (
+    COPRESENCE_COLUMNS,
     CoPresenceParams,
     build_copresence,
     copresence_records,
@@ -17,6 +18,7 @@ from workbench.copresence import (
     together,
 )
 from workbench.ingest import ingest_paths
+from workbench.links import LinkParams
 from workbench.regional import current_code, population_counts, regional_flag, registration_codes
 from workbench.store import Store
 
@@ -83,14 +85,18 @@ def test_pairs_measures_and_node_ids_on_a_hand_built_case(small):
     assert info["params"]["venue_window_min"] == 30 and info["pairs"] == 5
     assert info["events"] == {"cell": 3, "stay": 6, "trip": 4, "visit": 3}  # 03-20: not P4 yet
     # a window on the records: only April 10 onward (the venue and the train)
-    build_copresence(small.con, _Window(dt.datetime(2019, 4, 10, tzinfo=dt.UTC), None),
+    build_copresence(small.con, LinkParams(since=dt.datetime(2019, 4, 10, tzinfo=dt.UTC)),
                      CoPresenceParams(venue_window_min=30, cell_window_min=15))
     assert set(_pairs(small.con)) == {("P1", "P2"), ("P1", "P3"), ("P2", "P3"), ("P3", "P4")}
 
 
-class _Window:
-    def __init__(self, since, until):
-        self.since, self.until = since, until
+def test_empty_store_gives_an_empty_layer(tmp_path):
+    with Store(tmp_path / "c.duckdb") as store:
+        info = build_copresence(store.con)
+        cols = [d[0] for d in store.con.execute("SELECT * FROM _l_copresence").description]
+        assert info["pairs"] == 0 and info["events"] == {}
+        assert tuple(cols) == COPRESENCE_COLUMNS
+        assert together(store.con, "P1").empty and registration_codes(store.con) == {}
 
 
 def test_together_and_records_carry_file_and_line(small):
