@@ -13,7 +13,11 @@ What is planted (see ``truth.json``):
   series gang of one surname using burner phones, buyers around each ring, a broker who
   supplies two rings, arrests sharing case numbers, and rings with no arrest at all;
 * look-alikes that are not rings: night-shift KTV coworkers, drug users arrested together at
-  a party, a lone dealer with his buyers, grown children sending money home.
+  a party, a lone dealer with his buyers, grown children sending money home;
+* hotel stays, venue checks and tickets (see :mod:`workbench.sample_places`): a ring that
+  meets in hotels instead of phoning, a ring of migrants from one far county, a sales team
+  and venue staff as look-alikes, couples, friends, solo travellers, registrations from
+  elsewhere.
 
 Examples
 --------
@@ -62,6 +66,12 @@ class County:
     transactions: list[tuple] = field(default_factory=list)  # from, to, cents, t, channel, memo
     arrests: list[tuple] = field(default_factory=list)  # pid, t, case, charge, drug, g, place
     kinship: list[tuple] = field(default_factory=list)  # a, b, relation
+    # pid, id_number, place_id, place_name, room, checked_in, checked_out, name
+    stays: list[tuple] = field(default_factory=list)
+    # pid, id_number, place_id, place_name, place_kind, seen_at, source, name, test_result
+    visits: list[tuple] = field(default_factory=list)
+    # pid, id_number, service, departs_at, origin, destination, seat, mode, name
+    trips: list[tuple] = field(default_factory=list)
     truth: dict = field(default_factory=dict)
 
 
@@ -287,6 +297,13 @@ def build_county(persons: int = 3000, seed: int = 7) -> County:
     from .sample_rings import plant_rings
 
     truth = plant_rings(b, families, households, kin, ages, workplaces, employer_accounts)
+    # hotels, venues and travel draw from their own stream: the records above stay the same
+    from .sample_places import plant_places
+
+    b.rng = np.random.default_rng(seed + 2000)
+    places = plant_places(b, truth, kin, ages, workplaces)
+    truth["rings"].append(places.pop("regional_ring"))
+    truth.update(places)
     b.c.kinship = sorted(kin)
     b.c.truth = truth
     return b.c
