@@ -27,12 +27,16 @@ __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline
            "tied_elsewhere", "payers", "is_supplier", "paid_by", "organizer", "is_family",
            "UnionFind"]
 
-#: weights of the evidence components in a ring's score (they sum to 1)
+#: weights of the evidence components in a ring's score (the first six sum to 1;
+#: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
 SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
-                 "coarrest": 0.15, "drug_arrests": 0.10}
+                 "coarrest": 0.15, "drug_arrests": 0.10, "copresence": 0.25}
 #: the kind of evidence each score component stands for
 COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
-                   "money": "money", "coarrest": "arrests", "drug_arrests": "arrests"}
+                  "money": "money", "coarrest": "arrests", "drug_arrests": "arrests",
+                  "copresence": "copresence"}
+#: the order kinds are named in a ring's ``tier``
+KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
 #: signal from this excess on
 SIGNAL_AT = 0.25
@@ -51,7 +55,7 @@ def baseline(g: CaseGraph) -> Baseline:
     kinds = tuple(k for k, present in (
         ("calls", ms["n_calls"].sum() > 0), ("money", ms["n_tx"].sum() > 0),
         ("arrests", ms["n_cases"].sum() > 0 or g.node.get("drug_arrests", np.zeros(1)).sum()
-         > 0)) if present)
+         > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
@@ -62,12 +66,15 @@ def baseline(g: CaseGraph) -> Baseline:
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
-    """A ring is reported when its score reaches ``min_score``, or when it is a ring on
-    calls alone whose calls reach it (calls-only rings rank low but are never hidden)."""
+    """A ring is reported when its score reaches ``min_score``, or when it shows one kind of
+    evidence, ring-like calls or meetings beyond chance, that reaches it on its own
+    (such rings rank below richer ones but are never hidden)."""
     if ring_score >= min_score:
         return True
-    return components.get("kinds", 0) == 1 and components.get("call_pattern", 0) >= SIGNAL_AT \
-        and components.get("money", 0) < 0.5 and components.get("tier_score", 0) >= min_score
+    alone = components.get("call_pattern", 0) >= SIGNAL_AT or components.get(
+        "copresence", 0) >= 0.5
+    return components.get("kinds", 0) == 1 and alone and components.get("money", 0) < 0.5 \
+        and components.get("tier_score", 0) >= min_score
 
 
 def rank_key(ring) -> tuple:
@@ -127,21 +134,30 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
     comp["coarrest"] = sum(co.values()) / k
     drug = g.node["drug_arrests"][members] if "drug_arrests" in g.node else np.zeros(k)
     comp["drug_arrests"] = float((drug > 0).sum()) / k
+    # co-presence beyond chance: the share of members who meet another member
+    met = ms["n_meet"][edges] > 0 if "n_meet" in ms and len(edges) else np.zeros(0, bool)
+    meeting = {int(x) for e in edges[met].tolist() for x in (g.u[e], g.v[e])}
+    comp["copresence"] = len(meeting) / k if int(met.sum()) >= 2 else 0.0
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
              "money": comp["money"] >= 0.5,
-             "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34}
+             "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
+             "copresence": comp["copresence"] >= 0.5}
     signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
-                   comp["drug_arrests"] >= 0.34])
+                   comp["drug_arrests"] >= 0.34, fired["copresence"]])
     kinds = base.kinds
     # one signal alone is a look-alike; a case with one kind of evidence (calls only) is
     # judged on what it has: the breadth and the weights count only kinds present in it
-    need = min(2, sum(1 for k in kinds if k != "arrests") + 2 * ("arrests" in kinds))
+    base_kinds = [k for k in kinds if k != "copresence"]
+    need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
     breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
-    usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in kinds] or list(SCORE_WEIGHTS)
+    usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
+        c for c in SCORE_WEIGHTS if c != "copresence"]
     total_w = sum(SCORE_WEIGHTS[c] for c in usable)
-    score = breadth * float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable)) / total_w
+    bonus = SCORE_WEIGHTS["copresence"] * comp["copresence"] if "copresence" in kinds else 0.0
+    score = min(1.0, breadth * (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable))
+                                + bonus) / total_w)
     comp["breadth"] = breadth
-    tier = [k for k in ("calls", "money", "arrests") if fired[k]]
+    tier = [k for k in KINDS if fired[k]]
     comp["kinds"] = len(tier)
     # on its own evidence alone (a calls-only ring in a county that also has money)
     own = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in tier]
@@ -156,6 +172,7 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
         "payers_to_top": len(payers[top]) if top is not None else 0,
         "coarrest_links": len(cases), "kin_links": kin_edges,
         "drug_arrests": int((drug > 0).sum()),
+        "meeting_pairs": int(met.sum()),
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence, edges

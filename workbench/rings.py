@@ -274,6 +274,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
         (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= SIGNAL_AT)
     signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
+        signal = signal | (ms["n_meet"] > 0)
     structural = base.kinds == ("calls",)
     if structural:  # calls only: a repeated contact is the evidence there is
         signal = signal | (ms["n_calls"] >= 3)
