@@ -95,7 +95,7 @@ def test_planted_presence_records_and_registrations():
     import datetime as dt
 
     from workbench.sample import START
-    from workbench.sample_places import HOME_COUNTY, MIGRANT_COUNTY, MIGRANT_OLD
+    from workbench.sample.places import HOME_COUNTY, MIGRANT_COUNTY, MIGRANT_OLD
 
     county = build_county(1500, 11)
     truth = county.truth

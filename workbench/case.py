@@ -53,10 +53,10 @@ from .normalize import (
     parse_timestamp,
 )
 from .phones import SuccessorParams, find_burners, find_successors
-from .reproduce import jsonable_request, view_digest
 from .ring_focus import rings_around, track_ring
 from .rings import RingParams, RingResult, find_rings
 from .store import Store
+from .views.digest import jsonable_request, view_digest
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
 

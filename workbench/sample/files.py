@@ -31,7 +31,7 @@ import io
 import json
 from pathlib import Path
 
-from .sample import START, County
+from .base import START, County
 
 __all__ = ["write_files"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .sample import DAYS, START
+from .base import DAYS, START
 
 __all__ = ["plant_places", "HOME_COUNTY", "MIGRANT_COUNTY"]
 
@@ -130,8 +130,8 @@ def _registrations(b, rng, counties: list[str], reserved: set[str]) -> list[str]
 
 def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str]]) -> dict:
     """Plant the records and rings of the module docstring; return the new truth keys."""
-    from .regional import _table
-    from .sample_rings import _free, _ring_activity
+    from ..regional import _table
+    from .rings import _free, _ring_activity
 
     rng = b.rng
     far = sorted(c for c in _table()[0] if c[4:] != "00" and c[:2] not in ("33", "45")
