@@ -221,26 +221,3 @@ def test_every_command_is_documented_in_readme():
     for name in cli.commands:
         assert f"workbench {name}" in readme, name
 
-
-def test_layers_never_import_upwards():
-    import ast
-
-    order = ["errors", "contract", "normalize", "store", "readers", "ingest", "links", "graph",
-             "community", "rings", "analysis", "sample_rings", "sample_files", "sample", "case",
-             "cli", "__main__"]
-    rank = {name: i for i, name in enumerate(order)}
-    allowed_up = {("sample", "sample_rings"), ("sample", "sample_files"),
-                  ("sample_rings", "sample"), ("sample_files", "sample")}
-    pure = {"links", "graph", "community", "rings", "analysis"}
-    for path in (ROOT / "workbench").glob("*.py"):
-        mod = path.stem
-        if mod == "__init__":
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                target = node.module.split(".")[0]
-                if target in rank and mod in rank and rank[target] > rank[mod]:
-                    assert (mod, target) in allowed_up, f"{mod} imports {target}"
-                if mod in pure - {"links", "graph"}:  # the analysis core never opens a store
-                    assert target not in {"store", "ingest", "readers", "case"}, (mod, target)

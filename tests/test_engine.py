@@ -320,3 +320,20 @@ def test_evidence_from_parquet_matches_the_store(known_db, tmp_path):
         pd.testing.assert_frame_equal(got[kind], ref[kind], obj=kind)
     assert len(got["calls"]) == 48
     assert {Path(f).name for f in got["calls"]["file"]} == {"calls.csv"}
+
+
+def test_candidate_extraction_drops_single_call_pairs(known_db, tmp_path):
+    """``min_pair_calls=2``: pairs seen in one call and linked by nothing else stay on the
+    engine; the rings do not change (the search skips such pairs anyway)."""
+    with Store(known_db, read_only=True) as store:
+        eng = DuckDBEngine.for_store(store)
+        full = _canonical(build_layers(eng).handles["_l_calls"])
+        run_heavy_stage(eng, tmp_path / "cut", min_pair_calls=2)
+    local = DuckDBEngine.over_parquet({"c": tmp_path / "cut" / "_l_calls.parquet"},
+                                      "Asia/Shanghai")
+    try:
+        cut = _canonical(local.table("c"))
+    finally:
+        local.close()
+    assert set(cut) <= set(full) and all(r[2] >= 2 for r in cut)
+    assert [r for r in full if r[2] >= 2] == cut

@@ -350,12 +350,15 @@ def test_older_store_is_migrated(db, monkeypatch):
     Store(db).close()  # a current store, made to look like version 1
     con = duckdb.connect(str(db))
     con.execute("DROP TABLE phone_links")
+    for kind in ("stays", "visits", "trips"):
+        con.execute(f"DROP TABLE {kind}")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
-    with Store(db) as store:  # the real migration 1 -> 2
-        assert store.schema_version() == 2
+    with Store(db) as store:  # the real migrations 1 -> 2 -> 3
+        assert store.schema_version() == 3
         assert store.con.execute("SELECT count(*) FROM phone_links").fetchall() == [(0,)]
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
+        assert store.con.execute("SELECT count(*) FROM stays").fetchall() == [(0,)]
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 4)
     with pytest.raises(WorkbenchError, match="cannot migrate"):
         Store(db)
 
@@ -377,3 +380,70 @@ def test_recorded_fingerprint_matches_content(db, write):
     ingest(db, write("persons_2.csv", "person_id,name\nP2,B\n"))
     with Store(db) as store:
         assert store.fingerprint() == store.compute_fingerprint() != first
+
+
+# -- stays, visits, trips: people named by person_id or resident ID number ------------------
+PRESENCE_REJECTS = [
+    ("stays", "place_id,checked_in,id_number\nH1,2019-04-01 22:00,110105194912310022\n",
+     "id_number", "checksum"),
+    ("stays", "place_id,checked_in,name\nH1,2019-04-01 22:00,王五\n", "person_id",
+     "person_id or id_number"),
+    ("stays", "place_id,checked_in,checked_out,person_id\nH1,2019-04-02 12:00,"
+     "2019-04-01 08:00,P1\n", "checked_out", "before checked_in"),
+    ("visits", "place_id,seen_at,person_id\nK1,2019-02-30 01:00,P1\n", "seen_at",
+     "invalid timestamp"),
+    ("visits", "place_id,seen_at,person_id\n,2019-04-01 01:00,P1\n", "place_id",
+     "required field missing"),
+    ("trips", "service,departs_at,id_number\nG7512,2019-04-01 09:00,1101051949123100\n",
+     "id_number", "18 char"),
+]
+
+
+@pytest.mark.parametrize("kind, text, column, reason", PRESENCE_REJECTS)
+def test_presence_kinds_reject_with_file_line_column(db, write, kind, text, column, reason):
+    path = write(f"{kind}.csv", text)
+    assert only(ingest(db, path)) == (1, 0, 0, 1)
+    (rej,) = rejects(db)
+    assert (rej["file"], rej["line"], rej["column"]) == (str(path.resolve()), 2, column)
+    assert reason in rej["reason"]
+
+
+def test_presence_kinds_chinese_headers_gb18030_legacy_ids_and_duplicates(db, write):
+    stays = ("证件号码,姓名,旅馆编码,旅馆名称,房间号,入住时间,退房时间\n"
+             "11010519491231002x,张三,H001,如家酒店,301,2019-04-01 22:10,2019-04-02 11:00\n"
+             "110105491231002,张三,H001,如家酒店,301,2019-04-01 22:10,2019-04-02 11:00\n"
+             "330681199001011237,李四,H001,如家酒店,302,2019/04/01 22:30,\n")
+    visits = ("人员编号,场所编码,场所名称,场所类型,核查时间,来源,尿检结果\n"
+              "P1,K9,金色年华KTV,KTV,20190401013000,月度检查,阴性\n"
+              "P1,K9,金色年华KTV,KTV,20190401013000,月度检查,阴性\n")
+    trips = ("身份证号,车次,出发时间,出发站,到达站,座位号,交通方式\n"
+             "11010519491231002X,G7512,2019-04-03 09:15,杭州东,北京南,05车12A,火车\n")
+    report = ingest(db, write("旅馆住宿.csv", stays, "gb18030"), write("visits.csv", visits),
+                    write("trips_2019.csv", trips, "gb18030"))
+    got = {f.kind: (f.rows, f.stored, f.duplicates, f.rejected) for f in report.files}
+    # a 15-digit legacy number is the same person as its 18-digit form: a duplicate row
+    assert got == {"stays": (3, 2, 1, 0), "visits": (2, 1, 1, 0), "trips": (1, 1, 0, 0)}
+    assert not rejects(db)
+    rows = query(db, "SELECT id_number, room, checked_out IS NULL FROM stays ORDER BY room")
+    assert rows == [("11010519491231002X", "301", False), ("330681199001011237", "302", True)]
+    assert query(db, "SELECT person_id, place_kind, test_result FROM visits") == [
+        ("P1", "KTV", "阴性")]
+    assert query(db, "SELECT service, seat, origin FROM trips") == [("G7512", "05车12A", "杭州东")]
+    again = ingest(db, write("trips_2019.csv", trips, "gb18030"))
+    assert only(again) == (1, 0, 1, 0)
+
+
+def test_schema_2_store_migrates_to_3_with_presence_tables(db):
+    with Store(db) as store:
+        parts = "persons:0:0|phones:0:0|accounts:0:0|calls:0:0|transactions:0:0|" \
+            "arrests:0:0|kinship:0:0"  # how a schema-2 store printed itself
+        before = store.con.execute("SELECT md5(?)", [parts]).fetchall()[0][0]
+        for kind in ("stays", "visits", "trips"):
+            store.con.execute(f"DROP TABLE {kind}")
+        store.set_meta("schema_version", "2")
+    with pytest.raises(WorkbenchError, match="migrate"):
+        Store(db, read_only=True)
+    with Store(db) as store:
+        assert store.schema_version() == 3
+        assert store.counts()["stays"] == 0
+        assert store.compute_fingerprint() == before  # empty new kinds leave the print alone

@@ -164,7 +164,7 @@ def test_duration_rejects(raw):
 
 def test_id_numbers():
     assert parse_id_number("11010519491231002X") == "11010519491231002X"
-    assert parse_id_number("110105491231002") == "110105491231002"  # legacy 15 digits
+    assert parse_id_number("110105491231002") == "11010519491231002X"  # legacy: 15 -> 18
     for bad, reason in [("110105194912310021", "checksum"), ("1101051949123100", "18 char"),
                         ("110105194902300027", "birth date"), ("<img>", "18 char")]:
         with pytest.raises(ValueError, match=reason):

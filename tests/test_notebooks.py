@@ -16,7 +16,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_notebooks_exist_and_are_stripped():
     names = [p.name for p in NOTEBOOKS]
     assert names == ["01-quickstart.ipynb", "02-ring-investigation.ipynb",
-                     "03-share-and-export.ipynb", "04-time-and-phones.ipynb"]
+                     "03-share-and-export.ipynb", "04-time-and-phones.ipynb",
+                     "05-co-presence-and-regions.ipynb"]
     for path in NOTEBOOKS:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for cell in doc["cells"]:
@@ -39,6 +40,8 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         assert "application/vnd.jupyter.widget-view+json" in text  # the Explorer
     if path.stem.startswith("04"):
         assert "planted switches found: 7/7" in text
+    if path.stem.startswith("05"):
+        assert "regional rings: ['R11']" in text and "meeting ring" in text
     if path.stem.startswith("03"):
         assert (tmp_path / "work" / "share").is_dir()
         assert len(list((tmp_path / "work" / "share").glob("*.html"))) == 1

@@ -89,3 +89,61 @@ def test_planted_structure():
 def test_too_small_county_refused():
     with pytest.raises(ValueError, match="at least 300"):
         build_county(100)
+
+
+def test_planted_presence_records_and_registrations():
+    import datetime as dt
+
+    from workbench.sample import START
+    from workbench.sample.places import HOME_COUNTY, MIGRANT_COUNTY, MIGRANT_OLD
+
+    county = build_county(1500, 11)
+    truth = county.truth
+    persons = {p["person_id"]: p for p in county.persons}
+    codes = {pid: p["id_number"][:6] for pid, p in persons.items()}
+    home = sum(c == HOME_COUNTY for c in codes.values()) / len(codes)
+    assert 0.8 < home < 0.9
+    outside = [pid for pid, c in codes.items() if not c.startswith("3306")]
+    assert 0.02 < len(outside) / len(codes) < 0.06
+    assert set(truth["copresence"]["registered_elsewhere"]) <= set(outside)
+    regional = [r for r in truth["rings"] if r["type"] == "regional"]
+    assert len(regional) == 1
+    mig = [codes[m] for m in regional[0]["members"]]
+    assert sorted(set(mig)) == [MIGRANT_OLD, MIGRANT_COUNTY] and mig.count(MIGRANT_OLD) == 1
+    # the meeting ring: adjacent rooms in at least four different hotels, almost no calls
+    meet = set(truth["meeting_rings"][0]["members"])
+    assert not meet & {m for r in truth["rings"] for m in r["members"]}
+    hotels = {s[2] for s in county.stays if s[0] in meet or persons_by_id(persons, s[1]) in meet}
+    assert len(hotels) >= 4
+    numbers = {n for n, pid, *_ in county.phones if pid in meet}
+    inside = [c for c in county.calls if c[0] in numbers and c[1] in numbers]
+    assert len(inside) <= 3
+    # sales team: weekday daytime trains only; staff: at every check of their venue
+    sales = set(truth["copresence_lookalikes"][0]["members"])
+    together: dict[tuple, set] = {}
+    for t in county.trips:
+        who = t[0] or persons_by_id(persons, t[1])
+        if who in sales:
+            together.setdefault((t[2], t[3]), set()).add(who)
+    team_trips = [k for k, who in together.items() if who == sales]
+    assert len(team_trips) == 8
+    for _service, t in team_trips:
+        when = START + dt.timedelta(seconds=int(t))
+        assert when.weekday() < 5 and 7 <= when.hour < 19
+    for look in truth["copresence_lookalikes"][1:]:
+        checks = {v[5] // 86400 for v in county.visits if v[2] == look["venue"]}
+        for m in look["members"]:
+            days = {v[5] // 86400 for v in county.visits if v[2] == look["venue"]
+                    and (v[0] or persons_by_id(persons, v[1])) == m}
+            assert len(days) >= 0.6 * len(checks) and len(days) == 6
+    again = build_county(1500, 11)
+    assert again.stays == county.stays and again.trips == county.trips
+
+
+_INDEX: dict[int, dict] = {}
+
+
+def persons_by_id(persons: dict, id_number: str | None) -> str | None:
+    """The person holding an ID number (the sample names most people by it)."""
+    index = _INDEX.setdefault(id(persons), {p["id_number"]: k for k, p in persons.items()})
+    return index.get(id_number)

@@ -158,6 +158,8 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     betweenness percentile``. Betweenness (igraph, 1/weight costs) counts the strongest
     paths that start at the ring members and brokers and at the strongest nodes of the
     case (up to :data:`BETWEENNESS_SOURCES` sources in all).
+    The ring score is the best of the person's own ring and the rings he links (a broker)
+    or also heads (an organizer tied to other cells as strongly as their members).
     Role factors: organizer 1, broker 0.8 + 0.1 per ring he links (at most 1), member
     0.6, associate 0.2; a service number
     (:mod:`workbench.services`) is listed with role ``service`` and no ring part.
@@ -200,8 +202,9 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
         pid = str(g.ids[i])
         role = roles.get(pid, "service" if service[i] else "associate")
         ring = ring_of.get(pid)
-        ring_score = scores.get(ring, 0.0) if ring else (
-            max((scores[x] for x in result.brokers.get(pid, [])), default=0.0))
+        ring_score = max([scores.get(ring, 0.0) if ring else 0.0]
+                         + [scores[x] for x in result.brokers.get(pid, [])]
+                         + [scores[x] for x in result.reach.get(pid, [])])
         factor = _ROLE_FACTOR.get(role, 0.0)
         if role == "broker":  # one who links more rings matters more (an organizer of cells)
             factor = min(1.0, factor + 0.1 * len(result.brokers.get(pid, [])))

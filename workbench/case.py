@@ -45,11 +45,18 @@ from .evolution import default_windows, match_windows
 from .graph import CaseGraph, LayerWeights, build_graph, reweight
 from .ingest import IngestReport, ingest_paths
 from .links import LinkParams, build_layers, common_contacts, records_among
-from .normalize import DEFAULT_REGION, DEFAULT_TZ, parse_phone, parse_timestamp
+from .normalize import (
+    DEFAULT_REGION,
+    DEFAULT_TZ,
+    parse_id_number,
+    parse_phone,
+    parse_timestamp,
+)
 from .phones import SuccessorParams, find_burners, find_successors
-from .reproduce import jsonable_request, view_digest
-from .rings import RingParams, RingResult, find_rings, rings_around, track_ring
+from .ring_focus import rings_around, track_ring
+from .rings import RingParams, RingResult, find_rings
 from .store import Store
+from .views.digest import jsonable_request, view_digest
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
 
@@ -294,6 +301,7 @@ class Case:
             result, memberships = find_rings(graph, params, initial=initial)
         if memberships:
             self._memberships = {key[:4]: memberships[0]}
+        self._flag_regional(result)
         result.params.update({
             "min_weight": float(min_weight), "warm_start": initial is not None,
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
@@ -304,6 +312,22 @@ class Case:
         })
         self._results = {**dict(list(self._results.items())[-7:]), key: result}
         return copy.deepcopy(result)
+
+    def _flag_regional(self, result: RingResult) -> None:
+        """Set each ring's ``regional`` field from its members' registration counties
+        (:func:`workbench.regional.regional_flag`); the rule's inputs go in ``params``."""
+        from .regional import population_counts, regional_flag, registration_codes
+
+        with self.open() as store:
+            codes = registration_codes(store.con)
+        population = population_counts(None, codes)
+        for ring in result.rings:
+            ring.regional = regional_flag([codes.get(m) for m in ring.members], population)
+        result.params["regional"] = {
+            "people_with_codes": len(codes), "counties": len(population),
+            "rule": "most members share a county (or prefecture) whose share of the case's "
+                    "people is at most 5% and whose count among them is unlikely by chance "
+                    "(binomial, p < 0.001); never the most common code"}
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see
@@ -341,14 +365,24 @@ class Case:
     def evidence(self, persons: Iterable[str], *, since=None, until=None,
                  limit: int = 5000) -> dict:
         """The records behind the links among ``persons`` (calls, transactions, arrests,
-        kinship), each with source file and line, as DataFrames."""
+        kinship, and ``meetings``: hotel stays, venue sightings, trips and cells shared),
+        each with source file and line, as DataFrames."""
+        from .copresence import copresence_records
+
         persons = sorted(set(persons))
         with self.open() as store:
             params = LinkParams(since=self._time(since, store), until=self._time(until, store))
             key = ("evidence", store.fingerprint(), tuple(persons), params.since, params.until,
                    limit)
             if key not in self._records:
-                self._remember(key, records_among(store.con, persons, params, limit=limit))
+                records = records_among(store.con, persons, params, limit=limit)
+                met = copresence_records(store.con, persons, params, limit=limit)
+                frames = [df.assign(kind=kind.rstrip("s")) for kind, df in met.items()
+                          if not df.empty]
+                records["meetings"] = (pd.concat(frames, ignore_index=True) if frames else
+                                       pd.DataFrame(columns=["kind", "person", "other",
+                                                             "place", "time"]))
+                self._remember(key, records)
         return {k: df.copy() for k, df in self._records[key].items()}
 
     def _remember(self, key: tuple, value: dict) -> None:
@@ -710,6 +744,18 @@ class Case:
             out.setdefault(str(hub["id"]), "phone" if hub["kind"] == "phone" else "account")
         return out
 
+    def together(self, person: str, place: str | None = None, *, since=None,
+                 until=None, limit: int = 5000) -> pd.DataFrame:
+        """Who was with ``person`` (an id, number or name) at ``place`` (any place when
+        None): hotel stays, venue sightings, trips and cells shared, with both records'
+        file and line (:func:`workbench.copresence.together`)."""
+        from .copresence import together
+
+        pid = self.resolve(person)
+        with self.open() as store:
+            params = LinkParams(since=self._time(since, store), until=self._time(until, store))
+            return together(store.con, pid, place=place, params=params, limit=limit)
+
     # -- names and ids -------------------------------------------------------------------
     def resolve(self, query: str) -> str:
         """The node id a user means: a person id, a phone number (its owner, or the number
@@ -742,6 +788,22 @@ class Case:
                     return number
             if q.startswith("acct:"):
                 return q
+            if len(q) in (15, 18) and q[:-1].isdigit():  # a resident ID number
+                try:
+                    idn = parse_id_number(q)
+                except ValueError:
+                    idn = None
+                if idn is not None:
+                    known = [r[0] for r in con.execute(
+                        "SELECT person_id FROM persons WHERE id_number = ? ORDER BY 1",
+                        [idn]).fetchall()]
+                    if len(known) == 1:
+                        return known[0]
+                    if con.execute(
+                            "SELECT 1 FROM (SELECT id_number FROM stays UNION ALL SELECT "
+                            "id_number FROM visits UNION ALL SELECT id_number FROM trips) "
+                            "WHERE id_number = ? LIMIT 1", [idn]).fetchall():
+                        return idn
             for sql, args in (("SELECT person_id, name FROM persons WHERE name = ? "
                                "ORDER BY person_id", [q]),
                               ("SELECT person_id, name FROM persons WHERE contains(name, ?) "

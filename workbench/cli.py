@@ -219,9 +219,11 @@ def demo(out, persons, seed):
     _echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
     _echo(f"case store: {db}")
     _echo(f"rejected rows: workbench rejects --db {db}")
-    result = Case(db).rings()
+    case = Case(db)
+    result = case.rings()
     _echo(f"\ntop rings ({len(result.rings)} found):")
-    _echo(_ring_table(result.rings, limit=10))
+    names = case.names(m for r in result.rings for m in r.members)
+    _echo(_ring_table(result.rings, names, limit=10))
     _echo(f"all rings: workbench rings --db {db}")
     if result.rings:
         from .views.snapshot import write_snapshot
@@ -275,14 +277,29 @@ def _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score
             "not_hubs": list(not_hubs) or None}
 
 
-def _ring_table(rings, limit: int | None = None) -> str:
+def _named(pid: str, names: dict[str, str]) -> str:
+    """``name (id)`` for a known person, the id (a number, an ID number) otherwise."""
+    name = names.get(pid)
+    return f"{name} ({pid})" if name else str(pid)
+
+
+def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
     rows = []
     for r in rings[:limit]:
         ev = r.evidence
-        rows.append([r.id, f"{r.score:.3f}", r.size, r.leader, "yes" if r.family else "",
-                     f"{ev['calls']} calls ({ev['night_share']:.0%} night), "
-                     f"{ev['transfers']} transfers, {ev['coarrest_links']} co-arrest links"])
-    return _table(rows, ["ring", "score", "size", "organizer", "family", "evidence"])
+        said = [f"{ev['calls']} calls ({ev['night_share']:.0%} night)"]
+        if ev.get("transfers"):
+            said.append(f"{ev['transfers']} transfers (¥{ev['amount']:,.2f})")
+        if ev.get("coarrest_links"):
+            said.append(f"{ev['coarrest_links']} co-arrest links")
+        if ev.get("meeting_pairs"):
+            said.append(f"{ev['meeting_pairs']} pairs meet")
+        regional = (f"{r.regional['place']} ({r.regional['code']}, {r.regional['members']} "
+                    f"of {r.size})" if r.regional else "")
+        rows.append([r.id, r.tier, f"{r.score:.3f}", r.size, _named(r.leader, names),
+                     "yes" if r.family else "", regional, ", ".join(said)])
+    return _table(rows, ["ring", "tier", "score", "size", "organizer", "family", "regional",
+                         "evidence"])
 
 
 @cli.command()
@@ -320,15 +337,16 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
                                "after --around)")
     kwargs = _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score,
                           seed, hubs, not_hubs)
+    case = Case(db, wait=wait) if db is not None else None
     if engine == "spark":
         if around:
             raise click.UsageError("--around works on a case store (--engine duckdb)")
         result = _spark_rings(db, data, spark_master, spark_config, pairs_out,
                               min_pair_calls, kwargs)
-    elif db is None:
+    elif case is None:
         raise click.UsageError("--db is required (or --engine spark --data DIR)")
     else:
-        result = Case(db, wait=wait).rings(**kwargs, around=[*around, *more_targets] or None)
+        result = case.rings(**kwargs, around=[*around, *more_targets] or None)
     if top is not None:
         result.rings = result.rings[:top]
     if as_json:
@@ -337,10 +355,18 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     if not result.rings:
         _echo("no rings found")
         return
-    _echo(_ring_table(result.rings))
+    names = case.names(m for r in result.rings for m in r.members) if case else {}
+    _echo(_ring_table(result.rings, names))
     for r in result.rings:
         _echo(f"{r.id}: " + ", ".join(
-            f"{m}{'*' if m == r.leader else ''}" for m in r.members))
+            f"{_named(m, names)}{'*' if m == r.leader else ''}" for m in r.members))
+    hubs = result.params.get("hubs") or []
+    if hubs:
+        _echo(f"\n{len(hubs)} service numbers/accounts (their links do not group people):")
+        for h in hubs[:5]:
+            _echo(f"  {h['id']}: {h['reason']}")
+        if len(hubs) > 5:
+            _echo(f"  ... and {len(hubs) - 5} more (rings --json lists every one)")
 
 
 def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwargs):
@@ -369,15 +395,17 @@ def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwarg
 @_wait_option
 def rank(db, since, until, hubs, not_hubs, top, as_json, wait):
     """Everyone in the case ranked as a key player, best first."""
-    df = Case(db, wait=wait).rank(since=since, until=until, top=top,
-                                  hubs=list(hubs) or None, not_hubs=list(not_hubs) or None)
+    case = Case(db, wait=wait)
+    df = case.rank(since=since, until=until, top=top,
+                   hubs=list(hubs) or None, not_hubs=list(not_hubs) or None)
     people = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
               for row in df.to_dict(orient="records")]
     if as_json:
         _emit({"people": people})
         return
-    _echo(_table([[p["person_id"], f"{p['score']:.3f}", p["ring"] or "-", p["role"],
-                   f"{p['strength']:.1f}", p["degree"]] for p in people],
+    names = case.names(p["person_id"] for p in people)
+    _echo(_table([[_named(p["person_id"], names), f"{p['score']:.3f}", p["ring"] or "-",
+                   p["role"], f"{p['strength']:.1f}", p["degree"]] for p in people],
                  ["person", "score", "ring", "role", "strength", "degree"]))
 
 
@@ -652,6 +680,35 @@ def _duckdb_interrupt() -> tuple:
     """DuckDB's interrupt exception when DuckDB is loaded (it cannot be raised otherwise)."""
     duckdb = sys.modules.get("duckdb")
     return (duckdb.InterruptException,) if duckdb is not None else ()
+
+
+@cli.command()
+@_db_option
+@click.argument("person")
+@click.option("--place", default=None, help="Only this hotel, venue, train/flight or cell id.")
+@_window_options
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@_json_option
+@_wait_option
+def together(db, person, place, since, until, limit, as_json, wait):
+    """Who was with PERSON (id, number, ID number or name): shared hotel nights, venue
+    checks, trips and cells, with both records' file and line."""
+    df = Case(db, wait=wait).together(person, place, since=since, until=until, limit=limit)
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else
+                 None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in df.to_dict(orient="records")]
+    if as_json:
+        _emit({"person": person, "place": place, "together": rows})
+        return
+    if not rows:
+        _echo(f"nobody was with {person}" + (f" at {place}" if place else ""))
+        return
+    _echo(_table([[r["time"], r["other"], r["kind"], r["place"],
+                   " / ".join(str(x) for x in (r["pos"], r["other_pos"]) if x)
+                   + (" (adjacent)" if r["adjacent"] else ""),
+                   f"{Path(str(r['file'])).name}:{r['line']}",
+                   f"{Path(str(r['other_file'])).name}:{r['other_line']}"] for r in rows],
+                 ["time", "with", "kind", "place", "room/seat", "record", "their record"]))
 
 
 def main() -> None:

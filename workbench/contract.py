@@ -21,6 +21,7 @@ __all__ = [
     "Kind",
     "KINDS",
     "KIND_NAMES",
+    "PRESENCE_KINDS",
     "RELATIONS",
     "SEX_VALUES",
     "TRAFFICKING_CHARGE",
@@ -193,10 +194,92 @@ KINDS: dict[str, Kind] = {
             ],
             {"人员编号a": "person_a", "人员编号b": "person_b", "关系": "relation"},
         ),
+        _k(
+            "stays",
+            [
+                ("place_id", "id", True),
+                ("checked_in", "timestamp", True),
+                ("person_id", "id", False),
+                ("id_number", "id_number", False),
+                ("checked_out", "timestamp", False),
+                ("room", "text", False),
+                ("place_name", "text", False),
+                ("name", "text", False),
+                ("address", "text", False),
+            ],
+            {
+                "证件号码": "id_number",
+                "身份证号": "id_number",
+                "人员编号": "person_id",
+                "姓名": "name",
+                "旅馆编码": "place_id",
+                "旅馆名称": "place_name",
+                "房间号": "room",
+                "入住时间": "checked_in",
+                "退房时间": "checked_out",
+                "地址": "address",
+            },
+        ),
+        _k(
+            "visits",
+            [
+                ("place_id", "id", True),
+                ("seen_at", "timestamp", True),
+                ("person_id", "id", False),
+                ("id_number", "id_number", False),
+                ("place_name", "text", False),
+                ("place_kind", "text", False),
+                ("source", "text", False),
+                ("name", "text", False),
+                ("test_result", "text", False),
+            ],
+            {
+                "证件号码": "id_number",
+                "身份证号": "id_number",
+                "人员编号": "person_id",
+                "姓名": "name",
+                "场所编码": "place_id",
+                "场所名称": "place_name",
+                "场所类型": "place_kind",
+                "核查时间": "seen_at",
+                "来源": "source",
+                "尿检结果": "test_result",
+            },
+        ),
+        _k(
+            "trips",
+            [
+                ("service", "id", True),
+                ("departs_at", "timestamp", True),
+                ("person_id", "id", False),
+                ("id_number", "id_number", False),
+                ("origin", "text", False),
+                ("destination", "text", False),
+                ("seat", "text", False),
+                ("mode", "text", False),
+                ("name", "text", False),
+            ],
+            {
+                "证件号码": "id_number",
+                "身份证号": "id_number",
+                "人员编号": "person_id",
+                "姓名": "name",
+                "车次": "service",
+                "航班号": "service",
+                "出发时间": "departs_at",
+                "出发站": "origin",
+                "到达站": "destination",
+                "座位号": "seat",
+                "交通方式": "mode",
+            },
+        ),
     ]
 }
 
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
+
+#: kinds that name a person by ``person_id`` or by resident ID number (``id_number``)
+PRESENCE_KINDS: tuple[str, ...] = ("stays", "visits", "trips")
 
 #: kinship vocabulary: accepted spellings -> canonical relation
 RELATIONS: dict[str, str] = {
@@ -247,6 +330,13 @@ _STEM_WORDS.update(
         "流水": "transactions",
         "抓获": "arrests",
         "亲属": "kinship",
+        "住宿": "stays",
+        "旅馆": "stays",
+        "场所": "visits",
+        "核查": "visits",
+        "出行": "trips",
+        "票务": "trips",
+        "乘车": "trips",
     }
 )
 

@@ -32,7 +32,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .contract import KIND_NAMES, KINDS, Kind, canonical_header, kind_from_filename
+from .contract import (
+    KIND_NAMES,
+    KINDS,
+    PRESENCE_KINDS,
+    Kind,
+    canonical_header,
+    kind_from_filename,
+)
 from .errors import InputFileError, WorkbenchError
 from .normalize import (
     DEFAULT_REGION,
@@ -465,7 +472,14 @@ def _row_checks(kind: str) -> list[tuple[str, str, str]]:
         return [("until", "until < since", "until is before since")]
     if kind == "kinship":
         return [("person_b", "person_a = person_b", "a person cannot be their own kin")]
-    return []
+    checks = []
+    if kind in PRESENCE_KINDS:
+        checks.append(("person_id", "person_id IS NULL AND id_number IS NULL",
+                       "required field missing: person_id or id_number"))
+    if kind == "stays":
+        checks.append(("checked_out", "checked_out < checked_in",
+                       "checked_out is before checked_in"))
+    return checks
 
 
 def _register_python_map(con: duckdb.DuckDBPyConnection, spec: Kind, plan: _Plan, vtype: str,

@@ -204,37 +204,38 @@ def parse_account(raw: str) -> str:
     return s
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
 def parse_id_number(raw: str) -> str:
-    """Validate a PRC resident identity number (18 characters with checksum, or legacy 15).
+    """Validate a PRC resident identity number; a legacy 15-digit number becomes 18.
+
+    Only the check character (ISO 7064 MOD 11-2, by :mod:`stdnum.cn.ric`) and the birth
+    date are checked. The birthplace code is advisory: real numbers carry county codes that
+    did not exist in their birth year, so they are not rejected for it.
 
     Examples
     --------
     >>> parse_id_number("11010519491231002x")
     '11010519491231002X'
-    >>> parse_id_number("110105194912310021")
+    >>> parse_id_number("110105491231002")  # legacy: century 19 inserted, check added
+    '11010519491231002X'
+    >>> parse_id_number("110105194912310022")
     Traceback (most recent call last):
     ...
-    ValueError: ID number checksum does not match: '110105194912310021'
+    ValueError: ID number checksum does not match: '110105194912310022'
     """
-    s = _nfkc(raw).upper()
+    from stdnum.cn import ric
+
+    s = _nfkc(raw).upper().replace(" ", "")
     if re.fullmatch(r"\d{15}", s):
-        birth = "19" + s[6:12]
-    elif re.fullmatch(r"\d{17}[\dX]", s):
-        birth = s[6:14]
-    else:
+        body = s[:6] + "19" + s[6:]
+        s = body + ric.calc_check_digit(body + "0")
+    elif not re.fullmatch(r"\d{17}[\dX]", s):
         raise ValueError(f"ID number must have 18 characters (or 15 digits): {raw!r}")
     try:
-        dt.datetime.strptime(birth, "%Y%m%d")
+        dt.datetime.strptime(s[6:14], "%Y%m%d")
     except ValueError:
         raise ValueError(f"ID number holds an impossible birth date: {raw!r}") from None
-    if len(s) == 18:
-        check = _ID_CHECK[sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS, strict=True)) % 11]
-        if check != s[17]:
-            raise ValueError(f"ID number checksum does not match: {raw!r}")
+    if ric.calc_check_digit(s) != s[17]:
+        raise ValueError(f"ID number checksum does not match: {raw!r}")
     return s
 
 

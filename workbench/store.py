@@ -10,7 +10,7 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "case.duckdb")
 >>> with Store(path) as store:
 ...     store.schema_version()
-2
+3
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from .contract import KINDS
+from .contract import KINDS, PRESENCE_KINDS
 from .errors import StoreBusyError, StoreVersionError, WorkbenchError
 from .normalize import DEFAULT_TZ, check_timezone
 
@@ -31,7 +31,7 @@ __all__ = ["SCHEMA_VERSION", "Store", "SQL_TYPES", "record_table_sql"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: value type -> DuckDB column type
 SQL_TYPES: dict[str, str] = {
@@ -99,6 +99,7 @@ _BASE_SCHEMA = [
 # version -> statements that bring a store from version-1 to version
 MIGRATIONS: dict[int, list[str]] = {
     2: [_PHONE_LINKS],  # confirmed successor numbers (workbench link-phone)
+    3: [record_table_sql(k) for k in PRESENCE_KINDS],  # hotel stays, venue visits, trips
 }
 
 _LOCK_PATTERN = re.compile(r"lock|conflicting", re.IGNORECASE)
@@ -325,7 +326,8 @@ class Store:
             row = self.con.execute(
                 f"SELECT count(*), coalesce(bit_xor(_row_hash), 0) FROM {kind}"
             ).fetchall()[0]
-            parts.append(f"{kind}:{row[0]}:{row[1]}")
+            if row[0] or kind not in PRESENCE_KINDS:  # stores without them print as before
+                parts.append(f"{kind}:{row[0]}:{row[1]}")
         links = self.con.execute(
             "SELECT string_agg(old || '>' || new, ',' ORDER BY old, new) FROM phone_links "
             "WHERE unlinked_at IS NULL").fetchall()[0][0]

@@ -10,8 +10,9 @@ var wbEvidence = (function () {
     if (person) { return names[person] ? names[person] + " (" + person + ")" : person; }
     return number || "";
   }
+  // a number nobody owns stands for itself (E.164); an account nobody owns is acct:<id>
   function node(person, number, prefix) {
-    return person || (number ? prefix + number : "");
+    return person || (number ? (prefix === "acct:" ? prefix + number : number) : "");
   }
   function src(r) { return (r.file || "") + (r.line !== undefined && r.line !== null ? ":" + r.line : ""); }
   function mins(s) {
@@ -41,6 +42,14 @@ var wbEvidence = (function () {
                  what: [r.charge, r.drug, r.quantity_g ? r.quantity_g + " g" : ""].filter(Boolean).join(" \u00b7 "),
                  detail: [r.case_id, r.location].filter(Boolean).join(" \u00b7 "), source: src(r),
                  a: r.person_id, b: "", case_id: r.case_id });
+    });
+    (records.meetings || []).forEach(function (r) {
+      var where = [r.kind, r.place].filter(Boolean).join(" ");
+      var pos = [r.pos, r.other_pos].filter(Boolean).join(" / ");
+      out.push({ kind: "meeting", time: r.time || "", from: who(names, r.person), to: who(names, r.other),
+                 what: where, detail: pos + (r.adjacent ? " (adjacent)" : ""),
+                 source: src(r) + (r.other_file ? ", " + r.other_file + ":" + r.other_line : ""),
+                 a: r.person, b: r.other });
     });
     (records.kinship || []).forEach(function (r) {
       out.push({ kind: "kinship", time: "", from: who(names, r.person_a), to: who(names, r.person_b),

@@ -27,7 +27,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from ..reproduce import view_digest
+from .digest import view_digest
 from .layout import label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor

@@ -25,6 +25,13 @@ __all__ = ["link_words", "link_edges", "node_words", "number_owners", "money_flo
            "money_text", "link_layers", "layer_order"]
 
 #: how far each layer's edge bends, so parallel layers of one link stay apart
+def _bend(layer: str) -> list | None:
+    """vis-network's smooth setting of a layer's edge, as JSON-native values (a list, so a
+    snapshot read back compares equal to the view it came from)."""
+    bend = _BEND.get(layer, ("curvedCCW", 0.45))
+    return list(bend) if bend else None
+
+
 _BEND = {"calls": None, "money": ("curvedCW", 0.18), "coarrest": ("curvedCCW", 0.15),
          "kinship": ("curvedCCW", 0.3), "shared": ("curvedCW", 0.38)}
 
@@ -108,7 +115,7 @@ def link_edges(u: str, v: str, d: dict, link: int) -> list[dict]:
         strength = float(d.get(f"w_{layer}") or 0.0) or 1.0
         base = {"layer": layer, "link": link, "color": style["color"],
                 "dashes": style["dashes"], "width": round(min(1.0 + 1.5 * strength, 9.0), 2),
-                "smooth": _BEND.get(layer, ("curvedCCW", 0.45))}
+                "smooth": _bend(layer)}
         if layer == "money":
             for src, dst, total, _count in money_flows(u, v, d) or [(u, v, 0.0, 0)]:
                 out.append({**base, "from": src, "to": dst, "arrows": "to",

@@ -12,6 +12,10 @@ Files (the shapes investigators receive):
 ``transactions.csv``       UTF-8 with BOM, Chinese headers, ``¥1,200.00`` amounts
 ``arrests.xlsx``           Excel, Chinese headers, real date cells
 ``kinship.csv``            UTF-8, Chinese headers and relation words
+``stays.csv``              GB18030, Chinese headers, people by ID number (some legacy
+                           15-digit numbers, some by person_id), open stays
+``visits.csv``             UTF-8, Chinese headers, ``YYYYMMDDHHMMSS`` times
+``trips.csv``              UTF-8, canonical headers, seats like ``05车12A``
 =========================  ==========================================================
 
 Each file also carries exact duplicates (re-exports), duplicates that differ only in
@@ -27,7 +31,7 @@ import io
 import json
 from pathlib import Path
 
-from .sample import START, County
+from .base import START, County
 
 __all__ = ["write_files"]
 
@@ -250,13 +254,77 @@ def write_files(county: County, out, seed: int = 7) -> dict:
     (out / kin.name).write_text(kin.csv_text(), encoding="utf-8")
     files[kin.name] = kin.expect
 
+    _presence_files(county, out, rng, files, pick)
     truth = dict(county.truth)
     truth["seed"] = seed
     truth["counts"] = {"persons": len(county.persons), "phones": len(county.phones),
                        "accounts": len(county.accounts), "calls": len(county.calls),
                        "transactions": len(county.transactions),
-                       "arrests": len(county.arrests), "kinship": len(county.kinship)}
+                       "arrests": len(county.arrests), "kinship": len(county.kinship),
+                       "stays": len(county.stays), "visits": len(county.visits),
+                       "trips": len(county.trips)}
     truth["files"] = files
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                     encoding="utf-8")
     return truth
+
+
+def _legacy(idn: str) -> str:
+    """The 15-digit legacy form of an 18-digit number born in the 1900s, else the number."""
+    return idn[:6] + idn[8:17] if idn and idn[6:8] == "19" else idn
+
+
+def _presence_files(county: County, out: Path, rng, files: dict, pick) -> None:
+    """``stays.csv`` (GB18030), ``visits.csv`` and ``trips.csv`` with duplicates and rejects."""
+    stays = _Sheet("stays.csv", ["人员编号", "证件号码", "姓名", "旅馆编码", "旅馆名称", "房间号",
+                                 "入住时间", "退房时间"])
+    for i, (pid, idn, place, pname, room, t_in, t_out, name) in enumerate(county.stays):
+        shown = _legacy(idn) if idn and i % 17 == 0 else idn
+        out_at = "" if i % 23 == 0 else _ts(t_out, "%Y/%m/%d %H:%M")
+        stays.add([pid or "", shown or "", name, place, pname, room,
+                   _ts(t_in, "%Y-%m-%d %H:%M:%S"), out_at])
+    for row in pick(stays, 8):
+        stays.add(row, "duplicates")
+    bad = pick(stays, 4)
+    bad[0][0], bad[0][1] = "", "33068119900101123X"  # wrong check character
+    bad[1][0], bad[1][1] = "", ""  # nobody named
+    bad[2][6], bad[2][7] = "2019-03-05 22:00:00", "2019/03/04 08:00"  # out before in
+    bad[3][6] = "2019-02-29 22:00:00"
+    for row in bad:
+        row[5] = str(row[5]) + "-X"
+        stays.add(row, "rejected")
+    (out / stays.name).write_bytes(stays.csv_text().encode("gb18030"))
+    files[stays.name] = stays.expect
+
+    visits = _Sheet("visits.csv", ["人员编号", "证件号码", "姓名", "场所编码", "场所名称",
+                                   "场所类型", "核查时间", "来源", "尿检结果"])
+    for pid, idn, place, pname, kind, t, source, name, result in county.visits:
+        visits.add([pid or "", idn or "", name, place, pname, kind, _ts(t, "%Y%m%d%H%M%S"),
+                    source, result or ""])
+    for row in pick(visits, 8):
+        visits.add(row, "duplicates")
+    bad = pick(visits, 3)
+    bad[0][3] = ""
+    bad[1][6] = "20190431010000"
+    bad[2][0], bad[2][1] = "", "1234567890"
+    for row in bad:
+        row[7] += "-X"
+        visits.add(row, "rejected")
+    (out / visits.name).write_text(visits.csv_text(), encoding="utf-8")
+    files[visits.name] = visits.expect
+
+    trips = _Sheet("trips.csv", ["person_id", "id_number", "name", "service", "departs_at",
+                                 "origin", "destination", "seat", "mode"])
+    for pid, idn, service, t, origin, dest, seat, mode, name in county.trips:
+        trips.add([pid or "", idn or "", name, service, _ts(t, "%Y-%m-%d %H:%M"), origin, dest,
+                   seat, mode])
+    for row in pick(trips, 8):
+        trips.add(row, "duplicates")
+    bad = pick(trips, 2)
+    bad[0][4] = "tomorrow"
+    bad[1][3] = ""
+    for row in bad:
+        row[8] += "-X"
+        trips.add(row, "rejected")
+    (out / trips.name).write_text(trips.csv_text(), encoding="utf-8")
+    files[trips.name] = trips.expect

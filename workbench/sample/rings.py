@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .sample import CARRIER, COURIER, DAYS, POWER_ACCOUNT, SURNAMES, TAXI
+from .base import CARRIER, COURIER, DAYS, POWER_ACCOUNT, SURNAMES, TAXI
 
 __all__ = ["plant_rings"]
 

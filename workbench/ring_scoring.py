@@ -1,0 +1,312 @@
+"""Ring scoring: how ring-like a group is, its organizer, family flag, and the tie rules.
+
+Everything here is a pure function of the fused graph (:class:`workbench.graph.CaseGraph`)
+and a group of dense node ids; the search (:mod:`workbench.rings`) uses it to rank
+candidates, and the views use the same score.
+
+* :func:`score_group`: evidence components against the case's own baseline (night and short
+  calls, cohesion, intensity, money flowing to one member, co-arrests, drug arrests), the
+  look-alike rule (one signal alone scores low) and the ``tier`` (kinds of evidence);
+* :func:`reported` and :func:`rank_key`: which groups are reported and in what order;
+* one tie rule: :func:`ties` (a node's fused weight into a group) and :func:`reference`
+  (how strongly a node must be tied to count as one of a group's own: ``trim`` x the 75th
+  percentile of the members' ties inside the group);
+* :class:`UnionFind` for family blocks and connected pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .graph import CaseGraph
+
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
+           "score_group", "reported", "rank_key", "ties", "reference", "reference_of",
+           "tied_elsewhere", "payers", "is_supplier", "paid_by", "organizer", "is_family",
+           "UnionFind"]
+
+#: weights of the evidence components in a ring's score (the first six sum to 1;
+#: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
+SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
+                 "coarrest": 0.15, "drug_arrests": 0.10, "copresence": 0.25}
+#: the kind of evidence each score component stands for
+COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
+                  "money": "money", "coarrest": "arrests", "drug_arrests": "arrests",
+                  "copresence": "copresence"}
+#: the order kinds are named in a ring's ``tier``
+KINDS = ("calls", "money", "arrests", "copresence")
+#: a ring-like call pattern (night and short calls above the case's baseline) counts as a
+#: signal from this excess on
+SIGNAL_AT = 0.25
+
+
+@dataclass
+class Baseline:
+    night: float
+    short: float
+    calls_per_pair: float
+    kinds: tuple[str, ...] = ("calls", "money", "arrests")
+
+
+def baseline(g: CaseGraph) -> Baseline:
+    ms = g.measures
+    kinds = tuple(k for k, present in (
+        ("calls", ms["n_calls"].sum() > 0), ("money", ms["n_tx"].sum() > 0),
+        ("arrests", ms["n_cases"].sum() > 0 or g.node.get("drug_arrests", np.zeros(1)).sum()
+         > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
+    calls = ms["n_calls"]
+    total = float(calls.sum())
+    pairs = int((calls > 0).sum())
+    if total == 0:
+        return Baseline(0.0, 0.0, 1.0, kinds)
+    return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
+                     total / max(pairs, 1), kinds)
+
+
+def reported(ring_score: float, components: dict, min_score: float) -> bool:
+    """A ring is reported when its score reaches ``min_score``, or when it shows one kind of
+    evidence, ring-like calls or meetings beyond chance, that reaches it on its own
+    (such rings rank below richer ones but are never hidden)."""
+    if ring_score >= min_score:
+        return True
+    alone = components.get("call_pattern", 0) >= SIGNAL_AT or components.get(
+        "copresence", 0) >= 0.5
+    return components.get("kinds", 0) == 1 and alone and components.get("money", 0) < 0.5 \
+        and components.get("tier_score", 0) >= min_score
+
+
+def rank_key(ring) -> tuple:
+    """More kinds of evidence first, then the score."""
+    return (-int(ring.components.get("kinds", 0)), -ring.score, ring.members)
+
+
+def _excess(x: float, base: float) -> float:
+    if base >= 1.0:
+        return 0.0
+    return float(min(1.0, max(0.0, (x - base) / (1.0 - base))))
+
+
+def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
+                ) -> tuple[float, dict[str, float], dict, np.ndarray]:
+    """Score a group of nodes (dense ids) by ring evidence.
+
+    Returns ``(score, components, evidence, internal edge ids)``; every component is in
+    [0, 1] and the score is their weighted sum (:data:`SCORE_WEIGHTS`).
+    """
+    base = base or baseline(g)
+    k = len(members)
+    edges = g.internal_edges(members)
+    ms = g.measures
+    calls = float(ms["n_calls"][edges].sum()) if len(edges) else 0.0
+    night = float(ms["n_night"][edges].sum()) if len(edges) else 0.0
+    short = float(ms["n_short"][edges].sum()) if len(edges) else 0.0
+    call_pairs = int((ms["n_calls"][edges] > 0).sum()) if len(edges) else 0
+    pairs = k * (k - 1) / 2
+    comp = {}
+    comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
+                            + 0.5 * _excess(short / calls, base.short)) if calls else 0.0
+    comp["cohesion"] = call_pairs / pairs if pairs else 0.0
+    ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
+    comp["intensity"] = ratio / (1.0 + ratio)
+    # money: who receives from the other members
+    payers: dict[int, set[int]] = {int(m): set() for m in members}
+    tx_count = 0
+    total_amount = 0.0
+    for e in edges.tolist():
+        a, b = int(g.u[e]), int(g.v[e])
+        if ms["n_uv_tx"][e] > 0:
+            payers[b].add(a)
+        if ms["n_vu_tx"][e] > 0:
+            payers[a].add(b)
+        tx_count += int(ms["n_tx"][e])
+        total_amount += float(ms["total_uv"][e] + ms["total_vu"][e])
+    top = max(payers, key=lambda x: (len(payers[x]), -x)) if payers else None
+    comp["money"] = (len(payers[top]) / (k - 1)) if top is not None and k > 1 else 0.0
+    # co-arrests in one case, trafficking counted fully
+    co = {}
+    for e in edges.tolist():
+        if ms["n_cases"][e] > 0:
+            strength = 1.0 if ms["n_trafficking_cases"][e] > 0 else 0.5
+            for x in (int(g.u[e]), int(g.v[e])):
+                co[x] = max(co.get(x, 0.0), strength)
+    comp["coarrest"] = sum(co.values()) / k
+    drug = g.node["drug_arrests"][members] if "drug_arrests" in g.node else np.zeros(k)
+    comp["drug_arrests"] = float((drug > 0).sum()) / k
+    # co-presence beyond chance: the share of members who meet another member
+    met = ms["n_meet"][edges] > 0 if "n_meet" in ms and len(edges) else np.zeros(0, bool)
+    meeting = {int(x) for e in edges[met].tolist() for x in (g.u[e], g.v[e])}
+    comp["copresence"] = len(meeting) / k if int(met.sum()) >= 2 else 0.0
+    fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
+             "money": comp["money"] >= 0.5,
+             "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
+             "copresence": comp["copresence"] >= 0.5}
+    signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
+                   comp["drug_arrests"] >= 0.34, fired["copresence"]])
+    kinds = base.kinds
+    # one signal alone is a look-alike; a case with one kind of evidence (calls only) is
+    # judged on what it has: the breadth and the weights count only kinds present in it
+    base_kinds = [k for k in kinds if k != "copresence"]
+    need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
+    breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
+        c for c in SCORE_WEIGHTS if c != "copresence"]
+    total_w = sum(SCORE_WEIGHTS[c] for c in usable)
+    bonus = SCORE_WEIGHTS["copresence"] * comp["copresence"] if "copresence" in kinds else 0.0
+    score = min(1.0, breadth * (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable))
+                                + bonus) / total_w)
+    comp["breadth"] = breadth
+    tier = [k for k in KINDS if fired[k]]
+    comp["kinds"] = len(tier)
+    # on its own evidence alone (a calls-only ring in a county that also has money)
+    own = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in tier]
+    comp["tier_score"] = (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in own))
+                          / sum(SCORE_WEIGHTS[c] for c in own)) if own else 0.0
+    kin_edges = int((ms["kin"][edges] > 0).sum()) if len(edges) else 0
+    cases = sorted({int(e) for e in edges.tolist() if ms["n_cases"][e] > 0})
+    evidence = {
+        "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
+        "short_share": round(short / calls, 3) if calls else 0.0,
+        "call_pairs": call_pairs, "transfers": tx_count, "amount": round(total_amount, 2),
+        "payers_to_top": len(payers[top]) if top is not None else 0,
+        "coarrest_links": len(cases), "kin_links": kin_edges,
+        "drug_arrests": int((drug > 0).sum()),
+        "meeting_pairs": int(met.sum()),
+        "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
+    }
+    return score, {c: round(v, 4) for c, v in comp.items()}, evidence, edges
+
+
+def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]]) -> bool:
+    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
+    ``others`` maps node -> (its core, the core's reference)."""
+    nbr, _ = g.neighbours(j)
+    seen = set()
+    for x in nbr.tolist():
+        entry = others.get(x)
+        if entry is None or id(entry[0]) in seen or j in entry[0]:
+            continue
+        seen.add(id(entry[0]))
+        if ties(g, j, entry[0]) >= entry[1]:
+            return True
+    return False
+
+
+def reference(g: CaseGraph, members, trim: float) -> float:
+    """How strongly a node must be tied to a group to count as one of its own:
+    ``trim`` x the 75th percentile of the members' ties inside the group (the one rule
+    for trimming, growing, merging fragments and telling brokers).
+
+    Examples
+    --------
+    >>> from workbench.graph import CaseGraph
+    >>> import numpy as np
+    >>> g = CaseGraph(ids=np.array(["a", "b", "c"], dtype=object), u=np.array([0, 0]),
+    ...               v=np.array([1, 2]), weight=np.array([4.0, 2.0]), strength={},
+    ...               measures={})
+    >>> reference(g, [0, 1, 2], 0.5)  # ties inside: a 6, b 4, c 2; q75 = 5
+    2.5
+    """
+    return trim * reference_of([ties(g, i, set(int(x) for x in members)) for i in members])
+
+
+def reference_of(member_ties) -> float:
+    """The 75th percentile of the members' ties inside their group (see :func:`reference`)."""
+    return float(np.percentile(list(member_ties), 75)) if len(member_ties) else 0.0
+
+
+def payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
+    """Members of ``group`` who pay ``node``, and members ``node`` pays."""
+    nbr, eid = g.neighbours(node)
+    into, out = set(), set()
+    for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+        if j not in group:
+            continue
+        to_node = g.measures["n_uv_tx"][e] if g.v[e] == node else g.measures["n_vu_tx"][e]
+        from_node = g.measures["n_vu_tx"][e] if g.v[e] == node else g.measures["n_uv_tx"][e]
+        if to_node > 0:
+            into.add(j)
+        if from_node > 0:
+            out.add(j)
+    return into, out
+
+
+def is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """Paid by one member only, who is himself paid by two or more members (the organizer
+    paying his supplier), and paying no member."""
+    into, out = payers(g, node, group - {node})
+    if len(into) != 1 or out:
+        return False
+    boss = next(iter(into))
+    return len(payers(g, boss, group - {boss, node})[0]) >= 2
+
+
+def paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """True when money flows from the group to ``node`` and never from it to the group."""
+    into, out = payers(g, node, group)
+    return bool(into) and not out
+
+
+def ties(g: CaseGraph, node: int, group: set[int]) -> float:
+    nbr, eid = g.neighbours(node)
+    return float(sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
+                                                          strict=True) if j in group))
+
+
+def organizer(g: CaseGraph, members: np.ndarray) -> int:
+    """Receives money from most members, calls most of them; ties by call volume."""
+    inside = set(int(m) for m in members)
+    best, best_key = int(members[0]), None
+    for i in members.tolist():
+        nbr, eid = g.neighbours(i)
+        payers = partners = 0
+        volume = 0.0
+        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+            if j not in inside:
+                continue
+            into_i = g.measures["n_uv_tx"][e] if g.v[e] == i else g.measures["n_vu_tx"][e]
+            payers += int(into_i > 0)
+            partners += int(g.measures["n_calls"][e] > 0)
+            volume += float(g.measures["n_calls"][e])
+        key = (2 * payers + partners, volume, -i)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    return best
+
+
+class UnionFind:
+    """Disjoint sets over hashable items (path halving)."""
+
+    def __init__(self, items) -> None:
+        self.parent = {x: x for x in items}
+
+    def find(self, x):
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+    def groups(self) -> dict:
+        out: dict = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return out
+
+
+def is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
+    """Held together by kinship records: one kin-connected block covers 3/4 of the ring."""
+    kin = [e for e in edges.tolist() if g.measures["kin"][e] > 0]
+    if not kin:
+        return False
+    sets = UnionFind(int(m) for m in members)
+    for e in kin:
+        sets.union(int(g.u[e]), int(g.v[e]))
+    largest = max(len(grp) for grp in sets.groups().values())
+    return largest >= 3 and largest >= 0.75 * len(members)
