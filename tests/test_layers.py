@@ -20,7 +20,7 @@ LAYERS = {
     1: ["store"],
     2: ["readers", "ingest", "engine", "engine.base", "engine.tables",
         "engine.duckdb_engine", "engine.spark_engine"],
-    3: ["services", "presence", "copresence", "links", "regional", "cdr", "heavy"],
+    3: ["services", "presence", "copresence", "links", "regional", "cdr"],
     4: ["graph", "community"],
     5: ["ring_scoring", "rings", "ring_focus", "analysis", "phones", "evolution"],
     6: ["views", "views.model", "views.style", "views.layout", "views.words",
@@ -29,7 +29,7 @@ LAYERS = {
     7: ["sample", "sample.base", "sample.county", "sample.rings", "sample.places",
         "sample.files"],
     8: ["case"],
-    9: ["reproduce", "widgets"],
+    9: ["reproduce", "widgets", "heavy"],
     10: ["cli", "entry", "__main__", ""],
 }
 LAYER = {m: n for n, mods in LAYERS.items() for m in mods}

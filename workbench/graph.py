@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 import networkx as nx
 import numpy as np
 
-from .engine import Handle, Query, as_engine
 from .links import LAYER_NAMES, Layers
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
@@ -208,7 +207,7 @@ def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def fused_query(layers: dict[str, Handle]) -> Query:
+def fused_query(layers: dict) -> tuple[str, list]:
     """One row per linked pair with every layer's measures (0 where a layer is silent)."""
     h = layers
     return (
@@ -234,7 +233,7 @@ def fused_query(layers: dict[str, Handle]) -> Query:
         ") f GROUP BY u, v"), []
 
 
-def node_query(nodes: Handle, layers: dict[str, Handle]) -> Query:
+def node_query(nodes, layers: dict) -> tuple[str, list]:
     """Per node (in dense-id order): arrests, whether a known person, whether a service."""
     h = layers
     services, own_p, own_a = h["_services"], h["_own_phones"], h["_own_accounts"]
@@ -257,11 +256,11 @@ def node_query(nodes: Handle, layers: dict[str, Handle]) -> Query:
 def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.links.build_layers` into a CaseGraph.
 
-    Runs on the engine that holds the layers (``source`` is kept for the older call form
-    ``build_graph(con, layers)`` and used only when the layers carry no engine).
+    Runs on the engine that holds the layers' handles (``source``, the older call form's
+    connection, is not used: the layers carry their engine).
     """
     weights = weights or LayerWeights()
-    engine = layers.engine or as_engine(source)
+    engine = layers.engine
     fused = engine.materialize("_fused", *fused_query(layers.handles))
     nodes = engine.materialize(
         "_nodes", "SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx "
