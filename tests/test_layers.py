@@ -17,7 +17,7 @@ PACKAGE = ROOT / "workbench"
 #: layer of each module, lowest first (DESIGN.md's one-way flow); a new module needs a line
 LAYERS = {
     0: ["errors", "contract", "normalize", "callsql"],
-    1: ["store"],
+    1: ["store", "lookups"],
     2: ["readers", "ingest", "engine", "engine.base", "engine.tables",
         "engine.duckdb_engine", "engine.spark_engine"],
     3: ["services", "presence", "copresence", "links", "regional", "cdr"],
@@ -28,7 +28,7 @@ LAYERS = {
         "views.files"],
     7: ["sample", "sample.base", "sample.county", "sample.rings", "sample.places",
         "sample.files"],
-    8: ["case"],
+    8: ["case", "case_rings", "case_records", "case_time", "case_views"],
     9: ["reproduce", "widgets", "heavy"],
     10: ["cli", "entry", "__main__", ""],
 }

@@ -161,7 +161,7 @@ def test_cli_successors_link_phone_evolution(sample_case, cli_env):
     assert res.returncode == 0 and "unlinked" in res.stdout
     res = run("evolution", "--json")
     doc = json.loads(res.stdout)
-    assert set(doc) == {"windows", "events"} and doc["windows"][0]["rings"] is not None
+    assert set(doc) == {"windows", "events", "params"} and doc["windows"][0]["rings"] is not None
     rings = json.loads(run("rings", "--json").stdout)["rings"]
     res = run("disruption", rings[0]["id"], "--json", "--max-k", "2")
     options = json.loads(res.stdout)["options"]

@@ -173,14 +173,14 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     directory)."""
     import tempfile
 
-    from .case import _identifiers
+    from .case_rings import _user_ids
     from .engine import open_spark
     from .normalize import parse_timestamp
 
     tz = parquet_timezone(data)
     link = LinkParams(since=parse_timestamp(since, tz=tz) if since else None,
                       until=parse_timestamp(until, tz=tz) if until else None,
-                      hubs=_identifiers(hubs), not_hubs=_identifiers(not_hubs))
+                      hubs=_user_ids(hubs), not_hubs=_user_ids(not_hubs))
     weights = LayerWeights().only(layers) if layers else LayerWeights()
     defaults = RingParams()
     ring = RingParams(resolutions=(resolution,) if resolution is not None else None,

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -378,6 +379,20 @@ class Store:
         return written
 
     # -- lifecycle -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self):
+        """One write as one transaction: committed at the end of the block, rolled back
+        (and the error raised again) when the block fails; the fingerprint is recomputed
+        before the commit."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+            self.set_meta("fingerprint", self.compute_fingerprint())
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
     def close(self) -> None:
         """Close the connection (releases the file lock)."""
         self.con.close()

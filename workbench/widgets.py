@@ -255,18 +255,7 @@ class Explorer(w.VBox):
             return query
         except KeyError:
             pass
-        digits = "".join(c for c in query if c.isdigit())
-        with self.case.open() as store:
-            rows = store.con.execute(
-                "SELECT person_id, 0 AS rank FROM persons WHERE person_id = ? OR name = ? "
-                "UNION SELECT person_id, 1 FROM phones WHERE phone = ? OR phone = ? "
-                "OR (length(?) >= 6 AND phone LIKE '%' || ? || '%') "
-                "UNION SELECT person_id, 1 FROM accounts WHERE account_id = ? "
-                "UNION SELECT person_id, 2 FROM persons WHERE name LIKE '%' || ? || '%' "
-                "ORDER BY rank, person_id LIMIT 1",
-                [query, query, query, "+86" + query, digits, digits, query,
-                 query]).fetchall()
-        return rows[0][0] if rows else None
+        return self.case.search(query)
 
     def _show(self, **selection) -> None:
         t0 = time.perf_counter()
@@ -346,13 +335,7 @@ class Explorer(w.VBox):
 
     def _names(self, ids) -> dict:
         """person id -> name for these ids (one query)."""
-        ids = sorted({str(x) for x in ids if x})
-        if not ids:
-            return {}
-        with self.case.open() as store:
-            return dict(store.con.execute(
-                "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest(?))",
-                [ids]).fetchall())
+        return self.case.names(ids)
 
     def _stable_ids(self) -> None:
         """Ids that stay put when a filter changes: each ring of this run takes the id of

@@ -1,6 +1,30 @@
-"""The synthetic county: ordinary social life, planted rings, look-alikes, services,
-hotels, venues and travel; :func:`build_county` builds it, :func:`write_sample` writes it as
-messy exports with its ``truth.json``."""
+"""The synthetic county: ordinary social life with planted trafficking rings and look-alikes.
+
+Deterministic by seed. :func:`build_county` makes the world (persons, phones, accounts, calls,
+transactions, arrests, kinship) and its ground truth; :func:`write_sample` writes it as messy
+exports (see :mod:`workbench.sample.files`) with the expected ingest counts per file.
+
+What is planted (see ``truth.json``):
+
+* households (wives keep their surname), kinship across households, workplaces paying
+  salaries, friends, acquaintances, hub numbers (a taxi line, a carrier service number, a
+  courier line) and a hub account (the power company everyone pays);
+* rings: one family ring held together by kinship, 3-person and 6-person rings, a 9-person
+  series gang of one surname using burner phones, buyers around each ring, a broker who
+  supplies two rings, arrests sharing case numbers, and rings with no arrest at all;
+* look-alikes that are not rings: night-shift KTV coworkers, drug users arrested together at
+  a party, a lone dealer with his buyers, grown children sending money home;
+* hotel stays, venue checks and tickets (see :mod:`workbench.sample.places`): a ring that
+  meets in hotels instead of phoning, a ring of migrants from one far county, a sales team
+  and venue staff as look-alikes, couples, friends, solo travellers, registrations from
+  elsewhere.
+
+Examples
+--------
+>>> county = build_county(persons=400, seed=1)
+>>> len(county.persons), len(county.truth["rings"]) > 0
+(400, True)
+"""
 
 from __future__ import annotations
 
