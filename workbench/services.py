@@ -92,10 +92,13 @@ def _stats(engine: Engine, kind: str, params) -> tuple[list[dict], dict, Handle]
         f"median(n) AS per_counterpart FROM {pair} GROUP BY x HAVING count(*) >= ?",
         [threshold])
     rows = engine.fetch_rows(
+        # links among a busy node's counterparts: each counterpart's own contacts, kept
+        # when the contact is a counterpart too (a semi-join: joining the counterpart
+        # lists with each other first would square them)
         f"WITH cp AS (SELECT p.x, p.y FROM {pair} p JOIN {busy} b ON b.x = p.x), "
-        "within AS (SELECT a.x, count(*) / 2 AS links FROM cp a "
-        f"  JOIN {pair} q ON q.x = a.y JOIN cp b ON b.x = a.x AND b.y = q.y "
-        "  WHERE q.y <> a.x GROUP BY a.x) "
+        f"aq AS (SELECT a.x, q.y FROM cp a JOIN {pair} q ON q.x = a.y WHERE q.y <> a.x), "
+        "within AS (SELECT aq.x, count(*) / 2 AS links FROM aq WHERE EXISTS ("
+        "  SELECT 1 FROM cp b WHERE b.x = aq.x AND b.y = aq.y) GROUP BY aq.x) "
         "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
         f"coalesce(w.links, 0) AS links FROM {busy} b LEFT JOIN within w ON w.x = b.x "
         "ORDER BY b.x")
