@@ -73,7 +73,7 @@ class RingsMixin:
                 graph = build_graph(store.con, built, LayerWeights())
                 self._graphs = {key: (graph, {
                     "links": params.as_dict(), "hubs": built.hubs,
-                    "hub_threshold": built.hub_threshold,
+                    "hub_threshold": built.hub_threshold, "copresence": built.copresence,
                     "services": {k: v for k, v in built.service_info.items() if k != "busy"},
                     "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
                                                 "reason")} for b in
@@ -163,7 +163,8 @@ class RingsMixin:
             "min_weight": float(min_weight), "warm_start": initial is not None,
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
-            "busy": info["busy"], "fingerprint": info["fingerprint"],
+            "busy": info["busy"], "copresence": info["copresence"],
+            "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })

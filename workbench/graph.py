@@ -33,8 +33,11 @@ log = logging.getLogger(__name__)
 
 #: measures carried per edge (arrays aligned with the edge list)
 EDGE_FIELDS = ("n_calls", "n_night", "n_short", "duration_s", "n_tx", "n_uv_tx", "n_vu_tx",
-               "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin", "shared")
+               "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin", "shared",
+               "n_meet", "meet_weight")
 
+
+_REAL_FIELDS = ("total_uv", "total_vu", "meet_weight")
 
 _LAYER_FIELDS = {
     "calls": ("n_calls", "n_night", "n_short", "duration_s"),
@@ -42,6 +45,7 @@ _LAYER_FIELDS = {
     "coarrest": ("n_cases", "n_trafficking_cases", "drug_arrests", "trafficking_arrests"),
     "kinship": ("kin",),
     "shared": ("shared",),
+    "copresence": ("n_meet", "meet_weight"),
 }
 
 
@@ -60,6 +64,9 @@ class LayerWeights:
     coarrest: float = 2.0
     kinship: float = 0.5
     shared: float = 2.0
+    # meeting is circumstantial (couples, families and friends meet too): it groups people
+    # less than a call does; it still counts fully as evidence in a ring's score and tier
+    copresence: float = 0.3
 
     def only(self, layers) -> LayerWeights:
         """The same weights with every layer not named set to 0."""
@@ -204,6 +211,8 @@ def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "coarrest": trafficking + 0.5 * (cases - trafficking),
         "kinship": measures["kin"].astype(np.float64),
         "shared": measures["shared"].astype(np.float64),
+        # meetings beyond chance: the layer's weight is a surprise in -log10 units
+        "copresence": np.log1p(measures["meet_weight"].astype(np.float64)),
     }
 
 
@@ -218,18 +227,23 @@ def fused_query(layers: dict) -> tuple[str, list]:
         "coalesce(max(n_vu_tx), 0) AS n_vu_tx, coalesce(max(total_uv), 0) AS total_uv, "
         "coalesce(max(total_vu), 0) AS total_vu, coalesce(max(n_cases), 0) AS n_cases, "
         "coalesce(max(n_trafficking_cases), 0) AS n_trafficking_cases, "
-        "coalesce(max(kin), 0) AS kin, coalesce(max(shared), 0) AS shared FROM ("
+        "coalesce(max(kin), 0) AS kin, coalesce(max(shared), 0) AS shared, "
+        "coalesce(max(n_meet), 0) AS n_meet, coalesce(max(meet_weight), 0) AS meet_weight "
+        "FROM ("
         "  SELECT u, v, n_calls, n_night, n_short, duration_s, NULL AS n_tx, NULL AS n_uv_tx,"
         "    NULL AS n_vu_tx, NULL AS total_uv, NULL AS total_vu, NULL AS n_cases,"
-        f"    NULL AS n_trafficking_cases, NULL AS kin, NULL AS shared FROM {h['_l_calls']}"
+        "    NULL AS n_trafficking_cases, NULL AS kin, NULL AS shared, NULL AS n_meet,"
+        f"    NULL AS meet_weight FROM {h['_l_calls']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, n_tx, n_uv, n_vu, total_uv, total_vu,"
-        f"    NULL, NULL, NULL, NULL FROM {h['_l_money']}"
+        f"    NULL, NULL, NULL, NULL, NULL, NULL FROM {h['_l_money']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        f"    n_cases, n_trafficking_cases, NULL, NULL FROM {h['_l_coarrest']}"
+        f"    n_cases, n_trafficking_cases, NULL, NULL, NULL, NULL FROM {h['_l_coarrest']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        f"    NULL, NULL, 1, NULL FROM {h['_l_kinship']}"
+        f"    NULL, NULL, 1, NULL, NULL, NULL FROM {h['_l_kinship']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        f"    NULL, NULL, NULL, 1 FROM {h['_l_shared']}"
+        f"    NULL, NULL, NULL, 1, NULL, NULL FROM {h['_l_shared']}"
+        "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        f"    NULL, NULL, NULL, NULL, n_meet, weight FROM {h['_l_copresence']} WHERE weight > 0"
         ") f GROUP BY u, v"), []
 
 
@@ -266,7 +280,7 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
         "_nodes", "SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx "
         f"FROM (SELECT u AS id FROM {fused} UNION SELECT v FROM {fused}) n")
     casts = ", ".join(
-        f"CAST(f.{name} AS {'DOUBLE' if name.startswith('total') else 'BIGINT'}) AS {name}"
+        f"CAST(f.{name} AS {'DOUBLE' if name in _REAL_FIELDS else 'BIGINT'}) AS {name}"
         for name in EDGE_FIELDS)
     arrays = engine.fetch_numpy(
         f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM {fused} f "

@@ -38,7 +38,7 @@ __all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES"]
 
 log = logging.getLogger(__name__)
 
-LAYER_NAMES = ("calls", "money", "coarrest", "kinship", "shared")
+LAYER_NAMES = ("calls", "money", "coarrest", "kinship", "shared", "copresence")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class Layers:
     hub_threshold: int | None = None
     service_info: dict = field(default_factory=dict)
     persons: int = 0
+    copresence: dict = field(default_factory=dict)
 
 
 _window = window  # the name other modules imported
@@ -105,7 +106,7 @@ def build_layers(source, params: LinkParams | None = None) -> Layers:
     >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as s:
     ...     layers = build_layers(s)
     ...     sorted(layers.tables)
-    ['calls', 'coarrest', 'kinship', 'money', 'shared']
+    ['calls', 'coarrest', 'copresence', 'kinship', 'money', 'shared']
     """
     engine = as_engine(source)
     params = params or LinkParams()
@@ -131,8 +132,29 @@ def build_layers(source, params: LinkParams | None = None) -> Layers:
     h["_l_kinship"] = engine.materialize("_l_kinship", *kinship_query())
     h["_l_shared"] = engine.materialize(
         "_l_shared", *shared_query(h["_own_phones"], h["_own_accounts"]))
+    h["_l_copresence"], layers.copresence = _copresence(engine, params)
     layers.tables = {name: h[f"_l_{name}"].name for name in LAYER_NAMES}
     return layers
+
+
+_NO_MEETINGS = ("SELECT CAST(NULL AS VARCHAR) AS u, CAST(NULL AS VARCHAR) AS v, "
+                "CAST(0 AS BIGINT) AS n_meet, CAST(0 AS DOUBLE) AS weight "
+                "FROM (SELECT 1 AS one) t WHERE t.one = 0")
+
+
+def _copresence(engine: Engine, params: LinkParams) -> tuple[Handle, dict]:
+    """The co-presence layer (:mod:`workbench.copresence`) where the case has stays, visits,
+    trips or cell ids on a DuckDB engine; an empty layer otherwise (the Spark stage does not
+    carry it yet, which its ``params`` say)."""
+    con = getattr(engine, "con", None)
+    if con is None:
+        return (engine.materialize("_l_copresence", _NO_MEETINGS),
+                {"built": False, "why": "co-presence runs on the DuckDB engine only"})
+    from .copresence import build_copresence
+
+    info = build_copresence(con, params)
+    return Handle(engine, "_l_copresence"), {"built": True, **{
+        k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes", "seconds")}}
 
 
 _PHONE_OWNERS = PHONE_OWNERS

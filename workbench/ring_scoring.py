@@ -48,6 +48,7 @@ class Baseline:
     short: float
     calls_per_pair: float
     kinds: tuple[str, ...] = ("calls", "money", "arrests")
+    meet_q90: float = 0.0
 
 
 def baseline(g: CaseGraph) -> Baseline:
@@ -56,13 +57,15 @@ def baseline(g: CaseGraph) -> Baseline:
         ("calls", ms["n_calls"].sum() > 0), ("money", ms["n_tx"].sum() > 0),
         ("arrests", ms["n_cases"].sum() > 0 or g.node.get("drug_arrests", np.zeros(1)).sum()
          > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
+    met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
+    meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
     if total == 0:
-        return Baseline(0.0, 0.0, 1.0, kinds)
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
-                     total / max(pairs, 1), kinds)
+                     total / max(pairs, 1), kinds, meet_q90)
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -134,14 +137,18 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
     comp["coarrest"] = sum(co.values()) / k
     drug = g.node["drug_arrests"][members] if "drug_arrests" in g.node else np.zeros(k)
     comp["drug_arrests"] = float((drug > 0).sum()) / k
-    # co-presence beyond chance: the share of members who meet another member
+    # co-presence beyond chance: the share of members who meet another member, times how
+    # strong their meetings are against the case's own (the 90th percentile of meeting
+    # pairs: couples and friends at their KTV meet too, a ring meets more and in more places)
     met = ms["n_meet"][edges] > 0 if "n_meet" in ms and len(edges) else np.zeros(0, bool)
     meeting = {int(x) for e in edges[met].tolist() for x in (g.u[e], g.v[e])}
-    comp["copresence"] = len(meeting) / k if int(met.sum()) >= 2 else 0.0
+    strength = float(ms["meet_weight"][edges[met]].mean()) if met.any() else 0.0
+    comp["copresence"] = (len(meeting) / k * min(1.0, strength / base.meet_q90)
+                          if int(met.sum()) >= 2 and base.meet_q90 > 0 else 0.0)
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
              "money": comp["money"] >= 0.5,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
-             "copresence": comp["copresence"] >= 0.5}
+             "copresence": comp["copresence"] >= 0.5 and strength >= base.meet_q90}
     signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
                    comp["drug_arrests"] >= 0.34, fired["copresence"]])
     kinds = base.kinds
