@@ -22,7 +22,13 @@ from workbench.case import Case
 from workbench.engine import DuckDBEngine, check_name
 from workbench.errors import EngineError
 from workbench.heavy import core_from_pairs, evidence_from_parquet, run_heavy_stage
-from workbench.links import LinkParams, build_layers, calls_attr_query, calls_layer_query
+from workbench.links import (
+    LAYER_NAMES,
+    LinkParams,
+    build_layers,
+    calls_attr_query,
+    calls_layer_query,
+)
 from workbench.rings import find_rings
 from workbench.store import Store
 
@@ -206,7 +212,10 @@ def _reference(db):
         layers = build_layers(store)
         tables = {name: _canonical(layers.handles[name]) for name in CORE_TABLES}
         hubs = [(h["kind"], h["id"]) for h in layers.hubs]
-    rings = [sorted(r.members) for r in Case(db).rings().rings]
+    # the heavy stage carries the five record layers; co-presence stays on DuckDB (its
+    # params say so), so the reference runs on the same layers
+    carried = [name for name in LAYER_NAMES if name != "copresence"]
+    rings = [sorted(r.members) for r in Case(db).rings(layers=carried).rings]
     return tables, hubs, rings
 
 

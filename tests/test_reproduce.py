@@ -115,7 +115,7 @@ def test_explorer_snapshot_reproduces_with_its_filters(tmp_path):
     written = sorted((tmp_path / "exports").glob("*.html"))
     assert len(written) == 1
     meta = read_snapshot(written[0])["meta"]
-    assert meta["request"]["layers"] == ["calls", "money", "coarrest", "shared"]
+    assert meta["request"]["layers"] == ["calls", "money", "coarrest", "shared", "copresence"]
     assert meta["request"]["weights"]["money"] == 2.0
     assert re.fullmatch(r"[0-9a-f]{64}", meta["digest"])
     report = verify_snapshot(case, written[0])

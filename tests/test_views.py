@@ -174,6 +174,10 @@ def test_diagrams_and_graph_files_reread(ring_view, tmp_path):
     img = matplotlib.image.imread(tmp_path / "d.png")
     assert img.shape[0] > 1000 and img.shape[1] > 1500  # A4 landscape at 200 dpi
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "d.pdf").read_bytes().count(b"/Type /Page\n") + (
+        tmp_path / "d.pdf").read_bytes().count(b"/Type /Page ") >= 2  # graph, timeline
+    for ext in ("png", "svg"):  # one image per file: the timeline beside the graph
+        assert (tmp_path / f"d_timeline.{ext}").stat().st_size > 5000
     svg = ET.parse(tmp_path / "d.svg").getroot()
     assert svg.tag.endswith("svg")
     svg_text = (tmp_path / "d.svg").read_text()

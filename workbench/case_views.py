@@ -14,7 +14,19 @@ from . import __version__
 from .errors import WorkbenchError
 from .views.digest import jsonable_request, view_digest
 
-__all__ = ["ViewsMixin"]
+__all__ = ["ViewsMixin", "ring_tags"]
+
+
+def ring_tags(ring) -> str:
+    """What a ring's title says besides its id and organizer: its kinds of evidence, and
+    ``family`` and ``regional <county>`` where they apply."""
+    tags = [ring.tier]
+    if ring.family:
+        tags.append("family")
+    if ring.regional:
+        place = str(ring.regional.get("place") or ring.regional.get("code"))
+        tags.append(f"regional {place[-6:] if len(place) > 6 else place}")
+    return " \u00b7 ".join(tags)
 
 
 def _records(df) -> list[dict]:
@@ -104,10 +116,13 @@ class ViewsMixin:
         roles = {m: role for r in result.rings for m, role in r.roles.items()}
         for pid in result.brokers:
             roles.setdefault(pid, "broker")
+        tags = {r.id: ring_tags(r) for r in result.rings}
         for n, d in net.nodes(data=True):
             d["ring"] = ring_of.get(n)
             d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")
             d["score"] = float(score.get(n, 0.0))
+            if d["ring"] and tags.get(d["ring"]):
+                d["ring_tags"] = tags[d["ring"]]
         persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
         evidence = self.evidence(persons, since=since, until=until, limit=record_limit)
         records = {k: _records(df) for k, df in evidence.items()}

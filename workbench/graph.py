@@ -243,7 +243,10 @@ def fused_query(layers: dict) -> tuple[str, list]:
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
         f"    NULL, NULL, NULL, 1, NULL, NULL FROM {h['_l_shared']}"
         "  UNION ALL SELECT u, v, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        f"    NULL, NULL, NULL, NULL, n_meet, weight FROM {h['_l_copresence']} WHERE weight > 0"
+        # a shared cell alone links nobody (a tower covers a neighbourhood, and people who
+        # call each other are near each other anyway): it stays evidence, not a link
+        f"    NULL, NULL, NULL, NULL, n_meet - n_cell, weight FROM {h['_l_copresence']} "
+        "    WHERE weight > 0 AND n_meet > n_cell"
         ") f GROUP BY u, v"), []
 
 

@@ -138,7 +138,8 @@ def build_layers(source, params: LinkParams | None = None) -> Layers:
 
 
 _NO_MEETINGS = ("SELECT CAST(NULL AS VARCHAR) AS u, CAST(NULL AS VARCHAR) AS v, "
-                "CAST(0 AS BIGINT) AS n_meet, CAST(0 AS DOUBLE) AS weight "
+                "CAST(0 AS BIGINT) AS n_meet, CAST(0 AS BIGINT) AS n_cell, "
+                "CAST(0 AS DOUBLE) AS weight "
                 "FROM (SELECT 1 AS one) t WHERE t.one = 0")
 
 
@@ -154,7 +155,7 @@ def _copresence(engine: Engine, params: LinkParams) -> tuple[Handle, dict]:
 
     info = build_copresence(con, params)
     return Handle(engine, "_l_copresence"), {"built": True, **{
-        k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes", "seconds")}}
+        k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes")}}
 
 
 _PHONE_OWNERS = PHONE_OWNERS

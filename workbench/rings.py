@@ -276,7 +276,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
     if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
         signal = signal | (ms["n_meet"] > 0)
-    structural = base.kinds == ("calls",)
+    # calls only (meetings, e.g. on the same cell, are no more than calls): every group
+    structural = set(base.kinds) <= {"calls", "copresence"} and "calls" in base.kinds
     if structural:  # calls only: a repeated contact is the evidence there is
         signal = signal | (ms["n_calls"] >= 3)
     memberships = []

@@ -26,6 +26,7 @@ import pandas as pd
 import traitlets
 
 from .case import Case
+from .case_views import ring_tags
 from .errors import WorkbenchError
 from .graph import LayerWeights
 from .links import LAYER_NAMES
@@ -183,7 +184,7 @@ class Explorer(w.VBox):
         self._stable_ids()
         names = self._names([r.leader for r in self.result.rings])
         labels = [(f"{self.ring_ids[r.id]} · {names.get(r.leader) or r.leader} · {r.size} people"
-                   f" · {r.score:.2f}{' · family' if r.family else ''}"
+                   f" · {r.score:.2f} · {ring_tags(r)}"
                    f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
                   for r in self.result.rings]
         if self.auto_resolution.value:  # show the case's own scale: the ladder's middle rung

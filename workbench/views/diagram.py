@@ -36,7 +36,7 @@ _CJK_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
               "C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/simhei.ttf")
 PAPER = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}
 _warned: list[bool] = []
-_BEND = {"money": 0.18, "coarrest": -0.15, "kinship": -0.3, "shared": 0.38}
+_BEND = {"money": 0.18, "coarrest": -0.15, "kinship": -0.3, "shared": 0.38, "copresence": -0.6}
 
 
 def cjk_font() -> str | None:
@@ -74,6 +74,8 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
                  seed: int = 0, dpi: int = 200, paper: str | None = None,
                  report: dict | None = None) -> Path:
     """Draw the view to ``path``; the format follows the extension (.png, .svg, .pdf).
+    The i2-style timeline of the view's first ring is the PDF's second page, and for PNG and
+    SVG a second file beside it (``<stem>_timeline.png``).
 
     ``paper`` is ``"A4"`` or ``"A3"`` (default: A3 above 80 nodes); ``report``, when given,
     receives what was drawn: font, paper, labels and overlapping label pairs (measured on
@@ -112,8 +114,13 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
                 if page is not None:
                     pdf.savefig(page)
                     plt.close(page)
-        else:
+        else:  # one image per file: the timeline goes beside it, <stem>_timeline.<ext>
             fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
+            page = _timeline_figure(vm, text, PAPER[paper])
+            if page is not None:
+                page.savefig(path.with_name(f"{path.stem}_timeline{path.suffix}"), format=fmt,
+                             dpi=dpi, metadata=meta)
+                plt.close(page)
         plt.close(fig)
     return path
 

@@ -269,7 +269,8 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
             out.boxes[n] = (bx - half_w, by - half_h, bx + half_w, by + half_h)
         if h[0] == "ring":
             org = centre_of[h]
-            title = ring_title(h[1], data[org].get("name") or str(org))
+            title = ring_title(h[1], data[org].get("name") or str(org),
+                               data[org].get("ring_tags") or "")
             w, hgt = label_size([title], TITLE_SIZE)
             top = cy - radius[h] + 8
             out.regions.append({"ring": h[1], "x": round(cx, 1), "y": round(cy, 1),
@@ -279,9 +280,10 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
     return out
 
 
-def ring_title(ring: str, organizer: str) -> str:
-    """What a ring's region says at its top: id and organizer."""
-    return f"{ring} \u00b7 \u2605 {organizer}"
+def ring_title(ring: str, organizer: str, tags: str = "") -> str:
+    """What a ring's region says at its top: id, organizer, and the ring's tags (tier,
+    family, regional) when the view knows them."""
+    return f"{ring} \u00b7 \u2605 {organizer}" + (f" \u00b7 {tags}" if tags else "")
 
 
 def _arrange(graph, keys, home, radius, seed, ig, seeded) -> np.ndarray:

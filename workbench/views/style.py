@@ -37,9 +37,11 @@ LAYER_STYLES = {
     "kinship": {"color": "#6A1B9A", "dashes": [2, 4], "mpl": "dotted", "label": "kinship"},
     "shared": {"color": "#EF6C00", "dashes": [12, 3, 2, 3], "mpl": "dashdot",
                "label": "shared phone/account"},
+    "copresence": {"color": "#0072B2", "dashes": [4, 3], "mpl": (0, (4, 2)),
+                   "label": "met (hotel, venue, trip, cell)"},
 }
 ROLE_LABELS = {"organizer": "organizer", "member": "member", "broker": "broker",
-               "associate": "associate"}
+               "associate": "associate", "service": "service", "target": "target"}
 
 
 def ring_colour(ring: str | None, order: dict[str, int] | None = None) -> str:

@@ -33,7 +33,8 @@ def _bend(layer: str) -> list | None:
 
 
 _BEND = {"calls": None, "money": ("curvedCW", 0.18), "coarrest": ("curvedCCW", 0.15),
-         "kinship": ("curvedCCW", 0.3), "shared": ("curvedCW", 0.38)}
+         "kinship": ("curvedCCW", 0.3), "shared": ("curvedCW", 0.38),
+         "copresence": ("curvedCCW", 0.6)}
 
 
 def money_text(amount: float) -> str:
@@ -100,6 +101,10 @@ def link_words(u: str, v: str, d: dict, names: dict) -> list[str]:
         out.append("family (kinship record)")
     if d.get("shared") or "shared" in layers:
         out.append("share a phone or an account")
+    if d.get("n_meet"):
+        n = int(d["n_meet"])
+        out.append(f"met {n} time{'s' if n != 1 else ''} beyond chance (hotel, venue, trip "
+                   f"or cell; strength {float(d.get('meet_weight') or 0):.1f})")
     for x in layers:
         if x not in LAYER_STYLES:
             out.append(f"{layer_style(x)['label']} (strength {float(d.get('w_' + x) or 0):.2f})")
