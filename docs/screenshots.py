@@ -92,7 +92,7 @@ def main() -> None:
     wb("demo", "--out", str(tmp / "demo"))
     wb("snapshot", "--db", str(db), "--out", str(tmp / "all.html"))
     wb("export", "--db", str(db), "--out", str(tmp / "all.pdf"))
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile",
                     str(tmp / "all.pdf"), str(DOCS / "diagram-all-rings")], check=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

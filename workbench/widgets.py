@@ -26,7 +26,6 @@ import pandas as pd
 import traitlets
 
 from .case import Case
-from .case_views import ring_tags
 from .errors import WorkbenchError
 from .graph import LayerWeights
 from .links import LAYER_NAMES
@@ -183,8 +182,9 @@ class Explorer(w.VBox):
             return
         self._stable_ids()
         names = self._names([r.leader for r in self.result.rings])
-        labels = [(f"{self.ring_ids[r.id]} · {names.get(r.leader) or r.leader} · {r.size} people"
-                   f" · {r.score:.2f} · {ring_tags(r)}"
+        # flags first (family, regional), so a narrow list still shows them; the tier last
+        labels = [(f"{self.ring_ids[r.id]}{_flags(r)} · {names.get(r.leader) or r.leader}"
+                   f" · {r.size} people · {r.score:.2f} · {r.tier}"
                    f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
                   for r in self.result.rings]
         if self.auto_resolution.value:  # show the case's own scale: the ladder's middle rung
@@ -419,6 +419,15 @@ def _table(df: pd.DataFrame, caption: str) -> str:
     """A DataFrame as an HTML table; pandas escapes every cell (data is hostile)."""
     head = f"<h4>{_esc(caption)}</h4>" if caption else ""
     return head + df.to_html(escape=True, border=0, max_rows=60)
+
+
+def _flags(ring) -> str:
+    """`` · family`` and `` · regional <county>`` where they apply."""
+    out = " · family" if ring.family else ""
+    if ring.regional:
+        place = str(ring.regional.get("place") or ring.regional.get("code"))
+        out += f" · regional {place[-6:]}"
+    return out
 
 
 def _esc(text: str) -> str:

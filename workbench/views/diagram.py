@@ -217,9 +217,12 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
         labels.append(ax.text(x, y + size + 2, text("\n".join(label_lines(n, d))),
                               ha="center", va="top", fontsize=max(FONT_SIZE * pt, 2.5),
                               linespacing=1.1, zorder=4, path_effects=halo))
+    # a ring's legend entry: its title, the tags on a second line, so the legend fits the
+    # page's right margin
     handles = [Patch(facecolor=colours.get(r["ring"], NO_RING), edgecolor="#333333",
-                     label=text(r["title"])) for r in sorted(place.regions,
-                                                             key=lambda r: r["ring"])]
+                     label=text(r["title"].replace(" \u00b7 ", "\n", 2)
+                                .replace("\n", " \u00b7 ", 1)))
+               for r in sorted(place.regions, key=lambda r: r["ring"])]
     handles.append(Patch(facecolor=NO_RING, edgecolor="#333333", label="not in a ring"))
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                           markeredgecolor="black", markeredgewidth=2.5, markersize=9,
@@ -234,7 +237,7 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
                               label=label))
     handles.append(Line2D([], [], color="#777777", linewidth=4,
                           label="line width: link strength"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.775, 0.93), fontsize=8,
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.775, 0.93), fontsize=7,
                frameon=False)
     fig.suptitle(text(vm.title), fontsize=14, x=0.01, ha="left")
     _footer(fig, vm, text)

@@ -152,7 +152,8 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
            f"script-src {_sha256(vis_js)} {_sha256(app_js)}; "
            "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
            "base-uri 'none'; form-action 'none'")
-    summary = (f"{len(data['nodes'])} nodes, {len(data['edges'])} links"
+    pairs = len({tuple(sorted((str(e.get("from")), str(e.get("to"))))) for e in data["edges"]})
+    summary = (f"{len(data['nodes'])} nodes, {pairs} linked pairs"
                f"{' · redacted' if redacted else ''}")
     generated = meta.get("generated_at") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return f"""<!DOCTYPE html>
