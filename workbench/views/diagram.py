@@ -125,6 +125,23 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
     return path
 
 
+def _fitting(fig, labels, extra) -> list:
+    """Keep the texts of ``extra`` (money amounts) that overlap no label and no amount
+    already kept, largest first; remove the others from the figure (every amount is still in
+    the hover text, the evidence table and the CSV). Returns the kept ones."""
+    renderer = fig.canvas.get_renderer()
+    taken = [t.get_window_extent(renderer).extents.tolist() for t in labels]
+    kept = []
+    for t in sorted(extra, key=lambda t: -len(t.get_text())):
+        x0, y0, x1, y1 = t.get_window_extent(renderer).extents.tolist()
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in taken):
+            t.remove()
+            continue
+        taken.append([x0, y0, x1, y1])
+        kept.append(t)
+    return kept
+
+
 def _overlaps(fig, labels) -> int:
     renderer = fig.canvas.get_renderer()
     boxes = sorted(t.get_window_extent(renderer).extents.tolist() for t in labels)
@@ -170,7 +187,7 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
                             edgecolor="none", zorder=0))
         ax.add_patch(Circle((r["x"], r["y"]), r["r"], facecolor="none", edgecolor=colour,
                             linewidth=1.5, zorder=0))
-    labels = []
+    labels, amounts = [], []
     for r in place.regions:
         labels.append(ax.text(r["x"], r["title_y"], text(r["title"]), ha="center",
                               va="center", fontsize=TITLE_SIZE * pt,
@@ -196,10 +213,11 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
                 mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
                 dx, dy = q[0] - p[0], q[1] - p[1]
                 mx, my = mx + bend * dy / 2, my - bend * dx / 2  # the arc's midpoint
-                ax.text(mx, my, e["label"], fontsize=max(3.0, 10 * pt), color="#1B5E20",
-                        ha="center", va="center", zorder=4,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                              "alpha": 0.7})
+                amounts.append(ax.text(
+                    mx, my, e["label"], fontsize=max(3.0, 10 * pt), color="#1B5E20",
+                    ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.7}))
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=max(1.0, 3 * pt), foreground="white")]
@@ -217,6 +235,7 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
         labels.append(ax.text(x, y + size + 2, text("\n".join(label_lines(n, d))),
                               ha="center", va="top", fontsize=max(FONT_SIZE * pt, 2.5),
                               linespacing=1.1, zorder=4, path_effects=halo))
+    labels += _fitting(fig, labels, amounts)
     # a ring's legend entry: its title, the tags on a second line, so the legend fits the
     # page's right margin
     handles = [Patch(facecolor=colours.get(r["ring"], NO_RING), edgecolor="#333333",
