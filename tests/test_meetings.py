@@ -67,3 +67,35 @@ def test_who_was_with_whom_with_records(fresh):
     others = set(rows["other"])
     assert len(others & set(meeting["members"])) >= 2
     assert rows["file"].str.endswith(".csv").all() and (rows["line"] > 0).all()
+
+
+def test_explorer_details_say_who_was_together(fresh):
+    from workbench.widgets import Explorer
+
+    case, truth = fresh
+    meeting = truth["meeting_rings"][0]
+    explorer = Explorer(case)
+    ring = max(explorer.result.rings, key=lambda r: _jaccard(meeting["members"], r.members))
+    explorer.show_ring(ring.id)
+    explorer.graph.selected = meeting["organizer"]  # what a click in the browser sends
+    html = explorer.details.value
+    assert "<h4>together" in html and "stays.csv:" in html
+    assert any(m in html for m in meeting["members"] if m != meeting["organizer"])
+
+
+def test_id_number_people_are_pseudonymized(fresh, tmp_path):
+    from workbench.views.snapshot import render_snapshot
+
+    case, truth = fresh
+    meeting = truth["meeting_rings"][0]
+    vm = case.view(person=meeting["organizer"], hops=1)
+    by_number = [n for n, d in vm.graph.nodes(data=True)
+                 if len(str(n)) == 18 and str(n)[:17].isdigit()]
+    if not by_number:  # the organizer met nobody known only by an ID number this seed
+        vm = case.view(person=truth["meeting_rings"][0]["members"][1], hops=2)
+        by_number = [n for n in vm.graph.nodes if len(str(n)) == 18 and str(n)[:17].isdigit()]
+    assert by_number, "no person known only by an ID number in the view"
+    page = render_snapshot(vm, redact=True)
+    for number in by_number:
+        assert number not in page
+    assert by_number[0] in render_snapshot(vm)  # shown when not redacted

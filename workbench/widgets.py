@@ -314,9 +314,33 @@ class Explorer(w.VBox):
         title = f"{names.get(node) or ''} ({node})"
         self.details.value = (f"<h4>{_esc(title)}</h4><table>{rows}</table>"
                               f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
-                              + _records_html(self.view.records, {node}, names))
+                              + _records_html(self.view.records, {node}, names)
+                              + self._together_html(node, names))
         if data.get("kind") == "person":
             self._timeline([node])
+
+    def _together_html(self, node: str, names: dict, limit: int = 20) -> str:
+        """Who was with this person: shared hotel nights, venue checks, trips and cells,
+        with both records' file and line (the first ``limit``)."""
+        opts = self.options()
+        try:
+            df = self.case.together(node, since=opts["since"], until=opts["until"],
+                                    limit=limit + 1)
+        except WorkbenchError:
+            return ""
+        if df.empty:
+            return ""
+        rows = "".join(
+            f"<tr><td>{_esc(str(r.time)[:16])}</td>"
+            f"<td>{_esc(names.get(str(r.other)) or '')} ({_esc(str(r.other))})</td>"
+            f"<td>{_esc(str(r.kind))} {_esc(str(r.place))}</td>"
+            f"<td>{_esc(' / '.join(str(x) for x in (r.pos, r.other_pos) if x))}"
+            f"{' (adjacent)' if r.adjacent else ''}</td>"
+            f"<td>{_esc(Path(str(r.file)).name)}:{int(r.line)}</td></tr>"
+            for r in df.head(limit).itertuples())
+        more = " (first 20)" if len(df) > limit else ""
+        return (f"<h4>together{more}</h4><table><tr><th>time</th><th>with</th><th>where</th>"
+                f"<th>room / seat</th><th>record</th></tr>{rows}</table>")
 
     def _on_link(self, change) -> None:
         """A click on a link lists its records: calls, transfers, arrests, kinship."""
