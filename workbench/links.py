@@ -93,11 +93,13 @@ class Layers:
 _window = window  # the name other modules imported
 
 
-def build_layers(source, params: LinkParams | None = None) -> Layers:
+def build_layers(source, params: LinkParams | None = None, *,
+                 copresence: bool = True) -> Layers:
     """Build every layer on an engine; the handles are in :attr:`Layers.handles`.
 
     ``source`` is an :class:`~workbench.engine.Engine`, a :class:`~workbench.store.Store` or
     a store's DuckDB connection (then the layers are temp tables ``_l_<name>`` on it).
+    ``copresence=False`` leaves the co-presence layer empty (the heavy stage).
 
     Examples
     --------
@@ -132,7 +134,7 @@ def build_layers(source, params: LinkParams | None = None) -> Layers:
     h["_l_kinship"] = engine.materialize("_l_kinship", *kinship_query())
     h["_l_shared"] = engine.materialize(
         "_l_shared", *shared_query(h["_own_phones"], h["_own_accounts"]))
-    h["_l_copresence"], layers.copresence = _copresence(engine, params)
+    h["_l_copresence"], layers.copresence = _copresence(engine, params, copresence)
     layers.tables = {name: h[f"_l_{name}"].name for name in LAYER_NAMES}
     return layers
 
@@ -143,14 +145,16 @@ _NO_MEETINGS = ("SELECT CAST(NULL AS VARCHAR) AS u, CAST(NULL AS VARCHAR) AS v, 
                 "FROM (SELECT 1 AS one) t WHERE t.one = 0")
 
 
-def _copresence(engine: Engine, params: LinkParams) -> tuple[Handle, dict]:
-    """The co-presence layer (:mod:`workbench.copresence`) where the case has stays, visits,
-    trips or cell ids on a DuckDB engine; an empty layer otherwise (the Spark stage does not
-    carry it yet, which its ``params`` say)."""
+def _copresence(engine: Engine, params: LinkParams, wanted: bool) -> tuple[Handle, dict]:
+    """The co-presence layer (:mod:`workbench.copresence`) on a DuckDB engine; an empty
+    layer on Spark and in the heavy stage (which carries the record layers only), as its
+    ``params`` say."""
     con = getattr(engine, "con", None)
-    if con is None:
+    if con is None or not wanted:
+        why = ("co-presence runs on the DuckDB engine only" if con is None else
+               "the heavy stage carries the record layers; co-presence stays on DuckDB")
         return (engine.materialize("_l_copresence", _NO_MEETINGS),
-                {"built": False, "why": "co-presence runs on the DuckDB engine only"})
+                {"built": False, "why": why})
     from .copresence import build_copresence
 
     info = build_copresence(con, params)
