@@ -150,10 +150,11 @@ class TimeMixin:
         return {"windows": out, "events": kept, "params": {"windows": rule, "match": match}}
 
     def temporal_path(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
-        """Earliest-arrival chain of calls from ``a`` to ``b`` (persons or ``tel:`` numbers)
+        """Earliest-arrival chain of calls from ``a`` to ``b`` (ids, numbers or names)
         starting at ``since``, with the time of each hop (case local time)."""
         from .analysis import temporal_path
 
+        a, b = self.resolve(a), self.resolve(b)
         with self.open() as store:
             window = LinkParams(since=self._time(since, store), until=self._time(until, store))
             stream = call_stream(store.con, window)

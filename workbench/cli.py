@@ -420,28 +420,34 @@ def rank(db, since, until, hubs, not_hubs, top, as_json, wait):
 @_wait_option
 def path(db, a, b, since, until, temporal, as_json, wait):
     """Strongest and shortest path between two persons, with evidence per hop."""
+    case = Case(db, wait=wait)
     if temporal:
-        hops = Case(db, wait=wait).temporal_path(a, b, since=since, until=until)
+        hops = case.temporal_path(a, b, since=since, until=until)
         if as_json:
             _emit({"paths": [{"kind": "earliest_arrival", "hops": hops,
-                              "nodes": [a] + [h["to"] for h in hops] if hops else []}]})
+                              "nodes": [hops[0]["from"]] + [h["to"] for h in hops]
+                              if hops else []}]})
             return
         if not hops:
             _echo(f"no chain of calls from {a} reaches {b} in time order")
+        names = case.names([h["from"] for h in hops] + [h["to"] for h in hops])
         for h in hops:
-            _echo(f"{h['at']}  {h['from']} -> {h['to']}")
+            _echo(f"{h['at']}  {_named(h['from'], names)} -> {_named(h['to'], names)}")
         return
-    paths = Case(db, wait=wait).paths(a, b, since=since, until=until)
+    paths = case.paths(a, b, since=since, until=until)
     if as_json:
         _emit({"paths": paths})
         return
     if not paths:
         _echo(f"no path between {a} and {b}")
         return
+    names = case.names(n for p in paths for n in p["nodes"])
     for p in paths:
-        _echo(f"{p['kind']} path ({len(p['hops'])} hops): " + " -> ".join(p["nodes"]))
+        _echo(f"{p['kind']} path ({len(p['hops'])} hops): "
+              + " -> ".join(_named(n, names) for n in p["nodes"]))
         for h in p["hops"]:
-            _echo(f"  {h['from']} - {h['to']}: {', '.join(h.get('layers', []))}; "
+            _echo(f"  {_named(h['from'], names)} - {_named(h['to'], names)}: "
+                  f"{', '.join(h.get('layers', []))}; "
                   f"{int(h.get('n_calls', 0))} calls, {int(h.get('n_tx', 0))} transfers")
 
 
