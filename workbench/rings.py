@@ -184,15 +184,17 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: s
         if not outside:
             break
         needed = trim * reference_of(attach_in)
-        # a node tied as strongly to another ring is a broker between them, and one the
-        # group pays without paying it is its supplier: neither is a member
-        eligible = {j: t for j, t in outside.items()
-                    if not tied_elsewhere(g, j, others or {})
-                    and not paid_by(g, j, inside)}
-        if not eligible:
-            break
-        best = max(eligible, key=lambda j: (eligible[j], -j))
-        if eligible[best] < needed:
+        # strongest first; a node tied as strongly to another ring is a broker between them,
+        # and one the group pays without paying it is its supplier: neither is a member
+        # (checked only for the nodes strong enough to join, best first)
+        best = None
+        for j in sorted(outside, key=lambda j: (-outside[j], j)):
+            if outside[j] < needed:
+                break
+            if not tied_elsewhere(g, j, others or {}) and not paid_by(g, j, inside):
+                best = j
+                break
+        if best is None:
             break
         members.append(best)
     return members
