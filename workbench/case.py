@@ -47,6 +47,14 @@ if TYPE_CHECKING:
 __all__ = ["Case", "INGEST_MEMORY_MB"]
 
 
+def _parsed(parse, text: str) -> str | None:
+    """``parse(text)``, or None when the text is not such a value."""
+    try:
+        return parse(text)
+    except ValueError:
+        return None
+
+
 #: default DuckDB memory cap of an ingest, in MB
 INGEST_MEMORY_MB = 1024
 
@@ -149,10 +157,7 @@ class Case(RingsMixin, RecordsMixin, TimeMixin, ViewsMixin):
             con = store.con
             if lookups.is_person(con, q):
                 return q
-            try:
-                number = parse_phone(q)
-            except ValueError:
-                number = None
+            number = _parsed(parse_phone, q)
             if number is not None:
                 owners = lookups.owners_of_number(con, number)
                 if len(owners) == 1:
@@ -162,10 +167,7 @@ class Case(RingsMixin, RecordsMixin, TimeMixin, ViewsMixin):
             if q.startswith("acct:"):
                 return q
             if len(q) in (15, 18) and q[:-1].isdigit():  # a resident ID number
-                try:
-                    idn = parse_id_number(q)
-                except ValueError:
-                    idn = None
+                idn = _parsed(parse_id_number, q)
                 if idn is not None:
                     known = lookups.persons_with_id_number(con, idn)
                     if len(known) == 1:
