@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import __version__, lookups
@@ -21,7 +22,23 @@ if TYPE_CHECKING:
     from .graph import CaseGraph, LayerWeights
     from .rings import RingResult
 
-__all__ = ["RingsMixin"]
+__all__ = ["RingsMixin", "RingRequest"]
+
+
+@dataclass(frozen=True)
+class RingRequest:
+    """One ring search as asked: the window (ISO text), layer weights, search parameters,
+    link filter, services overrides and targets. Frozen and hashable: with the data's
+    fingerprint it is the cache key of :meth:`RingsMixin.rings`."""
+
+    since: str | None
+    until: str | None
+    weights: tuple
+    ring: object  # workbench.rings.RingParams (frozen)
+    min_weight: float = 0.0
+    hubs: tuple = ()
+    not_hubs: tuple = ()
+    around: tuple = ()
 
 
 def _user_ids(values: Iterable[str] | None) -> tuple[str, ...]:
@@ -139,25 +156,30 @@ class RingsMixin:
             resolutions=(resolution,) if resolution is not None else None,
             min_size=min_size, max_size=max_size,
             min_score=defaults.min_score if min_score is None else min_score, seed=seed)
-        targets = tuple(self.resolve_all(around)) if around else ()
-        key = (info["fingerprint"], info["links"]["since"], info["links"]["until"],
-               tuple(sorted(info["weights"].items())), params, float(min_weight),
-               tuple(info["links"]["hubs"]), tuple(info["links"]["not_hubs"]), targets)
+        request = RingRequest(
+            since=info["links"]["since"], until=info["links"]["until"],
+            weights=tuple(sorted(info["weights"].items())), ring=params,
+            min_weight=float(min_weight), hubs=tuple(info["links"]["hubs"]),
+            not_hubs=tuple(info["links"]["not_hubs"]),
+            around=tuple(self.resolve_all(around)) if around else ())
+        key = (info["fingerprint"], request)  # the same data and the same request
         cached = self._results.get(key)
         if cached is not None:
             return copy.deepcopy(cached)
         if min_weight > 0:
             graph = graph.edges_at_least(min_weight)
-        initial = self._memberships.get(key[:4]) if warm else None
+        # a warm start reuses the partition of the same graph (data, window, weights)
+        graph_key = (info["fingerprint"], request.since, request.until, request.weights)
+        initial = self._memberships.get(graph_key) if warm else None
         if initial is not None and len(initial) != graph.n:
             initial = None
         t0 = time.perf_counter()
-        if targets:
-            result, memberships = rings_around(graph, list(targets), params), []
+        if request.around:
+            result, memberships = rings_around(graph, list(request.around), params), []
         else:
             result, memberships = find_rings(graph, params, initial=initial)
         if memberships:
-            self._memberships = {key[:4]: memberships[0]}
+            self._memberships = {graph_key: memberships[0]}
         self._flag_regional(result)
         result.params.update({
             "min_weight": float(min_weight), "warm_start": initial is not None,
