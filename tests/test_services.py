@@ -105,3 +105,16 @@ def test_cli_hub_options_and_unknown_ids(busy_case, cli_env):
     ambiguous = subprocess.run([*WORKBENCH, "path", "--db", db, "name P2", "P40"],
                                capture_output=True, text=True, env=cli_env)
     assert ambiguous.returncode != 0 and "several persons" in ambiguous.stderr
+
+
+def test_explorer_services_override(busy_case):
+    from workbench.widgets import Explorer
+
+    explorer = Explorer(busy_case)
+    assert {h["id"] for h in explorer.result.params["hubs"]} == {TAXI}
+    explorer.not_hubs.value = TAXI  # what typing into the box sends
+    assert explorer.result.params["hubs"] == []
+    explorer.hubs.value = ORGANIZER_PHONE
+    assert [h["id"] for h in explorer.result.params["hubs"]] == [ORGANIZER_PHONE]
+    # a service groups nobody: the cell is found without him
+    assert explorer.result.rings and all("O" not in r.members for r in explorer.result.rings)

@@ -81,7 +81,9 @@ class ViewsMixin:
         result = self.rings(since=since, until=until, **ring_options)
         graph, info = self.graph(since=since, until=until,
                                  layers=ring_options.get("layers"),
-                                 weights=ring_options.get("weights"))
+                                 weights=ring_options.get("weights"),
+                                 hubs=ring_options.get("hubs"),
+                                 not_hubs=ring_options.get("not_hubs"))
         by_id = {r.id: r for r in result.rings}
         if ring is not None:
             if ring not in by_id:

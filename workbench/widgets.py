@@ -98,6 +98,13 @@ class Explorer(w.VBox):
                         for name in LAYER_NAMES}
         self.min_strength = w.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.1,
                                           description="min link strength", style=style)
+        # services overrides (as --hub / --not-hub): numbers or accounts, comma-separated
+        self.hubs = w.Text(placeholder="numbers to treat as services", description="services",
+                           continuous_update=False, style=style,
+                           layout=w.Layout(width="330px"))
+        self.not_hubs = w.Text(placeholder="numbers that are people", description="not services",
+                               continuous_update=False, style=style,
+                               layout=w.Layout(width="330px"))
         self.size = w.IntRangeSlider(value=(3, 12), min=2, max=30, description="ring size",
                                      style=style)
         self.auto_resolution = w.Checkbox(value=True, description="automatic resolution",
@@ -126,6 +133,7 @@ class Explorer(w.VBox):
         layer_rows = [w.HBox([self.layers[n], self.weights[n]]) for n in LAYER_NAMES]
         super().__init__([
             w.HBox([self.since, self.until, self.min_strength]),
+            w.HBox([self.hubs, self.not_hubs]),
             w.HBox([self.size, self.auto_resolution, self.resolution]),
             w.HBox([w.VBox(layer_rows[:3]), w.VBox(layer_rows[3:])]),
             w.HBox([self.search, self.hops, self.focus_button]),
@@ -141,7 +149,8 @@ class Explorer(w.VBox):
         self.ring_notes: dict[str, str] = {}
         self.graph.observe(self._on_link, names="selected_link")
         filters = [self.since, self.until, self.min_strength, self.size, self.resolution,
-                   self.auto_resolution] + list(self.layers.values()) + list(
+                   self.auto_resolution, self.hubs, self.not_hubs] + list(
+                       self.layers.values()) + list(
                        self.weights.values())
         for control in filters:
             control.observe(self._on_filter, names="value")
@@ -166,6 +175,7 @@ class Explorer(w.VBox):
             "layers": layers, "weights": weights, "min_weight": float(self.min_strength.value),
             "min_size": int(self.size.value[0]), "max_size": int(self.size.value[1]),
             "resolution": None if self.auto_resolution.value else float(self.resolution.value),
+            "hubs": _numbers(self.hubs.value), "not_hubs": _numbers(self.not_hubs.value),
         }
 
     def refresh(self) -> None:
@@ -250,7 +260,8 @@ class Explorer(w.VBox):
         if not query:
             return None
         graph, _ = self.case.graph(**{k: v for k, v in self.options().items()
-                                      if k in ("since", "until", "layers", "weights")})
+                                      if k in ("since", "until", "layers", "weights", "hubs",
+                                               "not_hubs")})
         try:
             graph.index(query)
             return query
@@ -264,7 +275,8 @@ class Explorer(w.VBox):
         self.view = self.case.view(**selection, since=opts["since"], until=opts["until"],
                                    layers=opts["layers"], weights=opts["weights"],
                                    min_size=opts["min_size"], max_size=opts["max_size"],
-                                   resolution=opts["resolution"], min_weight=opts["min_weight"])
+                                   resolution=opts["resolution"], min_weight=opts["min_weight"],
+                                   hubs=opts["hubs"], not_hubs=opts["not_hubs"])
         for _n, d in self.view.graph.nodes(data=True):  # the ids the analyst cites
             if d.get("ring"):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
@@ -443,6 +455,12 @@ def _table(df: pd.DataFrame, caption: str) -> str:
     """A DataFrame as an HTML table; pandas escapes every cell (data is hostile)."""
     head = f"<h4>{_esc(caption)}</h4>" if caption else ""
     return head + df.to_html(escape=True, border=0, max_rows=60)
+
+
+def _numbers(text: str) -> list[str] | None:
+    """Comma- or space-separated numbers from a text box; None when empty."""
+    items = [x for x in text.replace(",", " ").split() if x]
+    return items or None
 
 
 def _flags(ring) -> str:
