@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -73,11 +74,20 @@ def _emit(doc: dict) -> None:
     click.echo(json.dumps(doc, ensure_ascii=False, default=str).translate(_JSON_SAFE))
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Chinese characters take two.
+
+    >>> _width("董强国 (P1)")
+    11
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(rows: list[list], headers: list[str]) -> str:
     cells = [headers] + [["" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in cells]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True))
+             .rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
