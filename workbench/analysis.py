@@ -182,17 +182,18 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     np.add.at(strength, g.u, g.weight)
     np.add.at(strength, g.v, g.weight)
     degree = np.bincount(np.concatenate([g.u, g.v]), minlength=g.n)
-    sub = as_igraph(g.n, g.u, g.v).induced_subgraph(nodes.tolist())
-    mask = np.isin(g.u, nodes) & np.isin(g.v, nodes)
-    position = {int(x): k for k, x in enumerate(nodes.tolist())}
-    edge_cost = {(position[int(a)], position[int(b)]): 1.0 / max(float(w), 1e-9)
-                 for a, b, w in zip(g.u[mask], g.v[mask], g.weight[mask], strict=True)}
-    costs = [edge_cost[tuple(sorted(e.tuple))] for e in sub.es]
+    # the graph of the ranked nodes, dense ids by position, costs 1/weight (numpy, no
+    # per-edge Python)
+    position = np.full(g.n, -1, dtype=np.int64)
+    position[nodes] = np.arange(len(nodes))
+    mask = (position[g.u] >= 0) & (position[g.v] >= 0)
+    sub = as_igraph(len(nodes), position[g.u[mask]], position[g.v[mask]])
+    costs = (1.0 / np.maximum(g.weight[mask], 1e-9)).tolist()
     # shortest paths from the ring members, brokers and the strongest nodes (not from
     # everyone): the brokerage that matters, at a bounded cost on a county
     strongest = nodes[np.lexsort((nodes, -strength[nodes]))][:BETWEENNESS_SOURCES]
-    sources = sorted({position[i] for i in core if i in position}
-                     | {position[int(i)] for i in strongest})[:4 * BETWEENNESS_SOURCES]
+    sources = sorted({int(position[i]) for i in core if position[i] >= 0}
+                     | {int(position[i]) for i in strongest})[:4 * BETWEENNESS_SOURCES]
     between = np.array(sub.betweenness(weights=costs, directed=False, sources=sources),
                        dtype=float)
     s_pct = pd.Series(strength[nodes]).rank(pct=True).to_numpy()

@@ -16,8 +16,15 @@ True
 
 from __future__ import annotations
 
-__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "window", "owner_join", "phone_aliases_sql",
-           "calls_aliased"]
+import re
+
+__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "NUMBER_NODE", "ID_NUMBER_NODE", "window",
+           "window_between", "owner_join", "phone_aliases_sql", "calls_aliased"]
+
+#: a graph node that is a phone number standing for itself (E.164, or a short service number)
+NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
+#: a graph node that is a person known only by an 18-character resident ID number
+ID_NUMBER_NODE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 #: (number, person) with the merged period of use; NULL ends are open
 PHONE_OWNERS = (
@@ -34,13 +41,24 @@ ACCOUNT_OWNERS = ("SELECT account_id AS id, person_id, NULL AS since, NULL AS un
 def window(column: str, params) -> tuple[str, list]:
     """``(condition, values)`` keeping ``column`` inside ``params.since``/``params.until``
     (``until`` exclusive); ``params`` may be None (no window)."""
+    if params is None:
+        return "TRUE", []
+    return window_between(column, params.since, params.until)
+
+
+def window_between(column: str, since, until) -> tuple[str, list]:
+    """``(condition, values)`` keeping ``column`` in ``[since, until)``; either may be None.
+
+    >>> window_between("t", None, 5)
+    ('t < ?', [5])
+    """
     sql, args = [], []
-    if params is not None and params.since is not None:
+    if since is not None:
         sql.append(f"{column} >= ?")
-        args.append(params.since)
-    if params is not None and params.until is not None:
+        args.append(since)
+    if until is not None:
         sql.append(f"{column} < ?")
-        args.append(params.until)
+        args.append(until)
     return (" AND ".join(sql) if sql else "TRUE"), args
 
 

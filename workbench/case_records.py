@@ -7,12 +7,12 @@ of :class:`workbench.case.Case` and on its caches.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 
 from . import lookups
+from .callsql import ID_NUMBER_NODE, NUMBER_NODE
 from .cdr import frequency_matrix, heat_matrix, pair_contacts
 from .errors import WorkbenchError
 from .links import LinkParams, common_contacts, records_among
@@ -24,8 +24,6 @@ __all__ = ["RecordsMixin", "CALL_VIEWS"]
 
 #: the call-record views :meth:`Case.call_views` can build
 CALL_VIEWS = ("heat", "pairs", "frequency", "common")
-_PHONE_NODE = re.compile(r"^\+?[0-9]{3,16}$")
-_ID_NUMBER_NODE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class RecordsMixin:
@@ -84,7 +82,7 @@ class RecordsMixin:
                    tuple(wanted))
             if key not in self._records:
                 phones = sorted(set(lookups.numbers_of(store.con, persons))
-                                | {p for p in persons if _PHONE_NODE.match(p)})
+                                | {p for p in persons if NUMBER_NODE.match(p)})
                 out: dict = {"phones": phones}
                 for name in wanted:
                     out[name] = builders[name](store.con, phones, window)
@@ -112,7 +110,7 @@ class RecordsMixin:
                 out.setdefault(str(n)[5:], "account")
             elif d.get("kind") == "phone":
                 out.setdefault(str(n), "phone")
-            elif _ID_NUMBER_NODE.match(str(n)):
+            elif ID_NUMBER_NODE.match(str(n)):
                 out.setdefault(str(n), "id_number")
         for rows, cols, kind in ((records.get("calls", []), ("caller", "callee"), "phone"),
                                  (records.get("transactions", []),

@@ -18,12 +18,12 @@ The fused weight is the weighted sum; :class:`LayerWeights` holds the weights.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 import numpy as np
 
+from .callsql import NUMBER_NODE
 from .links import LAYER_NAMES, Layers
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
@@ -176,15 +176,12 @@ class CaseGraph:
         return graph
 
 
-_NUMBER = re.compile(r"^\+?[0-9]{3,16}$")
-
-
 def _kind(node_id: str) -> str:
     """``account`` (``acct:<id>``), ``phone`` (a number standing for itself) or
     ``person``; a person id that looks like a number is told apart by ``known_person``."""
     if node_id.startswith("acct:"):
         return "account"
-    if node_id.startswith("tel:") or _NUMBER.match(node_id):
+    if node_id.startswith("tel:") or NUMBER_NODE.match(node_id):
         return "phone"
     return "person"
 

@@ -90,9 +90,6 @@ class Layers:
     copresence: dict = field(default_factory=dict)
 
 
-_window = window  # the name other modules imported
-
-
 def build_layers(source, params: LinkParams | None = None, *,
                  copresence: bool = True) -> Layers:
     """Build every layer on an engine; the handles are in :attr:`Layers.handles`.
@@ -116,8 +113,8 @@ def build_layers(source, params: LinkParams | None = None, *,
     h = layers.handles
     layers.persons = int(engine.scalar("SELECT count(*) FROM persons"))
     h["_persons"] = engine.materialize("_persons", "SELECT DISTINCT person_id FROM persons")
-    h["_own_phones"] = engine.materialize("_own_phones", _PHONE_OWNERS)
-    h["_own_accounts"] = engine.materialize("_own_accounts", _ACCOUNT_OWNERS)
+    h["_own_phones"] = engine.materialize("_own_phones", PHONE_OWNERS)
+    h["_own_accounts"] = engine.materialize("_own_accounts", ACCOUNT_OWNERS)
     layers.hubs, layers.service_info, h["_services"] = detect_services(
         engine, params, h["_own_phones"], h["_own_accounts"])
     layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
@@ -160,10 +157,6 @@ def _copresence(engine: Engine, params: LinkParams, wanted: bool) -> tuple[Handl
     info = build_copresence(con, params)
     return Handle(engine, "_l_copresence"), {"built": True, **{
         k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes")}}
-
-
-_PHONE_OWNERS = PHONE_OWNERS
-_ACCOUNT_OWNERS = ACCOUNT_OWNERS
 
 
 def _endpoint(alias: str, number: str, when: str, owners: Handle) -> str:
@@ -265,7 +258,7 @@ def shared_query(phones: Handle, accounts: Handle) -> Query:
 
 
 def _owner_cte() -> str:
-    return f"WITH own_p AS ({_PHONE_OWNERS}), own_a AS ({_ACCOUNT_OWNERS}) "
+    return f"WITH own_p AS ({PHONE_OWNERS}), own_a AS ({ACCOUNT_OWNERS}) "
 
 
 def records_among(source, persons: list[str],
@@ -279,8 +272,8 @@ def records_among(source, persons: list[str],
     engine = as_engine(source)
     params = params or LinkParams()
     ids = sorted(set(persons))
-    wc, ac = _window("c.started_at", params)
-    wt, at = _window("t.occurred_at", params)
+    wc, ac = window("c.started_at", params)
+    wt, at = window("t.occurred_at", params)
     calls = engine.fetch_df(
         _owner_cte()
         + "SELECT * FROM (SELECT coalesce(pa.person_id, c.caller) AS caller_person, "
@@ -331,7 +324,7 @@ def common_contacts(source, phones: list[str],
     the call count to each (a DataFrame: contact, owner, shared, one column per phone)."""
     engine = as_engine(source)
     params = params or LinkParams()
-    wc, args = _window("started_at", params)
+    wc, args = window("started_at", params)
     nums = sorted(set(phones))
     df = engine.fetch_df(
         "WITH x AS (SELECT caller AS phone, callee AS contact FROM calls "

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from .callsql import window_between
+
 __all__ = ["CoPresenceParams", "derive_windows", "events_sql", "BAND_SOURCES", "SOURCES"]
 
 log = logging.getLogger(__name__)
@@ -70,18 +72,6 @@ class CoPresenceParams:
         return d
 
 
-def _window(column: str, since: dt.datetime | None, until: dt.datetime | None
-            ) -> tuple[str, list]:
-    sql, args = [], []
-    if since is not None:
-        sql.append(f"{column} >= ?")
-        args.append(since)
-    if until is not None:
-        sql.append(f"{column} < ?")
-        args.append(until)
-    return (" AND ".join(sql) if sql else "TRUE"), args
-
-
 def _gap_window(con: duckdb.DuckDBPyConnection, sql: str, lo: int, hi: int,
                 default: int) -> tuple[int, str]:
     """Twice the median gap (of those under 3 hours) between consecutive events at one
@@ -126,7 +116,7 @@ def events_sql(windows: dict, cp: CoPresenceParams, since: dt.datetime | None = 
     """SQL of the presence events (see the module docstring) and its parameters."""
     parts, args = [], []
     if "stay" in sources:
-        w, a = _window("r.checked_in", since, until)
+        w, a = window_between("r.checked_in", since, until)
         parts.append(
             f"SELECT {_NODE} AS node, 'stay' AS src, r.place_id AS place, "
             "CAST(r.checked_in AS DATE) - DATE '1970-01-01' + n.i AS slot, r.checked_in AS t, "
@@ -137,21 +127,21 @@ def events_sql(windows: dict, cp: CoPresenceParams, since: dt.datetime | None = 
             f"WHERE {w}")
         args += [cp.max_stay_nights, *a]
     if "visit" in sources:
-        w, a = _window("r.seen_at", since, until)
+        w, a = window_between("r.seen_at", since, until)
         parts.append(
             f"SELECT {_NODE} AS node, 'visit' AS src, r.place_id AS place, "
             "CAST(floor(epoch(r.seen_at) / ?) AS BIGINT) AS slot, r.seen_at AS t, "
             f"NULL AS pos, r._source, r._line FROM visits r {_IDMAP} WHERE {w}")
         args += [windows["venue_window_min"] * 60, *a]
     if "trip" in sources:
-        w, a = _window("r.departs_at", since, until)
+        w, a = window_between("r.departs_at", since, until)
         parts.append(
             f"SELECT {_NODE} AS node, 'trip' AS src, r.service AS place, "
             "CAST(r.departs_at AS DATE) - DATE '1970-01-01' AS slot, r.departs_at AS t, "
             f"r.seat AS pos, r._source, r._line FROM trips r {_IDMAP} WHERE {w}")
         args += a
     if "cell" in sources and cp.cells:
-        w, a = _window("c.started_at", since, until)
+        w, a = window_between("c.started_at", since, until)
         parts.append(
             "SELECT o.person_id AS node, 'cell' AS src, c.cell_id AS place, "
             "CAST(floor(epoch(c.started_at) / ?) AS BIGINT) AS slot, c.started_at AS t, "

@@ -16,7 +16,14 @@ import logging
 import warnings
 from pathlib import Path
 
-from .layout import FONT_SIZE, TITLE_SIZE, label_lines, node_size, ring_layout
+from .layout import (
+    FONT_SIZE,
+    TITLE_SIZE,
+    count_overlaps,
+    label_lines,
+    node_size,
+    ring_layout,
+)
 from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours
@@ -144,15 +151,7 @@ def _fitting(fig, labels, extra) -> list:
 
 def _overlaps(fig, labels) -> int:
     renderer = fig.canvas.get_renderer()
-    boxes = sorted(t.get_window_extent(renderer).extents.tolist() for t in labels)
-    count = 0
-    for i, (_x0, y0, x1, y1) in enumerate(boxes):
-        for a0, b0, _a1, b1 in boxes[i + 1:]:
-            if a0 >= x1:
-                break
-            if b0 < y1 and y0 < b1:
-                count += 1
-    return count
+    return count_overlaps(t.get_window_extent(renderer).extents.tolist() for t in labels)
 
 
 def _graph_figure(vm: ViewModel, text, seed: int, size):

@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 
 __all__ = ["layout", "ring_layout", "Placement", "label_lines", "label_size", "node_size",
-           "overlaps", "ring_title", "FONT_SIZE", "TITLE_SIZE"]
+           "overlaps", "count_overlaps", "ring_title", "FONT_SIZE", "TITLE_SIZE"]
 
 FONT_SIZE = 14          # label font size (px at zoom 1)
 _LINE = 1.3 * FONT_SIZE  # line height
@@ -358,8 +358,17 @@ def _separate(xy: np.ndarray, r: np.ndarray, edges: np.ndarray, rounds: int = 40
 def overlaps(placement: Placement) -> int:
     """Pairs of boxes that overlap (sort and sweep): node footprints (marker plus label)
     and ring titles."""
-    items = sorted(list(placement.boxes.values())
-                   + [tuple(r["title_box"]) for r in placement.regions])
+    return count_overlaps(list(placement.boxes.values())
+                          + [tuple(r["title_box"]) for r in placement.regions])
+
+
+def count_overlaps(boxes) -> int:
+    """Pairs of ``(left, top, right, bottom)`` boxes that overlap, by sort and sweep.
+
+    >>> count_overlaps([(0, 0, 2, 2), (1, 1, 3, 3), (5, 5, 6, 6)])
+    1
+    """
+    items = sorted(tuple(b) for b in boxes)
     count = 0
     for i, (_l1, t1, r1, b1) in enumerate(items):
         for l2, t2, _r2, b2 in items[i + 1:]:
