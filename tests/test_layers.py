@@ -22,7 +22,8 @@ LAYERS = {
         "engine.duckdb_engine", "engine.spark_engine"],
     3: ["services", "presence", "copresence", "links", "regional", "cdr"],
     4: ["graph", "community"],
-    5: ["ring_scoring", "rings", "ring_focus", "analysis", "phones", "evolution"],
+    5: ["ring_scoring", "ring_candidates", "rings", "ring_focus", "analysis", "phones",
+        "evolution"],
     6: ["views", "views.model", "views.style", "views.layout", "views.words",
         "views.timeline", "views.redact", "views.digest", "views.snapshot", "views.diagram",
         "views.files"],
@@ -34,8 +35,8 @@ LAYERS = {
 }
 LAYER = {m: n for n, mods in LAYERS.items() for m in mods}
 #: the analysis core works on arrays: it never opens a store or a case
-PURE = {"graph", "community", "ring_scoring", "rings", "ring_focus", "analysis", "phones",
-        "evolution"}
+PURE = {"graph", "community", "ring_scoring", "ring_candidates", "rings", "ring_focus",
+        "analysis", "phones", "evolution"}
 STORAGE = {"store", "ingest", "readers", "case", "engine"}
 
 

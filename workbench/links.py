@@ -118,14 +118,13 @@ def build_layers(source, params: LinkParams | None = None, *,
     layers.hubs, layers.service_info, h["_services"] = detect_services(
         engine, params, h["_own_phones"], h["_own_accounts"])
     layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-    attr = engine.materialize("_calls_attr", *calls_attr_query(params, h["_own_phones"]),
-                              transient=True)
-    h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_query(params, attr))
-    engine.drop(attr)
-    attr = engine.materialize("_money_attr", *money_attr_query(params, h["_own_accounts"]),
-                              transient=True)
-    h["_l_money"] = engine.materialize("_l_money", *money_layer_query(attr))
-    engine.drop(attr)
+    # each layer aggregates its resolved rows as a subquery: nothing per call is stored
+    attr, args = calls_attr_query(params, h["_own_phones"])
+    h["_l_calls"] = engine.materialize(
+        "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+    attr, args = money_attr_query(params, h["_own_accounts"])
+    h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],
+                                       args)
     h["_arrests_w"] = engine.materialize("_arrests_w", *arrests_query(params))
     h["_l_coarrest"] = engine.materialize("_l_coarrest", *coarrest_query(h["_arrests_w"]))
     h["_l_kinship"] = engine.materialize("_l_kinship", *kinship_query())
@@ -178,8 +177,9 @@ def calls_attr_query(params: LinkParams, owners: Handle) -> Query:
             + _endpoint("pb", "c.callee", "c.started_at", owners)), args
 
 
-def calls_layer_query(params: LinkParams, attr: Handle) -> Query:
-    """The calls layer from :func:`calls_attr_query`'s rows."""
+def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
+    """The calls layer from :func:`calls_attr_query`'s rows (a handle, or the query as an
+    aliased subquery)."""
     night = (f"(hour(started_at) >= {int(params.night_start)} OR "
              f"hour(started_at) < {int(params.night_end)})")
     short = f"duration_s <= {int(params.short_s)}"
@@ -202,8 +202,8 @@ def money_attr_query(params: LinkParams, owners: Handle) -> Query:
             + _endpoint("ob", "t.to_account", "", owners) + f" WHERE {wt}"), args
 
 
-def money_layer_query(attr: Handle) -> Query:
-    """The money layer from :func:`money_attr_query`'s rows."""
+def money_layer_query(attr: Handle | str) -> Query:
+    """The money layer from :func:`money_attr_query`'s rows (a handle or a subquery)."""
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, count(*) AS n_tx, "
             "sum(CASE WHEN a < b THEN 1 ELSE 0 END) AS n_uv, "
             "sum(CASE WHEN a > b THEN 1 ELSE 0 END) AS n_vu, "

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import CaseGraph
+from .graph import CaseGraph, member_mask
 
 __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
-           "score_group", "reported", "rank_key", "ties", "reference", "reference_of",
-           "tied_elsewhere", "payers", "is_supplier", "paid_by", "organizer", "is_family",
-           "UnionFind"]
+           "score_group", "group_sums", "score_sums", "reported", "rank_key", "ties",
+           "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
+           "is_supplier", "paid_by", "organizer", "is_family", "UnionFind"]
 
 #: weights of the evidence components in a ring's score (the first six sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
@@ -99,13 +99,77 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
     [0, 1] and the score is their weighted sum (:data:`SCORE_WEIGHTS`).
     """
     base = base or baseline(g)
-    k = len(members)
+    members = np.asarray(members, dtype=np.int64)
     edges = g.internal_edges(members)
+    sums = group_sums(g, members, np.zeros(len(members), dtype=np.int64), edges,
+                      np.zeros(len(edges), dtype=np.int64), 1)
+    return (*score_sums({k: a[0] for k, a in sums.items()}, base), edges)
+
+
+def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: np.ndarray,
+               edge_group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """What :func:`score_sums` needs of many disjoint groups at once, one array entry per group.
+
+    ``nodes`` (dense ids) belong to ``node_group``; ``edges`` (ascending ids, both ends in
+    one group) to ``edge_group``. Sums add edge by edge in ascending order, so one group
+    alone or many together give the same floats.
+    """
     ms = g.measures
-    calls = float(ms["n_calls"][edges].sum()) if len(edges) else 0.0
-    night = float(ms["n_night"][edges].sum()) if len(edges) else 0.0
-    short = float(ms["n_short"][edges].sum()) if len(edges) else 0.0
-    call_pairs = int((ms["n_calls"][edges] > 0).sum()) if len(edges) else 0
+
+    def per_group(values, where=None) -> np.ndarray:
+        grp = edge_group if where is None else edge_group[where]
+        return np.bincount(grp, weights=values, minlength=n_groups)
+
+    out = {"size": np.bincount(node_group, minlength=n_groups)}
+    for name in ("n_calls", "n_night", "n_short", "n_tx"):
+        out[name] = per_group(ms[name][edges].astype(np.float64))
+    out["call_pairs"] = per_group((ms["n_calls"][edges] > 0).astype(np.float64))
+    out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
+    # money: the member most members pay (a pair is one edge: count the edges paying in)
+    by_id = np.argsort(nodes, kind="stable")
+    sorted_nodes = nodes[by_id]
+
+    def at(ends: np.ndarray) -> np.ndarray:  # position in ``nodes`` of each end
+        return by_id[np.searchsorted(sorted_nodes, ends)]
+
+    eu, ev = at(g.u[edges]), at(g.v[edges])
+    receivers = np.concatenate([ev[ms["n_uv_tx"][edges] > 0], eu[ms["n_vu_tx"][edges] > 0]])
+    paid = np.bincount(receivers, minlength=len(nodes))
+    top = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(top, node_group, paid)
+    out["top_paid"] = top
+    # co-arrests in one case (trafficking counted fully): each member's strongest
+    arrested = ms["n_cases"][edges] > 0
+    out["cases"] = per_group(arrested.astype(np.float64))
+    co = np.zeros(len(nodes))
+    strength = np.where(ms["n_trafficking_cases"][edges][arrested] > 0, 1.0, 0.5)
+    np.maximum.at(co, eu[arrested], strength)
+    np.maximum.at(co, ev[arrested], strength)
+    out["co"] = np.bincount(node_group, weights=co, minlength=n_groups)
+    drug = g.node["drug_arrests"][nodes] > 0 if "drug_arrests" in g.node else np.zeros(
+        len(nodes), dtype=bool)
+    out["drug"] = np.bincount(node_group, weights=drug.astype(np.float64), minlength=n_groups)
+    out["kin"] = per_group((ms["kin"][edges] > 0).astype(np.float64))
+    # meetings: members who meet another member, and the mean strength of the meetings
+    met = ms["n_meet"][edges] > 0 if "n_meet" in ms else np.zeros(len(edges), dtype=bool)
+    out["met"] = per_group(met.astype(np.float64))
+    meets = np.zeros(len(nodes), dtype=bool)
+    meets[eu[met]] = True
+    meets[ev[met]] = True
+    out["meeting"] = np.bincount(node_group, weights=meets.astype(np.float64),
+                                 minlength=n_groups)
+    out["meet_strength"] = np.zeros(n_groups)
+    for grp in np.unique(edge_group[met]).tolist():  # numpy's mean, as one group alone
+        out["meet_strength"][grp] = float(
+            ms["meet_weight"][edges[met & (edge_group == grp)]].mean())
+    return out
+
+
+def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
+    """Score, components and evidence of one group from its :func:`group_sums`."""
+    k = int(s["size"])
+    calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
+    call_pairs = int(s["call_pairs"])
     pairs = k * (k - 1) / 2
     comp = {}
     comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
@@ -113,38 +177,17 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
     comp["cohesion"] = call_pairs / pairs if pairs else 0.0
     ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
     comp["intensity"] = ratio / (1.0 + ratio)
-    # money: who receives from the other members
-    payers: dict[int, set[int]] = {int(m): set() for m in members}
-    tx_count = 0
-    total_amount = 0.0
-    for e in edges.tolist():
-        a, b = int(g.u[e]), int(g.v[e])
-        if ms["n_uv_tx"][e] > 0:
-            payers[b].add(a)
-        if ms["n_vu_tx"][e] > 0:
-            payers[a].add(b)
-        tx_count += int(ms["n_tx"][e])
-        total_amount += float(ms["total_uv"][e] + ms["total_vu"][e])
-    top = max(payers, key=lambda x: (len(payers[x]), -x)) if payers else None
-    comp["money"] = (len(payers[top]) / (k - 1)) if top is not None and k > 1 else 0.0
-    # co-arrests in one case, trafficking counted fully
-    co = {}
-    for e in edges.tolist():
-        if ms["n_cases"][e] > 0:
-            strength = 1.0 if ms["n_trafficking_cases"][e] > 0 else 0.5
-            for x in (int(g.u[e]), int(g.v[e])):
-                co[x] = max(co.get(x, 0.0), strength)
-    comp["coarrest"] = sum(co.values()) / k
-    drug = g.node["drug_arrests"][members] if "drug_arrests" in g.node else np.zeros(k)
-    comp["drug_arrests"] = float((drug > 0).sum()) / k
+    top_count = int(s["top_paid"])
+    comp["money"] = top_count / (k - 1) if k > 1 else 0.0
+    comp["coarrest"] = float(s["co"]) / k
+    comp["drug_arrests"] = float(s["drug"]) / k
     # co-presence beyond chance: the share of members who meet another member, times how
     # strong their meetings are against the case's own (the 90th percentile of meeting
     # pairs: couples and friends at their KTV meet too, a ring meets more and in more places)
-    met = ms["n_meet"][edges] > 0 if "n_meet" in ms and len(edges) else np.zeros(0, bool)
-    meeting = {int(x) for e in edges[met].tolist() for x in (g.u[e], g.v[e])}
-    strength = float(ms["meet_weight"][edges[met]].mean()) if met.any() else 0.0
-    comp["copresence"] = (len(meeting) / k * min(1.0, strength / base.meet_q90)
-                          if int(met.sum()) >= 2 and base.meet_q90 > 0 else 0.0)
+    met = int(s["met"])
+    strength = float(s["meet_strength"])
+    comp["copresence"] = (float(s["meeting"]) / k * min(1.0, strength / base.meet_q90)
+                          if met >= 2 and base.meet_q90 > 0 else 0.0)
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
              "money": comp["money"] >= 0.5,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
@@ -170,29 +213,28 @@ def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
     own = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in tier]
     comp["tier_score"] = (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in own))
                           / sum(SCORE_WEIGHTS[c] for c in own)) if own else 0.0
-    kin_edges = int((ms["kin"][edges] > 0).sum()) if len(edges) else 0
-    cases = sorted({int(e) for e in edges.tolist() if ms["n_cases"][e] > 0})
     evidence = {
         "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
         "short_share": round(short / calls, 3) if calls else 0.0,
-        "call_pairs": call_pairs, "transfers": tx_count, "amount": round(total_amount, 2),
-        "payers_to_top": len(payers[top]) if top is not None else 0,
-        "coarrest_links": len(cases), "kin_links": kin_edges,
-        "drug_arrests": int((drug > 0).sum()),
-        "meeting_pairs": int(met.sum()),
+        "call_pairs": call_pairs, "transfers": int(s["n_tx"]),
+        "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
+        "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
+        "drug_arrests": int(s["drug"]), "meeting_pairs": met,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
-    return score, {c: round(v, 4) for c, v in comp.items()}, evidence, edges
+    return score, {c: round(v, 4) for c, v in comp.items()}, evidence
 
 
-def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]]) -> bool:
+def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]],
+                   skip=None) -> bool:
     """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
-    ``others`` maps node -> (its core, the core's reference)."""
+    ``others`` maps node -> (its core, the core's reference); the entry ``skip`` (the
+    group ``j`` would join) is not looked at."""
     nbr, _ = g.neighbours(j)
     seen = set()
     for x in nbr.tolist():
         entry = others.get(x)
-        if entry is None or id(entry[0]) in seen or j in entry[0]:
+        if entry is None or entry is skip or id(entry[0]) in seen or j in entry[0]:
             continue
         seen.add(id(entry[0]))
         if ties(g, j, entry[0]) >= entry[1]:
@@ -215,12 +257,44 @@ def reference(g: CaseGraph, members, trim: float) -> float:
     >>> reference(g, [0, 1, 2], 0.5)  # ties inside: a 6, b 4, c 2; q75 = 5
     2.5
     """
-    return trim * reference_of([ties(g, i, set(int(x) for x in members)) for i in members])
+    return trim * reference_of(ties_within(g, members).tolist())
+
+
+def ties_within(g: CaseGraph, members, group=None) -> np.ndarray:
+    """Each of ``members``' fused tie to ``group`` (default: the members themselves),
+    summed link by link in adjacency order, as :func:`ties` does for one node."""
+    members = np.asarray(list(members) if isinstance(members, set) else members,
+                         dtype=np.int64)
+    inside = members if group is None else np.asarray(sorted(group), dtype=np.int64)
+    inside = np.unique(inside)
+    pos, nbr, eid = g.star(members)
+    mask = member_mask(inside, nbr)
+    return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(members))
 
 
 def reference_of(member_ties) -> float:
-    """The 75th percentile of the members' ties inside their group (see :func:`reference`)."""
-    return float(np.percentile(list(member_ties), 75)) if len(member_ties) else 0.0
+    """The 75th percentile of the members' ties inside their group (see :func:`reference`),
+    interpolated linearly as ``numpy.percentile`` does.
+
+    Examples
+    --------
+    >>> reference_of([6.0, 4.0, 2.0]), float(np.percentile([6.0, 4.0, 2.0], 75))
+    (5.0, 5.0)
+    >>> reference_of([])
+    0.0
+    """
+    x = sorted(member_ties)
+    n = len(x)
+    if not n:
+        return 0.0
+    at = 0.75 * (n - 1)
+    lo = int(at)
+    if lo + 1 >= n:
+        return float(x[lo])
+    t = at - lo
+    a, b = float(x[lo]), float(x[lo + 1])
+    d = b - a
+    return b - d * (1 - t) if t >= 0.5 else a + d * t  # numpy's _lerp, for equal results
 
 
 def payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
@@ -256,9 +330,10 @@ def paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
 
 
 def ties(g: CaseGraph, node: int, group: set[int]) -> float:
+    """``node``'s fused tie to the members of ``group`` (link weights summed in order)."""
     nbr, eid = g.neighbours(node)
-    return float(sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
-                                                          strict=True) if j in group))
+    return float(sum(w for j, w in zip(nbr.tolist(), g.weight[eid].tolist(), strict=True)
+                     if j in group))
 
 
 def organizer(g: CaseGraph, members: np.ndarray) -> int:

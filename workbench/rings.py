@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .community import as_igraph, leiden
-from .graph import CaseGraph
+from .graph import CaseGraph, member_mask
+from .ring_candidates import candidates_of
 from .ring_scoring import (
     SCORE_WEIGHTS,
     SIGNAL_AT,
@@ -45,6 +46,7 @@ from .ring_scoring import (
     score_group,
     tied_elsewhere,
     ties,
+    ties_within,
 )
 
 __all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group",
@@ -144,54 +146,38 @@ class RingResult:
         return {m: r.id for r in self.rings for m in r.members}
 
 
-def _trim(g: CaseGraph, members: list[int], trim: float, min_size: int) -> list[int]:
-    members = list(members)
-    while len(members) > min_size:
-        inside = set(members)
-        attach = {}
-        for i in members:
-            nbr, eid = g.neighbours(i)
-            mask = np.fromiter((j in inside for j in nbr.tolist()), dtype=bool, count=len(nbr))
-            attach[i] = float(g.weight[eid[mask]].sum())
-        weakest = min(members, key=lambda i: (attach[i], i))
-        if attach[weakest] >= trim * reference_of(list(attach.values())):
-            break
-        members.remove(weakest)
-    return members
-
-
-def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: set[int],
-          person: np.ndarray, others: dict | None = None) -> list[int]:
+def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
+          person: np.ndarray, others: dict | None = None, own=None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
-    The mirror of :func:`_trim`: it recovers members that a finer resolution split off
-    (a large ring whose members mostly talk to the organizer).
+    The mirror of trimming (:func:`~workbench.ring_candidates.trim_groups`): it recovers
+    members that a finer resolution split off (a large ring whose members mostly talk to
+    the organizer). ``taken``: a flag per node
+    already in a better ring; ``others``: node -> (core, reference) of the rings with
+    evidence (:func:`~workbench.ring_scoring.tied_elsewhere`), ``own`` this group's entry.
     """
     members = list(members)
     while len(members) < max_size:
-        inside = set(members)
-        attach_in = []
-        outside: dict[int, float] = {}
-        for i in members:
-            nbr, eid = g.neighbours(i)
-            total = 0.0
-            for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-                if j in inside:
-                    total += float(g.weight[e])
-                elif j not in taken and person[j]:
-                    outside[j] = outside.get(j, 0.0) + float(g.weight[e])
-            attach_in.append(total)
-        if not outside:
+        arr = np.asarray(members, dtype=np.int64)
+        pos, nbr, eid = g.star(arr)
+        w = g.weight[eid]
+        inside = member_mask(np.sort(arr), nbr)
+        attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
+        out = ~inside & ~taken[nbr] & person[nbr]
+        if not out.any():
             break
-        needed = trim * reference_of(attach_in)
+        near, which = np.unique(nbr[out], return_inverse=True)
+        outside = np.bincount(which, weights=w[out])
+        needed = trim * reference_of(attach_in.tolist())
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
         # (checked only for the nodes strong enough to join, best first)
+        strong = np.nonzero(outside >= needed)[0]
         best = None
-        for j in sorted(outside, key=lambda j: (-outside[j], j)):
-            if outside[j] < needed:
-                break
-            if not tied_elsewhere(g, j, others or {}) and not paid_by(g, j, inside):
+        group = set(members)
+        for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
+            j = int(near[c])
+            if not tied_elsewhere(g, j, others or {}, own) and not paid_by(g, j, group):
                 best = j
                 break
         if best is None:
@@ -204,31 +190,48 @@ def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
                      ) -> list[list[int]]:
     """Join a lower-ranked core into a better one when its members are, on average, tied to
     the better core as strongly as that core's own members are (:func:`reference`).
-    Only cores with a link between them are compared."""
-    merged = True
-    while merged:
-        merged = False
-        owner = {i: k for k, core in enumerate(cores) for i in core}
-        for a in range(len(cores)):
-            group_a = set(cores[a])
-            touching = set()
-            for i in cores[a]:
-                nbr, _ = g.neighbours(i)
-                touching.update(owner[j] for j in nbr.tolist() if owner.get(j, a) > a)
-            if not touching:
+    Only cores with a link between them are compared, better cores first; after a join the
+    scan goes back to the best core touching the joined one (the others' answers stand)."""
+    needed: dict[tuple, float] = {}
+    mean_tie: dict[tuple, float] = {}
+    around: dict[tuple, np.ndarray] = {}
+    owner = np.full(g.n, -1, dtype=np.int64)
+    for k, core in enumerate(cores):
+        owner[core] = k
+
+    def near(core: list[int]) -> np.ndarray:  # the cores linked to ``core``
+        key = tuple(core)
+        if key not in around:
+            around[key] = np.unique(g.star(core)[1])
+        return owner[around[key]]
+
+    a = 0
+    while a < len(cores):
+        linked = near(cores[a])
+        touching = np.unique(linked[linked > a]).tolist()
+        key_a = tuple(cores[a])
+        joined = False
+        for b in touching:
+            if len(cores[a]) + len(cores[b]) > params.max_size:
                 continue
-            needed = reference(g, cores[a], params.trim)
-            for b in sorted(touching):
-                if len(cores[a]) + len(cores[b]) > params.max_size:
-                    continue
-                mean_tie = float(np.mean([ties(g, i, group_a) for i in cores[b]]))
-                if mean_tie >= needed:
-                    cores[a] = cores[a] + cores[b]
-                    del cores[b]
-                    merged = True
-                    break
-            if merged:
+            if key_a not in needed:
+                needed[key_a] = reference(g, cores[a], params.trim)
+            pair = (key_a, tuple(cores[b]))
+            if pair not in mean_tie:
+                mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
+            if mean_tie[pair] >= needed[key_a]:
+                cores[a] = cores[a] + cores[b]
+                del cores[b]
+                owner[cores[a]] = a
+                owner[owner > b] -= 1
+                joined = True
                 break
+        if joined:
+            linked = near(cores[a])
+            before = linked[(linked >= 0) & (linked < a)]
+            a = int(before.min()) if len(before) else a
+        else:
+            a += 1
     return cores
 
 
@@ -292,24 +295,11 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         previous = m
         t1 = time.perf_counter()
         timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
-        counts = np.bincount(m)
-        inside = (m[g.u] == m[g.v]) & signal
-        signals = np.bincount(m[g.u[inside]], minlength=len(counts))
-        eligible = ((counts >= params.min_size) & (counts <= params.max_candidate)
-                    & (signals >= 2))
-        order = np.argsort(m, kind="stable")
-        starts = np.searchsorted(m[order], np.arange(len(counts)))
-        for c in np.nonzero(eligible)[0].tolist():
-            nodes = order[starts[c]:starts[c] + counts[c]]
-            nodes = nodes[person[nodes]]
-            trimmed = _trim(g, nodes.tolist(), params.trim, params.min_size)
-            if not params.min_size <= len(trimmed) <= params.max_size:
-                continue
-            key = tuple(sorted(trimmed))
-            if key in candidates:
-                continue
-            arr = np.array(key, dtype=np.int64)
-            candidates[key] = score_group(g, arr, base)
+        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                              max_size=params.max_size, max_candidate=params.max_candidate,
+                              trim=params.trim)
+        for key, scored in found.items():
+            candidates.setdefault(key, scored)
         t0 = time.perf_counter()
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -334,18 +324,20 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     evident = [reported(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:2],
                          params.min_score) for core in cores]
     node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
-    taken: set[int] = set()
+    taken = np.zeros(g.n, dtype=bool)
     for k, core in enumerate(cores):
-        core = [i for i in core if i not in taken]  # a better ring took it
+        core = [i for i in core if not taken[i]]  # a better ring took it
         if len(core) < params.min_size:
             continue
-        others = {i: ref for i, ref in node_ref.items() if ref is not refs[k]}
-        grown = _grow(g, core, params.trim, params.max_size, taken, person, others)
-        inside = set(grown)  # a member whose ties went with a better ring leaves too
-        grown = [i for i in grown if any(j in inside for j in g.neighbours(i)[0].tolist())]
+        grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
+                      refs[k])
+        # a member whose ties went with a better ring leaves too
+        pos, nbr, _eid = g.star(grown)
+        tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
+        grown = [grown[p] for p in tied.tolist()]
         if len(grown) < params.min_size:
             continue
-        taken.update(grown)
+        taken[grown] = True
         arr = np.array(sorted(grown), dtype=np.int64)
         score, comp, evidence, edges = score_group(g, arr, base)
         leader = organizer(g, arr)

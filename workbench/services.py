@@ -41,62 +41,72 @@ _RINGLIKE_RATIO = 1.5
 _FLOOR = 10
 
 
-def _edges_sql(kind: str, params) -> tuple[str, list]:
-    """Directed contacts ``(x, y, t, out, night, short)`` of every number or account."""
+def _pairs_sql(kind: str, params) -> tuple[str, list]:
+    """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
+    accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``."""
     if kind == "phone":
         calls, args = calls_aliased(params)
         night = (f"(hour(started_at) >= {int(params.night_start)} OR "
                  f"hour(started_at) < {int(params.night_end)})")
         short = f"coalesce(duration_s, 0) <= {int(params.short_s)}"
-        sql = (f"WITH c AS ({calls}) SELECT caller AS x, callee AS y, 1 AS out, "
-               f"CAST({night} AS INTEGER) AS night, CAST({short} AS INTEGER) AS short "
-               "FROM c WHERE caller <> callee UNION ALL SELECT callee, caller, 0, "
-               f"CAST({night} AS INTEGER), CAST({short} AS INTEGER) FROM c "
-               "WHERE caller <> callee")
+        sql = ("SELECT least(caller, callee) AS u, greatest(caller, callee) AS v, "
+               "count(*) AS n, sum(CASE WHEN caller < callee THEN 1 ELSE 0 END) AS n_uv, "
+               f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "
+               f"sum(CASE WHEN {short} THEN 1 ELSE 0 END) AS n_short "
+               f"FROM ({calls}) c WHERE caller <> callee "
+               "GROUP BY least(caller, callee), greatest(caller, callee)")
         return sql, args
     wt, args = window("occurred_at", params)
-    sql = (f"SELECT from_account AS x, to_account AS y, 1 AS out, 0 AS night, 0 AS short "
-           f"FROM transactions WHERE {wt} AND from_account <> to_account UNION ALL "
-           f"SELECT to_account, from_account, 0, 0, 0 FROM transactions WHERE {wt} "
-           "AND from_account <> to_account")
-    return sql, args + args
+    sql = ("SELECT least(from_account, to_account) AS u, greatest(from_account, to_account) "
+           "AS v, count(*) AS n, sum(CASE WHEN from_account < to_account THEN 1 ELSE 0 END) "
+           "AS n_uv, 0 AS n_night, 0 AS n_short "
+           f"FROM transactions WHERE {wt} AND from_account <> to_account "
+           "GROUP BY least(from_account, to_account), greatest(from_account, to_account)")
+    return sql, args
+
+
+def _both_ways(pair: Handle) -> str:
+    """Each node's view of its pairs ``(x, y, n, n_out, n_night, n_short)``: every pair
+    twice, once from each end (a subquery, never stored)."""
+    return (f"(SELECT u AS x, v AS y, n, n_uv AS n_out, n_night, n_short FROM {pair} "
+            f"UNION ALL SELECT v, u, n, n - n_uv, n_night, n_short FROM {pair})")
 
 
 def _stats(engine: Engine, kind: str, params) -> tuple[list[dict], dict, Handle]:
-    edges, args = _edges_sql(kind, params)
-    e = engine.materialize("_svc_e", edges, args, transient=True)
-    pair = engine.materialize(
-        "_svc_pair", "SELECT x, y, count(*) AS n, sum(out) AS n_out, sum(night) AS n_night, "
-        f"sum(short) AS n_short FROM {e} GROUP BY x, y")
-    engine.drop(e)
+    pair = engine.materialize("_svc_pair", *_pairs_sql(kind, params))
+    deg = engine.materialize(
+        "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
+        f"SELECT v FROM {pair}) e GROUP BY x")
     case = engine.fetch_rows(
-        f"WITH deg AS (SELECT x, count(*) AS k FROM {pair} GROUP BY x) SELECT "
-        "(SELECT quantile_cont(k, 0.25) FROM deg) AS q1, "
-        "(SELECT quantile_cont(k, 0.75) FROM deg) AS q3, "
-        "(SELECT count(*) FROM deg) AS nodes, "
-        f"(SELECT count(*) / 2 FROM {pair}) AS pairs, "
+        f"SELECT (SELECT quantile_cont(k, 0.25) FROM {deg}) AS q1, "
+        f"(SELECT quantile_cont(k, 0.75) FROM {deg}) AS q3, "
+        f"(SELECT count(*) FROM {deg}) AS nodes, "
+        f"(SELECT count(*) FROM {pair}) AS pairs, "
         f"(SELECT median(n) FROM {pair}) AS median_pair, "
         f"(SELECT sum(n_night) / nullif(sum(n), 0) FROM {pair}) AS base_night, "
         f"(SELECT sum(n_short) / nullif(sum(n), 0) FROM {pair}) AS base_short")[0]
     q1, q3, nodes, pairs, median_pair, base_night, base_short = case.values()
     if not nodes:
+        engine.drop(deg)
         return [], {"busy_threshold": None}, pair
     threshold = max(_FLOOR, int(q3 + 3 * (q3 - q1)) + 1)
     density = pairs / max(1.0, nodes * (nodes - 1) / 2)
     info = {"busy_threshold": threshold, "case_density": round(float(density), 6),
             "median_per_pair": float(median_pair or 0), "night_share": float(base_night or 0),
             "short_share": float(base_short or 0)}
+    both = _both_ways(pair)
     busy = engine.materialize(
         "_svc_busy", "SELECT x, count(*) AS k, sum(n) AS n, "
         "sum(n_out) AS n_out, sum(n_night) AS n_night, sum(n_short) AS n_short, "
-        f"median(n) AS per_counterpart FROM {pair} GROUP BY x HAVING count(*) >= ?",
-        [threshold])
+        f"median(n) AS per_counterpart FROM {both} m "
+        f"WHERE x IN (SELECT x FROM {deg} WHERE k >= ?) GROUP BY x", [threshold])
+    engine.drop(deg)
     rows = engine.fetch_rows(
         # links among a busy node's counterparts: each counterpart's own contacts, kept
         # when the contact is a counterpart too (a semi-join: joining the counterpart
         # lists with each other first would square them)
-        f"WITH cp AS (SELECT p.x, p.y FROM {pair} p JOIN {busy} b ON b.x = p.x), "
-        f"aq AS (SELECT a.x, q.y FROM cp a JOIN {pair} q ON q.x = a.y WHERE q.y <> a.x), "
+        f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x), "
+        f"aq AS (SELECT a.x, q.y FROM cp a JOIN {both} q ON q.x = a.y WHERE q.y <> a.x), "
         "within AS (SELECT aq.x, count(*) / 2 AS links FROM aq WHERE EXISTS ("
         "  SELECT 1 FROM cp b WHERE b.x = aq.x AND b.y = aq.y) GROUP BY aq.x) "
         "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
@@ -195,7 +205,7 @@ def detect_services(engine: Engine, params, own_phones: Handle,
             if is_service:
                 flagged.append(s)
         for x in sorted(forced - {s["id"] for s in stats}):
-            if engine.scalar(f"SELECT count(*) FROM {pair} WHERE x = ?", [x]):
+            if engine.scalar(f"SELECT count(*) FROM {pair} WHERE u = ? OR v = ?", [x, x]):
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})
