@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/core.py                     # 100k, 1M and 10M calls
     .venv/bin/python benchmarks/core.py --calls 100000 1000000
+    .venv/bin/python benchmarks/core.py --calls 2000000 --cli   # and as commands
 
 Each size runs in a fresh process (peak memory is its own). The case is generated
 vectorized straight into a store (one person per 30 calls; social groups of 3-30 people;
@@ -190,8 +191,38 @@ def measure(db: Path, with_networkx: bool, calls: int) -> dict:
     return out
 
 
+NAIVE_SCRIPT = """
+import sys, duckdb, networkx as nx
+con = duckdb.connect(sys.argv[1], read_only=True)
+pairs = con.execute(
+    "SELECT least(pa.person_id, pb.person_id) AS u, greatest(pa.person_id, pb.person_id) AS v, "
+    "count(*) AS n_calls FROM calls c JOIN phones pa ON pa.phone = c.caller "
+    "JOIN phones pb ON pb.phone = c.callee WHERE pa.person_id <> pb.person_id "
+    "GROUP BY ALL").df()
+g = nx.from_pandas_edgelist(pairs, "u", "v", edge_attr="n_calls")
+parts = nx.community.louvain_communities(g, weight="n_calls", seed=0)
+print(len(parts))
+"""
+
+
+def measure_cli(db: Path) -> dict:
+    """Wall seconds of the two commands as a user runs them, process start included:
+    ``workbench rings --db DB --json`` against the naive script (SQL pairs + networkx
+    Louvain) in a fresh interpreter."""
+    out = {}
+    for name, cmd in (("workbench", [str(Path(sys.executable).parent / "workbench"), "rings",
+                                     "--db", str(db), "--json"]),
+                      ("networkx", [sys.executable, "-c", NAIVE_SCRIPT, str(db)])):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        out[name] = time.perf_counter() - t
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cli", action="store_true",
+                        help="also time both paths as commands, process start included")
     parser.add_argument("--calls", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--networkx-max", type=int, default=2_000_000)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -223,6 +254,11 @@ def main() -> None:
               f"ring-like groups found {m['found']}/{m['planted']} precision@K "
               f"{m['precision']:.2f} | "
               f"peak {m['peak_mb']:.0f} MB", flush=True)
+        if args.cli:
+            c = measure_cli(db)
+            print(f"{'':>11} as commands: workbench rings {c['workbench']:.2f} s | "
+                  f"networkx script {c['networkx']:.2f} s | x{c['networkx'] / c['workbench']:.1f}",
+                  flush=True)
 
 
 if __name__ == "__main__":

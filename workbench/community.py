@@ -20,10 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sys
 from collections.abc import Iterator, Sequence
 
-import igraph as ig
 import numpy as np
+
+
+def _import_igraph():
+    """igraph, imported without its matplotlib drawing support unless matplotlib is loaded
+    already: igraph imports ``matplotlib.pyplot`` at start-up (0.8 s of every ring command)
+    and the workbench never draws through igraph (its diagrams use matplotlib directly)."""
+    if "matplotlib" in sys.modules or "igraph" in sys.modules:
+        import igraph
+        return igraph
+    sys.modules["matplotlib"] = None  # ``import matplotlib`` fails inside igraph
+    try:
+        import igraph
+    finally:
+        del sys.modules["matplotlib"]
+    return igraph
+
+
+ig = _import_igraph()
 
 __all__ = ["leiden", "modularity", "best_modularity", "resolution_sweep", "as_igraph"]
 
