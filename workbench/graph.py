@@ -116,8 +116,8 @@ class CaseGraph:
             eid = np.concatenate([np.arange(self.m), np.arange(self.m)])
             order = np.argsort(src, kind="stable")
             indptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.add.at(indptr, src + 1, 1)
-            self._csr = (np.cumsum(indptr), dst[order], eid[order])
+            indptr[1:] = np.cumsum(np.bincount(src, minlength=self.n))
+            self._csr = (indptr, dst[order], eid[order])
         return self._csr
 
     def neighbours(self, i: int) -> tuple[np.ndarray, np.ndarray]:

@@ -300,17 +300,13 @@ def reference_of(member_ties) -> float:
 def payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
     """Members of ``group`` who pay ``node``, and members ``node`` pays."""
     nbr, eid = g.neighbours(node)
-    into, out = set(), set()
-    for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-        if j not in group:
-            continue
-        to_node = g.measures["n_uv_tx"][e] if g.v[e] == node else g.measures["n_vu_tx"][e]
-        from_node = g.measures["n_vu_tx"][e] if g.v[e] == node else g.measures["n_uv_tx"][e]
-        if to_node > 0:
-            into.add(j)
-        if from_node > 0:
-            out.add(j)
-    return into, out
+    inside = np.fromiter((j in group for j in nbr.tolist()), dtype=bool, count=len(nbr))
+    nbr, eid = nbr[inside], eid[inside]
+    ms = g.measures
+    node_is_v = g.v[eid] == node
+    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    return set(nbr[to_node].tolist()), set(nbr[from_node].tolist())
 
 
 def is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
@@ -338,23 +334,21 @@ def ties(g: CaseGraph, node: int, group: set[int]) -> float:
 
 def organizer(g: CaseGraph, members: np.ndarray) -> int:
     """Receives money from most members, calls most of them; ties by call volume."""
-    inside = set(int(m) for m in members)
-    best, best_key = int(members[0]), None
-    for i in members.tolist():
-        nbr, eid = g.neighbours(i)
-        payers = partners = 0
-        volume = 0.0
-        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-            if j not in inside:
-                continue
-            into_i = g.measures["n_uv_tx"][e] if g.v[e] == i else g.measures["n_vu_tx"][e]
-            payers += int(into_i > 0)
-            partners += int(g.measures["n_calls"][e] > 0)
-            volume += float(g.measures["n_calls"][e])
-        key = (2 * payers + partners, volume, -i)
-        if best_key is None or key > best_key:
-            best, best_key = i, key
-    return best
+    members = np.asarray(members, dtype=np.int64)
+    pos, nbr, eid = g.star(members)
+    inside = member_mask(np.sort(members), nbr)
+    pos, eid = pos[inside], eid[inside]
+    ms = g.measures
+    is_v = g.v[eid] == members[pos]
+    into = np.where(is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    k = len(members)
+    payers_in = np.bincount(pos, weights=into.astype(np.float64), minlength=k)
+    partners = np.bincount(pos, weights=(ms["n_calls"][eid] > 0).astype(np.float64),
+                           minlength=k)
+    volume = np.bincount(pos, weights=ms["n_calls"][eid].astype(np.float64), minlength=k)
+    keys = [(2 * int(payers_in[p]) + int(partners[p]), float(volume[p]), -int(members[p]))
+            for p in range(k)]
+    return int(members[max(range(k), key=keys.__getitem__)])
 
 
 class UnionFind:
