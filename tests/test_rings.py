@@ -291,3 +291,86 @@ def test_cli_rings_rank_path_json(sample_case, cli_env):
     windowed = run("rings", "--since", "2019-03-01", "--until", "2019-05-01",
                    "--layers", "calls,money")
     assert windowed["params"]["weights"]["kinship"] == 0.0
+
+
+def _random_case_graph(seed: int):
+    """A graph with money, arrests, kin and meetings on some links, for the batch checks."""
+    from workbench.graph import EDGE_FIELDS, CaseGraph, layer_strengths
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    u = rng.integers(0, n, 3000)
+    v = rng.integers(0, n, 3000)
+    keep = u != v
+    pairs = np.unique(np.stack([np.minimum(u, v)[keep], np.maximum(u, v)[keep]]), axis=1)
+    m = pairs.shape[1]
+    ms = {k: np.zeros(m, dtype=np.int64) for k in EDGE_FIELDS}
+    ms["n_calls"] = rng.integers(0, 20, m)
+    ms["n_night"] = rng.binomial(ms["n_calls"], 0.3)
+    ms["n_short"] = rng.binomial(ms["n_calls"], 0.4)
+    ms["n_uv_tx"] = rng.integers(0, 3, m) * (rng.random(m) < 0.2)
+    ms["n_vu_tx"] = rng.integers(0, 3, m) * (rng.random(m) < 0.2)
+    ms["n_tx"] = ms["n_uv_tx"] + ms["n_vu_tx"]
+    ms["total_uv"] = ms["n_uv_tx"] * rng.random(m) * 1000
+    ms["total_vu"] = ms["n_vu_tx"] * rng.random(m) * 1000
+    ms["n_cases"] = (rng.random(m) < 0.05).astype(np.int64)
+    ms["n_trafficking_cases"] = ms["n_cases"] * (rng.random(m) < 0.5)
+    ms["kin"] = (rng.random(m) < 0.05).astype(np.int64)
+    ms["n_meet"] = rng.integers(0, 4, m) * (rng.random(m) < 0.1)
+    ms["meet_weight"] = ms["n_meet"] * rng.random(m) * 3
+    strength = layer_strengths(ms)
+    weight = sum(strength.values())
+    keep = weight > 0
+    return CaseGraph(
+        ids=np.array([f"P{i:04d}" for i in range(n)], dtype=object), u=pairs[0][keep],
+        v=pairs[1][keep], weight=weight[keep],
+        strength={k: a[keep] for k, a in strength.items()},
+        measures={k: a[keep] for k, a in ms.items()},
+        node={"drug_arrests": (rng.random(n) < 0.1).astype(np.int64)})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_batch_trimming_and_scoring_match_one_group_at_a_time(seed):
+    """The ring search trims and scores all communities of a partition at once; each group
+    must come out exactly as it does alone (members, score, components, evidence)."""
+    from workbench.ring_candidates import trim_groups
+    from workbench.ring_scoring import baseline, group_sums, reference_of, score_group, score_sums
+
+    g = _random_case_graph(seed)
+    base = baseline(g)
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(g.n)
+    groups = [np.sort(perm[i:i + size]) for i, size in
+              zip(range(0, 390, 13), rng.integers(3, 13, 30), strict=False)]
+    trimmed = trim_groups(g, groups, trim=0.35, min_size=3)
+    changed = 0
+    for grp, got in zip(groups, trimmed, strict=True):
+        # one group alone: drop the weakest member while it is below the reference
+        members = grp.tolist()
+        while len(members) > 3:
+            inside = set(members)
+            tie = {i: sum(float(g.weight[e]) for j, e in zip(*map(np.ndarray.tolist,
+                                                                     g.neighbours(i)),
+                                                                 strict=True) if j in inside)
+                   for i in members}
+            weakest = min(members, key=lambda i: (tie[i], i))
+            if tie[weakest] >= 0.35 * reference_of(list(tie.values())):
+                break
+            members.remove(weakest)
+        assert got == members
+        changed += len(got) < len(grp)
+    assert changed > 0  # the check saw trimming happen
+    kept = [np.array(x) for x in trimmed]
+    nodes = np.concatenate(kept)
+    node_group = np.repeat(np.arange(len(kept)), [len(x) for x in kept])
+    label = np.full(g.n, -1)
+    label[nodes] = node_group
+    edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
+    sums = group_sums(g, nodes, node_group, edges, label[g.u[edges]], len(kept))
+    kinds = set()
+    for i, grp in enumerate(kept):
+        alone = score_group(g, grp, base)
+        together = score_sums({k: a[i] for k, a in sums.items()}, base)
+        assert together == alone[:3]
+        kinds.add(alone[2]["tier"])
+    assert len(kinds) >= 2  # groups with different kinds of evidence were compared
