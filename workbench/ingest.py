@@ -30,35 +30,32 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .contract import (
     KIND_NAMES,
     KINDS,
-    PRESENCE_KINDS,
     Kind,
     canonical_header,
     kind_from_filename,
 )
 from .errors import InputFileError, WorkbenchError
-from .normalize import (
-    DEFAULT_REGION,
-    DEFAULT_TZ,
-    check_timezone,
-    parse_account,
-    parse_id_number,
-    parse_phone,
-    sql_value,
+from .normalize import DEFAULT_REGION, DEFAULT_TZ, check_timezone
+from .readers import (
+    SUPPORTED_SUFFIXES,
+    SourceRead,
+    file_format,
+    read_header,
+    release_source,
+    scan_file,
+    probe_csv,
+    stage_file,
 )
-from .readers import SUPPORTED_SUFFIXES, file_format, read_header, scan_file, stage_file
 from .store import Store
+from .validate import drop_maps, insert_new, register_maps, reject_select
 
 __all__ = ["FileReport", "IngestReport", "ingest_paths", "expand_paths", "parse_map_option"]
 
 log = logging.getLogger(__name__)
-
-_PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
-
 
 @dataclass
 class FileReport:
@@ -104,6 +101,7 @@ class _Plan:
     columns: dict[str, int]  # canonical name -> header position
     extras: dict[int, str]  # header position -> extra column name
     scan: object
+    probed: SourceRead | None = None  # a clean CSV file, read in place
 
 
 def parse_map_option(items: Iterable[str]) -> dict[str, str]:
@@ -259,19 +257,19 @@ def ingest_paths(
 
     con.execute("SET TimeZone = 'UTC'")
     started = time.time()
-    staged: list[_Staged] = []
     try:
-        # read, normalize and validate into temporary tables: nothing touches the store yet
-        for i, plan in enumerate(plans):
-            staged.append(_prepare(con, plan, f"_v{i}", tz, region, progress, force_exact))
+        for plan in plans:  # before the transaction: a structure error would abort it
+            if plan.fmt == "csv" and not force_exact:
+                plan.probed = probe_csv(con, plan.path, plan.scan, plan.headers,
+                                        plan.delimiter)
         con.execute("BEGIN TRANSACTION")
         try:
             batch_id = con.execute(
                 "SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"
             ).fetchall()[0][0]
             report = IngestReport(batch_id)
-            for item in staged:
-                report.files.append(_commit_one(con, item, batch_id))
+            for plan in plans:
+                report.files.append(_ingest_one(con, plan, batch_id, tz, region, progress))
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(
@@ -290,12 +288,16 @@ def ingest_paths(
                 log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
-        tables = ["_stage"] + [t for item in staged for t in (item.table, item.table + "_raw")]
-        for table in tables:
+        for plan in plans:
             try:
-                con.execute(f"DROP TABLE IF EXISTS {table}")
+                release_source(con, plan.probed)
             except duckdb.Error:  # the connection may be unusable after an interrupt
                 pass
+        try:
+            drop_maps(con)
+            con.execute("DROP TABLE IF EXISTS _rejected")
+        except duckdb.Error:
+            pass
         try:
             tzname = store.meta("timezone") or DEFAULT_TZ
             con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
@@ -304,19 +306,7 @@ def ingest_paths(
     return report
 
 
-@dataclass
-class _Staged:
-    plan: _Plan
-    read: object
-    table: str
-    rejected_fields: int
-    seconds: float
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, region: str,
-             progress: bool, force_exact: bool) -> _Staged:
-    """Read one file into the temporary table ``table`` of typed values and reasons."""
-    t0 = time.perf_counter()
+def _read(con: duckdb.DuckDBPyConnection, plan: _Plan, progress: bool) -> SourceRead:
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -324,61 +314,67 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
         total = plan.scan.lines - 1 if plan.scan.lines else None
         bar = tqdm(total=total, unit="rows", desc=plan.path.name, leave=False)
     try:
-        read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
-                          tick=(bar.update if bar else lambda n: None),
-                          force_exact=force_exact)
+        return stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
+                          tick=(bar.update if bar else lambda n: None), probed=plan.probed)
     finally:
         if bar is not None:
             bar.close()
-    _build_typed(con, plan, table, tz, region)
-    rejected = con.execute(
-        f"SELECT count(*) FROM {table} WHERE _reason IS NOT NULL"
-    ).fetchall()[0][0]
-    return _Staged(plan, read, table, rejected, time.perf_counter() - t0)
 
 
-def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) -> FileReport:
-    """Inside the ingest transaction: rejects, new rows and the source record of one file."""
+def _ingest_one(con: duckdb.DuckDBPyConnection, plan: _Plan, batch_id: int, tz: str,
+                region: str, progress: bool) -> FileReport:
+    """Inside the ingest transaction: read, validate and store one file; its report.
+
+    On an error the caller rolls back, then releases the sources and lookup tables.
+    """
     t0 = time.perf_counter()
-    plan, read, table = item.plan, item.read, item.table
+    read = _read(con, plan, progress)
+    register_maps(con, plan.kind, plan.columns, read.source, read.params, region)
+    report = _store_one(con, plan, read, batch_id, tz, t0)
+    release_source(con, read)
+    drop_maps(con)
+    return report
+
+
+def _store_one(con: duckdb.DuckDBPyConnection, plan: _Plan, read: SourceRead, batch_id: int,
+               tz: str, t0: float) -> FileReport:
+    """Rejects, new rows and the source record of one file read as ``read.source``."""
     path, spec = plan.path, plan.kind
     file_name = str(path.resolve())
     sha = plan.scan.sha256
     source_id = con.execute(
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
     ).fetchall()[0][0]
+    sql, params = reject_select(spec, plan.columns, plan.extras, plan.headers, read.source, tz)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rejected AS {sql}", params + read.params)
+    rejected_fields = con.execute("SELECT count(*) FROM _rejected").fetchall()[0][0]
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, ?, v._line, _column, _reason, _raw FROM {table} v "
-        f"JOIN {table}_raw USING (_line) WHERE _reason IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
+        "INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM _rejected v "
+        "WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
     )
+    con.execute("DROP TABLE _rejected")
     if read.structural:
-        structural = pa.table({
-            "line": pa.array([s[0] for s in read.structural], pa.int64()),
-            "reason": pa.array([s[1] for s in read.structural], pa.string()),
-            "raw": pa.array([s[2] for s in read.structural], pa.string()),
-        })
-        con.register("_structural", structural)
-        try:
-            con.execute(
-                "INSERT INTO rejects SELECT ?, ?, ?, line, NULL, reason, raw FROM _structural s "
-                "WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = s.line)",
-                [source_id, file_name, sha, sha],
-            )
-        finally:
-            con.unregister("_structural")
-    valid = read.staged - item.rejected_fields
-    stored = _insert_new(con, spec, table, source_id)
+        lines, reasons, raws = (list(x) for x in zip(*read.structural, strict=True))
+        con.execute(
+            "INSERT INTO rejects SELECT ?, ?, ?, line, NULL, reason, raw FROM (SELECT "
+            "CAST(unnest(?) AS BIGINT) AS line, CAST(unnest(?) AS VARCHAR) AS reason, "
+            "CAST(unnest(?) AS VARCHAR) AS raw) s WHERE NOT EXISTS "
+            "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = s.line)",
+            [source_id, file_name, sha, lines, reasons, raws, sha],
+        )
+    valid, stored = insert_new(con, spec, plan.columns, plan.extras, read.source,
+                               read.params, tz, source_id)
     rows = read.staged + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,
-        rejected=item.rejected_fields + len(read.structural), format=read.format,
+        rejected=rejected_fields + len(read.structural), format=read.format,
         encoding=read.encoding, sha256=sha, physical_lines=read.physical_lines,
-        method=read.method, seconds=round(item.seconds + time.perf_counter() - t0, 3),
+        method=read.method, seconds=round(time.perf_counter() - t0, 3),
     )
-    if report.stored + report.duplicates + report.rejected != report.rows:
-        raise WorkbenchError(f"{path}: internal accounting error ({report}); nothing stored")
+    if valid + rejected_fields != read.staged:
+        raise WorkbenchError(f"{path}: internal accounting error ({report}; {valid} valid "
+                             f"rows of {read.staged}); nothing stored")
     con.execute(
         "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source_id, batch_id, file_name, sha, plan.scan.size, spec.name, read.format,
@@ -392,145 +388,3 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
              spec.name, report.rows, report.stored, report.duplicates, report.rejected,
              read.method, report.seconds)
     return report
-
-
-def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
-    """SQL ``json_object`` over (name, sql) pairs; names become bound parameters."""
-    if not pairs:
-        return "CAST(NULL AS VARCHAR)"
-    args = []
-    for name, expr in pairs:
-        params.append(name)
-        args.append(f"?, {expr}")
-    return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
-
-
-def _build_typed(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str,
-                 region: str) -> None:
-    """``_stage`` -> ``table``: typed values, the reject reason and column, the row hash.
-
-    The raw row (as JSON, header -> text) is kept only for rejected rows, in ``table_raw``.
-    """
-    spec = plan.kind
-    params: list = []
-    trimmed = ["_line"]
-    for col in spec.columns:
-        pos = plan.columns.get(col.name)
-        expr = f"nullif(trim(c{pos}), '')" if pos is not None else "CAST(NULL AS VARCHAR)"
-        trimmed.append(f"{expr} AS r_{col.name}")
-    extra_pairs = [(name, f"nullif(trim(c{pos}), '')") for pos, name in plan.extras.items()]
-    trimmed.append(f"{_json_object(extra_pairs, params)} AS extra")
-    source = f"(SELECT {', '.join(trimmed)} FROM _stage) _t"
-
-    joins, values, errors = [], [], []
-    for vtype in {c.vtype for c in spec.columns if c.vtype in _PY_PARSERS}:
-        _register_python_map(con, spec, plan, vtype, region)
-    for i, col in enumerate(spec.columns):
-        r = f"_t.r_{col.name}"
-        if col.vtype in _PY_PARSERS:
-            joins.append(f"LEFT JOIN _map_{col.vtype} m{i} ON m{i}.raw = {r}")
-            value, error = f"m{i}.norm", f"m{i}.err"
-        else:
-            value, error = sql_value(col.vtype, r, tz)
-            error = f"CASE WHEN ({error}) IS NOT NULL THEN concat(({error}), ': ''', {r}, '''') END"
-        if col.required:
-            error = f"CASE WHEN {r} IS NULL THEN 'required field missing' ELSE {error} END"
-        values.append(f"{value} AS {col.name}")
-        values.append(f"{error} AS e_{col.name}")
-        errors.append((f"e_{col.name}", col.name))
-    for check_column, condition, message in _row_checks(spec.name):
-        errors.append((f"CASE WHEN {condition} THEN '{message}' END", check_column))
-    reason = "coalesce(" + ", ".join(e for e, _ in errors) + ")"
-    column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for e, n in errors) + " END"
-    con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT _line, extra, {', '.join(spec.names)}, "
-        f"_reason, _column, CASE WHEN _reason IS NULL THEN {_hash_expr(spec)} END AS _h "
-        f"FROM (SELECT *, {reason} AS _reason, {column} AS _column "
-        f"FROM (SELECT _t._line, _t.extra, {', '.join(values)} FROM {source} "
-        f"{' '.join(joins)}))",
-        params,
-    )
-    raw_params: list = []
-    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}")
-                 for i, h in enumerate(plan.headers)]
-    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
-    con.execute(
-        f"CREATE TEMP TABLE {table}_raw AS SELECT _line, "
-        f"{_json_object(raw_pairs, raw_params)} AS _raw FROM _stage "
-        f"WHERE _line IN (SELECT _line FROM {table} WHERE _reason IS NOT NULL)",
-        raw_params,
-    )
-    con.execute("DROP TABLE IF EXISTS _stage")
-    for vtype in _PY_PARSERS:
-        con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
-
-
-def _row_checks(kind: str) -> list[tuple[str, str, str]]:
-    """Checks across the fields of one row: (column, SQL condition of failure, reason)."""
-    if kind == "phones":
-        return [("until", "until < since", "until is before since")]
-    if kind == "kinship":
-        return [("person_b", "person_a = person_b", "a person cannot be their own kin")]
-    checks = []
-    if kind in PRESENCE_KINDS:
-        checks.append(("person_id", "person_id IS NULL AND id_number IS NULL",
-                       "required field missing: person_id or id_number"))
-    if kind == "stays":
-        checks.append(("checked_out", "checked_out < checked_in",
-                       "checked_out is before checked_in"))
-    return checks
-
-
-def _register_python_map(con: duckdb.DuckDBPyConnection, spec: Kind, plan: _Plan, vtype: str,
-                         region: str) -> None:
-    """Parse each distinct raw value of a Python-parsed type once; store a lookup table."""
-    positions = [plan.columns[c.name] for c in spec.columns
-                 if c.vtype == vtype and c.name in plan.columns]
-    union = " UNION ".join(f"SELECT nullif(trim(c{p}), '') AS v FROM _stage" for p in positions)
-    distinct = con.execute(
-        f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL"
-    ).fetchall() if positions else []
-    parse = _PY_PARSERS[vtype]
-    raws, norms, errs = [], [], []
-    for (raw,) in distinct:
-        raws.append(raw)
-        try:
-            norms.append(parse(raw, region) if vtype == "phone" else parse(raw))
-            errs.append(None)
-        except ValueError as exc:
-            norms.append(None)
-            errs.append(str(exc))
-    table = pa.table({"raw": pa.array(raws, pa.string()), "norm": pa.array(norms, pa.string()),
-                      "err": pa.array(errs, pa.string())})
-    con.register("_map_src", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _map_{vtype} AS SELECT * FROM _map_src")
-    finally:
-        con.unregister("_map_src")
-
-
-def _hash_expr(spec: Kind) -> str:
-    parts = []
-    for col in spec.columns:
-        if col.vtype == "timestamp":
-            text = f"CAST(epoch_us({col.name}) AS VARCHAR)"
-        else:
-            text = f"CAST({col.name} AS VARCHAR)"
-        parts.append(f"coalesce({text}, chr(0))")
-    parts.append("coalesce(extra, chr(0))")
-    return f"md5_number(concat_ws(chr(31), '{spec.name}', {', '.join(parts)}))"
-
-
-def _insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, source_id: int) -> int:
-    """Insert the valid rows of ``table`` that are not already stored; return how many."""
-    names = ", ".join(spec.names)
-    row = con.execute(
-        f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-        f"SELECT {names}, extra, ?, v._line, v._h FROM {table} v "
-        f"SEMI JOIN (SELECT _h, min(_line) AS _line FROM {table} WHERE _h IS NOT NULL "
-        f"GROUP BY _h) first ON first._h = v._h AND first._line = v._line "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h)",
-        [source_id],
-    ).fetchall()
-    return int(row[0][0]) if row else 0

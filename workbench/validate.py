@@ -1,0 +1,269 @@
+"""SQL that types and validates the raw rows of one file, for :mod:`workbench.ingest`.
+
+A *source* is any relation with ``_line BIGINT`` and one VARCHAR column ``c0, c1, ...`` per
+header position: a DuckDB ``read_csv`` or ``read_parquet`` call read in place, or the
+``_stage`` table the exact readers fill. Nothing here materializes the typed rows: the
+builders return ``SELECT`` text that ``ingest`` inserts from directly.
+
+Identifier types (phones, accounts, ID numbers) are parsed in Python once per distinct raw
+value (:func:`register_maps`) into a small lookup table keyed by the *untrimmed* raw text, so
+neither the distinct pass nor the per-row join trims; every other type is parsed in SQL
+(:func:`workbench.normalize.sql_value`).
+
+Examples
+--------
+>>> import duckdb
+>>> from workbench.contract import KINDS
+>>> con = duckdb.connect()
+>>> _ = con.execute("CREATE TABLE src AS SELECT 2::BIGINT AS _line, ' P1 ' AS c0, 'Wang' AS c1")
+>>> spec = KINDS["persons"]
+>>> register_maps(con, spec, {"person_id": 0, "name": 1}, "src", [], "CN")
+>>> sql, params = typed_select(spec, {"person_id": 0, "name": 1}, {}, "src", "UTC")
+>>> con.execute(f"SELECT _line, person_id, name, _reason FROM ({sql})", params).fetchall()
+[(2, 'P1', 'Wang', None)]
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .contract import PRESENCE_KINDS, Kind
+from .normalize import parse_account, parse_id_number, parse_phone, sql_value
+
+__all__ = ["PY_PARSERS", "register_maps", "drop_maps", "typed_select", "reject_select",
+           "insert_new"]
+
+PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
+
+
+def _python_types(spec: Kind, columns: dict[str, int]) -> dict[str, list[int]]:
+    """Python-parsed value type -> header positions of the file's columns of that type."""
+    out: dict[str, list[int]] = {}
+    for col in spec.columns:
+        if col.vtype in PY_PARSERS and col.name in columns:
+            out.setdefault(col.vtype, []).append(columns[col.name])
+    return out
+
+
+def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
+                  source: str, params: list, region: str) -> None:
+    """Parse each distinct raw value of the Python-parsed columns once: ``_map_<type>``.
+
+    ``_map_<type>(raw, norm, err)``: ``raw`` is the value as read (untrimmed), ``norm`` the
+    parsed value, ``err`` the reject reason; both are NULL for a value that is blank after
+    trimming (absent). Trimming is DuckDB's ``trim``, on the distinct values only.
+    """
+    for vtype, positions in _python_types(spec, columns).items():
+        cols = ", ".join(f"c{p}" for p in positions)
+        distinct = con.execute(
+            f"SELECT v, nullif(trim(v), '') FROM (SELECT DISTINCT unnest([{cols}]) AS v "
+            f"FROM {source}) WHERE v IS NOT NULL",
+            params,
+        ).fetchall()
+        parse = PY_PARSERS[vtype]
+        raws, norms, errs = [], [], []
+        for raw, trimmed in distinct:
+            raws.append(raw)
+            norm = err = None
+            if trimmed is not None:
+                try:
+                    norm = parse(trimmed, region) if vtype == "phone" else parse(trimmed)
+                except ValueError as exc:
+                    err = str(exc)
+            norms.append(norm)
+            errs.append(err)
+        # lists as parameters, not an Arrow table: building one imports pandas (0.3 s)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _map_{vtype} AS SELECT CAST(unnest(?) AS VARCHAR) "
+            "AS raw, CAST(unnest(?) AS VARCHAR) AS norm, CAST(unnest(?) AS VARCHAR) AS err",
+            [raws, norms, errs],
+        )
+
+
+def drop_maps(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the lookup tables of :func:`register_maps`."""
+    for vtype in PY_PARSERS:
+        con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
+
+
+def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
+    """SQL ``json_object`` over (name, sql) pairs; names become bound parameters."""
+    if not pairs:
+        return "CAST(NULL AS VARCHAR)"
+    args = []
+    for name, expr in pairs:
+        params.append(name)
+        args.append(f"?, {expr}")
+    return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
+
+
+def _row_checks(kind: str) -> list[tuple[str, str, str]]:
+    """Checks across the fields of one row: (column, SQL condition of failure, reason)."""
+    if kind == "phones":
+        return [("until", "until < since", "until is before since")]
+    if kind == "kinship":
+        return [("person_b", "person_a = person_b", "a person cannot be their own kin")]
+    checks = []
+    if kind in PRESENCE_KINDS:
+        checks.append(("person_id", "person_id IS NULL AND id_number IS NULL",
+                       "required field missing: person_id or id_number"))
+    if kind == "stays":
+        checks.append(("checked_out", "checked_out < checked_in",
+                       "checked_out is before checked_in"))
+    return checks
+
+
+def hash_expr(spec: Kind) -> str:
+    """The row hash: MD5 over the kind and the normalized values (stable across versions)."""
+    parts = []
+    for col in spec.columns:
+        if col.vtype == "timestamp":
+            text = f"CAST(epoch_us({col.name}) AS VARCHAR)"
+        else:
+            text = f"CAST({col.name} AS VARCHAR)"
+        parts.append(f"coalesce({text}, chr(0))")
+    parts.append("coalesce(extra, chr(0))")
+    return f"md5_number(concat_ws(chr(31), '{spec.name}', {', '.join(parts)}))"
+
+
+def _trimmed(pos: int | None) -> str:
+    return f"nullif(trim(_t.c{pos}), '')" if pos is not None else "CAST(NULL AS VARCHAR)"
+
+
+def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], source: str,
+                 tz: str, *, where: str = "") -> tuple[str, list]:
+    """``SELECT _line, extra, <typed columns>, _reason, _column, c0, c1, ... FROM source``.
+
+    ``_reason`` / ``_column`` name the first failing check (NULL for a valid row). The raw
+    columns are passed through for the rejects' raw row. ``where`` filters the source rows
+    (on raw columns) before any parsing. Returns the SQL and its parameters, which go
+    before the source's own.
+    """
+    params: list = []
+    extra_pairs = [(name, _trimmed(pos)) for pos, name in extras.items()]
+    extra = _json_object(extra_pairs, params)
+    joins, values, errors = [], [], []
+    for i, col in enumerate(spec.columns):
+        pos = columns.get(col.name)
+        if col.vtype in PY_PARSERS and pos is not None:
+            joins.append(f"LEFT JOIN _map_{col.vtype} m{i} ON m{i}.raw = _t.c{pos}")
+            value, error = f"m{i}.norm", f"m{i}.err"
+            missing = f"m{i}.norm IS NULL AND m{i}.err IS NULL"
+        elif col.vtype in PY_PARSERS:
+            value, error, missing = "CAST(NULL AS VARCHAR)", "NULL", "true"
+        else:
+            r = _trimmed(pos)
+            value, error = sql_value(col.vtype, r, tz)
+            error = f"CASE WHEN ({error}) IS NOT NULL THEN concat(({error}), ': ''', {r}, '''') END"
+            missing = f"{r} IS NULL"
+        if col.required:
+            error = f"CASE WHEN {missing} THEN 'required field missing' ELSE {error} END"
+        values.append(f"{value} AS {col.name}")
+        values.append(f"{error} AS e_{col.name}")
+        errors.append((f"e_{col.name}", col.name))
+    for check_column, condition, message in _row_checks(spec.name):
+        errors.append((f"CASE WHEN {condition} THEN '{message}' END", check_column))
+    reason = "coalesce(" + ", ".join(e for e, _ in errors) + ")"
+    column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for e, n in errors) + " END"
+    raw_cols = "".join(f", _t.c{p}" for p in sorted({*columns.values(), *extras}))  # all
+    filtered = f"(SELECT * FROM {source} WHERE {where})" if where else source
+    sql = (
+        f"SELECT *, {reason} AS _reason, {column} AS _column FROM ("
+        f"SELECT _t._line, {extra} AS extra, {', '.join(values)}{raw_cols} "
+        f"FROM {filtered} _t {' '.join(joins)})"
+    )
+    return sql, params
+
+
+def insert_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], source: str,
+                  tz: str) -> tuple[str, list]:
+    """The valid rows of a source, typed, with the row hash: what the record table takes.
+
+    Columns: the kind's columns, ``extra``, ``_line``, ``_h``.
+    """
+    typed, params = typed_select(spec, columns, extras, source, tz)
+    names = ", ".join(spec.names)
+    return (f"SELECT {names}, extra, _line, {hash_expr(spec)} AS _h FROM ({typed}) "
+            "WHERE _reason IS NULL", params)
+
+
+def _maybe_invalid(spec: Kind, columns: dict[str, int], tz: str) -> str:
+    """A condition on a source's raw columns that holds for every row that may be rejected.
+
+    A superset test, cheap: Python-parsed values are looked up among the few bad raw values
+    only. Kinds with checks across fields get no filter (every row is a candidate).
+    """
+    if _row_checks(spec.name):
+        return ""
+    terms = []
+    for col in spec.columns:
+        pos = columns.get(col.name)
+        if pos is None:
+            if col.required:
+                return ""
+            continue
+        if col.vtype in PY_PARSERS:
+            bad = "err IS NOT NULL OR norm IS NULL" if col.required else "err IS NOT NULL"
+            terms.append(f"c{pos} IN (SELECT raw FROM _map_{col.vtype} WHERE {bad})")
+            if col.required:
+                terms.append(f"c{pos} IS NULL")
+            continue
+        r = f"nullif(trim(c{pos}), '')"
+        _value, error = sql_value(col.vtype, r, tz)
+        if error != "NULL":
+            terms.append(f"({error}) IS NOT NULL")
+        if col.required:
+            terms.append(f"{r} IS NULL")
+    return " OR ".join(terms) if terms else "false"
+
+
+def reject_select(spec: Kind, columns: dict[str, int], extras: dict[int, str],
+                  headers: list[str], source: str, tz: str) -> tuple[str, list]:
+    """``SELECT _line, _column, _reason, _raw`` of the rejected rows of a source.
+
+    ``_raw`` is the row as read, as JSON (header -> text).
+    """
+    typed, params = typed_select(spec, columns, extras, source, tz,
+                                 where=_maybe_invalid(spec, columns, tz))
+    raw_params: list = []  # they come first: the raw row is in the outer SELECT list
+    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}") for i, h in enumerate(headers)]
+    raw = _json_object(raw_pairs, raw_params)
+    return (f"SELECT _line, _column, _reason, {raw} AS _raw FROM ({typed}) "
+            "WHERE _reason IS NOT NULL", raw_params + params)
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
+               extras: dict[int, str], source: str, source_params: list, tz: str,
+               source_id: int) -> tuple[int, int]:
+    """Insert the valid rows of a source that are new; return (valid rows, rows stored).
+
+    One pass types, validates and appends every valid row, in line order. Then the rows
+    that are not new are deleted again (inside the caller's transaction): a repeat of an
+    earlier line of the same file (same row hash), and, only when the table held rows
+    before, a row already stored. A row is thus stored only as its first occurrence.
+    """
+    table = spec.name
+    had_rows = con.execute(f"SELECT count(*) > 0 FROM {table}").fetchall()[0][0]
+    sql, params = insert_select(spec, columns, extras, source, tz)
+    names = ", ".join(spec.names)
+    valid = con.execute(
+        f"INSERT INTO {table} ({names}, extra, _source, _line, _row_hash) "
+        f"SELECT {names}, extra, ?, _line, _h FROM ({sql})",
+        [source_id, *params, *source_params],
+    ).fetchall()[0][0]
+    if not valid:
+        return 0, 0
+    repeats = con.execute(
+        f"DELETE FROM {table} USING (SELECT _row_hash AS h, min(_line) AS first FROM {table} "
+        "WHERE _source = ? GROUP BY _row_hash HAVING count(*) > 1) d "
+        f"WHERE {table}._source = ? AND {table}._row_hash = d.h AND {table}._line > d.first",
+        [source_id, source_id],
+    ).fetchall()[0][0]
+    stored_before = 0
+    if had_rows:
+        stored_before = con.execute(
+            f"DELETE FROM {table} WHERE _source = ? AND _row_hash IN "
+            f"(SELECT _row_hash FROM {table} WHERE _source <> ?)",
+            [source_id, source_id],
+        ).fetchall()[0][0]
+    return int(valid), int(valid - repeats - stored_before)
