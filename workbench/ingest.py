@@ -44,14 +44,14 @@ from .readers import (
     SUPPORTED_SUFFIXES,
     SourceRead,
     file_format,
+    probe_csv,
     read_header,
     release_source,
     scan_file,
-    probe_csv,
     stage_file,
 )
 from .store import Store
-from .validate import drop_maps, insert_new, register_maps, reject_select
+from .validate import build_typed, drop_maps, insert_new, register_maps
 
 __all__ = ["FileReport", "IngestReport", "ingest_paths", "expand_paths", "parse_map_option"]
 
@@ -257,19 +257,19 @@ def ingest_paths(
 
     con.execute("SET TimeZone = 'UTC'")
     started = time.time()
+    staged: list[_Staged] = []
     try:
-        for plan in plans:  # before the transaction: a structure error would abort it
-            if plan.fmt == "csv" and not force_exact:
-                plan.probed = probe_csv(con, plan.path, plan.scan, plan.headers,
-                                        plan.delimiter)
+        # read, normalize and validate into temporary tables: nothing touches the store yet
+        for i, plan in enumerate(plans):
+            staged.append(_prepare(con, plan, f"_v{i}", tz, region, progress, force_exact))
         con.execute("BEGIN TRANSACTION")
         try:
             batch_id = con.execute(
                 "SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"
             ).fetchall()[0][0]
             report = IngestReport(batch_id)
-            for plan in plans:
-                report.files.append(_ingest_one(con, plan, batch_id, tz, region, progress))
+            for item in staged:
+                report.files.append(_commit_one(con, item, batch_id))
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(
@@ -288,16 +288,7 @@ def ingest_paths(
                 log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
-        for plan in plans:
-            try:
-                release_source(con, plan.probed)
-            except duckdb.Error:  # the connection may be unusable after an interrupt
-                pass
-        try:
-            drop_maps(con)
-            con.execute("DROP TABLE IF EXISTS _rejected")
-        except duckdb.Error:
-            pass
+        _clean_up(con, plans, [item.table for item in staged])
         try:
             tzname = store.meta("timezone") or DEFAULT_TZ
             con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
@@ -306,7 +297,34 @@ def ingest_paths(
     return report
 
 
-def _read(con: duckdb.DuckDBPyConnection, plan: _Plan, progress: bool) -> SourceRead:
+def _clean_up(con: duckdb.DuckDBPyConnection, plans: list[_Plan], tables: list[str]) -> None:
+    """Drop the temporary tables and files of an ingest, whatever state it ended in."""
+    try:
+        for plan in plans:
+            release_source(con, plan.probed)
+        drop_maps(con)
+        for table in tables:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error:  # the connection may be unusable after an interrupt
+        pass
+
+
+@dataclass
+class _Staged:
+    plan: _Plan
+    read: SourceRead
+    table: str
+    rows: int
+    rejected_fields: int
+    seconds: float
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, region: str,
+             progress: bool, force_exact: bool) -> _Staged:
+    """Read one file, type and check every row once: the temporary table ``table``."""
+    t0 = time.perf_counter()
+    if plan.fmt == "csv" and not force_exact:
+        plan.probed = probe_csv(con, plan.path, plan.scan, plan.headers, plan.delimiter)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -314,46 +332,39 @@ def _read(con: duckdb.DuckDBPyConnection, plan: _Plan, progress: bool) -> Source
         total = plan.scan.lines - 1 if plan.scan.lines else None
         bar = tqdm(total=total, unit="rows", desc=plan.path.name, leave=False)
     try:
-        return stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
+        read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
                           tick=(bar.update if bar else lambda n: None), probed=plan.probed)
     finally:
         if bar is not None:
             bar.close()
-
-
-def _ingest_one(con: duckdb.DuckDBPyConnection, plan: _Plan, batch_id: int, tz: str,
-                region: str, progress: bool) -> FileReport:
-    """Inside the ingest transaction: read, validate and store one file; its report.
-
-    On an error the caller rolls back, then releases the sources and lookup tables.
-    """
-    t0 = time.perf_counter()
-    read = _read(con, plan, progress)
-    register_maps(con, plan.kind, plan.columns, read.source, read.params, region)
-    report = _store_one(con, plan, read, batch_id, tz, t0)
+    register_maps(con, plan.kind, plan.columns, read.unnumbered or read.source, read.params,
+                  region)
+    rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
+                                 read.source, read.params, tz, table)
     release_source(con, read)
     drop_maps(con)
-    return report
+    if rows != read.staged:
+        raise WorkbenchError(f"{plan.path}: read {read.staged} rows but typed {rows}; "
+                             "nothing stored")
+    return _Staged(plan, read, table, rows, rejected, time.perf_counter() - t0)
 
 
-def _store_one(con: duckdb.DuckDBPyConnection, plan: _Plan, read: SourceRead, batch_id: int,
-               tz: str, t0: float) -> FileReport:
-    """Rejects, new rows and the source record of one file read as ``read.source``."""
+def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) -> FileReport:
+    """Inside the ingest transaction: rejects, new rows and the source record of one file."""
+    t0 = time.perf_counter()
+    plan, read, table = item.plan, item.read, item.table
     path, spec = plan.path, plan.kind
     file_name = str(path.resolve())
     sha = plan.scan.sha256
     source_id = con.execute(
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
     ).fetchall()[0][0]
-    sql, params = reject_select(spec, plan.columns, plan.extras, plan.headers, read.source, tz)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rejected AS {sql}", params + read.params)
-    rejected_fields = con.execute("SELECT count(*) FROM _rejected").fetchall()[0][0]
     con.execute(
-        "INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM _rejected v "
-        "WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
+        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table} v "
+        "WHERE _reason IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
     )
-    con.execute("DROP TABLE _rejected")
     if read.structural:
         lines, reasons, raws = (list(x) for x in zip(*read.structural, strict=True))
         con.execute(
@@ -363,18 +374,17 @@ def _store_one(con: duckdb.DuckDBPyConnection, plan: _Plan, read: SourceRead, ba
             "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = s.line)",
             [source_id, file_name, sha, lines, reasons, raws, sha],
         )
-    valid, stored = insert_new(con, spec, plan.columns, plan.extras, read.source,
-                               read.params, tz, source_id)
-    rows = read.staged + len(read.structural)
+    valid = item.rows - item.rejected_fields
+    stored = insert_new(con, spec, table, source_id)
+    rows = item.rows + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,
-        rejected=rejected_fields + len(read.structural), format=read.format,
+        rejected=item.rejected_fields + len(read.structural), format=read.format,
         encoding=read.encoding, sha256=sha, physical_lines=read.physical_lines,
-        method=read.method, seconds=round(time.perf_counter() - t0, 3),
+        method=read.method, seconds=round(item.seconds + time.perf_counter() - t0, 3),
     )
-    if valid + rejected_fields != read.staged:
-        raise WorkbenchError(f"{path}: internal accounting error ({report}; {valid} valid "
-                             f"rows of {read.staged}); nothing stored")
+    if report.stored + report.duplicates + report.rejected != report.rows:
+        raise WorkbenchError(f"{path}: internal accounting error ({report}); nothing stored")
     con.execute(
         "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source_id, batch_id, file_name, sha, plan.scan.size, spec.name, read.format,

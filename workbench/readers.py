@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .errors import InputFileError
 
@@ -74,6 +73,7 @@ class SourceRead:
     method: str = ""
     source: str = "_stage"
     params: list = field(default_factory=list)
+    unnumbered: str | None = None  # the source without ``_line``, when cheaper to scan
     tmpdir: str | None = None
 
 
@@ -204,6 +204,8 @@ def _create_stage(con: duckdb.DuckDBPyConnection, ncols: int) -> None:
 def _flush(con: duckdb.DuckDBPyConnection, lines: list[int], columns: list[list]) -> None:
     if not lines:
         return
+    import pyarrow as pa  # here, not at the top: the fast readers need no Arrow (0.1 s)
+
     batch = pa.table(
         {"_line": pa.array(lines, pa.int64()),
          **{f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}}
@@ -358,6 +360,7 @@ def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
         return False
     # one record per physical line (reconciled above): the line is the record number + 1
     read.source = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {csv_call})"
+    read.unnumbered = csv_call
     read.params = [source, delimiter]
     read.staged, read.method = staged, "duckdb"
     return True

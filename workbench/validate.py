@@ -2,8 +2,8 @@
 
 A *source* is any relation with ``_line BIGINT`` and one VARCHAR column ``c0, c1, ...`` per
 header position: a DuckDB ``read_csv`` or ``read_parquet`` call read in place, or the
-``_stage`` table the exact readers fill. Nothing here materializes the typed rows: the
-builders return ``SELECT`` text that ``ingest`` inserts from directly.
+``_stage`` table the exact readers fill. :func:`build_typed` types and checks every row in
+one pass into a temporary table; :func:`insert_new` appends the new valid rows from it.
 
 Identifier types (phones, accounts, ID numbers) are parsed in Python once per distinct raw
 value (:func:`register_maps`) into a small lookup table keyed by the *untrimmed* raw text, so
@@ -30,7 +30,7 @@ import duckdb
 from .contract import PRESENCE_KINDS, Kind
 from .normalize import parse_account, parse_id_number, parse_phone, sql_value
 
-__all__ = ["PY_PARSERS", "register_maps", "drop_maps", "typed_select", "reject_select",
+__all__ = ["PY_PARSERS", "register_maps", "drop_maps", "typed_select", "build_typed",
            "insert_new"]
 
 PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
@@ -131,13 +131,12 @@ def _trimmed(pos: int | None) -> str:
 
 
 def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], source: str,
-                 tz: str, *, where: str = "") -> tuple[str, list]:
+                 tz: str) -> tuple[str, list]:
     """``SELECT _line, extra, <typed columns>, _reason, _column, c0, c1, ... FROM source``.
 
     ``_reason`` / ``_column`` name the first failing check (NULL for a valid row). The raw
-    columns are passed through for the rejects' raw row. ``where`` filters the source rows
-    (on raw columns) before any parsing. Returns the SQL and its parameters, which go
-    before the source's own.
+    columns are passed through for the rejects' raw row. Returns the SQL and its
+    parameters, which go before the source's own.
     """
     params: list = []
     extra_pairs = [(name, _trimmed(pos)) for pos, name in extras.items()]
@@ -166,104 +165,65 @@ def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], so
     reason = "coalesce(" + ", ".join(e for e, _ in errors) + ")"
     column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for e, n in errors) + " END"
     raw_cols = "".join(f", _t.c{p}" for p in sorted({*columns.values(), *extras}))  # all
-    filtered = f"(SELECT * FROM {source} WHERE {where})" if where else source
     sql = (
         f"SELECT *, {reason} AS _reason, {column} AS _column FROM ("
         f"SELECT _t._line, {extra} AS extra, {', '.join(values)}{raw_cols} "
-        f"FROM {filtered} _t {' '.join(joins)})"
+        f"FROM {source} _t {' '.join(joins)})"
     )
     return sql, params
 
 
-def insert_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], source: str,
-                  tz: str) -> tuple[str, list]:
-    """The valid rows of a source, typed, with the row hash: what the record table takes.
+def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
+                extras: dict[int, str], headers: list[str], source: str, source_params: list,
+                tz: str, table: str) -> tuple[int, int]:
+    """One pass over a source: the temporary table ``table`` of typed rows and reasons.
 
-    Columns: the kind's columns, ``extra``, ``_line``, ``_h``.
+    Columns: the kind's columns, ``extra``, ``_line``, ``_reason``, ``_column``, ``_raw``
+    (the row as read, JSON header -> text, for rejected rows only) and ``_h`` (the row hash,
+    for valid rows only). Returns (rows, rejected rows).
     """
     typed, params = typed_select(spec, columns, extras, source, tz)
-    names = ", ".join(spec.names)
-    return (f"SELECT {names}, extra, _line, {hash_expr(spec)} AS _h FROM ({typed}) "
-            "WHERE _reason IS NULL", params)
-
-
-def _maybe_invalid(spec: Kind, columns: dict[str, int], tz: str) -> str:
-    """A condition on a source's raw columns that holds for every row that may be rejected.
-
-    A superset test, cheap: Python-parsed values are looked up among the few bad raw values
-    only. Kinds with checks across fields get no filter (every row is a candidate).
-    """
-    if _row_checks(spec.name):
-        return ""
-    terms = []
-    for col in spec.columns:
-        pos = columns.get(col.name)
-        if pos is None:
-            if col.required:
-                return ""
-            continue
-        if col.vtype in PY_PARSERS:
-            bad = "err IS NOT NULL OR norm IS NULL" if col.required else "err IS NOT NULL"
-            terms.append(f"c{pos} IN (SELECT raw FROM _map_{col.vtype} WHERE {bad})")
-            if col.required:
-                terms.append(f"c{pos} IS NULL")
-            continue
-        r = f"nullif(trim(c{pos}), '')"
-        _value, error = sql_value(col.vtype, r, tz)
-        if error != "NULL":
-            terms.append(f"({error}) IS NOT NULL")
-        if col.required:
-            terms.append(f"{r} IS NULL")
-    return " OR ".join(terms) if terms else "false"
-
-
-def reject_select(spec: Kind, columns: dict[str, int], extras: dict[int, str],
-                  headers: list[str], source: str, tz: str) -> tuple[str, list]:
-    """``SELECT _line, _column, _reason, _raw`` of the rejected rows of a source.
-
-    ``_raw`` is the row as read, as JSON (header -> text).
-    """
-    typed, params = typed_select(spec, columns, extras, source, tz,
-                                 where=_maybe_invalid(spec, columns, tz))
     raw_params: list = []  # they come first: the raw row is in the outer SELECT list
     raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}") for i, h in enumerate(headers)]
     raw = _json_object(raw_pairs, raw_params)
-    return (f"SELECT _line, _column, _reason, {raw} AS _raw FROM ({typed}) "
-            "WHERE _reason IS NOT NULL", raw_params + params)
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT {', '.join(spec.names)}, extra, _line, _reason, "
+        f"_column, CASE WHEN _reason IS NOT NULL THEN {raw} END AS _raw, "
+        f"CASE WHEN _reason IS NULL THEN {hash_expr(spec)} END AS _h FROM ({typed})",
+        raw_params + params + source_params,
+    )
+    return con.execute(
+        f"SELECT count(*), count(_reason) FROM {table}"
+    ).fetchall()[0]
 
 
-def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
-               extras: dict[int, str], source: str, source_params: list, tz: str,
-               source_id: int) -> tuple[int, int]:
-    """Insert the valid rows of a source that are new; return (valid rows, rows stored).
+def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str,
+               source_id: int) -> int:
+    """Insert the valid rows of ``table`` that are new, in line order; return how many.
 
-    One pass types, validates and appends every valid row, in line order. Then the rows
-    that are not new are deleted again (inside the caller's transaction): a repeat of an
-    earlier line of the same file (same row hash), and, only when the table held rows
-    before, a row already stored. A row is thus stored only as its first occurrence.
+    A row is new when no earlier line of the same file has its row hash and, only when the
+    record table holds rows at all, no stored row has it. The repeats within the file are
+    few: they are found by one aggregate over the hashes, and the rows are checked against
+    that short list only.
     """
-    table = spec.name
-    had_rows = con.execute(f"SELECT count(*) > 0 FROM {table}").fetchall()[0][0]
-    sql, params = insert_select(spec, columns, extras, source, tz)
     names = ", ".join(spec.names)
-    valid = con.execute(
-        f"INSERT INTO {table} ({names}, extra, _source, _line, _row_hash) "
-        f"SELECT {names}, extra, ?, _line, _h FROM ({sql})",
-        [source_id, *params, *source_params],
-    ).fetchall()[0][0]
-    if not valid:
-        return 0, 0
-    repeats = con.execute(
-        f"DELETE FROM {table} USING (SELECT _row_hash AS h, min(_line) AS first FROM {table} "
-        "WHERE _source = ? GROUP BY _row_hash HAVING count(*) > 1) d "
-        f"WHERE {table}._source = ? AND {table}._row_hash = d.h AND {table}._line > d.first",
-        [source_id, source_id],
-    ).fetchall()[0][0]
-    stored_before = 0
-    if had_rows:
-        stored_before = con.execute(
-            f"DELETE FROM {table} WHERE _source = ? AND _row_hash IN "
-            f"(SELECT _row_hash FROM {table} WHERE _source <> ?)",
-            [source_id, source_id],
-        ).fetchall()[0][0]
-    return int(valid), int(valid - repeats - stored_before)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _repeats AS SELECT _h, min(_line) AS _first "
+        f"FROM {table} WHERE _h IS NOT NULL GROUP BY _h HAVING count(*) > 1"
+    )
+    stored_check = ""
+    if con.execute(f"SELECT count(*) > 0 FROM {spec.name}").fetchall()[0][0]:
+        stored_check = (f" AND NOT EXISTS (SELECT 1 FROM {spec.name} s "
+                        "WHERE s._row_hash = v._h)")
+    try:
+        row = con.execute(
+            f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
+            f"SELECT {names}, extra, ?, v._line, v._h FROM {table} v WHERE v._h IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM _repeats r WHERE r._h = v._h "
+            f"AND r._first < v._line){stored_check}",
+            [source_id],
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _repeats")
+    return int(row[0][0]) if row else 0
