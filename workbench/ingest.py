@@ -44,9 +44,7 @@ from .readers import (
     SUPPORTED_SUFFIXES,
     SourceRead,
     file_format,
-    probe_csv,
     read_header,
-    release_source,
     scan_file,
     stage_file,
 )
@@ -101,7 +99,6 @@ class _Plan:
     columns: dict[str, int]  # canonical name -> header position
     extras: dict[int, str]  # header position -> extra column name
     scan: object
-    probed: SourceRead | None = None  # a clean CSV file, read in place
 
 
 def parse_map_option(items: Iterable[str]) -> dict[str, str]:
@@ -288,7 +285,7 @@ def ingest_paths(
                 log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
-        _clean_up(con, plans, [item.table for item in staged])
+        _clean_up(con, [f"_v{i}" for i in range(len(plans))])
         try:
             tzname = store.meta("timezone") or DEFAULT_TZ
             con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
@@ -297,14 +294,14 @@ def ingest_paths(
     return report
 
 
-def _clean_up(con: duckdb.DuckDBPyConnection, plans: list[_Plan], tables: list[str]) -> None:
-    """Drop the temporary tables and files of an ingest, whatever state it ended in."""
+def _clean_up(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Drop the temporary tables of an ingest, whatever state it ended in."""
     try:
-        for plan in plans:
-            release_source(con, plan.probed)
+        con.execute("DROP TABLE IF EXISTS _stage")
         drop_maps(con)
         for table in tables:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"DROP TABLE IF EXISTS {table}_rej")
     except duckdb.Error:  # the connection may be unusable after an interrupt
         pass
 
@@ -323,8 +320,6 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
              progress: bool, force_exact: bool) -> _Staged:
     """Read one file, type and check every row once: the temporary table ``table``."""
     t0 = time.perf_counter()
-    if plan.fmt == "csv" and not force_exact:
-        plan.probed = probe_csv(con, plan.path, plan.scan, plan.headers, plan.delimiter)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -333,15 +328,15 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
         bar = tqdm(total=total, unit="rows", desc=plan.path.name, leave=False)
     try:
         read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
-                          tick=(bar.update if bar else lambda n: None), probed=plan.probed)
+                          tick=(bar.update if bar else lambda n: None),
+                          force_exact=force_exact)
     finally:
         if bar is not None:
             bar.close()
-    register_maps(con, plan.kind, plan.columns, read.unnumbered or read.source, read.params,
-                  region)
+    register_maps(con, plan.kind, plan.columns, "_stage", [], region)
     rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
-                                 read.source, read.params, tz, table)
-    release_source(con, read)
+                                 "_stage", tz, table)
+    con.execute("DROP TABLE _stage")
     drop_maps(con)
     if rows != read.staged:
         raise WorkbenchError(f"{plan.path}: read {read.staged} rows but typed {rows}; "
@@ -360,8 +355,8 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
     ).fetchall()[0][0]
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table} v "
-        "WHERE _reason IS NOT NULL AND NOT EXISTS "
+        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table}_rej v "
+        "WHERE NOT EXISTS "
         "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
     )
@@ -375,7 +370,7 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
             [source_id, file_name, sha, lines, reasons, raws, sha],
         )
     valid = item.rows - item.rejected_fields
-    stored = insert_new(con, spec, table, source_id)
+    stored = insert_new(con, spec, table, bool(plan.extras), source_id)
     rows = item.rows + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,

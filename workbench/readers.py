@@ -1,19 +1,16 @@
-"""Read export files as raw text, one row per record, with line numbers.
+"""Read export files into a staging table of raw text, one row per record, with line numbers.
 
-Every reader gives a *source*: a relation ``(_line BIGINT, c0 VARCHAR, c1 VARCHAR, ...)`` (one
-``c`` column per header position), described by a :class:`SourceRead` with its format,
-encoding, headers, physical lines and the *structural* rejects (records that are not a row at
-all: wrong number of fields, an unbalanced quote). Clean CSV and Parquet are read in place:
-the source is DuckDB's ``read_csv`` / ``read_parquet`` call itself, scanned by each pass of
-the ingest, never copied. The exact readers fill the temporary table ``_stage``.
+Every reader fills the temporary table ``_stage(_line BIGINT, c0 VARCHAR, c1 VARCHAR, ...)``
+(one ``c`` column per header position) and returns a :class:`SourceRead` describing the file:
+its format, encoding, headers, physical lines and the *structural* rejects (records that are
+not a row at all: wrong number of fields, an unbalanced quote).
 
-CSV takes the fast path when the file's structure is clean: DuckDB reads it (a GB18030 file is
+CSV takes a fast path when the file's structure is clean: DuckDB reads it (a GB18030 file is
 first transcoded to UTF-8 in a stream), and the record count is reconciled against the
-physical line count, so no stray quote can swallow a line unseen; each record is then one
-physical line, so its line number is its record number plus one (the header). Otherwise the
-exact path parses it in Python, tracking every physical line. Excel goes through openpyxl's
-streaming reader (cells read as text: an Excel float ``13800138000.0`` is given back as
-digits).
+physical line count, so no stray quote can swallow a line unseen. Otherwise the exact path
+parses it in Python, tracking every physical line. Excel goes through openpyxl's streaming
+reader (cells read as text: an Excel float ``13800138000.0`` is given back as digits), Parquet
+through DuckDB.
 """
 
 from __future__ import annotations
@@ -34,8 +31,7 @@ import duckdb
 
 from .errors import InputFileError
 
-__all__ = ["SUPPORTED_SUFFIXES", "SourceRead", "FileScan", "scan_file", "probe_csv",
-           "stage_file", "release_source"]
+__all__ = ["SUPPORTED_SUFFIXES", "SourceRead", "FileScan", "scan_file", "stage_file"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +57,7 @@ class FileScan:
 
 @dataclass
 class SourceRead:
-    """How a file is read: the source relation (SQL text and its parameters) and counts."""
+    """How a file was read into ``_stage``."""
 
     format: str
     headers: list[str]
@@ -71,10 +67,6 @@ class SourceRead:
     staged: int = 0
     structural: list[tuple[int, str, str]] = field(default_factory=list)
     method: str = ""
-    source: str = "_stage"
-    params: list = field(default_factory=list)
-    unnumbered: str | None = None  # the source without ``_line``, when cheaper to scan
-    tmpdir: str | None = None
 
 
 def file_format(path: Path) -> str:
@@ -268,13 +260,9 @@ def stage_file(
     delimiter: str | None,
     *,
     tick: Callable[[int], None] = lambda n: None,
-    probed: SourceRead | None = None,
+    force_exact: bool = False,
 ) -> SourceRead:
-    """The source of one file (``_stage`` filled, or read in place); see the module doc.
-
-    ``probed``: the result of :func:`probe_csv` for a clean CSV file (read in place); a
-    CSV file without it is read by the exact path. Call :func:`release_source` when done.
-    """
+    """Fill ``_stage`` from one file; see the module docstring."""
     ncols = len(headers)
     if fmt == "parquet":
         return _stage_parquet(con, path, headers)
@@ -289,34 +277,13 @@ def stage_file(
         stager.flush()
         read.staged, read.structural = stager.staged, stager.structural
         return read
-    if probed is not None:
-        tick(probed.staged)
-        return probed
     read = SourceRead("csv", headers, encoding=scan.encoding, delimiter=delimiter,
                       physical_lines=scan.lines)
+    if not force_exact and _try_fast_csv(con, path, scan, ncols, delimiter, read):
+        tick(read.staged)
+        return read
     _stage_csv_exact(con, path, scan, ncols, delimiter, read, tick)
     return read
-
-
-def probe_csv(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, headers: list[str],
-              delimiter: str) -> SourceRead | None:
-    """The fast reader's source for a CSV file whose structure is clean, else None.
-
-    Run it outside a transaction: a structure error from DuckDB aborts the one it is in.
-    """
-    read = SourceRead("csv", headers, encoding=scan.encoding, delimiter=delimiter,
-                      physical_lines=scan.lines)
-    return read if _try_fast_csv(con, path, scan, len(headers), delimiter, read) else None
-
-
-def release_source(con: duckdb.DuckDBPyConnection, read: SourceRead | None) -> None:
-    """Drop ``_stage`` and any transcoded copy of the file."""
-    con.execute("DROP TABLE IF EXISTS _stage")
-    if read is not None and read.tmpdir:
-        for name in os.listdir(read.tmpdir):
-            os.remove(os.path.join(read.tmpdir, name))
-        os.rmdir(read.tmpdir)
-        read.tmpdir = None
 
 
 def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
@@ -329,39 +296,36 @@ def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
     if any(b < last_nonblank for b in scan.blank_lines) or nonblank < 1:
         return False  # blank lines inside the data shift line numbers: exact path
     source = str(path)
+    tmpdir = None
     if scan.encoding not in ("utf-8", "utf-8-sig"):
-        read.tmpdir = tempfile.mkdtemp(prefix="workbench-")
-        source = os.path.join(read.tmpdir, "utf8.csv")
+        tmpdir = tempfile.mkdtemp(prefix="workbench-")
+        source = os.path.join(tmpdir, "utf8.csv")
         with open(path, encoding=scan.encoding, newline="") as src, \
                 open(source, "w", encoding="utf-8", newline="") as dst:
             while chunk := src.read(_CHUNK):
                 dst.write(chunk)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
-    csv_call = (
-        f"read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ?, "
-        "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        "parallel = true)"
-    )
     try:
-        # every column projected: the reader checks the width of every record
-        staged = con.execute(
-            f"SELECT count(*) FROM (SELECT {', '.join(f'c{i}' for i in range(ncols))} "
-            f"FROM {csv_call})",
+        con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute(
+            "CREATE TEMP TABLE _stage AS SELECT CAST(row_number() OVER () + 1 AS BIGINT) "
+            f"AS _line, * FROM read_csv(?, header = true, auto_detect = false, "
+            f"columns = {columns}, delim = ?, quote = '\"', escape = '\"', "
+            "strict_mode = true, null_padding = false, parallel = true)",
             [source, delimiter],
-        ).fetchall()[0][0]
+        )
     except duckdb.Error as exc:
         log.info("%s: structure not clean for the fast reader (%s); exact path",
                  path, str(exc).splitlines()[0])
-        release_source(con, read)
         return False
+    finally:
+        if tmpdir:
+            os.remove(source)
+            os.rmdir(tmpdir)
+    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
     if staged != nonblank - 1:
         log.info("%s: %d records for %d data lines; exact path", path, staged, nonblank - 1)
-        release_source(con, read)
         return False
-    # one record per physical line (reconciled above): the line is the record number + 1
-    read.source = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {csv_call})"
-    read.unnumbered = csv_call
-    read.params = [source, delimiter]
     read.staged, read.method = staged, "duckdb"
     return True
 
@@ -488,8 +452,11 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
 def _stage_parquet(con, path: Path, headers: list[str]) -> SourceRead:
     names = [f"c{i}" for i in range(len(headers))]
     casts = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in names)
-    staged = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0]
-    source = (f"(SELECT CAST(_frn + 1 AS BIGINT) AS _line, {casts} FROM "
-              f"read_parquet(?, file_row_number = true) AS t({', '.join(names)}, _frn))")
-    return SourceRead("parquet", headers, staged=staged, method="duckdb", source=source,
-                      params=[str(path)])
+    con.execute("DROP TABLE IF EXISTS _stage")
+    con.execute(
+        f"CREATE TEMP TABLE _stage AS SELECT CAST(_frn + 1 AS BIGINT) AS _line, {casts} "
+        f"FROM read_parquet(?, file_row_number = true) AS t({', '.join(names)}, _frn)",
+        [str(path)],
+    )
+    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
+    return SourceRead("parquet", headers, staged=staged, method="duckdb")

@@ -1,9 +1,10 @@
 """SQL that types and validates the raw rows of one file, for :mod:`workbench.ingest`.
 
-A *source* is any relation with ``_line BIGINT`` and one VARCHAR column ``c0, c1, ...`` per
-header position: a DuckDB ``read_csv`` or ``read_parquet`` call read in place, or the
-``_stage`` table the exact readers fill. :func:`build_typed` types and checks every row in
-one pass into a temporary table; :func:`insert_new` appends the new valid rows from it.
+A *source* is a relation with ``_line BIGINT`` and one VARCHAR column ``c0, c1, ...`` per
+header position: the ``_stage`` table the readers fill. :func:`build_typed` types and checks
+every row in one pass into a temporary table (typing from ``_stage`` costs less CPU than
+typing straight from DuckDB's ``read_csv``: measured 1.65 against 2.0 CPU-seconds per million
+call rows, staging included); :func:`insert_new` appends the new valid rows from it.
 
 Identifier types (phones, accounts, ID numbers) are parsed in Python once per distinct raw
 value (:func:`register_maps`) into a small lookup table keyed by the *untrimmed* raw text, so
@@ -28,6 +29,7 @@ from __future__ import annotations
 import duckdb
 
 from .contract import PRESENCE_KINDS, Kind
+from .errors import WorkbenchError
 from .normalize import parse_account, parse_id_number, parse_phone, sql_value
 
 __all__ = ["PY_PARSERS", "register_maps", "drop_maps", "typed_select", "build_typed",
@@ -174,31 +176,46 @@ def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], so
 
 
 def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
-                extras: dict[int, str], headers: list[str], source: str, source_params: list,
-                tz: str, table: str) -> tuple[int, int]:
-    """One pass over a source: the temporary table ``table`` of typed rows and reasons.
+                extras: dict[int, str], headers: list[str], source: str, tz: str,
+                table: str) -> tuple[int, int]:
+    """One pass over a source: the temporary table ``table`` of typed rows; its rejects.
 
-    Columns: the kind's columns, ``extra``, ``_line``, ``_reason``, ``_column``, ``_raw``
-    (the row as read, JSON header -> text, for rejected rows only) and ``_h`` (the row hash,
-    for valid rows only). Returns (rows, rejected rows).
+    ``table`` holds the kind's columns, ``extra`` (only when the file has extra columns),
+    ``_line`` and ``_h``, the row hash, NULL for a rejected row: nothing wider, so that
+    millions of rows stay in memory. The few rejected rows are typed again, with reason,
+    column and the row as read (JSON header -> text), into ``<table>_rej``. Returns (rows,
+    rejected rows).
     """
     typed, params = typed_select(spec, columns, extras, source, tz)
+    extra = "extra, " if extras else ""
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT {', '.join(spec.names)}, {extra}_line, "
+        f"CASE WHEN _reason IS NULL THEN {hash_expr(spec)} END AS _h FROM ({typed})",
+        params,
+    )
+    rows, rejected = con.execute(
+        f"SELECT count(*), count(*) - count(_h) FROM {table}"
+    ).fetchall()[0]
+    bad = f"(SELECT * FROM {source} WHERE _line IN (SELECT _line FROM {table} WHERE _h IS NULL))"
+    typed, params = typed_select(spec, columns, extras, bad, tz)
     raw_params: list = []  # they come first: the raw row is in the outer SELECT list
     raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}") for i, h in enumerate(headers)]
     raw = _json_object(raw_pairs, raw_params)
-    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}_rej")
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT {', '.join(spec.names)}, extra, _line, _reason, "
-        f"_column, CASE WHEN _reason IS NOT NULL THEN {raw} END AS _raw, "
-        f"CASE WHEN _reason IS NULL THEN {hash_expr(spec)} END AS _h FROM ({typed})",
-        raw_params + params + source_params,
+        f"CREATE TEMP TABLE {table}_rej AS SELECT _line, _column, _reason, {raw} AS _raw "
+        f"FROM ({typed}) WHERE _reason IS NOT NULL",
+        raw_params + params,
     )
-    return con.execute(
-        f"SELECT count(*), count(_reason) FROM {table}"
-    ).fetchall()[0]
+    typed_again = con.execute(f"SELECT count(*) FROM {table}_rej").fetchall()[0][0]
+    if typed_again != rejected:
+        raise WorkbenchError(f"internal error: {rejected} rows rejected, {typed_again} "
+                             "reasons; nothing stored")
+    return rows, rejected
 
 
-def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str,
+def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, has_extra: bool,
                source_id: int) -> int:
     """Insert the valid rows of ``table`` that are new, in line order; return how many.
 
@@ -208,6 +225,7 @@ def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str,
     that short list only.
     """
     names = ", ".join(spec.names)
+    extra = "v.extra" if has_extra else "NULL"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _repeats AS SELECT _h, min(_line) AS _first "
         f"FROM {table} WHERE _h IS NOT NULL GROUP BY _h HAVING count(*) > 1"
@@ -219,9 +237,10 @@ def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str,
     try:
         row = con.execute(
             f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-            f"SELECT {names}, extra, ?, v._line, v._h FROM {table} v WHERE v._h IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM _repeats r WHERE r._h = v._h "
-            f"AND r._first < v._line){stored_check}",
+            f"SELECT {names}, {extra}, ?, v._line, v._h FROM {table} v "
+            "LEFT JOIN _repeats r ON r._h = v._h "  # a join on the short list, not a
+            "WHERE v._h IS NOT NULL AND (r._first IS NULL OR r._first = v._line)"  # subquery
+            f"{stored_check}",
             [source_id],
         ).fetchall()
     finally:
