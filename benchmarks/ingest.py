@@ -14,11 +14,13 @@ For each size it writes a calls CSV (phones in several spellings, 0.5% re-export
   provenance, duplicates);
 * ``workbench-exact``: the same with the exact Python CSV reader (used for damaged files).
 
-It prints seconds, the ratio to the floor and peak RSS side by side, and the ``workbench``
-package each run imported (the one on ``PYTHONPATH``, else the installed one). With
+It prints seconds and their ratio to the floor, CPU seconds (user + system, all threads:
+less sensitive than wall time to other load on a shared machine) and their ratio, peak RSS,
+and the ``workbench`` package each run imported (the one on ``PYTHONPATH``, else the
+installed one; runs start outside the checkout so ``-c`` cannot pick up another copy). With
 ``--before DIR`` the same ingest also runs with the package in ``DIR`` (an older checkout),
 and with ``--repeat N`` every runner runs N times in turn (floor, workbench, before, floor,
-...), so a shared machine's load falls on all of them alike; the median is reported.
+...), so a shared machine's load falls on all of them alike; medians are reported.
 """
 
 from __future__ import annotations
@@ -109,7 +111,9 @@ def run(kind: str, csv_path: Path, db: Path, memory_mb: int, pythonpath: str | N
         "import resource, time, sys\n_t = time.perf_counter()\n"
         + RUNNERS[kind]
         + "\nprint('SECONDS', time.perf_counter() - _t)"
-        + "\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        + "\n_r = resource.getrusage(resource.RUSAGE_SELF)"
+        + "\nprint('CPU', _r.ru_utime + _r.ru_stime)"
+        + "\nprint('MAXRSS', _r.ru_maxrss)"
     )
     env = dict(os.environ)
     if pythonpath is not None:
@@ -120,10 +124,11 @@ def run(kind: str, csv_path: Path, db: Path, memory_mb: int, pythonpath: str | N
                          cwd=WORK).stdout  # not the checkout: -c would import from it
     wall = time.perf_counter() - t0
     lines = out.strip().splitlines()
-    secs = float(lines[-2].split()[1])
+    secs = float(lines[-3].split()[1])
+    cpu = float(lines[-2].split()[1])
     rss_mb = int(lines[-1].split()[1]) / 1024
     package = next((ln.split(None, 1)[1] for ln in lines if ln.startswith("PACKAGE")), "")
-    return {"kind": label or kind, "seconds": secs, "wall": wall, "peak_mb": rss_mb,
+    return {"kind": label or kind, "seconds": secs, "cpu": cpu, "wall": wall, "peak_mb": rss_mb,
             "result": lines[0], "package": str(Path(package).parent) if package else ""}
 
 
@@ -160,16 +165,19 @@ def main() -> None:
         for runs in rounds.values():
             m = dict(runs[0])
             m["seconds"] = statistics.median(r["seconds"] for r in runs)
+            m["cpu"] = statistics.median(r["cpu"] for r in runs)
             m["peak_mb"] = max(r["peak_mb"] for r in runs)
             m["all_seconds"] = [round(r["seconds"], 2) for r in runs]
             measured.append(m)
-        floor = measured[0]["seconds"]
+        floor, floor_cpu = measured[0]["seconds"], measured[0]["cpu"]
         for m in measured:
-            m.update(rows=rows, file_mb=round(size_mb, 1), ratio=round(m["seconds"] / floor, 2))
+            m.update(rows=rows, file_mb=round(size_mb, 1), ratio=round(m["seconds"] / floor, 2),
+                     cpu_ratio=round(m["cpu"] / floor_cpu, 2))
             results.append(m)
             runs = "/".join(f"{x:.2f}" for x in m["all_seconds"])
             print(f"{rows:>9,} rows {size_mb:7.1f} MB  {m['kind']:<16} {m['seconds']:7.2f} s "
-                  f" x{m['ratio']:<5}  peak {m['peak_mb']:7.0f} MB  -> {m['result']}"
+                  f" x{m['ratio']:<5} cpu {m['cpu']:6.2f} s x{m['cpu_ratio']:<5} "
+                  f"peak {m['peak_mb']:6.0f} MB -> {m['result']}"
                   f"  [{runs}] {m['package']}")
     if args.json:
         print(json.dumps(results))
