@@ -83,9 +83,10 @@ def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str,
 
 
 def drop_maps(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the lookup tables of :func:`register_maps`."""
+    """Drop the lookup tables of :func:`register_maps` (and :func:`insert_new`'s list)."""
     for vtype in PY_PARSERS:
         con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
+    con.execute("DROP TABLE IF EXISTS _repeats")
 
 
 def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
@@ -226,23 +227,23 @@ def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, has_extra
     """
     names = ", ".join(spec.names)
     extra = "v.extra" if has_extra else "NULL"
-    con.execute(
+    repeats = con.execute(
         f"CREATE OR REPLACE TEMP TABLE _repeats AS SELECT _h, min(_line) AS _first "
         f"FROM {table} WHERE _h IS NOT NULL GROUP BY _h HAVING count(*) > 1"
-    )
+    ).fetchall()[0][0]
+    first_only = ""
+    if repeats:  # a join on the short list, not a correlated subquery (a join of all rows)
+        first_only = ("LEFT JOIN _repeats r ON r._h = v._h "
+                      "WHERE v._h IS NOT NULL AND (r._first IS NULL OR r._first = v._line)")
     stored_check = ""
     if con.execute(f"SELECT count(*) > 0 FROM {spec.name}").fetchall()[0][0]:
         stored_check = (f" AND NOT EXISTS (SELECT 1 FROM {spec.name} s "
                         "WHERE s._row_hash = v._h)")
-    try:
-        row = con.execute(
-            f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-            f"SELECT {names}, {extra}, ?, v._line, v._h FROM {table} v "
-            "LEFT JOIN _repeats r ON r._h = v._h "  # a join on the short list, not a
-            "WHERE v._h IS NOT NULL AND (r._first IS NULL OR r._first = v._line)"  # subquery
-            f"{stored_check}",
-            [source_id],
-        ).fetchall()
-    finally:
-        con.execute("DROP TABLE IF EXISTS _repeats")
+    row = con.execute(
+        f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
+        f"SELECT {names}, {extra}, ?, v._line, v._h FROM {table} v "
+        f"{first_only or 'WHERE v._h IS NOT NULL'}{stored_check}",
+        [source_id],
+    ).fetchall()
+    con.execute("DROP TABLE _repeats")  # on an error, the caller's clean-up drops it
     return int(row[0][0]) if row else 0
