@@ -333,7 +333,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     finally:
         if bar is not None:
             bar.close()
-    register_maps(con, plan.kind, plan.columns, "_stage", [], region)
+    register_maps(con, plan.kind, plan.columns, "_stage", region)
     rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
                                  "_stage", tz, table)
     con.execute("DROP TABLE _stage")

@@ -18,7 +18,7 @@ Examples
 >>> con = duckdb.connect()
 >>> _ = con.execute("CREATE TABLE src AS SELECT 2::BIGINT AS _line, ' P1 ' AS c0, 'Wang' AS c1")
 >>> spec = KINDS["persons"]
->>> register_maps(con, spec, {"person_id": 0, "name": 1}, "src", [], "CN")
+>>> register_maps(con, spec, {"person_id": 0, "name": 1}, "src", "CN")
 >>> sql, params = typed_select(spec, {"person_id": 0, "name": 1}, {}, "src", "UTC")
 >>> con.execute(f"SELECT _line, person_id, name, _reason FROM ({sql})", params).fetchall()
 [(2, 'P1', 'Wang', None)]
@@ -48,7 +48,7 @@ def _python_types(spec: Kind, columns: dict[str, int]) -> dict[str, list[int]]:
 
 
 def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
-                  source: str, params: list, region: str) -> None:
+                  source: str, region: str) -> None:
     """Parse each distinct raw value of the Python-parsed columns once: ``_map_<type>``.
 
     ``_map_<type>(raw, norm, err)``: ``raw`` is the value as read (untrimmed), ``norm`` the
@@ -59,8 +59,7 @@ def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str,
         cols = ", ".join(f"c{p}" for p in positions)
         distinct = con.execute(
             f"SELECT v, nullif(trim(v), '') FROM (SELECT DISTINCT unnest([{cols}]) AS v "
-            f"FROM {source}) WHERE v IS NOT NULL",
-            params,
+            f"FROM {source}) WHERE v IS NOT NULL"
         ).fetchall()
         parse = PY_PARSERS[vtype]
         raws, norms, errs = [], [], []
