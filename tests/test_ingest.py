@@ -170,6 +170,15 @@ def test_first_occurrence_kept_in_empty_and_filled_tables(db, write):
     assert query(db, "SELECT count(*), count(DISTINCT _row_hash) FROM calls") == [(5, 5)]
 
 
+def test_ingest_gives_back_the_thread_setting(db, write):
+    """The insert runs on one DuckDB thread; the store's setting is restored after."""
+    path = write("calls.csv", CALLS + "13800138000,13900139000,2019-04-01 10:00,5,A\n")
+    with Store(db) as store:
+        store.con.execute("SET threads = 2")
+        assert only(ingest_paths(store, [path])) == (1, 1, 0, 0)
+        assert store.con.execute("SELECT current_setting('threads')").fetchone()[0] == 2
+
+
 def test_reingest_does_not_duplicate_rejects(db, write):
     path = write("calls.csv", CALLS + "1,2,3,4,5\n")
     ingest(db, path)

@@ -253,6 +253,7 @@ def ingest_paths(
     from . import __version__
 
     con.execute("SET TimeZone = 'UTC'")
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     started = time.time()
     staged: list[_Staged] = []
     try:
@@ -266,7 +267,7 @@ def ingest_paths(
             ).fetchall()[0][0]
             report = IngestReport(batch_id)
             for item in staged:
-                report.files.append(_commit_one(con, item, batch_id))
+                report.files.append(_commit_one(con, item, batch_id, threads))
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(
@@ -287,6 +288,7 @@ def ingest_paths(
     finally:
         _clean_up(con, [f"_v{i}" for i in range(len(plans))])
         try:
+            con.execute(f"SET threads = {threads}")  # insert_new lowers it
             tzname = store.meta("timezone") or DEFAULT_TZ
             con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
         except duckdb.Error:
@@ -344,7 +346,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     return _Staged(plan, read, table, rows, rejected, time.perf_counter() - t0)
 
 
-def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) -> FileReport:
+def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int,
+                threads: int) -> FileReport:
     """Inside the ingest transaction: rejects, new rows and the source record of one file."""
     t0 = time.perf_counter()
     plan, read, table = item.plan, item.read, item.table
@@ -370,7 +373,7 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
             [source_id, file_name, sha, lines, reasons, raws, sha],
         )
     valid = item.rows - item.rejected_fields
-    stored = insert_new(con, spec, table, bool(plan.extras), source_id)
+    stored = insert_new(con, spec, table, bool(plan.extras), source_id, threads)
     rows = item.rows + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,
