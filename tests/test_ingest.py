@@ -137,6 +137,48 @@ def test_duplicates_after_normalization_and_idempotent_reingest(db, write):
     assert only(ingest(db, other)) == (1, 0, 1, 0)
 
 
+def test_first_occurrence_kept_in_empty_and_filled_tables(db, write):
+    """Repeats are dropped by line within a file whether or not the table held rows before
+    (the check against stored rows runs only then), across files of one batch, and across
+    batches; padded and blank phone cells are read as trimmed."""
+    a = write("calls_a.csv", CALLS
+              + "13800138000,13900139000,2019-04-01 10:00,5,A\n"  # line 2: stored
+              + "13800138001,13900139000,2019-04-01 10:01,5,A\n"  # 3: stored
+              + " +86 138 0013 8000 ,13900139000,2019-04-01 10:00:00,5,A\n"  # 4: = line 2
+              + "13800138002,13900139000,2019-04-01 10:02,5,A\n"  # 5: stored
+              + "13800138001,13900139000,2019-04-01 10:01,5,A\n"  # 6: = line 3
+              + "13800138003,   ,2019-04-01 10:03,5,A\n")  # 7: callee blank: rejected
+    assert only(ingest(db, a)) == (6, 3, 2, 1)  # into an empty table
+    assert query(db, "SELECT _line FROM calls ORDER BY _line") == [(2,), (3,), (5,)]
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects(db)] == [
+        (7, "callee", "required field missing")]
+    # next batch, two files: a stored row, a new row twice, then a row the first file added
+    b = write("calls_b.csv", CALLS
+              + "13800138002,13900139000,2019-04-01 10:02,5,A\n"  # stored in batch 1
+              + "13800138004,13900139000,2019-04-01 10:04,5,B\n"  # line 3: new
+              + "13800138004, 13900139000 ,2019-04-01 10:04,5,B\n")  # = line 3
+    c = write("calls_c.csv", CALLS
+              + "13800138004,13900139000,2019-04-01 10:04,5,B\n"  # stored by calls_b
+              + "13800138005,13900139000,2019-04-01 10:05,5,C\n")  # new
+    report = ingest(db, b, c)
+    assert [(f.rows, f.stored, f.duplicates, f.rejected) for f in report.files] == [
+        (3, 1, 2, 0), (2, 1, 1, 0)]
+    assert query(db, "SELECT s.file LIKE '%calls_' || ? || '.csv', c._line, c.caller "
+                     "FROM calls c JOIN sources s ON s.source_id = c._source "
+                     "WHERE s.batch_id = 2 ORDER BY c._source, c._line", ["b"]) == [
+        (True, 3, "+8613800138004"), (False, 3, "+8613800138005")]
+    assert query(db, "SELECT count(*), count(DISTINCT _row_hash) FROM calls") == [(5, 5)]
+
+
+def test_ingest_gives_back_the_thread_setting(db, write):
+    """The insert runs on one DuckDB thread; the store's setting is restored after."""
+    path = write("calls.csv", CALLS + "13800138000,13900139000,2019-04-01 10:00,5,A\n")
+    with Store(db) as store:
+        store.con.execute("SET threads = 2")
+        assert only(ingest_paths(store, [path])) == (1, 1, 0, 0)
+        assert store.con.execute("SELECT current_setting('threads')").fetchone()[0] == 2
+
+
 def test_reingest_does_not_duplicate_rejects(db, write):
     path = write("calls.csv", CALLS + "1,2,3,4,5\n")
     ingest(db, path)

@@ -18,7 +18,7 @@ PACKAGE = ROOT / "workbench"
 LAYERS = {
     0: ["errors", "contract", "normalize", "callsql"],
     1: ["store", "lookups"],
-    2: ["readers", "ingest", "engine", "engine.base", "engine.tables",
+    2: ["readers", "validate", "ingest", "engine", "engine.base", "engine.tables",
         "engine.duckdb_engine", "engine.spark_engine"],
     3: ["services", "presence", "copresence", "links", "regional", "cdr"],
     4: ["graph", "community"],

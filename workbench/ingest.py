@@ -30,35 +30,30 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .contract import (
     KIND_NAMES,
     KINDS,
-    PRESENCE_KINDS,
     Kind,
     canonical_header,
     kind_from_filename,
 )
 from .errors import InputFileError, WorkbenchError
-from .normalize import (
-    DEFAULT_REGION,
-    DEFAULT_TZ,
-    check_timezone,
-    parse_account,
-    parse_id_number,
-    parse_phone,
-    sql_value,
+from .normalize import DEFAULT_REGION, DEFAULT_TZ, check_timezone
+from .readers import (
+    SUPPORTED_SUFFIXES,
+    SourceRead,
+    file_format,
+    read_header,
+    scan_file,
+    stage_file,
 )
-from .readers import SUPPORTED_SUFFIXES, file_format, read_header, scan_file, stage_file
 from .store import Store
+from .validate import build_typed, drop_maps, insert_new, register_maps
 
 __all__ = ["FileReport", "IngestReport", "ingest_paths", "expand_paths", "parse_map_option"]
 
 log = logging.getLogger(__name__)
-
-_PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
-
 
 @dataclass
 class FileReport:
@@ -258,6 +253,7 @@ def ingest_paths(
     from . import __version__
 
     con.execute("SET TimeZone = 'UTC'")
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     started = time.time()
     staged: list[_Staged] = []
     try:
@@ -271,7 +267,7 @@ def ingest_paths(
             ).fetchall()[0][0]
             report = IngestReport(batch_id)
             for item in staged:
-                report.files.append(_commit_one(con, item, batch_id))
+                report.files.append(_commit_one(con, item, batch_id, threads))
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(
@@ -290,13 +286,9 @@ def ingest_paths(
                 log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
-        tables = ["_stage"] + [t for item in staged for t in (item.table, item.table + "_raw")]
-        for table in tables:
-            try:
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-            except duckdb.Error:  # the connection may be unusable after an interrupt
-                pass
+        _clean_up(con, [f"_v{i}" for i in range(len(plans))])
         try:
+            con.execute(f"SET threads = {threads}")  # insert_new lowers it
             tzname = store.meta("timezone") or DEFAULT_TZ
             con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
         except duckdb.Error:
@@ -304,18 +296,31 @@ def ingest_paths(
     return report
 
 
+def _clean_up(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Drop the temporary tables of an ingest, whatever state it ended in."""
+    try:
+        con.execute("DROP TABLE IF EXISTS _stage")
+        drop_maps(con)
+        for table in tables:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"DROP TABLE IF EXISTS {table}_rej")
+    except duckdb.Error:  # the connection may be unusable after an interrupt
+        pass
+
+
 @dataclass
 class _Staged:
     plan: _Plan
-    read: object
+    read: SourceRead
     table: str
+    rows: int
     rejected_fields: int
     seconds: float
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, region: str,
              progress: bool, force_exact: bool) -> _Staged:
-    """Read one file into the temporary table ``table`` of typed values and reasons."""
+    """Read one file, type and check every row once: the temporary table ``table``."""
     t0 = time.perf_counter()
     bar = None
     if progress:
@@ -330,14 +335,19 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     finally:
         if bar is not None:
             bar.close()
-    _build_typed(con, plan, table, tz, region)
-    rejected = con.execute(
-        f"SELECT count(*) FROM {table} WHERE _reason IS NOT NULL"
-    ).fetchall()[0][0]
-    return _Staged(plan, read, table, rejected, time.perf_counter() - t0)
+    register_maps(con, plan.kind, plan.columns, "_stage", region)
+    rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
+                                 "_stage", tz, table)
+    con.execute("DROP TABLE _stage")
+    drop_maps(con)
+    if rows != read.staged:
+        raise WorkbenchError(f"{plan.path}: read {read.staged} rows but typed {rows}; "
+                             "nothing stored")
+    return _Staged(plan, read, table, rows, rejected, time.perf_counter() - t0)
 
 
-def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) -> FileReport:
+def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int,
+                threads: int) -> FileReport:
     """Inside the ingest transaction: rejects, new rows and the source record of one file."""
     t0 = time.perf_counter()
     plan, read, table = item.plan, item.read, item.table
@@ -348,29 +358,23 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
     ).fetchall()[0][0]
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, ?, v._line, _column, _reason, _raw FROM {table} v "
-        f"JOIN {table}_raw USING (_line) WHERE _reason IS NOT NULL AND NOT EXISTS "
+        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table}_rej v "
+        "WHERE NOT EXISTS "
         "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
     )
     if read.structural:
-        structural = pa.table({
-            "line": pa.array([s[0] for s in read.structural], pa.int64()),
-            "reason": pa.array([s[1] for s in read.structural], pa.string()),
-            "raw": pa.array([s[2] for s in read.structural], pa.string()),
-        })
-        con.register("_structural", structural)
-        try:
-            con.execute(
-                "INSERT INTO rejects SELECT ?, ?, ?, line, NULL, reason, raw FROM _structural s "
-                "WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = s.line)",
-                [source_id, file_name, sha, sha],
-            )
-        finally:
-            con.unregister("_structural")
-    valid = read.staged - item.rejected_fields
-    stored = _insert_new(con, spec, table, source_id)
-    rows = read.staged + len(read.structural)
+        lines, reasons, raws = (list(x) for x in zip(*read.structural, strict=True))
+        con.execute(
+            "INSERT INTO rejects SELECT ?, ?, ?, line, NULL, reason, raw FROM (SELECT "
+            "CAST(unnest(?) AS BIGINT) AS line, CAST(unnest(?) AS VARCHAR) AS reason, "
+            "CAST(unnest(?) AS VARCHAR) AS raw) s WHERE NOT EXISTS "
+            "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = s.line)",
+            [source_id, file_name, sha, lines, reasons, raws, sha],
+        )
+    valid = item.rows - item.rejected_fields
+    stored = insert_new(con, spec, table, bool(plan.extras), source_id, threads)
+    rows = item.rows + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,
         rejected=item.rejected_fields + len(read.structural), format=read.format,
@@ -392,145 +396,3 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int) ->
              spec.name, report.rows, report.stored, report.duplicates, report.rejected,
              read.method, report.seconds)
     return report
-
-
-def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
-    """SQL ``json_object`` over (name, sql) pairs; names become bound parameters."""
-    if not pairs:
-        return "CAST(NULL AS VARCHAR)"
-    args = []
-    for name, expr in pairs:
-        params.append(name)
-        args.append(f"?, {expr}")
-    return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
-
-
-def _build_typed(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str,
-                 region: str) -> None:
-    """``_stage`` -> ``table``: typed values, the reject reason and column, the row hash.
-
-    The raw row (as JSON, header -> text) is kept only for rejected rows, in ``table_raw``.
-    """
-    spec = plan.kind
-    params: list = []
-    trimmed = ["_line"]
-    for col in spec.columns:
-        pos = plan.columns.get(col.name)
-        expr = f"nullif(trim(c{pos}), '')" if pos is not None else "CAST(NULL AS VARCHAR)"
-        trimmed.append(f"{expr} AS r_{col.name}")
-    extra_pairs = [(name, f"nullif(trim(c{pos}), '')") for pos, name in plan.extras.items()]
-    trimmed.append(f"{_json_object(extra_pairs, params)} AS extra")
-    source = f"(SELECT {', '.join(trimmed)} FROM _stage) _t"
-
-    joins, values, errors = [], [], []
-    for vtype in {c.vtype for c in spec.columns if c.vtype in _PY_PARSERS}:
-        _register_python_map(con, spec, plan, vtype, region)
-    for i, col in enumerate(spec.columns):
-        r = f"_t.r_{col.name}"
-        if col.vtype in _PY_PARSERS:
-            joins.append(f"LEFT JOIN _map_{col.vtype} m{i} ON m{i}.raw = {r}")
-            value, error = f"m{i}.norm", f"m{i}.err"
-        else:
-            value, error = sql_value(col.vtype, r, tz)
-            error = f"CASE WHEN ({error}) IS NOT NULL THEN concat(({error}), ': ''', {r}, '''') END"
-        if col.required:
-            error = f"CASE WHEN {r} IS NULL THEN 'required field missing' ELSE {error} END"
-        values.append(f"{value} AS {col.name}")
-        values.append(f"{error} AS e_{col.name}")
-        errors.append((f"e_{col.name}", col.name))
-    for check_column, condition, message in _row_checks(spec.name):
-        errors.append((f"CASE WHEN {condition} THEN '{message}' END", check_column))
-    reason = "coalesce(" + ", ".join(e for e, _ in errors) + ")"
-    column = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN '{n}'" for e, n in errors) + " END"
-    con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT _line, extra, {', '.join(spec.names)}, "
-        f"_reason, _column, CASE WHEN _reason IS NULL THEN {_hash_expr(spec)} END AS _h "
-        f"FROM (SELECT *, {reason} AS _reason, {column} AS _column "
-        f"FROM (SELECT _t._line, _t.extra, {', '.join(values)} FROM {source} "
-        f"{' '.join(joins)}))",
-        params,
-    )
-    raw_params: list = []
-    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}")
-                 for i, h in enumerate(plan.headers)]
-    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
-    con.execute(
-        f"CREATE TEMP TABLE {table}_raw AS SELECT _line, "
-        f"{_json_object(raw_pairs, raw_params)} AS _raw FROM _stage "
-        f"WHERE _line IN (SELECT _line FROM {table} WHERE _reason IS NOT NULL)",
-        raw_params,
-    )
-    con.execute("DROP TABLE IF EXISTS _stage")
-    for vtype in _PY_PARSERS:
-        con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
-
-
-def _row_checks(kind: str) -> list[tuple[str, str, str]]:
-    """Checks across the fields of one row: (column, SQL condition of failure, reason)."""
-    if kind == "phones":
-        return [("until", "until < since", "until is before since")]
-    if kind == "kinship":
-        return [("person_b", "person_a = person_b", "a person cannot be their own kin")]
-    checks = []
-    if kind in PRESENCE_KINDS:
-        checks.append(("person_id", "person_id IS NULL AND id_number IS NULL",
-                       "required field missing: person_id or id_number"))
-    if kind == "stays":
-        checks.append(("checked_out", "checked_out < checked_in",
-                       "checked_out is before checked_in"))
-    return checks
-
-
-def _register_python_map(con: duckdb.DuckDBPyConnection, spec: Kind, plan: _Plan, vtype: str,
-                         region: str) -> None:
-    """Parse each distinct raw value of a Python-parsed type once; store a lookup table."""
-    positions = [plan.columns[c.name] for c in spec.columns
-                 if c.vtype == vtype and c.name in plan.columns]
-    union = " UNION ".join(f"SELECT nullif(trim(c{p}), '') AS v FROM _stage" for p in positions)
-    distinct = con.execute(
-        f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL"
-    ).fetchall() if positions else []
-    parse = _PY_PARSERS[vtype]
-    raws, norms, errs = [], [], []
-    for (raw,) in distinct:
-        raws.append(raw)
-        try:
-            norms.append(parse(raw, region) if vtype == "phone" else parse(raw))
-            errs.append(None)
-        except ValueError as exc:
-            norms.append(None)
-            errs.append(str(exc))
-    table = pa.table({"raw": pa.array(raws, pa.string()), "norm": pa.array(norms, pa.string()),
-                      "err": pa.array(errs, pa.string())})
-    con.register("_map_src", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _map_{vtype} AS SELECT * FROM _map_src")
-    finally:
-        con.unregister("_map_src")
-
-
-def _hash_expr(spec: Kind) -> str:
-    parts = []
-    for col in spec.columns:
-        if col.vtype == "timestamp":
-            text = f"CAST(epoch_us({col.name}) AS VARCHAR)"
-        else:
-            text = f"CAST({col.name} AS VARCHAR)"
-        parts.append(f"coalesce({text}, chr(0))")
-    parts.append("coalesce(extra, chr(0))")
-    return f"md5_number(concat_ws(chr(31), '{spec.name}', {', '.join(parts)}))"
-
-
-def _insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, source_id: int) -> int:
-    """Insert the valid rows of ``table`` that are not already stored; return how many."""
-    names = ", ".join(spec.names)
-    row = con.execute(
-        f"INSERT INTO {spec.name} ({names}, extra, _source, _line, _row_hash) "
-        f"SELECT {names}, extra, ?, v._line, v._h FROM {table} v "
-        f"SEMI JOIN (SELECT _h, min(_line) AS _line FROM {table} WHERE _h IS NOT NULL "
-        f"GROUP BY _h) first ON first._h = v._h AND first._line = v._line "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} s WHERE s._row_hash = v._h)",
-        [source_id],
-    ).fetchall()
-    return int(row[0][0]) if row else 0

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .errors import InputFileError
 
@@ -197,6 +196,8 @@ def _create_stage(con: duckdb.DuckDBPyConnection, ncols: int) -> None:
 def _flush(con: duckdb.DuckDBPyConnection, lines: list[int], columns: list[list]) -> None:
     if not lines:
         return
+    import pyarrow as pa  # here, not at the top: the fast readers need no Arrow (0.1 s)
+
     batch = pa.table(
         {"_line": pa.array(lines, pa.int64()),
          **{f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}}
