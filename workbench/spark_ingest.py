@@ -306,6 +306,7 @@ def ingest_on_spark(
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     engine = SparkEngine(spark, tz)
+    staged: list[_File] = []
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")  # a header given twice
     try:
@@ -333,6 +334,8 @@ def ingest_on_spark(
             shutil.rmtree(out, ignore_errors=True)
         raise
     finally:
+        for f in staged:
+            f.lines.frame.unpersist()
         engine.close()
     report = IngestReport(1, [rep for _f, rep in reports])
     for rep in report.files:

@@ -12,24 +12,33 @@ files whose every record is one line:
   quoting rule (``"a,b"`` one field, ``""`` a quote inside one), all on the JVM;
 * blank lines are skipped; a line whose field count is not the header's is a structural
   reject (``expected N fields, found M``), as in the DuckDB path; empty trailing cells
-  beyond the header are dropped.
+  beyond the header are dropped;
+* a line with an unpaired quote (a stray ``"``) is a structural reject, as in the DuckDB
+  path, unless it opens a record the DuckDB reader keeps across lines (a quoted line
+  break): those lines, few, are judged on the driver by the DuckDB reader's own rule.
 
-A file whose quotes do not pair up on a line (a quoted line break, a damaged record) or
-that quotes a field in a way the rule does not read is refused with one line naming it and
-the first such line: the DuckDB path (``workbench ingest``) reads it exactly.
+A file holding a quoted line break, or a quoted field the quoting rule does not read, is
+refused with one line naming it and the line: the DuckDB path (``workbench ingest``) reads
+it exactly.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 from dataclasses import dataclass
 
 from .errors import InputFileError
+from .readers import _keeps_together
 
 __all__ = ["CsvFile", "SparkLines", "read_lines"]
 
 log = logging.getLogger(__name__)
 
+#: most lines with an unpaired quote a batch may hold (judged on the driver)
+_MAX_ODD = 10_000
+#: most lines between two unpaired quotes that may form one record
+_MAX_SPAN = 1_000
 #: a field of a CSV line: quoted with doubled quotes inside, or unquoted without quotes
 _FIELD = '"(?:[^"]|"")*"|[^"{d}]*'
 
@@ -48,6 +57,7 @@ class SparkLines:
     rows: int
     structural_rows: int
     physical_lines: int
+    frame: object = None  # the numbered lines, persisted: ``unpersist()`` when done
 
 
 def _java_quote(delimiter: str) -> str:
@@ -85,7 +95,7 @@ def _views(spark, f: CsvFile) -> None:
     spark.sql(
         "SELECT value, blk, mid, value RLIKE '^[ \\t\\r]*$' AS blank, "
         "(length(value) - length(replace(value, '\"', ''))) % 2 = 1 AS odd, "
-        "instr(value, '\"') > 0 AND NOT value RLIKE ? AS bad, "
+        "instr(value, '\"') > 0 AND NOT value RLIKE ? AS bad, "  # odd lines aside
         "CASE WHEN instr(value, '\"') = 0 THEN split(value, ?, -1) "
         "ELSE transform(regexp_extract_all(value, ?, 1), "
         "f -> CASE WHEN f LIKE '\"%' THEN replace(substr(f, 2, length(f) - 2), '\"\"', '\"') "
@@ -100,6 +110,13 @@ def _views(spark, f: CsvFile) -> None:
     ).createOrReplaceTempView(f"_records{i}")
 
 
+def _line_break_kept(lines: list[str], ncols: int, delimiter: str) -> bool:
+    """Whether the DuckDB reader keeps these physical lines (from one unpaired quote to the
+    next) together as one record: a quoted line break, which one-line reading cannot give."""
+    record = next(csv.reader(["\n".join(lines)], delimiter=delimiter, strict=False), [])
+    return _keeps_together(record, list(enumerate(lines)), ncols, delimiter)
+
+
 def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
     """Read ``files`` on ``spark`` into the temp views ``_stage{i}`` and ``_structural{i}``
     (one Spark job for the whole batch); refuse a file (:class:`InputFileError`) when one of
@@ -107,45 +124,90 @@ def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
     for f in files:
         _views(spark, f)
     # one pass: lines per split, records, structural rejects, the first unreadable line
-    stats = " UNION ALL ".join(
-        "SELECT CAST(? AS INT) AS file, blk, count(*) AS n, min(mid) AS lo, "
-        "count_if(NOT blank) AS records, count_if(NOT blank AND size(g) != ?) AS structural, "
-        "min(CASE WHEN odd THEN mid END) AS odd, min(CASE WHEN bad THEN mid END) AS bad "
-        f"FROM _records{f.index} GROUP BY blk" for f in files)
-    blocks = spark.sql(stats, args=[a for f in files for a in (f.index, f.ncols)]).collect()
-    return [_number(spark, f, [b for b in blocks if b["file"] == f.index]) for f in files]
+    lines = " UNION ALL ".join(
+        f"SELECT CAST(? AS INT) AS file, blk, mid, value, blank, odd, bad, "
+        f"size(g) != ? AS wrong FROM _records{f.index}" for f in files)
+    args = [a for f in files for a in (f.index, f.ncols)]
+    blocks = spark.sql(
+        "SELECT file, blk, count(*) AS n, min(mid) AS lo, count_if(NOT blank) AS records, "
+        "count_if(NOT blank AND (odd OR wrong)) AS structural, count_if(odd) AS odd, "
+        f"min(CASE WHEN bad AND NOT odd THEN mid END) AS bad FROM ({lines}) GROUP BY file, blk",
+        args=args).collect()
+    odd = []
+    if any(b["odd"] for b in blocks):  # stray quotes: few lines, judged on the driver
+        if sum(b["odd"] for b in blocks) > _MAX_ODD:
+            raise InputFileError(f"more than {_MAX_ODD} lines hold an unpaired quote; ingest "
+                                 "these files with `workbench ingest` (DuckDB)")
+        odd = spark.sql(f"SELECT file, blk, mid, value FROM ({lines}) WHERE odd",
+                        args=args).collect()
+    out = []
+    for f in files:
+        mine = [b for b in blocks if b["file"] == f.index]
+        shift = _shifts(mine)
+        unpaired = sorted((r["mid"] + shift[r["blk"]], r["blk"], r["mid"]) for r in odd
+                          if r["file"] == f.index and r["mid"] + shift[r["blk"]] > f.header_line)
+        _refuse_line_breaks(spark, f, lines, args, unpaired)
+        out.append(_number(spark, f, mine, shift))
+    return out
 
 
-def _number(spark, f: CsvFile, blocks: list) -> SparkLines:
-    i = f.index
-    base, offsets = 0, []
+def _shifts(blocks: list) -> dict:
+    """Split start -> what turns an id of that split into a physical line number."""
+    base, shift = 0, {}
     for row in sorted(blocks, key=lambda r: r["blk"]):
-        offsets.append((row["blk"], base - row["lo"] + 1))
+        shift[row["blk"]] = base - row["lo"] + 1
         base += row["n"]
-    shift = dict(offsets)
-    for column, what in (("odd", "a quote that does not close on its line (a quoted line "
-                                 "break or a damaged record)"),
-                         ("bad", "a quoted field the one-line reader cannot read")):
-        lines = [r[column] + shift[r["blk"]] for r in blocks if r[column] is not None]
-        lines = [n for n in lines if n > f.header_line]
-        if lines:
+    return shift
+
+
+def _refuse_line_breaks(spark, f: CsvFile, lines: str, args: list, unpaired: list) -> None:
+    """Refuse ``f`` if two unpaired quotes (in file order) enclose a record the DuckDB
+    reader keeps whole; else the lines with them are rejected one by one, as there."""
+    pairs = [(a, b) for a, b in zip(unpaired[::2], unpaired[1::2], strict=False)
+             if a[1] == b[1] and b[0] - a[0] <= _MAX_SPAN]
+    if not pairs:
+        return
+    ranges = " OR ".join("(mid BETWEEN ? AND ?)" for _ in pairs)
+    rows = spark.sql(f"SELECT mid, value FROM ({lines}) WHERE file = ? AND ({ranges})",
+                     args=args + [f.index] + [m for a, b in pairs for m in (a[2], b[2])]
+                     ).collect()
+    text = {r["mid"]: r["value"] for r in rows}
+    for (line, _blk, lo), (_line, _blk2, hi) in pairs:
+        span = [text[m] for m in range(lo, hi + 1)]
+        if _line_break_kept(span, f.ncols, f.delimiter):
             raise InputFileError(
-                f"{f.path}: line {min(lines)} has {what}; the Spark ingest reads one record "
-                "per line: ingest this file with `workbench ingest` (DuckDB) instead")
-    spark.createDataFrame(offsets, "blk BIGINT, shift BIGINT").createOrReplaceTempView(
-        f"_blocks{i}")
-    spark.sql(
-        "SELECT CAST(r.mid + b.shift AS BIGINT) AS _line, r.f, r.g "
-        f"FROM _records{i} r JOIN _blocks{i} b ON r.blk = b.blk "
-        "WHERE r.mid + b.shift > ? AND NOT r.blank", args=[f.header_line],
-    ).createOrReplaceTempView(f"_numbered{i}")
+                f"{f.path}: line {line} starts a record that spans lines (a quoted line "
+                "break); the Spark ingest reads one record per line: ingest this file with "
+                "`workbench ingest` (DuckDB) instead")
+
+
+def _number(spark, f: CsvFile, blocks: list, shift: dict) -> SparkLines:
+    i = f.index
+    bad = [r["bad"] + shift[r["blk"]] for r in blocks if r["bad"] is not None]
+    bad = [n for n in bad if n > f.header_line]
+    if bad:
+        raise InputFileError(
+            f"{f.path}: line {min(bad)} has a quoted field the one-line reader cannot read; "
+            "ingest this file with `workbench ingest` (DuckDB) instead")
+    offsets = sorted(shift.items())
+    # the shift of each split as a CASE (a few splits per file: no join, no table)
+    shift_sql = "CASE blk " + "WHEN ? THEN ? " * len(offsets) + "END"
+    numbered = spark.sql(
+        f"SELECT CAST(mid + {shift_sql} AS BIGINT) AS _line, value, odd, f, g FROM _records{i} "
+        f"WHERE mid + {shift_sql} > ? AND NOT blank",
+        args=[v for pair in offsets for v in pair] * 2 + [f.header_line],
+    ).persist()  # read by the lookups, the validation and the rejects: read the file once
+    numbered.createOrReplaceTempView(f"_numbered{i}")
     cells = ", ".join(f"nullif(try_element_at(g, {k + 1}), '') AS c{k}" for k in range(f.ncols))
-    spark.sql(f"SELECT _line, {cells} FROM _numbered{i} WHERE size(g) = ?",
+    spark.sql(f"SELECT _line, {cells} FROM _numbered{i} WHERE NOT odd AND size(g) = ?",
               args=[f.ncols]).createOrReplaceTempView(f"_stage{i}")
     spark.sql(
-        "SELECT _line, concat('expected ', ?, ' fields, found ', size(f)) AS reason, "
-        f"array_join(f, ',') AS raw FROM _numbered{i} WHERE size(g) != ?",
+        "SELECT _line, CASE WHEN odd THEN 'unbalanced quote: the line''s record does not end' "
+        "ELSE concat('expected ', ?, ' fields, found ', size(f)) END AS reason, "
+        f"CASE WHEN odd THEN value ELSE array_join(f, ',') END AS raw FROM _numbered{i} "
+        "WHERE odd OR size(g) != ?",
         args=[str(f.ncols), f.ncols]).createOrReplaceTempView(f"_structural{i}")
     records = sum(r["records"] for r in blocks) - 1  # the header is a record of its own
     structural = sum(r["structural"] for r in blocks)
-    return SparkLines(f"_stage{i}", f"_structural{i}", records, structural, base)
+    base = sum(r["n"] for r in blocks)
+    return SparkLines(f"_stage{i}", f"_structural{i}", records, structural, base, numbered)
