@@ -80,7 +80,7 @@ MAPPING = {"transactions": {"Payer": "from_account", "Payee": "to_account"}}
 
 
 #: sample county files the batch carries besides the messy ones (the rings' records)
-SAMPLE_FILES = ["calls_2019-01_03.csv", "calls_2019-04_06.csv", "phones.csv", "persons.csv",
+SAMPLE_FILES = ["calls_2019-04_06.csv", "phones.csv", "persons.csv",
                 "accounts.csv", "transactions.csv", "kinship.csv"]
 
 
