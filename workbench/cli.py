@@ -92,6 +92,27 @@ def _table(rows: list[list], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _ingest_options(command):
+    """The files and reading options ``ingest`` and ``ingest-spark`` share."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True,
+                       type=click.Path(exists=False, path_type=Path)),
+        click.option("--kind", help="Record kind of every file (default: told from file "
+                     "names)."),
+        click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
+                     help="Map a source header to a canonical column (repeatable)."),
+        click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+                     help='JSON file {"calls": {"Calling Number": "caller"}}.'),
+        click.option("--encoding", help="Text encoding of CSV files (default: detected)."),
+        click.option("--tz", default=DEFAULT_TZ, show_default=True,
+                     help="Time zone of the exports' local timestamps."),
+        click.option("--region", default=DEFAULT_REGION, show_default=True,
+                     help="Region of phone numbers written without a country code."),
+    ]):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(__version__, prog_name="workbench")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
@@ -103,18 +124,7 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @_db_option
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=False, path_type=Path))
-@click.option("--kind", help="Record kind of every file (default: told from file names).")
-@click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
-              help="Map a source header to a canonical column (repeatable).")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
-              help='JSON file {"calls": {"Calling Number": "caller"}}.')
-@click.option("--encoding", help="Text encoding of CSV files (default: detected).")
-@click.option("--tz", default=DEFAULT_TZ, show_default=True,
-              help="Time zone of the exports' local timestamps.")
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
-              help="Region of phone numbers written without a country code.")
+@_ingest_options
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
 @click.option("--memory-mb", type=int, default=1024, show_default=True,
@@ -166,19 +176,9 @@ def _echo_ingest(report, as_json: bool, rejects_hint: str) -> None:
 
 
 @cli.command("ingest-spark")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_ingest_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="New directory for the case as Parquet (the export-parquet layout).")
-@click.option("--kind", help="Record kind of every file (default: told from file names).")
-@click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
-              help="Map a source header to a canonical column (repeatable).")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
-              help='JSON file {"calls": {"Calling Number": "caller"}}.')
-@click.option("--encoding", help="Text encoding of CSV files (default: detected).")
-@click.option("--tz", default=DEFAULT_TZ, show_default=True,
-              help="Time zone of the exports' local timestamps.")
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
-              help="Region of phone numbers written without a country code.")
 @click.option("--spark-master", default=None,
               help="Spark master URL, e.g. spark://host:7077 (default local[2]).")
 @click.option("--spark-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
