@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .contract import KINDS
+from .engine.spark_forms import md5_number_sql
 from .errors import InputFileError, WorkbenchError
 from .ingest import (
     _PY_PARSERS,
@@ -169,20 +170,6 @@ def _parse_distinct(engine, files: list[_File], region: str) -> None:
                            "WHERE vtype = ?", [vtype], transient=True)
 
 
-def _md5_numbers_udf():
-    import pandas as pd
-    from pyspark.sql import functions as F
-
-    from .engine.spark_forms import md5_hex_to_number
-
-    def convert(hexes):
-        return hexes.map(md5_hex_to_number)
-
-    # real (not postponed) type hints: how pandas_udf tells a Series -> Series function
-    convert.__annotations__ = {"hexes": pd.Series, "return": pd.Series}
-    return F.pandas_udf(convert, "string")
-
-
 def _rank(engine, name: str, files: list[_File]):
     """The validated rows of one kind over its files, each valid row numbered within its
     row hash by file order then line (1: stored, more: duplicate); kept for the writes."""
@@ -207,9 +194,8 @@ def _count(engine, ranked: list) -> dict[int, dict]:
 def _write_kind(engine, name: str, ranked, out: Path) -> None:
     spec = KINDS[name]
     frame = engine.spark.sql(
-        f"SELECT {', '.join(spec.names)}, extra, _source, _line, _h FROM {ranked} "
-        "WHERE _reason IS NULL AND _rn = 1")
-    frame = frame.withColumn("_row_hash", _md5_numbers_udf()("_h")).drop("_h")
+        f"SELECT {', '.join(spec.names)}, extra, _source, _line, {md5_number_sql('_h')} "
+        f"AS _row_hash FROM {ranked} WHERE _reason IS NULL AND _rn = 1")
     frame.write.mode("overwrite").parquet(str(out / f"{name}.parquet"))
 
 
@@ -361,4 +347,4 @@ def _report(f: _File, counts: dict | None) -> FileReport:
         file=str(f.plan.path.resolve()), kind=f.plan.kind.name, rows=lines.rows,
         stored=stored, duplicates=lines.rows - lines.structural_rows - bad - stored,
         rejected=bad + lines.structural_rows, format="csv", encoding=f.plan.scan.encoding,
-        sha256=f.plan.scan.sha256, physical_lines=lines.physical_lines, method="spark")
+        sha256=f.plan.scan.sha256, physical_lines=f.plan.scan.lines, method="spark")

@@ -125,9 +125,11 @@ def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
         _views(spark, f)
     # one pass: lines per split, records, structural rejects, the first unreadable line
     lines = " UNION ALL ".join(
-        f"SELECT CAST(? AS INT) AS file, blk, mid, value, blank, odd, bad, "
-        f"size(g) != ? AS wrong FROM _records{f.index}" for f in files)
-    args = [a for f in files for a in (f.index, f.ncols)]
+        "SELECT CAST(? AS INT) AS file, blk, mid, value, blank, odd, bad, "
+        "CASE WHEN instr(value, '\"') = 0 AND length(value) - length(replace(value, ?, '')) "
+        f"= ? - 1 THEN false ELSE size(g) != ? END AS wrong FROM _records{f.index}"
+        for f in files)
+    args = [a for f in files for a in (f.index, f.delimiter, f.ncols, f.ncols)]
     blocks = spark.sql(
         "SELECT file, blk, count(*) AS n, min(mid) AS lo, count_if(NOT blank) AS records, "
         "count_if(NOT blank AND (odd OR wrong)) AS structural, count_if(odd) AS odd, "
@@ -192,21 +194,23 @@ def _number(spark, f: CsvFile, blocks: list, shift: dict) -> SparkLines:
     offsets = sorted(shift.items())
     # the shift of each split as a CASE (a few splits per file: no join, no table)
     shift_sql = "CASE blk " + "WHEN ? THEN ? " * len(offsets) + "END"
+    cells = ", ".join(f"nullif(try_element_at(g, {k + 1}), '') AS c{k}" for k in range(f.ncols))
+    # kept: the cells of each record, the reason and raw text of a structural reject only
     numbered = spark.sql(
-        f"SELECT CAST(mid + {shift_sql} AS BIGINT) AS _line, value, odd, f, g FROM _records{i} "
-        f"WHERE mid + {shift_sql} > ? AND NOT blank",
-        args=[v for pair in offsets for v in pair] * 2 + [f.header_line],
+        f"SELECT CAST(mid + {shift_sql} AS BIGINT) AS _line, "
+        "CASE WHEN odd THEN 'unbalanced quote: the line''s record does not end' "
+        "WHEN size(g) != ? THEN concat('expected ', ?, ' fields, found ', size(f)) END AS reason, "
+        "CASE WHEN odd THEN value WHEN size(g) != ? THEN array_join(f, ',') END AS raw, "
+        f"{cells} FROM _records{i} WHERE mid + {shift_sql} > ? AND NOT blank",
+        args=([v for pair in offsets for v in pair] + [f.ncols, str(f.ncols), f.ncols]
+              + [v for pair in offsets for v in pair] + [f.header_line]),
     ).persist()  # read by the lookups, the validation and the rejects: read the file once
     numbered.createOrReplaceTempView(f"_numbered{i}")
-    cells = ", ".join(f"nullif(try_element_at(g, {k + 1}), '') AS c{k}" for k in range(f.ncols))
-    spark.sql(f"SELECT _line, {cells} FROM _numbered{i} WHERE NOT odd AND size(g) = ?",
-              args=[f.ncols]).createOrReplaceTempView(f"_stage{i}")
-    spark.sql(
-        "SELECT _line, CASE WHEN odd THEN 'unbalanced quote: the line''s record does not end' "
-        "ELSE concat('expected ', ?, ' fields, found ', size(f)) END AS reason, "
-        f"CASE WHEN odd THEN value ELSE array_join(f, ',') END AS raw FROM _numbered{i} "
-        "WHERE odd OR size(g) != ?",
-        args=[str(f.ncols), f.ncols]).createOrReplaceTempView(f"_structural{i}")
+    names = ", ".join(f"c{k}" for k in range(f.ncols))
+    spark.sql(f"SELECT _line, {names} FROM _numbered{i} WHERE reason IS NULL") \
+        .createOrReplaceTempView(f"_stage{i}")
+    spark.sql(f"SELECT _line, reason, raw FROM _numbered{i} WHERE reason IS NOT NULL") \
+        .createOrReplaceTempView(f"_structural{i}")
     records = sum(r["records"] for r in blocks) - 1  # the header is a record of its own
     structural = sum(r["structural"] for r in blocks)
     base = sum(r["n"] for r in blocks)

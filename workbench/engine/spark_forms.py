@@ -19,7 +19,8 @@ dialect; these rewrites let the same text run on Spark:
   it); without ``'g'`` DuckDB replaces the first match only, which Spark cannot say unless
   the pattern is anchored at the start, so an unanchored one is refused;
 * ``epoch_us(t)``: ``unix_micros(t)``; ``md5_number(s)``: ``md5(s)``, the same digest as
-  hex text (DuckDB's number is the digest read little-endian, see :func:`md5_hex_to_number`);
+  hex text (Spark has no 128-bit integer; :func:`md5_number_sql` gives DuckDB's number as
+  the decimal text ``export-parquet`` writes);
 * ``json_object(k, v, ...)``: ``to_json(map(k, v, ...))``, the same text (keys in order,
   ``null`` kept).
 
@@ -37,7 +38,7 @@ import re
 
 from ..errors import EngineError
 
-__all__ = ["rewrite", "java_pattern", "md5_hex_to_number"]
+__all__ = ["rewrite", "java_pattern", "md5_hex_to_number", "md5_number_sql"]
 
 _FIELDS = {"%Y": ("yyyy", "y"), "%m": ("MM", "M"), "%d": ("dd", "d"), "%H": ("HH", "H"),
            "%M": ("mm", "m"), "%S": ("ss", "s"), "%f": ("SSSSSS", "SSSSSS")}
@@ -137,6 +138,33 @@ def _replace(node):
 def _timezone(args, session_tz: str):
     zone, local = args
     return _fn("to_utc_timestamp", _fn("from_utc_timestamp", local, _str(session_tz)), zone)
+
+
+#: 2**(32 k) as (quotient, remainder) by 10**18, for the 128-bit number in decimals
+_LIMBS = [(0, 1), (0, 2**32), (2**64 // 10**18, 2**64 % 10**18),
+          (2**96 // 10**18, 2**96 % 10**18)]
+
+
+def md5_number_sql(hex_column: str) -> str:
+    """Spark SQL giving DuckDB's ``md5_number`` as decimal text from an MD5 hex column (the
+    digest read little-endian, 128 bits), on the JVM: four 32-bit words, then base 10**18
+    so no step passes 38 digits. ``hex_column`` is a plain column name.
+
+    Examples
+    --------
+    >>> "conv(" in md5_number_sql("_h")
+    True
+    """
+    big_endian = "concat(" + ", ".join(f"substr({hex_column}, {i}, 2)"
+                                        for i in range(31, 0, -2)) + ")"
+    words = [f"CAST(conv(substr({big_endian}, {25 - 8 * k}, 8), 16, 10) AS DECIMAL(38, 0))"
+             for k in range(4)]
+    low = " + ".join(f"{w} * {r}" for w, (_q, r) in zip(words, _LIMBS, strict=True))
+    high = " + ".join(f"{w} * {q}" for w, (q, _r) in zip(words, _LIMBS, strict=True) if q)
+    top = f"({high} + ({low}) div {10**18})"
+    rest = f"CAST(({low}) % {10**18} AS STRING)"
+    return (f"CASE WHEN {top} > 0 THEN concat(CAST({top} AS STRING), lpad({rest}, 18, '0')) "
+            f"ELSE {rest} END")
 
 
 def _json_object(node):
