@@ -243,3 +243,9 @@ def test_rings_on_the_spark_ingested_directory(both):
     assert done.exit_code == 0, done.output
     rings = [sorted(r["members"]) for r in json.loads(done.output)["rings"]]
     assert rings == reference and len(reference) >= 3
+    # the evidence of a ring, fetched back from each directory: the same records and lines
+    from workbench.heavy import evidence_from_parquet
+
+    spark_ev = evidence_from_parquet(both["spark"], rings[0])["calls"].to_dict("records")
+    duck_ev = evidence_from_parquet(both["duck"], rings[0])["calls"].to_dict("records")
+    assert spark_ev and spark_ev == duck_ev

@@ -273,6 +273,13 @@ def ingest_on_spark(
     -------
     IngestReport
         Batch 1 with one :class:`~workbench.ingest.FileReport` per file.
+
+    Notes
+    -----
+    The driver reads each file once as a stream (its SHA-256 for ``sources``, the encoding
+    and the header), so the files must be readable from the driver too. The session's time
+    zone becomes ``tz``; Parquet timestamps are written as microseconds, a header given
+    twice keeps its last value in the raw-row JSON (DuckDB keeps both keys).
     """
     from .engine.spark_engine import SparkEngine
 
