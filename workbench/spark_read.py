@@ -140,15 +140,17 @@ def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
         if sum(b["odd"] for b in blocks) > _MAX_ODD:
             raise InputFileError(f"more than {_MAX_ODD} lines hold an unpaired quote; ingest "
                                  "these files with `workbench ingest` (DuckDB)")
-        odd = spark.sql(f"SELECT file, blk, mid, value FROM ({lines}) WHERE odd",
-                        args=args).collect()
+        with_odd = sorted({b["file"] for b in blocks if b["odd"]})  # the other files: not read
+        odd = spark.sql(" UNION ALL ".join(
+            f"SELECT CAST(? AS INT) AS file, blk, mid, value FROM _records{i} WHERE odd"
+            for i in with_odd), args=with_odd).collect()
     out = []
     for f in files:
         mine = [b for b in blocks if b["file"] == f.index]
         shift = _shifts(mine)
         unpaired = sorted((r["mid"] + shift[r["blk"]], r["blk"], r["mid"]) for r in odd
                           if r["file"] == f.index and r["mid"] + shift[r["blk"]] > f.header_line)
-        _refuse_line_breaks(spark, f, lines, args, unpaired)
+        _refuse_line_breaks(spark, f, unpaired)
         out.append(_number(spark, f, mine, shift))
     return out
 
@@ -162,7 +164,7 @@ def _shifts(blocks: list) -> dict:
     return shift
 
 
-def _refuse_line_breaks(spark, f: CsvFile, lines: str, args: list, unpaired: list) -> None:
+def _refuse_line_breaks(spark, f: CsvFile, unpaired: list) -> None:
     """Refuse ``f`` if two unpaired quotes (in file order) enclose a record the DuckDB
     reader keeps whole; else the lines with them are rejected one by one, as there."""
     pairs = [(a, b) for a, b in zip(unpaired[::2], unpaired[1::2], strict=False)
@@ -170,9 +172,8 @@ def _refuse_line_breaks(spark, f: CsvFile, lines: str, args: list, unpaired: lis
     if not pairs:
         return
     ranges = " OR ".join("(mid BETWEEN ? AND ?)" for _ in pairs)
-    rows = spark.sql(f"SELECT mid, value FROM ({lines}) WHERE file = ? AND ({ranges})",
-                     args=args + [f.index] + [m for a, b in pairs for m in (a[2], b[2])]
-                     ).collect()
+    rows = spark.sql(f"SELECT mid, value FROM _records{f.index} WHERE {ranges}",
+                     args=[m for a, b in pairs for m in (a[2], b[2])]).collect()
     text = {r["mid"]: r["value"] for r in rows}
     for (line, _blk, lo), (_line, _blk2, hi) in pairs:
         span = [text[m] for m in range(lo, hi + 1)]
