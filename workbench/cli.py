@@ -92,6 +92,27 @@ def _table(rows: list[list], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _ingest_options(command):
+    """The files and reading options ``ingest`` and ``ingest-spark`` share."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True,
+                       type=click.Path(exists=False, path_type=Path)),
+        click.option("--kind", help="Record kind of every file (default: told from file "
+                     "names)."),
+        click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
+                     help="Map a source header to a canonical column (repeatable)."),
+        click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+                     help='JSON file {"calls": {"Calling Number": "caller"}}.'),
+        click.option("--encoding", help="Text encoding of CSV files (default: detected)."),
+        click.option("--tz", default=DEFAULT_TZ, show_default=True,
+                     help="Time zone of the exports' local timestamps."),
+        click.option("--region", default=DEFAULT_REGION, show_default=True,
+                     help="Region of phone numbers written without a country code."),
+    ]):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(__version__, prog_name="workbench")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
@@ -103,18 +124,7 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @_db_option
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=False, path_type=Path))
-@click.option("--kind", help="Record kind of every file (default: told from file names).")
-@click.option("--map", "maps", multiple=True, metavar="'HEADER=column'",
-              help="Map a source header to a canonical column (repeatable).")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
-              help='JSON file {"calls": {"Calling Number": "caller"}}.')
-@click.option("--encoding", help="Text encoding of CSV files (default: detected).")
-@click.option("--tz", default=DEFAULT_TZ, show_default=True,
-              help="Time zone of the exports' local timestamps.")
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
-              help="Region of phone numbers written without a country code.")
+@_ingest_options
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
 @click.option("--memory-mb", type=int, default=1024, show_default=True,
@@ -124,6 +134,17 @@ def cli(verbose: int) -> None:
 def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, memory_mb,
            as_json, wait):
     """Ingest export files (CSV, .xlsx, Parquet) or directories of them."""
+    mapping = _mapping(kind, maps, mapping_file)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    report = Case(db, wait=wait).ingest(paths, kind=kind, mapping=mapping, encoding=encoding,
+                                        tz=tz, region=region, progress=progress,
+                                        memory_mb=memory_mb)
+    _echo_ingest(report, as_json, f"see `workbench rejects --db {db}`")
+
+
+def _mapping(kind, maps, mapping_file) -> dict[str, dict[str, str]]:
+    """``--mapping`` file and ``--map`` options as ``{kind or "*": {header: column}}``."""
     mapping: dict[str, dict[str, str]] = {}
     if mapping_file:
         try:
@@ -137,11 +158,11 @@ def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, 
         mapping.update(loaded)
     if maps:
         mapping.setdefault(kind or "*", {}).update(parse_map_option(maps))
-    if progress is None:
-        progress = sys.stderr.isatty()
-    report = Case(db, wait=wait).ingest(paths, kind=kind, mapping=mapping, encoding=encoding,
-                                        tz=tz, region=region, progress=progress,
-                                        memory_mb=memory_mb)
+    return mapping
+
+
+def _echo_ingest(report, as_json: bool, rejects_hint: str) -> None:
+    """An ingest report: one JSON document, or a table of the files and a total."""
     if as_json:
         _emit({"files": [f.contract_dict() for f in report.files]})
         return
@@ -151,7 +172,31 @@ def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, 
     rows.append(["total", "", *total])
     _echo(_table(rows, ["file", "kind", "rows", "stored", "duplicates", "rejected"]))
     if total[3]:
-        _echo(f"{total[3]} rejected rows: see `workbench rejects --db {db}`")
+        _echo(f"{total[3]} rejected rows: {rejects_hint}")
+
+
+@cli.command("ingest-spark")
+@_ingest_options
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="New directory for the case as Parquet (the export-parquet layout).")
+@click.option("--spark-master", default=None,
+              help="Spark master URL, e.g. spark://host:7077 (default local[2]).")
+@click.option("--spark-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Spark settings file ('spark.key value' lines).")
+@_json_option
+def ingest_spark(paths, out, kind, maps, mapping_file, encoding, tz, region, spark_master,
+                 spark_config, as_json):
+    """Validate CSV exports on Apache Spark into a Parquet case directory (one record a
+    line), for `workbench rings --engine spark --data OUT`."""
+    from .engine.spark_engine import spark_session
+    from .heavy import read_spark_config
+    from .spark_ingest import ingest_on_spark
+
+    config = read_spark_config(spark_config) if spark_config else None
+    report = ingest_on_spark(spark_session(spark_master, config), paths, out, kind=kind,
+                             mapping=_mapping(kind, maps, mapping_file), encoding=encoding,
+                             tz=tz, region=region)
+    _echo_ingest(report, as_json, f"see {out / 'rejects.parquet'}")
 
 
 @cli.command()

@@ -32,7 +32,7 @@ from .contract import PRESENCE_KINDS, Kind
 from .errors import WorkbenchError
 from .normalize import parse_account, parse_id_number, parse_phone, sql_value
 
-__all__ = ["PY_PARSERS", "register_maps", "drop_maps", "typed_select", "build_typed",
+__all__ = ["PY_PARSERS", "parse_value", "register_maps", "drop_maps", "typed_select", "build_typed",
            "insert_new"]
 
 PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
@@ -45,6 +45,26 @@ def _python_types(spec: Kind, columns: dict[str, int]) -> dict[str, list[int]]:
         if col.vtype in PY_PARSERS and col.name in columns:
             out.setdefault(col.vtype, []).append(columns[col.name])
     return out
+
+
+def parse_value(vtype: str, trimmed: str | None, region: str) -> tuple[str | None, str | None]:
+    """``(normalized, None)`` or ``(None, reason)`` for one trimmed value of a Python-parsed
+    type; ``(None, None)`` for an absent (blank) one.
+
+    Examples
+    --------
+    >>> parse_value("phone", "138 0013 8000", "CN")
+    ('+8613800138000', None)
+    >>> parse_value("phone", None, "CN")
+    (None, None)
+    """
+    if not trimmed:
+        return None, None
+    parse = PY_PARSERS[vtype]
+    try:
+        return (parse(trimmed, region) if vtype == "phone" else parse(trimmed)), None
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
@@ -61,16 +81,10 @@ def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str,
             f"SELECT v, nullif(trim(v), '') FROM (SELECT DISTINCT unnest([{cols}]) AS v "
             f"FROM {source}) WHERE v IS NOT NULL"
         ).fetchall()
-        parse = PY_PARSERS[vtype]
         raws, norms, errs = [], [], []
         for raw, trimmed in distinct:
             raws.append(raw)
-            norm = err = None
-            if trimmed is not None:
-                try:
-                    norm = parse(trimmed, region) if vtype == "phone" else parse(trimmed)
-                except ValueError as exc:
-                    err = str(exc)
+            norm, err = parse_value(vtype, trimmed, region)
             norms.append(norm)
             errs.append(err)
         # lists as parameters, not an Arrow table: building one imports pandas (0.3 s)
@@ -95,7 +109,7 @@ def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
     args = []
     for name, expr in pairs:
         params.append(name)
-        args.append(f"?, {expr}")
+        args.append(f"CAST(? AS VARCHAR), {expr}")  # the cast: sqlglot reads it (Spark)
     return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
 
 

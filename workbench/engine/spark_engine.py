@@ -10,7 +10,9 @@ Needs the ``spark`` extra (``pip install -e '.[spark]'``) and a Java 17 runtime.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +66,9 @@ def spark_session(master: str | None = None, config: dict | None = None,
         builder = builder.master("local[2]")
     for key, value in (config or {}).items():
         builder = builder.config(key, str(value))
+    if (master or (config or {}).get("spark.master") or "local").startswith("local"):
+        # local Python workers (the ingest's parsers) run this interpreter, not PATH's
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     t0 = time.perf_counter()
     try:
         spark = builder.getOrCreate()
@@ -140,11 +145,15 @@ class SparkEngine(Engine):
         rewritten: ``quantile_cont(x, q)`` becomes Spark's exact ``percentile(x, q)``;
         ``string_agg(DISTINCT x, sep [ORDER BY x])`` becomes a sorted ``collect_set``
         (Spark 4.0's ``LISTAGG(DISTINCT)`` beside another distinct aggregate fails in its
-        optimizer with a ClassCastException)."""
+        optimizer with a ClassCastException); the forms the ingest rules use are rewritten
+        by :func:`workbench.engine.spark_forms.rewrite`."""
         import sqlglot
         from sqlglot import exp
 
+        from .spark_forms import rewrite
+
         def fix(node):
+            node = rewrite(node, self.tz)
             if isinstance(node, exp.PercentileCont) and node.args.get("expression"):
                 return exp.Anonymous(this="percentile", expressions=[node.this,
                                                                       node.expression])
