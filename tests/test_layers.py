@@ -22,7 +22,7 @@ LAYERS = {
         "engine.duckdb_engine", "engine.spark_engine"],
     3: ["services", "presence", "copresence", "links", "regional", "cdr"],
     4: ["graph", "community"],
-    5: ["ring_scoring", "rings", "ring_focus", "analysis", "phones", "evolution"],
+    5: ["ring_scoring", "rings", "ring_focus", "analysis", "phones", "evolution", "cut"],
     6: ["views", "views.model", "views.style", "views.layout", "views.words",
         "views.timeline", "views.redact", "views.digest", "views.snapshot", "views.diagram",
         "views.files"],
