@@ -72,6 +72,11 @@ class CutParams:
         shared pairs always are.
     seeds : tuple of str
         Kinds of seeds used (:data:`SEED_KINDS`).
+
+    Examples
+    --------
+    >>> CutParams(hops=1, seeds=("arrest",)).as_dict()
+    {'hops': 1, 'max_degree': None, 'min_contacts': 2, 'seeds': ['arrest']}
     """
 
     hops: int = 2
