@@ -247,9 +247,9 @@ def cut_layers(engine: Engine, handles: dict[str, Handle],
     reached = [kept.count()]
     for hop in range(1, params.hops + 1):
         nxt = engine.materialize(f"_cut_kept_{hop}", *hop_query(kept, relations, blocked))
+        reached.append(nxt.count())  # computed (and on Spark cached) before the last goes
         engine.drop(kept)
         kept = nxt
-        reached.append(kept.count())
     by_kind = {row["kind"]: int(row["n"]) for row in engine.fetch_rows(
         f"SELECT kind, count(*) AS n FROM {seeds} GROUP BY kind ORDER BY kind")}
     out: dict[str, Handle] = {}
