@@ -194,13 +194,20 @@ def restrict_nodes_query(table: Handle, column: str, kept: Handle) -> Query:
     return f"SELECT t.* FROM {table} t WHERE t.{column} IN (SELECT id FROM {kept})", []
 
 
-def graph_size_query(handles: dict[str, Handle]) -> Query:
-    """Distinct linked pairs and nodes over every pair table."""
-    pairs = " UNION ".join(f"SELECT u, v FROM {handles[t]}" for t in PAIR_TABLES
-                           if t in handles)
-    return (f"WITH p AS ({pairs}) SELECT (SELECT count(*) FROM p) AS edges, "
-            "(SELECT count(*) FROM (SELECT u AS id FROM p UNION SELECT v FROM p) n) "
-            "AS nodes"), []
+def graph_size_queries(handles: dict[str, Handle]) -> tuple[Query, Query]:
+    """Distinct linked pairs, and distinct nodes, over every pair table (two plain
+    aggregates: scalar subqueries over one union make Spark broadcast inside them)."""
+    tables = [handles[t] for t in PAIR_TABLES if t in handles]
+    pairs = " UNION ".join(f"SELECT u, v FROM {t}" for t in tables)
+    ends = " UNION ALL ".join(f"SELECT u AS id FROM {t} UNION ALL SELECT v FROM {t}"
+                              for t in tables)
+    return ((f"SELECT count(*) AS edges FROM ({pairs}) p", []),
+            (f"SELECT count(DISTINCT id) AS nodes FROM ({ends}) n WHERE id IS NOT NULL", []))
+
+
+def _size(engine: Engine, handles: dict[str, Handle]) -> dict:
+    edges, nodes = graph_size_queries(handles)
+    return {"edges": int(engine.scalar(*edges)), "nodes": int(engine.scalar(*nodes))}
 
 
 # -- the stage ----------------------------------------------------------------------------
@@ -240,40 +247,45 @@ def cut_layers(engine: Engine, handles: dict[str, Handle],
     source = source or handles
     limits = thresholds(engine, source)
     seeds = engine.materialize("_cut_seeds", *seeds_query(source, params.seeds, limits))
+    by_kind = {row["kind"]: int(row["n"]) for row in engine.fetch_rows(
+        f"SELECT kind, count(*) AS n FROM {seeds} GROUP BY kind ORDER BY kind")}
     relations = engine.materialize("_cut_rel", *relations_query(handles, params.min_contacts))
     blocked = engine.materialize("_cut_blocked",
                                  *blocked_query(handles, relations, params.max_degree))
+    n_blocked = blocked.count()
     kept = engine.materialize("_cut_kept_0", f"SELECT DISTINCT id FROM {seeds}")
     reached = [kept.count()]
+    engine.drop(seeds)
     for hop in range(1, params.hops + 1):
         nxt = engine.materialize(f"_cut_kept_{hop}", *hop_query(kept, relations, blocked))
         reached.append(nxt.count())  # computed (and on Spark cached) before the last goes
         engine.drop(kept)
         kept = nxt
-    by_kind = {row["kind"]: int(row["n"]) for row in engine.fetch_rows(
-        f"SELECT kind, count(*) AS n FROM {seeds} GROUP BY kind ORDER BY kind")}
+    engine.drop(relations)
+    engine.drop(blocked)
     out: dict[str, Handle] = {}
+    # the cut tables are read once more (written as pair Parquet): an engine that plans
+    # lazily keeps them as views over the kept nodes rather than caching each
     for name, handle in handles.items():
         if name in PAIR_TABLES:
-            out[name] = engine.materialize(f"{name}_sub", *restrict_pairs_query(handle, kept))
+            out[name] = engine.materialize(f"{name}_sub", *restrict_pairs_query(handle, kept),
+                                           transient=True)
         elif name in NODE_TABLES:
             out[name] = engine.materialize(
-                f"{name}_sub", *restrict_nodes_query(handle, NODE_TABLES[name], kept))
+                f"{name}_sub", *restrict_nodes_query(handle, NODE_TABLES[name], kept),
+                transient=True)
         else:
             out[name] = handle
-    before = engine.fetch_rows(*graph_size_query(handles))[0]
-    after = engine.fetch_rows(*graph_size_query(out))[0]
+    before, after = _size(engine, handles), _size(engine, out)
     info = {
         **params.as_dict(), "thresholds": limits,
         "seeds": {k: by_kind.get(k, 0) for k in params.seeds} | {"total": reached[0]},
-        "blocked": blocked.count(), "kept_per_hop": reached,
+        "blocked": n_blocked, "kept_per_hop": reached,
         "nodes": {"before": int(before["nodes"]), "after": int(after["nodes"])},
         "edges": {"before": int(before["edges"]), "after": int(after["edges"])},
         "pairs": {name: {"before": handles[name].count(), "after": out[name].count()}
                   for name in PAIR_TABLES if name in handles},
     }
-    for h in (seeds, relations, blocked):
-        engine.drop(h)
     log.info("cut: %d seeds, %d -> %d nodes, %d -> %d edges in %d hops", reached[0],
              info["nodes"]["before"], info["nodes"]["after"], info["edges"]["before"],
              info["edges"]["after"], params.hops)
