@@ -11,7 +11,15 @@ vectorized straight into a store (one person per 30 calls; social groups of 3-30
 80% of calls inside a person's group; 3% of the groups of 3-6 people behave like rings:
 short night calls and money to one member; three hub numbers). This generator was written
 apart from the sample county's, so the planted ring-like groups found and precision@K are
-reported too (a second check of the defaults). Then, timed separately:
+reported too (a second check of the defaults).
+
+``generate(..., arrests=True)`` (``--arrests``; off by default, so every figure above and in
+RESULTS.md stays what it was) adds police records drawn from a separate random stream (the
+calls, money and planted groups are the same): about half of the ring-like groups have one
+or two members arrested together in one trafficking case, and 0.5% of the other persons
+were arrested alone, for drug use or possession (users, not ring members). The planted truth
+does not change: arrests are evidence and seeds for the cut (``benchmarks/cut.py``), not
+answers. Then, timed separately:
 
 * ``links``: the link layers in SQL; ``arrays``: the fused graph as numpy arrays;
 * ``leiden``: the CPM resolution sweep (igraph); ``scoring``: candidates, trimming,
@@ -65,8 +73,9 @@ def planted_rings(calls: int, seed: int = 0) -> list[list[str]]:
     return out
 
 
-def generate(db: Path, calls: int, seed: int = 0) -> dict:
-    """Write a synthetic case with ``calls`` calls straight into a new store."""
+def generate(db: Path, calls: int, seed: int = 0, arrests: bool = False) -> dict:
+    """Write a synthetic case with ``calls`` calls straight into a new store (with police
+    records when ``arrests``; see the module docstring)."""
     from workbench.store import Store
 
     rng, n, sizes, group, ring_groups = _groups(calls, seed)
@@ -131,8 +140,48 @@ def generate(db: Path, calls: int, seed: int = 0) -> dict:
             "INSERT INTO transactions (from_account, to_account, amount, occurred_at, _source, "
             "_line, _row_hash) SELECT f, t, amount, timezone('Asia/Shanghai', ts), 0, "
             "row_number() OVER (), hash(f, t, ts, amount) FROM _t")
+        n_arrests = _arrests(con, calls, seed) if arrests else 0
         con.execute("INSERT INTO meta VALUES ('timezone', 'Asia/Shanghai')")
-    return {"persons": n, "calls": int(keep.sum()), "ring_groups": len(planted_rings(calls, seed))}
+    return {"persons": n, "calls": int(keep.sum()),
+            "ring_groups": len(planted_rings(calls, seed)), "arrests": n_arrests}
+
+
+def arrested(calls: int, seed: int = 0) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``(ring, ordinary)`` arrests as ``(person, case)``: one or two members of about half
+    of the planted groups, arrested together; 0.5% of the other persons, each alone. Drawn
+    from a stream of its own, so the rest of the case is the one without arrests."""
+    rng = np.random.default_rng([seed, 7])
+    planted = planted_rings(calls, seed)
+    ring, ordinary = [], []
+    for k, members in enumerate(planted):
+        if rng.random() < 0.5:
+            for p in rng.choice(members, size=int(rng.integers(1, 3)), replace=False):
+                ring.append((str(p), f"R{k:05d}"))
+    _rng, n, _sizes, group, ring_groups = _groups(calls, seed)
+    others = np.nonzero(~np.isin(group, ring_groups))[0]
+    for k, i in enumerate(sorted(rng.choice(others, size=max(1, n // 200), replace=False))):
+        ordinary.append((f"P{i:07d}", f"U{k:06d}"))
+    return ring, ordinary
+
+
+def _arrests(con, calls: int, seed: int) -> int:
+    ring, ordinary = arrested(calls, seed)
+    rng = np.random.default_rng([seed, 8])
+    rows = ([(p, c, "贩卖毒品", "甲基苯丙胺") for p, c in ring]
+            + [(p, c, "吸毒" if rng.random() < 0.7 else "非法持有毒品", "甲基苯丙胺")
+               for p, c in ordinary])
+    days = rng.integers(0, 180, len(rows))
+    con.register("_a", pa.table({
+        "person_id": [r[0] for r in rows], "case_id": [r[1] for r in rows],
+        "charge": [r[2] for r in rows], "drug": [r[3] for r in rows],
+        "ts": pa.array((np.datetime64("2019-01-01T10:00:00")
+                        + days.astype("timedelta64[D]")).astype("datetime64[us]"))}))
+    con.execute(
+        "INSERT INTO arrests (person_id, arrested_at, arrest_id, case_id, charge, drug, "
+        "_source, _line, _row_hash) SELECT person_id, timezone('Asia/Shanghai', ts), "
+        "'AR' || row_number() OVER (), case_id, charge, drug, 0, row_number() OVER (), "
+        "hash(person_id, case_id) FROM _a")
+    return len(rows)
 
 
 def _quality(rings: list[list[str]], planted: list[list[str]]) -> dict:
@@ -225,6 +274,8 @@ def main() -> None:
                         help="also time both paths as commands, process start included")
     parser.add_argument("--calls", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--networkx-max", type=int, default=2_000_000)
+    parser.add_argument("--arrests", action="store_true",
+                        help="cases with police records (see generate)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -233,10 +284,10 @@ def main() -> None:
         return
     WORK.mkdir(exist_ok=True)
     for calls in args.calls:
-        db = WORK / f"core_{calls}.duckdb"
+        db = WORK / f"core{'_arrests' if args.arrests else ''}_{calls}.duckdb"
         if not db.exists():
             t = time.perf_counter()
-            info = generate(db, calls)
+            info = generate(db, calls, arrests=args.arrests)
             print(f"generated {info} in {time.perf_counter() - t:.1f} s", flush=True)
         res = subprocess.run(
             [sys.executable, __file__, "--child", str(db),

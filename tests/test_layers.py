@@ -23,7 +23,7 @@ LAYERS = {
     3: ["services", "presence", "copresence", "links", "regional", "cdr", "spark_ingest"],
     4: ["graph", "community"],
     5: ["ring_scoring", "ring_candidates", "rings", "ring_focus", "analysis", "phones",
-        "evolution"],
+        "evolution", "cut"],
     6: ["views", "views.model", "views.style", "views.layout", "views.words",
         "views.timeline", "views.redact", "views.digest", "views.snapshot", "views.diagram",
         "views.files"],

@@ -378,14 +378,21 @@ def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
 @click.option("--spark-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Spark: settings file ('spark.key value' lines).")
 @click.option("--pairs-out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Spark: keep the pair Parquet the cluster returns here.")
+              help="Spark (or with --cut-hops): keep the pair Parquet the heavy stage "
+                   "returns here.")
 @click.option("--min-pair-calls", type=int, default=1, show_default=True,
-              help="Spark: drop pairs with fewer calls and no other link before the core.")
+              help="Spark (or with --cut-hops): drop pairs with fewer calls and no other "
+                   "link before the core.")
+@click.option("--cut-hops", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep only the suspicious subgraph before the core: seeds (arrests, "
+                   "ring-like calls, repeated money) and N hops around them (0: no cut).")
+@click.option("--cut-max-degree", type=click.IntRange(min=1), default=None,
+              help="With --cut-hops: do not expand through nodes with more links than this.")
 @_json_option
 @_wait_option
 def rings(db, since, until, layers, resolution, min_size, max_size, min_score, seed, hubs,
           not_hubs, around, more_targets, top, engine, data, spark_master, spark_config,
-          pairs_out, min_pair_calls, as_json, wait):
+          pairs_out, min_pair_calls, cut_hops, cut_max_degree, as_json, wait):
     """Find and rank rings, best first, with their evidence."""
     if more_targets and not around:
         raise click.UsageError(f"unexpected argument {more_targets[0]!r} (targets go "
@@ -393,13 +400,20 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     kwargs = _ring_kwargs(since, until, layers, resolution, min_size, max_size, min_score,
                           seed, hubs, not_hubs)
     case = Case(db, wait=wait) if db is not None else None
+    cut = _cut_params(cut_hops, cut_max_degree)
+    if (engine == "spark" or cut) and around:
+        raise click.UsageError("--around works on a case store (--engine duckdb, no cut)")
     if engine == "spark":
-        if around:
-            raise click.UsageError("--around works on a case store (--engine duckdb)")
         result = _spark_rings(db, data, spark_master, spark_config, pairs_out,
-                              min_pair_calls, kwargs)
+                              min_pair_calls, kwargs, cut)
     elif case is None:
         raise click.UsageError("--db is required (or --engine spark --data DIR)")
+    elif cut:  # the heavy-stage path on the store's own DuckDB
+        from .heavy import rings_on_store
+
+        with case.open() as store:
+            result = rings_on_store(store, pairs=pairs_out, min_pair_calls=min_pair_calls,
+                                    cut=cut, **kwargs)
     else:
         result = case.rings(**kwargs, around=[*around, *more_targets] or None)
     if top is not None:
@@ -424,7 +438,18 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
             _echo(f"  ... and {len(hubs) - 5} more (rings --json lists every one)")
 
 
-def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwargs):
+def _cut_params(hops: int, max_degree: int | None):
+    """The cut's parameters from ``--cut-hops`` / ``--cut-max-degree`` (None: no cut)."""
+    if not hops:
+        if max_degree is not None:
+            raise click.UsageError("--cut-max-degree needs --cut-hops N")
+        return None
+    from .cut import CutParams
+
+    return CutParams(hops=hops, max_degree=max_degree)
+
+
+def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwargs, cut):
     import tempfile
 
     from .heavy import read_spark_config, rings_on_spark
@@ -438,7 +463,7 @@ def _spark_rings(db, data, master, config_file, pairs_out, min_pair_calls, kwarg
                 store.export_parquet(tmp)
             data = Path(tmp)
         return rings_on_spark(data, master=master, config=config, pairs=pairs_out,
-                              min_pair_calls=min_pair_calls, **kwargs)
+                              min_pair_calls=min_pair_calls, cut=cut, **kwargs)
 
 
 @cli.command()

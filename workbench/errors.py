@@ -8,6 +8,7 @@ __all__ = [
     "StoreBusyError",
     "StoreVersionError",
     "EngineError",
+    "CutError",
 ]
 
 
@@ -35,3 +36,7 @@ class StoreVersionError(WorkbenchError):
 
 class EngineError(WorkbenchError):
     """A query engine is missing, misconfigured or refused a statement."""
+
+
+class CutError(WorkbenchError):
+    """The suspicious-subgraph cut was asked for with parameters that make no sense."""

@@ -7,7 +7,9 @@ carriers' and banks' exports converted once) and the aggregation runs on Spark:
    person resolution, services, the calls, money, co-arrest, kinship and shared layers;
 2. candidate extraction: each pair table and the node tables the core reads are written
    as **pair Parquet** (``<out>/<table>.parquet``); ``min_pair_calls`` drops pairs seen in
-   fewer calls that no other layer carries before they leave the cluster;
+   fewer calls that no other layer carries before they leave the cluster; ``cut`` keeps
+   only the suspicious subgraph (:mod:`workbench.cut`: seeds from arrests, ring-like calls
+   and repeated money, expanded a few hops, never through a service);
 3. the core on one machine: an in-memory DuckDB engine reads the pair Parquet, fuses the
    layers into arrays (:func:`workbench.graph.build_graph`), Leiden and scoring
    (:func:`workbench.rings.find_rings`).
@@ -23,6 +25,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from .cut import CutParams, cut_layers
 from .engine import DuckDBEngine, Engine
 from .engine.tables import REQUIRED, parquet_timezone
 from .errors import EngineError
@@ -31,7 +34,7 @@ from .links import Layers, LinkParams, build_layers, records_among
 from .rings import RingParams, RingResult, find_rings
 
 __all__ = ["run_heavy_stage", "core_from_pairs", "rings_from_parquet", "evidence_from_parquet",
-           "read_spark_config"]
+           "read_spark_config", "rings_on_spark", "rings_on_store"]
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +69,12 @@ def read_spark_config(path: str | Path) -> dict[str, str]:
 
 
 def run_heavy_stage(engine: Engine, out: str | Path, params: LinkParams | None = None,
-                    *, min_pair_calls: int = 1) -> tuple[Layers, dict[str, Path]]:
+                    *, min_pair_calls: int = 1,
+                    cut: CutParams | None = None) -> tuple[Layers, dict[str, Path]]:
     """Build the layers on ``engine`` and write every table the core reads to ``out``.
 
+    ``cut`` (default none) writes only the suspicious subgraph (:func:`workbench.cut.
+    cut_layers`); what it kept, its thresholds and its seconds are in ``layers.cut``.
     Returns the layers (built on ``engine``) and the Parquet written per table.
     """
     out = Path(out)
@@ -78,6 +84,11 @@ def run_heavy_stage(engine: Engine, out: str | Path, params: LinkParams | None =
     handles = dict(layers.handles)
     if min_pair_calls > 1:
         handles.update(candidate_pairs(engine, layers, min_pair_calls))
+    if cut is not None:
+        t1 = time.perf_counter()
+        result = cut_layers(engine, handles, cut, source=layers.handles)
+        handles = result.handles
+        layers.cut = {**result.params, "seconds": round(time.perf_counter() - t1, 3)}
     written = {name: engine.write_parquet(handle, out / f"{name}.parquet")
                for name, handle in handles.items()}
     log.info("heavy stage on %s: %d tables in %.1f s", engine.dialect, len(written),
@@ -118,16 +129,17 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
                        link_params: LinkParams | None = None,
                        ring_params: RingParams | None = None, *,
                        weights: LayerWeights | None = None,
-                       min_pair_calls: int = 1) -> RingResult:
+                       min_pair_calls: int = 1, cut: CutParams | None = None) -> RingResult:
     """Rings of a case exported as Parquet: heavy stage on ``engine``, core on one machine.
 
     ``engine`` already has the export's tables registered (see
-    :func:`workbench.engine.open_spark`); the pair Parquet goes to ``pairs``.
+    :func:`workbench.engine.open_spark`); the pair Parquet goes to ``pairs``. ``data`` gives
+    the case's time zone; ``None`` takes the engine's (a DuckDB engine on a store).
     """
-    tz = parquet_timezone(data)
+    tz = parquet_timezone(data) if data is not None else engine.tz
     t0 = time.perf_counter()
     layers, _written = run_heavy_stage(engine, pairs, link_params,
-                                       min_pair_calls=min_pair_calls)
+                                       min_pair_calls=min_pair_calls, cut=cut)
     t1 = time.perf_counter()
     graph, local = core_from_pairs(pairs, layers, tz, weights)
     try:
@@ -140,7 +152,7 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
         "engine": engine.dialect, "links": layers.params.as_dict(), "hubs": layers.hubs,
         "hub_threshold": layers.hub_threshold, "weights": graph.weights.as_dict(),
         "graph": {"nodes": graph.n, "edges": graph.m}, "pairs": rows,
-        "min_pair_calls": int(min_pair_calls),
+        "min_pair_calls": int(min_pair_calls), "cut": layers.cut or None,
         "seconds": {"heavy": round(t1 - t0, 3), "graph": round(t2 - t1, 3),
                     "rings": round(time.perf_counter() - t2, 3)},
     })
@@ -160,24 +172,14 @@ def evidence_from_parquet(data: str | Path, persons: list[str],
         engine.close()
 
 
-def rings_on_spark(data: str | Path, *, master: str | None = None,
-                   config: dict | None = None, pairs: str | Path | None = None,
-                   since: str | None = None, until: str | None = None,
-                   layers: list[str] | None = None, resolution: float | None = None,
-                   min_size: int = 3, max_size: int = 12, min_score: float | None = None,
-                   seed: int = 0, hubs: list[str] | None = None,
-                   not_hubs: list[str] | None = None, min_pair_calls: int = 1) -> RingResult:
-    """``workbench rings --engine spark``: the options of :meth:`workbench.case.Case.rings`
-    on an export's Parquet, the heavy stage on Spark (``master`` such as ``local[2]`` or
-    ``spark://host:7077``), the pair Parquet kept at ``pairs`` (default a temporary
-    directory)."""
-    import tempfile
-
+def _requests(tz: str, since: str | None, until: str | None, layers: list[str] | None,
+              resolution: float | None, min_size: int, max_size: int,
+              min_score: float | None, seed: int, hubs: list[str] | None,
+              not_hubs: list[str] | None) -> tuple[LinkParams, RingParams, LayerWeights]:
+    """The options of :meth:`workbench.case.Case.rings` as the stages' parameters."""
     from .case_rings import _user_ids
-    from .engine import open_spark
     from .normalize import parse_timestamp
 
-    tz = parquet_timezone(data)
     link = LinkParams(since=parse_timestamp(since, tz=tz) if since else None,
                       until=parse_timestamp(until, tz=tz) if until else None,
                       hubs=_user_ids(hubs), not_hubs=_user_ids(not_hubs))
@@ -187,10 +189,58 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
                       min_size=min_size, max_size=max_size,
                       min_score=defaults.min_score if min_score is None else min_score,
                       seed=seed)
+    return link, ring, weights
+
+
+def rings_on_spark(data: str | Path, *, master: str | None = None,
+                   config: dict | None = None, pairs: str | Path | None = None,
+                   min_pair_calls: int = 1, cut: CutParams | None = None,
+                   **options) -> RingResult:
+    """``workbench rings --engine spark``: the options of :meth:`workbench.case.Case.rings`
+    (``since``, ``until``, ``layers``, ``resolution``, ``min_size``, ``max_size``,
+    ``min_score``, ``seed``, ``hubs``, ``not_hubs``) on an export's Parquet, the heavy
+    stage on Spark (``master`` such as ``local[2]`` or ``spark://host:7077``), the pair
+    Parquet kept at ``pairs`` (default a temporary directory); ``cut`` keeps the suspicious
+    subgraph only (:mod:`workbench.cut`)."""
+    import tempfile
+
+    from .engine import open_spark
+
+    tz = parquet_timezone(data)
+    link, ring, weights = _requests(tz, **_ring_options(options))
     engine = open_spark(data, tz, master=master, config=config)
     try:
         with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
             return rings_from_parquet(engine, data, pairs or tmp, link, ring, weights=weights,
-                                      min_pair_calls=min_pair_calls)
+                                      min_pair_calls=min_pair_calls, cut=cut)
     finally:
         engine.close()
+
+
+def rings_on_store(store, *, pairs: str | Path | None = None, min_pair_calls: int = 1,
+                   cut: CutParams | None = None, **options) -> RingResult:
+    """The same heavy-stage path on a case store's own DuckDB (``workbench rings --db DB
+    --cut-hops N``): layers, candidate pairs and the cut on the store's connection, pair
+    Parquet, the core over it. Options as :func:`rings_on_spark`."""
+    import tempfile
+
+    engine = DuckDBEngine.for_store(store)
+    link, ring, weights = _requests(engine.tz, **_ring_options(options))
+    try:
+        with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
+            return rings_from_parquet(engine, None, pairs or tmp, link, ring, weights=weights,
+                                      min_pair_calls=min_pair_calls, cut=cut)
+    finally:
+        engine.close()
+
+
+_RING_OPTIONS = {"since": None, "until": None, "layers": None, "resolution": None,
+                 "min_size": 3, "max_size": 12, "min_score": None, "seed": 0, "hubs": None,
+                 "not_hubs": None}
+
+
+def _ring_options(options: dict) -> dict:
+    unknown = set(options) - set(_RING_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown ring option(s): {sorted(unknown)}")
+    return {**_RING_OPTIONS, **options}

@@ -88,6 +88,7 @@ class Layers:
     service_info: dict = field(default_factory=dict)
     persons: int = 0
     copresence: dict = field(default_factory=dict)
+    cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
 
 
 def build_layers(source, params: LinkParams | None = None, *,
