@@ -221,3 +221,36 @@ def test_every_command_is_documented_in_readme():
     for name in cli.commands:
         assert f"workbench {name}" in readme, name
 
+
+
+_LOADED = """
+import sys
+from workbench.entry import run
+sys.argv = ["workbench", *sys.argv[1:]]
+try:
+    run()
+except SystemExit as exc:
+    if exc.code:
+        raise
+print("LOADED", " ".join(sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod})))
+"""
+
+
+def _imported(args, env) -> set[str]:
+    """Top-level packages loaded once a command has run (after checking it ran)."""
+    res = subprocess.run([sys.executable, "-c", _LOADED, *map(str, args)],
+                         capture_output=True, text=True, env=env, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return set(res.stdout.rsplit("LOADED ", 1)[1].split())
+
+
+def test_commands_import_only_what_they_use(db, cli_env):
+    """Commands that draw nothing do not load matplotlib; those that search no rings do not
+    load igraph (igraph's own drawing support would pull matplotlib in: 0.8 s a command)."""
+    res = run(["ingest", "--db", db, SAMPLE / "calls_2019-01_03.csv", SAMPLE / "phones.csv"],
+              cli_env)
+    assert res.returncode == 0, res.stderr
+    rejects = _imported(["rejects", "--db", db], cli_env)
+    assert "duckdb" in rejects and not {"igraph", "matplotlib"} & rejects
+    rings = _imported(["rings", "--db", db, "--json"], cli_env)
+    assert "igraph" in rings and "matplotlib" not in rings
