@@ -209,6 +209,10 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     tz = parquet_timezone(data)
     link, ring, weights = _requests(tz, **_ring_options(options))
     engine = open_spark(data, tz, master=master, config=config)
+    if cut is not None and "spark.sql.adaptive.enabled" not in (config or {}):
+        # the cut's hop plans ran out of driver heap under adaptive execution (docs/SCALE.md)
+        engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
+        log.info("adaptive execution off for the cut (set it in --spark-config to choose)")
     try:
         with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
             return rings_from_parquet(engine, data, pairs or tmp, link, ring, weights=weights,
