@@ -177,7 +177,7 @@ def test_parameters_are_checked():
 
 def _measures(cut) -> dict[str, list[tuple]]:
     """The cut layers' rows without their instants (zones differ between engines)."""
-    cols = {"_l_calls": "u, v, n_calls, n_night, n_short, duration_s, n_uv",
+    cols = {"_l_calls": "u, v, n_calls, n_night, n_short, duration_s",
             "_l_money": "u, v, n_tx, n_uv, n_vu, CAST(total_uv AS DOUBLE) AS t_uv",
             "_l_coarrest": "u, v, n_cases"}
     return {name: sorted(tuple(r.values()) for r in cut.handles[name].engine.fetch_rows(
