@@ -254,3 +254,12 @@ def test_commands_import_only_what_they_use(db, cli_env):
     assert "duckdb" in rejects and not {"igraph", "matplotlib"} & rejects
     rings = _imported(["rings", "--db", db, "--json"], cli_env)
     assert "igraph" in rings and "matplotlib" not in rings
+
+
+def test_help_defaults_are_the_library_defaults():
+    """--help spells the defaults out (to load no data library); they must be the ones the
+    library uses."""
+    from workbench import cli_common, normalize
+
+    assert (cli_common.DEFAULT_TZ, cli_common.DEFAULT_REGION) == (
+        normalize.DEFAULT_TZ, normalize.DEFAULT_REGION)

@@ -31,7 +31,7 @@ LAYERS = {
         "sample.files"],
     8: ["case", "case_rings", "case_records", "case_time", "case_views"],
     9: ["reproduce", "widgets", "heavy"],
-    10: ["cli", "entry", "__main__", ""],
+    10: ["cli_common", "cli_records", "cli_analysis", "cli", "entry", "__main__", ""],
 }
 LAYER = {m: n for n, mods in LAYERS.items() for m in mods}
 #: the analysis core works on arrays: it never opens a store or a case
