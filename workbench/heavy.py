@@ -202,7 +202,6 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     stage on Spark (``master`` such as ``local[2]`` or ``spark://host:7077``), the pair
     Parquet kept at ``pairs`` (default a temporary directory); ``cut`` keeps the suspicious
     subgraph only (:mod:`workbench.cut`)."""
-    import tempfile
 
     from .engine import open_spark
 
@@ -213,6 +212,15 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
         # the cut's hop plans ran out of driver heap under adaptive execution (docs/SCALE.md)
         engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
         log.info("adaptive execution off for the cut (set it in --spark-config to choose)")
+    return _rings_then_close(engine, data, pairs, link, ring, weights, min_pair_calls, cut)
+
+
+def _rings_then_close(engine: Engine, data, pairs, link, ring, weights, min_pair_calls: int,
+                      cut: CutParams | None) -> RingResult:
+    """:func:`rings_from_parquet` with the pair Parquet at ``pairs`` (default a temporary
+    directory); the engine is closed after."""
+    import tempfile
+
     try:
         with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
             return rings_from_parquet(engine, data, pairs or tmp, link, ring, weights=weights,
@@ -226,16 +234,10 @@ def rings_on_store(store, *, pairs: str | Path | None = None, min_pair_calls: in
     """The same heavy-stage path on a case store's own DuckDB (``workbench rings --db DB
     --cut-hops N``): layers, candidate pairs and the cut on the store's connection, pair
     Parquet, the core over it. Options as :func:`rings_on_spark`."""
-    import tempfile
 
     engine = DuckDBEngine.for_store(store)
     link, ring, weights = _requests(engine.tz, **_ring_options(options))
-    try:
-        with tempfile.TemporaryDirectory(prefix="workbench-pairs-") as tmp:
-            return rings_from_parquet(engine, None, pairs or tmp, link, ring, weights=weights,
-                                      min_pair_calls=min_pair_calls, cut=cut)
-    finally:
-        engine.close()
+    return _rings_then_close(engine, None, pairs, link, ring, weights, min_pair_calls, cut)
 
 
 _RING_OPTIONS = {"since": None, "until": None, "layers": None, "resolution": None,

@@ -37,7 +37,7 @@ from .errors import InputFileError, WorkbenchError
 from .ingest import FileReport, IngestReport, _plan, expand_paths
 from .normalize import DEFAULT_REGION, DEFAULT_TZ, check_timezone
 from .spark_read import CsvFile, SparkLines, read_lines
-from .validate import PY_PARSERS, hash_expr, parse_value
+from .validate import PY_PARSERS, hash_expr, parse_value, raw_row_sql
 from .validate import typed_select as validated_select
 
 __all__ = ["ingest_on_spark", "typed_select"]
@@ -52,18 +52,6 @@ class _File:
     source_id: int
 
 
-def _json_pairs(pairs: list[tuple[str, str]], params: list) -> str:
-    """``json_object`` over (name, sql) pairs, names bound as parameters (a cast keeps the
-    form readable by sqlglot)."""
-    if not pairs:
-        return "CAST(NULL AS VARCHAR)"
-    args = []
-    for name, expr in pairs:
-        params.append(name)
-        args.append(f"CAST(? AS VARCHAR), {expr}")
-    return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
-
-
 def typed_select(plan, stage: str, tz: str) -> tuple[str, list]:
     """The validating ``SELECT`` of one staged file, in DuckDB's dialect.
 
@@ -76,8 +64,7 @@ def typed_select(plan, stage: str, tz: str) -> tuple[str, list]:
     spec = plan.kind
     typed, params = validated_select(spec, plan.columns, plan.extras, stage, tz)
     raw_params: list = []  # first: the raw row is in the outer SELECT list
-    raw = _json_pairs([(h if h.strip() else f"column_{i + 1}", f"c{i}")
-                       for i, h in enumerate(plan.headers)], raw_params)
+    raw = raw_row_sql(plan.headers, raw_params)
     sql = (
         f"SELECT _line, extra, {', '.join(spec.names)}, _reason, _column, "
         f"CASE WHEN _reason IS NULL THEN {hash_expr(spec)} END AS _h, "

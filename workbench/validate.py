@@ -32,8 +32,8 @@ from .contract import PRESENCE_KINDS, Kind
 from .errors import WorkbenchError
 from .normalize import parse_account, parse_id_number, parse_phone, sql_value
 
-__all__ = ["PY_PARSERS", "parse_value", "register_maps", "drop_maps", "typed_select", "build_typed",
-           "insert_new"]
+__all__ = ["PY_PARSERS", "parse_value", "raw_row_sql", "register_maps", "drop_maps",
+           "typed_select", "build_typed", "insert_new"]
 
 PY_PARSERS = {"phone": parse_phone, "account": parse_account, "id_number": parse_id_number}
 
@@ -111,6 +111,13 @@ def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
         params.append(name)
         args.append(f"CAST(? AS VARCHAR), {expr}")  # the cast: sqlglot reads it (Spark)
     return f"CAST(json_object({', '.join(args)}) AS VARCHAR)"
+
+
+def raw_row_sql(headers: list[str], params: list) -> str:
+    """SQL of a row as read: JSON header -> text over the staged cells ``c0, c1, ...``
+    (a blank header is ``column_<n>``); the header names are appended to ``params``."""
+    return _json_object([(h if h.strip() else f"column_{i + 1}", f"c{i}")
+                         for i, h in enumerate(headers)], params)
 
 
 def _row_checks(kind: str) -> list[tuple[str, str, str]]:
@@ -214,8 +221,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, i
     bad = f"(SELECT * FROM {source} WHERE _line IN (SELECT _line FROM {table} WHERE _h IS NULL))"
     typed, params = typed_select(spec, columns, extras, bad, tz)
     raw_params: list = []  # they come first: the raw row is in the outer SELECT list
-    raw_pairs = [(h if h.strip() else f"column_{i + 1}", f"c{i}") for i, h in enumerate(headers)]
-    raw = _json_object(raw_pairs, raw_params)
+    raw = raw_row_sql(headers, raw_params)
     con.execute(f"DROP TABLE IF EXISTS {table}_rej")
     con.execute(
         f"CREATE TEMP TABLE {table}_rej AS SELECT _line, _column, _reason, {raw} AS _raw "
