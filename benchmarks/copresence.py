@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from workbench.copresence import CoPresenceParams, build_copresence
-from workbench.store import Store
+from workbench.evidence.copresence import CoPresenceParams, build_copresence
+from workbench.store.database import Store
 
 DAY = 86400
 T0 = 1546272000  # 2019-01-01 00:00 +08:00

@@ -76,7 +76,7 @@ def planted_rings(calls: int, seed: int = 0) -> list[list[str]]:
 def generate(db: Path, calls: int, seed: int = 0, arrests: bool = False) -> dict:
     """Write a synthetic case with ``calls`` calls straight into a new store (with police
     records when ``arrests``; see the module docstring)."""
-    from workbench.store import Store
+    from workbench.store.database import Store
 
     rng, n, sizes, group, ring_groups = _groups(calls, seed)
     is_ring = np.isin(group, ring_groups)
@@ -199,10 +199,10 @@ def _quality(rings: list[list[str]], planted: list[list[str]]) -> dict:
 def measure(db: Path, with_networkx: bool, calls: int) -> dict:
     import resource
 
-    from workbench.graph import build_graph
-    from workbench.links import build_layers
-    from workbench.rings import find_rings
-    from workbench.store import Store
+    from workbench.evidence.links import build_layers
+    from workbench.graph.fused import build_graph
+    from workbench.rings.search import find_rings
+    from workbench.store.database import Store
 
     out = {}
     with Store(db, read_only=True) as store:

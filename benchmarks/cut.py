@@ -45,10 +45,10 @@ VARIANTS = ("full", "pairs>=2", "cut")
 def heavy(db: Path, out: Path, engine_kind: str, hops: int, max_degree: int | None,
           seeds: tuple[str, ...]) -> dict:
     """The three heavy-stage runs; pair Parquet under ``out/<variant>``."""
-    from workbench.cut import CutParams
     from workbench.engine import DuckDBEngine
-    from workbench.heavy import run_heavy_stage
-    from workbench.store import Store
+    from workbench.scale.cut import CutParams
+    from workbench.scale.spark_stage import run_heavy_stage
+    from workbench.store.database import Store
 
     res = {}
     with Store(db, read_only=True) as store:
@@ -81,9 +81,9 @@ def core(pairs: Path, tables: list[str], tz: str, calls: int) -> dict:
     """The one-machine core on pair Parquet: graph, rings, quality, peak memory."""
     from core import _quality, planted_rings
 
-    from workbench.heavy import core_from_pairs
-    from workbench.links import Layers, LinkParams
-    from workbench.rings import find_rings
+    from workbench.evidence.links import Layers, LinkParams
+    from workbench.rings.search import find_rings
+    from workbench.scale.spark_stage import core_from_pairs
 
     layers = Layers(LinkParams(), handles=dict.fromkeys(tables))
     t = time.perf_counter()

@@ -56,11 +56,11 @@ def measure(db: Path, calls: int, master: str, driver_memory: str) -> dict:
     from workbench.engine import DuckDBEngine
     from workbench.engine.spark_engine import LOCAL_CONFIG, SparkEngine, spark_session
     from workbench.engine.tables import open_parquet_tables
-    from workbench.graph import build_graph
-    from workbench.heavy import core_from_pairs, run_heavy_stage
-    from workbench.links import LAYER_NAMES, build_layers
-    from workbench.rings import find_rings
-    from workbench.store import Store
+    from workbench.evidence.links import LAYER_NAMES, build_layers
+    from workbench.graph.fused import build_graph
+    from workbench.rings.search import find_rings
+    from workbench.scale.spark_stage import core_from_pairs, run_heavy_stage
+    from workbench.store.database import Store
 
     out: dict = {"calls": calls}
     data = WORK / f"engines-{calls}-parquet"

@@ -19,8 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from workbench.case import Case
-from workbench.widgets import Explorer
+from workbench.case.facade import Case
+from workbench.explorer.widget import Explorer
 
 CHANGES = [
     ("min link strength 1.0", lambda e: setattr(e.min_strength, "value", 1.0)),

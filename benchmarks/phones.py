@@ -23,9 +23,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from workbench.case import Case
-from workbench.cdr import number_activity
-from workbench.phones import _as_set
+from workbench.analysis.successors import _as_set
+from workbench.case.facade import Case
+from workbench.evidence.call_records import number_activity
 from workbench.sample import write_sample
 
 

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests import realcases as rc  # noqa: E402
-from workbench.case import Case  # noqa: E402
+from workbench.case.facade import Case  # noqa: E402
 
 log = logging.getLogger("benchmarks.realdata")
 

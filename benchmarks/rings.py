@@ -27,7 +27,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from workbench.case import Case
+from workbench.case.facade import Case
 from workbench.sample import write_sample
 
 

@@ -30,7 +30,7 @@ from ingest import WORK, make_calls, run
 SPARK = """
 import json, sys, time
 from workbench.engine.spark_engine import LOCAL_CONFIG, spark_session
-from workbench.spark_ingest import ingest_on_spark
+from workbench.ingest.spark_ingest import ingest_on_spark
 t0 = time.perf_counter()
 spark = spark_session(sys.argv[3], {**LOCAL_CONFIG, "spark.driver.memory": "2g"})
 t1 = time.perf_counter()

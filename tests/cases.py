@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from workbench.case import Case
+from workbench.case.facade import Case
 
 T0 = dt.datetime(2019, 3, 1)
 PHONE = {p: f"1380000{i:04d}" for i, p in enumerate(

@@ -66,7 +66,7 @@ def engine(request, tmp_path):
     the store's own connection, or Spark over the store's ``export-parquet`` files.
     ``engine.kind`` names the engine; everything opened is closed after the test."""
     from workbench.engine import DuckDBEngine
-    from workbench.store import Store
+    from workbench.store.database import Store
 
     opened = []
 

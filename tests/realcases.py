@@ -129,7 +129,7 @@ def call_case(root: Path, name: str, **options):
 
     Returns ``(case, ids, edges, report)``; ``options`` go to :func:`write_call_case`.
     """
-    from workbench.case import Case
+    from workbench.case.facade import Case
 
     edges = undirected(REALDATA / NETWORKS[name])
     d = Path(tempfile.mkdtemp(prefix=name + "-", dir=root))
@@ -140,7 +140,7 @@ def call_case(root: Path, name: str, **options):
 
 def florentine_case(root: Path):
     """Padgett's marriages written as exports under ``root`` and ingested: ``(case, ids)``."""
-    from workbench.case import Case
+    from workbench.case.facade import Case
 
     d = Path(tempfile.mkdtemp(prefix="florence-", dir=root))
     ids = write_florentine_case(d)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from workbench.store import Store
+from workbench.store.database import Store
 
 from .conftest import ROOT, SAMPLE, WORKBENCH
 
@@ -215,7 +215,7 @@ def test_sample_and_demo_commands(tmp_path, cli_env):
 
 
 def test_every_command_is_documented_in_readme():
-    from workbench.cli import cli
+    from workbench.cli.main import cli
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in cli.commands:
@@ -225,7 +225,7 @@ def test_every_command_is_documented_in_readme():
 
 _LOADED = """
 import sys
-from workbench.entry import run
+from workbench.cli.entry import run
 sys.argv = ["workbench", *sys.argv[1:]]
 try:
     run()

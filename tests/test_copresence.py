@@ -9,7 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from workbench.copresence import (
+from workbench.analysis.regional import (
+    current_code,
+    population_counts,
+    regional_flag,
+    registration_codes,
+)
+from workbench.evidence.copresence import (
     COPRESENCE_COLUMNS,
     CoPresenceParams,
     build_copresence,
@@ -17,10 +23,9 @@ from workbench.copresence import (
     poisson_surprise,
     together,
 )
-from workbench.ingest import ingest_paths
-from workbench.links import LinkParams
-from workbench.regional import current_code, population_counts, regional_flag, registration_codes
-from workbench.store import Store
+from workbench.evidence.links import LinkParams
+from workbench.ingest.local import ingest_paths
+from workbench.store.database import Store
 
 from .conftest import SAMPLE
 

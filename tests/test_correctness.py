@@ -11,10 +11,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from workbench.analysis import centrality_table
-from workbench.case import Case
-from workbench.community import leiden
-from workbench.store import KINDS, PRESENCE_KINDS, Store
+from workbench.analysis.network import centrality_table
+from workbench.case.facade import Case
+from workbench.graph.leiden import leiden
+from workbench.store.database import KINDS, PRESENCE_KINDS, Store
 from workbench.views.snapshot import write_snapshot
 
 from .cases import PHONE, build_known_case

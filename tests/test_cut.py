@@ -16,13 +16,13 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 
-from workbench.case import Case
-from workbench.cut import CutParams, cut_layers
+from workbench.case.facade import Case
 from workbench.engine import DuckDBEngine
 from workbench.errors import CutError
-from workbench.heavy import run_heavy_stage
-from workbench.links import LinkParams, build_layers
-from workbench.store import Store
+from workbench.evidence.links import LinkParams, build_layers
+from workbench.scale.cut import CutParams, cut_layers
+from workbench.scale.spark_stage import run_heavy_stage
+from workbench.store.database import Store
 
 from .conftest import WORKBENCH
 

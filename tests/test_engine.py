@@ -17,20 +17,20 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from workbench.callsql import PHONE_OWNERS
-from workbench.case import Case
+from workbench.case.facade import Case
 from workbench.engine import DuckDBEngine, check_name
 from workbench.errors import EngineError
-from workbench.heavy import core_from_pairs, evidence_from_parquet, run_heavy_stage
-from workbench.links import (
+from workbench.evidence.links import (
     LAYER_NAMES,
     LinkParams,
     build_layers,
     calls_attr_query,
     calls_layer_query,
 )
-from workbench.rings import find_rings
-from workbench.store import Store
+from workbench.evidence.owners import PHONE_OWNERS
+from workbench.rings.search import find_rings
+from workbench.scale.spark_stage import core_from_pairs, evidence_from_parquet, run_heavy_stage
+from workbench.store.database import Store
 
 from .cases import PHONE, build_known_case
 from .conftest import SAMPLE, WORKBENCH
@@ -236,7 +236,7 @@ def _heavy_stage(kind: str, db, tmp_path, request) -> dict:
     else:
         from click.testing import CliRunner
 
-        from workbench.cli import cli
+        from workbench.cli.main import cli
 
         request.getfixturevalue("spark_session")
         runner = CliRunner()

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from workbench import InputFileError, WorkbenchError
-from workbench.ingest import ingest_paths
-from workbench.store import Store
+from workbench.ingest.local import ingest_paths
+from workbench.store.database import Store
 
 CALLS = "caller,callee,started_at,duration_s,cell_id\n"
 
@@ -387,7 +387,7 @@ def test_newer_schema_refused(db):
 
 
 def test_older_store_is_migrated(db, monkeypatch):
-    import workbench.store as store_mod
+    import workbench.store.database as store_mod
 
     Store(db).close()  # a current store, made to look like version 1
     con = duckdb.connect(str(db))

@@ -14,30 +14,43 @@ from .conftest import ROOT
 
 PACKAGE = ROOT / "workbench"
 
-#: layer of each module, lowest first (DESIGN.md's one-way flow); a new module needs a line
+#: layer of each subpackage, lowest first (DESIGN.md's one-way flow, as the folders are); a
+#: module's layer is its subpackage's. A new subpackage needs a line here.
 LAYERS = {
-    0: ["errors", "contract", "normalize", "callsql"],
-    1: ["store", "lookups"],
-    2: ["readers", "validate", "ingest", "engine", "engine.base", "engine.tables",
-        "engine.duckdb_engine", "engine.spark_engine", "engine.spark_forms", "spark_read"],
-    3: ["services", "presence", "copresence", "links", "regional", "cdr", "spark_ingest"],
-    4: ["graph", "community"],
-    5: ["ring_scoring", "ring_candidates", "rings", "ring_focus", "analysis", "phones",
-        "evolution", "cut"],
-    6: ["views", "views.model", "views.style", "views.layout", "views.words",
-        "views.timeline", "views.redact", "views.digest", "views.snapshot", "views.diagram",
-        "views.files"],
-    7: ["sample", "sample.base", "sample.county", "sample.rings", "sample.places",
-        "sample.files"],
-    8: ["case", "case_rings", "case_records", "case_time", "case_views"],
-    9: ["reproduce", "widgets", "heavy"],
-    10: ["cli_common", "cli_records", "cli_analysis", "cli", "entry", "__main__", ""],
+    0: ["errors", "contract"],
+    1: ["store"],
+    2: ["engine"],
+    3: ["ingest", "identity"],
+    4: ["evidence"],
+    5: ["graph"],
+    6: ["rings", "money"],
+    7: ["analysis"],
+    8: ["scale", "sample"],
+    9: ["views"],
+    10: ["case"],
+    11: ["explorer"],
+    12: ["cli", "__main__", ""],
 }
-LAYER = {m: n for n, mods in LAYERS.items() for m in mods}
+PACKAGE_LAYER = {m: n for n, mods in LAYERS.items() for m in mods}
 #: the analysis core works on arrays: it never opens a store or a case
-PURE = {"graph", "community", "ring_scoring", "ring_candidates", "rings", "ring_focus",
-        "analysis", "phones", "evolution"}
-STORAGE = {"store", "ingest", "readers", "case", "engine"}
+PURE = {"graph", "rings", "analysis"}
+STORAGE = {"store", "ingest", "case", "engine", "identity"}
+#: the only modules allowed at the package's top level
+TOP_LEVEL = {"", "__main__", "errors"}
+#: a module past this many lines holds more than one job (DESIGN.md: split at ~500)
+MAX_LINES = 520
+
+
+def top(name: str) -> str:
+    return name.split(".")[0] if name else ""
+
+
+class _Layer(dict):
+    def __missing__(self, name):
+        return PACKAGE_LAYER[top(name)]
+
+
+LAYER = _Layer()
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -56,7 +69,12 @@ def _imports(name: str, tree: ast.Module, known: set[str]) -> set[str]:
     if not is_package:
         here = here[:-1]
     found = set()
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and getattr(block.test, "id", "") == "TYPE_CHECKING"
+                   for stmt in block.body for n in ast.walk(stmt)}
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue  # annotations only: no import at run time
         targets = []
         if isinstance(node, ast.ImportFrom):
             if node.level:
@@ -78,7 +96,7 @@ def _imports(name: str, tree: ast.Module, known: set[str]) -> set[str]:
 
 
 def test_every_module_has_a_layer():
-    missing = sorted(set(_modules()) - set(LAYER))
+    missing = sorted(m for m in _modules() if top(m) not in PACKAGE_LAYER)
     assert not missing, f"modules with no layer in tests/test_layers.py: {missing}"
 
 
@@ -93,8 +111,47 @@ def test_imports_go_down_only_and_never_in_a_cycle():
             graph.add_edge(name, target)
             assert LAYER[target] <= LAYER[name], f"{name} (layer {LAYER[name]}) imports " \
                 f"{target} (layer {LAYER[target]})"
-            if name in PURE:
+            if top(name) in PURE:
                 assert target.split(".")[0] not in STORAGE, f"{name} imports {target}"
     cycles = list(nx.simple_cycles(graph))
     assert not cycles, f"import cycles: {cycles}"
     assert graph.number_of_edges() > 50  # the walk really saw the imports
+
+
+def test_no_module_at_the_top_but_the_entry_points():
+    loose = sorted(m for m in _modules() if "." not in m and m not in TOP_LEVEL
+                   and not (PACKAGE / m / "__init__.py").exists())
+    assert not loose, f"modules outside the subpackages: {loose}"
+
+
+def test_every_subpackage_declares_its_public_surface():
+    for init in sorted(PACKAGE.glob("*/__init__.py")):
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+        names = [t.id for node in tree.body if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name)]
+        assert "__all__" in names, f"{init.parent.name}/__init__.py has no __all__"
+
+
+def test_no_private_name_crosses_a_subpackage():
+    modules = _modules()
+    crossing = []
+    for name, tree in modules.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level == 0 and not (node.module or "").startswith("workbench"):
+                continue
+            if node.level == 1 and "." in name:
+                continue  # within the subpackage
+            if node.level == 1 and "." not in name and not node.module:
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and alias.name != "__version__":
+                    crossing.append(f"{name}: {node.module}.{alias.name}")
+    assert not crossing, f"private names imported across subpackages: {crossing}"
+
+
+def test_modules_stay_small():
+    big = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not big, f"modules over {MAX_LINES} lines (split them): {big}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.case import Case
+from workbench.case.facade import Case
 from workbench.sample import write_sample
 from workbench.sample.places import MIGRANT_COUNTY
 
@@ -70,7 +70,7 @@ def test_who_was_with_whom_with_records(fresh):
 
 
 def test_explorer_details_say_who_was_together(fresh):
-    from workbench.widgets import Explorer
+    from workbench.explorer.widget import Explorer
 
     case, truth = fresh
     meeting = truth["meeting_rings"][0]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from workbench.normalize import (
+from workbench.contract.values import (
     parse_account,
     parse_amount,
     parse_date,

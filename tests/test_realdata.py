@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from workbench.case import Case
+from workbench.case.facade import Case
 
 from . import realcases as rc
 

@@ -6,9 +6,9 @@ import json
 import re
 import shutil
 
-from workbench.reproduce import read_snapshot, verify_snapshot
+from workbench.explorer.widget import Explorer
+from workbench.views.reproduce import read_snapshot, verify_snapshot
 from workbench.views.snapshot import write_snapshot
-from workbench.widgets import Explorer
 
 from .cases import PHONE, build_known_case
 from .test_cli import run

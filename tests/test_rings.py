@@ -9,8 +9,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from workbench.case import Case
-from workbench.community import best_modularity, leiden, modularity, resolution_sweep
+from workbench.case.facade import Case
+from workbench.graph.leiden import best_modularity, leiden, modularity, resolution_sweep
 
 from .cases import PHONE, build_known_case
 from .conftest import ROOT, SAMPLE, WORKBENCH
@@ -295,7 +295,7 @@ def test_cli_rings_rank_path_json(sample_case, cli_env):
 
 def _random_case_graph(seed: int):
     """A graph with money, arrests, kin and meetings on some links, for the batch checks."""
-    from workbench.graph import EDGE_FIELDS, CaseGraph, layer_strengths
+    from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths
 
     rng = np.random.default_rng(seed)
     n = 400
@@ -333,8 +333,8 @@ def _random_case_graph(seed: int):
 def test_batch_trimming_and_scoring_match_one_group_at_a_time(seed):
     """The ring search trims and scores all communities of a partition at once; each group
     must come out exactly as it does alone (members, score, components, evidence)."""
-    from workbench.ring_candidates import trim_groups
-    from workbench.ring_scoring import baseline, group_sums, reference_of, score_group, score_sums
+    from workbench.rings.candidates import trim_groups
+    from workbench.rings.scoring import baseline, group_sums, reference_of, score_group, score_sums
 
     g = _random_case_graph(seed)
     base = baseline(g)

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from workbench.contract import KINDS
-from workbench.ingest import ingest_paths
+from workbench.contract.kinds import KINDS
+from workbench.ingest.local import ingest_paths
 from workbench.sample import build_county, write_sample
-from workbench.store import Store
+from workbench.store.database import Store
 
 from .conftest import SAMPLE
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from workbench.case import Case
+from workbench.case.facade import Case
 
 from .conftest import WORKBENCH
 
@@ -108,7 +108,7 @@ def test_cli_hub_options_and_unknown_ids(busy_case, cli_env):
 
 
 def test_explorer_services_override(busy_case):
-    from workbench.widgets import Explorer
+    from workbench.explorer.widget import Explorer
 
     explorer = Explorer(busy_case)
     assert {h["id"] for h in explorer.result.params["hubs"]} == {TAXI}

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 import sqlglot
 
+from workbench.contract.values import sql_value
 from workbench.engine.spark_forms import rewrite
 from workbench.errors import InputFileError
-from workbench.ingest import ingest_paths
-from workbench.normalize import sql_value
-from workbench.store import Store
+from workbench.ingest.local import ingest_paths
+from workbench.store.database import Store
 
 from .conftest import SAMPLE
 
@@ -103,7 +103,7 @@ def both(messy, spark_session):
     """The batch ingested by DuckDB (then exported) and by Spark (through the CLI)."""
     from click.testing import CliRunner
 
-    from workbench.cli import cli
+    from workbench.cli.main import cli
 
     d, files = messy
     with Store(d / "case.duckdb") as store:
@@ -216,7 +216,7 @@ def test_timestamp_rule_reads_the_same_on_both_engines(spark_session):
 
 
 def test_quoted_line_break_is_refused_in_one_line(tmp_path, spark_session):
-    from workbench.spark_ingest import ingest_on_spark
+    from workbench.ingest.spark_ingest import ingest_on_spark
 
     path = tmp_path / "calls.csv"
     path.write_text(QUOTED_BREAK, encoding="utf-8")
@@ -232,9 +232,9 @@ def test_rings_on_the_spark_ingested_directory(both):
     rings on the same files."""
     from click.testing import CliRunner
 
-    from workbench.case import Case
-    from workbench.cli import cli
-    from workbench.links import LAYER_NAMES
+    from workbench.case.facade import Case
+    from workbench.cli.main import cli
+    from workbench.evidence.links import LAYER_NAMES
 
     carried = [name for name in LAYER_NAMES if name != "copresence"]  # as the heavy stage
     reference = [sorted(r.members) for r in Case(both["db"]).rings(layers=carried).rings]
@@ -244,7 +244,7 @@ def test_rings_on_the_spark_ingested_directory(both):
     rings = [sorted(r["members"]) for r in json.loads(done.output)["rings"]]
     assert rings == reference and len(reference) >= 3
     # the evidence of a ring, fetched back from each directory: the same records and lines
-    from workbench.heavy import evidence_from_parquet
+    from workbench.scale.spark_stage import evidence_from_parquet
 
     spark_ev = evidence_from_parquet(both["spark"], rings[0])["calls"].to_dict("records")
     duck_ev = evidence_from_parquet(both["duck"], rings[0])["calls"].to_dict("records")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from workbench import WorkbenchError
-from workbench.case import Case
+from workbench.case.facade import Case
 
 from .cases import PHONE, build_known_case
 from .conftest import ROOT, SAMPLE

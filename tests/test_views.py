@@ -226,7 +226,7 @@ def test_explorer_graph_view_script_in_chromium(ring_view, tmp_path):
     """The anywidget front end: draws from the synced state, and a click sets ``selected``."""
     from playwright.sync_api import sync_playwright
 
-    from workbench.widgets import GraphView
+    from workbench.explorer.widget import GraphView
 
     view = GraphView()
     view.show(ring_view)

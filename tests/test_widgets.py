@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.widgets import Explorer
+from workbench.explorer.widget import Explorer
 
 from .cases import PHONE, build_known_case
 

@@ -20,14 +20,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 def __getattr__(name):
     if name == "Explorer":  # ipywidgets is imported only when the Explorer is asked for
-        from .widgets import Explorer
+        from .explorer import Explorer
 
         return Explorer
     raise AttributeError(name)
 
 
 def open_case(path, **kwargs):
-    """Open (or create) a case store; see :class:`workbench.case.Case`."""
+    """Open (or create) a case store; see :class:`workbench.case.facade.Case`."""
     from .case import Case
 
     return Case(path, **kwargs)

@@ -6,7 +6,7 @@ DuckDB.
 Examples
 --------
 >>> import tempfile, os
->>> from workbench.store import Store
+>>> from workbench.store.database import Store
 >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
 ...     engine = DuckDBEngine.for_store(store)
 ...     h = engine.materialize("x", "SELECT ? AS a UNION ALL SELECT ?", [1, 2])
@@ -51,13 +51,13 @@ class DuckDBEngine(Engine):
 
     @classmethod
     def for_store(cls, store) -> DuckDBEngine:
-        """The engine on a :class:`workbench.store.Store`'s connection, in the case's zone."""
+        """The engine on a :class:`~workbench.store.Store`'s connection, in the case's zone."""
         return cls(store.con, store.timezone())
 
     @classmethod
     def for_connection(cls, con: duckdb.DuckDBPyConnection) -> DuckDBEngine:
         """The engine on a case store's connection, in the zone its ``meta`` records."""
-        from ..normalize import DEFAULT_TZ
+        from ..contract import DEFAULT_TZ
 
         try:
             rows = con.execute("SELECT value FROM meta WHERE key = 'timezone'").fetchall()
@@ -122,7 +122,7 @@ class DuckDBEngine(Engine):
         return bool(rows)
 
     def _set_timezone(self, tz: str) -> None:
-        from ..normalize import check_timezone
+        from ..contract import check_timezone
 
         self.con.execute(f"SET TimeZone = '{check_timezone(tz)}'")
 

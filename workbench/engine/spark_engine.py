@@ -218,7 +218,7 @@ class SparkEngine(Engine):
         return bool(self.spark.catalog.tableExists(name))
 
     def _set_timezone(self, tz: str) -> None:
-        from ..normalize import check_timezone
+        from ..contract import check_timezone
 
         self.spark.conf.set("spark.sql.session.timeZone", check_timezone(tz))
 

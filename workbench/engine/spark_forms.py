@@ -1,7 +1,7 @@
 """DuckDB forms that sqlglot leaves Spark unable to run (or running with other results),
 rewritten so that Spark gives DuckDB's answer.
 
-The ingest rules (:func:`workbench.normalize.sql_value`) are written once, in DuckDB's
+The ingest rules (:func:`workbench.contract.values.sql_value`) are written once, in DuckDB's
 dialect; these rewrites let the same text run on Spark:
 
 * ``try_strptime(v, ['%Y-%m-%d %H:%M', ...])``: the first format that parses, as

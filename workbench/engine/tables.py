@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..contract import KINDS
+from ..contract import DEFAULT_TZ, KINDS, check_timezone
 from ..errors import EngineError
-from ..normalize import DEFAULT_TZ, check_timezone
 
 __all__ = ["open_parquet_tables", "parquet_timezone", "REQUIRED"]
 

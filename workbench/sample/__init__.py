@@ -9,5 +9,14 @@ counties) and :mod:`.files` (messy exports and ``truth.json``).
 from .base import CARRIER, COURIER, DAYS, POWER_ACCOUNT, START, TAXI, County
 from .county import build_county, write_sample
 
-__all__ = ["build_county", "write_sample", "County", "START", "DAYS", "TAXI", "CARRIER",
-           "COURIER", "POWER_ACCOUNT"]
+__all__ = [
+    "build_county",
+    "write_sample",
+    "County",
+    "START",
+    "DAYS",
+    "TAXI",
+    "CARRIER",
+    "COURIER",
+    "POWER_ACCOUNT",
+]

@@ -30,15 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import (
-    CARRIER,
-    COURIER,
-    POWER_ACCOUNT,
-    SURNAMES,
-    TAXI,
-    Builder,
-    County,
-)
+from .base import CARRIER, COURIER, POWER_ACCOUNT, SURNAMES, TAXI, Builder, County
 from .files import write_files
 from .places import plant_places
 from .rings import plant_rings

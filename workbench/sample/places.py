@@ -130,11 +130,11 @@ def _registrations(b, rng, counties: list[str], reserved: set[str]) -> list[str]
 
 def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str]]) -> dict:
     """Plant the records and rings of the module docstring; return the new truth keys."""
-    from ..regional import _table
+    from ..analysis import region_tables
     from .rings import _free, _ring_activity
 
     rng = b.rng
-    far = sorted(c for c in _table()[0] if c[4:] != "00" and c[:2] not in ("33", "45")
+    far = sorted(c for c in region_tables()[0] if c[4:] != "00" and c[:2] not in ("33", "45")
                  and not c.endswith("01"))
     counties = [str(c) for c in rng.choice(far, size=300, replace=False)]
     used = {m for r in truth["rings"] for m in r["members"] + r["buyers"]}

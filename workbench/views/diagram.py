@@ -16,14 +16,7 @@ import logging
 import warnings
 from pathlib import Path
 
-from .layout import (
-    FONT_SIZE,
-    TITLE_SIZE,
-    count_overlaps,
-    label_lines,
-    node_size,
-    ring_layout,
-)
+from .layout import FONT_SIZE, TITLE_SIZE, count_overlaps, label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours

@@ -1,7 +1,7 @@
 """What a view shows, reduced to a digest, and the request that made it as JSON.
 
 Every view (snapshot, diagram, graph file) records its request and a SHA-256 digest of
-what it shows; :mod:`workbench.reproduce` re-runs the request and compares digests.
+what it shows; :mod:`workbench.views.reproduce` re-runs the request and compares digests.
 """
 
 from __future__ import annotations

@@ -204,7 +204,7 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
     ``kind``, ``score``); see the module docstring."""
     import igraph as ig
 
-    from ..community import _seeded
+    from ..graph import seeded_rng
 
     if graph.number_of_nodes() == 0:
         return Placement()
@@ -256,7 +256,7 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
             reach = max(math.hypot(*offs[n]) + disc[n] for n in offs)
         local[h] = offs
         radius[h] = reach + (_PAD + _HEAD if h[0] == "ring" else _PAD / 2)
-    centres = _arrange(graph, keys, home, radius, seed, ig, _seeded)
+    centres = _arrange(graph, keys, home, radius, seed, ig, seeded_rng)
     out = Placement()
     for k, h in enumerate(keys):
         cx, cy = centres[k]

@@ -66,7 +66,7 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
     their ring's colour (from the ring's key) and a two-line label; a link becomes one edge
     per layer it carries (money one per direction, with its amount); ``regions`` are the
     rings' areas with their titles. The meta block gains the digest of the view as written
-    (see :func:`workbench.reproduce.view_digest`) and the redaction applied; with
+    (see :func:`workbench.views.reproduce.view_digest`) and the redaction applied; with
     ``redact`` or ``redact_names`` every identifier is replaced by its pseudonym throughout.
     """
     redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None

@@ -1,0 +1,279 @@
+"""The graph, rings and key players of a case: the analysis part of :class:`~workbench.case.Case`.
+
+A part of the composed case: it works through the shared state (``self._state``: path,
+open, time, caches) and reaches the other parts through the case (``self._case``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..errors import WorkbenchError
+from ..evidence import LinkParams, build_layers
+from ..rings import RingRequest, user_ids
+from ..store import lookups
+
+if TYPE_CHECKING:
+    from ..graph import CaseGraph, LayerWeights
+    from ..rings import RingResult
+    from .facade import Case
+    from .state import CaseState
+
+__all__ = ["RingsPart"]
+
+
+class RingsPart:
+    """One part of :class:`~workbench.case.Case`: it shares the case's
+    :class:`~workbench.case.state.CaseState` (store path, caches) and reaches the other parts
+    through the case."""
+
+    def __init__(self, state: CaseState, case: Case) -> None:
+        self._state = state
+        self._case = case
+
+    def graph(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+        layers: Iterable[str] | None = None,
+        weights: LayerWeights | None = None,
+        link_params: LinkParams | None = None,
+        hubs: Iterable[str] | None = None,
+        not_hubs: Iterable[str] | None = None,
+    ) -> tuple[CaseGraph, dict]:
+        """The fused graph of the case for a time window and layer choice (cached).
+
+        Returns ``(graph, info)``; ``info`` holds the link parameters, layer weights, hubs
+        set aside, the store fingerprint and record counts.
+        """
+        from ..graph import LayerWeights, build_graph, reweight
+
+        with self._state.open() as store:
+            fingerprint = store.fingerprint()
+            base = link_params or LinkParams()
+            params = LinkParams(**{**base.__dict__, "since": self._state.time(since, store),
+                                   "until": self._state.time(until, store),
+                                   "hubs": user_ids(hubs) or base.hubs,
+                                   "not_hubs": user_ids(not_hubs) or base.not_hubs})
+            w = weights or LayerWeights()
+            if layers is not None:
+                w = w.only(list(layers))
+            key = (fingerprint, params)
+            t0 = time.perf_counter()
+            if key not in self._state.graphs:  # layers in SQL once per data and time window
+                built = build_layers(store.con, params)
+                graph = build_graph(store.con, built, LayerWeights())
+                self._state.graphs = {key: (graph, {
+                    "links": params.as_dict(), "hubs": built.hubs,
+                    "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                    "services": {k: v for k, v in built.service_info.items() if k != "busy"},
+                    "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
+                                                "reason")} for b in
+                             built.service_info.get("busy", [])],
+                    "fingerprint": fingerprint,
+                    "counts": store.counts()})}
+            base, base_info = self._state.graphs[key]
+        graph = base if w == base.weights else reweight(base, w)  # new weights: numpy only
+        info = {**base_info, "weights": w.as_dict(),
+                "graph": {"nodes": graph.n, "edges": graph.m},
+                "seconds": round(time.perf_counter() - t0, 3)}
+        return graph, info
+
+    def rings(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+        layers: Iterable[str] | None = None,
+        weights: LayerWeights | None = None,
+        resolution: float | None = None,
+        min_size: int = 3,
+        max_size: int = 12,
+        min_score: float | None = None,
+        seed: int = 0,
+        min_weight: float = 0.0,
+        warm: bool = False,
+        hubs: Iterable[str] | None = None,
+        not_hubs: Iterable[str] | None = None,
+        around: Iterable[str] | None = None,
+    ) -> RingResult:
+        """Find and rank rings, best first, with every parameter and the data fingerprint.
+
+        Parameters
+        ----------
+        since, until : str or datetime, optional
+            Time window (local time of the case).
+        layers : iterable of str, optional
+            Layers to use (default all: calls, money, coarrest, kinship, shared).
+        resolution : float, optional
+            One CPM resolution instead of the default sweep.
+        min_size, max_size, min_score, seed
+            See :class:`workbench.rings.search.RingParams`.
+        min_weight : float
+            Links weaker than this are left out of the search.
+        warm : bool
+            Start Leiden from the previous run's partition on the same graph (interactive
+            re-runs; results may then depend on the previous run, which is recorded).
+        hubs, not_hubs : iterable of str, optional
+            Numbers or accounts to treat as services, or as persons, whatever their
+            behaviour (see :mod:`workbench.evidence.services`).
+        around : iterable of str, optional
+            Targets (ids, numbers or names): report the groups around them instead
+            (one-sided exports; :func:`workbench.rings.search.rings_around`).
+        """
+        from ..rings import RingParams, find_rings, rings_around
+
+        graph, info = self.graph(since=since, until=until, layers=layers, weights=weights,
+                                 hubs=hubs, not_hubs=not_hubs)
+        defaults = RingParams()
+        params = RingParams(
+            resolutions=(resolution,) if resolution is not None else None,
+            min_size=min_size, max_size=max_size,
+            min_score=defaults.min_score if min_score is None else min_score, seed=seed)
+        request = RingRequest(
+            since=info["links"]["since"], until=info["links"]["until"],
+            weights=tuple(sorted(info["weights"].items())), ring=params,
+            min_weight=float(min_weight), hubs=tuple(info["links"]["hubs"]),
+            not_hubs=tuple(info["links"]["not_hubs"]),
+            around=tuple(self._case.resolve_all(around)) if around else ())
+        key = (info["fingerprint"], request)  # the same data and the same request
+        cached = self._state.results.get(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        if min_weight > 0:
+            graph = graph.edges_at_least(min_weight)
+        # a warm start reuses the partition of the same graph (data, window, weights)
+        graph_key = (info["fingerprint"], request.since, request.until, request.weights)
+        initial = self._state.memberships.get(graph_key) if warm else None
+        if initial is not None and len(initial) != graph.n:
+            initial = None
+        t0 = time.perf_counter()
+        if request.around:
+            result, memberships = rings_around(graph, list(request.around), params), []
+        else:
+            result, memberships = find_rings(graph, params, initial=initial)
+        if memberships:
+            self._state.memberships = {graph_key: memberships[0]}
+        self._flag_regional(result)
+        result.params.update({
+            "min_weight": float(min_weight), "warm_start": initial is not None,
+            "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
+            "hub_threshold": info["hub_threshold"], "services": info["services"],
+            "busy": info["busy"], "copresence": info["copresence"],
+            "fingerprint": info["fingerprint"],
+            "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
+            "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
+        })
+        self._state.results = {**dict(list(self._state.results.items())[-7:]), key: result}
+        return copy.deepcopy(result)
+
+    def _flag_regional(self, result: RingResult) -> None:
+        """Set each ring's ``regional`` field from its members' registration counties
+        (:func:`workbench.analysis.regional.regional_flag`); the rule's inputs go in ``params``."""
+        from ..analysis import population_counts, regional_flag, registration_codes
+
+        with self._state.open() as store:
+            codes = registration_codes(store.con)
+        population = population_counts(None, codes)
+        for ring in result.rings:
+            ring.regional = regional_flag([codes.get(m) for m in ring.members], population)
+        result.params["regional"] = {
+            "people_with_codes": len(codes), "counties": len(population),
+            "rule": "most members share a county (or prefecture) whose share of the case's "
+                    "people is at most 5% and whose count among them is unlikely by chance "
+                    "(binomial, p < 0.001); never the most common code"}
+
+    def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
+        """Persons ranked as key players, best first (a DataFrame); see
+        :func:`workbench.analysis.network.key_players`."""
+        from ..analysis import key_players
+
+        if top is not None and top < 1:
+            raise WorkbenchError("--top must be at least 1")
+        result = self.rings(since=since, until=until, **ring_options)
+        graph = self._ring_graph(since, until, ring_options)
+        return key_players(graph, result, top=top)
+
+    def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
+        """The graph a ring search with these options ran on (layers, weights, services,
+        ``min_weight``)."""
+        graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
+                              weights=ring_options.get("weights"),
+                              hubs=ring_options.get("hubs"),
+                              not_hubs=ring_options.get("not_hubs"))
+        min_weight = float(ring_options.get("min_weight") or 0.0)
+        return graph.edges_at_least(min_weight) if min_weight > 0 else graph
+
+    def paths(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
+        """Strongest and shortest paths between two persons (or ``tel:`` nodes), with the
+        evidence on each hop; empty when they are not connected."""
+        from ..analysis import find_paths
+
+        a, b = self._case.resolve(a), self._case.resolve(b)
+        graph, _ = self.graph(since=since, until=until)
+        for node in (a, b):
+            try:
+                graph.index(node)
+            except KeyError:
+                raise WorkbenchError(f"{node!r} has no links in this case"
+                                     + (" in this time window" if since or until else ""))\
+                    from None
+        return find_paths(graph, a, b)
+
+    def network(self, persons: Iterable[str], *, hops: int = 0, connect: bool = False,
+                min_weight: float = 0.0, layers=None, since=None, until=None):
+        """A networkx graph for what a person looks at: ``persons``, plus ``hops`` of
+        expansion and, with ``connect``, the connecting network among them. Nodes carry
+        name, ring and role; edges carry the layer strengths and measures."""
+        persons = self._case.resolve_all(persons)
+        graph, _ = self.graph(since=since, until=until)
+        for node in persons:
+            try:
+                graph.index(node)
+            except KeyError:
+                raise WorkbenchError(f"{node!r} has no links in this case") from None
+        return self._case.parts.rings.network_of(graph, persons, hops=hops, connect=connect,
+                             min_weight=min_weight, layers=layers)
+
+    def network_of(self, graph: CaseGraph, persons, *, hops: int = 0, connect: bool = False,
+                 min_weight: float = 0.0, layers=None):
+        from ..analysis import connecting_network, expand
+
+        nodes = set(persons)
+        if connect and len(nodes) > 1:
+            nodes |= connecting_network(graph, sorted(nodes))
+        if hops:
+            nodes |= expand(graph, sorted(nodes), hops=hops, min_weight=min_weight,
+                            layers=list(layers) if layers else None)
+        with self._state.open() as store:
+            attrs = {pid: {"name": name} for pid, name in
+                     lookups.names(store.con, nodes).items()}
+        return graph.subgraph(sorted(nodes), attrs)
+
+    def centrality(self, persons: Iterable[str], **network_options):
+        """Degree, weighted degree, betweenness and eigenvector centrality of the network
+        around ``persons`` (see :meth:`network`)."""
+        from ..analysis import centrality_table
+
+        return centrality_table(self.network(persons, **network_options))
+
+    def disruption(self, ring_id: str, *, max_k: int = 3, top: int = 10, **ring_options):
+        """Which up-to-``max_k`` arrests break a ring most (a DataFrame, best first per k)."""
+        from ..analysis import disruption
+
+        if top < 1:
+            raise WorkbenchError("--top must be at least 1")
+        result = self.rings(**ring_options)
+        ring = next((r for r in result.rings if r.id == ring_id), None)
+        if ring is None:
+            known = ", ".join(r.id for r in result.rings) or "none"
+            raise WorkbenchError(f"no ring {ring_id!r} (rings: {known})")
+        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+                                 ring_options)
+        return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)

@@ -1,0 +1,77 @@
+"""The state the parts of a :class:`~workbench.case.Case` share: the store's path, how long to
+wait for it, the open connection of the current block, and the caches of built graphs, ring
+results, key players and records (each keyed by the data's fingerprint and the request, so a
+write to the store makes them miss).
+
+Examples
+--------
+>>> import tempfile, os
+>>> state = CaseState(os.path.join(tempfile.mkdtemp(), "case.duckdb"))
+>>> state.graphs
+{}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..contract import DEFAULT_TZ, parse_timestamp
+from ..store import Store
+
+__all__ = ["CaseState"]
+
+
+class CaseState:
+    """What the parts of a case share.
+
+    Parameters
+    ----------
+    path : str or Path
+        The DuckDB case file (created on the first write).
+    wait : float
+        Seconds to wait for another process to release the file.
+    """
+
+    def __init__(self, path: str | os.PathLike, wait: float = 5.0) -> None:
+        self.path = Path(path)
+        self.wait = wait
+        #: (fingerprint, link params) -> (CaseGraph, info)
+        self.graphs: dict[tuple, tuple] = {}
+        #: graph key -> last Leiden membership (for warm starts)
+        self.memberships: dict[tuple, object] = {}
+        #: (fingerprint, RingRequest) -> RingResult
+        self.results: dict[tuple, object] = {}
+        #: key players per request
+        self.players: dict[tuple, object] = {}
+        #: records behind links per request
+        self.records: dict[tuple, dict] = {}
+        #: the store of the block being run, if any (blocks nest)
+        self.active: Store | None = None
+
+    @contextmanager
+    def open(self, *, write: bool = False):
+        """Open the store for one block: ``with state.open() as store: ...``.
+
+        Blocks nest: an inner read inside an outer block reuses the outer connection, so a
+        compound call (a view: rings, evidence, identifiers) opens the file once.
+        """
+        active = self.active
+        if active is not None and (not write or not active.read_only):
+            yield active
+            return
+        store = Store(self.path, read_only=not write, wait=self.wait)
+        self.active = store
+        try:
+            yield store
+        finally:
+            self.active = active
+            store.close()
+
+    def time(self, value, store: Store) -> dt.datetime | None:
+        """A user's time (text or datetime) as an aware datetime in the case's zone."""
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)

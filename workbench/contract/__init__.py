@@ -1,0 +1,44 @@
+"""What the workbench accepts: record kinds, columns, header aliases, vocabularies, and
+the value parsers (phone, ID number, timestamp, amount, name)."""
+
+from __future__ import annotations
+
+from .kinds import (
+    DRUG_CHARGE,
+    KIND_NAMES,
+    KINDS,
+    PRESENCE_KINDS,
+    TRAFFICKING_CHARGE,
+    Kind,
+    canonical_header,
+    kind_from_filename,
+)
+from .values import (
+    DEFAULT_REGION,
+    DEFAULT_TZ,
+    check_timezone,
+    parse_account,
+    parse_id_number,
+    parse_phone,
+    parse_timestamp,
+    sql_value,
+)
+
+__all__ = [
+    "DEFAULT_REGION",
+    "DEFAULT_TZ",
+    "DRUG_CHARGE",
+    "KINDS",
+    "KIND_NAMES",
+    "Kind",
+    "PRESENCE_KINDS",
+    "TRAFFICKING_CHARGE",
+    "canonical_header",
+    "check_timezone",
+    "kind_from_filename",
+    "parse_account",
+    "parse_id_number",
+    "parse_phone",
+    "parse_timestamp",
+    "sql_value",
+]

@@ -1,0 +1,232 @@
+"""Service numbers and accounts: told apart from busy people by behaviour and by records.
+
+A taxi line, a carrier's service number, a courier line, the power company's account or an
+employer paying salaries touches a large part of the population. Such a node would glue
+unrelated people into one group, so the ring search gives its links no weight. Nothing is
+removed: a service stays in the graph, in ``rank``, ``path`` and every view, marked as such.
+
+A node is looked at only when it is **busy**: its distinct counterparts are a far outlier
+of the case's own distribution (above ``Q3 + 3 x IQR`` of counterparts per number, and at
+least 10). Degree alone never decides. Its behaviour gives up to four signals:
+
+* ``one_way``: at least 90% of its calls (transfers) go one way;
+* ``unrelated``: its counterparts are no more linked to each other than chance (link
+  density among them at most twice the case's density);
+* ``shallow``: it has fewer calls (transfers) per counterpart than the case's median pair;
+* ``plain``: its calls are not ring-like (night and short shares at most 1.5 x the case's).
+
+Records decide how many signals it takes: a node registered to a person who has arrests,
+accounts with money or kin is a person and never a service; one registered to another known
+person needs three signals; an unattributed one needs one in a case that has subscriber
+records (every known subscriber is in the data, so an unknown busy number is an outside
+service) and two in a numbers-only case. ``hub`` / ``not_hub`` overrides win over all.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..engine import Engine, Handle
+from .owners import calls_aliased, window
+
+__all__ = ["detect_services", "SERVICE_SIGNALS"]
+
+log = logging.getLogger(__name__)
+
+SERVICE_SIGNALS = ("one_way", "unrelated", "shallow", "plain")
+
+_ONE_WAY = 0.9
+_DENSITY_RATIO = 2.0
+_RINGLIKE_RATIO = 1.5
+_FLOOR = 10
+
+
+def _pairs_sql(kind: str, params) -> tuple[str, list]:
+    """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
+    accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``."""
+    if kind == "phone":
+        calls, args = calls_aliased(params)
+        night = (f"(hour(started_at) >= {int(params.night_start)} OR "
+                 f"hour(started_at) < {int(params.night_end)})")
+        short = f"coalesce(duration_s, 0) <= {int(params.short_s)}"
+        sql = ("SELECT least(caller, callee) AS u, greatest(caller, callee) AS v, "
+               "count(*) AS n, sum(CASE WHEN caller < callee THEN 1 ELSE 0 END) AS n_uv, "
+               f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "
+               f"sum(CASE WHEN {short} THEN 1 ELSE 0 END) AS n_short "
+               f"FROM ({calls}) c WHERE caller <> callee "
+               "GROUP BY least(caller, callee), greatest(caller, callee)")
+        return sql, args
+    wt, args = window("occurred_at", params)
+    sql = ("SELECT least(from_account, to_account) AS u, greatest(from_account, to_account) "
+           "AS v, count(*) AS n, sum(CASE WHEN from_account < to_account THEN 1 ELSE 0 END) "
+           "AS n_uv, 0 AS n_night, 0 AS n_short "
+           f"FROM transactions WHERE {wt} AND from_account <> to_account "
+           "GROUP BY least(from_account, to_account), greatest(from_account, to_account)")
+    return sql, args
+
+
+def _both_ways(pair: Handle) -> str:
+    """Each node's view of its pairs ``(x, y, n, n_out, n_night, n_short)``: every pair
+    twice, once from each end (a subquery, never stored)."""
+    return (f"(SELECT u AS x, v AS y, n, n_uv AS n_out, n_night, n_short FROM {pair} "
+            f"UNION ALL SELECT v, u, n, n - n_uv, n_night, n_short FROM {pair})")
+
+
+def _stats(engine: Engine, kind: str, params) -> tuple[list[dict], dict, Handle]:
+    pair = engine.materialize("_svc_pair", *_pairs_sql(kind, params))
+    deg = engine.materialize(
+        "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
+        f"SELECT v FROM {pair}) e GROUP BY x")
+    case = engine.fetch_rows(
+        f"SELECT (SELECT quantile_cont(k, 0.25) FROM {deg}) AS q1, "
+        f"(SELECT quantile_cont(k, 0.75) FROM {deg}) AS q3, "
+        f"(SELECT count(*) FROM {deg}) AS nodes, "
+        f"(SELECT count(*) FROM {pair}) AS pairs, "
+        f"(SELECT median(n) FROM {pair}) AS median_pair, "
+        f"(SELECT sum(n_night) / nullif(sum(n), 0) FROM {pair}) AS base_night, "
+        f"(SELECT sum(n_short) / nullif(sum(n), 0) FROM {pair}) AS base_short")[0]
+    q1, q3, nodes, pairs, median_pair, base_night, base_short = case.values()
+    if not nodes:
+        engine.drop(deg)
+        return [], {"busy_threshold": None}, pair
+    threshold = max(_FLOOR, int(q3 + 3 * (q3 - q1)) + 1)
+    density = pairs / max(1.0, nodes * (nodes - 1) / 2)
+    info = {"busy_threshold": threshold, "case_density": round(float(density), 6),
+            "median_per_pair": float(median_pair or 0), "night_share": float(base_night or 0),
+            "short_share": float(base_short or 0)}
+    both = _both_ways(pair)
+    busy = engine.materialize(
+        "_svc_busy", "SELECT x, count(*) AS k, sum(n) AS n, "
+        "sum(n_out) AS n_out, sum(n_night) AS n_night, sum(n_short) AS n_short, "
+        f"median(n) AS per_counterpart FROM {both} m "
+        f"WHERE x IN (SELECT x FROM {deg} WHERE k >= ?) GROUP BY x", [threshold])
+    engine.drop(deg)
+    rows = engine.fetch_rows(
+        # links among a busy node's counterparts: each counterpart's own contacts, kept
+        # when the contact is a counterpart too (a semi-join: joining the counterpart
+        # lists with each other first would square them)
+        f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x), "
+        f"aq AS (SELECT a.x, q.y FROM cp a JOIN {both} q ON q.x = a.y WHERE q.y <> a.x), "
+        "within AS (SELECT aq.x, count(*) / 2 AS links FROM aq WHERE EXISTS ("
+        "  SELECT 1 FROM cp b WHERE b.x = aq.x AND b.y = aq.y) GROUP BY aq.x) "
+        "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
+        f"coalesce(w.links, 0) AS links FROM {busy} b LEFT JOIN within w ON w.x = b.x "
+        "ORDER BY b.x")
+    engine.drop(busy)
+    out = []
+    for x, k, n, n_out, n_night, n_short, per_cp, links in (r.values() for r in rows):
+        possible = k * (k - 1) / 2
+        ratio = (links / possible) / density if possible and density else 0.0
+        signals = {
+            "one_way": max(n_out, n - n_out) / n >= _ONE_WAY,
+            "unrelated": ratio <= _DENSITY_RATIO,
+            "shallow": float(per_cp) < info["median_per_pair"],
+            "plain": kind == "phone" and (
+                n_night / n <= _RINGLIKE_RATIO * info["night_share"]
+                and n_short / n <= _RINGLIKE_RATIO * info["short_share"]),
+        }
+        out.append({"kind": kind, "id": x, "counterparts": int(k), "contacts": int(n),
+                    "one_way_share": round(max(n_out, n - n_out) / n, 3),
+                    "density_ratio": round(float(ratio), 3),
+                    "per_counterpart": float(per_cp), "signals": signals})
+    return out, info, pair
+
+
+def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
+    """Known persons registered to each id, and whether any has arrests, money or kin."""
+    if not ids:
+        return {}
+    rows = engine.fetch_rows(
+        # equi-joins on distinct person sets: an OR condition inside a correlated EXISTS
+        # becomes a nested-loop join on Spark (17 s at 1M calls)
+        "SELECT o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
+        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin "
+        f"FROM {table} o JOIN persons p ON p.person_id = o.person_id "
+        "LEFT JOIN (SELECT DISTINCT person_id FROM arrests) ar ON ar.person_id = o.person_id "
+        "LEFT JOIN (SELECT DISTINCT ac.person_id FROM accounts ac JOIN ("
+        "  SELECT from_account AS account FROM transactions UNION ALL "
+        "  SELECT to_account FROM transactions) t ON t.account = ac.account_id) mo "
+        "  ON mo.person_id = o.person_id "
+        "LEFT JOIN (SELECT person_a AS person_id FROM kinship UNION "
+        "  SELECT person_b FROM kinship) ki ON ki.person_id = o.person_id "
+        "WHERE o.id IN (SELECT unnest(?)) ORDER BY o.id, o.person_id", [ids])
+    out: dict[str, dict] = {}
+    for i, pid, arrests, money, kin in (r.values() for r in rows):
+        entry = out.setdefault(i, {"persons": [], "records": []})
+        entry["persons"].append(pid)
+        entry["records"] += [r for r, flag in (("arrests", arrests), ("money", money),
+                                                ("kin", kin)) if flag]
+    return out
+
+
+def detect_services(engine: Engine, params, own_phones: Handle,
+                    own_accounts: Handle) -> tuple[list[dict], dict, Handle]:
+    """Flag service numbers and accounts (see the module docstring).
+
+    Reads the owner tables (handles of :data:`~workbench.evidence.owners.PHONE_OWNERS` and
+    :data:`~workbench.evidence.owners.ACCOUNT_OWNERS`). Returns ``(flagged, info, services)``:
+    ``services`` is a handle of ``(kind, id)`` rows; each flagged node with
+    its counterparts, signals and a ``reason`` in words; ``info`` holds the thresholds
+    derived from the case and every busy node looked at.
+    """
+    subscribers = engine.scalar("SELECT count(*) FROM phones") > 0
+    forced = set(getattr(params, "hubs", ()) or ())
+    never = set(getattr(params, "not_hubs", ()) or ())
+    flagged, info = [], {"busy": []}
+    for kind in ("phone", "account"):
+        stats, kinfo, pair = _stats(engine, kind, params)
+        info[kind] = kinfo
+        owners = _owners(engine, own_phones if kind == "phone" else own_accounts,
+                         [s["id"] for s in stats])
+        for s in stats:
+            owner = owners.get(s["id"])
+            n_signals = sum(s["signals"].values())
+            names = [k for k, v in s["signals"].items() if v]
+            if owner and owner["records"]:
+                need, why = None, (f"registered to {','.join(owner['persons'])} who has "
+                                   f"{'/'.join(sorted(set(owner['records'])))}")
+            elif owner:
+                need, why = 3, f"registered to {','.join(owner['persons'])}"
+            elif subscribers or kind == "account":
+                need, why = 1, "registered to no known person"
+            else:
+                need, why = 2, "numbers-only case"
+            is_service = need is not None and n_signals >= need
+            s["owner"] = ",".join(owner["persons"]) if owner else None
+            s["reason"] = (f"{s['counterparts']} counterparts (busy above "
+                           f"{kinfo['busy_threshold']}); {why}; signals: "
+                           f"{', '.join(names) or 'none'} (needs {need or 'never'})")
+            if s["id"] in forced:
+                is_service, s["reason"] = True, "marked a service by the user (--hub)"
+            if s["id"] in never:
+                is_service, s["reason"] = False, "marked a person by the user (--not-hub)"
+            s["service"] = is_service
+            info["busy"].append(s)
+            if is_service:
+                flagged.append(s)
+        for x in sorted(forced - {s["id"] for s in stats}):
+            if engine.scalar(f"SELECT count(*) FROM {pair} WHERE u = ? OR v = ?", [x, x]):
+                flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
+                                "owner": None, "service": True,
+                                "reason": "marked a service by the user (--hub)"})
+        engine.drop(pair)
+    services = engine.materialize("_services", *services_query(flagged))
+    flagged.sort(key=lambda s: (-(s["counterparts"] or 0), s["kind"], s["id"]))
+    if flagged:
+        log.info("%d service numbers/accounts down-weighted for grouping", len(flagged))
+    return flagged, info, services
+
+
+def services_query(flagged: list[dict]) -> tuple[str, list]:
+    """``(kind, id)`` rows of the flagged services, as a ``SELECT`` with parameters.
+
+    Examples
+    --------
+    >>> services_query([])[0]
+    'SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS id WHERE FALSE'
+    """
+    if not flagged:
+        return "SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS id WHERE FALSE", []
+    rows = ", ".join("(?, ?)" for _ in flagged)
+    return (f"SELECT kind, id FROM (VALUES {rows}) s(kind, id)",
+            [v for s in flagged for v in (s["kind"], s["id"])])

@@ -1,0 +1,17 @@
+"""The fused weighted graph as numpy arrays, and Leiden (igraph) on it."""
+
+from __future__ import annotations
+
+from .fused import CaseGraph, LayerWeights, build_graph, member_mask, reweight
+from .leiden import as_igraph, leiden, seeded_rng
+
+__all__ = [
+    "CaseGraph",
+    "LayerWeights",
+    "seeded_rng",
+    "as_igraph",
+    "build_graph",
+    "leiden",
+    "member_mask",
+    "reweight",
+]

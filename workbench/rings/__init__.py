@@ -1,0 +1,19 @@
+"""Ring search: request and params, the search, candidates, scoring, focus."""
+
+from __future__ import annotations
+
+from .focus import rings_around, track_ring
+from .params import RingRequest, user_ids
+from .scoring import SIGNAL_AT
+from .search import RingParams, RingResult, find_rings
+
+__all__ = [
+    "RingRequest",
+    "user_ids",
+    "RingParams",
+    "RingResult",
+    "SIGNAL_AT",
+    "find_rings",
+    "rings_around",
+    "track_ring",
+]

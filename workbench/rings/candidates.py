@@ -1,0 +1,105 @@
+"""Candidate rings of one Leiden partition, all at once: trim every community, score them.
+
+:func:`workbench.rings.search.find_rings` hands each partition here. Every community of
+``min_size`` to ``max_candidate`` nodes holding two or more evidence links is a candidate;
+its weakly attached members (a buyer who called a seller a few times, a household member)
+are trimmed one at a time (:func:`trim_groups`, the rule of
+:func:`~workbench.rings.scoring.reference`), and what remains is scored
+(:func:`~workbench.rings.scoring.group_sums`, :func:`~workbench.rings.scoring.score_sums`).
+Communities of one partition are disjoint, so every step is an array operation over all of
+them at once rather than a Python loop per community.
+
+Examples
+--------
+>>> import numpy as np
+>>> from workbench.graph.fused import CaseGraph
+>>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 0, 1, 2]),
+...               v=np.array([1, 2, 2, 3]), weight=np.array([3.0, 3.0, 3.0, 0.2]),
+...               strength={}, measures={})
+>>> trim_groups(g, [np.array([0, 1, 2, 3])], trim=0.35, min_size=3)
+[[0, 1, 2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import CaseGraph
+from .scoring import Baseline, group_sums, score_sums
+
+__all__ = ["trim_groups", "candidates_of"]
+
+
+def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: int
+                ) -> list[list[int]]:
+    """Trim disjoint groups (ascending dense ids each): while a group is larger than
+    ``min_size``, its weakest member (least fused tie to the others; ties: the lower id)
+    leaves when that tie is below ``trim`` x the 75th percentile of the members' ties."""
+    if not groups:
+        return []
+    sizes = np.array([len(x) for x in groups], dtype=np.int64)
+    nodes = np.concatenate(groups).astype(np.int64)
+    label = np.full(g.n, -1, dtype=np.int64)
+    label[nodes] = np.repeat(np.arange(len(groups)), sizes)
+    inner = (label[g.u] == label[g.v]) & (label[g.u] >= 0)
+    eu, ev, ew = g.u[inner], g.v[inner], g.weight[inner]
+    # each node's ties in adjacency order (its links as the lower end, then as the higher)
+    ends, other, w = np.concatenate([eu, ev]), np.concatenate([ev, eu]), np.concatenate([ew, ew])
+    alive = np.zeros(g.n, dtype=bool)
+    alive[nodes] = True
+    active = sizes > min_size
+    while active.any():
+        live = alive[ends] & alive[other] & active[label[ends]]
+        attach = np.bincount(ends[live], weights=w[live], minlength=g.n)
+        at = nodes[alive[nodes] & active[label[nodes]]]
+        grp = label[at]
+        order = np.lexsort((at, attach[at], grp))  # per group: weakest first
+        at, grp, tie = at[order], grp[order], attach[at[order]]
+        first = np.searchsorted(grp, np.unique(grp))
+        count = np.diff(np.append(first, len(grp)))
+        # the 75th percentile of each group's ties, interpolated as numpy.percentile does
+        pos = 0.75 * (count - 1)
+        lo = pos.astype(np.int64)
+        t = pos - lo
+        a = tie[first + lo]
+        b = tie[first + np.minimum(lo + 1, count - 1)]
+        d = b - a
+        q75 = np.where(t >= 0.5, b - d * (1 - t), a + d * t)
+        leave = tie[first] < trim * q75
+        alive[at[first[leave]]] = False
+        sizes[grp[first]] -= leave
+        active[grp[first]] = leave & (sizes[grp[first]] > min_size)
+    return [[int(x) for x in grp_nodes if alive[x]] for grp_nodes in groups]
+
+
+def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
+                  person: np.ndarray, base: Baseline, *, min_size: int, max_size: int,
+                  max_candidate: int, trim: float) -> dict[tuple[int, ...], tuple]:
+    """The scored candidates of one partition: ``{members: (score, components, evidence)}``.
+
+    ``signal`` flags the evidence links (a community needs two inside it), ``person`` the
+    nodes that can be members (persons and numbers standing for themselves).
+    """
+    m = membership
+    counts = np.bincount(m)
+    inside = (m[g.u] == m[g.v]) & signal
+    signals = np.bincount(m[g.u[inside]], minlength=len(counts))
+    eligible = (counts >= min_size) & (counts <= max_candidate) & (signals >= 2)
+    order = np.argsort(m, kind="stable")
+    starts = np.searchsorted(m[order], np.arange(len(counts)))
+    groups = []
+    for c in np.nonzero(eligible)[0].tolist():
+        nodes = order[starts[c]:starts[c] + counts[c]]
+        groups.append(nodes[person[nodes]])
+    kept = [sorted(x) for x in trim_groups(g, groups, trim, min_size)
+            if min_size <= len(x) <= max_size]
+    if not kept:
+        return {}
+    nodes = np.array([x for grp in kept for x in grp], dtype=np.int64)
+    node_group = np.repeat(np.arange(len(kept)), [len(x) for x in kept])
+    label = np.full(g.n, -1, dtype=np.int64)
+    label[nodes] = node_group
+    edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
+    sums = group_sums(g, nodes, node_group, edges, label[g.u[edges]], len(kept))
+    return {tuple(grp): score_sums({k: a[i] for k, a in sums.items()}, base)
+            for i, grp in enumerate(kept)}

@@ -1,0 +1,108 @@
+"""Rings seen from outside the search: the groups around known targets (one-sided
+exports) and a known ring followed through time windows.
+
+Both are pure functions of the fused graph, scored like the search's rings
+(:func:`workbench.rings.scoring.score_group`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+
+import numpy as np
+
+from ..graph import CaseGraph
+from .scoring import UnionFind, baseline, is_family, organizer, rank_key, reference_of, score_group
+from .search import Ring, RingParams, RingResult
+
+__all__ = ["rings_around", "track_ring"]
+
+
+def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | None:
+    """A known ring seen in another graph (a time window): its active members (those with a
+    link to another member there), organizer, score, and ``parts``: the connected pieces of
+    at least ``min_size`` members (two or more when the ring works as separate cells there);
+    None when fewer than ``min_size`` are active."""
+    idx = []
+    for m in members:
+        try:
+            idx.append(g.index(m))
+        except KeyError:
+            continue
+    inside = set(idx)
+    active = sorted(i for i in idx if any(j in inside for j in g.neighbours(i)[0].tolist()))
+    if len(active) < min_size:
+        return None
+    arr = np.array(active, dtype=np.int64)
+    score, comp, evidence, edges = score_group(g, arr)
+    sets = UnionFind(active)
+    for e in edges.tolist():
+        sets.union(int(g.u[e]), int(g.v[e]))
+    groups = sets.groups()
+    parts = sorted((sorted(str(g.ids[i]) for i in grp) for grp in groups.values()
+                    if len(grp) >= min_size), key=lambda p: p[0])
+    return {"members": sorted(str(g.ids[i]) for i in active),
+            "leader": str(g.ids[organizer(g, arr)]), "score": round(score, 4),
+            "evidence": evidence, "parts": parts}
+
+
+def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None
+                 ) -> RingResult:
+    """The groups around known targets, for one-sided exports (a court order gives the
+    calls of the target numbers only, so their contacts barely touch each other).
+
+    Each target's contacts join its group when they are tied to two or more targets, or to
+    one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
+    percentile of the targets' ties); groups of targets that share members or call each
+    other are one group. Every group is scored like a ring (:func:`score_group`).
+    """
+    params = params or RingParams()
+    base = baseline(g)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    idx = sorted({g.index(t) for t in targets})
+    tset = set(idx)
+    ties: dict[int, dict[int, float]] = {}
+    for t in idx:
+        nbr, eid = g.neighbours(t)
+        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+            if j in tset or service[j] or str(g.ids[j]).startswith("acct:"):
+                continue
+            ties.setdefault(j, {})[t] = float(g.weight[e])
+    all_ties = [w for d in ties.values() for w in d.values()]
+    needed = params.trim * reference_of(all_ties)
+    sets = UnionFind(idx)
+
+    chosen: dict[int, float] = {}
+    for j, by_target in ties.items():
+        if len(by_target) >= 2 or max(by_target.values()) >= needed:
+            chosen[j] = sum(by_target.values())
+            for t in by_target:
+                sets.union(t, min(by_target))
+    for t in idx:  # targets who call each other are one group
+        nbr, _ = g.neighbours(t)
+        for j in nbr.tolist():
+            if j in tset:
+                sets.union(j, t)
+    rings = []
+    for root, tgt in sets.groups().items():
+        near = sorted((j for j, d in ties.items() if j in chosen
+                       and sets.find(min(d)) == root), key=lambda j: (-chosen[j], j))
+        members = sorted(tgt + near[:max(0, params.max_size - len(tgt))])
+        if len(members) < params.min_size:
+            continue
+        arr = np.array(members, dtype=np.int64)
+        score, comp, evidence, edges = score_group(g, arr, base)
+        ids = sorted(str(g.ids[i]) for i in members)
+        leader = str(g.ids[organizer(g, arr)])
+        roles = {m: ("target" if g.index(m) in tset else "member") for m in ids}
+        roles[leader] = "organizer"
+        rings.append(Ring(id="", members=ids, leader=leader, score=score, components=comp,
+                          family=is_family(g, arr, edges), evidence=evidence, roles=roles,
+                          key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
+    rings.sort(key=rank_key)
+    for n, ring in enumerate(rings, start=1):
+        ring.id = f"A{n:03d}"
+    return RingResult(rings=rings, params={
+        "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
+        "tie_reference": round(needed, 4), "baseline": asdict(base)})

@@ -1,0 +1,388 @@
+"""Ring scoring: how ring-like a group is, its organizer, family flag, and the tie rules.
+
+Everything here is a pure function of the fused graph (:class:`workbench.graph.fused.CaseGraph`)
+and a group of dense node ids; the search (:mod:`workbench.rings.search`) uses it to rank
+candidates, and the views use the same score.
+
+* :func:`score_group`: evidence components against the case's own baseline (night and short
+  calls, cohesion, intensity, money flowing to one member, co-arrests, drug arrests), the
+  look-alike rule (one signal alone scores low) and the ``tier`` (kinds of evidence);
+* :func:`reported` and :func:`rank_key`: which groups are reported and in what order;
+* one tie rule: :func:`ties` (a node's fused weight into a group) and :func:`reference`
+  (how strongly a node must be tied to count as one of a group's own: ``trim`` x the 75th
+  percentile of the members' ties inside the group);
+* :class:`UnionFind` for family blocks and connected pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..graph import CaseGraph, member_mask
+
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
+           "score_group", "group_sums", "score_sums", "reported", "rank_key", "ties",
+           "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
+           "is_supplier", "paid_by", "organizer", "is_family", "UnionFind"]
+
+#: weights of the evidence components in a ring's score (the first six sum to 1;
+#: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
+SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
+                 "coarrest": 0.15, "drug_arrests": 0.10, "copresence": 0.25}
+#: the kind of evidence each score component stands for
+COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
+                  "money": "money", "coarrest": "arrests", "drug_arrests": "arrests",
+                  "copresence": "copresence"}
+#: the order kinds are named in a ring's ``tier``
+KINDS = ("calls", "money", "arrests", "copresence")
+#: a ring-like call pattern (night and short calls above the case's baseline) counts as a
+#: signal from this excess on
+SIGNAL_AT = 0.25
+
+
+@dataclass
+class Baseline:
+    night: float
+    short: float
+    calls_per_pair: float
+    kinds: tuple[str, ...] = ("calls", "money", "arrests")
+    meet_q90: float = 0.0
+
+
+def baseline(g: CaseGraph) -> Baseline:
+    ms = g.measures
+    kinds = tuple(k for k, present in (
+        ("calls", ms["n_calls"].sum() > 0), ("money", ms["n_tx"].sum() > 0),
+        ("arrests", ms["n_cases"].sum() > 0 or g.node.get("drug_arrests", np.zeros(1)).sum()
+         > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
+    met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
+    meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
+    calls = ms["n_calls"]
+    total = float(calls.sum())
+    pairs = int((calls > 0).sum())
+    if total == 0:
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90)
+    return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
+                     total / max(pairs, 1), kinds, meet_q90)
+
+
+def reported(ring_score: float, components: dict, min_score: float) -> bool:
+    """A ring is reported when its score reaches ``min_score``, or when it shows one kind of
+    evidence, ring-like calls or meetings beyond chance, that reaches it on its own
+    (such rings rank below richer ones but are never hidden)."""
+    if ring_score >= min_score:
+        return True
+    alone = components.get("call_pattern", 0) >= SIGNAL_AT or components.get(
+        "copresence", 0) >= 0.5
+    return components.get("kinds", 0) == 1 and alone and components.get("money", 0) < 0.5 \
+        and components.get("tier_score", 0) >= min_score
+
+
+def rank_key(ring) -> tuple:
+    """More kinds of evidence first, then the score."""
+    return (-int(ring.components.get("kinds", 0)), -ring.score, ring.members)
+
+
+def _excess(x: float, base: float) -> float:
+    if base >= 1.0:
+        return 0.0
+    return float(min(1.0, max(0.0, (x - base) / (1.0 - base))))
+
+
+def score_group(g: CaseGraph, members: np.ndarray, base: Baseline | None = None
+                ) -> tuple[float, dict[str, float], dict, np.ndarray]:
+    """Score a group of nodes (dense ids) by ring evidence.
+
+    Returns ``(score, components, evidence, internal edge ids)``; every component is in
+    [0, 1] and the score is their weighted sum (:data:`SCORE_WEIGHTS`).
+    """
+    base = base or baseline(g)
+    members = np.asarray(members, dtype=np.int64)
+    edges = g.internal_edges(members)
+    sums = group_sums(g, members, np.zeros(len(members), dtype=np.int64), edges,
+                      np.zeros(len(edges), dtype=np.int64), 1)
+    return (*score_sums({k: a[0] for k, a in sums.items()}, base), edges)
+
+
+def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: np.ndarray,
+               edge_group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """What :func:`score_sums` needs of many disjoint groups at once, one array entry per group.
+
+    ``nodes`` (dense ids) belong to ``node_group``; ``edges`` (ascending ids, both ends in
+    one group) to ``edge_group``. Sums add edge by edge in ascending order, so one group
+    alone or many together give the same floats.
+    """
+    ms = g.measures
+
+    def per_group(values, where=None) -> np.ndarray:
+        grp = edge_group if where is None else edge_group[where]
+        return np.bincount(grp, weights=values, minlength=n_groups)
+
+    out = {"size": np.bincount(node_group, minlength=n_groups)}
+    for name in ("n_calls", "n_night", "n_short", "n_tx"):
+        out[name] = per_group(ms[name][edges].astype(np.float64))
+    out["call_pairs"] = per_group((ms["n_calls"][edges] > 0).astype(np.float64))
+    out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
+    # money: the member most members pay (a pair is one edge: count the edges paying in)
+    by_id = np.argsort(nodes, kind="stable")
+    sorted_nodes = nodes[by_id]
+
+    def at(ends: np.ndarray) -> np.ndarray:  # position in ``nodes`` of each end
+        return by_id[np.searchsorted(sorted_nodes, ends)]
+
+    eu, ev = at(g.u[edges]), at(g.v[edges])
+    receivers = np.concatenate([ev[ms["n_uv_tx"][edges] > 0], eu[ms["n_vu_tx"][edges] > 0]])
+    paid = np.bincount(receivers, minlength=len(nodes))
+    top = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(top, node_group, paid)
+    out["top_paid"] = top
+    # co-arrests in one case (trafficking counted fully): each member's strongest
+    arrested = ms["n_cases"][edges] > 0
+    out["cases"] = per_group(arrested.astype(np.float64))
+    co = np.zeros(len(nodes))
+    strength = np.where(ms["n_trafficking_cases"][edges][arrested] > 0, 1.0, 0.5)
+    np.maximum.at(co, eu[arrested], strength)
+    np.maximum.at(co, ev[arrested], strength)
+    out["co"] = np.bincount(node_group, weights=co, minlength=n_groups)
+    drug = g.node["drug_arrests"][nodes] > 0 if "drug_arrests" in g.node else np.zeros(
+        len(nodes), dtype=bool)
+    out["drug"] = np.bincount(node_group, weights=drug.astype(np.float64), minlength=n_groups)
+    out["kin"] = per_group((ms["kin"][edges] > 0).astype(np.float64))
+    # meetings: members who meet another member, and the mean strength of the meetings
+    met = ms["n_meet"][edges] > 0 if "n_meet" in ms else np.zeros(len(edges), dtype=bool)
+    out["met"] = per_group(met.astype(np.float64))
+    meets = np.zeros(len(nodes), dtype=bool)
+    meets[eu[met]] = True
+    meets[ev[met]] = True
+    out["meeting"] = np.bincount(node_group, weights=meets.astype(np.float64),
+                                 minlength=n_groups)
+    out["meet_strength"] = np.zeros(n_groups)
+    for grp in np.unique(edge_group[met]).tolist():  # numpy's mean, as one group alone
+        out["meet_strength"][grp] = float(
+            ms["meet_weight"][edges[met & (edge_group == grp)]].mean())
+    return out
+
+
+def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
+    """Score, components and evidence of one group from its :func:`group_sums`."""
+    k = int(s["size"])
+    calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
+    call_pairs = int(s["call_pairs"])
+    pairs = k * (k - 1) / 2
+    comp = {}
+    comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
+                            + 0.5 * _excess(short / calls, base.short)) if calls else 0.0
+    comp["cohesion"] = call_pairs / pairs if pairs else 0.0
+    ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
+    comp["intensity"] = ratio / (1.0 + ratio)
+    top_count = int(s["top_paid"])
+    comp["money"] = top_count / (k - 1) if k > 1 else 0.0
+    comp["coarrest"] = float(s["co"]) / k
+    comp["drug_arrests"] = float(s["drug"]) / k
+    # co-presence beyond chance: the share of members who meet another member, times how
+    # strong their meetings are against the case's own (the 90th percentile of meeting
+    # pairs: couples and friends at their KTV meet too, a ring meets more and in more places)
+    met = int(s["met"])
+    strength = float(s["meet_strength"])
+    comp["copresence"] = (float(s["meeting"]) / k * min(1.0, strength / base.meet_q90)
+                          if met >= 2 and base.meet_q90 > 0 else 0.0)
+    fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
+             "money": comp["money"] >= 0.5,
+             "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
+             "copresence": comp["copresence"] >= 0.5 and strength >= base.meet_q90}
+    signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
+                   comp["drug_arrests"] >= 0.34, fired["copresence"]])
+    kinds = base.kinds
+    # one signal alone is a look-alike; a case with one kind of evidence (calls only) is
+    # judged on what it has: the breadth and the weights count only kinds present in it
+    base_kinds = [k for k in kinds if k != "copresence"]
+    need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
+    breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
+        c for c in SCORE_WEIGHTS if c != "copresence"]
+    total_w = sum(SCORE_WEIGHTS[c] for c in usable)
+    bonus = SCORE_WEIGHTS["copresence"] * comp["copresence"] if "copresence" in kinds else 0.0
+    score = min(1.0, breadth * (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable))
+                                + bonus) / total_w)
+    comp["breadth"] = breadth
+    tier = [k for k in KINDS if fired[k]]
+    comp["kinds"] = len(tier)
+    # on its own evidence alone (a calls-only ring in a county that also has money)
+    own = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in tier]
+    comp["tier_score"] = (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in own))
+                          / sum(SCORE_WEIGHTS[c] for c in own)) if own else 0.0
+    evidence = {
+        "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
+        "short_share": round(short / calls, 3) if calls else 0.0,
+        "call_pairs": call_pairs, "transfers": int(s["n_tx"]),
+        "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
+        "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
+        "drug_arrests": int(s["drug"]), "meeting_pairs": met,
+        "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
+    }
+    return score, {c: round(v, 4) for c, v in comp.items()}, evidence
+
+
+def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]],
+                   skip=None) -> bool:
+    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
+    ``others`` maps node -> (its core, the core's reference); the entry ``skip`` (the
+    group ``j`` would join) is not looked at."""
+    nbr, _ = g.neighbours(j)
+    seen = set()
+    for x in nbr.tolist():
+        entry = others.get(x)
+        if entry is None or entry is skip or id(entry[0]) in seen or j in entry[0]:
+            continue
+        seen.add(id(entry[0]))
+        if ties(g, j, entry[0]) >= entry[1]:
+            return True
+    return False
+
+
+def reference(g: CaseGraph, members, trim: float) -> float:
+    """How strongly a node must be tied to a group to count as one of its own:
+    ``trim`` x the 75th percentile of the members' ties inside the group (the one rule
+    for trimming, growing, merging fragments and telling brokers).
+
+    Examples
+    --------
+    >>> from workbench.graph.fused import CaseGraph
+    >>> import numpy as np
+    >>> g = CaseGraph(ids=np.array(["a", "b", "c"], dtype=object), u=np.array([0, 0]),
+    ...               v=np.array([1, 2]), weight=np.array([4.0, 2.0]), strength={},
+    ...               measures={})
+    >>> reference(g, [0, 1, 2], 0.5)  # ties inside: a 6, b 4, c 2; q75 = 5
+    2.5
+    """
+    return trim * reference_of(ties_within(g, members).tolist())
+
+
+def ties_within(g: CaseGraph, members, group=None) -> np.ndarray:
+    """Each of ``members``' fused tie to ``group`` (default: the members themselves),
+    summed link by link in adjacency order, as :func:`ties` does for one node."""
+    members = np.asarray(list(members) if isinstance(members, set) else members,
+                         dtype=np.int64)
+    inside = members if group is None else np.asarray(sorted(group), dtype=np.int64)
+    inside = np.unique(inside)
+    pos, nbr, eid = g.star(members)
+    mask = member_mask(inside, nbr)
+    return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(members))
+
+
+def reference_of(member_ties) -> float:
+    """The 75th percentile of the members' ties inside their group (see :func:`reference`),
+    interpolated linearly as ``numpy.percentile`` does.
+
+    Examples
+    --------
+    >>> reference_of([6.0, 4.0, 2.0]), float(np.percentile([6.0, 4.0, 2.0], 75))
+    (5.0, 5.0)
+    >>> reference_of([])
+    0.0
+    """
+    x = sorted(member_ties)
+    n = len(x)
+    if not n:
+        return 0.0
+    at = 0.75 * (n - 1)
+    lo = int(at)
+    if lo + 1 >= n:
+        return float(x[lo])
+    t = at - lo
+    a, b = float(x[lo]), float(x[lo + 1])
+    d = b - a
+    return b - d * (1 - t) if t >= 0.5 else a + d * t  # numpy's _lerp, for equal results
+
+
+def payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
+    """Members of ``group`` who pay ``node``, and members ``node`` pays."""
+    nbr, eid = g.neighbours(node)
+    inside = np.fromiter((j in group for j in nbr.tolist()), dtype=bool, count=len(nbr))
+    nbr, eid = nbr[inside], eid[inside]
+    ms = g.measures
+    node_is_v = g.v[eid] == node
+    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    return set(nbr[to_node].tolist()), set(nbr[from_node].tolist())
+
+
+def is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """Paid by one member only, who is himself paid by two or more members (the organizer
+    paying his supplier), and paying no member."""
+    into, out = payers(g, node, group - {node})
+    if len(into) != 1 or out:
+        return False
+    boss = next(iter(into))
+    return len(payers(g, boss, group - {boss, node})[0]) >= 2
+
+
+def paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
+    """True when money flows from the group to ``node`` and never from it to the group."""
+    into, out = payers(g, node, group)
+    return bool(into) and not out
+
+
+def ties(g: CaseGraph, node: int, group: set[int]) -> float:
+    """``node``'s fused tie to the members of ``group`` (link weights summed in order)."""
+    nbr, eid = g.neighbours(node)
+    return float(sum(w for j, w in zip(nbr.tolist(), g.weight[eid].tolist(), strict=True)
+                     if j in group))
+
+
+def organizer(g: CaseGraph, members: np.ndarray) -> int:
+    """Receives money from most members, calls most of them; ties by call volume."""
+    members = np.asarray(members, dtype=np.int64)
+    pos, nbr, eid = g.star(members)
+    inside = member_mask(np.sort(members), nbr)
+    pos, eid = pos[inside], eid[inside]
+    ms = g.measures
+    is_v = g.v[eid] == members[pos]
+    into = np.where(is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    k = len(members)
+    payers_in = np.bincount(pos, weights=into.astype(np.float64), minlength=k)
+    partners = np.bincount(pos, weights=(ms["n_calls"][eid] > 0).astype(np.float64),
+                           minlength=k)
+    volume = np.bincount(pos, weights=ms["n_calls"][eid].astype(np.float64), minlength=k)
+    keys = [(2 * int(payers_in[p]) + int(partners[p]), float(volume[p]), -int(members[p]))
+            for p in range(k)]
+    return int(members[max(range(k), key=keys.__getitem__)])
+
+
+class UnionFind:
+    """Disjoint sets over hashable items (path halving)."""
+
+    def __init__(self, items) -> None:
+        self.parent = {x: x for x in items}
+
+    def find(self, x):
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+    def groups(self) -> dict:
+        out: dict = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return out
+
+
+def is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
+    """Held together by kinship records: one kin-connected block covers 3/4 of the ring."""
+    kin = [e for e in edges.tolist() if g.measures["kin"][e] > 0]
+    if not kin:
+        return False
+    sets = UnionFind(int(m) for m in members)
+    for e in kin:
+        sets.union(int(g.u[e]), int(g.v[e]))
+    largest = max(len(grp) for grp in sets.groups().values())
+    return largest >= 3 and largest >= 0.75 * len(members)

@@ -1,0 +1,478 @@
+"""Rings from communities: candidate groups, evidence scores, organizers, roles, family flag.
+
+The search (:func:`find_rings`):
+
+1. Leiden CPM on the fused graph at several resolutions (a hierarchy from social groups
+   down to 3-person cells, each run warm-started from the previous one). The default
+   resolutions follow the fused edge weights (97th percentile, halved twice), so they fit
+   the data of any county.
+2. Every community of 3 to ``max_size + 3`` nodes is a candidate; weakly attached members
+   (a buyer who called a seller a few times, a household member) are trimmed.
+3. Each candidate is scored by evidence (:func:`score_group`): how ring-like its calls are
+   against the county's own baseline (night, short), how cohesive and intense its contacts,
+   whether money flows from members to one member, co-arrests in one case, drug arrests.
+   Each signal alone (night-shift coworkers, users arrested together, a family sending money
+   home) scores low; a ring shows several at once.
+4. Non-overlapping candidates are taken best first.
+
+The functions here are pure: arrays in, plain results out; they never touch the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..graph import CaseGraph, as_igraph, leiden, member_mask
+from .candidates import candidates_of
+from .scoring import (
+    SCORE_WEIGHTS,
+    SIGNAL_AT,
+    Baseline,
+    baseline,
+    is_family,
+    is_supplier,
+    organizer,
+    paid_by,
+    rank_key,
+    reference,
+    reference_of,
+    reported,
+    score_group,
+    tied_elsewhere,
+    ties,
+    ties_within,
+)
+
+__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group",
+           "SCORE_WEIGHTS"]
+
+log = logging.getLogger(__name__)
+
+
+_TOP_QUANTILE = 0.97
+_RUNGS = 3
+
+
+@dataclass(frozen=True)
+class RingParams:
+    """Parameters of the ring search; every field is kept with the result.
+
+    Parameters
+    ----------
+    resolutions : tuple of float or None
+        CPM resolutions; ``None``: :func:`default_resolutions` (97th percentile of the fused
+        edge weights, halved twice).
+    min_size, max_size : int
+        Ring size bounds (persons).
+    min_score : float
+        Candidates scoring below this are not reported.
+    trim : float
+        A member whose fused tie to the rest is below ``trim`` x the 75th percentile of the
+        members' ties is trimmed away (buyers, household members), one at a time.
+    max_candidate : int
+        Communities up to this size are trimmed into candidates.
+    n_iterations : int
+        Leiden iterations per resolution (igraph's default is 2).
+    seed : int
+        Leiden seed.
+    """
+
+    resolutions: tuple[float, ...] | None = None
+    min_size: int = 3
+    max_size: int = 12
+    min_score: float = 0.35
+    trim: float = 0.35
+    max_candidate: int = 48
+    n_iterations: int = 1
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Ring:
+    """One ring: members (ids), organizer, score with components, family flag, evidence."""
+
+    id: str
+    members: list[str]
+    leader: str
+    score: float
+    components: dict[str, float]
+    family: bool
+    evidence: dict
+    roles: dict[str, str] = field(default_factory=dict)
+    brokers: list[str] = field(default_factory=list)
+    key: str = ""
+    regional: dict | None = None
+
+    @property
+    def tier(self) -> str:
+        """The kinds of evidence behind the ring, e.g. ``calls+money``."""
+        return str(self.evidence.get("tier", "none"))
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "members": self.members, "leader": self.leader,
+                "family": self.family, "regional": self.regional, "tier": self.tier,
+                "score": round(self.score, 4), "size": self.size,
+                "evidence": self.evidence, "components": self.components,
+                "roles": self.roles, "brokers": self.brokers, "key": self.key}
+
+
+@dataclass
+class RingResult:
+    """Rings best first, with everything needed to reproduce them."""
+
+    rings: list[Ring]
+    params: dict
+    brokers: dict[str, list[str]] = field(default_factory=dict)
+    reach: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"rings": [r.as_dict() for r in self.rings], "params": self.params}
+
+    def ring_of(self) -> dict[str, str]:
+        """person id -> ring id."""
+        return {m: r.id for r in self.rings for m in r.members}
+
+
+def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
+          person: np.ndarray, others: dict | None = None, own=None) -> list[int]:
+    """Add outside persons tied to the group as strongly as its own members, strongest first.
+
+    The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
+    members that a finer resolution split off (a large ring whose members mostly talk to
+    the organizer). ``taken``: a flag per node
+    already in a better ring; ``others``: node -> (core, reference) of the rings with
+    evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
+    """
+    members = list(members)
+    while len(members) < max_size:
+        arr = np.asarray(members, dtype=np.int64)
+        pos, nbr, eid = g.star(arr)
+        w = g.weight[eid]
+        inside = member_mask(np.sort(arr), nbr)
+        attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
+        out = ~inside & ~taken[nbr] & person[nbr]
+        if not out.any():
+            break
+        near, which = np.unique(nbr[out], return_inverse=True)
+        outside = np.bincount(which, weights=w[out])
+        needed = trim * reference_of(attach_in.tolist())
+        # strongest first; a node tied as strongly to another ring is a broker between them,
+        # and one the group pays without paying it is its supplier: neither is a member
+        # (checked only for the nodes strong enough to join, best first)
+        strong = np.nonzero(outside >= needed)[0]
+        best = None
+        group = set(members)
+        for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
+            j = int(near[c])
+            if not tied_elsewhere(g, j, others or {}, own) and not paid_by(g, j, group):
+                best = j
+                break
+        if best is None:
+            break
+        members.append(best)
+    return members
+
+
+def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
+                     ) -> list[list[int]]:
+    """Join a lower-ranked core into a better one when its members are, on average, tied to
+    the better core as strongly as that core's own members are (:func:`reference`).
+    Only cores with a link between them are compared, better cores first; after a join the
+    scan goes back to the best core touching the joined one (the others' answers stand)."""
+    needed: dict[tuple, float] = {}
+    mean_tie: dict[tuple, float] = {}
+    around: dict[tuple, np.ndarray] = {}
+    owner = np.full(g.n, -1, dtype=np.int64)
+    for k, core in enumerate(cores):
+        owner[core] = k
+
+    def near(core: list[int]) -> np.ndarray:  # the cores linked to ``core``
+        key = tuple(core)
+        if key not in around:
+            around[key] = np.unique(g.star(core)[1])
+        return owner[around[key]]
+
+    a = 0
+    while a < len(cores):
+        linked = near(cores[a])
+        touching = np.unique(linked[linked > a]).tolist()
+        key_a = tuple(cores[a])
+        joined = False
+        for b in touching:
+            if len(cores[a]) + len(cores[b]) > params.max_size:
+                continue
+            if key_a not in needed:
+                needed[key_a] = reference(g, cores[a], params.trim)
+            pair = (key_a, tuple(cores[b]))
+            if pair not in mean_tie:
+                mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
+            if mean_tie[pair] >= needed[key_a]:
+                cores[a] = cores[a] + cores[b]
+                del cores[b]
+                owner[cores[a]] = a
+                owner[owner > b] -= 1
+                joined = True
+                break
+        if joined:
+            linked = near(cores[a])
+            before = linked[(linked >= 0) & (linked < a)]
+            a = int(before.min()) if len(before) else a
+        else:
+            a += 1
+    return cores
+
+
+def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
+    """CPM resolutions: a ladder halving down from the 97th percentile of the fused weights.
+
+    The top rung separates tight cells inside dense social life; the lower rungs let larger
+    or looser rings hold together. Quantiles follow the county's own weight scale; halving
+    (rather than lower quantiles) keeps the ladder useful on a small case file whose links
+    are nearly all strong.
+    """
+    if g.m == 0:
+        return (1.0,)
+    top = float(np.quantile(g.weight, _TOP_QUANTILE))
+    return tuple(round(top / 2**k, 4) for k in range(_RUNGS - 1, -1, -1))
+
+
+def find_rings(g: CaseGraph, params: RingParams | None = None,
+               initial: np.ndarray | None = None) -> tuple[RingResult, list[np.ndarray]]:
+    """Search, score and rank rings; see the module docstring.
+
+    Returns the result and the memberships per resolution (for warm starts).
+    """
+    params = params or RingParams()
+    resolutions = params.resolutions or default_resolutions(g)
+    base = baseline(g)
+    # ring members: persons and numbers standing for themselves; never accounts, never
+    # service numbers (a taxi line is not a member of the rings that call it)
+    person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    person &= ~service
+    timing = {}
+    t0 = time.perf_counter()
+    # the search runs on links at least as strong as the lowest resolution: a weaker link
+    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
+    # and a pair seen in one call and nothing else is contact, not a relationship
+    # services' links carry no weight for grouping (they stay in the graph for the rest)
+    strong = (g.weight >= min(resolutions)) & (
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
+        ~service[g.u] & ~service[g.v])
+    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
+    graph = as_igraph(g.n, su, sv)
+    ms = g.measures
+    calls = np.maximum(ms["n_calls"], 1)
+    ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
+        (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= SIGNAL_AT)
+    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
+        signal = signal | (ms["n_meet"] > 0)
+    # calls only (meetings, e.g. on the same cell, are no more than calls): every group
+    structural = set(base.kinds) <= {"calls", "copresence"} and "calls" in base.kinds
+    if structural:  # calls only: a repeated contact is the evidence there is
+        signal = signal | (ms["n_calls"] >= 3)
+    memberships = []
+    previous = initial
+    candidates: dict[tuple[int, ...], tuple] = {}
+    for r in resolutions:
+        m = leiden(g.n, su, sv, sw, objective="CPM", resolution=r, seed=params.seed,
+                   initial=previous, graph=graph, n_iterations=params.n_iterations)
+        memberships.append(m)
+        previous = m
+        t1 = time.perf_counter()
+        timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
+        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                              max_size=params.max_size, max_candidate=params.max_candidate,
+                              trim=params.trim)
+        for key, scored in found.items():
+            candidates.setdefault(key, scored)
+        t0 = time.perf_counter()
+        timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
+    ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    # 1. cores: the best non-overlapping candidates
+    cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
+                                                                    params.min_score))
+    # a calls-only case (a wiretap of the ring itself, a carrier export) gets every group
+    # of its call graph, ranked by score: groups with ring-like calls first; the look-alike
+    # rule lowers a rank, it does not hide a group
+    fallback = structural
+    if fallback:
+        cores = _cores(g, ranked, params, lambda score, comp: score > 0)
+    log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
+    # 2. a ring split in fragments by a fine resolution is joined again
+    cores = _merge_fragments(g, cores, params)
+    log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
+    # 3. each core takes back members tied to it as strongly as its own (not other rings')
+    rings: list[Ring] = []
+    refs = [(set(core), reference(g, core, params.trim)) for core in cores]
+    # only groups with ring evidence hold their members against others (in a calls-only
+    # case every household is a group, and must not keep a ring from its members)
+    evident = [reported(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:2],
+                         params.min_score) for core in cores]
+    node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
+    taken = np.zeros(g.n, dtype=bool)
+    for k, core in enumerate(cores):
+        core = [i for i in core if not taken[i]]  # a better ring took it
+        if len(core) < params.min_size:
+            continue
+        grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
+                      refs[k])
+        # a member whose ties went with a better ring leaves too
+        pos, nbr, _eid = g.star(grown)
+        tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
+        grown = [grown[p] for p in tied.tolist()]
+        if len(grown) < params.min_size:
+            continue
+        taken[grown] = True
+        arr = np.array(sorted(grown), dtype=np.int64)
+        score, comp, evidence, edges = score_group(g, arr, base)
+        leader = organizer(g, arr)
+        ids = sorted(str(g.ids[i]) for i in arr.tolist())
+        roles = {m: "member" for m in ids}
+        roles[str(g.ids[leader])] = "organizer"
+        rings.append(Ring(
+            id="", members=ids, leader=str(g.ids[leader]), score=score, components=comp,
+            family=is_family(g, arr, edges), evidence=evidence, roles=roles,
+            key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
+        ))
+    _separate_brokers(g, rings, params, base)
+    rings = [r for r in rings if r.size >= params.min_size]
+    # the score filter runs on the final members: a ring rescored below it is not reported
+    if not fallback:
+        rings = [r for r in rings if reported(r.score, r.components, params.min_score)]
+    rings.sort(key=rank_key)
+    for n, ring in enumerate(rings, start=1):
+        ring.id = f"R{n:03d}"
+    brokers = _brokers(g, rings, params.trim)
+    reach = _reach(g, rings, params.trim)
+    timing["selection"] = time.perf_counter() - t0
+    params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
+                  "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "basis": "calls only: every group of the call graph, ranked by score"
+                           if fallback else "evidence",
+                  "timing": {k: round(v, 3) for k, v in timing.items()}}
+    return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
+
+
+def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
+    """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
+    without the suppliers its members pay."""
+    cores: list[list[int]] = []
+    taken: set[int] = set()
+    for key, (score, comp, *_rest) in ranked:
+        if not keep(score, comp) or taken.intersection(key):
+            continue
+        core = [i for i in key if not is_supplier(g, i, set(key))]
+        if len(core) < params.min_size:
+            continue
+        cores.append(core)
+        taken.update(core)
+    return cores
+
+
+def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
+                      base: Baseline) -> None:
+    """A member tied to another ring as strongly as that ring's own members is a broker:
+    take him out of his ring (unless he organizes it) so that he links the two instead."""
+    index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
+    refs = {}
+    for r in rings:
+        refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
+    changed = set()
+    # only rings with evidence take members away as brokers (see find_rings)
+    ring_at = {i: r for r in rings if reported(r.score, r.components, params.min_score)
+               for i in index[r.key].tolist()}
+    for r in rings:
+        for m in list(r.members):
+            if m == r.leader or len(r.members) <= params.min_size:
+                continue
+            i = g.index(m)
+            nbr, eid = g.neighbours(i)
+            near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
+            for other in sorted(near.values(), key=lambda x: x.key):
+                if other is r:
+                    continue
+                inside = set(index[other.key].tolist())
+                tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
+                                                              strict=True) if j in inside)
+                if tie >= refs[other.key]:
+                    r.members.remove(m)
+                    r.roles.pop(m, None)
+                    changed.add(r.key)
+                    break
+    for r in rings:
+        if r.key in changed:  # a member left with no tie inside goes too
+            inside = {g.index(m) for m in r.members}
+            r.members = [m for m in r.members
+                         if any(j in inside for j in g.neighbours(g.index(m))[0].tolist())]
+            if r.leader not in r.members:
+                r.members.append(r.leader)
+                r.members.sort()
+            r.roles = {m: role for m, role in r.roles.items() if m in r.members}
+            arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
+            r.score, r.components, r.evidence, edges = score_group(g, arr, base)
+            r.family = is_family(g, arr, edges)
+            r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
+
+
+def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
+    """Persons outside rings tied to two or more rings as strongly as their own members, or
+    paid by their organizers as suppliers."""
+    if not rings:
+        return {}
+    ring_of = {g.index(m): r.id for r in rings for m in r.members}
+    groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
+    refs = {rid: reference(g, group, trim) for rid, group in groups}
+    around: set[int] = set()
+    for i in ring_of:
+        nbr, _ = g.neighbours(i)
+        around.update(j for j in nbr.tolist() if j not in ring_of)
+    out: dict[str, list[str]] = {}
+    by_id = {r.id: r for r in rings}
+    group_of = dict(groups)
+    for j in sorted(around):
+        if "known_person" in g.node and not g.node["known_person"][j]:
+            continue
+        nbr, _ = g.neighbours(j)
+        near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
+        if len(near) < 2:
+            continue
+        tied = sorted(rid for rid in near if ties(g, j, group_of[rid]) >= refs[rid]
+                      or is_supplier(g, j, group_of[rid] | {j}))
+        if len(tied) >= 2:
+            pid = str(g.ids[j])
+            out[pid] = tied
+            for rid in tied:
+                by_id[rid].brokers.append(pid)
+    for r in rings:
+        r.brokers.sort()
+    return out
+
+
+def _reach(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
+    """Organizers tied to other rings as strongly as those rings' own members (the head
+    of several cells): organizer -> the other rings, for the key-player ranking."""
+    groups = {r.id: {g.index(m) for m in r.members} for r in rings}
+    refs = {rid: reference(g, group, trim) for rid, group in groups.items()}
+    ring_at = {i: rid for rid, group in groups.items() for i in group}
+    out: dict[str, list[str]] = {}
+    for r in rings:
+        i = g.index(r.leader)
+        near = {ring_at[j] for j in g.neighbours(i)[0].tolist() if j in ring_at} - {r.id}
+        tied = sorted(rid for rid in near if ties(g, i, groups[rid]) >= refs[rid])
+        if tied:
+            out[r.leader] = tied
+    return out
