@@ -230,6 +230,7 @@ class _County:
         self.arrests: list[tuple] = []
         self.rings: list[dict] = []
         self.quiet: list[int] = []
+        self.meeting_days: list[dict] = []
         self.lookalikes: list[dict] = []
 
     # -- population ---------------------------------------------------------------------------
@@ -784,6 +785,7 @@ class _County:
                 self.stays.append((self.ids[m], self.names[m], hotel, str(room), cin, cout))
             meetings.append({"day": day, "hotel": hotel, "members": self._p(attend)})
             day += int(rng.integers(7, 22))
+        self.meeting_days = meetings
         # late nights at one KTV
         ktv_nights = []
         day = int(rng.integers(5, 15))
@@ -843,7 +845,11 @@ class _County:
         for a, b in sp:
             partner[int(a)] = int(b)
             partner[int(b)] = int(a)
-        for g, h, r, i, o in zip(guests, hotels, rooms, cin, cout, strict=True):
+        quiet = set(self.quiet)
+        busy = {m["day"] + k for m in self.meeting_days for k in (-1, 0, 1)}
+        for g, h, r, i, o, d in zip(guests, hotels, rooms, cin, cout, days, strict=True):
+            if int(g) in quiet and int(d) in busy:
+                continue  # a member does not book a second room on a meeting night
             self.stays.append((self.ids[g], self.names[g], f"H00{h + 1}", str(r), int(i), int(o)))
             if int(g) in partner and rng.random() < 0.3:
                 q = partner[int(g)]
