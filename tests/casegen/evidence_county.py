@@ -879,7 +879,7 @@ class _County:
             self.lookalikes.append({"kind": "tour_group", "members": [str(x) for x in ids],
                                     "by": "id_number"})
         teams = [wp for wp in self.workplaces if 6 <= len(wp) <= 40]
-        for _ in range(max(1, round(4 * self.target / 6000))):
+        for _ in range(max(1, round(4 * self.target / 6000)) if teams else 0):
             wp = teams[int(rng.integers(0, len(teams)))]
             wp = [int(x) for x in wp if int(x) not in self.used and self.adult[x]]
             team = wp[: int(rng.integers(4, 8))]
@@ -1057,8 +1057,8 @@ def write_county(out_dir, seed: int, persons: int = 6000) -> dict:
     seed : int
         Random seed; the same seed and size give byte-identical files.
     persons : int, optional
-        Population size (default 6000); ring counts scale with it (about nine rings per
-        6,000 people, at least one of each kind).
+        Population size (default 6000, at least about 500); ring counts scale with it
+        (about nine rings per 6,000 people, at least one of each kind).
 
     Returns
     -------
@@ -1082,3 +1082,15 @@ def write_county(out_dir, seed: int, persons: int = 6000) -> dict:
     c.groups_in_hotels()
     c.venue_visits()
     return c.write(Path(out_dir))
+
+
+if __name__ == "__main__":  # python -m tests.casegen.evidence_county OUT [--seed S]
+    import argparse
+
+    parser = argparse.ArgumentParser(description="write a synthetic evidence county")
+    parser.add_argument("out")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--persons", type=int, default=6000)
+    args = parser.parse_args()
+    result = write_county(args.out, args.seed, args.persons)
+    print(json.dumps(result["counts"]))
