@@ -86,9 +86,9 @@ def _ring(county, kind):
 
 # -- determinism and format --------------------------------------------------------------------
 def test_county_is_deterministic_per_seed(tmp_path):
-    a = write_county(tmp_path / "a", seed=3, persons=700)
-    b = write_county(tmp_path / "b", seed=3, persons=700)
-    c = write_county(tmp_path / "c", seed=4, persons=700)
+    a = write_county(tmp_path / "a", seed=3, persons=500)
+    b = write_county(tmp_path / "b", seed=3, persons=500)
+    c = write_county(tmp_path / "c", seed=4, persons=500)
     assert a == b
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a")["calls.csv"] != _digest(tmp_path / "c")["calls.csv"]
@@ -350,10 +350,10 @@ def test_money_patterns_one_transfer_per_pair(money):
         for s, d in p["pairs"]:
             assert undirected[frozenset((s, d))] == 1, (p["kind"], s, d)
         # members also make ordinary payments outside the pattern
-        for a in accts:
-            others = tx[((tx["from_account"] == a) & ~tx["to_account"].isin(accts))
-                        | ((tx["to_account"] == a) & ~tx["from_account"].isin(accts))]
-            assert len(others) >= 1
+        src_in, dst_in = tx["from_account"].isin(accts), tx["to_account"].isin(accts)
+        active = set(tx.loc[src_in & ~dst_in, "from_account"]) | set(
+            tx.loc[dst_in & ~src_in, "to_account"])
+        assert active == accts
     # repeated ordinary pairs exist (salaries, rent, bills)
     assert max(undirected.values()) >= 12
     counts = pd.read_csv(money["dir"] / "accounts.csv", dtype=str)
