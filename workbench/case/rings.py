@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from ..errors import WorkbenchError
 from ..evidence import LinkParams, build_layers
 from ..rings import RING_DEFAULTS, user_ids
 from ..store import lookups
+from .cache import plain, request_key, result_bytes, result_from_bytes
 
 if TYPE_CHECKING:
     from ..graph import CaseGraph, LayerWeights
@@ -57,6 +59,7 @@ class RingsPart:
 
         with self._state.open() as store:
             fingerprint = store.fingerprint()
+            token = self._state.token(store)
             base = link_params or LinkParams()
             params = LinkParams(**{**base.__dict__, "since": self._state.time(since, store),
                                    "until": self._state.time(until, store),
@@ -65,23 +68,29 @@ class RingsPart:
             w = weights or LayerWeights()
             if layers is not None:
                 w = w.only(list(layers))
-            key = (fingerprint, params)
+            key = (token, params)
             t0 = time.perf_counter()
             if key not in self._state.graphs:  # layers in SQL once per data and time window
-                built = build_layers(store.con, params)
-                graph = build_graph(store.con, built, LayerWeights())
-                self._state.graphs = {key: (graph, {
-                    "links": params.as_dict(), "hubs": built.hubs,
-                    "hub_threshold": built.hub_threshold, "copresence": built.copresence,
-                    "services": {k: v for k, v in built.service_info.items() if k != "busy"},
-                    "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
-                                                "reason")} for b in
-                             built.service_info.get("busy", [])],
-                    "fingerprint": fingerprint,
-                    "counts": store.counts()})}
+                stored_key = request_key("graph", params.as_dict())
+                kept = self._state.cache.get(store, token, "graph", stored_key)
+                if kept is None:
+                    built = build_layers(store.con, params)
+                    graph = build_graph(store.con, built, LayerWeights())
+                    kept = (graph, json.loads(json.dumps({
+                        "links": params.as_dict(), "hubs": built.hubs,
+                        "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                        "services": {k: v for k, v in built.service_info.items()
+                                     if k != "busy"},
+                        "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
+                                                    "reason")} for b in
+                                 built.service_info.get("busy", [])],
+                        "fingerprint": fingerprint,
+                        "counts": store.counts()}, default=plain)))
+                    self._state.cache.put(store, token, "graph", stored_key, kept)
+                self._state.graphs = {key: kept}
             base, base_info = self._state.graphs[key]
         graph = base if w == base.weights else reweight(base, w)  # new weights: numpy only
-        info = {**base_info, "weights": w.as_dict(),
+        info = {**base_info, "weights": w.as_dict(), "token": token,
                 "graph": {"nodes": graph.n, "edges": graph.m},
                 "seconds": round(time.perf_counter() - t0, 3)}
         return graph, info
@@ -142,8 +151,15 @@ class RingsPart:
                                  layers=request.layers, weights=weights,
                                  hubs=request.hubs, not_hubs=request.not_hubs)
         weights_key = tuple(sorted(info["weights"].items()))
-        key = (info["fingerprint"], weights_key, request)  # same data, same request
+        key = (info["token"], weights_key, request)  # same data, same request
         cached = self._state.results.get(key)
+        stored_key = request_key("rings", {"weights": weights_key, "request": request})
+        if cached is None and not warm:  # a warm result depends on the run before it
+            with self._state.open() as store:
+                cached = self._state.cache.get(store, info["token"], "rings", stored_key)
+            if cached is not None:
+                self._state.results = {**dict(list(self._state.results.items())[-7:]),
+                                       key: cached}
         if cached is not None:
             return copy.deepcopy(cached)
         if min_weight > 0:
@@ -166,12 +182,74 @@ class RingsPart:
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
             "busy": info["busy"], "copresence": info["copresence"],
-            "fingerprint": info["fingerprint"],
+            "fingerprint": info["fingerprint"], "timezone": tz,
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })
+        result = json_result(result)  # as a follow-up process will read it back
         self._state.results = {**dict(list(self._state.results.items())[-7:]), key: result}
+        if not warm:
+            with self._state.open() as store:
+                self._state.cache.put(store, info["token"], "rings", stored_key, result)
         return copy.deepcopy(result)
+
+    def players(self, **ring_options):
+        """Everyone ranked as a key player for a ring search with these options (a
+        DataFrame, best first; kept in the store like the rings)."""
+        from ..analysis import key_players
+
+        result = self.rings(**ring_options)
+        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+                                 ring_options)
+        with self._state.open() as store:
+            token = self._state.token(store)
+            stored_key = request_key("players", {"params": result.params,
+                                                 "rings": [r.as_dict() for r in result.rings]})
+            key = (token, stored_key)
+            if key not in self._state.players:
+                df = self._state.cache.get(store, token, "players", stored_key)
+                if df is None:
+                    df = key_players(graph, result, top=None)
+                    self._state.cache.put(store, token, "players", stored_key, df)
+                self._state.players = {key: df}
+            return self._state.players[key].copy()
+
+    def find_ring(self, result: RingResult, ring_id: str):
+        """The ring ``ring_id`` of ``result`` (its id, or its rank as ``#3``); otherwise an
+        error naming the ring of this result that shares most members with the ring that
+        id named before (in this session or any result kept in the store)."""
+        from ..rings.ids import closest
+
+        wanted = str(ring_id).strip()
+        for ring in result.rings:
+            if ring.id.lower() == wanted.lower() or f"#{ring.rank}" == wanted:
+                return ring
+        names = self._case.names(r.leader for r in result.rings)
+        if not result.rings:
+            raise WorkbenchError(f"no ring {wanted!r}: this search found no rings")
+        members = None
+        with self._state.open() as store:
+            seen = [*self._state.results.values(), *self._state.cache.rings_seen(store)]
+        for earlier in seen:
+            match = next((r for r in earlier.rings if r.id.lower() == wanted.lower()), None)
+            if match is not None:
+                members = set(match.members)
+                break
+        if members is not None:
+            i, share = closest([set(r.members) for r in result.rings], members)
+            if i is not None:
+                near = result.rings[i]
+                raise WorkbenchError(
+                    f"ring {wanted} is not in this result (its members are grouped "
+                    f"differently with these options); closest: {near.id} (rank {near.rank}, "
+                    f"organizer {_label(near.leader, names)}, {share:.0%} of members shared)")
+            raise WorkbenchError(f"ring {wanted} is not in this result and none of its "
+                                 f"members is in a ring here ({len(result.rings)} rings; "
+                                 "`workbench rings` lists them)")
+        top = ", ".join(f"{r.id} ({_label(r.leader, names)})" for r in result.rings[:3])
+        raise WorkbenchError(f"no ring {wanted!r} in this case (ids look like "
+                             f"{result.rings[0].id}; best: {top}; `workbench rings` lists "
+                             f"all {len(result.rings)})")
 
     def _flag_regional(self, result: RingResult) -> None:
         """Set each ring's ``regional`` field (:func:`workbench.analysis.flag_rings`)."""
@@ -183,13 +261,10 @@ class RingsPart:
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see
         :func:`workbench.analysis.network.key_players`."""
-        from ..analysis import key_players
-
         if top is not None and top < 1:
             raise WorkbenchError("--top must be at least 1")
-        result = self.rings(since=since, until=until, **ring_options)
-        graph = self._ring_graph(since, until, ring_options)
-        return key_players(graph, result, top=top)
+        df = self.players(since=since, until=until, **ring_options)
+        return df.head(top).reset_index(drop=True) if top is not None else df
 
     def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
         """The graph a ring search with these options ran on (layers, weights, services,
@@ -261,10 +336,17 @@ class RingsPart:
         if top < 1:
             raise WorkbenchError("--top must be at least 1")
         result = self.rings(**ring_options)
-        ring = next((r for r in result.rings if r.id == ring_id), None)
-        if ring is None:
-            known = ", ".join(r.id for r in result.rings) or "none"
-            raise WorkbenchError(f"no ring {ring_id!r} (rings: {known})")
+        ring = self.find_ring(result, ring_id)
         graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
+
+
+def _label(pid: str, names: dict) -> str:
+    return f"{names[pid]} ({pid})" if names.get(pid) else str(pid)
+
+
+def json_result(result: RingResult) -> RingResult:
+    """The result as it reads back from the store (JSON types: lists, not tuples or numpy),
+    so a first run and a follow-up give the same document."""
+    return result_from_bytes(result_bytes(result))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..contract import DEFAULT_TZ, parse_timestamp
 from ..store import Store
+from .cache import AnalysisCache, data_token
 
 __all__ = ["CaseState"]
 
@@ -50,6 +51,9 @@ class CaseState:
         self.records: dict[tuple, dict] = {}
         #: the store of the block being run, if any (blocks nest)
         self.active: Store | None = None
+        #: the analysis kept in the store (read in any block, written read-write)
+        self.cache = AnalysisCache()
+        self._tokens: dict[int, str] = {}
 
     @contextmanager
     def open(self, *, write: bool = False):
@@ -68,7 +72,17 @@ class CaseState:
             yield store
         finally:
             self.active = active
+            self._tokens.pop(id(store), None)
             store.close()
+        if active is None and self.cache.pending:
+            self.cache.flush(lambda: Store(self.path, read_only=False, wait=self.wait))
+
+    def token(self, store: Store) -> str:
+        """The data token of the open store (:func:`~workbench.case.cache.data_token`),
+        computed once per block."""
+        if id(store) not in self._tokens:
+            self._tokens[id(store)] = data_token(store)
+        return self._tokens[id(store)]
 
     def time(self, value, store: Store) -> dt.datetime | None:
         """A user's time (text or datetime) as an aware datetime in the case's zone."""

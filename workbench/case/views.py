@@ -7,7 +7,6 @@ open, time, caches) and reaches the other parts through the case (``self._case``
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,7 +85,6 @@ class ViewsPart:
                               until=until, record_limit=record_limit, **ring_options)
 
     def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
-        from ..analysis import key_players
         from ..views.model import ViewModel
 
         result = self._case.rings(since=since, until=until, **ring_options)
@@ -95,12 +93,9 @@ class ViewsPart:
                                  weights=ring_options.get("weights"),
                                  hubs=ring_options.get("hubs"),
                                  not_hubs=ring_options.get("not_hubs"))
-        by_id = {r.id: r for r in result.rings}
         if ring is not None:
-            if ring not in by_id:
-                known = ", ".join(by_id) or "none"
-                raise WorkbenchError(f"no ring {ring!r} (rings: {known})")
-            chosen = by_id[ring]
+            chosen = self._case.parts.rings.find_ring(result, ring)
+            ring = chosen.id
             seeds = set(chosen.members) | set(chosen.brokers)
             heading = title or f"Ring {ring}: {chosen.size} members, organizer {chosen.leader}"
             selection = {"ring": ring, "hops": hops or 0}
@@ -119,11 +114,7 @@ class ViewsPart:
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
         net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0)
-        players_key = (info["fingerprint"], json.dumps(result.params, sort_keys=True,
-                                                       default=str))
-        if players_key not in self._state.players:
-            self._state.players = {players_key: key_players(graph, result, top=None)}
-        players = self._state.players[players_key]
+        players = self._case.parts.rings.players(since=since, until=until, **ring_options)
         score = dict(zip(players["person_id"], players["score"], strict=True))
         ring_of = result.ring_of()
         roles = {m: role for r in result.rings for m, role in r.roles.items()}

@@ -93,13 +93,20 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
         _emit(result.as_dict())
         return
     if not result.rings:
-        _echo("no rings found")
+        _echo(_why_no_rings(result.params))
         return
-    names = case.names(m for r in result.rings for m in r.members) if case else {}
+    names = case.names([*(m for r in result.rings for m in r.members),
+                        *result.brokers]) if case else {}
     _echo(_ring_table(result.rings, names))
     for r in result.rings:
         _echo(f"{r.id}: " + ", ".join(
             f"{_named(m, names)}{'*' if m == r.leader else ''}" for m in r.members))
+    if result.brokers:
+        _echo(f"\n{len(result.brokers)} brokers (tied to two or more rings, kept out of "
+              "them):")
+        for pid, ring_ids in sorted(result.brokers.items(), key=lambda kv: (-len(kv[1]),
+                                                                          kv[0])):
+            _echo(f"  {_named(pid, names)}: {', '.join(ring_ids)}")
     hubs = result.params.get("hubs") or []
     if hubs:
         _echo(f"\n{len(hubs)} service numbers/accounts (their links do not group people):")
@@ -107,6 +114,39 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
             _echo(f"  {h['id']}: {h['reason']}")
         if len(hubs) > 5:
             _echo(f"  ... and {len(hubs) - 5} more (rings --json lists every one)")
+
+
+def _local(value, tz: str | None) -> str | None:
+    """An ISO time as the case's local time (``2019-06-01 00:00``)."""
+    if not value:
+        return None
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    when = dt.datetime.fromisoformat(str(value))
+    if tz and when.tzinfo is not None:
+        when = when.astimezone(ZoneInfo(tz))
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def _why_no_rings(params: dict) -> str:
+    """Why a search found nothing, from its parameters: no records in the window, no links,
+    or groups that did not reach the size or score asked."""
+    graph = params.get("graph") or {}
+    links = params.get("links") or {}
+    window = ""
+    if links.get("since") or links.get("until"):
+        tz = params.get("timezone")
+        window = (f" between {_local(links.get('since'), tz) or 'the start'} and "
+                  f"{_local(links.get('until'), tz) or 'the end'}")
+    if graph and not graph.get("edges"):
+        return f"no rings found: no links between people{window} (no calls, transfers, " \
+               "arrests, kinship or meetings there)"
+    ring = params.get("ring") or {}
+    return (f"no rings found: {graph.get('nodes', 0):,} people and {graph.get('edges', 0):,} "
+            f"links{window}, {params.get('candidates', 0)} candidate groups, none of "
+            f"{ring.get('min_size')}-{ring.get('max_size')} members scoring at least "
+            f"{ring.get('min_score')} (try --min-score, --min-size or a wider window)")
 
 
 def _cut_params(hops: int, max_degree: int | None):

@@ -167,23 +167,33 @@ def _named(pid: str, names: dict[str, str]) -> str:
     return f"{name} ({pid})" if name else str(pid)
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``1 co-arrest link``, ``2 co-arrest links``.
+
+    >>> _plural(1, "co-arrest link"), _plural(3, "pair meets", "pairs meet")
+    ('1 co-arrest link', '3 pairs meet')
+    """
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
 def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
     rows = []
     for r in rings[:limit]:
         ev = r.evidence
-        said = [f"{ev['calls']} calls ({ev['night_share']:.0%} night)"]
+        said = [f"{_plural(int(ev['calls']), 'call')} ({ev['night_share']:.0%} night)"]
         if ev.get("transfers"):
-            said.append(f"{ev['transfers']} transfers (¥{ev['amount']:,.2f})")
+            said.append(f"{_plural(int(ev['transfers']), 'transfer')} (¥{ev['amount']:,.2f})")
         if ev.get("coarrest_links"):
-            said.append(f"{ev['coarrest_links']} co-arrest links")
+            said.append(_plural(int(ev["coarrest_links"]), "co-arrest link"))
         if ev.get("meeting_pairs"):
-            said.append(f"{ev['meeting_pairs']} pairs meet")
+            said.append(_plural(int(ev["meeting_pairs"]), "pair meets", "pairs meet"))
         regional = (f"{r.regional['place']} ({r.regional['code']}, {r.regional['members']} "
                     f"of {r.size})" if r.regional else "")
-        rows.append([r.id, r.tier, f"{r.score:.3f}", r.size, _named(r.leader, names),
-                     "yes" if r.family else "", regional, ", ".join(said)])
-    return _table(rows, ["ring", "tier", "score", "size", "organizer", "family", "regional",
-                         "evidence"])
+        rows.append([r.rank or "", r.id, r.tier, f"{r.score:.3f}", r.size,
+                     _named(r.leader, names), "yes" if r.family else "", regional,
+                     ", ".join(said)])
+    return _table(rows, ["rank", "ring", "tier", "score", "size", "organizer", "family",
+                         "regional", "evidence"])
 
 
 def _selection_options(f):

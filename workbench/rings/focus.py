@@ -13,6 +13,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..graph import CaseGraph
+from .ids import number_rings
 from .scoring import UnionFind, baseline, is_family, organizer, rank_key, reference_of, score_group
 from .search import Ring, RingParams, RingResult
 
@@ -101,8 +102,7 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
                           family=is_family(g, arr, edges), evidence=evidence, roles=roles,
                           key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
     rings.sort(key=rank_key)
-    for n, ring in enumerate(rings, start=1):
-        ring.id = f"A{n:03d}"
+    number_rings(rings, prefix="A")
     return RingResult(rings=rings, params={
         "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
         "tie_reference": round(needed, 4), "baseline": asdict(base)})

@@ -92,6 +92,15 @@ def _when(value, tz: str, name: str) -> dt.datetime | None:
         raise WorkbenchError(f"--{name}: {exc}") from None
 
 
+def _shown(given, when: dt.datetime, tz: str) -> str:
+    """A time as the user wrote it, or in the case's zone."""
+    if not isinstance(given, dt.datetime):
+        return str(given)
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
 def build_request(*, tz: str = DEFAULT_TZ, around_ids: Iterable[str] = (),
                   **options) -> RingRequest:
     """The request of a ring search from its options (:data:`RING_DEFAULTS` fill the rest).
@@ -113,8 +122,9 @@ def build_request(*, tz: str = DEFAULT_TZ, around_ids: Iterable[str] = (),
     o = {**RING_DEFAULTS, **options}
     since, until = _when(o["since"], tz, "since"), _when(o["until"], tz, "until")
     if since is not None and until is not None and since > until:
-        raise WorkbenchError(f"the window ends ({until:%Y-%m-%d %H:%M}) before it starts "
-                             f"({since:%Y-%m-%d %H:%M})")
+        raise WorkbenchError(f"the window ends ({_shown(o['until'], until, tz)}) before it "
+                             f"starts ({_shown(o['since'], since, tz)}): swap --since and "
+                             "--until")
     if o["min_size"] < 2 or o["max_size"] < o["min_size"]:
         raise WorkbenchError(f"sizes must satisfy 2 <= min-size <= max-size "
                              f"(got {o['min_size']} and {o['max_size']})")

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .candidates import candidates_of
+from .ids import number_rings
 from .scoring import (
     SCORE_WEIGHTS,
     SIGNAL_AT,
@@ -110,6 +111,7 @@ class Ring:
     brokers: list[str] = field(default_factory=list)
     key: str = ""
     regional: dict | None = None
+    rank: int = 0
 
     @property
     def tier(self) -> str:
@@ -121,7 +123,7 @@ class Ring:
         return len(self.members)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "members": self.members, "leader": self.leader,
+        return {"id": self.id, "rank": self.rank, "members": self.members, "leader": self.leader,
                 "family": self.family, "regional": self.regional, "tier": self.tier,
                 "score": round(self.score, 4), "size": self.size,
                 "evidence": self.evidence, "components": self.components,
@@ -354,8 +356,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     if not fallback:
         rings = [r for r in rings if reported(r.score, r.components, params.min_score)]
     rings.sort(key=rank_key)
-    for n, ring in enumerate(rings, start=1):
-        ring.id = f"R{n:03d}"
+    number_rings(rings)
     brokers = _brokers(g, rings, params.trim)
     reach = _reach(g, rings, params.trim)
     timing["selection"] = time.perf_counter() - t0

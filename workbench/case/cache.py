@@ -1,0 +1,255 @@
+"""The analysis of a request kept in the store, so a follow-up question in another process
+(``rank``, ``snapshot``, ``path``, ``export``, ``evolution``, a repeated ``rings``) reuses it.
+
+One table, ``analysis_cache``: an entry per kind (``graph``, ``rings``, ``players``) and
+request, keyed by a hash of the request and the **data token** (the records' fingerprint and
+a digest of every other table but the cache itself: a phone link, an identity decision, any
+write changes it, so nothing stale is ever read). Payloads are plain data, never pickles (a
+case file may come from elsewhere): a graph as a numpy ``.npz`` (``allow_pickle=False``) with
+JSON beside it, a ring result as JSON, key players as Parquet.
+
+Reading needs only a read-only store. Writing happens when the command holds the store
+read-write, or afterwards in a short read-write open (:meth:`AnalysisCache.flush`); when
+another process holds the store or the file cannot be written, the entry is simply not kept.
+
+Examples
+--------
+>>> request_key("graph", {"since": None})[:6]
+'graph:'
+>>> request_key("graph", {"since": None}) == request_key("graph", {"since": None})
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..contract import KINDS
+from ..errors import WorkbenchError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..graph import CaseGraph
+    from ..rings import RingResult
+    from ..store import Store
+
+__all__ = ["AnalysisCache", "data_token", "request_key", "plain", "result_bytes",
+           "result_from_bytes", "TABLE"]
+
+log = logging.getLogger(__name__)
+
+TABLE = "analysis_cache"
+_CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, token VARCHAR, "
+           "kind VARCHAR, created TIMESTAMPTZ DEFAULT current_timestamp, payload BLOB)")
+#: tables that never change what an analysis finds (the cache itself; ingest bookkeeping)
+#: entries kept per kind
+KEEP = 32
+_NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches"}
+
+
+def plain(value):
+    """JSON for numpy scalars and arrays, dates as ISO text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def request_key(kind: str, request) -> str:
+    """``kind:`` and an MD5 of the request's canonical JSON."""
+    text = json.dumps(request, sort_keys=True, default=plain)
+    return f"{kind}:{hashlib.md5(text.encode()).hexdigest()}"
+
+
+def data_token(store: Store) -> str:
+    """A digest of everything an analysis reads: the records' fingerprint and every other
+    table's rows (phone links, decisions, notes), the cache and ingest bookkeeping aside."""
+    parts = [store.fingerprint()]
+    tables = sorted(r[0] for r in store.con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_type = 'BASE TABLE'").fetchall())
+    for table in tables:
+        if table in _NOT_DATA or table in KINDS or not table.isidentifier():
+            continue
+        n, h = store.con.execute(f'SELECT count(*), coalesce(bit_xor(hash(t)), 0) '
+                                 f'FROM "{table}" t').fetchone()
+        parts.append(f"{table}:{n}:{h}")
+    return hashlib.md5("|".join(parts).encode()).hexdigest()
+
+
+# -- payloads ---------------------------------------------------------------------------
+
+def graph_bytes(graph: CaseGraph, info: dict) -> bytes:
+    """A graph and its info as ``.npz`` bytes (no pickles)."""
+    arrays = {"ids": np.asarray([str(x) for x in graph.ids], dtype=str), "u": graph.u,
+              "v": graph.v, "weight": graph.weight}
+    for group in ("strength", "measures", "node"):
+        for name, arr in getattr(graph, group).items():
+            arrays[f"{group}.{name}"] = np.asarray(arr)
+    meta = {"info": info, "weights": graph.weights.as_dict()}
+    arrays["meta"] = np.frombuffer(json.dumps(meta, default=plain).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def graph_from_bytes(payload: bytes) -> tuple[CaseGraph, dict]:
+    """The inverse of :func:`graph_bytes`."""
+    from ..graph import CaseGraph, LayerWeights
+
+    with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays.pop("meta").tobytes().decode())
+    groups: dict[str, dict] = {"strength": {}, "measures": {}, "node": {}}
+    for name in list(arrays):
+        group, dot, rest = name.partition(".")
+        if dot:
+            groups[group][rest] = arrays.pop(name)
+    graph = CaseGraph(ids=arrays["ids"].astype(object), u=arrays["u"], v=arrays["v"],
+                      weight=arrays["weight"], strength=groups["strength"],
+                      measures=groups["measures"], node=groups["node"],
+                      weights=LayerWeights(**meta["weights"]))
+    return graph, meta["info"]
+
+
+def result_bytes(result: RingResult) -> bytes:
+    """A ring result as JSON bytes."""
+    doc = {"rings": [dataclasses.asdict(r) for r in result.rings], "params": result.params,
+           "brokers": result.brokers, "reach": result.reach}
+    return json.dumps(doc, default=plain).encode()
+
+
+def result_from_bytes(payload: bytes) -> RingResult:
+    """The inverse of :func:`result_bytes`."""
+    from ..rings import RingResult
+    from ..rings.search import Ring
+
+    doc = json.loads(payload.decode())
+    return RingResult(rings=[Ring(**r) for r in doc["rings"]], params=doc["params"],
+                      brokers=doc["brokers"], reach=doc["reach"])
+
+
+def frame_bytes(df: pd.DataFrame) -> bytes:
+    """A DataFrame as Parquet bytes."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def frame_from_bytes(payload: bytes) -> pd.DataFrame:
+    """The inverse of :func:`frame_bytes`."""
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(payload))
+
+
+_CODECS = {"graph": (graph_bytes, graph_from_bytes), "rings": (result_bytes, result_from_bytes),
+           "players": (frame_bytes, frame_from_bytes)}
+
+
+class AnalysisCache:
+    """Entries of the store's analysis cache for one case: read through the open store,
+    written at once when it is open read-write, otherwise queued for :meth:`flush`."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, tuple[str, str, bytes]] = {}
+        self.enabled = True
+        self.hits: list[str] = []
+
+    def get(self, store: Store, token: str, kind: str, key: str):
+        """The decoded entry, or ``None`` (no table, no entry, another token, unreadable)."""
+        if not self.enabled:
+            return None
+        if key in self.pending and self.pending[key][0] == token:
+            return _CODECS[kind][1](self.pending[key][2])
+        try:
+            row = store.con.execute(f"SELECT payload FROM {TABLE} WHERE key = ? AND token = ?",
+                                    [key, token]).fetchone()
+        except Exception as exc:  # noqa: BLE001 - no table yet, or an old store
+            if "does not exist" not in str(exc):
+                log.info("analysis cache not read: %s", exc)
+            return None
+        if row is None:
+            return None
+        try:
+            value = _CODECS[kind][1](bytes(row[0]))
+        except Exception as exc:  # noqa: BLE001 - a damaged entry is recomputed
+            log.info("analysis cache entry %s unreadable: %s", key, exc)
+            return None
+        self.hits.append(kind)
+        return value
+
+    def put(self, store: Store, token: str, kind: str, key: str, value) -> None:
+        """Keep an entry: in the store now if it is open read-write, else at :meth:`flush`."""
+        if not self.enabled:
+            return
+        payload = _CODECS[kind][0](*value) if kind == "graph" else _CODECS[kind][0](value)
+        if not store.read_only:
+            self._write(store, {key: (token, kind, payload)})
+        else:
+            self.pending[key] = (token, kind, payload)
+
+    def flush(self, open_store) -> None:
+        """Write queued entries in one short read-write open (``open_store()`` gives it);
+        a busy or unwritable store keeps nothing, silently (logged)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, {}
+        try:
+            with open_store() as store:
+                self._write(store, pending)
+        except (WorkbenchError, OSError) as exc:
+            log.info("analysis not kept in the store: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - a read-only file system, a full disk
+            log.info("analysis not kept in the store: %s", exc)
+
+    def rings_seen(self, store: Store) -> list[RingResult]:
+        """Every ring result kept in the store, of any data (for naming a ring by its id)."""
+        try:
+            rows = store.con.execute(f"SELECT payload FROM {TABLE} WHERE kind = 'rings' "
+                                     "ORDER BY created DESC").fetchall()
+        except Exception:  # noqa: BLE001 - no table yet
+            return []
+        out = []
+        for (payload,) in rows:
+            try:
+                out.append(result_from_bytes(bytes(payload)))
+            except Exception:  # noqa: BLE001 - an unreadable entry names nothing
+                continue
+        return out
+
+    @staticmethod
+    def _write(store: Store, entries: dict) -> None:
+        con = store.con
+        con.execute(_CREATE)
+        tokens = {token for token, _kind, _payload in entries.values()}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            # graphs of other data are stale for good (and large); ring results of earlier
+            # data stay a while, so an id from before a phone link can still be looked up
+            con.execute(f"DELETE FROM {TABLE} WHERE kind <> 'rings' AND token NOT IN "
+                        f"({', '.join('?' for _ in tokens)})", list(tokens))
+            for key, (token, kind, payload) in entries.items():
+                con.execute(f"INSERT OR REPLACE INTO {TABLE} (key, token, kind, payload) "
+                            "VALUES (?, ?, ?, ?)", [key, token, kind, payload])
+            # the newest entries of each kind stay (a notebook's many filters do not pile up)
+            con.execute(f"DELETE FROM {TABLE} WHERE key IN (SELECT key FROM (SELECT key, "
+                        f"row_number() OVER (PARTITION BY kind ORDER BY created DESC) AS n "
+                        f"FROM {TABLE}) WHERE n > ?)", [KEEP])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
