@@ -87,6 +87,7 @@ class Case:
     resolve = _delegate("records", RecordsPart.resolve)
     resolve_all = _delegate("records", RecordsPart.resolve_all)
     names = _delegate("records", RecordsPart.names)
+    owners = _delegate("records", RecordsPart.owners)
     search = _delegate("records", RecordsPart.search)
     evidence = _delegate("records", RecordsPart.evidence)
     common_contacts = _delegate("records", RecordsPart.common_contacts)

@@ -140,8 +140,7 @@ class TimePart:
                 if not any(len(set(found.members) & set(r["members"]))
                            / len(set(found.members) | set(r["members"])) >= match
                            for r in rings):
-                    label = start[:7] if rule == "calendar months" else start[:13]
-                    rings.append({"id": f"{label}-{found.id}", "members": found.members,
+                    rings.append({"id": found.id, "members": found.members,
                                   "leader": found.leader, "score": round(found.score, 4),
                                   "evidence": found.evidence})
             label = f"{start}..{end}"

@@ -147,6 +147,11 @@ class RecordsPart:
         with self._state.open() as store:
             return lookups.names(store.con, ids)
 
+    def owners(self, numbers: Iterable[str]) -> dict[str, list[str]]:
+        """Phone number -> the persons it is registered to (an empty list: nobody)."""
+        with self._state.open() as store:
+            return {str(n): lookups.owners_of_number(store.con, str(n)) for n in numbers}
+
     def search(self, query: str) -> str | None:
         """The best match for a search box (:func:`workbench.store.lookups.search`), or None."""
         with self._state.open() as store:
