@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..contract import DEFAULT_REGION, DEFAULT_TZ, parse_id_number, parse_phone
+from ..contract import DEFAULT_REGION, DEFAULT_TZ, file_name, parse_id_number, parse_phone
 from ..errors import WorkbenchError
 from ..evidence import (
     ID_NUMBER_NODE,
@@ -47,6 +47,18 @@ def _parsed(parse, text: str) -> str | None:
 
 #: the call-record views :meth:`Case.call_views` can build
 CALL_VIEWS = ("heat", "pairs", "frequency", "common")
+
+
+def file_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every file column (``file``, ``other_file``, ...) reduced to the file's
+    name: a record says which export it came from, never where the analyst keeps it."""
+    cols = [c for c in df.columns if str(c) == "file" or str(c).endswith("_file")]
+    if not cols:
+        return df
+    df = df.copy()
+    for c in cols:
+        df[c] = df[c].map(file_name)
+    return df
 
 
 class RecordsPart:
@@ -158,10 +170,11 @@ class RecordsPart:
             return lookups.search(store.con, query)
 
     def evidence(self, persons: Iterable[str], *, since=None, until=None,
-                 limit: int = 5000) -> dict:
+                 limit: int | None = 5000) -> dict:
         """The records behind the links among ``persons`` (calls, transactions, arrests,
         kinship, and ``meetings``: hotel stays, venue sightings, trips and cells shared),
-        each with source file and line, as DataFrames."""
+        each with source file (its name, never its folder) and line, as DataFrames, newest
+        first; ``limit`` caps each kind (``None``: every record)."""
         from ..evidence import copresence_records
 
         persons = sorted(set(persons))
@@ -178,7 +191,7 @@ class RecordsPart:
                 records["meetings"] = (pd.concat(frames, ignore_index=True) if frames else
                                        pd.DataFrame(columns=["kind", "person", "other",
                                                              "place", "time"]))
-                self._remember(key, records)
+                self._remember(key, {k: file_names(df) for k, df in records.items()})
         return {k: df.copy() for k, df in self._state.records[key].items()}
 
     def _remember(self, key: tuple, value: dict) -> None:
@@ -230,7 +243,8 @@ class RecordsPart:
         with self._state.open() as store:
             params = LinkParams(since=self._state.time(since, store),
                                 until=self._state.time(until, store))
-            return together(store.con, pid, place=place, params=params, limit=limit)
+            return file_names(together(store.con, pid, place=place, params=params,
+                                       limit=limit))
 
     def identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -308,7 +308,7 @@ class RingsPart:
                              min_weight=min_weight, layers=layers)
 
     def network_of(self, graph: CaseGraph, persons, *, hops: int = 0, connect: bool = False,
-                 min_weight: float = 0.0, layers=None):
+                   min_weight: float = 0.0, layers=None, max_nodes: int = 2000):
         from ..analysis import connecting_network, expand
 
         nodes = set(persons)
@@ -316,7 +316,7 @@ class RingsPart:
             nodes |= connecting_network(graph, sorted(nodes))
         if hops:
             nodes |= expand(graph, sorted(nodes), hops=hops, min_weight=min_weight,
-                            layers=list(layers) if layers else None)
+                            layers=list(layers) if layers else None, max_nodes=max_nodes)
         with self._state.open() as store:
             attrs = {pid: {"name": name} for pid, name in
                      lookups.names(store.con, nodes).items()}

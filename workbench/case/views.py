@@ -7,10 +7,10 @@ open, time, caches) and reaches the other parts through the case (``self._case``
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..contract import file_name
 from ..errors import WorkbenchError
 from ..views.digest import jsonable_request, view_digest
 
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from .facade import Case
     from .state import CaseState
 
-__all__ = ["ViewsPart", "ring_tags"]
+__all__ = ["ViewsPart", "ring_tags", "MAX_NODES"]
+
+#: people a view expands to by hops before it stops (and says so)
+MAX_NODES = 2000
 
 
 def ring_tags(ring) -> str:
@@ -41,8 +44,8 @@ def _records(df) -> list[dict]:
         for k, v in row.items():
             if v is None or (isinstance(v, float) and v != v):
                 clean[k] = None
-            elif k == "file":
-                clean[k] = Path(str(v)).name
+            elif k == "file" or k.endswith("_file"):
+                clean[k] = file_name(v)
             elif hasattr(v, "isoformat"):
                 clean[k] = v.isoformat()
             elif hasattr(v, "item"):
@@ -71,20 +74,32 @@ class ViewsPart:
         title: str | None = None,
         since=None,
         until=None,
-        record_limit: int = 2000,
+        record_limit: int | None = None,
+        max_nodes: int = MAX_NODES,
         **ring_options,
     ):
         """What a snapshot, diagram or graph file shows, as a
         :class:`~workbench.views.model.ViewModel`.
 
         ``ring`` picks one ring (its members and brokers), ``person`` a person and ``hops``
-        around him (default 1); with neither, every ring found with its brokers.
+        around him (default 1); with neither, every ring found with its brokers. Every
+        record behind what is shown is in the view unless ``record_limit`` caps each kind
+        (the newest kept); ``max_nodes`` caps the expansion by hops. What was left out, if
+        anything, is in ``meta["completeness"]`` and said on the page.
         """
+        if record_limit is not None and record_limit < 1:
+            raise WorkbenchError(f"--record-limit must be at least 1 (got {record_limit})")
+        if max_nodes < 1:
+            raise WorkbenchError(f"--max-nodes must be at least 1 (got {max_nodes})")
+        if hops is not None and hops < 0:
+            raise WorkbenchError(f"--hops must be 0 or more (got {hops})")
         with self._state.open():
             return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
-                              until=until, record_limit=record_limit, **ring_options)
+                              until=until, record_limit=record_limit, max_nodes=max_nodes,
+                              **ring_options)
 
-    def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
+    def _view(self, *, ring, person, hops, title, since, until, record_limit, max_nodes,
+              **ring_options):
         from ..views.model import ViewModel
 
         result = self._case.rings(since=since, until=until, **ring_options)
@@ -113,7 +128,9 @@ class ViewsPart:
             seeds = {m for r in result.rings for m in r.members} | set(result.brokers)
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
-        net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0)
+        net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0,
+                                                max_nodes=max(max_nodes, len(seeds)))
+        nodes_cut = bool(hops) and net.number_of_nodes() >= max(max_nodes, len(seeds))
         players = self._case.parts.rings.players(since=since, until=until, **ring_options)
         score = dict(zip(players["person_id"], players["score"], strict=True))
         ring_of = result.ring_of()
@@ -128,8 +145,15 @@ class ViewsPart:
             if d["ring"] and tags.get(d["ring"]):
                 d["ring_tags"] = tags[d["ring"]]
         persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
-        evidence = self._case.evidence(persons, since=since, until=until, limit=record_limit)
-        records = {k: _records(df) for k, df in evidence.items()}
+        evidence = self._case.evidence(persons, since=since, until=until, limit=None)
+        totals = {k: len(df) for k, df in evidence.items()}
+        records = {k: _records(df if record_limit is None else df.head(record_limit))
+                   for k, df in evidence.items()}
+        completeness = {
+            "records": {k: {"shown": len(records[k]), "total": totals[k]} for k in records},
+            "nodes": {"shown": net.number_of_nodes(), "max_nodes": max_nodes,
+                      "cut": nodes_cut},
+            "complete": not nodes_cut and all(len(records[k]) == totals[k] for k in records)}
         identifiers = self._case.parts.records.identifiers(
             persons, net, records, result.params.get("hubs", []))
         meta = {
@@ -143,7 +167,8 @@ class ViewsPart:
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "request": jsonable_request(ring=ring, person=person, hops=hops, title=title,
                                         since=since, until=until, record_limit=record_limit,
-                                        **ring_options),
+                                        max_nodes=max_nodes, **ring_options),
+            "completeness": completeness,
         }
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone
             meta["request"]["warm"] = True

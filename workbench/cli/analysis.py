@@ -16,6 +16,7 @@ from .common import (
     _emit,
     _hub_options,
     _json_option,
+    _limit_options,
     _named,
     _ring_kwargs,
     _ring_options,
@@ -24,6 +25,7 @@ from .common import (
     _table,
     _wait_option,
     _window_options,
+    _writable,
     cli,
 )
 
@@ -247,17 +249,23 @@ def path(db, a, b, since, until, temporal, as_json, wait):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write.")
 @_selection_options
+@_limit_options
 @_window_options
 @_wait_option
-def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, until, wait):
+def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_limit,
+             max_nodes, since, until, wait):
     """Write a self-contained, offline HTML snapshot of rings or a person's network."""
+    from ..views.complete import completeness_text
     from ..views.snapshot import write_snapshot
 
+    _writable(out)
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
-                                  since=since, until=until)
+                                  since=since, until=until, record_limit=record_limit,
+                                  max_nodes=max_nodes)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
     _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
           f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
+    _echo(completeness_text(vm.meta).replace("--db CASE", f"--db {db}"))
 
 
 @cli.command()
@@ -266,9 +274,11 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, un
               help="File to write: .png .svg .pdf (diagram), .graphml .gexf (Gephi), "
                    ".csv (members, links, evidence).")
 @_selection_options
+@_limit_options
 @_window_options
 @_wait_option
-def export(db, out, ring, person, hops, redact, redact_names, title, since, until, wait):
+def export(db, out, ring, person, hops, redact, redact_names, title, record_limit, max_nodes,
+           since, until, wait):
     """Export a diagram, a graph file or CSV tables of rings or a person's network."""
     from ..views.diagram import draw_diagram
     from ..views.files import write_csv, write_graph_file
@@ -277,8 +287,10 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
     if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv"):
         raise WorkbenchError(f"{out}: unknown export type {suffix or '(none)'!r} (use .png, "
                              ".svg, .pdf, .graphml, .gexf or .csv)")
+    _writable(out)
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
-                                  since=since, until=until)
+                                  since=since, until=until, record_limit=record_limit,
+                                  max_nodes=max_nodes)
     options = {"redact": redact, "redact_names": redact_names}
     if suffix in (".png", ".svg", ".pdf"):
         written = [draw_diagram(vm, out, **options)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
+from ..errors import WorkbenchError
 
 # the defaults shown by --help, spelled out so that --help loads no data library
 # (tests/test_cli.py checks them against workbench.normalize)
@@ -206,6 +208,31 @@ def _selection_options(f):
     f = click.option("--person", default=None, help="Show this person (and --hops around).")(f)
     f = click.option("--ring", default=None, help="Show this ring (id from `workbench rings`).")(f)
     return f
+
+
+def _limit_options(f):
+    f = click.option("--max-nodes", type=click.IntRange(min=1), default=2000,
+                     show_default=True,
+                     help="Stop expanding by --hops at this many people (the page says "
+                          "so).")(f)
+    f = click.option("--record-limit", type=click.IntRange(min=1), default=None,
+                     help="Keep at most this many records of each kind, the newest (the "
+                          "page says how many of how many); default: every record.")(f)
+    return f
+
+
+def _writable(out: Path) -> None:
+    """A one-line error, before any work, when ``out`` cannot be written (missing folders
+    are made on writing)."""
+    if out.is_dir():
+        raise WorkbenchError(f"cannot write {out}: it is a folder")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise WorkbenchError(f"cannot write {out}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise WorkbenchError(f"cannot write {out}: permission denied")
 
 
 def _duckdb_interrupt() -> tuple:

@@ -17,6 +17,7 @@ from .values import (
     DEFAULT_REGION,
     DEFAULT_TZ,
     check_timezone,
+    file_name,
     parse_account,
     parse_id_number,
     parse_phone,
@@ -25,6 +26,7 @@ from .values import (
 )
 
 __all__ = [
+    "file_name",
     "DEFAULT_REGION",
     "DEFAULT_TZ",
     "DRUG_CHARGE",

@@ -37,6 +37,7 @@ from ..errors import WorkbenchError
 from .kinds import RELATIONS, SEX_VALUES
 
 __all__ = [
+    "file_name",
     "DEFAULT_REGION",
     "DEFAULT_TZ",
     "TIMESTAMP_FORMATS",
@@ -408,3 +409,17 @@ def parse_duration(raw: str) -> int:
     65
     """
     return _parse_one("duration", raw)
+
+
+def file_name(path) -> str:
+    r"""The name of a file without its directories (``/`` or ``\`` separated): what a shared
+    file may say about where a record came from, never the analyst's folders.
+
+    >>> file_name("/home/li wei/case <x>/stays.csv"), file_name(r"C:\Users\li\calls.csv")
+    ('stays.csv', 'calls.csv')
+    >>> file_name(None) is None
+    True
+    """
+    if path is None or (isinstance(path, float) and path != path):
+        return path
+    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]

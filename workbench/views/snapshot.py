@@ -27,6 +27,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from .complete import completeness_text
 from .digest import view_digest
 from .layout import label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
@@ -156,6 +157,11 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
     summary = (f"{len(data['nodes'])} nodes, {pairs} linked pairs"
                f"{' · redacted' if redacted else ''}")
     generated = meta.get("generated_at") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    complete = completeness_text(meta if not redacted else {**meta, "request": {}})
+    complete_ok = bool((meta.get("completeness") or {}).get("complete", True))
+    complete_class = "complete" if complete_ok else "incomplete"
+    if complete and not complete_ok:
+        summary += " · " + complete.split(". ")[0]
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -189,7 +195,9 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
   </aside>
 </main>
 <section><div id="wb-timeline"></div></section>
-<section><h2>Evidence records</h2><p id="wb-scope"></p><div id="wb-records"></div></section>
+<section><h2>Evidence records</h2>
+<p id="wb-complete" class="{complete_class}">{html.escape(complete)}</p>
+<p id="wb-scope"></p><div id="wb-records"></div></section>
 <section><details><summary>Links shown</summary><div id="wb-links"></div></details></section>
 <section><details><summary>Provenance: filters, parameters, data fingerprint</summary>
 <pre id="wb-meta"></pre></details></section>
