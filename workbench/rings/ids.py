@@ -7,7 +7,7 @@ another ring when the data change. The rank (1 = best) is a field of its own.
 Examples
 --------
 >>> content_id(["P2", "P1", "P3"])
-'R-4d0d91'
+'R-90eb80'
 >>> content_id(["P1", "P2", "P3"]) == content_id(["P3", "P1", "P2"])
 True
 >>> closest([{"P1", "P2", "P3"}, {"P7", "P8"}], {"P1", "P2", "P4"})
