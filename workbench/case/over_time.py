@@ -7,6 +7,9 @@ open, time, caches) and reaches the other parts through the case (``self._case``
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -32,6 +35,32 @@ if TYPE_CHECKING:
 __all__ = ["TimePart"]
 
 
+_ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
+
+
+def _local_json(value, zone):
+    """``value`` with missing numbers (NaN) as ``None`` and times in the case's zone to the
+    second (no float noise, no UTC): what every JSON document of the case shows."""
+    if isinstance(value, dict):
+        return {k: _local_json(v, zone) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_local_json(v, zone) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, str) and _ISO_UTC.match(value):
+        value = dt.datetime.fromisoformat(value[:19] + value[-6:] if "." in value else value)
+    if isinstance(value, dt.datetime):
+        when = pd.Timestamp(value).round("s").to_pydatetime()
+        if when.tzinfo is not None:
+            when = when.astimezone(zone)
+        return when.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str):
+        return _local_json(value.item(), zone)
+    return value
+
+
 class TimePart:
     """One part of :class:`~workbench.case.Case`: it shares the case's
     :class:`~workbench.case.state.CaseState` (store path, caches) and reaches the other parts
@@ -47,15 +76,15 @@ class TimePart:
         groups of burner numbers: ``{"successors", "burners", "params", "fingerprint"}``."""
         params = params or SuccessorParams()
         with self._state.open() as store:
-            window = LinkParams(since=self._state.time(since, store),
-                                until=self._state.time(until, store))
+            window = LinkParams(*self._state.window(since, until, store))
             _, info = self._case.graph(since=since, until=until)
             services = [h["id"] for h in info["hubs"] if h["kind"] == "phone"]
             activity = number_activity(store.con, window, services=services)
             links = self.phone_links(active=True)
             fingerprint = store.fingerprint()
+            zone = ZoneInfo(store.meta("timezone") or DEFAULT_TZ)
         linked = {(x["old"], x["new"]) for x in links}
-        found = [s for s in find_successors(activity, params)
+        found = [_local_json(s, zone) for s in find_successors(activity, params)
                  if (s["old"], s["new"]) not in linked]
         return {"successors": found, "burners": find_burners(activity),
                 "params": {**params.resolve(activity).as_dict(), "window": window.as_dict(),
@@ -169,8 +198,7 @@ class TimePart:
 
         a, b = self._case.resolve(a), self._case.resolve(b)
         with self._state.open() as store:
-            window = LinkParams(since=self._state.time(since, store),
-                                until=self._state.time(until, store))
+            window = LinkParams(*self._state.window(since, until, store))
             stream = call_stream(store.con, window)
             tz = store.meta("timezone") or DEFAULT_TZ
         hops = temporal_path(stream, a, b)

@@ -179,8 +179,7 @@ class RecordsPart:
 
         persons = sorted(set(persons))
         with self._state.open() as store:
-            params = LinkParams(since=self._state.time(since, store),
-                                until=self._state.time(until, store))
+            params = LinkParams(*self._state.window(since, until, store))
             key = ("evidence", store.fingerprint(), tuple(persons), params.since, params.until,
                    limit)
             if key not in self._state.records:
@@ -219,8 +218,7 @@ class RecordsPart:
             raise WorkbenchError(f"unknown call view(s) {sorted(unknown)}; views: {CALL_VIEWS}")
         persons = sorted(set(self.resolve_all(persons)))
         with self._state.open() as store:
-            window = LinkParams(since=self._state.time(since, store),
-                                until=self._state.time(until, store))
+            window = LinkParams(*self._state.window(since, until, store))
             key = ("calls", store.fingerprint(), tuple(persons), window.since, window.until,
                    tuple(wanted))
             if key not in self._state.records:
@@ -241,8 +239,7 @@ class RecordsPart:
 
         pid = self.resolve(person)
         with self._state.open() as store:
-            params = LinkParams(since=self._state.time(since, store),
-                                until=self._state.time(until, store))
+            params = LinkParams(*self._state.window(since, until, store))
             return file_names(together(store.con, pid, place=place, params=params,
                                        limit=limit))
 

@@ -61,8 +61,8 @@ class RingsPart:
             fingerprint = store.fingerprint()
             token = self._state.token(store)
             base = link_params or LinkParams()
-            params = LinkParams(**{**base.__dict__, "since": self._state.time(since, store),
-                                   "until": self._state.time(until, store),
+            lo, hi = self._state.window(since, until, store)
+            params = LinkParams(**{**base.__dict__, "since": lo, "until": hi,
                                    "hubs": user_ids(hubs) or base.hubs,
                                    "not_hubs": user_ids(not_hubs) or base.not_hubs})
             w = weights or LayerWeights()

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..contract import DEFAULT_TZ, parse_timestamp
+from ..errors import WorkbenchError
 from ..store import Store
 from .cache import AnalysisCache, data_token
 
@@ -84,8 +85,22 @@ class CaseState:
             self._tokens[id(store)] = data_token(store)
         return self._tokens[id(store)]
 
-    def time(self, value, store: Store) -> dt.datetime | None:
-        """A user's time (text or datetime) as an aware datetime in the case's zone."""
+    def time(self, value, store: Store, name: str = "time") -> dt.datetime | None:
+        """A user's time (text or datetime) as an aware datetime in the case's zone; a
+        one-line error naming the option (``--since``) when it is not a time."""
         if value is None or isinstance(value, dt.datetime):
             return value
-        return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)
+        try:
+            return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)
+        except ValueError as exc:
+            raise WorkbenchError(f"--{name}: {exc} (write YYYY-MM-DD or YYYY-MM-DD HH:MM, "
+                                 "the case's local time)") from None
+
+    def window(self, since, until, store: Store) -> tuple:
+        """``(since, until)`` as aware datetimes; an error when the window ends before it
+        starts."""
+        lo, hi = self.time(since, store, "since"), self.time(until, store, "until")
+        if lo is not None and hi is not None and lo > hi:
+            raise WorkbenchError(f"the window ends ({until}) before it starts ({since}): "
+                                 "swap --since and --until")
+        return lo, hi

@@ -323,14 +323,14 @@ def successors(db, since, until, top, as_json, wait):
               + (" in this window" if since or until else ""))
     else:
         ev = [s["evidence"] for s in found["successors"]]
-        names = case.names([e.get("old_owner") for e in ev if e.get("old_owner")]
-                           + [e.get("new_owner") for e in ev if e.get("new_owner")])
+        names = case.names([e[k] for e in ev for k in ("old_owner", "new_owner")
+                            if isinstance(e.get(k), str)])
         _echo(_table([[s["old"], s["new"], f"{s['score']:.3f}",
                        s["evidence"]["shared_contacts"], f"{s['evidence']['gap_days']:.1f}",
                        _named(s["evidence"]["old_owner"], names)
-                       if s["evidence"]["old_owner"] else "-",
+                       if isinstance(s["evidence"].get("old_owner"), str) else "-",
                        _named(s["evidence"]["new_owner"], names)
-                       if s["evidence"].get("new_owner") else "-",
+                       if isinstance(s["evidence"].get("new_owner"), str) else "-",
                        "yes" if s["evidence"]["second_order"] else ""]
                       for s in found["successors"]],
                      ["old", "new", "score", "shared", "gap days", "old owner", "new owner",

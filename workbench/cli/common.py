@@ -69,9 +69,30 @@ def _echo(message: str = "", err: bool = False) -> None:
     click.echo(str(message).translate(_VISIBLE), err=err)
 
 
+def _strict(value):
+    """``value`` with NaN and infinities as ``None`` (strict JSON has no NaN).
+
+    >>> _strict({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return _strict(value.item())
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def _emit(doc: dict) -> None:
-    """One JSON document on stdout; control characters as JSON escapes (same values)."""
-    click.echo(json.dumps(doc, ensure_ascii=False, default=str).translate(_JSON_SAFE))
+    """One strict JSON document on stdout (no NaN); control characters as JSON escapes."""
+    click.echo(json.dumps(_strict(doc), ensure_ascii=False, default=str, allow_nan=False)
+               .translate(_JSON_SAFE))
 
 
 def _width(text: str) -> int:
