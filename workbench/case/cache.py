@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -166,7 +167,8 @@ class AnalysisCache:
 
     def __init__(self) -> None:
         self.pending: dict[str, tuple[str, str, bytes]] = {}
-        self.enabled = True
+        # WORKBENCH_ANALYSIS_CACHE=0 turns it off (benchmarks compare with and without)
+        self.enabled = os.environ.get("WORKBENCH_ANALYSIS_CACHE", "1") != "0"
         self.hits: list[str] = []
 
     def get(self, store: Store, token: str, kind: str, key: str):
