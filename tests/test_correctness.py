@@ -118,7 +118,7 @@ def test_centrality_leaves_the_graph_alone():
 
 
 def test_verify_unknown_request_key_is_one_line(known_case, tmp_path, cli_env):
-    page = write_snapshot(known_case.view(ring="R001"), tmp_path / "s.html")
+    page = write_snapshot(known_case.view(ring=known_case.rings().rings[0].id), tmp_path / "s.html")
     text = page.read_text(encoding="utf-8")
     assert '"request": {' in text
     page.write_text(text.replace('"request": {', '"request": {"bogus": 1, ', 1),
