@@ -73,6 +73,7 @@ class RingsPart:
                 self._state.graphs = {key: (graph, {
                     "links": params.as_dict(), "hubs": built.hubs,
                     "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                    "currency": built.currency,
                     "services": {k: v for k, v in built.service_info.items() if k != "busy"},
                     "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
                                                 "reason")} for b in
@@ -166,6 +167,7 @@ class RingsPart:
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
             "busy": info["busy"], "copresence": info["copresence"],
+            "currency": info.get("currency", "CNY"),
             "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
