@@ -106,3 +106,124 @@ def test_cli_rings_shows_the_currency(tmp_path, cli_env):
     con = duckdb.connect(str(tmp_path / "case.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM phones").fetchone()[0] == len(PHONE)
     con.close()
+
+
+def test_a_call_of_unknown_duration_is_not_short_anywhere(tmp_path):
+    """The calls layer counted a call with no duration as not short, the services rule as
+    short; one rule now (nothing says it was short)."""
+    from workbench.evidence.owners import short_call_sql
+
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT {short_call_sql(60, 'd')} FROM (VALUES (NULL), (30), (61)) t(d)"
+                       ).fetchall()
+    assert [r[0] for r in rows] == [False, True, False]
+    (tmp_path / "calls.csv").write_text(
+        "caller,callee,started_at,duration_s\n"
+        + "".join(f"13800000001,13800000002,2019-03-{d:02d} 23:00,\n" for d in range(1, 6)))
+    case = Case(tmp_path / "case.duckdb")
+    case.ingest([tmp_path / "calls.csv"])
+    graph, _ = case.graph()
+    assert int(graph.measures["n_calls"].sum()) == 5
+    assert int(graph.measures["n_short"].sum()) == 0
+
+
+@pytest.mark.parametrize(("src", "a", "b", "adjacent"), [
+    ("stay", "305", "306", True), ("stay", "305", "305", True), ("stay", "305", "405", False),
+    ("stay", "399", "400", False), ("trip", "05车06A", "05车06B", True),
+    ("trip", "05车06D", "05车06F", True), ("trip", "05车06C", "05车06D", True),
+    ("trip", "05车06A", "05车07A", False), ("trip", "05车06A", "04车06B", False),
+])
+def test_one_rule_of_adjacent_rooms_and_seats(src, a, b, adjacent):
+    """Meetings (parsed columns) and their records (raw positions) had two definitions of
+    adjacency; both now come from one rule, and agree."""
+    from workbench.evidence.presence import ADJACENT_SQL, adjacent_sql, position_parts
+
+    con = duckdb.connect()
+    raw = con.execute(f"SELECT {ADJACENT_SQL} FROM (SELECT ? AS src, ? AS pos) a, "
+                      "(SELECT ? AS src, ? AS pos) b", [src, a, src, b]).fetchone()[0]
+    parts = position_parts()
+    con.execute(f"CREATE TABLE ev AS SELECT src, pos, {parts['num']} AS p_num, "
+                f"{parts['grp']} AS p_grp, {parts['let']} AS p_let FROM "
+                "(VALUES (?, ?, 1), (?, ?, 2)) t(src, pos, k)", [src, a, src, b])
+    cols = [{"src": f"{x}.src", "pos": f"{x}.pos", "num": f"{x}.p_num", "grp": f"{x}.p_grp",
+             "let": f"{x}.p_let"} for x in ("a", "b")]
+    parsed = con.execute(f"SELECT {adjacent_sql(*cols)} FROM ev a, ev b "
+                         "WHERE a.pos = ? AND b.pos = ?", [a, b]).fetchone()[0]
+    assert raw == parsed == adjacent
+
+
+def test_two_engines_on_one_connection_keep_their_own_tables():
+    """Stages materialized under fixed names (``_l_calls``): a second engine on the same
+    connection replaced the first one's table. Tables are named by content now."""
+    from workbench.engine import DuckDBEngine
+
+    con = duckdb.connect()
+    one, two = DuckDBEngine(con, "UTC"), DuckDBEngine(con, "UTC")
+    a = one.materialize("_l_calls", "SELECT 1 AS x")
+    b = two.materialize("_l_calls", "SELECT 2 AS x")
+    assert a.name != b.name
+    assert a.df()["x"].tolist() == [1] and b.df()["x"].tolist() == [2]
+    two.close()
+    assert a.df()["x"].tolist() == [1]
+
+
+def test_seeded_runs_restore_the_callers_generator_and_igraph_can_still_draw():
+    """igraph's process-wide generator is put back after each seeded run (under a lock), and
+    igraph is imported whole: hiding matplotlib from it broke ``igraph.plot`` for the
+    process."""
+    import random
+
+    import igraph
+
+    from workbench.graph import seeded_rng
+
+    mine = random.Random(7)
+    igraph.set_random_number_generator(mine)
+    try:
+        with seeded_rng(1):
+            first = igraph.Graph.Erdos_Renyi(30, 0.2).get_edgelist()
+        with seeded_rng(1):
+            again = igraph.Graph.Erdos_Renyi(30, 0.2).get_edgelist()
+        assert first == again
+        assert _generator_in_use() is mine
+    finally:
+        igraph.set_random_number_generator(random)
+    from igraph.drawing.matplotlib.utils import find_matplotlib
+
+    mpl, _ = find_matplotlib()
+    assert hasattr(mpl, "__version__")  # a real matplotlib, not igraph's FakeModule
+
+
+def _generator_in_use():
+    import importlib
+
+    return importlib.import_module("workbench.graph.leiden")._IN_USE[0]
+
+
+def test_explorer_exports_in_one_second_do_not_overwrite(tmp_path):
+    from workbench.explorer.widget import _unused_path
+
+    first = _unused_path(tmp_path, "view", "png")
+    first.write_text("one")
+    second = _unused_path(tmp_path, "view", "png")
+    assert second != first and not second.exists()
+    second.write_text("two")
+    third = _unused_path(tmp_path, "view", "csv")
+    assert third not in (first, second)
+
+
+@pytest.mark.spark
+def test_spark_engines_leave_the_session_as_they_found_it(spark_session):
+    """The heavy stage and the Spark ingest changed session settings (adaptive execution,
+    time zone, Parquet timestamps) and left them changed for the user's session."""
+    from workbench.engine.spark_engine import SparkEngine
+
+    before = spark_session.conf.get("spark.sql.session.timeZone")
+    spark_session.conf.unset("spark.sql.mapKeyDedupPolicy")
+    default_policy = spark_session.conf.get("spark.sql.mapKeyDedupPolicy")
+    engine = SparkEngine(spark_session, "America/New_York")
+    engine.set_conf("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
+    assert spark_session.conf.get("spark.sql.session.timeZone") == "America/New_York"
+    engine.close()
+    assert spark_session.conf.get("spark.sql.session.timeZone") == before
+    assert spark_session.conf.get("spark.sql.mapKeyDedupPolicy") == default_policy

@@ -24,7 +24,15 @@ from dataclasses import asdict, dataclass, field
 
 from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE
 from ..engine import Engine, Handle, Query, as_engine
-from .owners import ACCOUNT_OWNERS, PHONE_OWNERS, calls_aliased, owner_during, owner_join, window
+from .owners import (
+    ACCOUNT_OWNERS,
+    PHONE_OWNERS,
+    calls_aliased,
+    owner_during,
+    owner_join,
+    short_call_sql,
+    window,
+)
 from .services import detect_services
 
 __all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES"]
@@ -151,7 +159,10 @@ def _copresence(engine: Engine, params: LinkParams, wanted: bool) -> tuple[Handl
     from .copresence import build_copresence
 
     info = build_copresence(con, params)
-    return Handle(engine, "_l_copresence"), {"built": True, **{
+    # the builder's fixed-name table becomes one named by content, like every other layer
+    handle = engine.materialize("_l_copresence", "SELECT * FROM _l_copresence")
+    con.execute("DROP TABLE IF EXISTS _l_copresence")
+    return handle, {"built": True, **{
         k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes")}}
 
 
@@ -179,7 +190,7 @@ def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
     aliased subquery)."""
     night = (f"(hour(started_at) >= {int(params.night_start)} OR "
              f"hour(started_at) < {int(params.night_end)})")
-    short = f"duration_s <= {int(params.short_s)}"
+    short = short_call_sql(params.short_s)
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, count(*) AS n_calls, "
             "coalesce(sum(duration_s), 0) AS duration_s, "
             f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "

@@ -282,13 +282,23 @@ def ingest_paths(
             raise
     finally:
         _clean_up(con, [f"_v{i}" for i in range(len(plans))])
-        try:
-            con.execute(f"SET threads = {threads}")  # insert_new lowers it
-            tzname = store.meta("timezone") or DEFAULT_TZ
-            con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
-        except duckdb.Error:
-            pass
+        _restore_session(store, threads)
     return report
+
+
+def _restore_session(store: Store, threads: int) -> None:
+    """Put back the connection's threads and time zone after an ingest. If that fails (the
+    connection was interrupted), the connection is closed: used on with the ingest's UTC
+    session it would read the case's times in the wrong zone."""
+    con = store.con
+    try:
+        con.execute(f"SET threads = {threads}")  # insert_new lowers it
+        tzname = store.meta("timezone") or DEFAULT_TZ
+        con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
+    except duckdb.Error as exc:
+        log.warning("the store's session could not be restored after the ingest (%s); "
+                    "its connection is closed", str(exc).splitlines()[0])
+        store.close()
 
 
 def _clean_up(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
