@@ -255,6 +255,7 @@ def ingest_paths(
         # read, normalize and validate into temporary tables: nothing touches the store yet
         for i, plan in enumerate(plans):
             staged.append(_prepare(con, plan, f"_v{i}", tz, region, progress, force_exact))
+        log.info("phase inserting: %d file(s)", len(staged))
         con.execute("BEGIN TRANSACTION")
         try:
             batch_id = con.execute(
@@ -333,6 +334,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
 
         total = plan.scan.lines - 1 if plan.scan.lines else None
         bar = tqdm(total=total, unit="rows", desc=plan.path.name, leave=False)
+    log.info("phase reading: %s", plan.path.name)
     try:
         read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
                           tick=(bar.update if bar else lambda n: None),
@@ -340,6 +342,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     finally:
         if bar is not None:
             bar.close()
+    log.info("phase validating: %s", plan.path.name)
     register_maps(con, plan.kind, plan.columns, "_stage", region)
     rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
                                  "_stage", tz, table)
