@@ -288,7 +288,14 @@ def test_commands_import_only_what_they_use(db, cli_env):
 def test_help_defaults_are_the_library_defaults():
     """--help spells the defaults out (to load no data library); they must be the ones the
     library uses."""
-    from workbench import cli_common, normalize
+    from workbench.cli import common as cli_common
+    from workbench.cli.main import cli
+    from workbench.contract import values as normalize
+    from workbench.rings import RING_DEFAULTS
 
     assert (cli_common.DEFAULT_TZ, cli_common.DEFAULT_REGION) == (
         normalize.DEFAULT_TZ, normalize.DEFAULT_REGION)
+    # the ring options' defaults, as --help shows them, are the request builder's
+    options = {p.name: p.default for p in cli.commands["rings"].params}
+    for name in ("min_size", "max_size", "seed", "resolution", "min_score"):
+        assert options[name] == RING_DEFAULTS[name], name
