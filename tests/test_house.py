@@ -227,3 +227,22 @@ def test_spark_engines_leave_the_session_as_they_found_it(spark_session):
     engine.close()
     assert spark_session.conf.get("spark.sql.session.timeZone") == before
     assert spark_session.conf.get("spark.sql.mapKeyDedupPolicy") == default_policy
+
+
+def test_to_pyvis_gives_a_pyvis_network_written_through_the_safe_template(tmp_path):
+    """``Case.to_pyvis`` returns a pyvis Network of the view; its HTML is the workbench's
+    offline, escaped snapshot (pyvis's own template loads a CDN and inserts names raw)."""
+    from pyvis.network import Network
+
+    hostile = '<img src=x onerror="alert(1)">'
+    case = build_known_case(tmp_path, names={"A": hostile})
+    net = case.to_pyvis(ring=next(r.id for r in case.rings().rings if "A" in r.members))
+    assert isinstance(net, Network)
+    assert {"A", "B", "C"} <= {n["id"] for n in net.nodes}
+    assert all("x" in n and "y" in n for n in net.nodes)
+    path = net.write_html(str(tmp_path / "net.html"))
+    html = path.read_text(encoding="utf-8")
+    assert hostile not in html
+    for remote in ("cdn.jsdelivr", "cdnjs", "unpkg.com", 'src="http', "src='http",
+                   'href="http'):
+        assert remote not in html

@@ -85,6 +85,14 @@ class ViewsPart:
             return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
                               until=until, record_limit=record_limit, **ring_options)
 
+    def to_pyvis(self, *, redact: bool = False, redact_names: bool = False, **view_options):
+        """What :meth:`view` shows as a pyvis ``Network`` (positions, colours, plain-text
+        tooltips); writing it goes through the workbench's own offline, escaped snapshot
+        (:func:`workbench.views.pyvis_network.to_pyvis`)."""
+        from ..views.pyvis_network import to_pyvis
+
+        return to_pyvis(self.view(**view_options), redact=redact, redact_names=redact_names)
+
     def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
         from ..analysis import key_players
         from ..views.model import ViewModel
