@@ -79,6 +79,7 @@ class RingsPart:
                     kept = (graph, json.loads(json.dumps({
                         "links": params.as_dict(), "hubs": built.hubs,
                         "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                        "currency": built.currency,
                         "services": {k: v for k, v in built.service_info.items()
                                      if k != "busy"},
                         "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
@@ -182,6 +183,7 @@ class RingsPart:
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
             "busy": info["busy"], "copresence": info["copresence"],
+            "currency": info.get("currency", "CNY"),
             "fingerprint": info["fingerprint"], "timezone": tz,
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
@@ -199,7 +201,7 @@ class RingsPart:
         from ..analysis import key_players
 
         result = self.rings(**ring_options)
-        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+        graph = self.ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         with self._state.open() as store:
             token = self._state.token(store)
@@ -266,7 +268,7 @@ class RingsPart:
         df = self.players(since=since, until=until, **ring_options)
         return df.head(top).reset_index(drop=True) if top is not None else df
 
-    def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
+    def ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
         """The graph a ring search with these options ran on (layers, weights, services,
         ``min_weight``)."""
         graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
@@ -337,7 +339,7 @@ class RingsPart:
             raise WorkbenchError("--top must be at least 1")
         result = self.rings(**ring_options)
         ring = self.find_ring(result, ring_id)
-        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+        graph = self.ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
 

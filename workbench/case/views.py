@@ -98,6 +98,14 @@ class ViewsPart:
                               until=until, record_limit=record_limit, max_nodes=max_nodes,
                               **ring_options)
 
+    def to_pyvis(self, *, redact: bool = False, redact_names: bool = False, **view_options):
+        """What :meth:`view` shows as a pyvis ``Network`` (positions, colours, plain-text
+        tooltips); writing it goes through the workbench's own offline, escaped snapshot
+        (:func:`workbench.views.pyvis_network.to_pyvis`)."""
+        from ..views.pyvis_network import to_pyvis
+
+        return to_pyvis(self.view(**view_options), redact=redact, redact_names=redact_names)
+
     def _view(self, *, ring, person, hops, title, since, until, record_limit, max_nodes,
               **ring_options):
         from ..views.model import ViewModel
@@ -144,6 +152,10 @@ class ViewsPart:
             d["score"] = float(score.get(n, 0.0))
             if d["ring"] and tags.get(d["ring"]):
                 d["ring_tags"] = tags[d["ring"]]
+        currency = result.params.get("currency", "CNY")
+        for _, _, d in net.edges(data=True):
+            if d.get("n_tx"):
+                d["currency"] = currency
         persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
         evidence = self._case.evidence(persons, since=since, until=until, limit=None)
         totals = {k: len(df) for k, df in evidence.items()}

@@ -199,13 +199,17 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
-def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
+def _ring_table(rings, names: dict[str, str], limit: int | None = None,
+                currency: str = "CNY") -> str:
+    from ..views.words import money_text
+
     rows = []
     for r in rings[:limit]:
         ev = r.evidence
         said = [f"{_plural(int(ev['calls']), 'call')} ({ev['night_share']:.0%} night)"]
         if ev.get("transfers"):
-            said.append(f"{_plural(int(ev['transfers']), 'transfer')} (¥{ev['amount']:,.2f})")
+            said.append(f"{_plural(int(ev['transfers']), 'transfer')} "
+                        f"({money_text(ev['amount'], currency, 2)})")
         if ev.get("coarrest_links"):
             said.append(_plural(int(ev["coarrest_links"]), "co-arrest link"))
         if ev.get("meeting_pairs"):
