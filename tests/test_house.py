@@ -201,7 +201,7 @@ def _generator_in_use():
 
 
 def test_explorer_exports_in_one_second_do_not_overwrite(tmp_path):
-    from workbench.explorer.widget import _unused_path
+    from workbench.explorer.helpers import unused_path as _unused_path
 
     first = _unused_path(tmp_path, "view", "png")
     first.write_text("one")

@@ -112,10 +112,12 @@ def test_ring_ids_stay_put_when_a_filter_changes(explorer):
     before = {frozenset(r.members): explorer.ring_ids[r.id] for r in explorer.result.rings}
     explorer.layers["money"].value = False
     after = {explorer.ring_ids[r.id] for r in explorer.result.rings}
-    assert after <= set(before.values()) | {x for x in after if x.startswith("new-")}
     for r in explorer.result.rings:  # a ring that kept its members kept its id
+        assert explorer.ring_ids[r.id] == r.id  # its own content id, whatever the filters
         if frozenset(r.members) in before:
             assert explorer.ring_ids[r.id] == before[frozenset(r.members)]
+        else:  # another membership: another id, noted against the unfiltered ring
+            assert r.id in explorer.ring_notes
     shown = {n["ring"] for n in explorer.graph.nodes if n["ring"]}
     assert shown <= after
 
@@ -127,3 +129,35 @@ def test_search_by_part_of_a_name_clears_stale_messages(explorer):
     assert explorer.graph.selected == "C" and explorer.status.value == ""
     assert explorer.ring_list.value is None  # the list lets go of its ring
     assert "王伟 (C)" in explorer.details.value
+
+
+def test_selection_is_kept_when_a_filter_changes(explorer):
+    second = explorer.ring_list.options[1][1]
+    explorer.ring_list.value = second
+    members = set(next(r for r in explorer.result.rings if r.id == second).members)
+    explorer.weights["money"].value = 1.5  # a filter change re-runs the search
+    picked = next(r for r in explorer.result.rings if r.id == explorer.ring_list.value)
+    assert explorer.ring_list.value != explorer.ring_list.options[0][1] or second == \
+        explorer.ring_list.options[0][1]
+    assert len(members & set(picked.members)) / len(members | set(picked.members)) >= 0.3
+
+
+def test_legend_list_width_and_busy_sign(explorer):
+    text = explorer.legend.value
+    for word in ("calls", "money", "kinship", "width: strength"):
+        assert word in text
+    assert explorer.ring_list.layout.width != "290px"
+    assert explorer.ring_list.layout.min_width == "360px"
+    seen = []
+    explorer.graph.observe(lambda ch: seen.append(ch["new"]), names="busy")
+    explorer.layers["kinship"].value = False
+    assert seen[:1] == [True] and explorer.graph.busy is False  # shown, then cleared
+
+
+def test_graph_script_scrolls_the_page_and_closes_tooltips():
+    from importlib import resources
+
+    js = resources.files("workbench.views").joinpath("graph_widget.js").read_text("utf-8")
+    assert "zoomView: on" in js and '"mouseleave"' in js  # wheel zooms only once clicked
+    assert "vis-tooltip" in js and "blurNode" in js
+    assert 'change:busy' in js

@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from importlib import resources
@@ -32,6 +31,17 @@ from ..graph import LayerWeights
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
+from .helpers import (
+    day,
+    esc,
+    flags,
+    kept,
+    legend_html,
+    numbers,
+    records_html,
+    table,
+    unused_path,
+)
 
 __all__ = ["Explorer", "GraphView"]
 
@@ -58,6 +68,8 @@ class GraphView(anywidget.AnyWidget):
     selected_link = traitlets.Int(-1).tag(sync=True)
     focus = traitlets.Unicode("").tag(sync=True)
     height = traitlets.Int(640).tag(sync=True)
+    #: a refresh is running: the page shows a busy sign over the graph
+    busy = traitlets.Bool(False).tag(sync=True)
 
     def show(self, vm: ViewModel) -> None:
         """Display a view model: the snapshot's positions, colours, regions and links."""
@@ -111,8 +123,10 @@ class Explorer(w.VBox):
                                           indent=False)
         self.resolution = w.FloatText(value=1.0, description="resolution", disabled=True,
                                       style=style, layout=w.Layout(width="180px"))
-        self.ring_list = w.Select(options=[], rows=24, layout=w.Layout(width="290px",
-                                                                         height="640px"))
+        # wide enough for id, flags, organizer, size, score and tier (no cut at 290 px)
+        self.ring_list = w.Select(options=[], rows=24, layout=w.Layout(
+            width="34%", min_width="360px", max_width="560px", height="640px"))
+        self.legend = w.HTML(legend_html(), layout=w.Layout(width="100%"))
         self.search = w.Text(placeholder="id, part of a name, phone or account", description="find",
                              continuous_update=False, layout=w.Layout(width="360px"))
         self.hops = w.IntSlider(value=1, min=0, max=3, description="hops")
@@ -138,6 +152,7 @@ class Explorer(w.VBox):
             w.HBox([w.VBox(layer_rows[:3]), w.VBox(layer_rows[3:])]),
             w.HBox([self.search, self.hops, self.focus_button]),
             w.HBox([self.ring_list, self.graph], layout=w.Layout(width="100%")),
+            self.legend,
             self.timeline,
             self.details,
             w.HBox([self.export_format, self.export_button, self.snapshot_button,
@@ -171,11 +186,11 @@ class Explorer(w.VBox):
         layers = [n for n in LAYER_NAMES if self.layers[n].value]
         weights = LayerWeights(**{n: float(self.weights[n].value) for n in LAYER_NAMES})
         return {
-            "since": _day(self.since.value), "until": _day(self.until.value, end=True),
+            "since": day(self.since.value), "until": day(self.until.value, end=True),
             "layers": layers, "weights": weights, "min_weight": float(self.min_strength.value),
             "min_size": int(self.size.value[0]), "max_size": int(self.size.value[1]),
             "resolution": None if self.auto_resolution.value else float(self.resolution.value),
-            "hubs": _numbers(self.hubs.value), "not_hubs": _numbers(self.not_hubs.value),
+            "hubs": numbers(self.hubs.value), "not_hubs": numbers(self.not_hubs.value),
         }
 
     def refresh(self) -> None:
@@ -185,15 +200,24 @@ class Explorer(w.VBox):
 
     def _refresh(self) -> None:
         t0 = time.perf_counter()
+        previous = getattr(self, "result", None)
+        picked = self.ring_list.value
+        before = (next((set(r.members) for r in previous.rings if r.id == picked), None)
+                  if previous is not None and picked else None)
+        # a busy sign while the search runs (the message reaches the page at once)
+        self.status.value = "<b>⏳ refreshing…</b>"
+        self.ring_list.disabled = self.graph.busy = True
         try:
             self.result = self.case.rings(warm=True, **self.options())
         except WorkbenchError as exc:
-            self.status.value = f"<b>error</b>: {_esc(str(exc))}"
+            self.status.value = f"<b>error</b>: {esc(str(exc))}"
+            self.ring_list.disabled = self.graph.busy = False
             return
+        self.ring_list.disabled = False
         self._stable_ids()
         names = self._names([r.leader for r in self.result.rings])
         # flags first (family, regional), so a narrow list still shows them; the tier last
-        labels = [(f"{self.ring_ids[r.id]}{_flags(r)} · {names.get(r.leader) or r.leader}"
+        labels = [(f"{self.ring_ids[r.id]}{flags(r)} · {names.get(r.leader) or r.leader}"
                    f" · {r.size} people · {r.score:.2f} · {r.tier}"
                    f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
                   for r in self.result.rings]
@@ -204,10 +228,13 @@ class Explorer(w.VBox):
             self.resolution.observe(self._on_filter, names="value")
         self.ring_list.unobserve(self._on_ring, names="value")
         self.ring_list.options = labels
-        self.ring_list.value = labels[0][1] if labels else None
+        self.ring_list.value = kept(self.result.rings, picked, before) if labels else None
         self.ring_list.observe(self._on_ring, names="value")
         self.timings["refresh"] = time.perf_counter() - t0
-        self.show_ring(self.ring_list.value)
+        try:
+            self.show_ring(self.ring_list.value)
+        finally:
+            self.graph.busy = False
         self.status.value = (f"{len(self.result.rings)} rings · "
                              f"{self.timings['refresh']:.2f} s")
 
@@ -224,19 +251,19 @@ class Explorer(w.VBox):
         ring = next(r for r in self.result.rings if r.id == ring_id)
         names = self._names(ring.members)
         shown = self.ring_ids.get(ring.id, ring.id)
-        parts = [_table(pd.DataFrame([{"member": m, "name": names.get(m, ""),
+        parts = [table(pd.DataFrame([{"member": m, "name": names.get(m, ""),
                                        "role": ring.roles.get(m, "member")}
                                       for m in ring.members]),
                         f"ring {shown}" + (f" ({self.ring_notes[ring.id]})"
                                            if ring.id in self.ring_notes else "")),
-                 _table(pd.DataFrame([{"measure": k.replace("_", " "), "value": v}
+                 table(pd.DataFrame([{"measure": k.replace("_", " "), "value": v}
                                       for k, v in ring.evidence.items()]), "evidence")]
-        parts.append(_records_html(self.view.records, set(ring.members), names, inside=True))
+        parts.append(records_html(self.view.records, set(ring.members), names, inside=True))
         views = self.case.call_views(ring.members, since=self.options()["since"],
                                      until=self.options()["until"], views=("heat", "pairs"))
-        parts.append(_table(views["heat"], "calls by hour and weekday"))
+        parts.append(table(views["heat"], "calls by hour and weekday"))
         if not views["pairs"].empty:
-            parts.append(_table(views["pairs"], "first and last contact per pair"))
+            parts.append(table(views["pairs"], "first and last contact per pair"))
         self.details.value = "".join(parts)
         self._timeline(ring.members)
 
@@ -245,7 +272,7 @@ class Explorer(w.VBox):
         ``hops`` around him; the ring list lets go of its ring."""
         person = self._find(query.strip())
         if person is None:
-            self.status.value = f"no person matches {_esc(query)}"
+            self.status.value = f"no person matches {esc(query)}"
             return
         self.status.value = ""
         self.ring_list.unobserve(self._on_ring, names="value")
@@ -315,18 +342,18 @@ class Explorer(w.VBox):
         g = self.view.graph
         names = {str(n): str(d.get("name") or "") for n, d in g.nodes(data=True)}
         data = dict(g.nodes[node])
-        rows = "".join(f"<tr><th>{_esc(str(k))}</th><td>{_esc(str(v))}</td></tr>"
+        rows = "".join(f"<tr><th>{esc(str(k))}</th><td>{esc(str(v))}</td></tr>"
                        for k, v in node_words(node, data))
         links = []
         for _, other, attrs in g.edges(node, data=True):
             u, v = sorted((str(node), str(other)))
             who = f"{names.get(other) or ''} ({other})"
-            links.append(f"<li><b>{_esc(who)}</b>: "
-                         f"{_esc('; '.join(link_words(u, v, attrs, names)))}</li>")
+            links.append(f"<li><b>{esc(who)}</b>: "
+                         f"{esc('; '.join(link_words(u, v, attrs, names)))}</li>")
         title = f"{names.get(node) or ''} ({node})"
-        self.details.value = (f"<h4>{_esc(title)}</h4><table>{rows}</table>"
+        self.details.value = (f"<h4>{esc(title)}</h4><table>{rows}</table>"
                               f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
-                              + _records_html(self.view.records, {node}, names)
+                              + records_html(self.view.records, {node}, names)
                               + self._together_html(node, names))
         if data.get("kind") == "person":
             self._timeline([node])
@@ -343,12 +370,12 @@ class Explorer(w.VBox):
         if df.empty:
             return ""
         rows = "".join(
-            f"<tr><td>{_esc(str(r.time)[:16])}</td>"
-            f"<td>{_esc(names.get(str(r.other)) or '')} ({_esc(str(r.other))})</td>"
-            f"<td>{_esc(str(r.kind))} {_esc(str(r.place))}</td>"
-            f"<td>{_esc(' / '.join(str(x) for x in (r.pos, r.other_pos) if x))}"
+            f"<tr><td>{esc(str(r.time)[:16])}</td>"
+            f"<td>{esc(names.get(str(r.other)) or '')} ({esc(str(r.other))})</td>"
+            f"<td>{esc(str(r.kind))} {esc(str(r.place))}</td>"
+            f"<td>{esc(' / '.join(str(x) for x in (r.pos, r.other_pos) if x))}"
             f"{' (adjacent)' if r.adjacent else ''}</td>"
-            f"<td>{_esc(Path(str(r.file)).name)}:{int(r.line)}</td></tr>"
+            f"<td>{esc(Path(str(r.file)).name)}:{int(r.line)}</td></tr>"
             for r in df.head(limit).itertuples())
         more = " (first 20)" if len(df) > limit else ""
         return (f"<h4>together{more}</h4><table><tr><th>time</th><th>with</th><th>where</th>"
@@ -364,9 +391,9 @@ class Explorer(w.VBox):
         names = {str(n): str(d.get("name") or "") for n, d in self.view.graph.nodes(data=True)}
         a, b = link["a"], link["b"]
         heading = f"{names.get(a) or ''} ({a}) — {names.get(b) or ''} ({b})"
-        self.details.value = (f"<h4>{_esc(heading)}</h4><ul>"
-                              + "".join(f"<li>{_esc(x)}</li>" for x in link["words"])
-                              + "</ul>" + _records_html(self.view.records, {a, b}, names,
+        self.details.value = (f"<h4>{esc(heading)}</h4><ul>"
+                              + "".join(f"<li>{esc(x)}</li>" for x in link["words"])
+                              + "</ul>" + records_html(self.view.records, {a, b}, names,
                                                         link=(a, b)))
         self._timeline([a, b])
 
@@ -375,30 +402,26 @@ class Explorer(w.VBox):
         return self.case.names(ids)
 
     def _stable_ids(self) -> None:
-        """Ids that stay put when a filter changes: each ring of this run takes the id of
-        the ring of the unfiltered run it shares most members with (Jaccard >= 0.3); a
-        changed membership is noted, never renumbered; a ring found only now is 'new'."""
+        """Each ring shows its own content id (the same members, the same id, whatever the
+        filters); a ring whose members differ from the unfiltered run's closest ring is noted
+        against it, and a ring found only with the filters is noted as such."""
         with self.case.open():
             base = self.case.rings(warm=True).rings
         self.ring_ids, self.ring_notes = {}, {}
-        used: set[str] = set()
         for r in self.result.rings:
+            self.ring_ids[r.id] = r.id
             mine = set(r.members)
             best, score = None, 0.0
             for b in base:
                 j = len(mine & set(b.members)) / len(mine | set(b.members))
-                if j > score and b.id not in used:
+                if j > score:
                     best, score = b, j
             if best is None or score < 0.3:
-                self.ring_ids[r.id] = f"new-{r.key[:6]}"
                 self.ring_notes[r.id] = "not found without the filters"
-                continue
-            used.add(best.id)
-            self.ring_ids[r.id] = best.id
-            gained, lost = mine - set(best.members), set(best.members) - mine
-            if gained or lost:
-                self.ring_notes[r.id] = (f"members changed: +{len(gained)} −{len(lost)}"
-                                         " against the unfiltered run")
+            elif best.id != r.id:
+                gained, lost = mine - set(best.members), set(best.members) - mine
+                self.ring_notes[r.id] = (f"≈ {best.id} without the filters: +{len(gained)} "
+                                         f"−{len(lost)} members")
 
     # -- exports --------------------------------------------------------------------------
     def export_snapshot(self) -> Path | None:
@@ -407,10 +430,10 @@ class Explorer(w.VBox):
 
         if self.view is None:
             return None
-        path = write_snapshot(self.view, _unused_path(self.out_dir, "snapshot", "html"),
+        path = write_snapshot(self.view, unused_path(self.out_dir, "snapshot", "html"),
                               redact=self.redact.value, redact_names=self.redact_names.value)
         self.exported.append(path)
-        self.status.value = f"wrote {_esc(str(path))}"
+        self.status.value = f"wrote {esc(str(path))}"
         return path
 
     def export_diagram(self) -> list[Path]:
@@ -421,7 +444,7 @@ class Explorer(w.VBox):
         if self.view is None:
             return []
         fmt = self.export_format.value
-        path = _unused_path(self.out_dir, "view", fmt)
+        path = unused_path(self.out_dir, "view", fmt)
         opts = {"redact": self.redact.value, "redact_names": self.redact_names.value}
         if fmt in ("png", "svg", "pdf"):
             written = [draw_diagram(self.view, path, **opts)]
@@ -430,67 +453,5 @@ class Explorer(w.VBox):
         else:
             written = [write_graph_file(self.view, path, **opts)]
         self.exported += written
-        self.status.value = "wrote " + ", ".join(_esc(str(p)) for p in written)
+        self.status.value = "wrote " + ", ".join(esc(str(p)) for p in written)
         return written
-
-
-def _unused_path(folder: Path, stem: str, suffix: str) -> Path:
-    """``folder/stem-<time>.<suffix>``, numbered ``-2``, ``-3`` ... when that file (or, for
-    CSV, its first part) exists already: two exports in one second never overwrite."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 10_000):
-        name = f"{stem}-{stamp}" + (f"-{n}" if n > 1 else "")
-        taken = list(folder.glob(f"{name}.*")) + list(folder.glob(f"{name}_*"))
-        if not taken:
-            return folder / f"{name}.{suffix}"
-    raise WorkbenchError(f"no free file name for {stem} in {folder}")
-
-
-def _records_html(records: dict, persons: set, names: dict, *, inside: bool = False,
-                  link: tuple | None = None, limit: int = 200) -> str:
-    """The evidence records of a selection in reading order (time, from, to, duration or
-    amount, file:line), oldest first, as escaped HTML tables (at most ``limit`` per kind)."""
-    from ..views.timeline import reading_rows
-
-    parts = []
-    for kind, rows in reading_rows(records, persons, names, inside=inside, link=link).items():
-        if rows:
-            df = pd.DataFrame(rows)
-            parts.append(_table(df.head(limit), f"{kind} ({len(rows)} records)"
-                                + (f" (first {limit})" if len(rows) > limit else "")))
-    return "".join(parts) or "<p>no records</p>"
-
-
-def _table(df: pd.DataFrame, caption: str) -> str:
-    """A DataFrame as an HTML table; pandas escapes every cell (data is hostile)."""
-    head = f"<h4>{_esc(caption)}</h4>" if caption else ""
-    return head + df.to_html(escape=True, border=0, max_rows=60)
-
-
-def _numbers(text: str) -> list[str] | None:
-    """Comma- or space-separated numbers from a text box; None when empty."""
-    items = [x for x in text.replace(",", " ").split() if x]
-    return items or None
-
-
-def _flags(ring) -> str:
-    """`` · family`` and `` · regional <county>`` where they apply."""
-    out = " · family" if ring.family else ""
-    if ring.regional:
-        place = str(ring.regional.get("place") or ring.regional.get("code"))
-        out += f" · regional {place[-6:]}"
-    return out
-
-
-def _esc(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
-def _day(value, end: bool = False):
-    if value is None:
-        return None
-    if end:
-        value = value + dt.timedelta(days=1)
-    return f"{value:%Y-%m-%d} 00:00:00"

@@ -1,14 +1,40 @@
 // The Explorer's graph view: vis-network drawn from synced state (the snapshot's nodes,
 // edges and ring regions); fitted on first draw and on every resize; a click on a node
-// sets ``selected``, a click on a link sets ``selected_link``.
+// sets ``selected``, a click on a link sets ``selected_link``. The mouse wheel scrolls the
+// notebook until the graph is clicked (then it zooms, until the pointer leaves); tooltips
+// close when the pointer leaves what they describe; ``busy`` shows a sign over the graph.
 function render({ model, el }) {
   const box = document.createElement("div");
   box.style.height = model.get("height") + "px";
   box.style.width = "100%";
   box.style.border = "1px solid #ccc";
   box.style.background = "#fff";
+  box.style.position = "relative";
   el.appendChild(box);
+  const busy = document.createElement("div");
+  busy.textContent = "\u23f3 refreshing\u2026";
+  busy.style.cssText = "position:absolute;top:8px;left:8px;z-index:5;padding:4px 10px;"
+    + "background:#fff8e1;border:1px solid #e0b000;border-radius:4px;font:13px sans-serif;"
+    + "display:none";
+  const hint = document.createElement("div");
+  hint.textContent = "click the graph to zoom with the wheel";
+  hint.style.cssText = "position:absolute;bottom:6px;right:8px;z-index:5;font:11px sans-serif;"
+    + "color:#777;pointer-events:none";
+  box.appendChild(busy);
+  box.appendChild(hint);
   let network = null;
+  let zooming = false;
+  function setZoom(on) {
+    zooming = on;
+    hint.style.display = on ? "none" : "";
+    if (network) { network.setOptions({ interaction: { zoomView: on } }); }
+  }
+  function hideTips() {
+    box.querySelectorAll(".vis-tooltip").forEach((t) => { t.style.visibility = "hidden"; });
+  }
+  box.addEventListener("mousedown", () => setZoom(true));
+  box.addEventListener("mouseleave", () => { setZoom(false); hideTips(); });
+  model.on("change:busy", () => { busy.style.display = model.get("busy") ? "" : "none"; });
   function draw() {
     const links = model.get("links") || [];
     const regions = model.get("regions") || [];
@@ -17,6 +43,8 @@ function render({ model, el }) {
     if (network) { network.destroy(); }
     network = new globalThis.vis.Network(box, { nodes, edges }, wbVis.options(nodes.length));
     network.on("beforeDrawing", (ctx) => wbVis.drawRegions(ctx, regions));
+    setZoom(zooming);
+    ["blurNode", "blurEdge", "dragStart", "zoom", "click"].forEach((ev) => network.on(ev, hideTips));
     wbVis.unstick(network, box);
     network.fit({ animation: false });
     el.wbNetwork = network;  // for the browser console (and the tests)
@@ -45,6 +73,7 @@ function render({ model, el }) {
     }
   });
   draw();
+  busy.style.display = model.get("busy") ? "" : "none";
   return () => { resize.disconnect(); if (network) { network.destroy(); } };
 }
 
