@@ -76,7 +76,10 @@ class CaseState:
             self._tokens.pop(id(store), None)
             store.close()
         if active is None and self.cache.pending:
-            self.cache.flush(lambda: Store(self.path, read_only=False, wait=self.wait))
+            # briefly: another reader (a notebook) keeps it from being written, and then the
+            # analysis is simply not kept rather than waited for
+            self.cache.flush(lambda: Store(self.path, read_only=False,
+                                           wait=min(self.wait, 0.5)))
 
     def token(self, store: Store) -> str:
         """The data token of the open store (:func:`~workbench.case.cache.data_token`),
