@@ -7,6 +7,7 @@ open, time, caches) and reaches the other parts through the case (``self._case``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -152,10 +153,17 @@ class RingsPart:
                                  layers=request.layers, weights=weights,
                                  hubs=request.hubs, not_hubs=request.not_hubs)
         weights_key = tuple(sorted(info["weights"].items()))
+        # a warm start reuses the partition of the same graph (data, window, weights)
+        graph_key = (info["token"], request.since, request.until, weights_key)
+        initial = self._state.memberships.get(graph_key) if warm else None
+        if initial is not None and len(initial) != graph.n:
+            initial = None
+        if warm and initial is None:  # nothing to start from: the same as a cold search
+            request = dataclasses.replace(request, warm=False)
         key = (info["token"], weights_key, request)  # same data, same request
         cached = self._state.results.get(key)
         stored_key = request_key("rings", {"weights": weights_key, "request": request})
-        if cached is None and not warm:  # a warm result depends on the run before it
+        if cached is None and not request.warm:  # a warm result depends on the run before
             with self._state.open() as store:
                 cached = self._state.cache.get(store, info["token"], "rings", stored_key)
             if cached is not None:
@@ -165,11 +173,6 @@ class RingsPart:
             return copy.deepcopy(cached)
         if min_weight > 0:
             graph = graph.edges_at_least(min_weight)
-        # a warm start reuses the partition of the same graph (data, window, weights)
-        graph_key = (info["fingerprint"], request.since, request.until, weights_key)
-        initial = self._state.memberships.get(graph_key) if warm else None
-        if initial is not None and len(initial) != graph.n:
-            initial = None
         t0 = time.perf_counter()
         if request.around:
             result, memberships = rings_around(graph, list(request.around), params), []
@@ -190,7 +193,7 @@ class RingsPart:
         })
         result = json_result(result)  # as a follow-up process will read it back
         self._state.results = {**dict(list(self._state.results.items())[-7:]), key: result}
-        if not warm:
+        if not request.warm:
             with self._state.open() as store:
                 self._state.cache.put(store, info["token"], "rings", stored_key, result)
         return copy.deepcopy(result)

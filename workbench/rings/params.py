@@ -141,6 +141,8 @@ def build_request(*, tz: str = DEFAULT_TZ, around_ids: Iterable[str] = (),
         if bad or not layers:
             raise WorkbenchError(f"unknown layer(s) {', '.join(bad) or '(none given)'}; "
                                  f"the layers are {', '.join(LAYER_NAMES)}")
+        if set(layers) == set(LAYER_NAMES):  # every layer: the same request as no choice
+            layers = None
     defaults = RingParams()
     ring = RingParams(
         resolutions=(float(o["resolution"]),) if o["resolution"] is not None else None,
