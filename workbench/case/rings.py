@@ -78,7 +78,8 @@ class RingsPart:
                     built = build_layers(store.con, params)
                     graph = build_graph(store.con, built, LayerWeights())
                     kept = (graph, json.loads(json.dumps({
-                        "links": params.as_dict(), "hubs": built.hubs,
+                        "links": _local_window(params.as_dict(), store),
+                        "hubs": built.hubs,
                         "hub_threshold": built.hub_threshold, "copresence": built.copresence,
                         "currency": built.currency,
                         "services": {k: v for k, v in built.service_info.items()
@@ -345,6 +346,19 @@ class RingsPart:
         graph = self.ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)
+
+
+def _local_window(links: dict, store) -> dict:
+    """The link parameters with ``since`` and ``until`` in the case's zone (as the analyst
+    wrote them), not UTC."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(store.meta("timezone") or DEFAULT_TZ)
+    out = dict(links)
+    for k in ("since", "until"):
+        if out.get(k):
+            out[k] = dt.datetime.fromisoformat(out[k]).astimezone(zone).isoformat()
+    return out
 
 
 def _label(pid: str, names: dict) -> str:
