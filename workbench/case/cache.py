@@ -53,6 +53,8 @@ _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, token 
 #: tables that never change what an analysis finds (the cache itself; ingest bookkeeping)
 #: entries kept per kind
 KEEP = 32
+#: graphs one process keeps in the store (an evolution's monthly graphs are not kept)
+GRAPHS_PER_PROCESS = 2
 _NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches"}
 
 
@@ -170,6 +172,7 @@ class AnalysisCache:
         # WORKBENCH_ANALYSIS_CACHE=0 turns it off (benchmarks compare with and without)
         self.enabled = os.environ.get("WORKBENCH_ANALYSIS_CACHE", "1") != "0"
         self.hits: list[str] = []
+        self.graphs_kept = 0
 
     def get(self, store: Store, token: str, kind: str, key: str):
         """The decoded entry, or ``None`` (no table, no entry, another token, unreadable)."""
@@ -198,6 +201,10 @@ class AnalysisCache:
         """Keep an entry: in the store now if it is open read-write, else at :meth:`flush`."""
         if not self.enabled:
             return
+        if kind == "graph":  # large: the first few graphs of a process (not every window
+            if self.graphs_kept >= GRAPHS_PER_PROCESS:  # of an evolution) are kept
+                return
+            self.graphs_kept += 1
         payload = _CODECS[kind][0](*value) if kind == "graph" else _CODECS[kind][0](value)
         if not store.read_only:
             self._write(store, {key: (token, kind, payload)})
