@@ -85,7 +85,7 @@ def test_verify_catches_an_altered_snapshot(tmp_path, cli_env):
     write_snapshot(vm, out)
     report = verify_snapshot(case, out)
     assert not report["reproduced"] and not report["same_digest"]
-    assert data["meta"]["request"] == {"ring": ring, "record_limit": 2000}
+    assert data["meta"]["request"] == {"ring": ring, "max_nodes": 2000}
     # the file edited by hand after it was written: a name changed in the data block
     text_name = text.replace('"Name Y"', '"Someone else"')
     assert text_name != text
