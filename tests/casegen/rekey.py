@@ -297,14 +297,23 @@ def _national(e164: pd.Series) -> pd.Series:
 
 def _ts(s: pd.Series) -> pd.Series:
     """Parse the sample's timestamp and date spellings by their digits; NaT when invalid."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     digits = s.astype(str).str.replace(r"\D", "", regex=True)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    n = digits.str.len().to_numpy()
+    arr = pa.array(digits.tolist(), type=pa.string())
+    out = pa.nulls(len(arr), type=pa.timestamp("s"))
     for length, fmt in ((14, "%Y%m%d%H%M%S"), (12, "%Y%m%d%H%M"), (8, "%Y%m%d")):
-        m = (digits.str.len() == length).to_numpy()
+        m = n == length
         if m.any():
-            out[m] = pd.to_datetime(digits[m], format=fmt, errors="coerce").astype(
-                "datetime64[us]")
-    return out
+            parsed = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+            # strptime rolls 02-30 over to 03-02: keep only what formats back to itself
+            same = pc.equal(pc.strftime(parsed, format=fmt), arr)
+            keep = pc.and_kleene(pa.array(m), pc.fill_null(same, False))
+            out = pc.if_else(keep, parsed, out)
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index,
+                     dtype="datetime64[us]")
 
 
 def _days(t: pd.Series) -> pd.Series:
