@@ -81,3 +81,9 @@ def write_recycled_case(out_dir: Path) -> dict:
     (out / "identity_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                              encoding="utf-8")
     return truth
+
+
+if __name__ == "__main__":  # python -m tests.casegen.recycled OUT
+    import sys
+
+    write_recycled_case(Path(sys.argv[1]))

@@ -853,3 +853,22 @@ def _org_name(holder: str) -> str:
         return "国网浙江省电力有限公司诸暨市供电公司"
     tail = holder.removeprefix("EMP").strip("-")
     return f"暨阳{tail}实业有限公司"
+
+
+if __name__ == "__main__":  # python -m tests.casegen.rekey SRC OUT [--seed S] [--no-registry]
+    import argparse
+    from collections import Counter
+
+    parser = argparse.ArgumentParser(description="re-key a sample county as real exports")
+    parser.add_argument("src", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-registry", action="store_true")
+    args = parser.parse_args()
+    doc = rekey_county(args.src, args.out, args.seed, registry=not args.no_registry)
+    faults = dict(sorted((str(k), v) for k, v in
+                         Counter(r["fault"] for r in doc["records"]).items()))
+    print(json.dumps({"out": str(args.out), "records": len(doc["records"]),
+                      "recycled": len(doc["recycled"]),
+                      "relatives_phones": len(doc["relatives_phones"]), "faults": faults},
+                     ensure_ascii=False))

@@ -193,3 +193,13 @@ def score(db_path: Path, truth: dict | Path) -> dict:
     report["missing_kinds"] = missing_kinds
     report["wrong_examples"] = wrong_examples
     return report
+
+
+if __name__ == "__main__":  # python -m tests.casegen.score_identity DB IDENTITY_TRUTH.json
+    import argparse
+
+    parser = argparse.ArgumentParser(description="score identity resolution against truth")
+    parser.add_argument("db", type=Path)
+    parser.add_argument("truth", type=Path)
+    args = parser.parse_args()
+    print(json.dumps(score(args.db, args.truth), ensure_ascii=False, indent=1))
