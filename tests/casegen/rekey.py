@@ -580,9 +580,10 @@ def rekey_county(src_dir: Path, out_dir: Path, seed: int, *, registry: bool = Tr
     started = _ts(calls["started_at"])
     dur_txt = calls["duration_s"]
     hms = dur_txt.str.fullmatch(r"\d+:\d{2}:\d{2}")
-    parts = dur_txt.where(hms, "0:0:0").str.split(":", expand=True).astype("int64")
     dur = pd.to_numeric(dur_txt.where(~hms, None), errors="coerce")
-    dur = dur.mask(hms, parts[0] * 3600 + parts[1] * 60 + parts[2])
+    if hms.any():
+        parts = dur_txt[hms].str.split(":", expand=True).astype("int64")
+        dur[hms] = parts[0] * 3600 + parts[1] * 60 + parts[2]
     ok = (caller != "") & (callee != "") & started.notna() & (dur >= 0) & (caller != callee)
     dropped["calls"] = int((~ok).sum())
     calls = pd.DataFrame({"caller": caller, "callee": callee, "started_at": started,
