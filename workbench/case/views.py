@@ -120,7 +120,9 @@ class ViewsPart:
             chosen = self._case.parts.rings.find_ring(result, ring)
             ring = chosen.id
             seeds = set(chosen.members) | set(chosen.brokers)
-            heading = title or f"Ring {ring}: {chosen.size} members, organizer {chosen.leader}"
+            boss = self._case.names([chosen.leader]).get(chosen.leader)
+            heading = title or (f"Ring {ring}: {chosen.size} members, organizer "
+                                + (f"{boss} ({chosen.leader})" if boss else chosen.leader))
             selection = {"ring": ring, "hops": hops or 0}
         elif person is not None:
             person = self._case.resolve(person)
@@ -130,7 +132,8 @@ class ViewsPart:
                 raise WorkbenchError(f"{person!r} has no links in this case") from None
             seeds = {person}
             hops = 1 if hops is None else hops
-            heading = title or f"{person} and {hops} hop(s) around"
+            who = self._case.names([person]).get(person)
+            heading = title or f"{f'{who} ({person})' if who else person} and {hops} hop(s) around"
             selection = {"person": person, "hops": hops}
         else:
             seeds = {m for r in result.rings for m in r.members} | set(result.brokers)
