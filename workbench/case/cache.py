@@ -159,8 +159,21 @@ def frame_from_bytes(payload: bytes) -> pd.DataFrame:
     return pd.read_parquet(io.BytesIO(payload))
 
 
+def array_bytes(array) -> bytes:
+    """A numpy array (a Leiden membership) as ``.npy`` bytes."""
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def array_from_bytes(payload: bytes):
+    """The inverse of :func:`array_bytes`."""
+    return np.load(io.BytesIO(payload), allow_pickle=False)
+
+
 _CODECS = {"graph": (graph_bytes, graph_from_bytes), "rings": (result_bytes, result_from_bytes),
-           "players": (frame_bytes, frame_from_bytes)}
+           "players": (frame_bytes, frame_from_bytes),
+           "membership": (array_bytes, array_from_bytes)}
 
 
 class AnalysisCache:

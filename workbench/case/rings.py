@@ -167,9 +167,14 @@ class RingsPart:
         if cached is None and not request.warm:  # a warm result depends on the run before
             with self._state.open() as store:
                 cached = self._state.cache.get(store, info["token"], "rings", stored_key)
+                kept = (self._state.cache.get(store, info["token"], "membership",
+                                              stored_key + ":membership")
+                        if cached is not None else None)
             if cached is not None:
                 self._state.results = {**dict(list(self._state.results.items())[-7:]),
                                        key: cached}
+                if kept is not None and len(kept) == graph.n:  # a later warm start needs it
+                    self._state.memberships = {graph_key: kept}
         if cached is not None:
             return copy.deepcopy(cached)
         if min_weight > 0:
@@ -197,6 +202,9 @@ class RingsPart:
         if not request.warm:
             with self._state.open() as store:
                 self._state.cache.put(store, info["token"], "rings", stored_key, result)
+                if memberships:
+                    self._state.cache.put(store, info["token"], "membership",
+                                          stored_key + ":membership", memberships[0])
         return copy.deepcopy(result)
 
     def players(self, **ring_options):
