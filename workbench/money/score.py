@@ -7,8 +7,9 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   for fan hubs, Poisson two-step paths for scatter-gather, the graph's density for layers,
   the configuration model for cycles); negative when the shape is common;
 * **rarity**: each transfer is the pair's only one, while its accounts otherwise pay their
-  counterparts repeatedly: ``-log10`` of the chance that one of the accounts' payments is a
-  one-off (their own share, shrunk to the case's);
+  counterparts repeatedly: ``log10`` of the case's share of one-off pairs over these
+  accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
+  account that pays one-offs all the time adds nothing, or less than nothing;
 * **time**: money moved on soon after it arrived at each account it passes through (and,
   round a cycle, in order), and the transfers' concentration in time;
 * **amounts**: amounts conserved through each such account, and alike within a fan or layer.
@@ -144,7 +145,9 @@ def _rarity(c: Candidate, data: MoneyData, null: Null, a: np.ndarray, b: np.ndar
             k[v] = k.get(v, 0) + 1
     q = {v: (data.n_once[v] - kv + null.alpha) / (data.n_pairs[v] - kv + null.alpha + null.beta)
          for v, kv in k.items()}
-    return float(sum(-math.log10(min(max(q[int(a[r])], q[int(b[r])]), 1.0)) for r in c.edges))
+    share = null.alpha / (null.alpha + null.beta)
+    return float(sum(math.log10(share / min(max(q[int(a[r])], q[int(b[r])]), 1.0))
+                     for r in c.edges))
 
 
 def _flow_p(ins, outs, ts, null: Null) -> float:
