@@ -72,10 +72,19 @@ def _print_patterns(doc: dict) -> None:
 
 
 def _print_trace(tr: dict) -> None:
+    """The hops as a tree: each hop under the one that brought the money there."""
     if not tr["hops"]:
         _echo(f"no transfers {'to' if tr['direction'] == 'back' else 'from'} {tr['account']}")
         return
+    children: dict = {}
     for h in tr["hops"]:
-        mark = " (service)" if h["service"] else " (back round)" if h["returns"] else ""
+        children.setdefault(h["parent"], []).append(h)
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        h = stack.pop()
+        marks = [m for m, on in (("one-off", h["pair_transfers"] == 1),
+                                 ("service", h["service"]), ("back round", h["returns"])) if on]
         _echo(f"{'  ' * (h['depth'] - 1)}{h['at']}  {h['from']} -> {h['to']}  "
-              f"{h['currency']} {h['amount']}{mark}  [{h['file']}:{h['line']}]")
+              f"{h['currency']} {h['amount']}" + (f" ({', '.join(marks)})" if marks else "")
+              + f"  [{h['file']}:{h['line']}]")
+        stack.extend(reversed(children.get(h["id"], [])))
