@@ -109,6 +109,15 @@ EDGES = (
     "AND t.b NOT IN (SELECT acct FROM {s})"
 )
 
+#: per account, its pairs with other ordinary accounts (services left out) and the one-offs
+ORDINARY = (
+    "WITH o AS (SELECT a, b, n FROM {p} WHERE a NOT IN (SELECT acct FROM {s}) "
+    "AND b NOT IN (SELECT acct FROM {s})), "
+    "ends AS (SELECT a AS acct, n FROM o UNION ALL SELECT b AS acct, n FROM o) "
+    "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once "
+    "FROM ends GROUP BY acct ORDER BY acct"
+)
+
 #: ordered account pairs joined by at least two one-off two-step paths (scatter-gather)
 TWO_PATHS = ("SELECT e1.a AS src, e2.b AS dst, count(*) AS k FROM {e} e1 JOIN {e} e2 "
              "ON e1.b = e2.a WHERE e1.a <> e2.b AND e2.b <> e1.b AND e1.a <> e1.b "
@@ -131,7 +140,8 @@ class MoneyData:
     nodes : numpy.ndarray
         Account id of each dense node id.
     n_pairs, n_once : numpy.ndarray
-        Per node: directed pairs it takes part in, and how many of them are one-offs.
+        Per node: directed pairs it takes part in with other ordinary accounts, and how
+        many of them are one-offs.
     n_accounts : int
         Non-service accounts with any transfer in the window (the null's population).
     din_all, dout_all : numpy.ndarray
@@ -224,6 +234,7 @@ def load(source, *, since=None, until=None) -> MoneyData:
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
         edges = table.drop_columns(["amount"]).to_pandas()
         edges["amount"] = table.column("amount").to_pylist()
+        ordinary = engine.fetch_numpy(ORDINARY.format(p=p, s=s))
         two = engine.fetch_df(TWO_PATHS.format(e=e))
         co = engine.fetch_df(CO_TARGETS.format(e=e))
     finally:
@@ -236,8 +247,10 @@ def load(source, *, since=None, until=None) -> MoneyData:
     n_e = len(edges)
     edges["a"] = codes[:n_e]
     edges["b"] = codes[n_e:]
-    index = pd.Series(np.arange(len(accts)), index=accts)
-    rows = index.reindex(np.asarray(nodes, dtype=str)).to_numpy() if len(nodes) else []
+    own = pd.DataFrame({"n_pairs": np.asarray(ordinary["n_pairs"], dtype=float),
+                        "n_once": np.asarray(ordinary["n_once"], dtype=float)},
+                       index=np.asarray(ordinary["acct"]).astype(str))
+    own = own.reindex(np.asarray(nodes, dtype=str)).fillna(0.0)
     row = span[0] if span else {"lo": None, "hi": None, "n": 0}
     lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
     node_of = pd.Series(np.arange(len(nodes)), index=np.asarray(nodes, dtype=str))
@@ -258,8 +271,8 @@ def load(source, *, since=None, until=None) -> MoneyData:
     return MoneyData(
         edges=edges,
         nodes=np.asarray(nodes, dtype=object),
-        n_pairs=n_pairs[rows] if len(nodes) else np.zeros(0),
-        n_once=n_once[rows] if len(nodes) else np.zeros(0),
+        n_pairs=own["n_pairs"].to_numpy(),
+        n_once=own["n_once"].to_numpy(),
         n_accounts=int(keep.sum()),
         din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(keep.sum())),
         dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(keep.sum())),

@@ -15,8 +15,10 @@ A pattern's score adds four kinds of evidence, each in log10 units:
 * **amounts**: amounts conserved through each such account, and alike within a fan or layer.
 
 Time and amounts are tested against the case's own spread (uniform times over its period,
-its log-amount spread) and turned into evidence with :func:`~workbench.money.stats.evidence`,
-so they raise a score and never filter. All of it is continuous, so scores rarely tie.
+its log-amount spread) and turned into likelihood ratios with
+:func:`~workbench.money.stats.evidence` (an e-value calibrator: its mean under the null is 1,
+so the thousands of candidates a case has do not gain by chance); they raise or lower a
+score and never filter. All of it is continuous, so scores rarely tie.
 
 Examples
 --------
@@ -160,20 +162,22 @@ def _flow_p(ins, outs, ts, null: Null) -> float:
     return min(1.0, order * min(1.0, (n_in + n_out) * (gap + null.floor) / null.period))
 
 
-def _kept_p(ins, outs, amt, cur, null: Null) -> float:
-    """Chance that a null amount is as close to what came in as what went out is."""
+def _kept_p(ins, outs, amt, cur, null: Null) -> float | None:
+    """Chance that a null amount is as close to what came in as what went out is (None
+    when the currencies differ)."""
     if len({cur[r] for r in list(ins) + list(outs)}) != 1:
-        return 1.0
+        return None
     got, paid = sum(amt[i] for i in ins), sum(amt[o] for o in outs)
     if got <= 0 or paid <= 0:
-        return 1.0
+        return None
     return normal_two_sided_inner(math.log(paid / got) / (null.sigma * math.sqrt(2.0)))
 
 
-def _alike_p(rows, amt, cur, null: Null) -> float:
-    """Chance that null amounts are as alike as these (chi-square on log amounts)."""
+def _alike_p(rows, amt, cur, null: Null) -> float | None:
+    """Chance that null amounts are as alike as these (chi-square on log amounts; None
+    for fewer than two or mixed currencies)."""
     if len(rows) < 2 or len({cur[r] for r in rows}) != 1:
-        return 1.0
+        return None
     x = np.log(np.maximum(np.asarray([amt[r] for r in rows], dtype=float), 1e-9))
     stat = float(((x - x.mean()) ** 2).sum()) / (null.sigma**2)
     return max(chi2_cdf(stat, len(rows) - 1), 1e-300)
@@ -193,11 +197,11 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     flows = [_flow_p(i, o, ts, null) for i, o in c.through]
     if c.kind == "cycle" and flows:
         flows.remove(max(flows))  # where the money set out from
-    p_flow = fisher(flows) if flows else 1.0
-    kept = [_kept_p(i, o, amt, cur, null) for i, o in c.through]
-    p_kept = fisher(kept) if kept else 1.0
-    alike = [_alike_p(rows, amt, cur, null) for rows in c.alike]
-    p_alike = fisher(alike) if alike else 1.0
+    p_flow = fisher(flows) if flows else None
+    kept = [p for p in (_kept_p(i, o, amt, cur, null) for i, o in c.through) if p is not None]
+    p_kept = fisher(kept) if kept else None
+    alike = [p for p in (_alike_p(rows, amt, cur, null) for rows in c.alike) if p is not None]
+    p_alike = fisher(alike) if alike else None
     t = evidence(p_span) + evidence(p_flow)
     m = evidence(p_kept) + evidence(p_alike)
     total = s + u + t + m
@@ -208,6 +212,6 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     return total, parts
 
 
-def _sig(p: float) -> float:
-    """A p-value to four significant digits (JSON-safe)."""
-    return float(f"{min(max(p, 0.0), 1.0):.4g}")
+def _sig(p: float | None) -> float | None:
+    """A p-value to four significant digits (JSON-safe; None when the test did not apply)."""
+    return None if p is None else float(f"{min(max(p, 0.0), 1.0):.4g}")

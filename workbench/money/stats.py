@@ -9,7 +9,7 @@ Examples
 >>> round(poisson_log10_sf(3, 0.5), 3)
 -1.842
 >>> round(evidence(0.001), 3)
-1.726
+1.318
 """
 
 from __future__ import annotations
@@ -219,14 +219,27 @@ def fisher(ps: list[float]) -> float:
     return min(1.0, chi2_sf(stat, 2 * len(ps)))
 
 
-def evidence(p: float) -> float:
-    """A p-value as evidence in log10 units: the largest likelihood ratio it can support
-    against its null (the Vovk-Sellke bound ``1 / (-e p ln p)``), 0 for ``p >= 1/e``.
+def evidence(p: float | None) -> float:
+    """A p-value as evidence in log10 units: ``log10`` of the e-value that mixes the
+    calibrators ``k p**(k-1)`` over ``k`` in (0, 1), ``(1 - p + p ln p) / (p ln(p)**2)``.
 
-    >>> evidence(0.5)
+    Its mean under the null is 1, so it is a likelihood ratio against the null: a test
+    that finds nothing (p near 1) costs ``log10(2)``, a strong one gains. ``None`` (a test
+    that does not apply) gives 0.
+
+    Examples
+    --------
+    >>> round(evidence(1.0), 3)
+    -0.301
+    >>> round(evidence(0.001), 2)
+    1.32
+    >>> evidence(None)
     0.0
     """
-    p = min(max(p, 1e-300), 1.0)
-    if p >= 1.0 / math.e:
+    if p is None:
         return 0.0
-    return -math.log10(math.e * p * math.log(1.0 / p))
+    p = min(max(p, 1e-300), 1.0)
+    if p > 1.0 - 1e-9:
+        return -math.log10(2.0)
+    ln_p = math.log(p)
+    return math.log10((1.0 - p + p * ln_p) / (p * ln_p * ln_p))
