@@ -62,7 +62,7 @@ class MoneyParams:
     until: dt.datetime | None = None
     kinds: tuple[str, ...] | None = None
     max_cycle: int = 8
-    max_overlap: float = 0.5
+    max_overlap: float = 0.2
     cycle_budget: int = 200_000
 
     def check(self) -> MoneyParams:
@@ -131,7 +131,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     data = load(engine, since=params.since, until=params.until)
     null = null_model(data)
     found = candidates(data.edges, len(data.nodes), data.two_paths, data.co_targets,
-                       max_cycle=params.max_cycle, cycle_budget=params.cycle_budget)
+                       max_cycle=params.max_cycle, cycle_budget=params.cycle_budget,
+                       period=null.period)
     cols = {"a": data.edges["a"].to_numpy(), "b": data.edges["b"].to_numpy(),
             "ts": data.edges["ts"].to_numpy(dtype=float),
             "amt": data.edges["amt"].to_numpy(dtype=float),

@@ -11,7 +11,8 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
   account that pays one-offs all the time adds nothing, or less than nothing;
 * **time**: money moved on soon after it arrived at each account it passes through (and,
-  round a cycle, in order), and the transfers' concentration in time;
+  round a cycle, in order), and the tightest cluster in time of the transfers (a scan
+  statistic, so one stray transfer does not hide a burst);
 * **amounts**: amounts conserved through each such account, and alike within a fan or layer.
 
 Time and amounts are tested against the case's own spread (uniform times over its period,
@@ -47,7 +48,7 @@ from .stats import (
     nb_log10_sf,
     normal_two_sided_inner,
     poisson_log10_sf,
-    span_p,
+    scan_p,
 )
 
 __all__ = ["Null", "null_model", "score"]
@@ -192,8 +193,7 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
     s = structure(c, null, (a, b))
     u = _rarity(c, data, null, a, b)
-    times = [ts[r] for r in c.edges]
-    p_span = span_p(max(times) - min(times), null.period, len(times))
+    p_span = scan_p([ts[r] for r in c.edges], null.period, null.floor)[0]
     flows = [_flow_p(i, o, ts, null) for i, o in c.through]
     if c.kind == "cycle" and flows:
         flows.remove(max(flows))  # where the money set out from

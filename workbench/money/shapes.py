@@ -76,7 +76,7 @@ def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
 
 def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
                co_targets: pd.DataFrame, *, max_cycle: int = 8,
-               cycle_budget: int = 200_000) -> list[Candidate]:
+               cycle_budget: int = 200_000, period: float | None = None) -> list[Candidate]:
     """All candidate patterns of the one-off graph.
 
     Parameters
@@ -92,6 +92,8 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
         Longest cycle searched.
     cycle_budget : int
         Stop enumerating cycles after this many (logged).
+    period : float or None
+        Seconds the case spans (default: the one-off transfers' own span).
 
     Returns
     -------
@@ -115,10 +117,36 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
                 {"sources": a[i_e].tolist(), "hub": [v], "targets": b[o_e].tolist()},
                 through=[(i_e, o_e)], alike=[i_e, o_e],
                 shape={"sources": len(i_e), "targets": len(o_e)}))
+    ts = edges["ts"].to_numpy(dtype=float)
+    span = period if period is not None else (float(ts.max() - ts.min()) if ts.size else 1.0)
+    found += _bursts(found, ts, max(span, 1.0))
     found += _scatter_gather(a, b, ins, outs, two_paths)
     found += _bipartite(a, b, outs, co_targets)
     found += cycles(edges, max_cycle, budget=cycle_budget)
     return found
+
+
+def _bursts(fans: list[Candidate], ts: np.ndarray, period: float) -> list[Candidate]:
+    """For each fan, the fan of its tightest burst in time (when that leaves out some of
+    its spokes): a dealer's week of sales among unrelated one-off payments to the same
+    account. Scoring decides between the whole fan and the burst."""
+    from .stats import scan_p
+
+    out = []
+    for c in fans:
+        if c.kind not in ("fan-in", "fan-out"):
+            continue
+        order = sorted(c.edges, key=lambda r: (ts[r], r))
+        _, start, m = scan_p([ts[r] for r in order], period)
+        if MIN_FAN <= m < len(order):
+            rows = order[start:start + m]
+            side = "sources" if c.kind == "fan-in" else "targets"
+            ends = [v for r, v in zip(c.edges, c.roles[side], strict=True) if r in set(rows)]
+            roles = ({"sources": ends, "hub": c.roles["hub"]} if c.kind == "fan-in"
+                     else {"hub": c.roles["hub"], "targets": ends})
+            out.append(Candidate(c.kind, sorted(rows), roles, alike=[sorted(rows)],
+                                 shape={side: len(rows), "burst_of": len(order)}))
+    return out
 
 
 def _scatter_gather(a, b, ins, outs, two_paths: pd.DataFrame) -> list[Candidate]:

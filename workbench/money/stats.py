@@ -27,6 +27,7 @@ __all__ = [
     "nb_log10_sf",
     "normal_two_sided_inner",
     "poisson_log10_sf",
+    "scan_p",
     "span_p",
 ]
 
@@ -202,6 +203,41 @@ def span_p(span: float, period: float, k: int) -> float:
         return 1.0
     u = min(max(span / period, 0.0), 1.0)
     return min(1.0, k * u ** (k - 1) - (k - 1) * u**k)
+
+
+def scan_p(times, period: float, floor: float = 0.0) -> tuple[float, int, int]:
+    """The scan statistic: the tightest cluster of 3 or more of ``times`` (uniform over
+    ``period`` under the null), robust to a few transfers far from the rest.
+
+    For each ``m`` from 3 to ``k``, the shortest window ``w`` holding ``m`` of the sorted
+    times gives ``p_m = k C(k-1, m-1) ((w + floor) / period)**(m-1)`` (a union bound);
+    the answer is the smallest, times the ``k - 2`` sizes tried.
+
+    Returns
+    -------
+    (p, start, m)
+        The p-value, and the tightest cluster as ``sorted(times)[start:start + m]``.
+
+    Examples
+    --------
+    >>> p, start, m = scan_p([1.0, 2.0, 3.0, 500.0], 1000.0)
+    >>> (round(p, 4), start, m)
+    (0.0001, 0, 3)
+    """
+    t = sorted(float(x) for x in times)
+    k = len(t)
+    if k < 3 or period <= 0:
+        return 1.0, 0, k
+    best, where = math.inf, (0, k)
+    for m in range(3, k + 1):
+        widths = [t[i + m - 1] - t[i] for i in range(k - m + 1)]
+        i = min(range(len(widths)), key=widths.__getitem__)
+        u = min((widths[i] + floor) / period, 1.0)
+        log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * math.log10(max(u, 1e-300))
+        if log_p < best:
+            best, where = log_p, (i, m)
+    p = min(1.0, (k - 2) * 10.0 ** min(best, 0.0))
+    return p, where[0], where[1]
 
 
 def fisher(ps: list[float]) -> float:
