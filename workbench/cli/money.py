@@ -18,6 +18,9 @@ KIND_CHOICES = ["fan-in", "fan-out", "cycle", "scatter-gather", "gather-scatter"
               help="Show only this kind of pattern (repeatable).")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="Show only the best N patterns.")
+@click.option("--min-score", type=float, default=0.0, show_default=True,
+              help="Report patterns scoring above this (log10 likelihood ratio; 0: more "
+                   "likely planted than chance).")
 @click.option("--trace", "trace_account", default=None, metavar="ACCOUNT",
               help="Follow the money from this account in time order instead.")
 @click.option("--back", is_flag=True, help="With --trace: where the money came from.")
@@ -25,7 +28,7 @@ KIND_CHOICES = ["fan-in", "fan-out", "cycle", "scatter-gather", "gather-scatter"
               help="With --trace: longest chain.")
 @_json_option
 @_wait_option
-def money(db, since, until, kinds, top, trace_account, back, hops, as_json, wait):
+def money(db, since, until, kinds, top, min_score, trace_account, back, hops, as_json, wait):
     """Money patterns among accounts, best first (fan-in, fan-out, cycle, scatter-gather,
     gather-scatter, bipartite layering); --trace ACCOUNT follows the money instead."""
     from ..contract import DEFAULT_TZ, parse_timestamp
@@ -43,8 +46,8 @@ def money(db, since, until, kinds, top, trace_account, back, hops, as_json, wait
             doc = {"trace": {k: v for k, v in result.items() if k != "params"},
                    "params": result["params"]}
         else:
-            doc = find_patterns(store, MoneyParams(kinds=tuple(kinds) or None, **window),
-                                top=top)
+            doc = find_patterns(store, MoneyParams(kinds=tuple(kinds) or None,
+                                                   min_score=min_score, **window), top=top)
     if as_json:
         _emit(doc)
     elif trace_account:

@@ -56,6 +56,9 @@ class MoneyParams:
         not reported on its own.
     cycle_budget : int
         Most cycles enumerated.
+    min_score : float
+        Report patterns scoring above this (0: more likely planted than chance under the
+        case's null model).
     """
 
     since: dt.datetime | None = None
@@ -64,6 +67,7 @@ class MoneyParams:
     max_cycle: int = 8
     max_overlap: float = 0.2
     cycle_budget: int = 200_000
+    min_score: float = 0.0
 
     def check(self) -> MoneyParams:
         """Self, or :class:`WorkbenchError` naming what is wrong."""
@@ -143,7 +147,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         if math.isfinite(s):
             scored.append((s, c, parts))
     scored.sort(key=lambda x: (-x[0], x[1].kind, [str(data.nodes[v]) for v in x[1].nodes()]))
-    chosen = _choose(scored, params.max_overlap)
+    chosen = _choose(scored, params.max_overlap, params.min_score)
     if params.kinds:
         chosen = [x for x in chosen if x[1].kind in params.kinds]
     if top is not None:
@@ -157,6 +161,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         "min_fan": MIN_FAN,
         "max_cycle": params.max_cycle,
         "max_overlap": params.max_overlap,
+        "min_score": params.min_score,
         "candidates": len(found),
         "reported": len(patterns),
         "one_off": "a directed account pair with exactly one transfer in the window "
@@ -174,12 +179,12 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     return {"patterns": patterns, "params": out_params}
 
 
-def _choose(scored, max_overlap: float) -> list:
-    """Best first; skip a pattern whose transfers are mostly inside better ones."""
+def _choose(scored, max_overlap: float, min_score: float) -> list:
+    """Best first; skip a pattern whose transfers are partly inside better ones."""
     claimed: set[int] = set()
     chosen = []
     for s, c, parts in scored:
-        if s <= 0:
+        if s <= min_score:
             break
         inside = sum(1 for e in c.edges if e in claimed) / max(len(c.edges), 1)
         if inside > max_overlap:

@@ -4,7 +4,8 @@ A pattern's score adds four kinds of evidence, each in log10 units:
 
 * **structure**: ``-log10`` of the number of such shapes expected by chance in the case's
   one-off transfer graph (degree distributions fitted to the case: a negative binomial
-  for fan hubs, Poisson two-step paths for scatter-gather, the graph's density for layers,
+  fitted to the bulk of the one-off degrees (hubs past the far-out fence left out of the
+  fit) for fan hubs, Poisson two-step paths for scatter-gather, the graph's density for layers,
   the configuration model for cycles); negative when the shape is common;
 * **rarity**: each transfer is the pair's only one, while its accounts otherwise pay their
   counterparts repeatedly: ``log10`` of the case's share of one-off pairs over these
@@ -94,7 +95,14 @@ def null_model(data: MoneyData) -> Null:
     din, dout = data.din_all, data.dout_all
 
     def moments(x):
-        return (float(x.mean()), float(x.var(ddof=1))) if x.size > 1 else (0.0, 0.0)
+        """Mean and variance of the bulk: degrees past the far-out fence (Q3 + 3 IQR, the
+        IQR at least 1) are the hubs under test and would mask themselves."""
+        if x.size < 2:
+            return 0.0, 0.0
+        q1, q3 = np.percentile(x, [25, 75])
+        bulk = x[x <= q3 + 3.0 * max(q3 - q1, 1.0)]
+        bulk = bulk if bulk.size > 1 else x
+        return float(bulk.mean()), float(bulk.var(ddof=1))
 
     in_mean, in_var = moments(din)
     out_mean, out_var = moments(dout)
