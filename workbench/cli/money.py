@@ -39,8 +39,12 @@ def money(db, since, until, kinds, top, min_score, trace_account, back, hops, as
         raise click.UsageError("--back goes with --trace ACCOUNT")
     with Store(db, read_only=True, wait=wait) as store:
         tz = store.meta("timezone") or DEFAULT_TZ
-        window = {k: parse_timestamp(v, tz=tz) if v else None
-                  for k, v in (("since", since), ("until", until))}
+        window = {}
+        for key, value in (("since", since), ("until", until)):
+            try:
+                window[key] = parse_timestamp(value, tz=tz) if value else None
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint=f"--{key}") from None
         if trace_account:
             result = trace(store, trace_account, back=back, max_hops=hops, **window)
             doc = {"trace": {k: v for k, v in result.items() if k != "params"},

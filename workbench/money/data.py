@@ -13,7 +13,7 @@ Stages (each a ``SELECT`` the engine materializes):
 Examples
 --------
 >>> round(fence([1, 2, 2, 3, 4, 5, 40]), 2)
-11.5
+12.0
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from .data import MoneyData, load
 from .score import null_model, score
 from .shapes import KINDS, MIN_FAN, Candidate, candidates
 
-__all__ = ["MoneyParams", "find_patterns", "account_persons", "render_time"]
+__all__ = ["MoneyParams", "find_patterns", "account_persons", "local_time", "render_time"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,19 @@ def render_time(ts: float, tz: str) -> str:
     '1970-01-01T08:00:00+08:00'
     """
     return dt.datetime.fromtimestamp(float(ts), ZoneInfo(tz)).isoformat()
+
+
+def local_time(when: dt.datetime | None, tz: str) -> str | None:
+    """A window bound in the case's zone (a naive one is already local).
+
+    >>> local_time(dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "Asia/Shanghai")
+    '2024-01-01T08:00:00+08:00'
+    """
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(tz))
+    return when.astimezone(ZoneInfo(tz)).isoformat()
 
 
 def account_persons(engine, accounts: Iterable[str]) -> dict[str, str]:
@@ -171,8 +184,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
                         "share >= service_regular_share (the case's median), or "
                         "log(1 + counterparts) > service_log_counterparts_fence",
         "score": "log10 likelihood ratio: structure + rarity + time + amounts",
-        "since": params.since.isoformat() if params.since else None,
-        "until": params.until.isoformat() if params.until else None,
+        "since": local_time(params.since, engine.tz),
+        "until": local_time(params.until, engine.tz),
         "time_zone": engine.tz,
         "seconds": round(time.perf_counter() - started, 3),
     }

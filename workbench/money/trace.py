@@ -24,7 +24,7 @@ from decimal import Decimal
 from ..engine import as_engine
 from ..errors import WorkbenchError
 from .data import stage
-from .patterns import account_persons, render_time
+from .patterns import account_persons, local_time, render_time
 
 __all__ = ["trace"]
 
@@ -119,8 +119,8 @@ def trace(source, account: str, *, back: bool = False, since=None, until=None,
             "params": {"max_hops": max_hops, "max_branch": max_branch, "max_total": max_total,
                        "truncated": truncated, "services": sorted(services & accounts),
                        "time_zone": engine.tz,
-                       "since": since.isoformat() if since else None,
-                       "until": until.isoformat() if until else None}}
+                       "since": local_time(since, engine.tz),
+                       "until": local_time(until, engine.tz)}}
 
 
 def _next(rows: list[dict], when: float | None, back: bool, far: str, limit: int) -> list:
