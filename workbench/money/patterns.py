@@ -167,7 +167,11 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         chosen = chosen[:top]
     accounts = {str(data.nodes[v]) for _, c, _ in chosen for v in c.nodes()}
     persons = account_persons(engine, accounts)
-    patterns = [_render(s, c, parts, data, persons, engine.tz) for s, c, parts in chosen]
+    cols["amount"] = data.edges["amount"].tolist()
+    cols["file"] = data.edges["file"].tolist()
+    cols["line"] = data.edges["line"].to_numpy()
+    patterns = [_render(s, c, parts, data, persons, engine.tz, cols)
+                for s, c, parts in chosen]
     out_params = {
         **data.params,
         "null": null.as_params(),
@@ -208,21 +212,21 @@ def _choose(scored, max_overlap: float, min_score: float) -> list:
 
 
 def _render(s: float, c: Candidate, parts: dict, data: MoneyData, persons: dict[str, str],
-            tz: str) -> dict:
-    edges = data.edges.iloc[sorted(c.edges, key=lambda r: (data.edges["ts"].iat[r], r))]
+            tz: str, cols: dict) -> dict:
+    rows = sorted(c.edges, key=lambda r: (cols["ts"][r], r))
     name = {v: str(data.nodes[v]) for v in c.nodes()}
     accounts = [name[v] for v in c.nodes()]
     members = list(dict.fromkeys(persons.get(x, x) for x in accounts))
     totals: dict[str, Decimal] = {}
     transfers = []
-    for row in edges.itertuples(index=False):
-        amount = Decimal(row.amount)
-        totals[row.cur] = totals.get(row.cur, Decimal(0)) + amount
+    for r in rows:
+        amount, cur = Decimal(cols["amount"][r]), str(cols["cur"][r])
+        totals[cur] = totals.get(cur, Decimal(0)) + amount
         transfers.append({
-            "from": str(data.nodes[row.a]), "to": str(data.nodes[row.b]),
-            "amount": str(amount), "currency": row.cur, "at": render_time(row.ts, tz),
-            "file": row.file, "line": int(row.line)})
-    ts = edges["ts"].to_numpy(dtype=float)
+            "from": str(data.nodes[cols["a"][r]]), "to": str(data.nodes[cols["b"][r]]),
+            "amount": str(amount), "currency": cur, "at": render_time(cols["ts"][r], tz),
+            "file": cols["file"][r], "line": int(cols["line"][r])})
+    ts = np.asarray([cols["ts"][r] for r in rows], dtype=float)
     return {
         "kind": c.kind,
         "members": members,

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -53,6 +54,11 @@ from .stats import (
 )
 
 __all__ = ["Null", "null_model", "score"]
+
+@functools.lru_cache(maxsize=4096)
+def _nb_tail(k: int, mean: float, var: float) -> float:
+    return nb_log10_sf(k, mean, var)
+
 
 #: shortest gap that counts (times in exports are to the minute or second)
 _FLOOR_S = 3600.0
@@ -81,7 +87,7 @@ class Null:
         """``log10 P(one-off degree >= k)`` on ``side`` ("in" or "out")."""
         mean, var = (self.in_mean, self.in_var) if side == "in" else (self.out_mean,
                                                                       self.out_var)
-        return nb_log10_sf(k, mean, var)
+        return _nb_tail(int(k), mean, var)
 
     def as_params(self) -> dict:
         """The model's numbers, rounded, for ``params``."""

@@ -228,6 +228,37 @@ def _bipartite(a, b, outs, co_targets: pd.DataFrame) -> list[Candidate]:
     return found
 
 
+def _cycle_edges(a: np.ndarray, b: np.ndarray, max_cycle: int, budget: int):
+    """Edge-index lists of the directed cycles of 3 to ``max_cycle`` nodes.
+
+    igraph's compiled search when the configuration model expects fewer than a tenth of
+    ``budget`` cycles; otherwise networkx's lazy search, stopped after ``budget``.
+    """
+    codes, _ = pd.factorize(np.concatenate([a, b]))
+    ia, ib = codes[:a.size], codes[a.size:]
+    n = int(codes.max()) + 1
+    din, dout = np.bincount(ib, minlength=n), np.bincount(ia, minlength=n)
+    branching = float((din * dout).sum()) / max(a.size, 1)
+    expected = sum(branching**k / k for k in range(3, max_cycle + 1))
+    if expected <= budget / 10:
+        import igraph as ig
+
+        graph = ig.Graph(n=n, edges=list(zip(ia.tolist(), ib.tolist(), strict=True)),
+                         directed=True)
+        yield from (list(c) for c in graph.simple_cycles(min=3, max=max_cycle,
+                                                          output="epath"))
+        return
+    log.warning("money: a dense one-off graph (about %.0f cycles expected); the cycle "
+                "search stops after %d", expected, budget)
+    index = {(int(x), int(y)): i for i, (x, y) in enumerate(zip(ia, ib, strict=True))}
+    graph = nx.DiGraph(list(index))
+    for n_found, cyc in enumerate(nx.simple_cycles(graph, length_bound=max_cycle)):
+        if n_found >= budget:
+            break
+        if len(cyc) >= 3:
+            yield [index[(cyc[i], cyc[(i + 1) % len(cyc)])] for i in range(len(cyc))]
+
+
 def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 200_000
            ) -> list[Candidate]:
     """Directed cycles of 3 to ``max_cycle`` accounts among one-off transfers.
@@ -245,19 +276,15 @@ def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 200_000
             break
         alive = ok
     rows = np.flatnonzero(alive)
-    index = {(int(a[r]), int(b[r])): int(r) for r in rows}
-    graph = nx.DiGraph(list(index))
+    if rows.size == 0:
+        return []
     found = []
-    for n, cyc in enumerate(nx.simple_cycles(graph, length_bound=max_cycle)):
-        if n >= budget:
-            log.warning("money: cycle search stopped after %d cycles", budget)
-            break
-        if len(cyc) < 3:
-            continue
-        start = cyc.index(min(cyc))
-        cyc = cyc[start:] + cyc[:start]
-        es = [index[(cyc[i], cyc[(i + 1) % len(cyc)])] for i in range(len(cyc))]
-        through = [([es[i - 1]], [es[i]]) for i in range(len(cyc))]
-        found.append(Candidate("cycle", es, {"order": [int(v) for v in cyc]}, through=through,
-                               shape={"length": len(cyc)}))
+    for es in _cycle_edges(a[rows], b[rows], max_cycle, budget):
+        es = [int(rows[e]) for e in es]
+        first = min(range(len(es)), key=lambda i: int(a[es[i]]))
+        es = es[first:] + es[:first]
+        order = [int(a[e]) for e in es]
+        through = [([es[i - 1]], [es[i]]) for i in range(len(es))]
+        found.append(Candidate("cycle", es, {"order": order}, through=through,
+                               shape={"length": len(es)}))
     return found
