@@ -30,7 +30,7 @@ import numpy as np
 from ..engine import as_engine
 from ..errors import WorkbenchError
 from .data import MoneyData, load
-from .score import null_model, score
+from .score import AmountNull, null_model, score
 from .shapes import KINDS, MIN_FAN, Candidate, candidates
 
 __all__ = ["MoneyParams", "find_patterns", "account_persons", "local_time", "render_time"]
@@ -154,6 +154,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
             "ts": data.edges["ts"].to_numpy(dtype=float),
             "amt": data.edges["amt"].to_numpy(dtype=float),
             "cur": data.edges["cur"].astype(str).to_numpy()}
+    cols["amount_null"] = AmountNull(cols["amt"])
     scored = []
     for c in found:
         s, parts = score(c, data, null, cols)

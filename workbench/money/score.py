@@ -14,7 +14,8 @@ A pattern's score adds four kinds of evidence, each in log10 units:
 * **time**: money moved on soon after it arrived at each account it passes through (and,
   round a cycle, in order), and the tightest cluster in time of the transfers (a scan
   statistic, so one stray transfer does not hide a burst);
-* **amounts**: amounts conserved through each such account, and alike within a fan or layer.
+* **amounts**: amounts conserved through each such account, and alike within a fan or
+  layer, against amounts drawn from the case's own one-off transfers (:class:`AmountNull`).
 
 Time and amounts are tested against the case's own spread (uniform times over its period,
 its log-amount spread) and turned into likelihood ratios with
@@ -43,17 +44,15 @@ from .data import MoneyData
 from .shapes import Candidate
 from .stats import (
     binom_log10_sf,
-    chi2_cdf,
     evidence,
     fisher,
     log10_choose,
     nb_log10_sf,
-    normal_two_sided_inner,
     poisson_log10_sf,
     scan_p,
 )
 
-__all__ = ["Null", "null_model", "score"]
+__all__ = ["AmountNull", "Null", "null_model", "score"]
 
 @functools.lru_cache(maxsize=4096)
 def _nb_tail(k: int, mean: float, var: float) -> float:
@@ -130,6 +129,60 @@ def null_model(data: MoneyData) -> Null:
                 beta=2 * (1 - share))
 
 
+class AmountNull:
+    """Amounts under the null, drawn from the case's own one-off transfers (so round sums
+    that many people pay count as the chance they are, not as a coincidence).
+
+    Parameters
+    ----------
+    amounts : array of float
+        The one-off transfers' amounts.
+    draws : int
+        Random draws per statistic (p-values are at least ``1 / (draws + 1)``).
+    seed : int
+        Seed of the draws (the same case gives the same scores).
+
+    Examples
+    --------
+    >>> null = AmountNull([100.0, 100.0, 250.0, 3000.0, 80.0, 999.0])
+    >>> null.alike_p([100.0, 100.0, 100.0]) < null.alike_p([80.0, 999.0, 3000.0])
+    True
+    """
+
+    def __init__(self, amounts, draws: int = 4000, seed: int = 0) -> None:
+        x = np.asarray(amounts, dtype=float)
+        self.logs = np.log(x[x > 0]) if x.size else np.zeros(0)
+        self.draws = draws
+        self.seed = seed
+        self._spread: dict[int, np.ndarray] = {}
+        self._ratio: np.ndarray | None = None
+
+    def alike_p(self, amounts) -> float | None:
+        """Chance that ``len(amounts)`` null amounts vary as little (log scale)."""
+        x = np.log(np.maximum(np.asarray(amounts, dtype=float), 1e-9))
+        k = min(x.size, 60)
+        if k < 2 or self.logs.size < 2:
+            return None
+        if k not in self._spread:
+            rng = np.random.default_rng([self.seed, k])  # each size on its own stream
+            sample = self.logs[rng.integers(0, self.logs.size, (self.draws, k))]
+            self._spread[k] = np.sort(sample.var(axis=1))
+        obs = float(x.var())
+        return (float(np.searchsorted(self._spread[k], obs, side="right")) + 1) / (
+            self.draws + 1)
+
+    def kept_p(self, got: float, paid: float) -> float | None:
+        """Chance that a null amount is as close to another as ``paid`` is to ``got``."""
+        if got <= 0 or paid <= 0 or self.logs.size < 2:
+            return None
+        if self._ratio is None:
+            pick = np.random.default_rng([self.seed, 0]).integers(0, self.logs.size,
+                                                                   (self.draws, 2))
+            self._ratio = np.sort(np.abs(self.logs[pick[:, 0]] - self.logs[pick[:, 1]]))
+        obs = abs(math.log(paid / got))
+        return (float(np.searchsorted(self._ratio, obs, side="right")) + 1) / (self.draws + 1)
+
+
 def structure(c: Candidate, null: Null, edges_ab: tuple[np.ndarray, np.ndarray]) -> float:
     """``-log10`` of the number of such shapes chance gives in the case."""
     log_n = math.log10(max(null.n, 2))
@@ -177,32 +230,28 @@ def _flow_p(ins, outs, ts, null: Null) -> float:
     return min(1.0, order * min(1.0, (n_in + n_out) * (gap + null.floor) / null.period))
 
 
-def _kept_p(ins, outs, amt, cur, null: Null) -> float | None:
+def _kept_p(ins, outs, amt, cur, amounts: AmountNull) -> float | None:
     """Chance that a null amount is as close to what came in as what went out is (None
     when the currencies differ)."""
     if len({cur[r] for r in list(ins) + list(outs)}) != 1:
         return None
-    got, paid = sum(amt[i] for i in ins), sum(amt[o] for o in outs)
-    if got <= 0 or paid <= 0:
-        return None
-    return normal_two_sided_inner(math.log(paid / got) / (null.sigma * math.sqrt(2.0)))
+    return amounts.kept_p(sum(amt[i] for i in ins), sum(amt[o] for o in outs))
 
 
-def _alike_p(rows, amt, cur, null: Null) -> float | None:
-    """Chance that null amounts are as alike as these (chi-square on log amounts; None
-    for fewer than two or mixed currencies)."""
+def _alike_p(rows, amt, cur, amounts: AmountNull) -> float | None:
+    """Chance that null amounts are as alike as these (None for fewer than two or mixed
+    currencies)."""
     if len(rows) < 2 or len({cur[r] for r in rows}) != 1:
         return None
-    x = np.log(np.maximum(np.asarray([amt[r] for r in rows], dtype=float), 1e-9))
-    stat = float(((x - x.mean()) ** 2).sum()) / (null.sigma**2)
-    return max(chi2_cdf(stat, len(rows) - 1), 1e-300)
+    return amounts.alike_p([amt[r] for r in rows])
 
 
 def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float, dict]:
     """Score one candidate; returns ``(score, parts)`` where ``parts`` holds each kind of
     evidence and the tests behind it.
 
-    ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur``.
+    ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur``, and the
+    case's :class:`AmountNull` as ``amount_null``.
     """
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
     s = structure(c, null, (a, b))
@@ -212,9 +261,12 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     if c.kind == "cycle" and flows:
         flows.remove(max(flows))  # where the money set out from
     p_flow = fisher(flows) if flows else None
-    kept = [p for p in (_kept_p(i, o, amt, cur, null) for i, o in c.through) if p is not None]
+    amounts = cols["amount_null"]
+    kept = [p for p in (_kept_p(i, o, amt, cur, amounts) for i, o in c.through)
+            if p is not None]
     p_kept = fisher(kept) if kept else None
-    alike = [p for p in (_alike_p(rows, amt, cur, null) for rows in c.alike) if p is not None]
+    alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
+             if p is not None]
     p_alike = fisher(alike) if alike else None
     t = evidence(p_span) + evidence(p_flow)
     m = evidence(p_kept) + evidence(p_alike)
