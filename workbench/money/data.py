@@ -178,6 +178,19 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
         The engine of the case.
     since, until : datetime or None
         The window.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> from workbench.engine import as_engine
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     engine = as_engine(store)
+    ...     handles, fences = stage(engine)
+    ...     sorted(handles), fences["services"]
+    ...     for h in handles.values():
+    ...         engine.drop(h)
+    (['a', 'p', 's', 't'], [])
     """
     handles: dict = {}
     try:
@@ -218,6 +231,14 @@ def load(source, *, since=None, until=None) -> MoneyData:
     Returns
     -------
     MoneyData
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     load(store).params["one_off_transfers"]
+    0
     """
     engine = as_engine(source)
     handles, fences = stage(engine, since=since, until=until)

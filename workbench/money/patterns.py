@@ -104,7 +104,11 @@ def local_time(when: dt.datetime | None, tz: str) -> str | None:
 
 
 def account_persons(engine, accounts: Iterable[str]) -> dict[str, str]:
-    """Resolved holder of each account (accounts nobody holds are left out)."""
+    """Resolved holder of each account (accounts nobody holds are left out).
+
+    >>> account_persons(None, [])
+    {}
+    """
     accounts = sorted({str(x) for x in accounts})
     if not accounts:
         return {}

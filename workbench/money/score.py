@@ -94,7 +94,17 @@ class Null:
 
 
 def null_model(data: MoneyData) -> Null:
-    """Fit the null model to a case's one-off transfer graph."""
+    """Fit the null model to a case's one-off transfer graph.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> from workbench.money.data import load
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     null_model(load(store)).m
+    0
+    """
     n = max(data.n_accounts, 1)
     m = len(data.edges)
     din, dout = data.din_all, data.dout_all
@@ -249,6 +259,9 @@ def _alike_p(rows, amt, cur, amounts: AmountNull) -> float | None:
 def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float, dict]:
     """Score one candidate; returns ``(score, parts)`` where ``parts`` holds each kind of
     evidence and the tests behind it.
+
+    See the module's example for a null model; :func:`workbench.money.find_patterns`
+    shows scores with their parts in ``evidence``.
 
     ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur``, and the
     case's :class:`AmountNull` as ``amount_null``.

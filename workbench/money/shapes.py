@@ -98,6 +98,13 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     Returns
     -------
     list of Candidate
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"a": [1, 2, 3], "b": [0, 0, 0], "ts": [0.0, 10.0, 20.0]})
+    >>> none = pd.DataFrame({"src": [], "dst": [], "x1": [], "x2": []})
+    >>> [(c.kind, c.roles) for c in candidates(e, 4, none, none)]
+    [('fan-in', {'sources': [1, 2, 3], 'hub': [0]})]
     """
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)

@@ -66,6 +66,14 @@ def trace(source, account: str, *, back: bool = False, since=None, until=None,
         "amount", "currency", "at", "file", "line", "pair_transfers", "service",
         "returns"}], "persons", "params"}``; a hop's ``parent`` is the hop that brought
         the money (took it on, going back), ``None`` for the first.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     trace(store, "6222000011112222", back=True)["direction"]
+    'back'
     """
     if max_hops < 1 or max_branch < 1:
         raise WorkbenchError("max_hops and max_branch must be at least 1")
