@@ -55,7 +55,7 @@ class MoneyParams:
         A pattern whose transfers are more than this share inside better patterns is
         not reported on its own.
     cycle_budget : int
-        Most cycles enumerated.
+        Most steps of the cycle search.
     min_score : float
         Report patterns scoring above this (0: more likely planted than chance under the
         case's null model).
@@ -66,7 +66,7 @@ class MoneyParams:
     kinds: tuple[str, ...] | None = None
     max_cycle: int = 8
     max_overlap: float = 0.2
-    cycle_budget: int = 200_000
+    cycle_budget: int = 5_000_000
     min_score: float = 0.0
 
     def check(self) -> MoneyParams:

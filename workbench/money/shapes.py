@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -76,7 +75,8 @@ def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
 
 def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
                co_targets: pd.DataFrame, *, max_cycle: int = 8,
-               cycle_budget: int = 200_000, period: float | None = None) -> list[Candidate]:
+               cycle_budget: int = 5_000_000, period: float | None = None
+               ) -> list[Candidate]:
     """All candidate patterns of the one-off graph.
 
     Parameters
@@ -91,7 +91,7 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     max_cycle : int
         Longest cycle searched.
     cycle_budget : int
-        Stop enumerating cycles after this many (logged).
+        Stop the cycle search after this many steps (logged).
     period : float or None
         Seconds the case spans (default: the one-off transfers' own span).
 
@@ -238,35 +238,46 @@ def _bipartite(a, b, outs, co_targets: pd.DataFrame) -> list[Candidate]:
 def _cycle_edges(a: np.ndarray, b: np.ndarray, max_cycle: int, budget: int):
     """Edge-index lists of the directed cycles of 3 to ``max_cycle`` nodes.
 
-    igraph's compiled search when the configuration model expects fewer than a tenth of
-    ``budget`` cycles; otherwise networkx's lazy search, stopped after ``budget``.
+    A depth-bounded search from each node through larger nodes only, so each cycle is
+    found once, from its smallest node (on the pruned one-off graph this is small); it
+    stops after ``budget`` steps (logged) rather than run away on a dense graph.
     """
     codes, _ = pd.factorize(np.concatenate([a, b]))
-    ia, ib = codes[:a.size], codes[a.size:]
-    n = int(codes.max()) + 1
-    din, dout = np.bincount(ib, minlength=n), np.bincount(ia, minlength=n)
-    branching = float((din * dout).sum()) / max(a.size, 1)
-    expected = sum(branching**k / k for k in range(3, max_cycle + 1))
-    if expected <= budget / 10:
-        import igraph as ig
+    ia, ib = codes[:a.size].tolist(), codes[a.size:].tolist()
+    out: dict[int, list[tuple[int, int]]] = {}
+    for e, (x, y) in enumerate(zip(ia, ib, strict=True)):
+        out.setdefault(x, []).append((y, e))
+    steps = 0
+    for start in sorted(out):
+        path_nodes, path_edges = [start], []
+        on_path = {start}
+        stack = [iter(out.get(start, ()))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                if path_edges:
+                    path_edges.pop()
+                    on_path.discard(path_nodes.pop())
+                continue
+            steps += 1
+            if steps > budget:
+                log.warning("money: cycle search stopped after %d steps", budget)
+                return
+            node, edge = nxt
+            if node == start:
+                if len(path_edges) + 1 >= 3:
+                    yield path_edges + [edge]
+                continue
+            if node < start or node in on_path or len(path_nodes) >= max_cycle:
+                continue
+            path_nodes.append(node)
+            path_edges.append(edge)
+            on_path.add(node)
+            stack.append(iter(out.get(node, ())))
 
-        graph = ig.Graph(n=n, edges=list(zip(ia.tolist(), ib.tolist(), strict=True)),
-                         directed=True)
-        yield from (list(c) for c in graph.simple_cycles(min=3, max=max_cycle,
-                                                          output="epath"))
-        return
-    log.warning("money: a dense one-off graph (about %.0f cycles expected); the cycle "
-                "search stops after %d", expected, budget)
-    index = {(int(x), int(y)): i for i, (x, y) in enumerate(zip(ia, ib, strict=True))}
-    graph = nx.DiGraph(list(index))
-    for n_found, cyc in enumerate(nx.simple_cycles(graph, length_bound=max_cycle)):
-        if n_found >= budget:
-            break
-        if len(cyc) >= 3:
-            yield [index[(cyc[i], cyc[(i + 1) % len(cyc)])] for i in range(len(cyc))]
 
-
-def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 200_000
+def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 5_000_000
            ) -> list[Candidate]:
     """Directed cycles of 3 to ``max_cycle`` accounts among one-off transfers.
 
