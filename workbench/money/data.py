@@ -81,7 +81,9 @@ def transfers_query(since=None, until=None) -> tuple[str, list]:
     return ("SELECT t.from_account AS a, t.to_account AS b, t.amount, "
             "CAST(t.amount AS DOUBLE) AS amt, "
             f"coalesce(t.currency, '{DEFAULT_CURRENCY}') AS cur, "
-            "epoch(t.occurred_at) AS ts, t._source, t._line "
+            "epoch(t.occurred_at) AS ts, t._source, t._line, "
+            # chance that one of the payer's transfers is at least this large
+            "cume_dist() OVER (PARTITION BY t.from_account ORDER BY t.amount DESC) AS p_big "
             f"FROM transactions t WHERE t.from_account <> t.to_account AND {cond}"), args
 
 
@@ -101,7 +103,7 @@ SERVICES = ("SELECT acct FROM {a} WHERE n_cp > ? AND "
             "(1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?)")
 
 EDGES = (
-    "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, s.file, t._line AS line "
+    "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
     "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
     "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
     "LEFT JOIN sources s ON s.source_id = t._source "
@@ -136,7 +138,8 @@ class MoneyData:
     ----------
     edges : pandas.DataFrame
         One row per one-off transfer: ``a, b`` (dense node ids), ``amount`` (Decimal),
-        ``amt`` (float), ``cur``, ``ts`` (epoch s), ``file``, ``line``.
+        ``amt`` (float), ``cur``, ``ts`` (epoch s), ``p_big`` (share of the payer's
+        transfers in the window at least as large), ``file``, ``line``.
     nodes : numpy.ndarray
         Account id of each dense node id.
     n_pairs, n_once : numpy.ndarray

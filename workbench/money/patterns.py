@@ -157,7 +157,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     cols = {"a": data.edges["a"].to_numpy(), "b": data.edges["b"].to_numpy(),
             "ts": data.edges["ts"].to_numpy(dtype=float),
             "amt": data.edges["amt"].to_numpy(dtype=float),
-            "cur": data.edges["cur"].astype(str).to_numpy()}
+            "cur": data.edges["cur"].astype(str).to_numpy(),
+            "p_big": data.edges["p_big"].to_numpy(dtype=float)}
     cols["amount_null"] = AmountNull(cols["amt"])
     scored = []
     for c in found:

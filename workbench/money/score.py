@@ -15,7 +15,9 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   round a cycle, in order), and the tightest cluster in time of the transfers (a scan
   statistic, so one stray transfer does not hide a burst);
 * **amounts**: amounts conserved through each such account, and alike within a fan or
-  layer, against amounts drawn from the case's own one-off transfers (:class:`AmountNull`).
+  layer, against amounts drawn from the case's own one-off transfers (:class:`AmountNull`);
+  and each transfer unlike its payer's usual payments (the share of the payer's transfers
+  at least as large, combined over the pattern).
 
 Time and amounts are tested against the case's own spread (uniform times over its period,
 its log-amount spread) and turned into likelihood ratios with
@@ -263,7 +265,7 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     See the module's example for a null model; :func:`workbench.money.find_patterns`
     shows scores with their parts in ``evidence``.
 
-    ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur``, and the
+    ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur, p_big``, and the
     case's :class:`AmountNull` as ``amount_null``.
     """
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
@@ -281,13 +283,15 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
              if p is not None]
     p_alike = fisher(alike) if alike else None
+    p_big = fisher([float(cols["p_big"][r]) for r in c.edges])
     t = evidence(p_span) + evidence(p_flow)
-    m = evidence(p_kept) + evidence(p_alike)
+    m = evidence(p_kept) + evidence(p_alike) + evidence(p_big)
     total = s + u + t + m
     parts = {"structure": round(s, 4), "rarity": round(u, 4), "time": round(t, 4),
              "amounts": round(m, 4),
              "tests": {"span_p": _sig(p_span), "moved_on_p": _sig(p_flow),
-                       "conserved_p": _sig(p_kept), "alike_p": _sig(p_alike)}}
+                       "conserved_p": _sig(p_kept), "alike_p": _sig(p_alike),
+                       "unusual_p": _sig(p_big)}}
     return total, parts
 
 
