@@ -150,6 +150,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     engine = as_engine(source)
     started = time.perf_counter()
     data = load(engine, since=params.since, until=params.until)
+    loaded = time.perf_counter()
     null = null_model(data)
     found = candidates(data.edges, len(data.nodes), data.two_paths, data.co_targets,
                        max_cycle=params.max_cycle, cycle_budget=params.cycle_budget,
@@ -198,6 +199,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         "until": local_time(params.until, engine.tz),
         "time_zone": engine.tz,
         "seconds": round(time.perf_counter() - started, 3),
+        "seconds_sql": round(loaded - started, 3),
     }
     return {"patterns": patterns, "params": out_params}
 
