@@ -37,7 +37,8 @@ from .words import layer_order as _layer_order
 from .words import link_edges, link_words, node_words, number_owners
 from .words import link_layers as _layers
 
-__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script"]
+__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script",
+           "VIS_NETWORK", "verified_text"]
 
 #: vis-network 9.1.2 as published on npm (``views/vendor/``, see its README): file -> SHA-256
 VIS_NETWORK = {
