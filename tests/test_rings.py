@@ -269,6 +269,7 @@ def test_same_result_in_separate_processes(sample_case, cli_env):
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.slow
 def test_cli_rings_rank_path_json(sample_case, cli_env):
     import subprocess
     import sys

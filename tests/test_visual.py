@@ -109,6 +109,7 @@ MEASURE = """() => {
 }"""
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")
 def test_snapshot_measured_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
@@ -158,6 +159,7 @@ def test_snapshot_measured_in_chromium(tmp_path):
         browser.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
 def test_pdf_embeds_a_cjk_font_and_labels_do_not_overlap(tmp_path):
     report: dict = {}
