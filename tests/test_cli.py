@@ -48,6 +48,7 @@ def test_readable_summary_by_default(db, cli_env):
     assert "1 rejected rows" in res.stdout
 
 
+@pytest.mark.slow
 def test_user_errors_are_one_line_without_traceback(db, tmp_path, cli_env):
     (tmp_path / "mystery.csv").write_text("a,b\n1,2\n")
     cases = [

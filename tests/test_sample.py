@@ -14,6 +14,7 @@ from workbench.store.database import Store
 from .conftest import SAMPLE
 
 
+@pytest.mark.slow
 def test_committed_sample_reconciles_exactly(tmp_path):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     with Store(tmp_path / "case.duckdb") as store:

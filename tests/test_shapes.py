@@ -332,6 +332,7 @@ def test_natarajan_busiest_member_tops_rank_and_is_kept(tmp_path):
     assert case.rings()
 
 
+@pytest.mark.slow
 def test_rank_ranks_everyone_in_a_case_without_rings(tmp_path):
     """Households, coworkers, friends and services only: no rings, everyone ranked."""
     truth = county(tmp_path, 500, seed=31, calls_only=True, rings_per_1000=0)

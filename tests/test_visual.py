@@ -65,6 +65,7 @@ def rings_view(n_rings: int = 12, associates: int = 0, seed: int = 0) -> ViewMod
                      records={"calls": calls}, identifiers={})
 
 
+@pytest.mark.slow
 def test_layout_has_no_overlaps_and_rings_get_regions():
     for vm in (rings_view(), rings_view(40, associates=1750)):
         place = ring_layout(vm.graph)
