@@ -49,6 +49,7 @@ def test_verify_reproduces_plain_and_redacted_snapshots(tmp_path, cli_env):
     assert res.returncode == 0 and "reproduced" in res.stdout and "same" in res.stdout
 
 
+@pytest.mark.slow
 def test_verify_names_changed_data(tmp_path, cli_env):
     case, d = _known(tmp_path)
     ring = _ring_with(case, "X")
