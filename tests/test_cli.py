@@ -97,7 +97,7 @@ def _hold(db, env, seconds: float) -> subprocess.Popen:
 
 
 def test_busy_store_gives_clear_message(db, cli_env):
-    holder = _hold(db, cli_env, seconds=30)
+    holder = _hold(db, cli_env, seconds=3600)  # held until killed below
     try:
         t0 = time.monotonic()
         res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "1"], cli_env)
