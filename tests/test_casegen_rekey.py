@@ -26,6 +26,8 @@ from tests.casegen.rekey import (
 )
 from tests.casegen.score_identity import score
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 ID_KINDS = ("phones", "accounts", "arrests", "stays", "visits", "trips")
