@@ -49,9 +49,11 @@ class _File:
     plan: object  # workbench.ingest._Plan
     lines: SparkLines
     source_id: int
+    typed: str = ""  # the table of its validated rows, once made
 
 
-def typed_select(plan, stage: str, tz: str) -> tuple[str, list]:
+def typed_select(plan, stage: str, tz: str, maps: dict[str, str] | None = None
+                 ) -> tuple[str, list]:
     """The validating ``SELECT`` of one staged file, in DuckDB's dialect.
 
     ``stage`` holds ``(_line, c0, c1, ...)``; the lookups ``_map_phone``, ``_map_account``
@@ -61,7 +63,7 @@ def typed_select(plan, stage: str, tz: str) -> tuple[str, list]:
     ``_raw`` (JSON, header -> text) of a rejected one.
     """
     spec = plan.kind
-    typed, params = validated_select(spec, plan.columns, plan.extras, stage, tz)
+    typed, params = validated_select(spec, plan.columns, plan.extras, stage, tz, maps)
     raw_params: list = []  # first: the raw row is in the outer SELECT list
     raw = raw_row_sql(plan.headers, raw_params)
     sql = (
@@ -112,15 +114,15 @@ def _parse_distinct(engine, files: list[_File], region: str) -> None:
     n = lookups.count()
     log.info("%d distinct phones, accounts and ID numbers parsed in %.1f s", n,
              time.perf_counter() - t0)
-    for vtype in PY_PARSERS:
-        engine.materialize(f"_map_{vtype}", f"SELECT raw, norm, err FROM {lookups} "
-                           "WHERE vtype = ?", [vtype], transient=True)
+    return {vtype: engine.materialize(f"_map_{vtype}", f"SELECT raw, norm, err FROM {lookups} "
+                                      "WHERE vtype = ?", [vtype], transient=True).name
+            for vtype in PY_PARSERS}
 
 
 def _rank(engine, name: str, files: list[_File]):
     """The validated rows of one kind over its files, each valid row numbered within its
     row hash by file order then line (1: stored, more: duplicate); kept for the writes."""
-    union = " UNION ALL ".join(f"SELECT *, CAST(? AS BIGINT) AS _source FROM _typed{f.source_id}"
+    union = " UNION ALL ".join(f"SELECT *, CAST(? AS BIGINT) AS _source FROM {f.typed}"
                                for f in files)
     return engine.materialize(
         f"_ranked_{name}",
@@ -146,14 +148,14 @@ def _write_kind(engine, name: str, ranked, out: Path) -> None:
     frame.write.mode("overwrite").parquet(str(out / f"{name}.parquet"))
 
 
-def _write_rejects(engine, out: Path, files: list[_File], kinds: list[str]) -> None:
+def _write_rejects(engine, out: Path, files: list[_File], ranked: dict) -> None:
     rows = [(f.source_id, str(f.plan.path.resolve()), f.plan.scan.sha256) for f in files]
     engine.spark.createDataFrame(rows, "source_id BIGINT, file STRING, sha256 STRING") \
         .createOrReplaceTempView("_files")
     parts = [f'SELECT f.source_id, f.file, f.sha256, r._line AS line, r._column AS "column", '
-             f"r._reason AS reason, r._raw AS raw FROM _ranked_{k} r "
+             f"r._reason AS reason, r._raw AS raw FROM {handle} r "
              "JOIN _files f ON f.source_id = r._source WHERE r._reason IS NOT NULL"
-             for k in kinds]
+             for handle in ranked.values()]
     parts += [f"SELECT f.source_id, f.file, f.sha256, s._line, CAST(NULL AS VARCHAR), "
               f"s.reason, s.raw FROM {f.lines.structural} s JOIN _files f "
               "ON f.source_id = ?" for f in files]
@@ -257,17 +259,18 @@ def ingest_on_spark(
             engine.set_conf("spark.sql.legacy.javaCharsets", "true")  # GB18030 decoding
         staged = [_File(plan, lines, i) for i, (plan, lines)
                   in enumerate(zip(plans, read_lines(spark, csv), strict=True), start=1)]
-        _parse_distinct(engine, staged, region)
+        maps = _parse_distinct(engine, staged, region)
         for f in staged:
-            sql, params = typed_select(f.plan, f.lines.stage, tz)
-            engine.materialize(f"_typed{f.source_id}", sql, params, transient=True)
+            sql, params = typed_select(f.plan, f.lines.stage, tz, maps)
+            f.typed = engine.materialize(f"_typed{f.source_id}", sql, params,
+                                         transient=True).name
         kinds = sorted({f.plan.kind.name for f in staged})
         ranked = {name: _rank(engine, name, [f for f in staged if f.plan.kind.name == name])
                   for name in kinds}
         counts = _count(engine, list(ranked.values()))
         for name, handle in ranked.items():
             _write_kind(engine, name, handle, out)
-        _write_rejects(engine, out, staged, kinds)
+        _write_rejects(engine, out, staged, ranked)
         reports = [(f, _report(f, counts.get(f.source_id))) for f in staged]
         options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                    "region": region, "engine": "spark"}

@@ -153,7 +153,7 @@ def _trimmed(pos: int | None) -> str:
 
 
 def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], source: str,
-                 tz: str) -> tuple[str, list]:
+                 tz: str, maps: dict[str, str] | None = None) -> tuple[str, list]:
     """``SELECT _line, extra, <typed columns>, _reason, _column, c0, c1, ... FROM source``.
 
     ``_reason`` / ``_column`` name the first failing check (NULL for a valid row). The raw
@@ -167,7 +167,8 @@ def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], so
     for i, col in enumerate(spec.columns):
         pos = columns.get(col.name)
         if col.vtype in PY_PARSERS and pos is not None:
-            joins.append(f"LEFT JOIN _map_{col.vtype} m{i} ON m{i}.raw = _t.c{pos}")
+            lookup = (maps or {}).get(col.vtype, f"_map_{col.vtype}")
+            joins.append(f"LEFT JOIN {lookup} m{i} ON m{i}.raw = _t.c{pos}")
             value, error = f"m{i}.norm", f"m{i}.err"
             missing = f"m{i}.norm IS NULL AND m{i}.err IS NULL"
         elif col.vtype in PY_PARSERS:
