@@ -11,6 +11,7 @@ from .network import (
     expand,
     find_paths,
     key_players,
+    services,
     temporal_path,
 )
 from .regional import (
@@ -33,6 +34,7 @@ __all__ = [
     "expand",
     "find_burners",
     "find_paths",
+    "services",
     "find_successors",
     "key_players",
     "match_windows",

@@ -19,7 +19,38 @@ if TYPE_CHECKING:
     from .facade import Case
     from .state import CaseState
 
-__all__ = ["ViewsPart", "ring_tags"]
+__all__ = ["ViewsPart", "ring_tags", "fold_one_offs", "add_folds"]
+
+#: layers whose single record is still more than a passing contact
+_STRONG = ("kinship", "coarrest", "shared")
+
+
+def fold_one_offs(net, keep) -> dict:
+    """Take out of ``net`` the one-off contacts: nodes (not in ``keep``) with one link in
+    the view, made of a single call, transfer or meeting and no kinship, co-arrest or
+    shared number. Returns ``{person they touched: how many}``."""
+    out: dict = {}
+    gone = []
+    for n in sorted(net.nodes, key=str):
+        if n in keep or net.degree(n) != 1 or net.nodes[n].get("ring"):
+            continue
+        (m, d), = net[n].items()
+        contacts = sum(int(d.get(k) or 0) for k in ("n_calls", "n_tx", "n_meet"))
+        if contacts <= 1 and not any((d.get("w_" + x) or 0) > 0 for x in _STRONG):
+            out[m] = out.get(m, 0) + 1
+            gone.append(n)
+    net.remove_nodes_from(gone)
+    return out
+
+
+def add_folds(net, folded: dict) -> None:
+    """One small marker per person whose one-off contacts were folded: "+N one-off
+    contacts", tied to him (no drawn link)."""
+    for m, count in sorted(folded.items(), key=lambda kv: str(kv[0])):
+        node = f"+{count} one-off contact{'s' if count != 1 else ''} of {m}"
+        net.add_node(node, kind="folded", name="", role="folded", score=0.0, ring=None,
+                     folded=count)
+        net.add_edge(node, m, weight=0.1, layers="")
 
 
 def ring_tags(ring) -> str:
@@ -73,19 +104,27 @@ class ViewsPart:
         since=None,
         until=None,
         record_limit: int = 2000,
+        via_services: bool = False,
+        fold: bool = True,
         **ring_options,
     ):
         """What a snapshot, diagram or graph file shows, as a
         :class:`~workbench.views.model.ViewModel`.
 
         ``ring`` picks one ring (its members and brokers), ``person`` a person and ``hops``
-        around him (default 1); with neither, every ring found with its brokers.
+        around him (default 1); with neither, every ring found with its brokers. The hops
+        never pass service numbers and accounts (nor their holders) unless
+        ``via_services`` (then drawn as small grey markers); with ``fold``, the one-off
+        contacts the hops reach (one call, transfer or meeting with someone shown, no other
+        tie) become one "+N one-off contacts" marker beside that person.
         """
         with self._state.open():
             return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
-                              until=until, record_limit=record_limit, **ring_options)
+                              until=until, record_limit=record_limit,
+                              via_services=via_services, fold=fold, **ring_options)
 
-    def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
+    def _view(self, *, ring, person, hops, title, since, until, record_limit, via_services,
+              fold, **ring_options):
         from ..analysis import key_players
         from ..views.model import ViewModel
 
@@ -118,7 +157,9 @@ class ViewsPart:
             seeds = {m for r in result.rings for m in r.members} | set(result.brokers)
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
-        net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0)
+        net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0,
+                                                via_services=via_services)
+        folded = fold_one_offs(net, seeds) if fold and hops else {}
         players_key = (info["fingerprint"], json.dumps(result.params, sort_keys=True,
                                                        default=str))
         if players_key not in self._state.players:
@@ -133,9 +174,12 @@ class ViewsPart:
         for n, d in net.nodes(data=True):
             d["ring"] = ring_of.get(n)
             d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")
+            if d.get("service") and n not in roles:
+                d["role"] = "service"
             d["score"] = float(score.get(n, 0.0))
             if d["ring"] and tags.get(d["ring"]):
                 d["ring_tags"] = tags[d["ring"]]
+        add_folds(net, folded)
         persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
         evidence = self._case.evidence(persons, since=since, until=until, limit=record_limit)
         records = {k: _records(df) for k, df in evidence.items()}
@@ -152,6 +196,8 @@ class ViewsPart:
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "request": jsonable_request(ring=ring, person=person, hops=hops, title=title,
                                         since=since, until=until, record_limit=record_limit,
+                                        **({"via_services": True} if via_services else {}),
+                                        **({"fold": False} if not fold else {}),
                                         **ring_options),
         }
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone

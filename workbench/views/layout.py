@@ -34,8 +34,8 @@ import networkx as nx
 import numpy as np
 
 __all__ = ["layout", "ring_layout", "Placement", "label_lines", "label_size", "node_size",
-           "overlaps", "count_overlaps", "ring_title", "head_lines", "flatness", "label_above", "FONT_SIZE",
-           "TITLE_SIZE", "PANE"]
+           "overlaps", "count_overlaps", "ring_title", "head_lines", "flatness", "label_above",
+           "FONT_SIZE", "TITLE_SIZE", "PANE"]
 
 FONT_SIZE = 14          # label font size (px at zoom 1)
 _LINE = 1.3 * FONT_SIZE  # line height
@@ -51,6 +51,9 @@ ASPECT = PANE[0] / (PANE[1] * 1.35)
 def label_lines(node: str, data: dict) -> list[str]:
     """The label of a node as lines: name over id for people, the id otherwise; the
     organizer's name is starred."""
+    if data.get("kind") == "folded":
+        count = int(data.get("folded") or 0)
+        return [f"+{count} one-off contact{'s' if count != 1 else ''}"]
     name = str(data.get("name") or "")
     star = "\u2605 " if data.get("role") == "organizer" else ""
     if name and data.get("kind", "person") in ("person", "entity"):
@@ -75,7 +78,10 @@ def label_size(lines: list[str], size: float = FONT_SIZE) -> tuple[float, float]
 
 
 def node_size(data: dict) -> float:
-    """Marker radius in px: 8 to 22 by key-player score (organizers at least 17)."""
+    """Marker radius in px: 8 to 22 by key-player score (organizers at least 17; services
+    and folded contacts 6)."""
+    if data.get("role") in ("service", "folded"):
+        return 6.0
     score = max(0.0, min(float(data.get("score") or 0.0), 1.0))
     size = 8 + 14 * score
     return round(max(size, 17.0) if data.get("role") == "organizer" else size, 1)
