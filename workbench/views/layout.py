@@ -299,15 +299,17 @@ def _assign(graph: nx.Graph, ring_of: dict) -> dict:
     return home
 
 
-def _local(graph, h, group, centre, ring_of, feet) -> tuple[dict, dict]:
-    """Marker offsets of one region's nodes about its centre, and which labels go above."""
+def _local(graph, h, group, centre, ring_of, feet, spread=1.0) -> tuple[dict, dict]:
+    """Marker offsets of one region's nodes about its centre, and which labels go above;
+    a ring's polygon is widened ``spread`` times (room for links and amounts)."""
     core = [n for n in group if n != centre and (h[0] != "ring" or ring_of.get(n) == h[1])]
     side: dict = {}
 
     def foot(n):
         return feet(n, side.get(n, False))
     if h[0] == "ring" and len(core) <= 12:
-        offs = _polygon(centre, sorted(core, key=str), feet)
+        offs = {n: (x * spread, y * spread) for n, (x, y) in
+                _polygon(centre, sorted(core, key=str), feet).items()}
         side.update({n: label_above(o) for n, o in offs.items() if n != centre})
         if len(core) == 2:  # the triangle: its middle at the region's centre
             dy = _centre_offsets(offs, foot)[centre][1]
@@ -376,7 +378,8 @@ def ring_layout(graph: nx.Graph, seed: int = 0, aspect: float = ASPECT) -> Place
         else:
             centre = group[0]
         centre_of[h] = centre
-        offs, sides[h] = _local(graph, h, group, centre, ring_of, feet)
+        offs, sides[h] = _local(graph, h, group, centre, ring_of, feet,
+                                1.6 if graph.number_of_nodes() <= 16 else 1.0)
         boxes = list(_boxes(offs, lambda n, s=sides[h]: feet(n, s.get(n, False))).values())
         top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
         if h[0] == "ring":  # the title over the top footprint, the region's middle below it

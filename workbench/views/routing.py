@@ -56,6 +56,13 @@ def curve_points(a, b, smooth, steps: int = _STEPS) -> np.ndarray:
             + t ** 2 * np.asarray(b, float))
 
 
+def bulge(signed: float, length: float) -> float:
+    """How far the curve of a ``length`` px edge with this bend strays from the straight
+    line (half its control point's distance from the line)."""
+    k = 0.5 * abs(signed) + 0.5
+    return 0.5 * k * length * math.sin(0.5 * abs(signed) * math.pi)
+
+
 def _smooth(signed: float):
     if abs(signed) < 1e-9:
         return None
@@ -95,7 +102,8 @@ class _Boxes:
         return False
 
     def hits(self, pts: np.ndarray, skip=()) -> int:
-        """How many of ``pts`` lie in a box whose owner is not in ``skip``."""
+        """How many of ``pts`` lie in a box whose owner is not in ``skip`` (a point in a
+        marker counts five times: a line may graze a label sooner than run through a node)."""
         c = self.cell
         near = set()
         for i, j in {(int(x // c), int(y // c)) for x, y in pts.tolist()}:
@@ -107,7 +115,8 @@ class _Boxes:
         x, y = pts[:, 0:1], pts[:, 1:2]
         inside = ((x > b[:, 0] - _MARGIN) & (x < b[:, 2] + _MARGIN)
                   & (y > b[:, 1] - _MARGIN) & (y < b[:, 3] + _MARGIN))
-        return int(inside.any(axis=1).sum())
+        marker = np.array([self.items[k][4][0] == "m" for k in near])
+        return int(inside.any(axis=1).sum()) + 4 * int(inside[:, marker].any(axis=1).sum())
 
 
 def _obstacles(place: Placement, data: dict) -> _Boxes:
@@ -139,7 +148,10 @@ def route(place: Placement, data: dict, edges: list[dict]) -> list[dict]:
         ra = node_size(data.get(e["from"], {})) + 2
         rb = node_size(data.get(e["to"], {})) + 2
         best, best_hits = None, math.inf
-        for s in sorted(_BENDS + [base], key=lambda s: (abs(s - base), -s)):
+        length = math.hypot(b[0] - a[0], b[1] - a[1])
+        limit = max(40.0, min(0.25 * length, 150.0))  # long links bend a little at most
+        bends = [s for s in _BENDS if bulge(s, length) <= limit or abs(s) <= abs(base)]
+        for s in sorted(bends + [base], key=lambda s: (abs(s - base), -s)):
             pts = curve_points(a, b, _smooth(s))
             keep = ((np.hypot(pts[:, 0] - a[0], pts[:, 1] - a[1]) > ra)
                     & (np.hypot(pts[:, 0] - b[0], pts[:, 1] - b[1]) > rb))
