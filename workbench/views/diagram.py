@@ -101,12 +101,12 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     with plt.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
-        fig, labels, paper = _graph_figure(vm, text, seed, paper)
+        fig, labels, paper, name_pt = _graph_figure(vm, text, seed, paper)
         fig.canvas.draw()
         if report is not None:
             report.update({"font": font, "paper": paper, "labels": len(labels),
                            "label_overlaps": _overlaps(fig, labels),
-                           "min_pt": min((t.get_fontsize() for t in labels), default=0.0)})
+                           "name_pt": name_pt})
         meta = {"Creator": "workbench"} if fmt in ("pdf", "svg") else None
         if fmt == "pdf":
             with PdfPages(path, metadata=meta) as pdf:
@@ -245,7 +245,7 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
                               linespacing=1.1, zorder=4, path_effects=halo))
     fig.suptitle(text(vm.title), fontsize=14, x=0.01, ha="left")
     _footer(fig, vm, text)
-    return fig, labels, paper
+    return fig, labels, paper, font
 
 
 def _legend(fig, g, colours, text, vm):

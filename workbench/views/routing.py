@@ -103,7 +103,7 @@ class _Boxes:
 
     def hits(self, pts: np.ndarray, skip=()) -> int:
         """How many of ``pts`` lie in a box whose owner is not in ``skip`` (a point in a
-        marker counts five times: a line may graze a label sooner than run through a node)."""
+        marker counts twenty times: a line may graze a label sooner than run through a node)."""
         c = self.cell
         near = set()
         for i, j in {(int(x // c), int(y // c)) for x, y in pts.tolist()}:
@@ -116,7 +116,7 @@ class _Boxes:
         inside = ((x > b[:, 0] - _MARGIN) & (x < b[:, 2] + _MARGIN)
                   & (y > b[:, 1] - _MARGIN) & (y < b[:, 3] + _MARGIN))
         marker = np.array([self.items[k][4][0] == "m" for k in near])
-        return int(inside.any(axis=1).sum()) + 4 * int(inside[:, marker].any(axis=1).sum())
+        return int(inside.any(axis=1).sum()) + 19 * int(inside[:, marker].any(axis=1).sum())
 
 
 def _obstacles(place: Placement, data: dict) -> _Boxes:
@@ -149,14 +149,15 @@ def route(place: Placement, data: dict, edges: list[dict]) -> list[dict]:
         rb = node_size(data.get(e["to"], {})) + 2
         best, best_hits = None, math.inf
         length = math.hypot(b[0] - a[0], b[1] - a[1])
-        limit = max(40.0, min(0.25 * length, 150.0))  # long links bend a little at most
+        limit = max(40.0, min(0.3 * length, 220.0))  # long links bend a little at most
         bends = [s for s in _BENDS if bulge(s, length) <= limit or abs(s) <= abs(base)]
+        steps = max(_STEPS, int(length / 5) // 2 * 2)
         for s in sorted(bends + [base], key=lambda s: (abs(s - base), -s)):
-            pts = curve_points(a, b, _smooth(s))
+            pts = curve_points(a, b, _smooth(s), steps)
             keep = ((np.hypot(pts[:, 0] - a[0], pts[:, 1] - a[1]) > ra)
                     & (np.hypot(pts[:, 0] - b[0], pts[:, 1] - b[1]) > rb))
             hits = grid.hits(pts[keep], skip={("m", e["from"]), ("m", e["to"])})
-            mid = pts[_STEPS // 2]
+            mid = pts[steps // 2]
             hits += sum(3 for m in mids.get(e["link"], ())
                         if math.hypot(mid[0] - m[0], mid[1] - m[1]) < 8)
             if hits < best_hits:

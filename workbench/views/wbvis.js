@@ -153,14 +153,14 @@ var wbVis = (function () {
   function cardNodes(data, width) {
     var people = {};
     data.nodes.forEach(function (n) { if (n.ring) { people[n.ring] = (people[n.ring] || 0) + 1; } });
-    var cols = Math.max(1, Math.floor(width / 196));
+    var cols = Math.max(1, Math.floor(width / 200));
     return data.regions.slice().sort(function (a, b) { return a.ring < b.ring ? -1 : 1; })
       .map(function (r, i) {
         var head = r.head || [r.title];
         return {
-          id: "card:" + r.ring, shape: "box", x: (i % cols) * 196, y: Math.floor(i / cols) * 92,
-          label: head[0] + "\n" + (people[r.ring] || 0) + " people" + (head[1] ? " \u00b7 " + head[1] : ""),
-          widthConstraint: { minimum: 176, maximum: 176 }, heightConstraint: { minimum: 64 },
+          id: "card:" + r.ring, shape: "box", x: (i % cols) * 200, y: Math.floor(i / cols) * 116,
+          label: head[0] + "\n" + (people[r.ring] || 0) + " people" + (head[1] ? "\n" + head[1] : ""),
+          widthConstraint: { minimum: 160, maximum: 160 }, heightConstraint: { minimum: 64 },
           margin: 8, borderWidth: 4, shapeProperties: { borderRadius: 6 },
           color: { background: "#ffffff", border: r.color,
                    highlight: { background: "#FFF8E1", border: r.color },
@@ -175,8 +175,8 @@ var wbVis = (function () {
     network.setData({ nodes: new vis.DataSet(cards), edges: new vis.DataSet([]) });
     var xs = cards.map(function (c) { return c.x; }), ys = cards.map(function (c) { return c.y; });
     fitView(network, container, { readable: 9, regions: data.regions, bounds: [
-      Math.min.apply(null, xs) - 92, Math.min.apply(null, ys) - 40,
-      Math.max.apply(null, xs) + 92, Math.max.apply(null, ys) + 40] }, 1.6);
+      Math.min.apply(null, xs) - 96, Math.min.apply(null, ys) - 54,
+      Math.max.apply(null, xs) + 96, Math.max.apply(null, ys) + 54] }, 1.6);
   }
   function expand(network, nodes, edges) {
     network.wbCards = false;
