@@ -172,7 +172,6 @@ def _trimmed(a, b, smooth, ra: float, rb: float):
 
 def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
     import matplotlib.pyplot as plt
-    from matplotlib import patheffects
     from matplotlib.patches import Circle, FancyArrowPatch
 
     g = vm.graph
@@ -229,7 +228,9 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
             labels.append(ax.text(*e["label_xy"], e["label"], color="#1B5E20", zorder=4,
                                   fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT),
                                   ha="center", va="center"))
-    halo = [patheffects.withStroke(linewidth=max(1.0, 3 * pt), foreground="white")]
+    # a pale box behind each label, not a stroked halo: stroked text becomes outlines in a
+    # PDF, which a reader can neither search nor copy
+    halo = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75}
     for n, d in g.nodes(data=True):
         x, y = place.pos[n]
         radius = node_size(d)
@@ -242,7 +243,7 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
         labels.append(ax.text(x, y - radius - 2 if above else y + radius + 2,
                               text("\n".join(label_lines(n, d))), ha="center",
                               va="bottom" if above else "top", fontsize=font,
-                              linespacing=1.1, zorder=4, path_effects=halo))
+                              linespacing=1.1, zorder=4, bbox=halo))
     fig.suptitle(text(vm.title), fontsize=14, x=0.01, ha="left")
     _footer(fig, vm, text)
     return fig, labels, paper, font
