@@ -186,7 +186,8 @@ class ViewsPart:
         identifiers = self._case.parts.records.identifiers(
             persons, net, records, result.params.get("hubs", []))
         meta = {
-            "title": heading, "selection": selection, "filters": {
+            "title": heading, "selection": {**selection, "via_services": via_services,
+                                            "folded": sum(folded.values())}, "filters": {
                 "since": info["links"]["since"], "until": info["links"]["until"],
                 "layers": ring_options.get("layers")},
             "rings": [r.as_dict() for r in result.rings if set(r.members) & set(net.nodes)],
