@@ -13,8 +13,8 @@ Examples
 --------
 >>> control_point((0, 0), (100, 0), None)
 (50.0, 0.0)
->>> x, y = control_point((0, 0), (100, 0), ["curvedCW", 0.5]); round(x), round(y) < 0
-(0, False)
+>>> [round(v) for v in control_point((0, 0), (100, 0), ["curvedCW", 0.5])]
+[53, -53]
 """
 
 from __future__ import annotations
