@@ -17,8 +17,9 @@ function render({ model, el }) {
     if (network) { network.destroy(); }
     network = new globalThis.vis.Network(box, { nodes, edges }, wbVis.options(nodes.length));
     network.on("beforeDrawing", (ctx) => wbVis.drawRegions(ctx, regions));
+    network.on("afterDrawing", (ctx) => wbVis.drawAmounts(ctx, model.get("edges"), network.getScale()));
     wbVis.unstick(network, box);
-    network.fit({ animation: false });
+    wbVis.fitView(network, box, { nodes: model.get("nodes"), regions: regions });
     el.wbNetwork = network;  // for the browser console (and the tests)
     network.on("click", (p) => {
       if (p.nodes.length) {
@@ -32,7 +33,10 @@ function render({ model, el }) {
   }
   // the pane may be laid out after the first draw (JupyterLab): fit whenever it changes
   const resize = new ResizeObserver(() => {
-    if (network && box.clientWidth > 0) { network.redraw(); network.fit({ animation: false }); }
+    if (network && box.clientWidth > 0) {
+      network.redraw();
+      wbVis.fitView(network, box, { nodes: model.get("nodes"), regions: model.get("regions") });
+    }
   });
   resize.observe(box);
   model.on("change:nodes", draw);

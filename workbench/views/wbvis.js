@@ -96,7 +96,7 @@ var wbVis = (function () {
     if (grow && scale * 14 >= (data.readable || 9)) {
       height = Math.round(Math.min(Math.max(base, h * scale + 8), (grow || 1) * base));
     }
-    if (height !== container.clientHeight) {
+    if (grow && height !== container.clientHeight) {
       container.style.height = height + "px";
       network.setSize("100%", height + "px");
     }
