@@ -330,6 +330,8 @@ def _local(graph, h, group, centre, ring_of, feet, spread=1.0) -> tuple[dict, di
                 m = next(x for x in offs if str(x) == m)
                 angle[n] = math.atan2(offs[m][1], offs[m][0]) if offs[m] != (0, 0) else 0.0
         disc = {n: feet(n, False)[3] for n in outer}
+        if len(outer) > 6:  # many: packed tight round the core, each facing its anchor
+            return _packed(offs, side, reach, outer, angle, disc, foot)
         ring_offs, _ = _region(None, outer, angle, disc)
         shift = reach + _GAP
         for n, (x, y) in ring_offs.items():
@@ -340,6 +342,21 @@ def _local(graph, h, group, centre, ring_of, feet, spread=1.0) -> tuple[dict, di
                 scale = shift + disc[n]
             side[n] = label_above((x, y))
             offs[n] = (x * scale, y * scale - foot(n)[2])
+    return offs, side
+
+
+def _packed(offs, side, reach, outer, angle, disc, foot) -> tuple[dict, dict]:
+    """Associates packed round a region's core (a disc of radius ``reach``), nearest its
+    centre first, in the order of the angle they face."""
+    from .packing import pack
+
+    order = sorted(outer, key=lambda n: (angle.get(n, 0.0), str(n)))
+    r = np.array([reach] + [disc[n] for n in order])
+    xy = pack(r, aspect=ASPECT, ties={(0, i + 1): 1.0 for i in range(len(order))}, first=[0])
+    xy = xy[1:] - xy[0]
+    for n, (x, y) in zip(order, xy.tolist(), strict=True):
+        side[n] = label_above((x, y))
+        offs[n] = (x, y - foot(n)[2])
     return offs, side
 
 
