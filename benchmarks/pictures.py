@@ -69,9 +69,10 @@ def measure(db: Path, tmp: Path) -> dict:
     pages = [write_snapshot(everyone, tmp / f"{db.stem}-all.html"),
              write_snapshot(case.view(ring=result.rings[0].id), tmp / f"{db.stem}-ring.html")]
     hop_services = 0
-    for ring in result.rings:
-        shown = set(case.view(ring=ring.id, hops=1).graph.nodes)
-        hop_services += len(shown & svc)
+    for ring in result.rings:  # the nodes of each ring's one-hop view (as Case.view picks them)
+        net = case.parts.rings.network_of(graph, sorted(set(ring.members) | set(ring.brokers)),
+                                          hops=1)
+        hop_services += len(set(net.nodes) & svc)
     via, avoided, pairs = 0, 0, 0
     leaders = [r.leader for r in result.rings]
     for a, b in itertools.combinations(leaders, 2):
@@ -96,11 +97,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [measure(db, Path(tmp)) for db in args.cases]
-    keys = list(rows[0])
-    log.info(" | ".join(keys))
-    for row in rows:
-        log.info(" | ".join(str(row[k]) for k in keys))
+        for db in args.cases:
+            row = measure(db, Path(tmp))
+            log.info(" | ".join(row))
+            log.info(" | ".join(str(v) for v in row.values()))
 
 
 if __name__ == "__main__":
