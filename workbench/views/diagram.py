@@ -3,7 +3,8 @@
 The same ring-aware layout and orientation as the snapshot (``y`` downwards), drawn to
 scale: ring regions with their id and organizer, the organizer starred and outlined, one
 line per link layer, money as arrows from payer to payee with the amount, a legend, and a
-provenance footer. A4 landscape, A3 for larger views. The PDF has a second page: the
+provenance footer. A4, A3 or A2 landscape: the smallest on which names print at 6 pt or
+more, with the whole legend beside the graph. The PDF has a second page: the
 timeline of the view's first ring (or person). Chinese names are drawn with a CJK font
 file registered with matplotlib directly (no stale font cache); SVG text is embedded as
 glyph outlines, so it reads the same without the font installed.

@@ -236,7 +236,7 @@ def _polygon(centre, members: list, feet) -> dict:
             rad *= 1.04
         # members right under the organizer's label make links through it: avoid them
         under = sum(1 for ux, uy in unit if uy > 0 and abs(ux) < 0.55 * uy)
-        score = rad * (1 + 0.25 * under)
+        score = rad * (1 + 1.0 * under)
         if score < best_score - 1e-6:
             best, best_score = offs, score
     return best

@@ -181,7 +181,7 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
     <div class="toolbar">
       <input id="wb-search" type="search" placeholder="search names, numbers, accounts, rings"
              autocomplete="off" aria-label="search">
-      <button id="wb-collapse" type="button">collapse rings</button>
+      <button id="wb-collapse" type="button">ring cards</button>
       <span id="wb-message"></span>
       <ul id="wb-results"></ul>
     </div>
