@@ -18,6 +18,8 @@ from workbench.case import Case
 
 from .conftest import SAMPLE, WORKBENCH
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sample_case(tmp_path_factory):

@@ -67,6 +67,7 @@ def rings_view(n_rings: int = 12, associates: int = 0, seed: int = 0) -> ViewMod
                      records={"calls": calls}, identifiers={})
 
 
+@pytest.mark.slow
 def test_layout_has_no_overlaps_and_rings_get_regions():
     for vm in (rings_view(), rings_view(40, associates=1750)):
         place = ring_layout(vm.graph)
@@ -92,6 +93,7 @@ def ring_flatness(graph, place) -> dict:
     return {r: flatness(p) for r, p in rings.items() if len(p) >= 3}
 
 
+@pytest.mark.slow
 def test_no_ring_is_drawn_flat():
     for vm in (rings_view(), rings_view(54, seed=3), rings_view(40, associates=1750)):
         place = ring_layout(vm.graph)
@@ -118,6 +120,7 @@ def routed(vm):
     return place, data, place_amounts(place, data, route(place, data, edges))
 
 
+@pytest.mark.slow
 def test_links_miss_other_nodes_and_amounts_sit_clear():
     """No link inside a ring runs through a node; a broker's link across the view may
     (at most 5% of the links, measured: 4% with 54 rings, 2 links with 12)."""
@@ -196,6 +199,7 @@ def _graph_mode(page):
     return page.evaluate(MEASURE)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")
 def test_names_readable_at_first_draw(tmp_path):
     """At 1440 x 900: names >= 11 px in a ring's view, >= 9 px in the all-rings view,
@@ -218,6 +222,7 @@ def test_names_readable_at_first_draw(tmp_path):
     assert seen["rings54"]["nodes"] == 54
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")
 def test_snapshot_measured_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
@@ -272,6 +277,7 @@ def test_snapshot_and_diagram_share_the_geometry():
     assert [e["smooth"] for e in data["edges"]] == [e["smooth"] for e in edges]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
 def test_pdf_embeds_a_cjk_font_and_labels_do_not_overlap(tmp_path):
     report: dict = {}
@@ -303,6 +309,7 @@ def html_unescape(text: str) -> str:
     return html.unescape(text)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 @pytest.mark.parametrize("n_rings", [12, 54])
 def test_pdf_names_print_at_6pt_and_the_legend_is_whole(tmp_path, n_rings):
