@@ -1,9 +1,12 @@
 """Regenerate the README pictures from the current code: python docs/screenshots.py.
 
 Builds the sample case, then writes docs/snapshot-all-rings.png (the all-rings HTML
-snapshot in headless chromium), docs/diagram-all-rings.png (page 1 of the PDF diagram) and
-docs/explorer.png (the Explorer run in a real JupyterLab, on the family ring). Offline:
-every non-local request from the browser is blocked.
+snapshot in headless chromium at 1440 x 900, as it first draws), docs/snapshot-ring.png (the
+largest ring's snapshot), docs/snapshot-one-hop.png (the first ring and one hop around it:
+services left out, one-off contacts folded), docs/snapshot-cards.png (54 rings: the ring
+cards the view opens on), docs/diagram-all-rings.png and docs/diagram-54-rings.png (page 1
+of the PDF diagrams) and docs/explorer.png (the Explorer run in a real JupyterLab, on the
+family ring). Offline: every non-local request from the browser is blocked.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ def wb(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "workbench", *args], check=True, cwd=DOCS.parent)
 
 
-def offline_page(browser):
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+def offline_page(browser, width: int = 1440, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
         ("file:", "http://127.0.0.1", "ws://127.0.0.1")) else r.abort())
     return page
@@ -86,22 +89,60 @@ def explorer(browser, tmp: Path, db: Path) -> None:
         lab.wait(timeout=30)
 
 
+def shot(browser, html: Path, png: str) -> None:
+    """The snapshot as it first draws in a 1440 x 900 window."""
+    page = offline_page(browser)
+    page.goto(html.as_uri())
+    page.wait_for_selector("body[data-drawn]", timeout=60000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=DOCS / png)
+    page.close()
+
+
+def pdf_page(pdf: Path, png: str) -> None:
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(DOCS / png.removesuffix(".png"))], check=True)
+
+
+def many_rings(tmp: Path) -> tuple[Path, Path]:
+    """A snapshot and a PDF of 54 hand-built rings (tests/test_visual.py's view)."""
+    sys.path.insert(0, str(DOCS.parent / "tests"))
+    from test_visual import rings_view
+
+    from workbench.views.diagram import draw_diagram
+    from workbench.views.snapshot import write_snapshot
+
+    vm = rings_view(54, seed=3)
+    vm.graph.nodes["P0001"]["name"] = "王伟明"
+    vm.title = "54 rings (hand-built)"
+    return (write_snapshot(vm, tmp / "r54.html"), draw_diagram(vm, tmp / "r54.pdf"))
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wb-shots-"))
     db = tmp / "demo" / "case.duckdb"
     wb("demo", "--out", str(tmp / "demo"))
+    import workbench
+
+    rings = workbench.open_case(db).rings().rings
+    big = max(rings, key=lambda r: (r.size, r.id)).id
     wb("snapshot", "--db", str(db), "--out", str(tmp / "all.html"))
+    wb("snapshot", "--db", str(db), "--ring", big, "--out", str(tmp / "ring.html"))
+    wb("snapshot", "--db", str(db), "--ring", rings[0].id, "--hops", "1", "--out",
+       str(tmp / "hop.html"))
     wb("export", "--db", str(db), "--out", str(tmp / "all.pdf"))
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile",
-                    str(tmp / "all.pdf"), str(DOCS / "diagram-all-rings")], check=True)
+    pdf_page(tmp / "all.pdf", "diagram-all-rings.png")
+    r54_html, r54_pdf = many_rings(tmp)
+    pdf_page(r54_pdf, "diagram-54-rings.png")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = offline_page(browser)
-        page.goto((tmp / "all.html").as_uri())
-        page.wait_for_selector("canvas")
-        page.wait_for_timeout(2000)
-        page.screenshot(path=DOCS / "snapshot-all-rings.png")
-        explorer(browser, tmp, db)
+        for html, png in ((tmp / "all.html", "snapshot-all-rings.png"),
+                          (tmp / "ring.html", "snapshot-ring.png"),
+                          (tmp / "hop.html", "snapshot-one-hop.png"),
+                          (r54_html, "snapshot-cards.png")):
+            shot(browser, html, png)
+        if "--no-explorer" not in sys.argv:
+            explorer(browser, tmp, db)
         browser.close()
 
 

@@ -36,12 +36,13 @@ __all__ = [
     "population_counts",
     "regional_flag",
     "registration_codes",
+    "services",
     "temporal_path",
 ]
 
 #: names of :mod:`.network`, loaded on first use (igraph, and with it matplotlib)
 _LAZY = {"centrality_table", "connecting_network", "disruption", "expand", "find_paths",
-         "key_players", "temporal_path"}
+         "key_players", "services", "temporal_path"}
 
 
 def __getattr__(name: str):

@@ -27,8 +27,8 @@ import pandas as pd
 from ..graph import CaseGraph, as_igraph
 from ..rings import RingResult
 
-__all__ = ["find_paths", "connecting_network", "expand", "centrality_table", "key_players",
-           "hop_evidence", "temporal_path", "disruption"]
+__all__ = ["find_paths", "services", "connecting_network", "expand", "centrality_table",
+           "key_players", "hop_evidence", "temporal_path", "disruption"]
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +61,29 @@ def _cost(g: CaseGraph) -> list[float]:
     return (1.0 / np.maximum(g.weight, 1e-9)).tolist()
 
 
-def find_paths(g: CaseGraph, source: str, target: str) -> list[dict]:
+def services(g: CaseGraph) -> np.ndarray:
+    """Which nodes are service numbers or accounts, or their holders (a boolean mask)."""
+    return np.asarray(g.node.get("service", np.zeros(g.n, dtype=np.int64)), dtype=bool)
+
+
+def find_paths(g: CaseGraph, source: str, target: str,
+               avoid: np.ndarray | None = None) -> list[dict]:
     """The strongest path (least total 1/weight) and the shortest path (fewest hops).
 
     Each path: ``{"kind", "nodes", "hops": [evidence per hop], "cost"}``; an empty list
-    when the two are not connected.
+    when the two are not connected. ``avoid`` (a boolean mask of nodes, e.g.
+    :func:`services`) keeps the paths off those nodes, the two ends excepted.
     """
     s, t = g.index(source), g.index(target)
-    graph = as_igraph(g.n, g.u, g.v)
+    keep = np.arange(g.m)
+    if avoid is not None and avoid.any():
+        avoid = avoid.copy()
+        avoid[[s, t]] = False
+        keep = np.flatnonzero(~(avoid[g.u] | avoid[g.v]))
+    graph = as_igraph(g.n, g.u[keep], g.v[keep])
+    cost = (1.0 / np.maximum(g.weight[keep], 1e-9)).tolist()
     out = []
-    for kind, weights in (("strongest", _cost(g)), ("shortest", None)):
+    for kind, weights in (("strongest", cost), ("shortest", None)):
         path = graph.get_shortest_paths(s, to=t, weights=weights, output="vpath")[0]
         if not path or path[-1] != t:
             return []
@@ -99,9 +112,11 @@ def connecting_network(g: CaseGraph, nodes: list[str], max_hops: int = 6) -> set
 
 
 def expand(g: CaseGraph, seeds: list[str], hops: int = 1, min_weight: float = 0.0,
-           layers: list[str] | None = None, max_nodes: int = 2000) -> set[str]:
+           layers: list[str] | None = None, max_nodes: int = 2000,
+           avoid: np.ndarray | None = None) -> set[str]:
     """Nodes within ``hops`` of the seeds over links of at least ``min_weight`` (and present
-    in one of ``layers``, if given); stops at ``max_nodes``."""
+    in one of ``layers``, if given), never entering a node of ``avoid`` (a boolean mask,
+    e.g. :func:`services`); stops at ``max_nodes``."""
     if layers:
         ok = np.zeros(g.m, dtype=bool)
         for name in layers:
@@ -111,8 +126,13 @@ def expand(g: CaseGraph, seeds: list[str], hops: int = 1, min_weight: float = 0.
     ok &= g.weight >= min_weight
     start = [g.index(x) for x in seeds]
     seen = set(start)
+    if avoid is not None:
+        seen |= set(np.flatnonzero(avoid).tolist()) - set(start)
+        blocked = seen - set(start)
+    else:
+        blocked = set()
     queue = deque((s, 0) for s in start)
-    while queue and len(seen) < max_nodes:
+    while queue and len(seen) - len(blocked) < max_nodes:
         i, d = queue.popleft()
         if d == hops:
             continue
@@ -121,9 +141,9 @@ def expand(g: CaseGraph, seeds: list[str], hops: int = 1, min_weight: float = 0.
             if ok[e] and j not in seen:
                 seen.add(j)
                 queue.append((j, d + 1))
-                if len(seen) >= max_nodes:
+                if len(seen) - len(blocked) >= max_nodes:
                     break
-    return {str(g.ids[i]) for i in seen}
+    return {str(g.ids[i]) for i in seen - blocked}
 
 
 def centrality_table(graph: nx.Graph) -> pd.DataFrame:

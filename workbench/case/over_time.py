@@ -191,16 +191,23 @@ class TimePart:
             kept.append(e)
         return {"windows": out, "events": kept, "params": {"windows": rule, "match": match}}
 
-    def temporal_path(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
+    def temporal_path(self, a: str, b: str, *, since=None, until=None,
+                      via_services: bool = False) -> list[dict]:
         """Earliest-arrival chain of calls from ``a`` to ``b`` (ids, numbers or names)
-        starting at ``since``, with the time of each hop (case local time)."""
-        from ..analysis import temporal_path
+        starting at ``since``, with the time of each hop (case local time); never through
+        a service number or its holder unless ``via_services``."""
+        from ..analysis import services, temporal_path
 
         a, b = self._case.resolve(a), self._case.resolve(b)
         with self._state.open() as store:
             window = LinkParams(*self._state.window(since, until, store))
             stream = call_stream(store.con, window)
             tz = store.meta("timezone") or DEFAULT_TZ
+        if not via_services:
+            graph, _ = self._case.graph(since=since, until=until)
+            gone = set(graph.ids[services(graph)].tolist()) - {a, b}
+            if gone:
+                stream = stream[~(stream["a"].isin(gone) | stream["b"].isin(gone))]
         hops = temporal_path(stream, a, b)
         for h in hops:
             h["at"] = pd.Timestamp(h["at"], unit="s", tz="UTC").tz_convert(tz).isoformat()

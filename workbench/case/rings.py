@@ -290,10 +290,13 @@ class RingsPart:
         min_weight = float(ring_options.get("min_weight") or 0.0)
         return graph.edges_at_least(min_weight) if min_weight > 0 else graph
 
-    def paths(self, a: str, b: str, *, since=None, until=None) -> list[dict]:
+    def paths(self, a: str, b: str, *, since=None, until=None,
+              via_services: bool = False) -> list[dict]:
         """Strongest and shortest paths between two persons (or ``tel:`` nodes), with the
-        evidence on each hop; empty when they are not connected."""
-        from ..analysis import find_paths
+        evidence on each hop; empty when they are not connected. Paths keep off service
+        numbers and accounts and their holders (the power company, a carrier's line)
+        unless ``via_services``."""
+        from ..analysis import find_paths, services
 
         a, b = self._case.resolve(a), self._case.resolve(b)
         graph, _ = self.graph(since=since, until=until)
@@ -304,7 +307,7 @@ class RingsPart:
                 raise WorkbenchError(f"{node!r} has no links in this case"
                                      + (" in this time window" if since or until else ""))\
                     from None
-        return find_paths(graph, a, b)
+        return find_paths(graph, a, b, avoid=None if via_services else services(graph))
 
     def network(self, persons: Iterable[str], *, hops: int = 0, connect: bool = False,
                 min_weight: float = 0.0, layers=None, since=None, until=None):
@@ -322,15 +325,20 @@ class RingsPart:
                              min_weight=min_weight, layers=layers)
 
     def network_of(self, graph: CaseGraph, persons, *, hops: int = 0, connect: bool = False,
-                   min_weight: float = 0.0, layers=None, max_nodes: int = 2000):
-        from ..analysis import connecting_network, expand
+                   min_weight: float = 0.0, layers=None, max_nodes: int = 2000,
+                   via_services: bool = False):
+        """The networkx graph of ``persons`` and ``hops`` around them (never through a
+        service number or account unless ``via_services``; at most ``max_nodes``), with
+        names."""
+        from ..analysis import connecting_network, expand, services
 
         nodes = set(persons)
         if connect and len(nodes) > 1:
             nodes |= connecting_network(graph, sorted(nodes))
         if hops:
             nodes |= expand(graph, sorted(nodes), hops=hops, min_weight=min_weight,
-                            layers=list(layers) if layers else None, max_nodes=max_nodes)
+                            layers=list(layers) if layers else None, max_nodes=max_nodes,
+                            avoid=None if via_services else services(graph))
         with self._state.open() as store:
             attrs = {pid: {"name": name} for pid, name in
                      lookups.names(store.con, nodes).items()}

@@ -18,10 +18,41 @@ if TYPE_CHECKING:
     from .facade import Case
     from .state import CaseState
 
-__all__ = ["ViewsPart", "ring_tags", "MAX_NODES"]
+__all__ = ["ViewsPart", "ring_tags", "MAX_NODES", "fold_one_offs", "add_folds"]
 
 #: people a view expands to by hops before it stops (and says so)
 MAX_NODES = 2000
+
+#: layers whose single record is still more than a passing contact
+_STRONG = ("kinship", "coarrest", "shared")
+
+
+def fold_one_offs(net, keep) -> dict:
+    """Take out of ``net`` the one-off contacts: nodes (not in ``keep``) with one link in
+    the view, made of a single call, transfer or meeting and no kinship, co-arrest or
+    shared number. Returns ``{person they touched: how many}``."""
+    out: dict = {}
+    gone = []
+    for n in sorted(net.nodes, key=str):
+        if n in keep or net.degree(n) != 1 or net.nodes[n].get("ring"):
+            continue
+        (m, d), = net[n].items()
+        contacts = sum(int(d.get(k) or 0) for k in ("n_calls", "n_tx", "n_meet"))
+        if contacts <= 1 and not any((d.get("w_" + x) or 0) > 0 for x in _STRONG):
+            out[m] = out.get(m, 0) + 1
+            gone.append(n)
+    net.remove_nodes_from(gone)
+    return out
+
+
+def add_folds(net, folded: dict) -> None:
+    """One small marker per person whose one-off contacts were folded: "+N one-off
+    contacts", tied to him (no drawn link)."""
+    for m, count in sorted(folded.items(), key=lambda kv: str(kv[0])):
+        node = f"+{count} one-off contact{'s' if count != 1 else ''} of {m}"
+        net.add_node(node, kind="folded", name="", role="folded", score=0.0, ring=None,
+                     folded=count)
+        net.add_edge(node, m, weight=0.1, layers="")
 
 
 def ring_tags(ring) -> str:
@@ -76,6 +107,8 @@ class ViewsPart:
         until=None,
         record_limit: int | None = None,
         max_nodes: int = MAX_NODES,
+        via_services: bool = False,
+        fold: bool = True,
         **ring_options,
     ):
         """What a snapshot, diagram or graph file shows, as a
@@ -85,7 +118,11 @@ class ViewsPart:
         around him (default 1); with neither, every ring found with its brokers. Every
         record behind what is shown is in the view unless ``record_limit`` caps each kind
         (the newest kept); ``max_nodes`` caps the expansion by hops. What was left out, if
-        anything, is in ``meta["completeness"]`` and said on the page.
+        anything, is in ``meta["completeness"]`` and said on the page. The hops never pass
+        service numbers and accounts (nor their holders) unless ``via_services`` (then drawn
+        as small grey markers); with ``fold``, the one-off contacts the hops reach (one
+        call, transfer or meeting with someone shown, no other tie) become one "+N one-off
+        contacts" marker beside that person.
         """
         if record_limit is not None and record_limit < 1:
             raise WorkbenchError(f"--record-limit must be at least 1 (got {record_limit})")
@@ -96,7 +133,7 @@ class ViewsPart:
         with self._state.open():
             return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
                               until=until, record_limit=record_limit, max_nodes=max_nodes,
-                              **ring_options)
+                              via_services=via_services, fold=fold, **ring_options)
 
     def to_pyvis(self, *, redact: bool = False, redact_names: bool = False, **view_options):
         """What :meth:`view` shows as a pyvis ``Network`` (positions, colours, plain-text
@@ -107,7 +144,7 @@ class ViewsPart:
         return to_pyvis(self.view(**view_options), redact=redact, redact_names=redact_names)
 
     def _view(self, *, ring, person, hops, title, since, until, record_limit, max_nodes,
-              **ring_options):
+              via_services, fold, **ring_options):
         from ..views.model import ViewModel
 
         result = self._case.rings(since=since, until=until, **ring_options)
@@ -140,8 +177,10 @@ class ViewsPart:
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
         net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0,
-                                                max_nodes=max(max_nodes, len(seeds)))
+                                                max_nodes=max(max_nodes, len(seeds)),
+                                                via_services=via_services)
         nodes_cut = bool(hops) and net.number_of_nodes() >= max(max_nodes, len(seeds))
+        folded = fold_one_offs(net, seeds) if fold and hops else {}
         players = self._case.parts.rings.players(since=since, until=until, **ring_options)
         score = dict(zip(players["person_id"], players["score"], strict=True))
         ring_of = result.ring_of()
@@ -152,9 +191,12 @@ class ViewsPart:
         for n, d in net.nodes(data=True):
             d["ring"] = ring_of.get(n)
             d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")
+            if d.get("service") and n not in roles:
+                d["role"] = "service"
             d["score"] = float(score.get(n, 0.0))
             if d["ring"] and tags.get(d["ring"]):
                 d["ring_tags"] = tags[d["ring"]]
+        add_folds(net, folded)
         currency = result.params.get("currency", "CNY")
         for _, _, d in net.edges(data=True):
             if d.get("n_tx"):
@@ -172,7 +214,8 @@ class ViewsPart:
         identifiers = self._case.parts.records.identifiers(
             persons, net, records, result.params.get("hubs", []))
         meta = {
-            "title": heading, "selection": selection, "filters": {
+            "title": heading, "selection": {**selection, "via_services": via_services,
+                                            "folded": sum(folded.values())}, "filters": {
                 "since": info["links"]["since"], "until": info["links"]["until"],
                 "layers": ring_options.get("layers")},
             "rings": [r.as_dict() for r in result.rings if set(r.members) & set(net.nodes)],
@@ -182,7 +225,10 @@ class ViewsPart:
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "request": jsonable_request(ring=ring, person=person, hops=hops, title=title,
                                         since=since, until=until, record_limit=record_limit,
-                                        max_nodes=max_nodes, **ring_options),
+                                        max_nodes=max_nodes,
+                                        **({"via_services": True} if via_services else {}),
+                                        **({"fold": False} if not fold else {}),
+                                        **ring_options),
             "completeness": completeness,
         }
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone

@@ -23,6 +23,7 @@ from .common import (
     _ring_table,
     _selection_options,
     _table,
+    _via_services_option,
     _wait_option,
     _window_options,
     _writable,
@@ -210,13 +211,15 @@ def rank(db, since, until, hubs, not_hubs, top, as_json, wait):
 @_window_options
 @click.option("--temporal", is_flag=True,
               help="Earliest-arrival chain of calls in time order (from --since on).")
+@_via_services_option
 @_json_option
 @_wait_option
-def path(db, a, b, since, until, temporal, as_json, wait):
-    """Strongest and shortest path between two persons, with evidence per hop."""
+def path(db, a, b, since, until, temporal, via_services, as_json, wait):
+    """Strongest and shortest path between two persons, with evidence per hop; never through
+    a service number or account unless --via-services."""
     case = Case(db, wait=wait)
     if temporal:
-        hops = case.temporal_path(a, b, since=since, until=until)
+        hops = case.temporal_path(a, b, since=since, until=until, via_services=via_services)
         if as_json:
             _emit({"paths": [{"kind": "earliest_arrival", "hops": hops,
                               "nodes": [hops[0]["from"]] + [h["to"] for h in hops]
@@ -228,12 +231,13 @@ def path(db, a, b, since, until, temporal, as_json, wait):
         for h in hops:
             _echo(f"{h['at']}  {_named(h['from'], names)} -> {_named(h['to'], names)}")
         return
-    paths = case.paths(a, b, since=since, until=until)
+    paths = case.paths(a, b, since=since, until=until, via_services=via_services)
     if as_json:
         _emit({"paths": paths})
         return
     if not paths:
-        _echo(f"no path between {a} and {b}")
+        _echo(f"no path between {a} and {b}"
+              + ("" if via_services else " that avoids services (try --via-services)"))
         return
     names = case.names(n for p in paths for n in p["nodes"])
     for p in paths:
@@ -254,7 +258,7 @@ def path(db, a, b, since, until, temporal, as_json, wait):
 @_window_options
 @_wait_option
 def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_limit,
-             max_nodes, since, until, wait):
+             max_nodes, via_services, since, until, wait):
     """Write a self-contained, offline HTML snapshot of rings or a person's network."""
     from ..views.complete import completeness_text
     from ..views.snapshot import write_snapshot
@@ -262,7 +266,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_li
     _writable(out)
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until, record_limit=record_limit,
-                                  max_nodes=max_nodes)
+                                  max_nodes=max_nodes, via_services=via_services)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
     _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
           f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
@@ -276,10 +280,13 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_li
                    ".csv (members, links, evidence).")
 @_selection_options
 @_limit_options
+@click.option("--paper", type=click.Choice(["A4", "A3", "A2"]), default=None,
+              help="Paper of a diagram (default: chosen from the number of people, so that "
+                   "names print at 6 pt or more).")
 @_window_options
 @_wait_option
 def export(db, out, ring, person, hops, redact, redact_names, title, record_limit, max_nodes,
-           since, until, wait):
+           via_services, paper, since, until, wait):
     """Export a diagram, a graph file or CSV tables of rings or a person's network."""
     from ..views.diagram import draw_diagram
     from ..views.files import write_csv, write_graph_file
@@ -291,10 +298,10 @@ def export(db, out, ring, person, hops, redact, redact_names, title, record_limi
     _writable(out)
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until, record_limit=record_limit,
-                                  max_nodes=max_nodes)
+                                  max_nodes=max_nodes, via_services=via_services)
     options = {"redact": redact, "redact_names": redact_names}
     if suffix in (".png", ".svg", ".pdf"):
-        written = [draw_diagram(vm, out, **options)]
+        written = [draw_diagram(vm, out, paper=paper, **options)]
     elif suffix == ".csv":
         written = write_csv(vm, out, **options)
     else:

@@ -223,7 +223,14 @@ def _ring_table(rings, names: dict[str, str], limit: int | None = None,
                          "regional", "evidence"])
 
 
+def _via_services_option(f):
+    return click.option("--via-services", is_flag=True,
+                        help="Let hops and paths pass service numbers and accounts (the power "
+                             "company, a carrier's line); drawn as small grey markers.")(f)
+
+
 def _selection_options(f):
+    f = _via_services_option(f)
     f = click.option("--title", default=None, help="Heading of the view.")(f)
     f = click.option("--redact-names", is_flag=True, help="Also mask person names.")(f)
     f = click.option("--redact", is_flag=True,

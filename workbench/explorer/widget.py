@@ -130,6 +130,7 @@ class Explorer(w.VBox):
         self.search = w.Text(placeholder="id, part of a name, phone or account", description="find",
                              continuous_update=False, layout=w.Layout(width="360px"))
         self.hops = w.IntSlider(value=1, min=0, max=3, description="hops")
+        self.via_services = w.Checkbox(value=False, description="hops via services", indent=False)
         self.focus_button = w.Button(description="focus", icon="crosshairs")
         self.graph = GraphView()
         self.details = w.HTML(layout=w.Layout(width="100%", max_height="520px",
@@ -150,7 +151,7 @@ class Explorer(w.VBox):
             w.HBox([self.hubs, self.not_hubs]),
             w.HBox([self.size, self.auto_resolution, self.resolution]),
             w.HBox([w.VBox(layer_rows[:3]), w.VBox(layer_rows[3:])]),
-            w.HBox([self.search, self.hops, self.focus_button]),
+            w.HBox([self.search, self.hops, self.via_services, self.focus_button]),
             w.HBox([self.ring_list, self.graph], layout=w.Layout(width="100%")),
             self.legend,
             self.timeline,
@@ -176,6 +177,8 @@ class Explorer(w.VBox):
         self.focus_button.on_click(lambda _b: self.focus_on(self.search.value))
         self.search.observe(lambda ch: self.focus_on(ch["new"]) if ch["new"] else None,
                             names="value")
+        self.via_services.observe(lambda _c: self.focus_on(self.search.value)
+                                  if self.search.value else None, names="value")
         self.snapshot_button.on_click(lambda _b: self.export_snapshot())
         self.export_button.on_click(lambda _b: self.export_diagram())
         self.refresh()
@@ -303,7 +306,8 @@ class Explorer(w.VBox):
                                    layers=opts["layers"], weights=opts["weights"],
                                    min_size=opts["min_size"], max_size=opts["max_size"],
                                    resolution=opts["resolution"], min_weight=opts["min_weight"],
-                                   hubs=opts["hubs"], not_hubs=opts["not_hubs"])
+                                   hubs=opts["hubs"], not_hubs=opts["not_hubs"],
+                                   via_services=self.via_services.value)
         for _n, d in self.view.graph.nodes(data=True):  # the ids the analyst cites
             if d.get("ring"):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])

@@ -3,7 +3,8 @@
 The same ring-aware layout and orientation as the snapshot (``y`` downwards), drawn to
 scale: ring regions with their id and organizer, the organizer starred and outlined, one
 line per link layer, money as arrows from payer to payee with the amount, a legend, and a
-provenance footer. A4 landscape, A3 for larger views. The PDF has a second page: the
+provenance footer. A4, A3 or A2 landscape: the smallest on which names print at 6 pt or
+more, with the whole legend beside the graph. The PDF has a second page: the
 timeline of the view's first ring (or person). Chinese names are drawn with a CJK font
 file registered with matplotlib directly (no stale font cache); SVG text is embedded as
 glyph outlines, so it reads the same without the font installed.
@@ -19,10 +20,11 @@ from pathlib import Path
 from .layout import FONT_SIZE, TITLE_SIZE, count_overlaps, label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
+from .routing import AMOUNT_SIZE, control_point, place_amounts, route
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours
-from .words import layer_order, link_edges, money_text
+from .words import layer_order, link_edges, link_layers, money_text
 
-__all__ = ["draw_diagram", "cjk_font", "PAPER"]
+__all__ = ["draw_diagram", "cjk_font", "PAPER", "MIN_PT"]
 
 log = logging.getLogger(__name__)
 #: CJK font files, best first (Debian/Ubuntu, Fedora, macOS, Windows locations)
@@ -34,9 +36,8 @@ _CJK_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
               "/usr/share/fonts/**/NotoSansSC-Regular.*",
               "/System/Library/Fonts/PingFang.ttc",
               "C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/simhei.ttf")
-PAPER = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}
+PAPER = {"A4": (11.69, 8.27), "A3": (16.54, 11.69), "A2": (23.39, 16.54)}
 _warned: list[bool] = []
-_BEND = {"money": 0.18, "coarrest": -0.15, "kinship": -0.3, "shared": 0.38, "copresence": -0.6}
 
 
 def cjk_font() -> str | None:
@@ -77,9 +78,10 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
     The i2-style timeline of the view's first ring is the PDF's second page, and for PNG and
     SVG a second file beside it (``<stem>_timeline.png``).
 
-    ``paper`` is ``"A4"`` or ``"A3"`` (default: A3 above 80 nodes); ``report``, when given,
-    receives what was drawn: font, paper, labels and overlapping label pairs (measured on
-    the rendered figure)."""
+    ``paper`` is ``"A4"``, ``"A3"`` or ``"A2"`` (default: the smallest on which names
+    print at :data:`MIN_PT` or more, see :func:`choose_paper`); ``report``, when given,
+    receives what was drawn: font, paper, labels, overlapping label pairs and the smallest
+    type (pt), measured on the rendered figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,8 +94,7 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
         raise ValueError(f"diagram format must be png, svg or pdf, not {fmt!r}")
     redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
     text = redactor.text if redactor else (lambda s: s)
-    paper = paper or ("A3" if vm.graph.number_of_nodes() > 80 else "A4")
-    if paper not in PAPER:
+    if paper is not None and paper not in PAPER:
         raise ValueError(f"paper must be one of {sorted(PAPER)}, not {paper!r}")
     font = cjk_font()
     rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
@@ -101,11 +102,12 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     with plt.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
-        fig, labels = _graph_figure(vm, text, seed, PAPER[paper])
+        fig, labels, paper, name_pt = _graph_figure(vm, text, seed, paper)
         fig.canvas.draw()
         if report is not None:
             report.update({"font": font, "paper": paper, "labels": len(labels),
-                           "label_overlaps": _overlaps(fig, labels)})
+                           "label_overlaps": _overlaps(fig, labels),
+                           "name_pt": name_pt})
         meta = {"Creator": "workbench"} if fmt in ("pdf", "svg") else None
         if fmt == "pdf":
             with PdfPages(path, metadata=meta) as pdf:
@@ -125,115 +127,147 @@ def draw_diagram(vm: ViewModel, path, *, redact: bool = False, redact_names: boo
     return path
 
 
-def _fitting(fig, labels, extra) -> list:
-    """Keep the texts of ``extra`` (money amounts) that overlap no label and no amount
-    already kept, largest first; remove the others from the figure (every amount is still in
-    the hover text, the evidence table and the CSV). Returns the kept ones."""
-    renderer = fig.canvas.get_renderer()
-    taken = [t.get_window_extent(renderer).extents.tolist() for t in labels]
-    kept = []
-    for t in sorted(extra, key=lambda t: -len(t.get_text())):
-        x0, y0, x1, y1 = t.get_window_extent(renderer).extents.tolist()
-        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in taken):
-            t.remove()
-            continue
-        taken.append([x0, y0, x1, y1])
-        kept.append(t)
-    return kept
-
-
 def _overlaps(fig, labels) -> int:
     renderer = fig.canvas.get_renderer()
     return count_overlaps(t.get_window_extent(renderer).extents.tolist() for t in labels)
 
 
-def _graph_figure(vm: ViewModel, text, seed: int, size):
+#: the graph's share of the page (left, bottom, width, height); the legend takes the rest
+_AXES = (0.01, 0.05, 0.76, 0.88)
+#: smallest type the names may print at (pt)
+MIN_PT = 6.0
+
+
+def _scale(place, width_in: float, height_in: float) -> float:
+    """Points per layout px at which the view (with a margin) fills ``width_in`` x
+    ``height_in`` inches."""
+    left, top, right, bottom = place.bounds()
+    w, h = max(right - left, 1.0) + 60, max(bottom - top, 1.0) + 60
+    return 72.0 / max(w / width_in, h / height_in)
+
+
+def _trimmed(a, b, smooth, ra: float, rb: float):
+    """The drawn curve of an edge as a matplotlib path, cut where it enters its ends'
+    markers (radii ``ra``, ``rb``)."""
+    import numpy as np
+    from matplotlib.path import Path as MPath
+
+    c = np.asarray(control_point(a, b, smooth))
+    a, b = np.asarray(a, float), np.asarray(b, float)
+
+    def at(t):
+        return (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b
+    t = np.linspace(0, 1, 201)
+    pts = at(t[:, None])
+    out = np.hypot(*(pts - a).T) > ra
+    inn = np.hypot(*(pts - b).T) > rb
+    ok = np.flatnonzero(out & inn)
+    if not len(ok):
+        return None
+    t0, t1 = t[ok[0]], t[ok[-1]]
+    # the piece of a quadratic Bezier between t0 and t1 (blossoming)
+    p0, p2 = at(t0), at(t1)
+    p1 = (1 - t0) * ((1 - t1) * a + t1 * c) + t0 * ((1 - t1) * c + t1 * b)
+    return MPath([p0, p1, p2], [MPath.MOVETO, MPath.CURVE3, MPath.CURVE3])
+
+
+def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Circle, FancyArrowPatch, Patch
+    from matplotlib.patches import Circle, FancyArrowPatch
 
     g = vm.graph
-    place = ring_layout(g, seed=seed)
     colours = ring_colours(ring_keys(vm))
-    fig = plt.figure(figsize=size)
-    ax = fig.add_axes((0.01, 0.05, 0.76, 0.88))
+    names = [paper] if paper else list(PAPER)
+    for name in names:  # the smallest paper on which names print at MIN_PT or more
+        size = PAPER[name]
+        fig = plt.figure(figsize=size)
+        box = _legend(fig, g, colours, text, vm)
+        width = max(box.x0 - 0.015 - _AXES[0], 0.3)
+        place = ring_layout(g, seed=seed, aspect=width * size[0] / (_AXES[3] * size[1]))
+        pt = _scale(place, width * size[0], _AXES[3] * size[1])
+        if FONT_SIZE * pt >= MIN_PT or name == names[-1]:
+            paper = name
+            break
+        plt.close(fig)
+    ax = fig.add_axes((_AXES[0], _AXES[1], width, _AXES[3]))
     ax.set_axis_off()
-    xs = [p[0] for p in place.pos.values()] + [r["x"] - r["r"] for r in place.regions] + [
-        r["x"] + r["r"] for r in place.regions]
-    ys = [p[1] for p in place.pos.values()] + [r["y"] - r["r"] for r in place.regions] + [
-        r["y"] + r["r"] for r in place.regions]
-    if not xs:
-        xs, ys = [0.0], [0.0]
-    lo_x, hi_x = min(xs) - 60, max(xs) + 60
-    lo_y, hi_y = min(ys) - 60, max(ys) + 90
-    bbox = ax.get_position()
-    w_in, h_in = bbox.width * size[0], bbox.height * size[1]
-    span = max((hi_x - lo_x) / w_in, (hi_y - lo_y) / h_in)  # data units per inch
-    cx, cy = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
+    left, top, right, bottom = place.bounds()
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    span = 72.0 / pt
+    w_in, h_in = width * size[0], _AXES[3] * size[1]
     ax.set_xlim(cx - span * w_in / 2, cx + span * w_in / 2)
     ax.set_ylim(cy + span * h_in / 2, cy - span * h_in / 2)  # y downwards, as on screen
-    pt = 72.0 / span  # points per data unit
+    font = max(FONT_SIZE * pt, MIN_PT)
     for r in place.regions:
         colour = colours.get(r["ring"], NO_RING)
         ax.add_patch(Circle((r["x"], r["y"]), r["r"], facecolor=colour, alpha=0.10,
                             edgecolor="none", zorder=0))
         ax.add_patch(Circle((r["x"], r["y"]), r["r"], facecolor="none", edgecolor=colour,
                             linewidth=1.5, zorder=0))
-    labels, amounts = [], []
+    labels = []
     for r in place.regions:
-        labels.append(ax.text(r["x"], r["title_y"], text(r["title"]), ha="center",
-                              va="center", fontsize=TITLE_SIZE * pt,
-                              zorder=5))
-    present = set()
+        labels.append(ax.text(r["x"], r["title_y"] - 0.65 * TITLE_SIZE, text("\n".join(
+            r["head"])), ha="center", va="top", fontsize=max(TITLE_SIZE * pt, MIN_PT),
+            linespacing=1.15, zorder=5))
+    data = dict(g.nodes(data=True))
+    edges = []
     for k, (a, b, d) in enumerate(g.edges(data=True)):
         u, v = sorted((str(a), str(b)))
-        for e in link_edges(u, v, d, k):
-            present.add(e["layer"])
-            style = layer_style(e["layer"])
-            p, q = place.pos[e["from"]], place.pos[e["to"]]
-            width = max(0.4, e["width"] * pt)
-            bend = _BEND.get(e["layer"], -0.45 if e["layer"] != "calls" else 0.0)
-            arrow = FancyArrowPatch(
-                p, q, connectionstyle=f"arc3,rad={bend}", color=style["color"],
-                linestyle=style["mpl"], linewidth=width, alpha=0.75, zorder=1,
-                arrowstyle="-|>" if e.get("arrows") else "-",
-                mutation_scale=max(6.0, 14 * pt),
-                shrinkA=node_size(g.nodes[e["from"]]) * pt,
-                shrinkB=node_size(g.nodes[e["to"]]) * pt)
-            ax.add_patch(arrow)
-            if e.get("label"):
-                mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
-                dx, dy = q[0] - p[0], q[1] - p[1]
-                mx, my = mx + bend * dy / 2, my - bend * dx / 2  # the arc's midpoint
-                amounts.append(ax.text(
-                    mx, my, e["label"], fontsize=max(3.0, 10 * pt), color="#1B5E20",
-                    ha="center", va="center", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                          "alpha": 0.7}))
-    from matplotlib import patheffects
-
-    halo = [patheffects.withStroke(linewidth=max(1.0, 3 * pt), foreground="white")]
-    small = FONT_SIZE * pt < 3.5  # too many to letter: name rings' people only
+        edges += link_edges(u, v, d, k)
+    place_amounts(place, data, route(place, data, edges))
+    for e in edges:
+        style = layer_style(e["layer"])
+        path = _trimmed(place.pos[e["from"]], place.pos[e["to"]], e["smooth"],
+                        node_size(data[e["from"]]) + 1, node_size(data[e["to"]]) + 1)
+        if path is None:
+            continue
+        ax.add_patch(FancyArrowPatch(
+            path=path, color=style["color"], linestyle=style["mpl"],
+            linewidth=max(0.4, e["width"] * pt), alpha=0.75, zorder=1,
+            arrowstyle="-|>" if e.get("arrows") else "-", mutation_scale=max(5.0, 12 * pt)))
+        if e.get("label") and e.get("label_xy"):
+            labels.append(ax.text(*e["label_xy"], e["label"], color="#1B5E20", zorder=4,
+                                  fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT),
+                                  ha="center", va="center"))
+    # a pale box behind each label, not a stroked halo: stroked text becomes outlines in a
+    # PDF, which a reader can neither search nor copy
+    halo = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75}
     for n, d in g.nodes(data=True):
         x, y = place.pos[n]
-        size = node_size(d)
+        radius = node_size(d)
         organizer = d.get("role") == "organizer"
-        ax.add_patch(_shape(d.get("kind", "person"), x, y, size,
+        ax.add_patch(_shape(d.get("kind", "person"), x, y, radius,
                             facecolor=colours.get(d.get("ring"), NO_RING),
                             edgecolor="#000000" if organizer else "#37474F",
                             linewidth=(3.0 if organizer else 0.8) * max(pt, 0.4), zorder=3))
-        if small and not d.get("ring"):
-            continue
-        labels.append(ax.text(x, y + size + 2, text("\n".join(label_lines(n, d))),
-                              ha="center", va="top", fontsize=max(FONT_SIZE * pt, 2.5),
-                              linespacing=1.1, zorder=4, path_effects=halo))
-    labels += _fitting(fig, labels, amounts)
-    # a ring's legend entry: its title, the tags on a second line, so the legend fits the
-    # page's right margin
-    handles = [Patch(facecolor=colours.get(r["ring"], NO_RING), edgecolor="#333333",
-                     label=text(r["title"].replace(" \u00b7 ", "\n", 2)
-                                .replace("\n", " \u00b7 ", 1)))
-               for r in sorted(place.regions, key=lambda r: r["ring"])]
+        above = n in place.above
+        labels.append(ax.text(x, y - radius - 2 if above else y + radius + 2,
+                              text("\n".join(label_lines(n, d))), ha="center",
+                              va="bottom" if above else "top", fontsize=font,
+                              linespacing=1.1, zorder=4, bbox=halo))
+    fig.suptitle(text(vm.title), fontsize=14, x=0.01, ha="left")
+    _footer(fig, vm, text)
+    return fig, labels, paper, font
+
+
+def _legend(fig, g, colours, text, vm):
+    """The legend in the right margin, whole: every ring (one line each past 20 rings) and
+    the key, in as many columns as it takes. Returns its box in figure coordinates."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .layout import head_lines, ring_title
+
+    rings = sorted({str(d["ring"]) for _, d in g.nodes(data=True) if d.get("ring")})
+    heads = {}
+    for n, d in g.nodes(data=True):
+        if d.get("ring") and d.get("role") == "organizer":
+            heads[str(d["ring"])] = head_lines(ring_title(
+                str(d["ring"]), d.get("name") or str(n), d.get("ring_tags") or ""))
+    many = len(rings) > 20
+    handles = [Patch(facecolor=colours.get(r, NO_RING), edgecolor="#333333",
+                     label=text(heads.get(r, [r])[0] if many else "\n".join(heads.get(r, [r]))))
+               for r in rings]
     handles.append(Patch(facecolor=NO_RING, edgecolor="#333333", label="not in a ring"))
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                           markeredgecolor="black", markeredgewidth=2.5, markersize=9,
@@ -241,18 +275,24 @@ def _graph_figure(vm: ViewModel, text, seed: int, size):
     kinds = {d.get("kind", "person") for _, d in g.nodes(data=True)}
     handles += [Line2D([], [], marker=m, linestyle="", color="#555555", label=k)
                 for k, m in MPL_MARKERS.items() if k in kinds]
-    for layer in sorted(present, key=layer_order):
+    layers = {x for _, _, d in g.edges(data=True) for x in link_layers(d)}
+    for layer in sorted(layers, key=layer_order):
         s = layer_style(layer)
         label = s["label"] + (": arrow payer \u2192 payee, amount" if layer == "money" else "")
         handles.append(Line2D([], [], color=s["color"], linestyle=s["mpl"], linewidth=2,
                               label=label))
     handles.append(Line2D([], [], color="#777777", linewidth=4,
                           label="line width: link strength"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.775, 0.93), fontsize=7,
-               frameon=False)
-    fig.suptitle(text(vm.title), fontsize=14, x=0.01, ha="left")
-    _footer(fig, vm, text)
-    return fig, labels
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(1, 7):
+        legend = fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.995, 0.93),
+                            fontsize=MIN_PT + 0.5, frameon=False, ncol=ncol,
+                            handlelength=1.6, columnspacing=1.0)
+        box = legend.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        if box.y0 >= 0.035 or ncol == 6:
+            return box
+        legend.remove()
+    return box
 
 
 def _footer(fig, vm: ViewModel, text) -> None:

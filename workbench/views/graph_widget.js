@@ -45,8 +45,9 @@ function render({ model, el }) {
     network.on("beforeDrawing", (ctx) => wbVis.drawRegions(ctx, regions));
     setZoom(zooming);
     ["blurNode", "blurEdge", "dragStart", "zoom", "click"].forEach((ev) => network.on(ev, hideTips));
+    network.on("afterDrawing", (ctx) => wbVis.drawAmounts(ctx, model.get("edges"), network.getScale()));
     wbVis.unstick(network, box);
-    network.fit({ animation: false });
+    wbVis.fitView(network, box, { nodes: model.get("nodes"), regions: regions });
     el.wbNetwork = network;  // for the browser console (and the tests)
     network.on("click", (p) => {
       if (p.nodes.length) {
@@ -60,7 +61,10 @@ function render({ model, el }) {
   }
   // the pane may be laid out after the first draw (JupyterLab): fit whenever it changes
   const resize = new ResizeObserver(() => {
-    if (network && box.clientWidth > 0) { network.redraw(); network.fit({ animation: false }); }
+    if (network && box.clientWidth > 0) {
+      network.redraw();
+      wbVis.fitView(network, box, { nodes: model.get("nodes"), regions: model.get("regions") });
+    }
   });
   resize.observe(box);
   model.on("change:nodes", draw);

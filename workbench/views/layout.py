@@ -34,19 +34,26 @@ import networkx as nx
 import numpy as np
 
 __all__ = ["layout", "ring_layout", "Placement", "label_lines", "label_size", "node_size",
-           "overlaps", "count_overlaps", "ring_title", "FONT_SIZE", "TITLE_SIZE"]
+           "overlaps", "count_overlaps", "ring_title", "head_lines", "flatness", "label_above",
+           "FONT_SIZE", "TITLE_SIZE", "PANE"]
 
 FONT_SIZE = 14          # label font size (px at zoom 1)
 _LINE = 1.3 * FONT_SIZE  # line height
-_GAP = 10.0              # free space between two node discs
-_PAD = 16.0              # free space inside a region's edge
-_HEAD = 30.0             # room at a ring region's top for its id and organizer
+_GAP = 8.0               # free space between two node footprints
+_PAD = 10.0              # free space inside a region's edge
 TITLE_SIZE = 15          # font size of a ring's title
+#: the graph pane of a snapshot on a 1440 x 900 screen (px): what views are fitted to
+PANE = (1076.0, 750.0)
+#: views are packed for a pane that may grow to 1.35 times its height (the page scrolls)
+ASPECT = PANE[0] / (PANE[1] * 1.35)
 
 
 def label_lines(node: str, data: dict) -> list[str]:
     """The label of a node as lines: name over id for people, the id otherwise; the
     organizer's name is starred."""
+    if data.get("kind") == "folded":
+        count = int(data.get("folded") or 0)
+        return [f"+{count} one-off contact{'s' if count != 1 else ''}"]
     name = str(data.get("name") or "")
     star = "\u2605 " if data.get("role") == "organizer" else ""
     if name and data.get("kind", "person") in ("person", "entity"):
@@ -55,9 +62,13 @@ def label_lines(node: str, data: dict) -> list[str]:
 
 
 def _text_width(text: str, size: float = FONT_SIZE) -> float:
-    """Width of ``text`` in px: wide (CJK) characters one em, others 0.62 em (generous)."""
-    return sum(size * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62)
-               for c in text)
+    """Width of ``text`` in px (a little generous): wide (CJK) characters and the star one
+    em, digits 0.58, capitals 0.66, other letters, spaces and marks 0.52 em."""
+    def em(c: str) -> float:
+        if unicodedata.east_asian_width(c) in "WFA" and ord(c) > 0x2000:
+            return 1.0
+        return 0.58 if c.isdigit() else 0.66 if c.isupper() else 0.52 if c.isascii() else 0.62
+    return sum(size * em(c) for c in text)
 
 
 def label_size(lines: list[str], size: float = FONT_SIZE) -> tuple[float, float]:
@@ -67,10 +78,13 @@ def label_size(lines: list[str], size: float = FONT_SIZE) -> tuple[float, float]
 
 
 def node_size(data: dict) -> float:
-    """Marker radius in px: 10 to 26 by key-player score (organizers at least 20)."""
+    """Marker radius in px: 8 to 22 by key-player score (organizers at least 17; services
+    and folded contacts 6)."""
+    if data.get("role") in ("service", "folded"):
+        return 6.0
     score = max(0.0, min(float(data.get("score") or 0.0), 1.0))
-    size = 10 + 16 * score
-    return round(max(size, 20.0) if data.get("role") == "organizer" else size, 1)
+    size = 8 + 14 * score
+    return round(max(size, 17.0) if data.get("role") == "organizer" else size, 1)
 
 
 @dataclass
@@ -83,6 +97,8 @@ class Placement:
         node -> (x, y), ``y`` downwards.
     boxes : dict
         node -> (left, top, right, bottom) of marker plus label.
+    above : set
+        Nodes whose label is written above the marker (below otherwise).
     regions : list of dict
         One per ring: ``ring``, ``x``, ``y``, ``r`` (centre and radius), ``organizer``.
     """
@@ -90,15 +106,41 @@ class Placement:
     pos: dict = field(default_factory=dict)
     boxes: dict = field(default_factory=dict)
     regions: list = field(default_factory=list)
+    above: set = field(default_factory=set)
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of everything drawn: footprints and ring regions."""
+        xs = [b[0] for b in self.boxes.values()] + [r["x"] - r["r"] for r in self.regions]
+        ys = [b[1] for b in self.boxes.values()] + [r["y"] - r["r"] for r in self.regions]
+        xe = [b[2] for b in self.boxes.values()] + [r["x"] + r["r"] for r in self.regions]
+        ye = [b[3] for b in self.boxes.values()] + [r["y"] + r["r"] for r in self.regions]
+        if not xs:
+            return (0.0, 0.0, 0.0, 0.0)
+        return (round(min(xs), 1), round(min(ys), 1), round(max(xe), 1), round(max(ye), 1))
+
+    def fit_scale(self, width: float = PANE[0], height: float = PANE[1]) -> float:
+        """The zoom at which everything drawn just fits a pane of ``width`` x ``height``
+        px (at most 1): label size on screen is ``FONT_SIZE`` times this."""
+        left, top, right, bottom = self.bounds()
+        return min(1.0, width / max(right - left, 1.0), height / max(bottom - top, 1.0))
 
 
-def _footprint(node, data) -> tuple[float, float, float, float]:
-    """(half width, half height, offset of the box centre below the marker, radius)."""
+def _footprint(node, data, above: bool = False) -> tuple[float, float, float, float]:
+    """(half width, half height, offset of the box centre below the marker (negative when
+    the label is above it), radius of the disc around the box)."""
     size = node_size(data)
     w, h = label_size(label_lines(node, data))
     half_w = max(w, 2 * size) / 2
     half_h = (2 * size + 4 + h) / 2
-    return half_w, half_h, half_h - size, math.hypot(half_w, half_h)
+    below = half_h - size
+    return half_w, half_h, -below if above else below, math.hypot(half_w, half_h)
+
+
+def label_above(offset: tuple[float, float]) -> bool:
+    """Whether a node at ``offset`` from the centre of its region writes its label above its
+    marker: when it sits clearly above the centre, so that links from below miss the label."""
+    x, y = offset
+    return y < -0.25 * math.hypot(x, y)
 
 
 def _circle(radii: list[float], inner: float) -> tuple[float, list[float]]:
@@ -143,20 +185,74 @@ def _region(centre, rest: list, anchor_angle: dict, disc: dict) -> tuple[dict, f
     return out, reach
 
 
-def _clear(offs: dict, foot: dict) -> bool:
-    """No two footprint boxes (centred at the offsets) come within ``_GAP`` of each other."""
-    items = list(offs.items())
-    for i, (a, (xa, ya)) in enumerate(items):
-        for b, (xb, yb) in items[i + 1:]:
-            if (abs(xa - xb) < foot[a][0] + foot[b][0] + _GAP
-                    and abs(ya - yb) < foot[a][1] + foot[b][1] + _GAP):
+def _boxes(offs: dict, foot) -> dict:
+    """Footprint boxes of markers at ``offs``; ``foot(n)`` gives the node's footprint."""
+    out = {}
+    for n, (x, y) in offs.items():
+        hw, hh, dy, _ = foot(n)
+        out[n] = (x - hw, y + dy - hh, x + hw, y + dy + hh)
+    return out
+
+
+def _clear(offs: dict, foot) -> bool:
+    """No two footprint boxes of markers at ``offs`` come within ``_GAP`` of each other."""
+    items = list(_boxes(offs, foot).values())
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            if a[0] < b[2] + _GAP and b[0] < a[2] + _GAP and a[1] < b[3] + _GAP \
+                    and b[1] < a[3] + _GAP:
                 return False
     return True
 
 
-def _tighten(offs: dict, foot: dict) -> tuple[dict, float]:
+def _polygon(centre, members: list, feet) -> dict:
+    """Marker offsets of a ring's core: the organizer (``centre``) at (0, 0) and the members
+    on the smallest circle around him on which no two footprints touch, rotated so that as
+    few as possible sit right under his label; two members make a triangle with him (he at
+    the bottom), one sits beside him. ``feet(n, above)`` gives footprints."""
+    n = len(members)
+    if n == 0:
+        return {centre: (0.0, 0.0)}
+    if n <= 2:  # a pair side by side; three people a triangle, the organizer at the bottom
+        angles = [0.0] if n == 1 else [-math.pi / 3, -2 * math.pi / 3]
+        offsets = [0.0]
+    else:
+        angles = [2 * math.pi * k / n for k in range(n)]
+        offsets = [(-math.pi / 2) + f * 2 * math.pi / n for f in (0.0, 0.25, 0.5, 0.75)]
+    best, best_score = None, math.inf
+    for off in offsets:
+        unit = [(math.cos(a + off), math.sin(a + off)) for a in angles]
+        side = {m: label_above(u) for m, u in zip(members, unit, strict=True)}
+
+        def foot(m, side=side):
+            return feet(m, side.get(m, False))
+        rad = max(foot(centre)[3], 20.0)
+        for _ in range(200):
+            offs = {centre: (0.0, 0.0)}
+            offs.update({m: (rad * ux, rad * uy) for m, (ux, uy) in
+                         zip(members, unit, strict=True)})
+            if _clear(offs, foot):
+                break
+            rad *= 1.04
+        # members right under the organizer's label make links through it: avoid them
+        under = sum(1 for ux, uy in unit if uy > 0 and abs(ux) < 0.55 * uy)
+        score = rad * (1 + 1.0 * under)
+        if score < best_score - 1e-6:
+            best, best_score = offs, score
+    return best
+
+
+def _centre_offsets(offs: dict, foot) -> dict:
+    """Shift offsets so the middle of their footprints' bounding box is at (0, 0)."""
+    boxes = list(_boxes(offs, foot).values())
+    mx = (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2
+    my = (min(b[1] for b in boxes) + max(b[3] for b in boxes)) / 2
+    return {n: (x - mx, y - my) for n, (x, y) in offs.items()}
+
+
+def _tighten(offs: dict, foot) -> dict:
     """Shrink a small region's layout towards its centre while the boxes (not their
-    circumscribed discs) stay clear of each other; returns offsets and the reach."""
+    circumscribed discs) stay clear of each other."""
     if 2 <= len(offs) <= 40:
         best = offs
         for f in np.arange(0.95, 0.3, -0.05):
@@ -165,9 +261,13 @@ def _tighten(offs: dict, foot: dict) -> tuple[dict, float]:
                 break
             best = trial
         offs = best
-    reach = max(math.hypot(abs(x) + foot[n][0], abs(y) + foot[n][1])
-                for n, (x, y) in offs.items())
-    return offs, reach
+    return offs
+
+
+def _reach(offs: dict, foot) -> float:
+    """Radius of the smallest circle about (0, 0) holding every footprint box."""
+    return max(max(math.hypot(b[0], b[1]), math.hypot(b[2], b[1]), math.hypot(b[0], b[3]),
+                   math.hypot(b[2], b[3])) for b in _boxes(offs, foot).values())
 
 
 def _assign(graph: nx.Graph, ring_of: dict) -> dict:
@@ -199,18 +299,82 @@ def _assign(graph: nx.Graph, ring_of: dict) -> dict:
     return home
 
 
-def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
-    """Ring-aware layout of ``graph`` (node attributes ``ring``, ``role``, ``name``,
-    ``kind``, ``score``); see the module docstring."""
-    import igraph as ig
+def _local(graph, h, group, centre, ring_of, feet, spread=1.0) -> tuple[dict, dict]:
+    """Marker offsets of one region's nodes about its centre, and which labels go above;
+    a ring's polygon is widened ``spread`` times (room for links and amounts)."""
+    core = [n for n in group if n != centre and (h[0] != "ring" or ring_of.get(n) == h[1])]
+    side: dict = {}
 
-    from ..graph import seeded_rng
+    def foot(n):
+        return feet(n, side.get(n, False))
+    if h[0] == "ring" and len(core) <= 12:
+        offs = {n: (x * spread, y * spread) for n, (x, y) in
+                _polygon(centre, sorted(core, key=str), feet).items()}
+        side.update({n: label_above(o) for n, o in offs.items() if n != centre})
+        if len(core) == 2:  # the triangle: its middle at the region's centre
+            dy = _centre_offsets(offs, foot)[centre][1]
+            offs = {n: (x, y + dy) for n, (x, y) in offs.items()}
+    else:
+        disc = {n: feet(n, False)[3] for n in group}
+        offs, _ = _region(centre, core, {}, disc)
+        offs = _tighten({n: (x, y - feet(n, False)[2]) for n, (x, y) in offs.items()}, foot)
+    reach = _reach(offs, foot)
+    outer = [n for n in group if n not in offs]
+    if outer:  # associates face the member they are most tied to, outside the core
+        angle = {}
+        for n in outer:
+            ties = [(float(d.get("weight", 1.0)), str(m)) for m, d in graph[n].items()
+                    if m in offs]
+            if ties:
+                m = max(ties)[1]
+                m = next(x for x in offs if str(x) == m)
+                angle[n] = math.atan2(offs[m][1], offs[m][0]) if offs[m] != (0, 0) else 0.0
+        disc = {n: feet(n, False)[3] for n in outer}
+        if len(outer) > 6:  # many: packed tight round the core, each facing its anchor
+            return _packed(offs, side, reach, outer, angle, disc, foot)
+        ring_offs, _ = _region(None, outer, angle, disc)
+        shift = reach + _GAP
+        for n, (x, y) in ring_offs.items():
+            d0 = math.hypot(x, y)
+            scale = (d0 + shift) / d0 if d0 else 1.0
+            if not d0:
+                x, y = math.cos(angle.get(n, 0.0)), math.sin(angle.get(n, 0.0))
+                scale = shift + disc[n]
+            side[n] = label_above((x, y))
+            offs[n] = (x * scale, y * scale - foot(n)[2])
+    return offs, side
+
+
+def _packed(offs, side, reach, outer, angle, disc, foot) -> tuple[dict, dict]:
+    """Associates packed round a region's core (a disc of radius ``reach``), nearest its
+    centre first, in the order of the angle they face."""
+    from .packing import pack
+
+    order = sorted(outer, key=lambda n: (angle.get(n, 0.0), str(n)))
+    r = np.array([reach] + [disc[n] for n in order])
+    xy = pack(r, aspect=ASPECT, ties={(0, i + 1): 1.0 for i in range(len(order))}, first=[0])
+    xy = xy[1:] - xy[0]
+    for n, (x, y) in zip(order, xy.tolist(), strict=True):
+        side[n] = label_above((x, y))
+        offs[n] = (x, y - foot(n)[2])
+    return offs, side
+
+
+def ring_layout(graph: nx.Graph, seed: int = 0, aspect: float = ASPECT) -> Placement:
+    """Ring-aware layout of ``graph`` (node attributes ``ring``, ``role``, ``name``,
+    ``kind``, ``score``); see the module docstring. ``aspect`` is the width over the height
+    of the area the regions are packed into (a screen's graph pane by default)."""
+    from .packing import arrange
 
     if graph.number_of_nodes() == 0:
         return Placement()
     data = dict(graph.nodes(data=True))
-    foot = {n: _footprint(n, d) for n, d in data.items()}
-    disc = {n: f[3] for n, f in foot.items()}
+    cache: dict = {}
+
+    def feet(n, above=False):
+        if (n, above) not in cache:
+            cache[(n, above)] = _footprint(n, data[n], above)
+        return cache[(n, above)]
     ring_of = {n: d["ring"] for n, d in data.items() if d.get("ring")}
     home = _assign(graph, ring_of)
     members: dict = {}
@@ -218,7 +382,7 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
         members.setdefault(h, []).append(n)
     keys = sorted(members, key=lambda h: ({"ring": 0, "group": 1, "broker": 2}[h[0]],
                                           str(h[1])))
-    local, radius, centre_of = {}, {}, {}
+    local, sides, radius, centre_of, heads = {}, {}, {}, {}, {}
     for h in keys:
         group = members[h]
         if h[0] == "ring":
@@ -231,128 +395,57 @@ def ring_layout(graph: nx.Graph, seed: int = 0) -> Placement:
         else:
             centre = group[0]
         centre_of[h] = centre
-        core = [n for n in group if n != centre and (h[0] != "ring" or ring_of.get(n) == h[1])]
-        offs, reach = _region(centre, core, {}, disc)
-        offs, reach = _tighten(offs, foot)
-        outer = [n for n in group if n not in offs]
-        if outer:  # associates face the member they are most tied to
-            angle = {}
-            for n in outer:
-                ties = [(float(d.get("weight", 1.0)), str(m)) for m, d in graph[n].items()
-                        if m in offs]
-                if ties:
-                    m = max(ties)[1]
-                    m = next(x for x in offs if str(x) == m)
-                    angle[n] = math.atan2(offs[m][1], offs[m][0]) if offs[m] != (0, 0) else 0.0
-            ring_offs, _ = _region(None, outer, angle, disc)
-            shift = reach + _GAP
-            for n, (x, y) in ring_offs.items():
-                d0 = math.hypot(x, y)
-                scale = (d0 + shift) / d0 if d0 else 1.0
-                if not d0:
-                    x, y = math.cos(angle.get(n, 0.0)), math.sin(angle.get(n, 0.0))
-                    scale = shift + disc[n]
-                offs[n] = (x * scale, y * scale)
-            reach = max(math.hypot(*offs[n]) + disc[n] for n in offs)
-        local[h] = offs
-        radius[h] = reach + (_PAD + _HEAD if h[0] == "ring" else _PAD / 2)
-    centres = _arrange(graph, keys, home, radius, seed, ig, seeded_rng)
+        offs, sides[h] = _local(graph, h, group, centre, ring_of, feet,
+                                1.6 if graph.number_of_nodes() <= 16 else 1.0)
+        boxes = list(_boxes(offs, lambda n, s=sides[h]: feet(n, s.get(n, False))).values())
+        top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+        if h[0] == "ring":  # the title over the top footprint, the region's middle below it
+            title = ring_title(h[1], data[centre].get("name") or str(centre),
+                               data[centre].get("ring_tags") or "")
+            lines = head_lines(title)
+            tw, th = label_size(lines, TITLE_SIZE)
+            top -= th + 4
+            boxes.append((-tw / 2, top, tw / 2, top + th))
+            heads[h] = (title, lines, tw, th)
+        mid = (top + bottom) / 2
+        local[h] = {n: (x, y - mid) for n, (x, y) in offs.items()}
+        radius[h] = max(math.hypot(x, y - mid) for b in boxes for x in (b[0], b[2])
+                        for y in (b[1], b[3])) + (_PAD if h[0] == "ring" else _PAD / 2)
+        if h[0] == "ring":
+            heads[h] += (top - mid,)
+    centres = arrange(graph, keys, home, radius, seed, aspect)
     out = Placement()
     for k, h in enumerate(keys):
-        cx, cy = centres[k]
-        shift_y = _HEAD / 2 if h[0] == "ring" else 0.0  # the ring's title sits at the top
+        cx, cy = float(centres[k][0]), float(centres[k][1])
         for n, (x, y) in local[h].items():
-            half_w, half_h, below, _ = foot[n]
-            bx, by = cx + x, cy + y + shift_y
-            nx_, ny_ = round(bx, 1), round(by - below, 1)
-            out.pos[n] = (nx_, ny_)
-            out.boxes[n] = (bx - half_w, by - half_h, bx + half_w, by + half_h)
+            above = sides[h].get(n, False)
+            half_w, half_h, dy, _ = feet(n, above)
+            mx, my = round(cx + x, 1), round(cy + y, 1)
+            out.pos[n] = (mx, my)
+            out.boxes[n] = (mx - half_w, my + dy - half_h, mx + half_w, my + dy + half_h)
+            if above:
+                out.above.add(n)
         if h[0] == "ring":
-            org = centre_of[h]
-            title = ring_title(h[1], data[org].get("name") or str(org),
-                               data[org].get("ring_tags") or "")
-            w, hgt = label_size([title], TITLE_SIZE)
-            top = cy - radius[h] + 8
+            title, lines, tw, th, top = heads[h]
+            top += cy
             out.regions.append({"ring": h[1], "x": round(cx, 1), "y": round(cy, 1),
-                                "r": round(radius[h], 1), "organizer": str(org),
-                                "title": title, "title_y": round(top + hgt / 2, 1),
-                                "title_box": (cx - w / 2, top, cx + w / 2, top + hgt)})
+                                "r": round(radius[h], 1), "organizer": str(centre_of[h]),
+                                "title": title, "head": lines,
+                                "title_y": round(top + 2 + 0.65 * TITLE_SIZE, 1),
+                                "title_box": (cx - tw / 2, top, cx + tw / 2, top + th)})
     return out
+
+
+def head_lines(title: str) -> list[str]:
+    """A ring's title as drawn in its region: id and organizer over the tags."""
+    parts = title.split(" \u00b7 ")
+    return [" \u00b7 ".join(parts[:2])] + ([" \u00b7 ".join(parts[2:])] if parts[2:] else [])
 
 
 def ring_title(ring: str, organizer: str, tags: str = "") -> str:
     """What a ring's region says at its top: id, organizer, and the ring's tags (tier,
     family, regional) when the view knows them."""
     return f"{ring} \u00b7 \u2605 {organizer}" + (f" \u00b7 {tags}" if tags else "")
-
-
-def _arrange(graph, keys, home, radius, seed, ig, seeded) -> np.ndarray:
-    """Centres of the regions: a force layout of the region graph, pushed apart."""
-    k = len(keys)
-    r = np.array([radius[h] for h in keys])
-    if k == 1:
-        return np.zeros((1, 2))
-    index = {h: i for i, h in enumerate(keys)}
-    ties: dict = {}
-    for a, b, d in graph.edges(data=True):
-        i, j = index[home[a]], index[home[b]]
-        if i != j:
-            key = (min(i, j), max(i, j))
-            ties[key] = ties.get(key, 0.0) + float(d.get("weight", 1.0))
-    g = ig.Graph(k, list(ties))
-    rng = np.random.default_rng(seed)
-    start = rng.uniform(-1, 1, size=(k, 2)).tolist()
-    with seeded(seed):
-        lay = g.layout_fruchterman_reingold(weights=list(ties.values()) or None, seed=start,
-                                            niter=500, grid="nogrid")
-    xy = np.asarray(lay.coords, dtype=float)
-    xy -= xy.mean(axis=0)
-    spread = np.abs(xy).max() or 1.0
-    xy *= math.sqrt(float((r ** 2).sum())) * 1.2 / spread
-    edges = np.array(list(ties), dtype=np.int64).reshape(-1, 2)
-    xy = _separate(xy, r, edges)
-    for _ in range(12):  # gravity: draw the regions in, keeping them apart
-        xy = _separate(xy * 0.85, r, edges, attract=False)
-    return xy
-
-
-def _separate(xy: np.ndarray, r: np.ndarray, edges: np.ndarray, rounds: int = 400,
-              attract: bool = True) -> np.ndarray:
-    """Push overlapping circles apart (and linked ones together, gently) until none touch."""
-    k = len(r)
-    need = r[:, None] + r[None, :] + _GAP
-    np.fill_diagonal(need, 0.0)
-    for step in range(rounds):
-        d = xy[:, None, :] - xy[None, :, :]
-        dist = np.hypot(d[..., 0], d[..., 1])
-        np.fill_diagonal(dist, np.inf)
-        short = np.where(dist < need, need + 1.0 - dist, 0.0)  # overshoot: settles
-        if not short.any():
-            break
-        unit = d / np.where(dist == 0, 1.0, dist)[..., None]
-        # identical centres: split along a fixed direction per pair
-        same = dist == 0
-        if same.any():
-            unit[same] = np.array([1.0, 0.0])
-        area = r ** 2
-        share = area[None, :] / (area[:, None] + area[None, :])
-        xy = xy + (unit * (short * share * 0.55)[..., None]).sum(axis=1)
-        if attract and step < rounds // 2 and len(edges):  # linked regions drift back together
-            a, b = edges[:, 0], edges[:, 1]
-            v = xy[b] - xy[a]
-            gap = np.hypot(v[:, 0], v[:, 1]) - (r[a] + r[b] + _GAP)
-            pull = (np.clip(gap, 0, None) * 0.02)[:, None] * v / np.maximum(
-                np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
-            np.add.at(xy, a, pull)
-            np.add.at(xy, b, -pull)
-    else:  # not settled: fall back to a grid of cells as wide as the largest region
-        cell = 2 * r.max() + _GAP
-        side = math.ceil(math.sqrt(k))
-        order = np.lexsort((xy[:, 0], np.floor(xy[:, 1] / cell)))
-        xy = np.zeros((k, 2))
-        for pos, i in enumerate(order):
-            xy[i] = ((pos % side) * cell, (pos // side) * cell)
-    return xy - xy.mean(axis=0)
 
 
 def overlaps(placement: Placement) -> int:
@@ -377,6 +470,21 @@ def count_overlaps(boxes) -> int:
             if t2 < b1 and t1 < b2:
                 count += 1
     return count
+
+
+def flatness(points) -> float:
+    """How round a set of positions is: the smaller over the larger principal axis (square
+    roots of the eigenvalues of their covariance); 1 for a regular polygon, 0 for points on
+    one line; 1 for fewer than three points.
+
+    >>> flatness([(0, 0), (2, 0), (1, 1.7)]) > 0.9, flatness([(0, 0), (0, 1), (0, 2)])
+    (True, 0.0)
+    """
+    xy = np.asarray(list(points), dtype=float).reshape(-1, 2)
+    if len(xy) < 3:
+        return 1.0
+    ev = np.linalg.eigvalsh(np.cov(xy.T))
+    return round(float(math.sqrt(max(ev[0], 0.0) / ev[1])) if ev[1] > 0 else 0.0, 3)
 
 
 def layout(graph: nx.Graph, seed: int = 0) -> dict:

@@ -14,33 +14,39 @@
   var container = document.getElementById("wb-graph");
   var network = new vis.Network(container, { nodes: nodes, edges: edges },
                                 wbVis.options(data.nodes.length));
-  network.on("beforeDrawing", function (ctx) { wbVis.drawRegions(ctx, data.regions); });
+  network.on("beforeDrawing", function (ctx) { if (!network.wbCards) { wbVis.drawRegions(ctx, data.regions); } });
+  network.on("afterDrawing", function (ctx) { if (!network.wbCards) { wbVis.drawAmounts(ctx, data.edges, network.getScale()); } });
   var hideTips = wbVis.unstick(network, container);
-  network.fit({ animation: false });
+  var readable = wbVis.fitView(network, container, data, 1.35);
   network.once("afterDrawing", function () {
     document.body.setAttribute("data-drawn", String(Date.now()));
   });
-  window.addEventListener("resize", function () { network.redraw(); network.fit({ animation: false }); });
+  window.addEventListener("resize", function () {
+    if (collapsed) { wbVis.collapse(network, data, container); } else { wbVis.fitView(network, container, data, 1.35); }
+  });
   window.wbNetwork = network;
   window.wbData = data;
 
   // -- collapse and expand (large views start collapsed) -------------------------------
   var collapseButton = document.getElementById("wb-collapse");
   var collapsed = false;
+  // many rings open as cards (one per ring); a click on a card opens its ring
   function setCollapsed(on) {
-    if (on) { wbVis.collapse(network, data); } else { wbVis.expand(network); }
+    if (on) { wbVis.collapse(network, data, container); }
+    else { wbVis.expand(network, nodes, edges); wbVis.fitView(network, container, data, 1.35); }
     collapsed = on;
-    collapseButton.textContent = on ? "expand rings" : "collapse rings";
-    network.fit({ animation: false });
+    collapseButton.textContent = on ? "all rings graph" : "ring cards";
   }
   collapseButton.addEventListener("click", function () { setCollapsed(!collapsed); });
-  network.on("doubleClick", function (p) {
-    if (p.nodes.length && network.isCluster(p.nodes[0])) {
-      network.openCluster(p.nodes[0], { releaseFunction: function (c, pos) { return pos; } });
-    }
-  });
-  if (!data.regions.length) { collapseButton.style.display = "none"; }
-  if (data.nodes.length > 600 && data.regions.length) { setCollapsed(true); }
+  function openCard(id) {
+    var ring = String(id).slice(5);
+    var reg = data.regions.filter(function (r) { return r.ring === ring; })[0];
+    setCollapsed(false);
+    if (reg) { wbVis.focusRing(network, container, reg); }
+    selectRing(ring);
+  }
+  if (data.regions.length < 2) { collapseButton.style.display = "none"; }
+  if (!readable && data.regions.length > 1) { setCollapsed(true); }
 
   // -- evidence, details, timeline for the current selection -------------------------
   var rows = wbEvidence.normalize(data.records, names);
@@ -103,14 +109,15 @@
   }
   function selectRing(ring) {
     var ids = members[ring] || [];
-    network.selectNodes(ids.filter(function (id) { return nodes.get(id); }));
+    if (collapsed) { network.selectNodes(["card:" + ring]); }
+    else { network.selectNodes(ids.filter(function (id) { return nodes.get(id); })); }
     var reg = data.regions.filter(function (r) { return r.ring === ring; })[0];
     select({ nodes: ids, inside: true }, reg ? reg.title : ring,
            [["members", ids.map(label).join(", ")]]);
   }
   network.on("click", function (p) {
     if (p.nodes.length) {
-      if (network.isCluster(p.nodes[0])) { selectRing(String(p.nodes[0]).slice(8)); }
+      if (String(p.nodes[0]).indexOf("card:") === 0) { openCard(p.nodes[0]); }
       else { selectNode(p.nodes[0]); }
     } else if (p.edges.length) {
       var e = edges.get(p.edges[0]);
@@ -143,7 +150,7 @@
     results.textContent = "";
     message.textContent = "";
     if (h.ring) { selectRing(h.ring); return; }
-    if (collapsed && !nodes.get(h.node)) { setCollapsed(false); }
+    if (collapsed) { setCollapsed(false); }
     network.focus(h.node, { scale: Math.max(network.getScale(), 1.0), animation: false });
     selectNode(h.node);
   }

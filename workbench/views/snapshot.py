@@ -33,6 +33,7 @@ from .digest import view_digest
 from .layout import label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
+from .routing import place_amounts, route
 from .style import NO_RING, NODE_SHAPES, PATTERNS, layer_style, ring_colours, ring_pattern
 from .words import layer_order as _layer_order
 from .words import link_edges, link_words, node_words, number_owners
@@ -110,6 +111,7 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
             "role": role, "name": names[str(n)], "shape": NODE_SHAPES.get(kind, "dot"),
             "color": colours.get(ring, NO_RING), "size": node_size(d),
             "organizer": role == "organizer", "x": place.pos[n][0], "y": place.pos[n][1],
+            "above": n in place.above,
             "region": home.get(n, ""), "tip": node_words(n, d),
             "search": " ".join([str(n), names[str(n)], ring, *numbers]).lower()})
     edges, links = [], []
@@ -119,6 +121,7 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
         links.append({"a": u, "b": v, "layers": _layers(d),
                       "words": link_words(u, v, d, names)})
         edges += link_edges(u, v, d, k)
+    place_amounts(place, dict(g.nodes(data=True)), route(place, dict(g.nodes(data=True)), edges))
     present = sorted({x for ln in links for x in ln["layers"]}, key=_layer_order)
     legend = {
         "rings": [{"ring": r["ring"], "color": colours.get(r["ring"], NO_RING),
@@ -130,14 +133,15 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
                     layer_style(x)["color"], "dashes": bool(layer_style(x)["dashes"])}
                    for x in present],
     }
-    regions = [{**{k: r[k] for k in ("ring", "x", "y", "r", "title", "title_y")},
+    regions = [{**{k: r[k] for k in ("ring", "x", "y", "r", "title", "title_y", "head")},
                 "color": colours.get(r["ring"], NO_RING),
                 "dashes": PATTERNS[ring_pattern(r["ring"], keys)]} for r in place.regions]
     meta = {**vm.meta, "digest": view_digest(vm),
             "redaction": {"identifiers": redactor is not None, "names": bool(redact_names)}}
     data = {"nodes": nodes, "edges": edges, "links": links, "regions": regions,
             "legend": legend, "meta": meta, "records": vm.records, "owners": owners,
-            "title": vm.title}
+            "title": vm.title, "bounds": list(place.bounds()),
+            "readable": 9 if len(place.regions) > 1 else 11}
     if redactor is not None:
         data = redactor.value(data)
     return data
@@ -198,7 +202,7 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
     <div class="toolbar">
       <input id="wb-search" type="search" placeholder="search names, numbers, accounts, rings"
              autocomplete="off" aria-label="search">
-      <button id="wb-collapse" type="button">collapse rings</button>
+      <button id="wb-collapse" type="button">ring cards</button>
       <span id="wb-message"></span>
       <ul id="wb-results"></ul>
     </div>

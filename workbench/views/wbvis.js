@@ -32,7 +32,9 @@ var wbVis = (function () {
                highlight: { background: n.color, border: "#D50000" },
                hover: { background: n.color, border: "#000000" } },
       font: { size: 14, face: FACE, multi: false, strokeWidth: 3, strokeColor: "#ffffff",
-              bold: { face: FACE } },
+              bold: { face: FACE },
+              // a label above the marker: the links to this node come from below
+              vadjust: n.above ? -(2 * n.size + 8 + 14 * String(n.label).split("\n").length) : 0 },
       title: tip(n.tip), ring: n.ring, region: n.region,
     };
   }
@@ -46,11 +48,6 @@ var wbVis = (function () {
       title: link ? tip(link.words) : undefined,
     };
     if (e.arrows) { out.arrows = { to: { enabled: true, scaleFactor: 0.8 } }; }
-    if (e.label) {
-      out.label = e.label;
-      out.font = { size: 12, face: FACE, color: "#1B5E20", strokeWidth: 3,
-                   strokeColor: "#ffffff", align: "top" };
-    }
     return out;
   }
   function options(nNodes) {
@@ -58,10 +55,55 @@ var wbVis = (function () {
       physics: { enabled: false }, layout: { improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 120, hideEdgesOnDrag: nNodes > 1500,
                      multiselect: true, navigationButtons: false },
-      // labels follow the zoom: names hide below 5 px on screen, amounts below 10 px
+      // labels follow the zoom: names hide below 5 px on screen
       nodes: { scaling: { label: { enabled: false, drawThreshold: 6 } } },
-      edges: { smooth: false, scaling: { label: { enabled: false, drawThreshold: 11 } } },
+      edges: { smooth: false },
     };
+  }
+  // money amounts beside their lines, where Python found room (the rest: hover text)
+  function drawAmounts(ctx, edges, scale) {
+    if (12 * scale < 7) { return; }
+    ctx.save();
+    ctx.font = "12px " + FACE;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#1B5E20";
+    edges.forEach(function (e) {
+      if (!e.label || !e.label_xy) { return; }
+      ctx.strokeText(e.label, e.label_xy[0], e.label_xy[1]);
+      ctx.fillText(e.label, e.label_xy[0], e.label_xy[1]);
+    });
+    ctx.restore();
+  }
+  // the first view: fitted to the pane's width when names can then be read (the pane grows
+  // up to 1.35 times its height; the page scrolls); false when they cannot (open on cards)
+  function fitView(network, container, data, grow) {
+    var b = data.bounds;
+    if (!b) {
+      var xs = [], ys = [];
+      (data.nodes || []).forEach(function (n) { xs.push(n.x - 60, n.x + 60); ys.push(n.y - 50, n.y + 50); });
+      (data.regions || []).forEach(function (r) { xs.push(r.x - r.r, r.x + r.r); ys.push(r.y - r.r, r.y + r.r); });
+      if (!xs.length) { network.fit({ animation: false }); return true; }
+      b = [Math.min.apply(null, xs), Math.min.apply(null, ys), Math.max.apply(null, xs), Math.max.apply(null, ys)];
+    }
+    var w = Math.max(b[2] - b[0], 1), h = Math.max(b[3] - b[1], 1);
+    var width = container.clientWidth || 800;
+    if (!container.wbHeight) { container.wbHeight = container.clientHeight || 600; }
+    var base = container.wbHeight, height = base;
+    var scale = Math.min(1, width / w);
+    if (grow && scale * 14 >= (data.readable || 9)) {
+      height = Math.round(Math.min(Math.max(base, h * scale + 8), (grow || 1) * base));
+    }
+    if (grow && height !== container.clientHeight) {
+      container.style.height = height + "px";
+      network.setSize("100%", height + "px");
+    }
+    scale = Math.min(scale, height / h) * 0.99;
+    network.moveTo({ position: { x: (b[0] + b[2]) / 2, y: (b[1] + b[3]) / 2 }, scale: scale,
+                     animation: false });
+    return scale * 14 >= (data.readable || 9) - 0.05 || (data.regions || []).length < 2;
   }
   // ring regions under the graph: a tinted disc, its outline, id and organizer on top
   function drawRegions(ctx, regions) {
@@ -84,9 +126,11 @@ var wbVis = (function () {
       ctx.textBaseline = "middle";
       ctx.lineWidth = 4;
       ctx.strokeStyle = "#ffffff";
-      ctx.strokeText(r.title, r.x, r.title_y);
       ctx.fillStyle = "#111111";
-      ctx.fillText(r.title, r.x, r.title_y);
+      (r.head || [r.title]).forEach(function (line, i) {
+        ctx.strokeText(line, r.x, r.title_y + i * 18.75);
+        ctx.fillText(line, r.x, r.title_y + i * 18.75);
+      });
       ctx.restore();
     });
   }
@@ -104,31 +148,49 @@ var wbVis = (function () {
     network.on("zoom", hide);
     return hide;
   }
-  // rings collapse into one node each (large views), and open again on a double click
-  function collapse(network, data) {
-    data.regions.forEach(function (r) {
-      var inside = data.nodes.filter(function (n) { return n.region === r.ring; });
-      network.cluster({
-        joinCondition: function (o) { return o.region === r.ring; },
-        clusterNodeProperties: {
-          id: "cluster:" + r.ring, label: r.title + "\n" + inside.length + " people",
-          shape: "hexagon", size: 34, borderWidth: 3, x: r.x, y: r.y,
-          color: { background: r.color, border: "#000000",
-                   highlight: { background: r.color, border: "#D50000" } },
-          font: { size: 16, face: FACE, strokeWidth: 3, strokeColor: "#ffffff" },
-        },
+  // the overview of many rings: one card per ring (id, organizer, people, tags) in rank
+  // order; a click on a card opens its ring in the graph
+  function cardNodes(data, width) {
+    var people = {};
+    data.nodes.forEach(function (n) { if (n.ring) { people[n.ring] = (people[n.ring] || 0) + 1; } });
+    var cols = Math.max(1, Math.floor(width / 200));
+    return data.regions.slice().sort(function (a, b) { return a.ring < b.ring ? -1 : 1; })
+      .map(function (r, i) {
+        var head = r.head || [r.title];
+        return {
+          id: "card:" + r.ring, shape: "box", x: (i % cols) * 200, y: Math.floor(i / cols) * 116,
+          label: head[0] + "\n" + (people[r.ring] || 0) + " people" + (head[1] ? "\n" + head[1] : ""),
+          widthConstraint: { minimum: 160, maximum: 160 }, heightConstraint: { minimum: 64 },
+          margin: 8, borderWidth: 4, shapeProperties: { borderRadius: 6 },
+          color: { background: "#ffffff", border: r.color,
+                   highlight: { background: "#FFF8E1", border: r.color },
+                   hover: { background: "#FFF8E1", border: r.color } },
+          font: { size: 13, face: FACE, color: "#111111" },
+        };
       });
-    });
   }
-  function expand(network) {
-    Object.keys(network.body.nodes).forEach(function (id) {
-      if (network.isCluster(id)) {
-        network.openCluster(id, { releaseFunction: function (c, pos) { return pos; } });
-      }
-    });
+  function collapse(network, data, container) {
+    var cards = cardNodes(data, container.clientWidth || 1000);
+    network.wbCards = true;
+    network.setData({ nodes: new vis.DataSet(cards), edges: new vis.DataSet([]) });
+    var xs = cards.map(function (c) { return c.x; }), ys = cards.map(function (c) { return c.y; });
+    fitView(network, container, { readable: 9, regions: data.regions, bounds: [
+      Math.min.apply(null, xs) - 96, Math.min.apply(null, ys) - 54,
+      Math.max.apply(null, xs) + 96, Math.max.apply(null, ys) + 54] }, 1.6);
+  }
+  function expand(network, nodes, edges) {
+    network.wbCards = false;
+    network.setData({ nodes: nodes, edges: edges });
+  }
+  // the view of one ring: its region fills the pane, names at full size
+  function focusRing(network, container, region) {
+    var d = 2 * region.r + 20;
+    var scale = Math.min(1, (container.clientWidth || 800) / d, (container.clientHeight || 600) / d);
+    network.moveTo({ position: { x: region.x, y: region.y }, scale: scale, animation: false });
   }
   return { el: el, tip: tip, node: node, edge: edge, options: options,
-           drawRegions: drawRegions, unstick: unstick, collapse: collapse, expand: expand,
+           drawRegions: drawRegions, drawAmounts: drawAmounts, fitView: fitView,
+           focusRing: focusRing, unstick: unstick, collapse: collapse, expand: expand,
            FACE: FACE };
 })();
 globalThis.wbVis = wbVis;
