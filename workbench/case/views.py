@@ -42,7 +42,7 @@ def _records(df) -> list[dict]:
         for k, v in row.items():
             if v is None or (isinstance(v, float) and v != v):
                 clean[k] = None
-            elif k == "file":
+            elif k in ("file", "other_file"):  # a file's name, never its directory
                 clean[k] = Path(str(v)).name
             elif hasattr(v, "isoformat"):
                 clean[k] = v.isoformat()
@@ -157,5 +157,8 @@ class ViewsPart:
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone
             meta["request"]["warm"] = True
         vm = ViewModel(net, title=heading, meta=meta, records=records, identifiers=identifiers)
+        meta["notes"] = self._case.parts.team.notes_in_view(  # the analysts' notes on it
+            net.nodes, identifiers, [r["id"] for r in meta["rings"]])
+        meta["sources"] = self._case.parts.team.source_hashes()  # file name -> SHA-256
         meta["digest"] = view_digest(vm)
         return vm

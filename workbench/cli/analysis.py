@@ -216,6 +216,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, un
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
+    _logged(db, wait, "snapshot", out, vm, redact)
     _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
           f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
 
@@ -224,7 +225,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, since, un
 @_db_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write: .png .svg .pdf (diagram), .graphml .gexf (Gephi), "
-                   ".csv (members, links, evidence).")
+                   ".csv (members, links, evidence), .anx (i2 Analyst's Notebook).")
 @_selection_options
 @_window_options
 @_wait_option
@@ -234,9 +235,9 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
     from ..views.files import write_csv, write_graph_file
 
     suffix = out.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv"):
+    if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv", ".anx"):
         raise WorkbenchError(f"{out}: unknown export type {suffix or '(none)'!r} (use .png, "
-                             ".svg, .pdf, .graphml, .gexf or .csv)")
+                             ".svg, .pdf, .graphml, .gexf, .csv or .anx)")
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until)
     options = {"redact": redact, "redact_names": redact_names}
@@ -244,10 +245,22 @@ def export(db, out, ring, person, hops, redact, redact_names, title, since, unti
         written = [draw_diagram(vm, out, **options)]
     elif suffix == ".csv":
         written = write_csv(vm, out, **options)
+    elif suffix == ".anx":
+        from ..views.anx import write_anx
+
+        written = [write_anx(vm, out, **options)]
     else:
         written = [write_graph_file(vm, out, **options)]
     for path in written:
         _echo(f"wrote {path}")
+    _logged(db, wait, "export", out, vm, redact)
+
+
+def _logged(db, wait, action: str, out: Path, vm, redact: bool) -> None:
+    """Record a file written in the case's action log (its name, never its directory)."""
+    Case(db, wait=wait).log_action(action, {"file": out.name, "request": vm.meta.get("request"),
+                                            "digest": vm.meta.get("digest"),
+                                            "redacted": bool(redact)})
 
 
 @cli.command()
