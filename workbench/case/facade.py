@@ -18,7 +18,7 @@ Traceback (most recent call last):
 ...
 workbench.errors.WorkbenchError: no case store at ...case.duckdb
 >>> sorted(vars(case.parts))
-['records', 'rings', 'team', 'time', 'views']
+['records', 'report', 'rings', 'team', 'time', 'views']
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from .over_time import TimePart
 from .records import INGEST_MEMORY_MB, RecordsPart
 from .rings import RingsPart
+from .report import ReportPart
 from .state import CaseState
 from .team import TeamPart
 from .views import ViewsPart
@@ -65,7 +66,8 @@ class Case:
                                      rings=RingsPart(self.state, self),
                                      time=TimePart(self.state, self),
                                      views=ViewsPart(self.state, self),
-                                     team=TeamPart(self.state, self))
+                                     team=TeamPart(self.state, self),
+                                     report=ReportPart(self.state, self))
 
     @property
     def path(self):
@@ -124,6 +126,10 @@ class Case:
     hits = _delegate("team", TeamPart.hits)
     hits_export = _delegate("team", TeamPart.hits_export)
     seen_elsewhere = _delegate("team", TeamPart.seen_elsewhere)
+
+    # the prosecutor's report: :class:`~workbench.case.report.ReportPart`
+    report = _delegate("report", ReportPart.report)
+    verify_report = _delegate("report", ReportPart.verify_report)
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

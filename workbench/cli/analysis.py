@@ -413,13 +413,16 @@ def calls(db, persons, since, until, as_json, wait):
 @_json_option
 @_wait_option
 def verify(db, snapshot_file, as_json, wait):
-    """Re-run a snapshot's analysis on a store: same data? same result?
+    """Re-run a snapshot's (or a report's) analysis on a store: same data? same result?
 
     Exit status 0 when the snapshot is reproduced, 1 when it is not (the reason is printed).
     """
     from ..views.reproduce import verify_snapshot
 
-    report = verify_snapshot(Case(db, wait=wait), snapshot_file)
+    if snapshot_file.suffix.lower() == ".pdf":  # a case report: rebuilt and compared
+        report = Case(db, wait=wait).verify_report(snapshot_file)
+    else:
+        report = verify_snapshot(Case(db, wait=wait), snapshot_file)
     if as_json:
         _emit(report)
     else:
