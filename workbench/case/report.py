@@ -57,6 +57,25 @@ def _time(text: str) -> str:
     return text[:19].replace("T", " ") if text else ""
 
 
+def _kin_of(ring: dict, records: dict) -> list[str]:
+    """The organizer and the members tied to him by kinship records (through other kin)."""
+    members = set(ring.get("members") or [])
+    adj: dict[str, set[str]] = {}
+    for r in records.get("kinship", []):
+        a, b = str(r.get("person_a")), str(r.get("person_b"))
+        if a in members and b in members:
+            adj.setdefault(a, set()).add(b)
+            adj.setdefault(b, set()).add(a)
+    seen, todo = set(), [ring.get("leader")]
+    while todo:
+        x = todo.pop()
+        if x in seen or x not in adj:
+            continue
+        seen.add(x)
+        todo.extend(adj[x])
+    return sorted(seen)
+
+
 class ReportPart:
     """One part of :class:`~workbench.case.Case`: it shares the case's
     :class:`~workbench.case.state.CaseState` (store path, caches) and reaches the other parts
@@ -157,7 +176,8 @@ class ReportPart:
             n = str(n)
             return f"{names[n]}（{n}）" if names.get(n) else n
 
-        rings = sorted(vm.meta.get("rings", []), key=lambda r: r["id"])
+        rings = [{**r, "family_core": _kin_of(r, vm.records)} for r in
+                 sorted(vm.meta.get("rings", []), key=lambda r: r["id"])]
         sha = vm.meta.get("sources") or {}
         counts = vm.meta.get("counts") or {}
         view = request.get("view") or {}

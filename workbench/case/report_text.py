@@ -22,6 +22,9 @@ __all__ = ["ROLES", "STATUSES", "tier_text", "money", "family_text", "regional_t
 ROLES = {"organizer": "组织者", "member": "成员", "broker": "中间人", "associate": "关联人",
          "service": "服务号码", "supplier": "上家"}
 STATUSES = {"open": "待查", "confirmed": "已证实", "refuted": "已排除"}
+_MAX_HUBS = 12
+_SIGNALS = {"one_way": "单向往来", "unrelated": "对象之间无关联", "shallow": "每个对象通话少",
+            "plain": "非团伙式通话"}
 _LAYERS = {"calls": "通话", "money": "资金", "arrests": "抓获", "coarrest": "同案抓获",
            "kinship": "亲属", "shared": "共用号码/账号", "copresence": "同住/同行",
            "none": "无"}
@@ -47,6 +50,10 @@ def family_text(ring: dict, label) -> str:
         share = float(fam.get("share") or 0)
         return f"是：亲属核心 {len(core)} 人（占 {share:.0%}）" + (
             f"，{label(core[0])} 等" if core else "")
+    core = ring.get("family_core") or []
+    if core:
+        return (f"是：{label(ring['leader'])} 及其亲属共 {len(core)} 人，占 {ring.get('size')} "
+                f"人中的 {len(core) / max(int(ring.get('size') or 1), 1):.0%}")
     kin = int((ring.get("evidence") or {}).get("kin_links") or 0)
     return f"是（团伙内亲属关系 {kin} 条）"
 
@@ -120,8 +127,16 @@ def threshold_rows(params: dict) -> list[list[str]]:
     for kind, info in sorted((params.get("services") or {}).items()):
         rows.append([f"繁忙{'号码' if kind == 'phone' else '账户'}门槛（Q3 + 3 × IQR，至少 10）",
                      _plain(info.get("busy_threshold"))])
-    for hub in params.get("hubs") or []:
-        rows.append([f"视为服务：{hub.get('id')}", str(hub.get("reason") or "")])
+    hubs = params.get("hubs") or []
+    for hub in hubs[:_MAX_HUBS]:
+        said = "、".join(_SIGNALS.get(k, k) for k, on in sorted((hub.get("signals") or {})
+                                                              .items()) if on) or "无"
+        owner = "未登记到已知人员" if not hub.get("owner") else f"登记人 {hub['owner']}"
+        rows.append([f"视为服务：{hub.get('id')}",
+                     f"往来对象 {hub.get('counterparts')} 个；{owner}；行为信号：{said}"])
+    if len(hubs) > _MAX_HUBS:
+        rows.append(["视为服务（其余）", f"另有 {len(hubs) - _MAX_HUBS} 个号码或账户，"
+                                       "见 workbench rings --json 的 params.hubs"])
     regional = params.get("regional") or {}
     if regional.get("rule"):
         rows.append(["地域团伙规则", str(regional["rule"])])
