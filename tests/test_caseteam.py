@@ -245,7 +245,7 @@ def test_anx_of_the_sample_reads_back_with_every_entity_and_link(sample_case, tm
         attrs = {a.get("AttributeClass"): a.get("Value") for a in item.iter("Attribute")}
         assert "strength" in attrs
         seen.setdefault(pair, {})[layer] = cards
-    for a, b, d in vm.graph.edges(data=True):
+    for a, b in vm.graph.edges():
         pair = tuple(sorted((str(a), str(b))))
         assert pair in seen, pair
         expected = {f"{r['file']}:{r['line']}" for r in link_records(vm.records, *pair)}

@@ -29,8 +29,8 @@ from types import SimpleNamespace
 
 from .over_time import TimePart
 from .records import INGEST_MEMORY_MB, RecordsPart
-from .rings import RingsPart
 from .report import ReportPart
+from .rings import RingsPart
 from .state import CaseState
 from .team import TeamPart
 from .views import ViewsPart

@@ -25,7 +25,6 @@ from ..store import list_notes, log_entries, verify_chain
 from ..views.link_records import RECORD_KINDS, link_records
 from ..views.report import REPORT_FORMAT, read_request, render_report
 from ..views.words import number_owners
-from .team import notes_for_view
 from .report_text import (
     ROLES,
     STATUSES,
@@ -39,6 +38,7 @@ from .report_text import (
     tier_text,
     version_rows,
 )
+from .team import notes_for_view
 
 if TYPE_CHECKING:
     from .facade import Case
