@@ -116,6 +116,7 @@ class Case:
 
     # views: :class:`~workbench.case.views.ViewsPart`
     view = _delegate("views", ViewsPart.view)
+    to_pyvis = _delegate("views", ViewsPart.to_pyvis)
 
     # the case team: :class:`~workbench.case.team.TeamPart`
     note = _delegate("team", TeamPart.note)

@@ -73,6 +73,7 @@ class RingsPart:
                 self._state.graphs = {key: (graph, {
                     "links": params.as_dict(), "hubs": built.hubs,
                     "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                    "currency": built.currency,
                     "services": {k: v for k, v in built.service_info.items() if k != "busy"},
                     "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
                                                 "reason")} for b in
@@ -166,6 +167,7 @@ class RingsPart:
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
             "busy": info["busy"], "copresence": info["copresence"],
+            "currency": info.get("currency", "CNY"),
             "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
@@ -188,10 +190,10 @@ class RingsPart:
         if top is not None and top < 1:
             raise WorkbenchError("--top must be at least 1")
         result = self.rings(since=since, until=until, **ring_options)
-        graph = self._ring_graph(since, until, ring_options)
+        graph = self.ring_graph(since, until, ring_options)
         return key_players(graph, result, top=top)
 
-    def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
+    def ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
         """The graph a ring search with these options ran on (layers, weights, services,
         ``min_weight``)."""
         graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
@@ -265,6 +267,6 @@ class RingsPart:
         if ring is None:
             known = ", ".join(r.id for r in result.rings) or "none"
             raise WorkbenchError(f"no ring {ring_id!r} (rings: {known})")
-        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+        graph = self.ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)

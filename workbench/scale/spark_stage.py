@@ -220,7 +220,7 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     engine = open_spark(data, tz, master=master, config=config)
     if cut is not None and "spark.sql.adaptive.enabled" not in (config or {}):
         # the cut's hop plans ran out of driver heap under adaptive execution (docs/SCALE.md)
-        engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
+        engine.set_conf("spark.sql.adaptive.enabled", "false")
         log.info("adaptive execution off for the cut (set it in --spark-config to choose)")
     return _rings_then_close(engine, data, pairs, link, ring, weights, min_pair_calls, cut)
 
