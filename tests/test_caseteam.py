@@ -255,3 +255,20 @@ def test_anx_of_the_sample_reads_back_with_every_entity_and_link(sample_case, tm
     ring_attr = [a.get("Value") for a in root.iter("Attribute")
                  if a.get("AttributeClass") == "ring"]
     assert ring_attr and str(vm.meta["rings"][0]["id"]) in ring_attr
+
+
+def test_explorer_marks_other_cases_takes_notes_and_writes_the_report(two_cases, tmp_path):
+    from workbench.explorer.widget import Explorer
+
+    a, b = two_cases
+    ex = Explorer(a, out_dir=tmp_path / "exports", against=[b.path])
+    ex.focus_on("A1")
+    assert ex.view.graph.nodes["A1"]["other_cases"] == "b.duckdb"
+    tip = next(n["tip"] for n in ex.graph.nodes if n["id"] == "A1")
+    assert ["seen in other cases", "b.duckdb"] in tip
+    ex.graph.selected = "A1"
+    note = ex.add_note("<b>met B1</b> in Wenzhou", "open")
+    assert note["target"] == "A1" and "&lt;b&gt;met B1&lt;/b&gt;" in ex.details.value
+    path = ex.export_report()
+    assert path is not None and path.read_bytes().startswith(b"%PDF-")
+    assert [e["action"] for e in a.log()][-2:] == ["note", "report"]

@@ -18,7 +18,33 @@ from ..errors import WorkbenchError
 if TYPE_CHECKING:
     from .widget import Explorer
 
-__all__ = ["add_note", "export_report", "notes_row"]
+__all__ = ["add_note", "export_report", "notes_row", "controls", "mark_seen"]
+
+
+def controls(explorer: Explorer):
+    """The note box, its status and button, and the report button, wired to the Explorer
+    (set on it as ``note_text``, ``note_status``, ``note_button``, ``report_button``); the
+    row that holds them."""
+    import ipywidgets as w
+
+    explorer.note_text = w.Text(placeholder="note or hypothesis on the selected person",
+                                layout=w.Layout(width="360px"))
+    explorer.note_status = w.Dropdown(options=["open", "confirmed", "refuted"], value="open",
+                                      layout=w.Layout(width="110px"))
+    explorer.note_button = w.Button(description="add note", icon="sticky-note")
+    explorer.report_button = w.Button(description="report (PDF)", icon="file-pdf")
+    explorer.note_button.on_click(lambda _b: explorer.add_note(explorer.note_text.value,
+                                                               explorer.note_status.value))
+    explorer.report_button.on_click(lambda _b: explorer.export_report())
+    return w.HBox([explorer.note_text, explorer.note_status, explorer.note_button,
+                   explorer.report_button])
+
+
+def mark_seen(view, seen: dict) -> None:
+    """Mark the view's persons seen in another case (``other_cases``: node data, tooltip)."""
+    for n, d in view.graph.nodes(data=True):
+        if str(n) in seen:
+            d["other_cases"] = ", ".join(seen[str(n)])
 
 
 def _esc(text: str) -> str:

@@ -135,12 +135,7 @@ class Explorer(w.VBox):
         self.redact = w.Checkbox(value=False, description="redact identifiers", indent=False)
         self.redact_names = w.Checkbox(value=False, description="redact names", indent=False)
         self.snapshot_button = w.Button(description="HTML snapshot", icon="file-code")
-        self.report_button = w.Button(description="report (PDF)", icon="file-pdf")
-        self.note_text = w.Text(placeholder="note or hypothesis on the selected person",
-                                layout=w.Layout(width="360px"))
-        self.note_status = w.Dropdown(options=["open", "confirmed", "refuted"], value="open",
-                                      layout=w.Layout(width="110px"))
-        self.note_button = w.Button(description="add note", icon="sticky-note")
+        team_row = team.controls(self)  # notes on the selection, the report button
         self.export_button = w.Button(description="export", icon="download")
         self.status = w.HTML()
         self.exported: list[Path] = []
@@ -155,8 +150,8 @@ class Explorer(w.VBox):
             self.timeline,
             self.details,
             w.HBox([self.export_format, self.export_button, self.snapshot_button,
-                    self.report_button, self.redact, self.redact_names]),
-            w.HBox([self.note_text, self.note_status, self.note_button]),
+                    self.redact, self.redact_names]),
+            team_row,
             self.status,
         ])
         self.graph.layout = w.Layout(flex="1 1 auto", min_width="0", width="auto")
@@ -178,9 +173,6 @@ class Explorer(w.VBox):
                             names="value")
         self.snapshot_button.on_click(lambda _b: self.export_snapshot())
         self.export_button.on_click(lambda _b: self.export_diagram())
-        self.report_button.on_click(lambda _b: self.export_report())
-        self.note_button.on_click(lambda _b: self.add_note(self.note_text.value,
-                                                           self.note_status.value))
         self.refresh()
 
     # -- state ----------------------------------------------------------------------------
@@ -300,9 +292,7 @@ class Explorer(w.VBox):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
         for r in self.view.meta.get("rings", []):
             r["run_id"], r["id"] = r["id"], self.ring_ids.get(r["id"], r["id"])
-        for n, d in self.view.graph.nodes(data=True):  # seen in another case
-            if str(n) in self.seen_elsewhere:
-                d["other_cases"] = ", ".join(self.seen_elsewhere[str(n)])
+        team.mark_seen(self.view, self.seen_elsewhere)
         self.graph.show(self.view)
         self.timings["view"] = time.perf_counter() - t0
 
@@ -440,8 +430,7 @@ class Explorer(w.VBox):
         return team.add_note(self, text, status)
 
     def export_report(self) -> Path | None:
-        """Write the case report (PDF) of the current selection (logged); see
-        :func:`workbench.explorer.team.export_report`."""
+        """Write the case report (PDF) of the current selection (logged)."""
         return team.export_report(self)
 
     def export_diagram(self) -> list[Path]:
