@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -88,20 +89,23 @@ def main() -> None:
     log.info("generated %d stores of %d records in %.1f s (%s)", len(paths), args.records,
              time.perf_counter() - t0, root)
     main_path, others = paths[0], paths[1:]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with Store(main_path, read_only=True) as store:
         found = find_hits(store.con, others, limit=3)
-    ours = time.perf_counter() - t0
+    ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
     per_store = sum(c["hits"] for c in found["compared"])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     shared = naive(main_path, others)
-    slow = time.perf_counter() - t0
-    log.info("workbench (ATTACH READ_ONLY, SQL semi-joins, records both sides): %.1f s for "
-             "%d stores x %d records: %d distinct hits, %d store-hits", ours, len(others),
-             args.records, len(found["hits"]), per_store)
-    log.info("naive (Python sets of distinct numbers, no records): %.1f s, %d store-hits",
-             slow, shared)
-    log.info("ratio naive / workbench: %.2fx", slow / ours if ours else float("nan"))
+    slow, slow_cpu = time.perf_counter() - t0, time.process_time() - c0
+    log.info("workbench (ATTACH READ_ONLY, SQL semi-joins, records both sides): %.1f s "
+             "(CPU %.1f s, all threads) for %d stores x %d records: %d distinct hits, "
+             "%d store-hits", ours, ours_cpu, len(others), args.records, len(found["hits"]),
+             per_store)
+    log.info("naive (Python sets of distinct numbers, no records): %.1f s (CPU %.1f s), "
+             "%d store-hits", slow, slow_cpu, shared)
+    log.info("ratio naive / workbench: %.2fx wall, %.2fx CPU; load average %.1f",
+             slow / ours if ours else float("nan"),
+             slow_cpu / ours_cpu if ours_cpu else float("nan"), os.getloadavg()[0])
 
 
 if __name__ == "__main__":
