@@ -91,3 +91,10 @@ def engine(request, tmp_path):
     yield _open
     for thing in reversed(opened):
         thing.close()
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts the shared Spark session is a ``spark`` test, however it asks."""
+    for item in items:
+        if "spark_session" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)

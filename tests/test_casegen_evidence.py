@@ -36,6 +36,8 @@ from tests.casegen.score_rings import (
     score,
 )
 
+pytestmark = pytest.mark.slow
+
 PERSONS = 2000
 #: the seed of the module's county and money case (``CASEGEN_SEED`` to try others)
 SEED = int(os.environ.get("CASEGEN_SEED", "11"))

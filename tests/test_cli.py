@@ -48,6 +48,7 @@ def test_readable_summary_by_default(db, cli_env):
     assert "1 rejected rows" in res.stdout
 
 
+@pytest.mark.slow
 def test_user_errors_are_one_line_without_traceback(db, tmp_path, cli_env):
     (tmp_path / "mystery.csv").write_text("a,b\n1,2\n")
     cases = [
@@ -96,7 +97,7 @@ def _hold(db, env, seconds: float) -> subprocess.Popen:
 
 
 def test_busy_store_gives_clear_message(db, cli_env):
-    holder = _hold(db, cli_env, seconds=30)
+    holder = _hold(db, cli_env, seconds=3600)  # held until killed below
     try:
         t0 = time.monotonic()
         res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "1"], cli_env)
@@ -140,6 +141,7 @@ def _until_phase(proc: subprocess.Popen, phase: str) -> None:
     raise AssertionError(f"the ingest ended before the {phase} phase")
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     res = run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env)
     assert res.returncode == 0
@@ -161,6 +163,7 @@ def test_killed_ingest_leaves_store_as_it_was(db, tmp_path, cli_env):
     assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["stored"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", ["reading", "validating", "inserting"])
 def test_interrupted_ingest_leaves_store_as_it_was(db, tmp_path, cli_env, phase):
     assert run(["ingest", "--db", db, SAMPLE / "kinship.csv"], cli_env).returncode == 0
@@ -227,6 +230,7 @@ def test_control_characters_from_records_never_reach_the_terminal(db, tmp_path, 
     assert raw["duration_s"] == hostile
 
 
+@pytest.mark.slow
 def test_sample_and_demo_commands(tmp_path, cli_env):
     res = run(["sample", "--out", tmp_path / "s", "--persons", "400", "--seed", "2"], cli_env)
     assert res.returncode == 0, res.stderr
@@ -272,6 +276,7 @@ def _imported(args, env) -> set[str]:
     return set(res.stdout.rsplit("LOADED ", 1)[1].split())
 
 
+@pytest.mark.slow
 def test_commands_import_only_what_they_use(db, cli_env):
     """Commands that search no rings load neither igraph nor matplotlib (igraph's own
     drawing support pulls matplotlib in: 0.8 s a command, accepted for ring commands rather

@@ -184,6 +184,7 @@ def _measures(cut) -> dict[str, list[tuple]]:
         f"SELECT {c} FROM {cut.handles[name]}")) for name, c in cols.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.spark
 def test_both_engines_cut_the_same(cut_db, tmp_path, spark_session):
     from workbench.engine.spark_engine import SparkEngine

@@ -293,6 +293,7 @@ def test_known_case_same_rings(known_heavy, known_db):
     assert ["A", "B", "C"] in ref_rings and ["X", "Y", "Z"] in ref_rings
 
 
+@pytest.mark.slow
 def test_sample_case_same_layers_and_rings(sample_heavy, sample_db):
     ref_tables, ref_hubs, ref_rings = _reference(sample_db)
     for name in CORE_TABLES:

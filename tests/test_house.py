@@ -45,6 +45,7 @@ def test_every_ring_path_builds_the_same_request():
         build_request(resolution=-1)
 
 
+@pytest.mark.slow
 def test_the_cut_path_flags_regional_rings_as_the_case_path_does(tmp_path):
     """``--cut-hops`` (and ``--engine spark``) went through a second request builder that
     never set ``regional``: the same migrant ring was flagged on one path only."""
@@ -98,6 +99,7 @@ def test_key_players_are_computed_once_per_request(known):
     assert next(iter(known.state.players.values())) is next(iter(players.values()))
 
 
+@pytest.mark.slow
 def test_cli_rings_shows_the_currency(tmp_path, cli_env):
     build_known_case(tmp_path)
     res = subprocess.run([*WORKBENCH, "rings", "--db", str(tmp_path / "case.duckdb"),
@@ -229,6 +231,7 @@ def test_spark_engines_leave_the_session_as_they_found_it(spark_session):
     assert spark_session.conf.get("spark.sql.mapKeyDedupPolicy") == default_policy
 
 
+@pytest.mark.slow
 def test_to_pyvis_gives_a_pyvis_network_written_through_the_safe_template(tmp_path):
     """``Case.to_pyvis`` returns a pyvis Network of the view; its HTML is the workbench's
     offline, escaped snapshot (pyvis's own template loads a CDN and inserts names raw)."""

@@ -30,6 +30,7 @@ TOKEN = "workbench-test-token"
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="Debian chromium not installed (.ci/run installs it)")
+pytestmark = [pytestmark, pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 
 
 def _free_port() -> int:

@@ -9,6 +9,8 @@ from workbench.case.facade import Case
 from workbench.sample import write_sample
 from workbench.sample.places import MIGRANT_COUNTY
 
+pytestmark = pytest.mark.slow
+
 
 def _jaccard(a, b) -> float:
     return len(set(a) & set(b)) / len(set(a) | set(b))

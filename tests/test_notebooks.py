@@ -10,6 +10,8 @@ from nbclient import NotebookClient
 
 from .conftest import ROOT, SAMPLE
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 

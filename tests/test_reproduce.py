@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 
+import pytest
+
 from workbench.explorer.widget import Explorer
 from workbench.views.reproduce import read_snapshot, verify_snapshot
 from workbench.views.snapshot import write_snapshot
@@ -24,6 +26,7 @@ def _ring_with(case, member: str) -> str:
     return next(r.id for r in case.rings().rings if member in r.members)
 
 
+@pytest.mark.slow
 def test_verify_reproduces_plain_and_redacted_snapshots(tmp_path, cli_env):
     case, d = _known(tmp_path)
     ring = _ring_with(case, "X")
@@ -46,6 +49,7 @@ def test_verify_reproduces_plain_and_redacted_snapshots(tmp_path, cli_env):
     assert res.returncode == 0 and "reproduced" in res.stdout and "same" in res.stdout
 
 
+@pytest.mark.slow
 def test_verify_names_changed_data(tmp_path, cli_env):
     case, d = _known(tmp_path)
     ring = _ring_with(case, "X")

@@ -255,6 +255,7 @@ def test_sample_invariants_and_planted_rings(sample_case):
     assert np.all(np.diff(graph.u * graph.n + graph.v) > 0)
 
 
+@pytest.mark.slow
 def test_same_result_in_separate_processes(sample_case, cli_env):
     """Deterministic by seed across processes: parallel SQL returns rows in any order."""
     outputs = []
@@ -269,6 +270,7 @@ def test_same_result_in_separate_processes(sample_case, cli_env):
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.slow
 def test_cli_rings_rank_path_json(sample_case, cli_env):
     import subprocess
     import sys

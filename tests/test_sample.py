@@ -14,6 +14,7 @@ from workbench.store.database import Store
 from .conftest import SAMPLE
 
 
+@pytest.mark.slow
 def test_committed_sample_reconciles_exactly(tmp_path):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     with Store(tmp_path / "case.duckdb") as store:
@@ -37,6 +38,7 @@ def test_committed_sample_reconciles_exactly(tmp_path):
     assert all(f.stored == 0 and f.duplicates + f.rejected == f.rows for f in again.files)
 
 
+@pytest.mark.slow
 def test_generated_samples_reconcile_on_other_seeds_and_sizes(tmp_path):
     for persons, seed in [(600, 3), (1500, 11)]:
         out = tmp_path / f"s{seed}"
@@ -56,6 +58,7 @@ def test_same_seed_same_county_other_seed_other_county():
     assert a.calls != c.calls
 
 
+@pytest.mark.slow
 def test_planted_structure():
     county = build_county(3000, 7)
     truth = county.truth
@@ -91,6 +94,7 @@ def test_too_small_county_refused():
         build_county(100)
 
 
+@pytest.mark.slow
 def test_planted_presence_records_and_registrations():
     import datetime as dt
 

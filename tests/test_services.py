@@ -88,6 +88,7 @@ def test_overrides_hub_and_not_hub(busy_case):
     assert busy[TAXI]["service"] is False and "--not-hub" in busy[TAXI]["reason"]
 
 
+@pytest.mark.slow
 def test_cli_hub_options_and_unknown_ids(busy_case, cli_env):
     db = str(busy_case.path)
     out = subprocess.run([*WORKBENCH, "rings", "--db", db, "--json", "--not-hub", TAXI],

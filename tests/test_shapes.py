@@ -214,6 +214,7 @@ def numbers_county(tmp_path_factory) -> Case:
                          chinese=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["calls_county", "numbers_county"])
 def test_county_planted_rings_found_by_default(which, request):
     case: Case = request.getfixturevalue(which)
@@ -230,6 +231,7 @@ def test_county_planted_rings_found_by_default(which, request):
             assert "calls" in kinds and not kinds & {"money", "arrests", "coarrest", "kinship"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["calls_county", "numbers_county"])
 def test_county_organizers_and_everyone_ranked(which, request):
     case: Case = request.getfixturevalue(which)
@@ -245,6 +247,7 @@ def test_county_organizers_and_everyone_ranked(which, request):
     assert len(case.people()) >= 0.95 * truth["persons"]
 
 
+@pytest.mark.slow
 def test_mixed_case_burners_are_ring_members_in_e164(tmp_path):
     """Persons and phones for most numbers; in half the rings one member calls the ring
     only from an unregistered burner. The burner is a ring member, shown in E.164."""
@@ -260,6 +263,7 @@ def test_mixed_case_burners_are_ring_members_in_e164(tmp_path):
     assert set(burners) <= people
 
 
+@pytest.mark.slow
 def test_county_services_flagged_and_glue_nobody(calls_county):
     hubs = calls_county.hub_ids()
     for number in calls_county.truth["hubs"]:
@@ -328,6 +332,7 @@ def test_natarajan_busiest_member_tops_rank_and_is_kept(tmp_path):
     assert case.rings()
 
 
+@pytest.mark.slow
 def test_rank_ranks_everyone_in_a_case_without_rings(tmp_path):
     """Households, coworkers, friends and services only: no rings, everyone ranked."""
     truth = county(tmp_path, 500, seed=31, calls_only=True, rings_per_1000=0)

@@ -24,7 +24,7 @@ from workbench.store.database import Store
 
 from .conftest import SAMPLE
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 # -- hand-built messy exports ---------------------------------------------------------------
 CALLS_A = (

@@ -31,6 +31,7 @@ def known_case(tmp_path_factory) -> Case:
     return build_known_case(tmp_path_factory.mktemp("known"))
 
 
+@pytest.mark.slow
 def test_planted_switches_found(sample_case):
     found = sample_case.successors()
     pairs = [(s["old"], s["new"]) for s in found["successors"]]
@@ -49,6 +50,7 @@ def test_planted_switches_found(sample_case):
     assert series["burners"] in burners
 
 
+@pytest.mark.slow
 def test_link_phone_merges_numbers_reversibly(sample_case):
     switch = next(s for s in TRUTH["switches"] if not s["group"])
     graph_before, _ = sample_case.graph()
@@ -74,6 +76,7 @@ def test_link_phone_merges_numbers_reversibly(sample_case):
         sample_case.link_phone(switch["old"], switch["old"])
 
 
+@pytest.mark.slow
 def test_evolution_finds_the_new_organizer(sample_case):
     result = sample_case.evolution()
     assert len(result["windows"]) == 6  # January to June
@@ -87,6 +90,7 @@ def test_evolution_finds_the_new_organizer(sample_case):
     assert [w["start"] for w in given["windows"]] == ["2019-01-01", "2019-04-01"]
 
 
+@pytest.mark.slow
 def test_evolution_finds_the_split_and_the_merge(sample_case):
     result = sample_case.evolution()
     starts = [w["start"] for w in result["windows"]]
@@ -141,6 +145,7 @@ def test_call_views(known_case):
     assert list(common["contact"]) == ["+86" + PHONE["A"]] and list(common["owner"]) == ["A"]
 
 
+@pytest.mark.slow
 def test_cli_successors_link_phone_evolution(sample_case, cli_env):
     db = str(sample_case.path)
 

@@ -110,6 +110,7 @@ def _launch(p):
         "--disable-component-update", "--disable-sync", "--no-first-run"])
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
                     reason="Debian chromium not installed (.ci/run installs it)")
 def test_snapshot_in_headless_chromium_offline(ring_view, tmp_path):
@@ -164,6 +165,7 @@ def test_snapshot_in_headless_chromium_offline(ring_view, tmp_path):
         browser.close()
 
 
+@pytest.mark.slow
 def test_diagrams_and_graph_files_reread(ring_view, tmp_path):
     for ext in ("png", "svg", "pdf"):
         out = draw_diagram(ring_view, tmp_path / f"d.{ext}", redact=True)
@@ -196,6 +198,7 @@ def test_diagrams_and_graph_files_reread(ring_view, tmp_path):
     assert {"ring.csv", "ring_links.csv", "ring_calls.csv", "ring_transactions.csv"} <= names
 
 
+@pytest.mark.slow
 def test_cli_snapshot_and_export(hostile_case, tmp_path, cli_env):
     db = str(hostile_case.path)
     res = subprocess.run([sys.executable, "-m", "workbench", "snapshot", "--db", db, "--out",
@@ -220,6 +223,7 @@ def test_cli_snapshot_and_export(hostile_case, tmp_path, cli_env):
     assert res.returncode == 1 and "no ring 'R999'" in res.stderr
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
                     reason="Debian chromium not installed (.ci/run installs it)")
 def test_explorer_graph_view_script_in_chromium(ring_view, tmp_path):

@@ -65,6 +65,7 @@ def rings_view(n_rings: int = 12, associates: int = 0, seed: int = 0) -> ViewMod
                      records={"calls": calls}, identifiers={})
 
 
+@pytest.mark.slow
 def test_layout_has_no_overlaps_and_rings_get_regions():
     for vm in (rings_view(), rings_view(40, associates=1750)):
         place = ring_layout(vm.graph)
@@ -109,6 +110,7 @@ MEASURE = """() => {
 }"""
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")
 def test_snapshot_measured_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
@@ -158,6 +160,7 @@ def test_snapshot_measured_in_chromium(tmp_path):
         browser.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
 def test_pdf_embeds_a_cjk_font_and_labels_do_not_overlap(tmp_path):
     report: dict = {}

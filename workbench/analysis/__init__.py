@@ -1,18 +1,15 @@
 """Analyses on the graph and the rings: paths, centrality, key players, successors,
-evolution, regional flags."""
+evolution, regional flags.
+
+The network analyses (:mod:`.network`) load igraph, so they are imported when first asked
+for; the rest loads at once.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from .evolution import default_windows, match_windows
-from .network import (
-    centrality_table,
-    connecting_network,
-    disruption,
-    expand,
-    find_paths,
-    key_players,
-    temporal_path,
-)
 from .regional import (
     flag_rings,
     population_counts,
@@ -41,3 +38,15 @@ __all__ = [
     "registration_codes",
     "temporal_path",
 ]
+
+#: names of :mod:`.network`, loaded on first use (igraph, and with it matplotlib)
+_LAZY = {"centrality_table", "connecting_network", "disruption", "expand", "find_paths",
+         "key_players", "temporal_path"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(".network", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Self-contained HTML snapshots that open with no network at all.
 
-One file: vis-network (pyvis's vendored copy, inlined), our own script and styles, the data
+One file: vis-network (vendored and hash-checked, inlined), our own script and styles, the data
 as JSON inside a ``<script type="application/json">`` block, a strict Content-Security-Policy
 (``default-src 'none'``; scripts allowed only by their SHA-256). Nothing in the page is
 fetched, and nothing from the data ever becomes markup: labels are drawn on the canvas, and
@@ -27,6 +27,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..errors import WorkbenchError
 from .digest import view_digest
 from .layout import label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
@@ -36,15 +37,29 @@ from .words import layer_order as _layer_order
 from .words import link_edges, link_words, node_words, number_owners
 from .words import link_layers as _layers
 
-__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script"]
+__all__ = ["render_snapshot", "write_snapshot", "snapshot_payload", "vis_assets", "app_script",
+           "VIS_NETWORK", "verified_text"]
+
+#: vis-network 9.1.2 as published on npm (``views/vendor/``, see its README): file -> SHA-256
+VIS_NETWORK = {
+    "vis-network.min.js": "6e30a2350474cdf92a0932c6d55b8adcb91929066817ed3eec7b87907a4612f3",
+    "vis-network.min.css": "2e82d445ad5878ea881652470ce632601f8f55f1b99e6ebecdff8614600e6d0e",
+}
+
 
 def vis_assets() -> tuple[str, str]:
-    """The vis-network script and stylesheet vendored in the installed pyvis package."""
-    import pyvis
+    """The vendored vis-network script and stylesheet, each checked against its SHA-256."""
+    vendor = resources.files("workbench.views") / "vendor"
+    return tuple(verified_text(vendor / name, sha) for name, sha in VIS_NETWORK.items())
 
-    base = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-    return ((base / "vis-network.min.js").read_text(encoding="utf-8"),
-            (base / "vis-network.css").read_text(encoding="utf-8"))
+
+def verified_text(path, sha256: str) -> str:
+    """The UTF-8 text of ``path`` if its bytes have SHA-256 ``sha256``; else one-line error."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise WorkbenchError(f"{path}: SHA-256 does not match the pinned vis-network file "
+                             "(reinstall workbench)")
+    return data.decode("utf-8")
 
 
 def _json_for_script(obj) -> str:

@@ -1,0 +1,314 @@
+"""What the money-pattern search reads from a case: SQL over ``transactions`` through the
+engine seam, aggregated there; only one-off transfers among ordinary accounts come back.
+
+Stages (each a ``SELECT`` the engine materializes):
+
+* ``_mx_t``: transfers in the window (epoch seconds, currency, provenance);
+* ``_mx_p``: directed account pairs with their number of transfers;
+* ``_mx_a``: per account: counterparts, pairs, one-off pairs, one-off in/out degrees;
+* ``_mx_s``: service-like accounts, by fences computed from ``_mx_a`` (a far outlier in
+  counterparts that is paid or pays regularly, or an extreme outlier whatever it does);
+* ``_mx_e``: one-off transfers (the pair's only transfer) between non-service accounts.
+
+Examples
+--------
+>>> round(fence([1, 2, 2, 3, 4, 5, 40]), 2)
+12.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..engine import as_engine
+
+__all__ = ["MoneyData", "fence", "load", "stage", "window_sql", "DEFAULT_CURRENCY"]
+
+log = logging.getLogger(__name__)
+
+#: the currency of a transfer whose record names none (Chinese bank exports: yuan)
+DEFAULT_CURRENCY = "CNY"
+
+
+def fence(values, k: float = 3.0) -> float:
+    """Upper outlier fence ``Q3 + k * IQR`` of ``values`` (Tukey's far-out fence for 3).
+
+    Examples
+    --------
+    >>> fence([1, 1, 1, 1])
+    1.0
+    """
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return math.inf
+    q1, q3 = np.percentile(arr, [25, 75])
+    return float(q3 + k * (q3 - q1))
+
+
+def _log_fence(n_cp: np.ndarray) -> float:
+    """Far-out fence of ``log(1 + counterparts)``, its IQR at least a doubling: beyond it an
+    account is a service whatever its payments look like (a utility paid once by all)."""
+    if n_cp.size == 0:
+        return math.inf
+    q1, q3 = np.percentile(np.log1p(n_cp), [25, 75])
+    return float(q3 + 3.0 * max(q3 - q1, math.log(2.0)))
+
+
+def window_sql(column: str, since, until) -> tuple[str, list]:
+    """``(condition, values)`` keeping ``column`` in ``[since, until)``.
+
+    >>> window_sql("t", None, None)
+    ('TRUE', [])
+    """
+    cond, args = [], []
+    if since is not None:
+        cond.append(f"{column} >= ?")
+        args.append(since)
+    if until is not None:
+        cond.append(f"{column} < ?")
+        args.append(until)
+    return (" AND ".join(cond) or "TRUE"), args
+
+
+def transfers_query(since=None, until=None) -> tuple[str, list]:
+    """Transfers in the window between two different accounts."""
+    cond, args = window_sql("t.occurred_at", since, until)
+    return ("SELECT t.from_account AS a, t.to_account AS b, t.amount, "
+            "CAST(t.amount AS DOUBLE) AS amt, "
+            f"coalesce(t.currency, '{DEFAULT_CURRENCY}') AS cur, "
+            "epoch(t.occurred_at) AS ts, t._source, t._line, "
+            # chance that one of the payer's transfers is at least this large
+            "cume_dist() OVER (PARTITION BY t.from_account ORDER BY t.amount DESC) AS p_big "
+            f"FROM transactions t WHERE t.from_account <> t.to_account AND {cond}"), args
+
+
+PAIRS = "SELECT a, b, count(*) AS n FROM {t} GROUP BY a, b"
+
+ACCOUNTS = (
+    "WITH ends AS (SELECT a AS acct, b AS other, n, 1 AS out_ FROM {p} "
+    "UNION ALL SELECT b AS acct, a AS other, n, 0 AS out_ FROM {p}) "
+    "SELECT acct, count(DISTINCT other) AS n_cp, count(*) AS n_pairs, "
+    "sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once, "
+    "sum(CASE WHEN n = 1 AND out_ = 0 THEN 1 ELSE 0 END) AS din, "
+    "sum(CASE WHEN n = 1 AND out_ = 1 THEN 1 ELSE 0 END) AS dout, "
+    "sum(n) AS n_tx FROM ends GROUP BY acct"
+)
+
+SERVICES = ("SELECT acct FROM {a} WHERE n_cp > ? AND "
+            "(1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?)")
+
+EDGES = (
+    "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
+    "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
+    "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
+    "LEFT JOIN sources s ON s.source_id = t._source "
+    "WHERE coalesce(r.n, 0) <= 1 AND t.a NOT IN (SELECT acct FROM {s}) "
+    "AND t.b NOT IN (SELECT acct FROM {s})"
+)
+
+#: per account, its pairs with other ordinary accounts (services left out) and the one-offs
+ORDINARY = (
+    "WITH o AS (SELECT a, b, n FROM {p} WHERE a NOT IN (SELECT acct FROM {s}) "
+    "AND b NOT IN (SELECT acct FROM {s})), "
+    "ends AS (SELECT a AS acct, n FROM o UNION ALL SELECT b AS acct, n FROM o) "
+    "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once "
+    "FROM ends GROUP BY acct ORDER BY acct"
+)
+
+#: ordered account pairs joined by at least two one-off two-step paths (scatter-gather)
+TWO_PATHS = ("SELECT e1.a AS src, e2.b AS dst, count(*) AS k FROM {e} e1 JOIN {e} e2 "
+             "ON e1.b = e2.a WHERE e1.a <> e2.b AND e2.b <> e1.b AND e1.a <> e1.b "
+             "GROUP BY e1.a, e2.b HAVING count(*) >= 2")
+
+#: payer pairs sharing at least two one-off payees (bipartite layers)
+CO_TARGETS = ("SELECT e1.a AS x1, e2.a AS x2, count(*) AS k FROM {e} e1 JOIN {e} e2 "
+              "ON e1.b = e2.b AND e1.a < e2.a GROUP BY e1.a, e2.a HAVING count(*) >= 2")
+
+
+@dataclass
+class MoneyData:
+    """The one-off transfer graph of a case and the distributions its null model uses.
+
+    Attributes
+    ----------
+    edges : pandas.DataFrame
+        One row per one-off transfer: ``a, b`` (dense node ids), ``amount`` (Decimal),
+        ``amt`` (float), ``cur``, ``ts`` (epoch s), ``p_big`` (share of the payer's
+        transfers in the window at least as large), ``file``, ``line``.
+    nodes : numpy.ndarray
+        Account id of each dense node id.
+    n_pairs, n_once : numpy.ndarray
+        Per node: directed pairs it takes part in with other ordinary accounts, and how
+        many of them are one-offs.
+    n_accounts : int
+        Non-service accounts with any transfer in the window (the null's population).
+    din_all, dout_all : numpy.ndarray
+        One-off in/out degrees of every non-service account (zeros included).
+    period : tuple of float
+        First and last transfer of the window (epoch s).
+    services : list of str
+        Service-like accounts left out of every pattern.
+    params : dict
+        The fences and counts derived from the data.
+    """
+
+    edges: pd.DataFrame
+    nodes: np.ndarray
+    n_pairs: np.ndarray
+    n_once: np.ndarray
+    n_accounts: int
+    din_all: np.ndarray
+    dout_all: np.ndarray
+    period: tuple[float, float]
+    services: list[str]
+    two_paths: pd.DataFrame
+    co_targets: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+
+def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
+    """Materialize the window's transfers (``t``), pairs (``p``), accounts (``a``) and
+    services (``s``); returns the handles (the caller drops them) and the fences.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine of the case.
+    since, until : datetime or None
+        The window.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> from workbench.engine import as_engine
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     engine = as_engine(store)
+    ...     handles, fences = stage(engine)
+    ...     sorted(handles), fences["services"]
+    ...     for h in handles.values():
+    ...         engine.drop(h)
+    (['a', 'p', 's', 't'], [])
+    """
+    handles: dict = {}
+    try:
+        sql, args = transfers_query(since, until)
+        handles["t"] = engine.materialize("_mx_t", sql, args)
+        handles["p"] = engine.materialize("_mx_p", PAIRS.format(t=handles["t"]))
+        handles["a"] = engine.materialize("_mx_a", ACCOUNTS.format(p=handles["p"]))
+        stats = engine.fetch_numpy(
+            f"SELECT acct, n_cp, n_pairs, n_once FROM {handles['a']} ORDER BY acct")
+        n_cp = np.asarray(stats["n_cp"], dtype=float)
+        n_pairs = np.asarray(stats["n_pairs"], dtype=float)
+        n_once = np.asarray(stats["n_once"], dtype=float)
+        cp_fence, log_fence = fence(n_cp), _log_fence(n_cp)
+        repeat = 1.0 - n_once / np.maximum(n_pairs, 1.0)
+        regular = float(np.median(repeat)) if repeat.size else 1.0
+        handles["s"] = engine.materialize("_mx_s", SERVICES.format(a=handles["a"]),
+                                          [cp_fence, regular, log_fence])
+        services = sorted(str(x) for x in
+                          engine.fetch_numpy(f"SELECT acct FROM {handles['s']}")["acct"])
+    except BaseException:
+        for h in handles.values():
+            engine.drop(h)
+        raise
+    return handles, {"cp": cp_fence, "log": log_fence, "regular": regular,
+                     "services": services, "stats": stats}
+
+
+def load(source, *, since=None, until=None) -> MoneyData:
+    """Read and aggregate a case's transfers for the pattern search.
+
+    Parameters
+    ----------
+    source : Store, engine or DuckDB connection
+        The case (see :func:`workbench.engine.as_engine`).
+    since, until : datetime or None
+        The window (naive times are the case's local time).
+
+    Returns
+    -------
+    MoneyData
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from workbench.store import Store
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
+    ...     load(store).params["one_off_transfers"]
+    0
+    """
+    engine = as_engine(source)
+    handles, fences = stage(engine, since=since, until=until)
+    try:
+        t, p, a, s = (handles[k] for k in ("t", "p", "a", "s"))
+        cp_fence, log_fence, regular = (fences[k] for k in ("cp", "log", "regular"))
+        stats = fences["stats"]
+        n_cp, n_pairs, n_once = (np.asarray(stats[k], dtype=float)
+                                 for k in ("n_cp", "n_pairs", "n_once"))
+        span = engine.fetch_rows(f"SELECT min(ts) AS lo, max(ts) AS hi, count(*) AS n FROM {t}")
+        services = fences["services"]
+        e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
+        handles["e"] = e
+        table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
+        edges = table.drop_columns(["amount"]).to_pandas()
+        edges["amount"] = table.column("amount").to_pylist()
+        ordinary = engine.fetch_numpy(ORDINARY.format(p=p, s=s))
+        two = engine.fetch_df(TWO_PATHS.format(e=e))
+        co = engine.fetch_df(CO_TARGETS.format(e=e))
+    finally:
+        for h in handles.values():
+            engine.drop(h)
+    service_set = set(services)
+    keep = np.array([str(x) not in service_set for x in stats["acct"]], dtype=bool)
+    accts = np.asarray(stats["acct"]).astype(str)
+    codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
+    n_e = len(edges)
+    edges["a"] = codes[:n_e]
+    edges["b"] = codes[n_e:]
+    own = pd.DataFrame({"n_pairs": np.asarray(ordinary["n_pairs"], dtype=float),
+                        "n_once": np.asarray(ordinary["n_once"], dtype=float)},
+                       index=np.asarray(ordinary["acct"]).astype(str))
+    own = own.reindex(np.asarray(nodes, dtype=str)).fillna(0.0)
+    row = span[0] if span else {"lo": None, "hi": None, "n": 0}
+    lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
+    node_of = pd.Series(np.arange(len(nodes)), index=np.asarray(nodes, dtype=str))
+    for frame, cols in ((two, ("src", "dst")), (co, ("x1", "x2"))):
+        for col in cols:
+            frame[col] = node_of.reindex(frame[col].astype(str)).to_numpy()
+    params = {
+        "transfers": int(row["n"] or 0),
+        "accounts": int(len(accts)),
+        "service_counterparts_fence": round(cp_fence, 3),
+        "service_log_counterparts_fence": round(log_fence, 3),
+        "service_regular_share": round(regular, 3),
+        "services": services,
+        "one_off_transfers": int(n_e),
+    }
+    log.info("money: %d transfers, %d one-off among ordinary accounts, %d services",
+             params["transfers"], n_e, len(services))
+    return MoneyData(
+        edges=edges,
+        nodes=np.asarray(nodes, dtype=object),
+        n_pairs=own["n_pairs"].to_numpy(),
+        n_once=own["n_once"].to_numpy(),
+        n_accounts=int(keep.sum()),
+        din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(keep.sum())),
+        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(keep.sum())),
+        period=(float(lo), float(hi)),
+        services=services,
+        two_paths=two,
+        co_targets=co,
+        params=params,
+    )
+
+
+def _degrees(ends: np.ndarray, n_nodes: int, n_accounts: int) -> np.ndarray:
+    """One-off degrees of the nodes, then zeros for the other ordinary accounts."""
+    deg = np.bincount(ends.astype(np.int64), minlength=n_nodes).astype(float)
+    return np.concatenate([deg, np.zeros(max(n_accounts - n_nodes, 0))])

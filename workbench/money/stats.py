@@ -1,0 +1,281 @@
+"""Small null-model arithmetic for money patterns: tails of count distributions, the
+chi-square and normal distributions, and the calibration of p-values into evidence.
+
+Pure Python on ``math`` (the project carries no scipy); every function takes and returns
+plain floats. Logarithms are base 10 unless a name says otherwise.
+
+Examples
+--------
+>>> round(poisson_log10_sf(3, 0.5), 3)
+-1.842
+>>> round(evidence(0.001), 3)
+1.318
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "binom_log10_sf",
+    "chi2_cdf",
+    "chi2_sf",
+    "count_log10_sf",
+    "evidence",
+    "fisher",
+    "log10_choose",
+    "nb_log10_sf",
+    "normal_two_sided_inner",
+    "poisson_log10_sf",
+    "scan_p",
+    "span_p",
+]
+
+_LN10 = math.log(10.0)
+
+
+def _log10_sum(logs: list[float]) -> float:
+    """``log10(sum(10**x))`` without overflow."""
+    if not logs:
+        return -math.inf
+    top = max(logs)
+    if top == -math.inf:
+        return top
+    return top + math.log10(sum(10.0 ** (x - top) for x in logs))
+
+
+def _tail(log_pmf, k: int, limit: int = 100_000) -> float:
+    """``log10 sum_{x >= k} pmf(x)`` summing upward until the terms stop mattering."""
+    logs: list[float] = []
+    best = -math.inf
+    x = k
+    while x < k + limit:
+        term = log_pmf(x)
+        logs.append(term)
+        best = max(best, term)
+        if term < best - 16 and x > k + 5:
+            break
+        x += 1
+    return min(0.0, _log10_sum(logs))
+
+
+def poisson_log10_sf(k: int, mean: float) -> float:
+    """``log10 P(X >= k)`` for ``X ~ Poisson(mean)``.
+
+    >>> poisson_log10_sf(0, 2.0)
+    0.0
+    """
+    if k <= 0:
+        return 0.0
+    mean = max(mean, 1e-12)
+    ln_mean = math.log(mean)
+    return _tail(lambda x: (x * ln_mean - mean - math.lgamma(x + 1)) / _LN10, k)
+
+
+def nb_log10_sf(k: int, mean: float, var: float) -> float:
+    """``log10 P(X >= k)`` for a negative binomial of this mean and variance (a Poisson
+    when the variance does not exceed the mean).
+
+    >>> nb_log10_sf(5, 1.0, 4.0) > poisson_log10_sf(5, 1.0)
+    True
+    """
+    if k <= 0:
+        return 0.0
+    mean = max(mean, 1e-12)
+    if var <= mean * 1.000001:
+        return poisson_log10_sf(k, mean)
+    r = mean * mean / (var - mean)
+    p = r / (r + mean)
+    ln_p, ln_q, lg_r = math.log(p), math.log1p(-p), math.lgamma(r)
+
+    def log_pmf(x: int) -> float:
+        return (math.lgamma(x + r) - lg_r - math.lgamma(x + 1) + r * ln_p + x * ln_q) / _LN10
+
+    return _tail(log_pmf, k)
+
+
+def count_log10_sf(k: int, values) -> float:
+    """``log10 P(X >= k)`` under a negative binomial fitted by moments to ``values``.
+
+    >>> round(count_log10_sf(4, [0, 0, 1, 0, 2, 0, 1]), 2)
+    -2.32
+    """
+    values = [float(v) for v in values]
+    if not values:
+        return 0.0
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1)
+    return nb_log10_sf(k, mean, var)
+
+
+def log10_choose(n: float, k: float) -> float:
+    """``log10 C(n, k)`` for real ``n >= k >= 0``.
+
+    >>> round(log10_choose(10, 3), 4) == round(math.log10(120), 4)
+    True
+    """
+    if k < 0 or k > n:
+        return -math.inf
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / _LN10
+
+
+def binom_log10_sf(e: int, n: int, p: float) -> float:
+    """``log10 P(X >= e)`` for ``X ~ Binomial(n, p)``.
+
+    >>> round(binom_log10_sf(2, 2, 0.5), 4) == round(math.log10(0.25), 4)
+    True
+    """
+    if e <= 0:
+        return 0.0
+    if e > n:
+        return -math.inf
+    p = min(max(p, 1e-300), 1 - 1e-15)
+    lp, lq = math.log10(p), math.log10(1 - p)
+    logs = [log10_choose(n, x) + x * lp + (n - x) * lq for x in range(e, n + 1)]
+    return min(0.0, _log10_sum(logs))
+
+
+def _gamma_p(a: float, x: float) -> float:
+    """Regularized lower incomplete gamma ``P(a, x)`` (series, or continued fraction)."""
+    if x <= 0:
+        return 0.0
+    gln = math.lgamma(a)
+    if x < a + 1:
+        term = total = 1.0 / a
+        ap = a
+        for _ in range(1000):
+            ap += 1
+            term *= x / ap
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return min(1.0, total * math.exp(-x + a * math.log(x) - gln))
+    b = x + 1 - a
+    c = 1.0 / 1e-300
+    d = 1.0 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = 1e-300 if abs(d) < 1e-300 else d
+        c = b + an / c
+        c = 1e-300 if abs(c) < 1e-300 else c
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-15:
+            break
+    return max(0.0, 1.0 - math.exp(-x + a * math.log(x) - gln) * h)
+
+
+def chi2_cdf(x: float, dof: float) -> float:
+    """``P(X <= x)`` for a chi-square of ``dof`` degrees of freedom.
+
+    >>> round(chi2_cdf(2.0, 2), 4) == round(1 - math.exp(-1), 4)
+    True
+    """
+    return _gamma_p(dof / 2.0, x / 2.0)
+
+
+def chi2_sf(x: float, dof: float) -> float:
+    """``P(X > x)`` for a chi-square of ``dof`` degrees of freedom (floored at 1e-300)."""
+    return max(1.0 - chi2_cdf(x, dof), 1e-300)
+
+
+def normal_two_sided_inner(z: float) -> float:
+    """``P(|Z| <= |z|)`` for a standard normal: the chance that a null value lands at least
+    as close to zero as ``z``.
+
+    >>> round(normal_two_sided_inner(1.96), 3)
+    0.95
+    """
+    return math.erf(abs(z) / math.sqrt(2.0))
+
+
+def span_p(span: float, period: float, k: int) -> float:
+    """Chance that ``k`` times uniform over ``period`` fall within ``span`` of each other.
+
+    >>> span_p(1.0, 10.0, 2)
+    0.19
+    """
+    if k < 2 or period <= 0:
+        return 1.0
+    u = min(max(span / period, 0.0), 1.0)
+    return min(1.0, k * u ** (k - 1) - (k - 1) * u**k)
+
+
+def scan_p(times, period: float, floor: float = 0.0) -> tuple[float, int, int]:
+    """The scan statistic: the tightest cluster of 3 or more of ``times`` (uniform over
+    ``period`` under the null), robust to a few transfers far from the rest.
+
+    For each ``m`` from 3 to ``k``, the shortest window ``w`` holding ``m`` of the sorted
+    times gives ``p_m = k C(k-1, m-1) ((w + floor) / period)**(m-1)`` (a union bound);
+    the answer is the smallest, times the ``k - 2`` sizes tried.
+
+    Returns
+    -------
+    (p, start, m)
+        The p-value, and the tightest cluster as ``sorted(times)[start:start + m]``.
+
+    Examples
+    --------
+    >>> p, start, m = scan_p([1.0, 2.0, 3.0, 500.0], 1000.0)
+    >>> (round(p, 4), start, m)
+    (0.0001, 0, 3)
+    """
+    t = sorted(float(x) for x in times)
+    k = len(t)
+    if k < 3 or period <= 0:
+        return 1.0, 0, k
+    best, where = math.inf, (0, k)
+    for m in range(3, k + 1):
+        widths = [t[i + m - 1] - t[i] for i in range(k - m + 1)]
+        i = min(range(len(widths)), key=widths.__getitem__)
+        u = min((widths[i] + floor) / period, 1.0)
+        log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * math.log10(max(u, 1e-300))
+        if log_p < best:
+            best, where = log_p, (i, m)
+    p = min(1.0, (k - 2) * 10.0 ** min(best, 0.0))
+    return p, where[0], where[1]
+
+
+def fisher(ps: list[float]) -> float:
+    """Fisher's combination of independent p-values into one.
+
+    >>> fisher([1.0, 1.0])
+    1.0
+    >>> fisher([0.01, 0.01]) < 0.01
+    True
+    """
+    ps = [min(max(p, 1e-300), 1.0) for p in ps]
+    if not ps:
+        return 1.0
+    stat = -2.0 * sum(math.log(p) for p in ps)
+    return min(1.0, chi2_sf(stat, 2 * len(ps)))
+
+
+def evidence(p: float | None) -> float:
+    """A p-value as evidence in log10 units: ``log10`` of the e-value that mixes the
+    calibrators ``k p**(k-1)`` over ``k`` in (0, 1), ``(1 - p + p ln p) / (p ln(p)**2)``.
+
+    Its mean under the null is 1, so it is a likelihood ratio against the null: a test
+    that finds nothing (p near 1) costs ``log10(2)``, a strong one gains. ``None`` (a test
+    that does not apply) gives 0.
+
+    Examples
+    --------
+    >>> round(evidence(1.0), 3)
+    -0.301
+    >>> round(evidence(0.001), 2)
+    1.32
+    >>> evidence(None)
+    0.0
+    """
+    if p is None:
+        return 0.0
+    p = min(max(p, 1e-300), 1.0)
+    if p > 1.0 - 1e-9:
+        return -math.log10(2.0)
+    ln_p = math.log(p)
+    return math.log10((1.0 - p + p * ln_p) / (p * ln_p * ln_p))
