@@ -19,7 +19,7 @@ PACKAGE = ROOT / "workbench"
 LAYERS = {
     0: ["errors", "contract"],
     1: ["store"],
-    2: ["engine"],
+    2: ["engine", "hits"],
     3: ["ingest", "identity"],
     4: ["evidence"],
     5: ["graph"],

@@ -18,7 +18,7 @@ Traceback (most recent call last):
 ...
 workbench.errors.WorkbenchError: no case store at ...case.duckdb
 >>> sorted(vars(case.parts))
-['records', 'rings', 'time', 'views']
+['records', 'report', 'rings', 'team', 'time', 'views']
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from types import SimpleNamespace
 
 from .over_time import TimePart
 from .records import INGEST_MEMORY_MB, RecordsPart
+from .report import ReportPart
 from .rings import RingsPart
 from .state import CaseState
+from .team import TeamPart
 from .views import ViewsPart
 
 __all__ = ["Case", "INGEST_MEMORY_MB"]
@@ -63,7 +65,9 @@ class Case:
         self.parts = SimpleNamespace(records=RecordsPart(self.state, self),
                                      rings=RingsPart(self.state, self),
                                      time=TimePart(self.state, self),
-                                     views=ViewsPart(self.state, self))
+                                     views=ViewsPart(self.state, self),
+                                     team=TeamPart(self.state, self),
+                                     report=ReportPart(self.state, self))
 
     @property
     def path(self):
@@ -114,6 +118,20 @@ class Case:
     # views: :class:`~workbench.case.views.ViewsPart`
     view = _delegate("views", ViewsPart.view)
     to_pyvis = _delegate("views", ViewsPart.to_pyvis)
+
+    # the case team: :class:`~workbench.case.team.TeamPart`
+    note = _delegate("team", TeamPart.note)
+    notes = _delegate("team", TeamPart.notes)
+    log = _delegate("team", TeamPart.log)
+    verify_log = _delegate("team", TeamPart.verify_log)
+    log_action = _delegate("team", TeamPart.log_action)
+    hits = _delegate("team", TeamPart.hits)
+    hits_export = _delegate("team", TeamPart.hits_export)
+    seen_elsewhere = _delegate("team", TeamPart.seen_elsewhere)
+
+    # the prosecutor's report: :class:`~workbench.case.report.ReportPart`
+    report = _delegate("report", ReportPart.report)
+    verify_report = _delegate("report", ReportPart.verify_report)
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

@@ -26,7 +26,7 @@ from ..analysis import (
 from ..contract import DEFAULT_TZ, parse_phone
 from ..errors import WorkbenchError
 from ..evidence import LinkParams, call_stream, number_activity
-from ..store import lookups
+from ..store import log_action, lookups
 
 if TYPE_CHECKING:
     from .facade import Case
@@ -110,6 +110,7 @@ class TimePart:
                 raise WorkbenchError(f"already linked: {active[0][0]} -> {active[0][1]}")
             with store.transaction() as con:
                 lookups.add_phone_link(con, old_n, new_n, note)
+                log_action(con, "link-phone", {"old": old_n, "new": new_n, "note": note})
         self._state.graphs, self._state.results = {}, {}
         return {"old": old_n, "new": new_n, "note": note}
 
@@ -120,6 +121,7 @@ class TimePart:
             with store.transaction() as con:
                 if not lookups.end_phone_link(con, old_n, new_n):
                     raise WorkbenchError(f"no active link {old_n} -> {new_n}")
+                log_action(con, "unlink-phone", {"old": old_n, "new": new_n})
         self._state.graphs, self._state.results = {}, {}
         return {"old": old_n, "new": new_n, "unlinked": True}
 

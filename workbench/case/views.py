@@ -234,5 +234,8 @@ class ViewsPart:
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone
             meta["request"]["warm"] = True
         vm = ViewModel(net, title=heading, meta=meta, records=records, identifiers=identifiers)
+        meta["notes"] = self._case.parts.team.notes_in_view(  # the analysts' notes on it
+            net.nodes, identifiers, [r["id"] for r in meta["rings"]])
+        meta["sources"] = self._case.parts.team.source_hashes()  # file name -> SHA-256
         meta["digest"] = view_digest(vm)
         return vm

@@ -268,6 +268,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_li
                                   since=since, until=until, record_limit=record_limit,
                                   max_nodes=max_nodes, via_services=via_services)
     write_snapshot(vm, out, redact=redact, redact_names=redact_names)
+    _logged(db, wait, "snapshot", out, vm, redact)
     _echo(f"wrote {out} ({vm.graph.number_of_nodes()} nodes, "
           f"{vm.graph.number_of_edges()} links{', redacted' if redact else ''})")
     _echo(completeness_text(vm.meta).replace("--db CASE", f"--db {db}"))
@@ -277,7 +278,7 @@ def snapshot(db, out, ring, person, hops, redact, redact_names, title, record_li
 @_db_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write: .png .svg .pdf (diagram), .graphml .gexf (Gephi), "
-                   ".csv (members, links, evidence).")
+                   ".csv (members, links, evidence), .anx (i2 Analyst's Notebook).")
 @_selection_options
 @_limit_options
 @click.option("--paper", type=click.Choice(["A4", "A3", "A2"]), default=None,
@@ -292,9 +293,9 @@ def export(db, out, ring, person, hops, redact, redact_names, title, record_limi
     from ..views.files import write_csv, write_graph_file
 
     suffix = out.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv"):
+    if suffix not in (".png", ".svg", ".pdf", ".graphml", ".gexf", ".csv", ".anx"):
         raise WorkbenchError(f"{out}: unknown export type {suffix or '(none)'!r} (use .png, "
-                             ".svg, .pdf, .graphml, .gexf or .csv)")
+                             ".svg, .pdf, .graphml, .gexf, .csv or .anx)")
     _writable(out)
     vm = Case(db, wait=wait).view(ring=ring, person=person, hops=hops, title=title,
                                   since=since, until=until, record_limit=record_limit,
@@ -304,10 +305,22 @@ def export(db, out, ring, person, hops, redact, redact_names, title, record_limi
         written = [draw_diagram(vm, out, paper=paper, **options)]
     elif suffix == ".csv":
         written = write_csv(vm, out, **options)
+    elif suffix == ".anx":
+        from ..views.anx import write_anx
+
+        written = [write_anx(vm, out, **options)]
     else:
         written = [write_graph_file(vm, out, **options)]
     for path in written:
         _echo(f"wrote {path}")
+    _logged(db, wait, "export", out, vm, redact)
+
+
+def _logged(db, wait, action: str, out: Path, vm, redact: bool) -> None:
+    """Record a file written in the case's action log (its name, never its directory)."""
+    Case(db, wait=wait).log_action(action, {"file": out.name, "request": vm.meta.get("request"),
+                                            "digest": vm.meta.get("digest"),
+                                            "redacted": bool(redact)})
 
 
 @cli.command()
@@ -345,13 +358,16 @@ def disruption(db, ring, max_k, top, as_json, wait):
 @_json_option
 @_wait_option
 def verify(db, snapshot_file, as_json, wait):
-    """Re-run a snapshot's analysis on a store: same data? same result?
+    """Re-run a snapshot's (or a report's) analysis on a store: same data? same result?
 
     Exit status 0 when the snapshot is reproduced, 1 when it is not (the reason is printed).
     """
     from ..views.reproduce import verify_snapshot
 
-    report = verify_snapshot(Case(db, wait=wait), snapshot_file)
+    if snapshot_file.suffix.lower() == ".pdf":  # a case report: rebuilt and compared
+        report = Case(db, wait=wait).verify_report(snapshot_file)
+    else:
+        report = verify_snapshot(Case(db, wait=wait), snapshot_file)
     if as_json:
         _emit(report)
     else:

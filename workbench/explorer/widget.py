@@ -31,6 +31,7 @@ from ..graph import LayerWeights
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
+from . import team
 from .helpers import (
     day,
     esc,
@@ -89,10 +90,17 @@ class Explorer(w.VBox):
         The case to explore (opened per call, never held).
     out_dir : path, optional
         Where the export buttons write (default: ``exports/`` beside the case store).
+    against : list of path, optional
+        Other case stores (or exchange files, with ``salt``): persons seen there are marked
+        (``other_cases`` in the node data and its tooltip).
+    salt : str, optional
+        The salt of the exchange files in ``against``.
     """
 
-    def __init__(self, case, out_dir=None) -> None:
+    def __init__(self, case, out_dir=None, against=None, salt=None) -> None:
         self.case = case if isinstance(case, Case) else Case(case)
+        self.seen_elsewhere = (self.case.seen_elsewhere(against, salt=salt) if against
+                               else {})
         self.out_dir = Path(out_dir) if out_dir else self.case.path.parent / "exports"
         self.result = None
         self.view = None
@@ -142,6 +150,7 @@ class Explorer(w.VBox):
         self.redact = w.Checkbox(value=False, description="redact identifiers", indent=False)
         self.redact_names = w.Checkbox(value=False, description="redact names", indent=False)
         self.snapshot_button = w.Button(description="HTML snapshot", icon="file-code")
+        team_row = team.controls(self)  # notes on the selection, the report button
         self.export_button = w.Button(description="export", icon="download")
         self.status = w.HTML()
         self.exported: list[Path] = []
@@ -158,6 +167,7 @@ class Explorer(w.VBox):
             self.details,
             w.HBox([self.export_format, self.export_button, self.snapshot_button,
                     self.redact, self.redact_names]),
+            team_row,
             self.status,
         ])
         self.graph.layout = w.Layout(flex="1 1 auto", min_width="0", width="auto")
@@ -313,6 +323,7 @@ class Explorer(w.VBox):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
         for r in self.view.meta.get("rings", []):
             r["run_id"], r["id"] = r["id"], self.ring_ids.get(r["id"], r["id"])
+        team.mark_seen(self.view, self.seen_elsewhere)
         self.graph.show(self.view)
         self.timings["view"] = time.perf_counter() - t0
 
@@ -355,6 +366,7 @@ class Explorer(w.VBox):
             links.append(f"<li><b>{esc(who)}</b>: "
                          f"{esc('; '.join(link_words(u, v, attrs, names)))}</li>")
         title = f"{names.get(node) or ''} ({node})"
+        rows += team.notes_row(self.view, node)
         self.details.value = (f"<h4>{esc(title)}</h4><table>{rows}</table>"
                               f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
                               + records_html(self.view.records, {node}, names)
@@ -439,6 +451,14 @@ class Explorer(w.VBox):
         self.exported.append(path)
         self.status.value = f"wrote {esc(str(path))}"
         return path
+
+    def add_note(self, text: str, status: str = "open") -> dict | None:
+        """Note or hypothesis on the selected person (logged); shown in the details."""
+        return team.add_note(self, text, status)
+
+    def export_report(self) -> Path | None:
+        """Write the case report (PDF) of the current selection (logged)."""
+        return team.export_report(self)
 
     def export_diagram(self) -> list[Path]:
         """Write the current view as a diagram or graph file in the chosen format."""

@@ -43,6 +43,7 @@ from ..contract import (
 )
 from ..errors import InputFileError, WorkbenchError
 from ..store import Store
+from ..store.audit import log_action
 from .readers import SUPPORTED_SUFFIXES, SourceRead, file_format, read_header, scan_file, stage_file
 from .validate import build_typed, drop_maps, insert_new, register_maps
 
@@ -271,6 +272,9 @@ def ingest_paths(
                 [batch_id, started, __version__, json.dumps(options, ensure_ascii=False),
                  len(plans)],
             )
+            log_action(con, "ingest", {"batch": batch_id, "files": [
+                {"file": Path(f.file).name, "sha256": f.sha256, "kind": f.kind, "rows": f.rows,
+                 "stored": f.stored} for f in report.files]})
             if store.meta("timezone") is None:
                 store.set_meta("timezone", tz)
             store.set_meta("fingerprint", store.compute_fingerprint())

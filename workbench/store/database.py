@@ -26,6 +26,8 @@ import duckdb
 
 from ..contract import DEFAULT_TZ, KINDS, PRESENCE_KINDS, check_timezone
 from ..errors import StoreBusyError, StoreVersionError, WorkbenchError
+from .audit import AUDIT_SCHEMA
+from .notes import NOTES_SCHEMA
 
 __all__ = ["SCHEMA_VERSION", "Store", "SQL_TYPES", "record_table_sql"]
 
@@ -148,6 +150,9 @@ class Store:
         self.con = self._connect(wait)
         try:
             self._check_or_create()
+            if not read_only:  # the case team's tables (action log, notes): no version bump
+                for stmt in (*AUDIT_SCHEMA, *NOTES_SCHEMA):
+                    self.con.execute(stmt)
             self.con.execute("SET enable_progress_bar = false")
             if memory_limit:
                 self.con.execute(f"SET memory_limit = '{int(memory_limit)}MB'")

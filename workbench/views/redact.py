@@ -22,7 +22,7 @@ __all__ = ["Redactor", "FREE_TEXT_KEYS"]
 
 _PREFIX = {"phone": "PHONE", "account": "ACCT", "id_number": "ID", "name": "NAME"}
 FREE_TEXT_KEYS = {"memo", "address", "location", "charge", "note", "notes", "channel", "name",
-                  "label", "title", "reason", "raw"}
+                  "label", "title", "reason", "raw", "text"}
 _DIGITS = re.compile(r"\d{7,}")
 
 

@@ -212,6 +212,22 @@
     t.appendChild(tr);
   });
   linkTable.appendChild(t);
+  var notesBox = document.getElementById("wb-notes");
+  if (notesBox) {  // the analysts' notes and hypotheses, as text
+    var notes = (data.meta && data.meta.notes) || [];
+    if (!notes.length) { notesBox.textContent = "no notes on what this view shows"; }
+    else {
+      var nt = el("table"), nh = el("tr");
+      ["#", "on", "status", "author", "time (UTC)", "note"].forEach(function (c) { nh.appendChild(el("th", c)); });
+      nt.appendChild(nh);
+      notes.forEach(function (n) {
+        var tr = el("tr");
+        [n.note_id, n.target, n.status, n.author, n.at, n.text].forEach(function (v) { tr.appendChild(el("td", String(v))); });
+        nt.appendChild(tr);
+      });
+      notesBox.appendChild(nt);
+    }
+  }
   document.getElementById("wb-meta").textContent = JSON.stringify(data.meta, null, 2);
   select(null);
 })();

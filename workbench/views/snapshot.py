@@ -217,6 +217,7 @@ def render_snapshot(vm: ViewModel, *, redact: bool = False, redact_names: bool =
 <section><h2>Evidence records</h2>
 <p id="wb-complete" class="{complete_class}">{html.escape(complete)}</p>
 <p id="wb-scope"></p><div id="wb-records"></div></section>
+<section><h2>Analysts' notes</h2><div id="wb-notes"></div></section>
 <section><details><summary>Links shown</summary><div id="wb-links"></div></details></section>
 <section><details><summary>Provenance: filters, parameters, data fingerprint</summary>
 <pre id="wb-meta"></pre></details></section>

@@ -162,6 +162,8 @@ def node_words(n, d: dict) -> list[list]:
                        ("trafficking_arrests", "trafficking arrests")):
         if d.get(key):
             out.append([label, int(d[key])])
+    if d.get("other_cases"):  # hits across cases (the Explorer's ``against``)
+        out.append(["seen in other cases", str(d["other_cases"])])
     return out
 
 
