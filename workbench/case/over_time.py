@@ -54,8 +54,9 @@ class TimePart:
             activity = number_activity(store.con, window, services=services)
             links = self.phone_links(active=True)
             fingerprint = store.fingerprint()
+            tz = store.meta("timezone") or DEFAULT_TZ
         linked = {(x["old"], x["new"]) for x in links}
-        found = [s for s in find_successors(activity, params)
+        found = [s for s in find_successors(activity, params, tz=tz)
                  if (s["old"], s["new"]) not in linked]
         return {"successors": found, "burners": find_burners(activity),
                 "params": {**params.resolve(activity).as_dict(), "window": window.as_dict(),

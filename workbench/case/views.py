@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import WorkbenchError
+from ..rings import family_label
 from ..views.digest import jsonable_request, view_digest
 
 if TYPE_CHECKING:
@@ -22,12 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["ViewsPart", "ring_tags"]
 
 
-def ring_tags(ring) -> str:
+def ring_tags(ring, names: dict[str, str] | None = None) -> str:
     """What a ring's title says besides its id and organizer: its kinds of evidence, and
-    ``family`` and ``regional <county>`` where they apply."""
+    ``family-based: 5 of 7 kin (<name>'s family)`` and ``regional <county>`` where they
+    apply (``names``: person id -> name)."""
     tags = [ring.tier]
     if ring.family:
-        tags.append("family")
+        tags.append(family_label(ring.family, ring.size,
+                                 (names or {}).get(ring.family.get("of"))))
     if ring.regional:
         place = str(ring.regional.get("place") or ring.regional.get("code"))
         tags.append(f"regional {place[-6:] if len(place) > 6 else place}")
@@ -129,7 +132,8 @@ class ViewsPart:
         roles = {m: role for r in result.rings for m, role in r.roles.items()}
         for pid in result.brokers:
             roles.setdefault(pid, "broker")
-        tags = {r.id: ring_tags(r) for r in result.rings}
+        family_names = self._case.names(r.family["of"] for r in result.rings if r.family)
+        tags = {r.id: ring_tags(r, family_names) for r in result.rings}
         for n, d in net.nodes(data=True):
             d["ring"] = ring_of.get(n)
             d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")

@@ -168,6 +168,8 @@ def _named(pid: str, names: dict[str, str]) -> str:
 
 
 def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
+    from ..rings import family_label
+
     rows = []
     for r in rings[:limit]:
         ev = r.evidence
@@ -181,7 +183,8 @@ def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
         regional = (f"{r.regional['place']} ({r.regional['code']}, {r.regional['members']} "
                     f"of {r.size})" if r.regional else "")
         rows.append([r.id, r.tier, f"{r.score:.3f}", r.size, _named(r.leader, names),
-                     "yes" if r.family else "", regional, ", ".join(said)])
+                     family_label(r.family, r.size, names.get((r.family or {}).get("of"))),
+                     regional, ", ".join(said)])
     return _table(rows, ["ring", "tier", "score", "size", "organizer", "family", "regional",
                          "evidence"])
 

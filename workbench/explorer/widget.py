@@ -29,6 +29,7 @@ from ..case import Case
 from ..errors import WorkbenchError
 from ..evidence import LAYER_NAMES
 from ..graph import LayerWeights
+from ..rings import family_label
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
@@ -193,7 +194,9 @@ class Explorer(w.VBox):
         self._stable_ids()
         names = self._names([r.leader for r in self.result.rings])
         # flags first (family, regional), so a narrow list still shows them; the tier last
-        labels = [(f"{self.ring_ids[r.id]}{_flags(r)} · {names.get(r.leader) or r.leader}"
+        names.update(self._names([r.family["of"] for r in self.result.rings if r.family]))
+        labels = [(f"{self.ring_ids[r.id]}{_flags(r, names)} · "
+                   f"{names.get(r.leader) or r.leader}"
                    f" · {r.size} people · {r.score:.2f} · {r.tier}"
                    f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
                   for r in self.result.rings]
@@ -463,9 +466,11 @@ def _numbers(text: str) -> list[str] | None:
     return items or None
 
 
-def _flags(ring) -> str:
-    """`` · family`` and `` · regional <county>`` where they apply."""
-    out = " · family" if ring.family else ""
+def _flags(ring, names: dict | None = None) -> str:
+    """`` · family-based: 5 of 7 kin (<name>'s family)`` and `` · regional <county>`` where
+    they apply."""
+    out = (" · " + family_label(ring.family, ring.size,
+                               (names or {}).get(ring.family.get("of")))) if ring.family else ""
     if ring.regional:
         place = str(ring.regional.get("place") or ring.regional.get("code"))
         out += f" · regional {place[-6:]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .focus import rings_around, track_ring
 from .params import RingRequest, user_ids
-from .scoring import SIGNAL_AT
+from .scoring import SIGNAL_AT, family_label
 from .search import RingParams, RingResult, find_rings
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "RingParams",
     "RingResult",
     "SIGNAL_AT",
+    "family_label",
     "find_rings",
     "rings_around",
     "track_ring",

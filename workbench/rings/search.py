@@ -34,7 +34,7 @@ from .scoring import (
     SIGNAL_AT,
     Baseline,
     baseline,
-    is_family,
+    family_of,
     is_supplier,
     organizer,
     paid_by,
@@ -97,14 +97,16 @@ class RingParams:
 
 @dataclass
 class Ring:
-    """One ring: members (ids), organizer, score with components, family flag, evidence."""
+    """One ring: members (ids), organizer, score with components, family core, evidence.
+
+    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.scoring.family_of`)."""
 
     id: str
     members: list[str]
     leader: str
     score: float
     components: dict[str, float]
-    family: bool
+    family: dict | None
     evidence: dict
     roles: dict[str, str] = field(default_factory=dict)
     brokers: list[str] = field(default_factory=list)
@@ -345,7 +347,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         roles[str(g.ids[leader])] = "organizer"
         rings.append(Ring(
             id="", members=ids, leader=str(g.ids[leader]), score=score, components=comp,
-            family=is_family(g, arr, edges), evidence=evidence, roles=roles,
+            family=family_of(g, arr, edges, leader), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
     _separate_brokers(g, rings, params, base)
@@ -424,7 +426,7 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             r.roles = {m: role for m, role in r.roles.items() if m in r.members}
             arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
-            r.family = is_family(g, arr, edges)
+            r.family = family_of(g, arr, edges, g.index(r.leader))
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
 
 
