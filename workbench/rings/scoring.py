@@ -50,6 +50,9 @@ class Baseline:
     calls_per_pair: float
     kinds: tuple[str, ...] = ("calls", "money", "arrests")
     meet_q90: float = 0.0
+    #: a strong meeting pair: its strength above ``Q3 + 3 x IQR`` of the case's meeting
+    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`)
+    meet_strong: float = 0.0
 
 
 def baseline(g: CaseGraph) -> Baseline:
@@ -60,13 +63,17 @@ def baseline(g: CaseGraph) -> Baseline:
          > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
     met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
     meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
+    strong = 0.0
+    if len(met):
+        q1, q3 = np.quantile(met, [0.25, 0.75])
+        strong = float(q3 + 3.0 * (q3 - q1))
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
     if total == 0:
-        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90)
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
-                     total / max(pairs, 1), kinds, meet_q90)
+                     total / max(pairs, 1), kinds, meet_q90, strong)
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -151,9 +158,14 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
         len(nodes), dtype=bool)
     out["drug"] = np.bincount(node_group, weights=drug.astype(np.float64), minlength=n_groups)
     out["kin"] = per_group((ms["kin"][edges] > 0).astype(np.float64))
-    # meetings: members who meet another member, and the mean strength of the meetings
-    met = ms["n_meet"][edges] > 0 if "n_meet" in ms else np.zeros(len(edges), dtype=bool)
+    # meetings: members who meet another member, and the mean strength of the meetings;
+    # kin meet as a matter of course (a couple on a family trip): only others' meetings count
+    met = ((ms["n_meet"][edges] > 0) & (ms["kin"][edges] == 0) if "n_meet" in ms
+           else np.zeros(len(edges), dtype=bool))
     out["met"] = per_group(met.astype(np.float64))
+    # pairs that met on two or more occasions, beyond the case's strong-pair threshold
+    out["met_often"] = per_group((met & (ms["n_meet"][edges] >= 2)).astype(np.float64)
+                                 if "n_meet" in ms else met.astype(np.float64))
     meets = np.zeros(len(nodes), dtype=bool)
     meets[eu[met]] = True
     meets[ev[met]] = True
@@ -182,17 +194,23 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     comp["money"] = top_count / (k - 1) if k > 1 else 0.0
     comp["coarrest"] = float(s["co"]) / k
     comp["drug_arrests"] = float(s["drug"]) / k
-    # co-presence beyond chance: the share of members who meet another member, times how
-    # strong their meetings are against the case's own (the 90th percentile of meeting
-    # pairs: couples and friends at their KTV meet too, a ring meets more and in more places)
+    # co-presence beyond chance (kin excluded): how many of the pairs meet again and again,
+    # times how strong their meetings are against the case's own strong pairs (x / (1 + x)
+    # of the mean strength over the threshold: continuous, so groups do not tie). Couples and
+    # friends at their KTV meet too; a tour group or a sales team meets once; a ring meets
+    # all together, often, in varied places
     met = int(s["met"])
+    often = int(s.get("met_often", met))
     strength = float(s["meet_strength"])
-    comp["copresence"] = (float(s["meeting"]) / k * min(1.0, strength / base.meet_q90)
-                          if met >= 2 and base.meet_q90 > 0 else 0.0)
+    ratio = strength / base.meet_strong if base.meet_strong > 0 else 0.0
+    share = often / pairs if pairs else 0.0
+    comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
+                          if met >= 2 and often >= 1 else 0.0)
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
              "money": comp["money"] >= 0.5,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
-             "copresence": comp["copresence"] >= 0.5 and strength >= base.meet_q90}
+             "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
+             and base.meet_strong > 0}
     signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
                    comp["drug_arrests"] >= 0.34, fired["copresence"]])
     kinds = base.kinds
@@ -221,6 +239,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
         "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
         "drug_arrests": int(s["drug"]), "meeting_pairs": met,
+        "meeting_pairs_repeated": often,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence

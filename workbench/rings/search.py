@@ -29,6 +29,7 @@ import numpy as np
 
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .candidates import candidates_of
+from .meetings import meeting_candidates
 from .scoring import (
     SCORE_WEIGHTS,
     SIGNAL_AT,
@@ -148,7 +149,8 @@ class RingResult:
 
 
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
-          person: np.ndarray, others: dict | None = None, own=None) -> list[int]:
+          person: np.ndarray, others: dict | None = None, own=None,
+          signal: np.ndarray | None = None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -156,6 +158,10 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     the organizer). ``taken``: a flag per node
     already in a better ring; ``others``: node -> (core, reference) of the rings with
     evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
+    A newcomer earns his place by more than one weak tie: links to two or more members (each
+    at least ``trim`` x the group's median link), or an evidence link (``signal``, per edge)
+    to the organizer; a relative or friend who calls one member often is that member's
+    circle, not the ring's (money between kin is family life, not evidence of the ring).
     """
     members = list(members)
     while len(members) < max_size:
@@ -170,10 +176,22 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         near, which = np.unique(nbr[out], return_inverse=True)
         outside = np.bincount(which, weights=w[out])
         needed = trim * reference_of(attach_in.tolist())
+        earned = outside >= needed
+        if signal is not None:
+            # a link counts when it is not weak: at least ``trim`` x the group's median link
+            inner = w[inside & (arr[pos] < nbr)]
+            floor = trim * float(np.median(inner)) if len(inner) else 0.0
+            links = np.bincount(which, weights=(w[out] >= floor).astype(np.float64),
+                                minlength=len(near))
+            boss = organizer(g, arr)
+            to_boss = np.zeros(len(near), dtype=bool)
+            hit = (arr[pos[out]] == boss) & signal[eid[out]] & (w[out] >= floor)
+            to_boss[which[hit]] = True
+            earned &= (links >= 2) | to_boss
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
         # (checked only for the nodes strong enough to join, best first)
-        strong = np.nonzero(outside >= needed)[0]
+        strong = np.nonzero(earned)[0]
         best = None
         group = set(members)
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
@@ -183,6 +201,8 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
                 break
         if best is None:
             break
+        log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
+                  str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
     return members
 
@@ -303,6 +323,11 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             candidates.setdefault(key, scored)
         t0 = time.perf_counter()
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
+    # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
+    met = meeting_candidates(g, base, person, min_size=params.min_size,
+                             max_size=params.max_size, trim=params.trim, seed=params.seed)
+    for key, scored in met.items():
+        candidates.setdefault(key, scored)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
     cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
@@ -331,7 +356,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k])
+                      refs[k], signal & (g.measures["kin"] == 0))
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
@@ -363,6 +388,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "meeting_candidates": len(met),
                   "basis": "calls only: every group of the call graph, ranked by score"
                            if fallback else "evidence",
                   "timing": {k: round(v, 3) for k, v in timing.items()}}
