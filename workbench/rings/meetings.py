@@ -17,8 +17,9 @@ hours (:mod:`workbench.evidence.copresence`).
    resolution (a group must meet, on average, as strongly as an outlier pair); each group
    of ``min_size`` or more is trimmed by its meeting ties (a member must meet the others
    about as strongly as they meet each other).
-3. Each group is scored like any candidate (:func:`~workbench.rings.scoring.score_group`)
-   and competes with the other candidates in the search.
+3. Each group is scored like any candidate (:func:`~workbench.rings.scoring.score_group`);
+   one whose meetings fire as evidence (most pairs meet again and again, as strongly as a
+   strong pair) competes with the other candidates in the search.
 
 Examples
 --------
@@ -111,6 +112,7 @@ def meeting_candidates(g: CaseGraph, base: Baseline, person: np.ndarray, *, min_
             continue
         arr = np.array(sorted(grp), dtype=np.int64)
         score, comp, evidence, _edges = score_group(g, arr, base)
-        out[tuple(arr.tolist())] = (score, comp, evidence)
+        if "copresence" in evidence["tier"].split("+"):  # it is here because it meets
+            out[tuple(arr.tolist())] = (score, comp, evidence)
     log.debug("meeting candidates: %d from %d strong pairs", len(out), int(strong.sum()))
     return out

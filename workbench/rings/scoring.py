@@ -23,7 +23,7 @@ import numpy as np
 from ..graph import CaseGraph, member_mask
 
 __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
-           "score_group", "group_sums", "score_sums", "reported", "rank_key", "ties",
+           "score_group", "group_sums", "score_sums", "reported", "holds", "rank_key", "ties",
            "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
            "is_supplier", "paid_by", "organizer", "is_family", "family_of", "family_label",
            "UnionFind"]
@@ -86,6 +86,16 @@ def reported(ring_score: float, components: dict, min_score: float) -> bool:
         "copresence", 0) >= 0.5
     return components.get("kinds", 0) == 1 and alone and components.get("money", 0) < 0.5 \
         and components.get("tier_score", 0) >= min_score
+
+
+def holds(ring_score: float, components: dict, evidence: dict, min_score: float) -> bool:
+    """Does a group hold its members against other rings (growth, brokers)? When it is
+    reported (:func:`reported`) on more than meetings alone: a group of friends who meet
+    at their KTV must not pull a ring's member away from the ring he calls and pays (its
+    fused ties are weak, so any tie to it would look as strong as its own)."""
+    if evidence.get("tier") == "copresence":
+        return False
+    return reported(ring_score, components, min_score)
 
 
 def rank_key(ring) -> tuple:

@@ -42,6 +42,7 @@ from .scoring import (
     rank_key,
     reference,
     reference_of,
+    holds,
     reported,
     score_group,
     tied_elsewhere,
@@ -159,9 +160,9 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     already in a better ring; ``others``: node -> (core, reference) of the rings with
     evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
     A newcomer earns his place by more than one weak tie: links to two or more members (each
-    at least ``trim`` x the group's median link), or an evidence link (``signal``, per edge)
-    to the organizer; a relative or friend who calls one member often is that member's
-    circle, not the ring's (money between kin is family life, not evidence of the ring).
+    at least ``trim`` x the group's median link), or such a link that is evidence
+    (``signal``, per edge: ring-like calls, money, co-arrests, meetings; never kinship); a
+    relative or friend who calls one member often is that member's circle, not the ring's.
     """
     members = list(members)
     while len(members) < max_size:
@@ -183,11 +184,9 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
             floor = trim * float(np.median(inner)) if len(inner) else 0.0
             links = np.bincount(which, weights=(w[out] >= floor).astype(np.float64),
                                 minlength=len(near))
-            boss = organizer(g, arr)
-            to_boss = np.zeros(len(near), dtype=bool)
-            hit = (arr[pos[out]] == boss) & signal[eid[out]] & (w[out] >= floor)
-            to_boss[which[hit]] = True
-            earned &= (links >= 2) | to_boss
+            evident = np.zeros(len(near), dtype=bool)
+            evident[which[signal[eid[out]] & (w[out] >= floor)]] = True
+            earned &= evident
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
         # (checked only for the nodes strong enough to join, best first)
@@ -347,8 +346,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     refs = [(set(core), reference(g, core, params.trim)) for core in cores]
     # only groups with ring evidence hold their members against others (in a calls-only
     # case every household is a group, and must not keep a ring from its members)
-    evident = [reported(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:2],
-                         params.min_score) for core in cores]
+    evident = [holds(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:3],
+                     params.min_score) for core in cores]
     node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
     taken = np.zeros(g.n, dtype=bool)
     for k, core in enumerate(cores):
@@ -421,7 +420,8 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
         refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
     changed = set()
     # only rings with evidence take members away as brokers (see find_rings)
-    ring_at = {i: r for r in rings if reported(r.score, r.components, params.min_score)
+    ring_at = {i: r for r in rings if holds(r.score, r.components, r.evidence,
+                                            params.min_score)
                for i in index[r.key].tolist()}
     for r in rings:
         for m in list(r.members):
