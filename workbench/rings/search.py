@@ -305,6 +305,13 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     structural = set(base.kinds) <= {"calls", "copresence"} and "calls" in base.kinds
     if structural:  # calls only: a repeated contact is the evidence there is
         signal = signal | (ms["n_calls"] >= 3)
+    # what lets a newcomer join a ring: evidence, where kin's links count only by a ring's
+    # call pattern (money and meetings between kin are family life)
+    pattern = (0.5 * np.clip((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night),
+                             0, 1)
+               + 0.5 * np.clip((ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short),
+                               0, 1))
+    joins = (signal & (ms["kin"] == 0)) | ((ms["n_calls"] >= 3) & (pattern >= SIGNAL_AT))
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -355,7 +362,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], signal & (g.measures["kin"] == 0))
+                      refs[k], joins)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
