@@ -329,6 +329,18 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             candidates.setdefault(key, scored)
         t0 = time.perf_counter()
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
+    # a ring whose members' circles call them more than they call each other: the evidence
+    # links alone (ring-like calls, money, co-arrests, meetings; kin by call pattern only)
+    ev = joins & strong
+    if ev.any():
+        r = sorted(resolutions)[len(resolutions) // 2]
+        m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
+                   seed=params.seed, n_iterations=params.n_iterations)
+        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                              max_size=params.max_size, max_candidate=params.max_candidate,
+                              trim=params.trim)
+        for key, scored in found.items():
+            candidates.setdefault(key, scored)
     # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
     met = meeting_candidates(g, base, person, min_size=params.min_size,
                              max_size=params.max_size, trim=params.trim, seed=params.seed)
