@@ -256,10 +256,12 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
 
 
 def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]],
-                   skip=None) -> bool:
-    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
-    ``others`` maps node -> (its core, the core's reference); the entry ``skip`` (the
-    group ``j`` would join) is not looked at."""
+                   skip=None, at_least: float = 0.0) -> bool:
+    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members,
+    and at least ``at_least``? ``others`` maps node -> (its core, the core's reference); the
+    entry ``skip`` (the group ``j`` would join) is not looked at. ``at_least``: ``trim`` x
+    ``j``'s tie to the group he would join (a weak tie to a small group of friends does not
+    keep a member from the ring he calls and pays)."""
     nbr, _ = g.neighbours(j)
     seen = set()
     for x in nbr.tolist():
@@ -267,7 +269,7 @@ def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float
         if entry is None or entry is skip or id(entry[0]) in seen or j in entry[0]:
             continue
         seen.add(id(entry[0]))
-        if ties(g, j, entry[0]) >= entry[1]:
+        if ties(g, j, entry[0]) >= max(entry[1], at_least):
             return True
     return False
 

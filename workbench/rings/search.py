@@ -195,7 +195,8 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         group = set(members)
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
-            if not tied_elsewhere(g, j, others or {}, own) and not paid_by(g, j, group):
+            if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
+                    and not paid_by(g, j, group):
                 best = j
                 break
         if best is None:
