@@ -450,13 +450,15 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             i = g.index(m)
             nbr, eid = g.neighbours(i)
             near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
+            # a broker is tied to the other ring comparably: at least trim x his tie here
+            home = ties(g, i, set(index[r.key].tolist()))
             for other in sorted(near.values(), key=lambda x: x.key):
                 if other is r:
                     continue
                 inside = set(index[other.key].tolist())
                 tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
                                                               strict=True) if j in inside)
-                if tie >= refs[other.key]:
+                if tie >= max(refs[other.key], params.trim * home):
                     r.members.remove(m)
                     r.roles.pop(m, None)
                     changed.add(r.key)
