@@ -307,12 +307,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     if structural:  # calls only: a repeated contact is the evidence there is
         signal = signal | (ms["n_calls"] >= 3)
     # what lets a newcomer join a ring: evidence, where kin's links count only by a ring's
-    # call pattern (money and meetings between kin are family life)
+    # call pattern, more calls than the case's mean pair has (money and meetings between kin
+    # are family life)
     pattern = (0.5 * np.clip((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night),
                              0, 1)
                + 0.5 * np.clip((ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short),
                                0, 1))
-    joins = (signal & (ms["kin"] == 0)) | ((ms["n_calls"] >= 3) & (pattern >= SIGNAL_AT))
+    joins = (signal & (ms["kin"] == 0)) | (
+        (ms["n_calls"] >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
