@@ -352,17 +352,28 @@ def test_unknown_extension_and_empty_dir(db, tmp_path):
 
 
 def test_fast_and_exact_readers_agree(tmp_path, write):
-    rows = [f"1380013{i:04d},139001{i:05d},2019-04-01 10:{i % 60:02d}:00,{i},C{i}"
-            for i in range(500)]
-    rows[100] = "1380013xxxx,13900100000,2019-04-01 10:00:00,1,C"
+    """Both readers store the same rows at the same lines, row by row (the store's
+    fingerprint leaves line numbers out, so it cannot tell a shifted line)."""
+    n = 20_000
+    rows = [f"1380{i:07d},1390{(i * 7) % 10**7:07d},2019-04-{1 + i % 28:02d} "
+            f"{i % 24:02d}:{i % 60:02d}:00,{i % 900},\"C{i}, west\"" for i in range(n)]
+    for bad in (100, 7_777, 19_998):
+        rows[bad] = f"1380013xxxx,13900100000,2019-04-01 10:00:00,1,C{bad}"
     path = write("calls.csv", CALLS + "\n".join(rows) + "\n")
     fast = ingest(tmp_path / "a.duckdb", path)
     exact = ingest(tmp_path / "b.duckdb", path, force_exact=True)
     assert fast.files[0].method == "duckdb" and exact.files[0].method == "python-csv"
-    assert only(fast) == only(exact) == (500, 499, 0, 1)
+    assert only(fast) == only(exact) == (n, n - 3, 0, 3)
+    query = "SELECT _line, _row_hash, cell_id FROM calls ORDER BY _line"
     with Store(tmp_path / "a.duckdb") as a, Store(tmp_path / "b.duckdb") as b:
         assert a.fingerprint() == b.fingerprint()
-    assert [r["line"] for r in rejects(tmp_path / "a.duckdb")] == [102]
+        stored_a, stored_b = a.con.execute(query).fetchall(), b.con.execute(query).fetchall()
+    assert len(stored_a) == n - 3 and stored_a == stored_b
+    assert stored_a[0][0] == 2 and stored_a[-1][0] == n + 1
+    assert stored_a[5][2] == "C5, west"
+    bad_lines = [102, 7_779, 20_000]
+    assert [r["line"] for r in rejects(tmp_path / "a.duckdb")] == bad_lines
+    assert [r["line"] for r in rejects(tmp_path / "b.duckdb")] == bad_lines
 
 
 def test_not_a_store(tmp_path):

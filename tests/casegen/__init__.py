@@ -1,0 +1,1 @@
+"""Independent case generators and scorers (written without reading the code they test)."""

@@ -230,6 +230,7 @@ class _County:
         self.arrests: list[tuple] = []
         self.rings: list[dict] = []
         self.quiet: list[int] = []
+        self.meeting_days: list[dict] = []
         self.lookalikes: list[dict] = []
 
     # -- population ---------------------------------------------------------------------------
@@ -784,6 +785,7 @@ class _County:
                 self.stays.append((self.ids[m], self.names[m], hotel, str(room), cin, cout))
             meetings.append({"day": day, "hotel": hotel, "members": self._p(attend)})
             day += int(rng.integers(7, 22))
+        self.meeting_days = meetings
         # late nights at one KTV
         ktv_nights = []
         day = int(rng.integers(5, 15))
@@ -843,7 +845,11 @@ class _County:
         for a, b in sp:
             partner[int(a)] = int(b)
             partner[int(b)] = int(a)
-        for g, h, r, i, o in zip(guests, hotels, rooms, cin, cout, strict=True):
+        quiet = set(self.quiet)
+        busy = {m["day"] + k for m in self.meeting_days for k in (-1, 0, 1)}
+        for g, h, r, i, o, d in zip(guests, hotels, rooms, cin, cout, days, strict=True):
+            if int(g) in quiet and int(d) in busy:
+                continue  # a member does not book a second room on a meeting night
             self.stays.append((self.ids[g], self.names[g], f"H00{h + 1}", str(r), int(i), int(o)))
             if int(g) in partner and rng.random() < 0.3:
                 q = partner[int(g)]
@@ -873,7 +879,7 @@ class _County:
             self.lookalikes.append({"kind": "tour_group", "members": [str(x) for x in ids],
                                     "by": "id_number"})
         teams = [wp for wp in self.workplaces if 6 <= len(wp) <= 40]
-        for _ in range(max(1, round(4 * self.target / 6000))):
+        for _ in range(max(1, round(4 * self.target / 6000)) if teams else 0):
             wp = teams[int(rng.integers(0, len(teams)))]
             wp = [int(x) for x in wp if int(x) not in self.used and self.adult[x]]
             team = wp[: int(rng.integers(4, 8))]
@@ -1051,8 +1057,8 @@ def write_county(out_dir, seed: int, persons: int = 6000) -> dict:
     seed : int
         Random seed; the same seed and size give byte-identical files.
     persons : int, optional
-        Population size (default 6000); ring counts scale with it (about nine rings per
-        6,000 people, at least one of each kind).
+        Population size (default 6000, at least about 500); ring counts scale with it
+        (about nine rings per 6,000 people, at least one of each kind).
 
     Returns
     -------
@@ -1076,3 +1082,15 @@ def write_county(out_dir, seed: int, persons: int = 6000) -> dict:
     c.groups_in_hotels()
     c.venue_visits()
     return c.write(Path(out_dir))
+
+
+if __name__ == "__main__":  # python -m tests.casegen.evidence_county OUT [--seed S]
+    import argparse
+
+    parser = argparse.ArgumentParser(description="write a synthetic evidence county")
+    parser.add_argument("out")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--persons", type=int, default=6000)
+    args = parser.parse_args()
+    result = write_county(args.out, args.seed, args.persons)
+    print(json.dumps(result["counts"]))

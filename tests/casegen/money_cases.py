@@ -305,3 +305,16 @@ def write_money_case(out_dir, seed: int, accounts: int = 5000, patterns: int = 1
     m.ordinary()
     m.plant()
     return m.write(Path(out_dir))
+
+
+if __name__ == "__main__":  # python -m tests.casegen.money_cases OUT [--seed S]
+    import argparse
+
+    parser = argparse.ArgumentParser(description="write a synthetic money-only case")
+    parser.add_argument("out")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--patterns", type=int, default=10)
+    args = parser.parse_args()
+    result = write_money_case(args.out, args.seed, args.accounts, args.patterns)
+    print(json.dumps(result["counts"]))

@@ -179,3 +179,32 @@ def run_rings(db, *args: str, **kw) -> list[set]:
 def run_money(db, *args: str, **kw) -> list[set]:
     """Found money patterns of a case store (``workbench money --db DB --json``)."""
     return read_money(run_workbench("money", db, *args, **kw))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Score a ``--json`` output file against a ``truth.json``; print and return the score.
+
+    ``python -m tests.casegen.score_rings TRUTH.json FOUND.json`` (rings or money output,
+    told apart by the truth: ``rings`` or ``patterns``).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description="score found rings/patterns against truth")
+    parser.add_argument("truth")
+    parser.add_argument("found")
+    args = parser.parse_args(argv)
+    truth = _load(Path(args.truth))
+    if "rings" in truth:
+        planted, found = planted_rings(truth), read_rings(Path(args.found))
+        kinds = [r["kind"] for r in truth["rings"]]
+    else:
+        planted, found = planted_patterns(truth), read_money(Path(args.found))
+        kinds = [normalize_kind(p["kind"]) for p in truth["patterns"]]
+    result = score(found, planted)
+    result["by_kind"] = score_by_kind(found, planted, kinds)
+    print(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -13,10 +13,17 @@ from .network import (
     key_players,
     temporal_path,
 )
-from .regional import population_counts, region_tables, regional_flag, registration_codes
+from .regional import (
+    flag_rings,
+    population_counts,
+    region_tables,
+    regional_flag,
+    registration_codes,
+)
 from .successors import SuccessorParams, find_burners, find_successors
 
 __all__ = [
+    'flag_rings',
     "SuccessorParams",
     "region_tables",
     "centrality_table",

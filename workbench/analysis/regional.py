@@ -182,3 +182,27 @@ def population_counts(con: duckdb.DuckDBPyConnection,
     """Registration county -> number of people in the case registered there."""
     codes = registration_codes(con) if codes is None else codes
     return dict(sorted(Counter(codes.values()).items()))
+
+
+#: what ``params["regional"]["rule"]`` says of the rule
+REGIONAL_RULE = ("most members share a county (or prefecture) whose share of the case's people "
+                 "is at most 5% and whose count among them is unlikely by chance (binomial, "
+                 "p < 0.001); never the most common code")
+
+
+def flag_rings(result, codes: dict[str, str]) -> None:
+    """Set each ring's ``regional`` field of ``result`` (a ring result) from its members'
+    registration counties ``codes`` (:func:`registration_codes`), and record the rule's
+    inputs in ``result.params["regional"]``; the same on every path that finds rings.
+
+    >>> from types import SimpleNamespace
+    >>> result = SimpleNamespace(rings=[SimpleNamespace(members=["a", "b"])], params={})
+    >>> flag_rings(result, {"a": "330681", "b": "330681"})
+    >>> result.rings[0].regional, result.params["regional"]["people_with_codes"]
+    (None, 2)
+    """
+    population = population_counts(None, codes)
+    for ring in result.rings:
+        ring.regional = regional_flag([codes.get(m) for m in ring.members], population)
+    result.params["regional"] = {"people_with_codes": len(codes), "counties": len(population),
+                                 "rule": REGIONAL_RULE}

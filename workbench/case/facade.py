@@ -112,6 +112,7 @@ class Case:
 
     # views: :class:`~workbench.case.views.ViewsPart`
     view = _delegate("views", ViewsPart.view)
+    to_pyvis = _delegate("views", ViewsPart.to_pyvis)
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

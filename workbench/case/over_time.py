@@ -119,8 +119,8 @@ class TimePart:
         known = self._case.rings(**ring_options).rings  # rings of the whole period: stable ids
         out, per_window, labels = [], [], []
         for start, end in windows:
-            graph, _ = self._case.graph(since=start, until=end, layers=ring_options.get("layers"),
-                                  weights=ring_options.get("weights"))
+            # the graph the ring search ran on: the same layers, services and min_weight
+            graph = self._case.parts.rings.ring_graph(start, end, ring_options)
             rings = []
             for ring in known:
                 seen = track_ring(graph, ring.members)

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..contract import DEFAULT_TZ
 from ..errors import WorkbenchError
 from ..evidence import LinkParams, build_layers
-from ..rings import RingRequest, user_ids
+from ..rings import RING_DEFAULTS, user_ids
 from ..store import lookups
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class RingsPart:
                 self._state.graphs = {key: (graph, {
                     "links": params.as_dict(), "hubs": built.hubs,
                     "hub_threshold": built.hub_threshold, "copresence": built.copresence,
+                    "currency": built.currency,
                     "services": {k: v for k, v in built.service_info.items() if k != "busy"},
                     "busy": [{k: b[k] for k in ("kind", "id", "counterparts", "service",
                                                 "reason")} for b in
@@ -93,12 +95,12 @@ class RingsPart:
         layers: Iterable[str] | None = None,
         weights: LayerWeights | None = None,
         resolution: float | None = None,
-        min_size: int = 3,
-        max_size: int = 12,
+        min_size: int = RING_DEFAULTS["min_size"],
+        max_size: int = RING_DEFAULTS["max_size"],
         min_score: float | None = None,
-        seed: int = 0,
-        min_weight: float = 0.0,
-        warm: bool = False,
+        seed: int = RING_DEFAULTS["seed"],
+        min_weight: float = RING_DEFAULTS["min_weight"],
+        warm: bool = RING_DEFAULTS["warm"],
         hubs: Iterable[str] | None = None,
         not_hubs: Iterable[str] | None = None,
         around: Iterable[str] | None = None,
@@ -127,29 +129,28 @@ class RingsPart:
             Targets (ids, numbers or names): report the groups around them instead
             (one-sided exports; :func:`workbench.rings.search.rings_around`).
         """
-        from ..rings import RingParams, find_rings, rings_around
+        from ..rings import build_request, find_rings, rings_around
 
-        graph, info = self.graph(since=since, until=until, layers=layers, weights=weights,
-                                 hubs=hubs, not_hubs=not_hubs)
-        defaults = RingParams()
-        params = RingParams(
-            resolutions=(resolution,) if resolution is not None else None,
-            min_size=min_size, max_size=max_size,
-            min_score=defaults.min_score if min_score is None else min_score, seed=seed)
-        request = RingRequest(
-            since=info["links"]["since"], until=info["links"]["until"],
-            weights=tuple(sorted(info["weights"].items())), ring=params,
-            min_weight=float(min_weight), hubs=tuple(info["links"]["hubs"]),
-            not_hubs=tuple(info["links"]["not_hubs"]),
-            around=tuple(self._case.resolve_all(around)) if around else ())
-        key = (info["fingerprint"], request)  # the same data and the same request
+        with self._state.open() as store:
+            tz = store.meta("timezone") or DEFAULT_TZ
+        request = build_request(
+            tz=tz, since=since, until=until, layers=list(layers) if layers is not None else None,
+            resolution=resolution, min_size=min_size, max_size=max_size, min_score=min_score,
+            seed=seed, min_weight=min_weight, warm=warm, hubs=hubs, not_hubs=not_hubs,
+            around_ids=self._case.resolve_all(around) if around else ())
+        params = request.ring
+        graph, info = self.graph(since=request.since, until=request.until,
+                                 layers=request.layers, weights=weights,
+                                 hubs=request.hubs, not_hubs=request.not_hubs)
+        weights_key = tuple(sorted(info["weights"].items()))
+        key = (info["fingerprint"], weights_key, request)  # same data, same request
         cached = self._state.results.get(key)
         if cached is not None:
             return copy.deepcopy(cached)
         if min_weight > 0:
             graph = graph.edges_at_least(min_weight)
         # a warm start reuses the partition of the same graph (data, window, weights)
-        graph_key = (info["fingerprint"], request.since, request.until, request.weights)
+        graph_key = (info["fingerprint"], request.since, request.until, weights_key)
         initial = self._state.memberships.get(graph_key) if warm else None
         if initial is not None and len(initial) != graph.n:
             initial = None
@@ -166,6 +167,7 @@ class RingsPart:
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],
             "hub_threshold": info["hub_threshold"], "services": info["services"],
             "busy": info["busy"], "copresence": info["copresence"],
+            "currency": info.get("currency", "CNY"),
             "fingerprint": info["fingerprint"],
             "counts": info["counts"], "graph": info["graph"], "tool": f"workbench {__version__}",
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
@@ -174,20 +176,11 @@ class RingsPart:
         return copy.deepcopy(result)
 
     def _flag_regional(self, result: RingResult) -> None:
-        """Set each ring's ``regional`` field from its members' registration counties
-        (:func:`workbench.analysis.regional.regional_flag`); the rule's inputs go in ``params``."""
-        from ..analysis import population_counts, regional_flag, registration_codes
+        """Set each ring's ``regional`` field (:func:`workbench.analysis.flag_rings`)."""
+        from ..analysis import flag_rings, registration_codes
 
         with self._state.open() as store:
-            codes = registration_codes(store.con)
-        population = population_counts(None, codes)
-        for ring in result.rings:
-            ring.regional = regional_flag([codes.get(m) for m in ring.members], population)
-        result.params["regional"] = {
-            "people_with_codes": len(codes), "counties": len(population),
-            "rule": "most members share a county (or prefecture) whose share of the case's "
-                    "people is at most 5% and whose count among them is unlikely by chance "
-                    "(binomial, p < 0.001); never the most common code"}
+            flag_rings(result, registration_codes(store.con))
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see
@@ -197,10 +190,10 @@ class RingsPart:
         if top is not None and top < 1:
             raise WorkbenchError("--top must be at least 1")
         result = self.rings(since=since, until=until, **ring_options)
-        graph = self._ring_graph(since, until, ring_options)
+        graph = self.ring_graph(since, until, ring_options)
         return key_players(graph, result, top=top)
 
-    def _ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
+    def ring_graph(self, since, until, ring_options: dict) -> CaseGraph:
         """The graph a ring search with these options ran on (layers, weights, services,
         ``min_weight``)."""
         graph, _ = self.graph(since=since, until=until, layers=ring_options.get("layers"),
@@ -274,6 +267,6 @@ class RingsPart:
         if ring is None:
             known = ", ".join(r.id for r in result.rings) or "none"
             raise WorkbenchError(f"no ring {ring_id!r} (rings: {known})")
-        graph = self._ring_graph(ring_options.get("since"), ring_options.get("until"),
+        graph = self.ring_graph(ring_options.get("since"), ring_options.get("until"),
                                  ring_options)
         return disruption(graph, ring.members, organizer=ring.leader, max_k=max_k, top=top)

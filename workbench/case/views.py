@@ -88,6 +88,14 @@ class ViewsPart:
             return self._view(ring=ring, person=person, hops=hops, title=title, since=since,
                               until=until, record_limit=record_limit, **ring_options)
 
+    def to_pyvis(self, *, redact: bool = False, redact_names: bool = False, **view_options):
+        """What :meth:`view` shows as a pyvis ``Network`` (positions, colours, plain-text
+        tooltips); writing it goes through the workbench's own offline, escaped snapshot
+        (:func:`workbench.views.pyvis_network.to_pyvis`)."""
+        from ..views.pyvis_network import to_pyvis
+
+        return to_pyvis(self.view(**view_options), redact=redact, redact_names=redact_names)
+
     def _view(self, *, ring, person, hops, title, since, until, record_limit, **ring_options):
         from ..analysis import key_players
         from ..views.model import ViewModel
@@ -122,8 +130,9 @@ class ViewsPart:
             heading = title or f"Rings: {len(result.rings)} found"
             selection = {"all_rings": True, "hops": hops or 0}
         net = self._case.parts.rings.network_of(graph, sorted(seeds), hops=hops or 0)
-        players_key = (info["fingerprint"], json.dumps(result.params, sort_keys=True,
-                                                       default=str))
+        players_key = (info["fingerprint"], json.dumps(
+            {k: v for k, v in result.params.items() if k != "seconds"}, sort_keys=True,
+            default=str))
         if players_key not in self._state.players:
             self._state.players = {players_key: key_players(graph, result, top=None)}
         players = self._state.players[players_key]
@@ -140,6 +149,10 @@ class ViewsPart:
             d["score"] = float(score.get(n, 0.0))
             if d["ring"] and tags.get(d["ring"]):
                 d["ring_tags"] = tags[d["ring"]]
+        currency = result.params.get("currency", "CNY")
+        for _, _, d in net.edges(data=True):
+            if d.get("n_tx"):
+                d["currency"] = currency
         persons = [n for n, d in net.nodes(data=True) if d.get("kind") in ("person", "entity")]
         evidence = self._case.evidence(persons, since=since, until=until, limit=record_limit)
         records = {k: _records(df) for k, df in evidence.items()}

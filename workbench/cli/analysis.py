@@ -96,7 +96,8 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
         _echo("no rings found")
         return
     names = case.names(m for r in result.rings for m in r.members) if case else {}
-    _echo(_ring_table(result.rings, names))
+    _echo(_ring_table(result.rings, names,
+                      currency=result.params.get("currency", "CNY")))
     for r in result.rings:
         _echo(f"{r.id}: " + ", ".join(
             f"{_named(m, names)}{'*' if m == r.leader else ''}" for m in r.members))

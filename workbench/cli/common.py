@@ -167,15 +167,17 @@ def _named(pid: str, names: dict[str, str]) -> str:
     return f"{name} ({pid})" if name else str(pid)
 
 
-def _ring_table(rings, names: dict[str, str], limit: int | None = None) -> str:
+def _ring_table(rings, names: dict[str, str], limit: int | None = None,
+                currency: str = "CNY") -> str:
     from ..rings import family_label
+    from ..views.words import money_text
 
     rows = []
     for r in rings[:limit]:
         ev = r.evidence
         said = [f"{ev['calls']} calls ({ev['night_share']:.0%} night)"]
         if ev.get("transfers"):
-            said.append(f"{ev['transfers']} transfers (¥{ev['amount']:,.2f})")
+            said.append(f"{ev['transfers']} transfers ({money_text(ev['amount'], currency, 2)})")
         if ev.get("coarrest_links"):
             said.append(f"{ev['coarrest_links']} co-arrest links")
         if ev.get("meeting_pairs"):

@@ -24,7 +24,7 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        _echo("aborted", err=True)
+        _echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
     except click.UsageError as exc:  # one line, like every other error
         _echo(f"error: {exc.format_message()}", err=True)

@@ -181,7 +181,8 @@ def demo(out, persons, seed):
     result = case.rings()
     _echo(f"\ntop rings ({len(result.rings)} found):")
     names = case.names(m for r in result.rings for m in r.members)
-    _echo(_ring_table(result.rings, names, limit=20))
+    _echo(_ring_table(result.rings, names, limit=20,
+                      currency=result.params.get("currency", "CNY")))
     _echo(f"all rings: workbench rings --db {db}")
     if result.rings:
         from ..views.snapshot import write_snapshot

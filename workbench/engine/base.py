@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import re
+import secrets
 import zoneinfo
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -98,6 +100,7 @@ class Handle:
     engine: Engine
     name: str
     owned: bool = True  # False for a table the engine did not create (a record table)
+    key: str = ""  # the stage's own name for it (``_l_calls``); ``name`` is the table's
 
     def __str__(self) -> str:
         return self.name
@@ -128,6 +131,9 @@ class Engine(ABC):
     def __init__(self, tz: str) -> None:
         self.tz = tz
         self._handles: dict[str, Handle] = {}
+        #: this engine's part of every table name it makes: two engines on one connection
+        #: never share a table
+        self._token = secrets.token_hex(3)
 
     # -- SQL ------------------------------------------------------------------------------
     def transpile(self, sql: str) -> str:
@@ -158,22 +164,35 @@ class Engine(ABC):
                     transient: bool = False) -> Handle:
         """Run a ``SELECT`` and keep its result under a handle (replacing one of the name).
 
+        The table is named by its content, as splink's ``DatabaseAPI`` does: the stage's
+        ``name`` as a template plus a hash of the SQL, its parameters and this engine, so
+        stages (and engines sharing one connection) never overwrite each other's tables.
         ``transient``: the result is read once, by the next stage; an engine that plans
         lazily (Spark) may keep it as a view instead of storing it.
+
+        >>> from workbench.engine import DuckDBEngine
+        >>> engine = DuckDBEngine.over_parquet({}, "UTC")
+        >>> h = engine.materialize("_l_x", "SELECT ? AS a", [1])
+        >>> h.key, h.name.startswith("_l_x_"), h.name == engine.materialize("_l_x", "SELECT 2").name
+        ('_l_x', True, False)
         """
         check_name(name)
+        values = normalize_params(params, self.tz)
+        digest = hashlib.sha256(f"{self._token}\0{sql}\0{values!r}".encode()).hexdigest()
+        table = check_name(f"{name[:48]}_{digest[:12]}")
         old = self._handles.pop(name, None)
         if old is not None:
             self._drop(old)
-        self._materialize(name, sql, normalize_params(params, self.tz), transient)
-        handle = Handle(self, name)
+        self._materialize(table, sql, values, transient)
+        handle = Handle(self, table, key=name)
         self._handles[name] = handle
         return handle
 
     def drop(self, handle: Handle) -> None:
         """Forget a materialized result and free what it holds."""
-        if handle.owned and self._handles.get(handle.name) is handle:
-            del self._handles[handle.name]
+        key = handle.key or handle.name
+        if handle.owned and self._handles.get(key) is handle:
+            del self._handles[key]
             self._drop(handle)
 
     # -- fetching -------------------------------------------------------------------------

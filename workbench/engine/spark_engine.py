@@ -138,6 +138,8 @@ class SparkEngine(Engine):
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self._frames: dict[str, object] = {}
         self._views: set[str] = set()
+        #: session settings this engine changed, with the value each had before
+        self._restore: dict[str, str | None] = {}
         self._set_timezone(tz)
 
     def transpile(self, sql: str) -> str:
@@ -220,10 +222,24 @@ class SparkEngine(Engine):
     def _set_timezone(self, tz: str) -> None:
         from ..contract import check_timezone
 
-        self.spark.conf.set("spark.sql.session.timeZone", check_timezone(tz))
+        self.set_conf("spark.sql.session.timeZone", check_timezone(tz))
+
+    def set_conf(self, key: str, value: str) -> None:
+        """Set a session setting for this engine's work; :meth:`close` puts back the value it
+        had (or unsets it), so a user's session is left as it was found."""
+        if key not in self._restore:
+            self._restore[key] = self.spark.conf.get(key, None)
+        self.spark.conf.set(key, value)
 
     def close(self) -> None:
-        """Drop this engine's results and views; the session stays for the process."""
+        """Drop this engine's results and views and restore the session settings it changed;
+        the session stays for the process."""
+        for key, value in self._restore.items():
+            if value is None:
+                self.spark.conf.unset(key)
+            else:
+                self.spark.conf.set(key, value)
+        self._restore.clear()
         for handle in list(self._handles.values()):
             self.drop(handle)
         for name in self._views:

@@ -42,7 +42,8 @@ def number_activity(con: duckdb.DuckDBPyConnection, params: LinkParams | None = 
         "SELECT e.x AS number, count(*) AS calls, min(t) AS first_at, max(t) AS last_at, "
         "quantile_cont(epoch(t), 0.1) AS q10, quantile_cont(epoch(t), 0.9) AS q90, "
         "list(DISTINCT y ORDER BY y) FILTER (WHERE y NOT IN (SELECT x FROM hubs)) AS contacts, "
-        "(SELECT string_agg(DISTINCT person_id, ',') FROM phones p WHERE p.phone = e.x) AS owner "
+        "(SELECT string_agg(DISTINCT person_id, ',' ORDER BY person_id) FROM phones p "
+        "WHERE p.phone = e.x) AS owner "
         "FROM e WHERE e.x NOT IN (SELECT x FROM hubs) GROUP BY e.x ORDER BY e.x",
         args + [list(services or [])],
     ).df()

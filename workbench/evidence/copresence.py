@@ -39,7 +39,15 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import WorkbenchError
-from .presence import ADJACENT_SQL, BAND_SOURCES, CoPresenceParams, derive_windows, events_sql
+from .presence import (
+    ADJACENT_SQL,
+    BAND_SOURCES,
+    CoPresenceParams,
+    adjacent_sql,
+    derive_windows,
+    events_sql,
+    position_parts,
+)
 
 __all__ = ["CoPresenceParams", "build_copresence", "copresence_records", "together",
            "poisson_surprise", "COPRESENCE_COLUMNS"]
@@ -94,13 +102,11 @@ def _events(con, windows, cp, params) -> None:
     letter) and whether their slot is crowded; ``_cp_slot``: head count per slot."""
     sql, args = events_sql(windows, cp, getattr(params, "since", None),
                            getattr(params, "until", None))
+    parts = position_parts()
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cp_ev0 AS SELECT *, CASE src WHEN 'stay' THEN "
-        "TRY_CAST(regexp_extract(pos, '(\\d+)', 1) AS INTEGER) WHEN 'trip' THEN "
-        "TRY_CAST(regexp_extract(upper(pos), '(\\d+)[A-F]$', 1) AS INTEGER) END AS p_num, "
-        "CASE src WHEN 'trip' THEN regexp_extract(upper(pos), '^(.*?)(\\d+)[A-F]$', 1) "
-        "END AS p_grp, CASE src WHEN 'trip' THEN nullif(strpos('ABCDEF', right(upper(pos), 1)), "
-        f"0) END AS p_let FROM (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL)", args)
+        f"CREATE OR REPLACE TEMP TABLE _cp_ev0 AS SELECT *, {parts['num']} AS p_num, "
+        f"{parts['grp']} AS p_grp, {parts['let']} AS p_let "
+        f"FROM (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL)", args)
     # nodes and places as integers (in name order) for the joins; names come back at the end
     con.execute("CREATE OR REPLACE TEMP TABLE _cp_node AS SELECT node AS name, "
                 "CAST(row_number() OVER (ORDER BY node) AS INTEGER) AS id "
@@ -124,10 +130,9 @@ def _events(con, windows, cp, params) -> None:
     con.execute("DROP TABLE _cp_ev1")
 
 
-_ADJACENT = ("coalesce(CASE a.src WHEN 'stay' THEN a.pos = b.pos OR (a.p_num // 100 = "
-             "b.p_num // 100 AND abs(a.p_num - b.p_num) = 1) WHEN 'trip' THEN "
-             "a.p_grp = b.p_grp AND a.p_num = b.p_num AND (abs(a.p_let - b.p_let) = 1 OR "
-             "a.p_let + b.p_let = 10 AND a.p_let <> b.p_let) END, FALSE)")  # D(4)-F(6)
+#: adjacency over the parsed columns of ``_cp_ev`` (the same rule as the records')
+_ADJACENT = adjacent_sql(*({"src": f"{x}.src", "pos": f"{x}.pos", "num": f"{x}.p_num",
+                            "grp": f"{x}.p_grp", "let": f"{x}.p_let"} for x in ("a", "b")))
 
 
 def _meetings(con, windows: dict) -> None:
@@ -300,7 +305,7 @@ def together(con: duckdb.DuckDBPyConnection, person: str, place: str | None = No
     return con.execute(
         f"WITH ev AS (SELECT DISTINCT * FROM ({sql}) WHERE node IS NOT NULL) "
         "SELECT DISTINCT b.node AS other, a.src AS kind, a.place, a.t AS time, b.t AS other_time, "
-        f"a.pos, b.pos AS other_pos, coalesce({ADJACENT_SQL}, FALSE) AS adjacent, "
+        f"a.pos, b.pos AS other_pos, {ADJACENT_SQL} AS adjacent, "
         "sa.file, a._line AS line, sb.file AS other_file, b._line AS other_line "
         "FROM ev a JOIN ev b ON a.src = b.src AND a.place = b.place AND a.node <> b.node "
         "AND (CASE WHEN a.src IN ('visit', 'cell') THEN abs(epoch(a.t) - epoch(b.t)) <= "
@@ -335,7 +340,7 @@ def copresence_records(con: duckdb.DuckDBPyConnection, persons: list[str], param
             "AND src = ?) "
             "SELECT DISTINCT a.node AS person, b.node AS other, a.place, a.t AS time, "
             "b.t AS other_time, "
-            f"a.pos, b.pos AS other_pos, coalesce({ADJACENT_SQL}, FALSE) AS adjacent, "
+            f"a.pos, b.pos AS other_pos, {ADJACENT_SQL} AS adjacent, "
             "sa.file, a._line AS line, sb.file AS other_file, b._line AS other_line "
             "FROM ev a JOIN ev b ON a.place = b.place AND a.node < b.node "
             "AND (CASE WHEN a.src IN ('visit', 'cell') THEN abs(epoch(a.t) - epoch(b.t)) <= "

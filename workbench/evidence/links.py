@@ -24,7 +24,15 @@ from dataclasses import asdict, dataclass, field
 
 from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE
 from ..engine import Engine, Handle, Query, as_engine
-from .owners import ACCOUNT_OWNERS, PHONE_OWNERS, calls_aliased, owner_during, owner_join, window
+from .owners import (
+    ACCOUNT_OWNERS,
+    PHONE_OWNERS,
+    calls_aliased,
+    owner_during,
+    owner_join,
+    short_call_sql,
+    window,
+)
 from .services import detect_services
 
 __all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES"]
@@ -82,6 +90,8 @@ class Layers:
     persons: int = 0
     copresence: dict = field(default_factory=dict)
     cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
+    #: the case's currency: money totals count transfers in it only
+    currency: str = "CNY"
 
 
 def build_layers(source, params: LinkParams | None = None, *,
@@ -116,7 +126,8 @@ def build_layers(source, params: LinkParams | None = None, *,
     attr, args = calls_attr_query(params, h["_own_phones"])
     h["_l_calls"] = engine.materialize(
         "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
-    attr, args = money_attr_query(params, h["_own_accounts"])
+    layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
+    attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],
                                        args)
     h["_arrests_w"] = engine.materialize("_arrests_w", *arrests_query(params))
@@ -148,7 +159,10 @@ def _copresence(engine: Engine, params: LinkParams, wanted: bool) -> tuple[Handl
     from .copresence import build_copresence
 
     info = build_copresence(con, params)
-    return Handle(engine, "_l_copresence"), {"built": True, **{
+    # the builder's fixed-name table becomes one named by content, like every other layer
+    handle = engine.materialize("_l_copresence", "SELECT * FROM _l_copresence")
+    con.execute("DROP TABLE IF EXISTS _l_copresence")
+    return handle, {"built": True, **{
         k: v for k, v in info.items() if k in ("params", "pairs", "lookalikes")}}
 
 
@@ -176,7 +190,7 @@ def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
     aliased subquery)."""
     night = (f"(hour(started_at) >= {int(params.night_start)} OR "
              f"hour(started_at) < {int(params.night_end)})")
-    short = f"duration_s <= {int(params.short_s)}"
+    short = short_call_sql(params.short_s)
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, count(*) AS n_calls, "
             "coalesce(sum(duration_s), 0) AS duration_s, "
             f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "
@@ -186,14 +200,25 @@ def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
             f"FROM {attr} WHERE a <> b GROUP BY least(a, b), greatest(a, b)"), []
 
 
-def money_attr_query(params: LinkParams, owners: Handle) -> Query:
-    """Transfers in the window, each end resolved to its account holder."""
+#: the case's currency: the most frequent one among its transfers (no currency given: CNY)
+CASE_CURRENCY_SQL = ("SELECT coalesce(max(c), 'CNY') FROM (SELECT coalesce(currency, 'CNY') AS c, "
+                     "count(*) AS n FROM transactions GROUP BY coalesce(currency, 'CNY') "
+                     "ORDER BY n DESC, c LIMIT 1) t")
+
+
+def money_attr_query(params: LinkParams, owners: Handle, currency: str = "CNY") -> Query:
+    """Transfers in the window, each end resolved to its account holder. Amounts count only
+    in the case's ``currency`` (sums never mix currencies); a transfer in another currency
+    is still a transfer (``fx`` = 1) with no amount."""
     wt, args = window("t.occurred_at", params)
     return ("SELECT coalesce(oa.person_id, 'acct:' || t.from_account) AS a, "
-            "coalesce(ob.person_id, 'acct:' || t.to_account) AS b, t.amount, t.occurred_at "
-            "FROM transactions t "
+            "coalesce(ob.person_id, 'acct:' || t.to_account) AS b, "
+            "CASE WHEN coalesce(t.currency, 'CNY') = ? THEN t.amount END AS amount, "
+            "CASE WHEN coalesce(t.currency, 'CNY') = ? THEN 0 ELSE 1 END AS fx, "
+            "t.occurred_at FROM transactions t "
             + _endpoint("oa", "t.from_account", "", owners) + " "
-            + _endpoint("ob", "t.to_account", "", owners) + f" WHERE {wt}"), args
+            + _endpoint("ob", "t.to_account", "", owners) + f" WHERE {wt}"), [currency,
+                                                                               currency, *args]
 
 
 def money_layer_query(attr: Handle | str) -> Query:
@@ -203,7 +228,7 @@ def money_layer_query(attr: Handle | str) -> Query:
             "sum(CASE WHEN a > b THEN 1 ELSE 0 END) AS n_vu, "
             "coalesce(sum(CASE WHEN a < b THEN amount END), 0) AS total_uv, "
             "coalesce(sum(CASE WHEN a > b THEN amount END), 0) AS total_vu, "
-            "count(DISTINCT amount) AS n_amounts, "
+            "count(DISTINCT amount) AS n_amounts, sum(fx) AS n_fx, "
             "min(occurred_at) AS first_at, max(occurred_at) AS last_at "
             f"FROM {attr} WHERE a <> b GROUP BY least(a, b), greatest(a, b)"), []
 
@@ -285,7 +310,9 @@ def records_among(source, persons: list[str],
         _owner_cte()
         + "SELECT * FROM (SELECT coalesce(oa.person_id, 'acct:' || t.from_account) "
         "AS from_person, coalesce(ob.person_id, 'acct:' || t.to_account) AS to_person, "
-        "t.from_account, t.to_account, t.amount, t.occurred_at, t.channel, t.memo, t.tx_id, "
+        "t.from_account, t.to_account, CAST(t.amount AS VARCHAR) AS amount, "
+        "coalesce(t.currency, 'CNY') AS currency, "
+        "t.occurred_at, t.channel, t.memo, t.tx_id, "
         "s.file, t._line AS line, t._source FROM transactions t "
         + owner_join("oa", "t.from_account", "", "own_a") + " "
         + owner_join("ob", "t.to_account", "", "own_a")

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "NUMBER_NODE", "ID_NUMBER_NODE", "window",
-           "window_between", "owner_join", "phone_aliases_sql", "calls_aliased"]
+__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "short_call_sql", "NUMBER_NODE", "ID_NUMBER_NODE",
+           "window", "window_between", "owner_join", "phone_aliases_sql", "calls_aliased"]
 
 #: a graph node that is a phone number standing for itself (E.164, or a short service number)
 NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
@@ -94,3 +94,13 @@ def calls_aliased(params) -> tuple[str, list]:
         f"LEFT JOIN ({phone_aliases_sql()}) a2 ON a2.new = c.callee WHERE {wc}"
     )
     return sql, args
+
+
+def short_call_sql(short_s: int, column: str = "duration_s") -> str:
+    """SQL of "a short call": at most ``short_s`` seconds. A call whose duration is unknown
+    is not short (nothing says it was): the one rule, for the layers and the services.
+
+    >>> short_call_sql(60)
+    'coalesce(duration_s <= 60, FALSE)'
+    """
+    return f"coalesce({column} <= {int(short_s)}, FALSE)"

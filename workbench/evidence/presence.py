@@ -160,19 +160,38 @@ def events_sql(windows: dict, cp: CoPresenceParams, since: dt.datetime | None = 
     return " UNION ALL ".join(parts), args
 
 
-#: SQL of "the two positions are adjacent (or the same)": rooms on one floor one apart,
-#: seats in one row and coach side by side (A B C | D F on trains, A-F on flights)
-ADJACENT_SQL = """CASE
-  WHEN a.src = 'stay' THEN a.pos = b.pos OR (
-    TRY_CAST(regexp_extract(a.pos, '(\\d+)', 1) AS INTEGER) // 100 =
-    TRY_CAST(regexp_extract(b.pos, '(\\d+)', 1) AS INTEGER) // 100 AND
-    abs(TRY_CAST(regexp_extract(a.pos, '(\\d+)', 1) AS INTEGER) -
-        TRY_CAST(regexp_extract(b.pos, '(\\d+)', 1) AS INTEGER)) = 1)
-  WHEN a.src = 'trip' THEN
-    regexp_extract(upper(a.pos), '^(.*?)(\\d+)[A-F]$', 1) =
-    regexp_extract(upper(b.pos), '^(.*?)(\\d+)[A-F]$', 1) AND
-    TRY_CAST(regexp_extract(upper(a.pos), '(\\d+)[A-F]$', 1) AS INTEGER) =
-    TRY_CAST(regexp_extract(upper(b.pos), '(\\d+)[A-F]$', 1) AS INTEGER) AND
-    (abs(ascii(right(upper(a.pos), 1)) - ascii(right(upper(b.pos), 1))) = 1 OR
-     list_sort([right(upper(a.pos), 1), right(upper(b.pos), 1)]) = ['D', 'F'])
-  ELSE FALSE END"""
+def position_parts(src: str = "src", pos: str = "pos") -> dict[str, str]:
+    """SQL of a position's parts, from the raw room or seat: ``num`` (a stay's room number;
+    a trip's seat row), ``grp`` (a trip's coach and prefix), ``let`` (a trip's seat letter,
+    A=1 .. F=6). The one parser of positions (the meetings and their records use it both).
+
+    >>> sorted(position_parts())
+    ['grp', 'let', 'num', 'pos', 'src']
+    """
+    return {
+        "src": src, "pos": pos,
+        "num": f"CASE {src} WHEN 'stay' THEN TRY_CAST(regexp_extract({pos}, '(\\d+)', 1) "
+               f"AS INTEGER) WHEN 'trip' THEN TRY_CAST(regexp_extract(upper({pos}), "
+               f"'(\\d+)[A-F]$', 1) AS INTEGER) END",
+        "grp": f"CASE {src} WHEN 'trip' THEN regexp_extract(upper({pos}), "
+               f"'^(.*?)(\\d+)[A-F]$', 1) END",
+        "let": f"CASE {src} WHEN 'trip' THEN nullif(strpos('ABCDEF', right(upper({pos}), 1)), "
+               f"0) END",
+    }
+
+
+def adjacent_sql(a: dict[str, str], b: dict[str, str]) -> str:
+    """SQL of "the two positions are adjacent (or the same)": rooms on one floor one apart,
+    seats in one row and coach side by side (A B C | D F on trains: D(4) and F(6) touch;
+    A-F on flights). ``a`` and ``b`` are :func:`position_parts` (of raw columns, or of
+    columns already parsed). The one rule of adjacency."""
+    return (f"coalesce(CASE {a['src']} WHEN 'stay' THEN {a['pos']} = {b['pos']} OR "
+            f"(({a['num']}) // 100 = ({b['num']}) // 100 AND "
+            f"abs(({a['num']}) - ({b['num']})) = 1) WHEN 'trip' THEN "
+            f"({a['grp']}) = ({b['grp']}) AND ({a['num']}) = ({b['num']}) AND "
+            f"(abs(({a['let']}) - ({b['let']})) = 1 OR (({a['let']}) + ({b['let']}) = 10 AND "
+            f"({a['let']}) <> ({b['let']}))) END, FALSE)")
+
+
+#: adjacency of two raw event rows ``a`` and ``b`` (records views)
+ADJACENT_SQL = adjacent_sql(position_parts("a.src", "a.pos"), position_parts("b.src", "b.pos"))

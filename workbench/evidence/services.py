@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 
 from ..engine import Engine, Handle
-from .owners import calls_aliased, window
+from .owners import calls_aliased, short_call_sql, window
 
 __all__ = ["detect_services", "SERVICE_SIGNALS"]
 
@@ -48,7 +48,7 @@ def _pairs_sql(kind: str, params) -> tuple[str, list]:
         calls, args = calls_aliased(params)
         night = (f"(hour(started_at) >= {int(params.night_start)} OR "
                  f"hour(started_at) < {int(params.night_end)})")
-        short = f"coalesce(duration_s, 0) <= {int(params.short_s)}"
+        short = short_call_sql(params.short_s)
         sql = ("SELECT least(caller, callee) AS u, greatest(caller, callee) AS v, "
                "count(*) AS n, sum(CASE WHEN caller < callee THEN 1 ELSE 0 END) AS n_uv, "
                f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "

@@ -410,8 +410,7 @@ class Explorer(w.VBox):
 
         if self.view is None:
             return None
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = write_snapshot(self.view, self.out_dir / f"snapshot-{stamp}.html",
+        path = write_snapshot(self.view, _unused_path(self.out_dir, "snapshot", "html"),
                               redact=self.redact.value, redact_names=self.redact_names.value)
         self.exported.append(path)
         self.status.value = f"wrote {_esc(str(path))}"
@@ -425,8 +424,7 @@ class Explorer(w.VBox):
         if self.view is None:
             return []
         fmt = self.export_format.value
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.out_dir / f"view-{stamp}.{fmt}"
+        path = _unused_path(self.out_dir, "view", fmt)
         opts = {"redact": self.redact.value, "redact_names": self.redact_names.value}
         if fmt in ("png", "svg", "pdf"):
             written = [draw_diagram(self.view, path, **opts)]
@@ -437,6 +435,18 @@ class Explorer(w.VBox):
         self.exported += written
         self.status.value = "wrote " + ", ".join(_esc(str(p)) for p in written)
         return written
+
+
+def _unused_path(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem-<time>.<suffix>``, numbered ``-2``, ``-3`` ... when that file (or, for
+    CSV, its first part) exists already: two exports in one second never overwrite."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        name = f"{stem}-{stamp}" + (f"-{n}" if n > 1 else "")
+        taken = list(folder.glob(f"{name}.*")) + list(folder.glob(f"{name}_*"))
+        if not taken:
+            return folder / f"{name}.{suffix}"
+    raise WorkbenchError(f"no free file name for {stem} in {folder}")
 
 
 def _records_html(records: dict, persons: set, names: dict, *, inside: bool = False,

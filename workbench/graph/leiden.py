@@ -20,28 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import random
-import sys
+import threading
 from collections.abc import Iterator, Sequence
 
+# igraph imports matplotlib.pyplot at start-up for its own drawing; the workbench used to hide
+# matplotlib from it (``sys.modules["matplotlib"] = None``), which left igraph's plotting broken
+# for the rest of the process. A plain import: igraph stays whole for users' own code.
+import igraph as ig
 import numpy as np
-
-
-def _import_igraph():
-    """igraph, imported without its matplotlib drawing support unless matplotlib is loaded
-    already: igraph imports ``matplotlib.pyplot`` at start-up (0.8 s of every ring command)
-    and the workbench never draws through igraph (its diagrams use matplotlib directly)."""
-    if "matplotlib" in sys.modules or "igraph" in sys.modules:
-        import igraph
-        return igraph
-    sys.modules["matplotlib"] = None  # ``import matplotlib`` fails inside igraph
-    try:
-        import igraph
-    finally:
-        del sys.modules["matplotlib"]
-    return igraph
-
-
-ig = _import_igraph()
 
 __all__ = ["leiden", "modularity", "best_modularity", "resolution_sweep", "as_igraph"]
 
@@ -68,16 +54,22 @@ _set_and_record.__wrapped__ = _ORIGINAL_SETTER
 ig.set_random_number_generator = _set_and_record
 
 
+#: igraph's generator is one per process: one seeded run at a time (threads, widgets)
+_RNG_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded_rng(seed: int) -> Iterator[None]:
     """igraph draws from a Python RNG: use our own, seeded, and put back the generator that
-    was in use before (the caller's, or Python's ``random`` module)."""
-    previous = _IN_USE[0]
-    _ORIGINAL_SETTER(random.Random(seed))
-    try:
-        yield
-    finally:
-        _ORIGINAL_SETTER(previous)
+    was in use before (the caller's, or Python's ``random`` module). Runs hold a lock, so two
+    threads never draw from each other's generator."""
+    with _RNG_LOCK:
+        previous = _IN_USE[0]
+        _ORIGINAL_SETTER(random.Random(seed))
+        try:
+            yield
+        finally:
+            _ORIGINAL_SETTER(previous)
 
 
 def leiden(

@@ -255,6 +255,7 @@ def ingest_paths(
         # read, normalize and validate into temporary tables: nothing touches the store yet
         for i, plan in enumerate(plans):
             staged.append(_prepare(con, plan, f"_v{i}", tz, region, progress, force_exact))
+        log.info("phase inserting: %d file(s)", len(staged))
         con.execute("BEGIN TRANSACTION")
         try:
             batch_id = con.execute(
@@ -282,13 +283,23 @@ def ingest_paths(
             raise
     finally:
         _clean_up(con, [f"_v{i}" for i in range(len(plans))])
-        try:
-            con.execute(f"SET threads = {threads}")  # insert_new lowers it
-            tzname = store.meta("timezone") or DEFAULT_TZ
-            con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
-        except duckdb.Error:
-            pass
+        _restore_session(store, threads)
     return report
+
+
+def _restore_session(store: Store, threads: int) -> None:
+    """Put back the connection's threads and time zone after an ingest. If that fails (the
+    connection was interrupted), the connection is closed: used on with the ingest's UTC
+    session it would read the case's times in the wrong zone."""
+    con = store.con
+    try:
+        con.execute(f"SET threads = {threads}")  # insert_new lowers it
+        tzname = store.meta("timezone") or DEFAULT_TZ
+        con.execute(f"SET TimeZone = '{check_timezone(tzname)}'")
+    except duckdb.Error as exc:
+        log.warning("the store's session could not be restored after the ingest (%s); "
+                    "its connection is closed", str(exc).splitlines()[0])
+        store.close()
 
 
 def _clean_up(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
@@ -323,6 +334,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
 
         total = plan.scan.lines - 1 if plan.scan.lines else None
         bar = tqdm(total=total, unit="rows", desc=plan.path.name, leave=False)
+    log.info("phase reading: %s", plan.path.name)
     try:
         read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
                           tick=(bar.update if bar else lambda n: None),
@@ -330,6 +342,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     finally:
         if bar is not None:
             bar.close()
+    log.info("phase validating: %s", plan.path.name)
     register_maps(con, plan.kind, plan.columns, "_stage", region)
     rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
                                  "_stage", tz, table)

@@ -247,11 +247,14 @@ def ingest_on_spark(
     out.mkdir(parents=True, exist_ok=True)
     engine = SparkEngine(spark, tz)
     staged: list[_File] = []
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")  # a header given twice
+    engine.set_conf("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    engine.set_conf("spark.sql.mapKeyDedupPolicy", "LAST_WIN")  # a header given twice
     try:
         csv = [CsvFile(plan.path, i, len(plan.headers), plan.delimiter, plan.scan.encoding,
                        _header_line(plan.scan)) for i, plan in enumerate(plans, start=1)]
+        if any(c.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "utf8")
+               for c in csv):
+            engine.set_conf("spark.sql.legacy.javaCharsets", "true")  # GB18030 decoding
         staged = [_File(plan, lines, i) for i, (plan, lines)
                   in enumerate(zip(plans, read_lines(spark, csv), strict=True), start=1)]
         _parse_distinct(engine, staged, region)

@@ -84,7 +84,7 @@ def _views(spark, f: CsvFile) -> None:
     i, d = f.index, f.delimiter
     value = F.col("value")
     if f.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "utf8"):
-        spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+        # needs spark.sql.legacy.javaCharsets (the caller's engine sets and restores it)
         value = F.decode(value.cast("binary"), f.encoding)
     spark.read.text(str(f.path)).select(
         value.alias("value"), F.col("_metadata.file_block_start").alias("blk"),

@@ -25,7 +25,7 @@ Examples
 --------
 >>> mw = np.array([1.0, 1.2, 1.5, 1.6, 2.0, 2.1, 9.0])
 >>> round(meeting_threshold(mw), 3)
-3.85
+4.15
 """
 
 from __future__ import annotations

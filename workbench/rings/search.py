@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
+from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
 from .meetings import meeting_candidates
 from .scoring import (
@@ -36,13 +37,13 @@ from .scoring import (
     Baseline,
     baseline,
     family_of,
+    holds,
     is_supplier,
     organizer,
     paid_by,
     rank_key,
     reference,
     reference_of,
-    holds,
     reported,
     score_group,
     tied_elsewhere,
@@ -159,10 +160,10 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     the organizer). ``taken``: a flag per node
     already in a better ring; ``others``: node -> (core, reference) of the rings with
     evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
-    A newcomer earns his place by more than one weak tie: links to two or more members (each
-    at least ``trim`` x the group's median link), or such a link that is evidence
-    (``signal``, per edge: ring-like calls, money, co-arrests, meetings; never kinship); a
-    relative or friend who calls one member often is that member's circle, not the ring's.
+    A newcomer earns his place by more than a weak tie: a link that is evidence (``signal``,
+    per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
+    pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
+    one member often is that member's circle, not the ring's.
     """
     members = list(members)
     while len(members) < max_size:
@@ -182,8 +183,6 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
             # a link counts when it is not weak: at least ``trim`` x the group's median link
             inner = w[inside & (arr[pos] < nbr)]
             floor = trim * float(np.median(inner)) if len(inner) else 0.0
-            links = np.bincount(which, weights=(w[out] >= floor).astype(np.float64),
-                                minlength=len(near))
             evident = np.zeros(len(near), dtype=bool)
             evident[which[signal[eid[out]] & (w[out] >= floor)]] = True
             earned &= evident
@@ -404,8 +403,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     rings.sort(key=rank_key)
     for n, ring in enumerate(rings, start=1):
         ring.id = f"R{n:03d}"
-    brokers = _brokers(g, rings, params.trim)
-    reach = _reach(g, rings, params.trim)
+    brokers = brokers_of(g, rings, params.trim)
+    reach = reach_of(g, rings, params.trim)
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
@@ -478,53 +477,3 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
             r.family = family_of(g, arr, edges, g.index(r.leader))
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
-
-
-def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
-    """Persons outside rings tied to two or more rings as strongly as their own members, or
-    paid by their organizers as suppliers."""
-    if not rings:
-        return {}
-    ring_of = {g.index(m): r.id for r in rings for m in r.members}
-    groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
-    refs = {rid: reference(g, group, trim) for rid, group in groups}
-    around: set[int] = set()
-    for i in ring_of:
-        nbr, _ = g.neighbours(i)
-        around.update(j for j in nbr.tolist() if j not in ring_of)
-    out: dict[str, list[str]] = {}
-    by_id = {r.id: r for r in rings}
-    group_of = dict(groups)
-    for j in sorted(around):
-        if "known_person" in g.node and not g.node["known_person"][j]:
-            continue
-        nbr, _ = g.neighbours(j)
-        near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
-        if len(near) < 2:
-            continue
-        tied = sorted(rid for rid in near if ties(g, j, group_of[rid]) >= refs[rid]
-                      or is_supplier(g, j, group_of[rid] | {j}))
-        if len(tied) >= 2:
-            pid = str(g.ids[j])
-            out[pid] = tied
-            for rid in tied:
-                by_id[rid].brokers.append(pid)
-    for r in rings:
-        r.brokers.sort()
-    return out
-
-
-def _reach(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
-    """Organizers tied to other rings as strongly as those rings' own members (the head
-    of several cells): organizer -> the other rings, for the key-player ranking."""
-    groups = {r.id: {g.index(m) for m in r.members} for r in rings}
-    refs = {rid: reference(g, group, trim) for rid, group in groups.items()}
-    ring_at = {i: rid for rid, group in groups.items() for i in group}
-    out: dict[str, list[str]] = {}
-    for r in rings:
-        i = g.index(r.leader)
-        near = {ring_at[j] for j in g.neighbours(i)[0].tolist() if j in ring_at} - {r.id}
-        tied = sorted(rid for rid in near if ties(g, i, groups[rid]) >= refs[rid])
-        if tied:
-            out[r.leader] = tied
-    return out

@@ -148,6 +148,7 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
         result, _ = find_rings(graph, ring_params or RingParams())
     finally:
         local.engine.close()
+    _flag_regional(engine, data, result)
     result.params.update({
         "engine": engine.dialect, "links": layers.params.as_dict(), "hubs": layers.hubs,
         "hub_threshold": layers.hub_threshold, "weights": graph.weights.as_dict(),
@@ -157,6 +158,24 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
                     "rings": round(time.perf_counter() - t2, 3)},
     })
     return result
+
+
+def _flag_regional(engine: Engine, data: str | Path | None, result: RingResult) -> None:
+    """The ``regional`` flags as the case path sets them: registration codes read from the
+    store's own connection, or from the export's Parquet (persons, stays, visits, trips)."""
+    from ..analysis import flag_rings, registration_codes
+
+    if data is None:
+        flag_rings(result, registration_codes(engine.con))
+        return
+    data = Path(data)
+    local = DuckDBEngine.over_parquet({t: data / f"{t}.parquet"
+                                       for t in ("persons", "stays", "visits", "trips")},
+                                      parquet_timezone(data))
+    try:
+        flag_rings(result, registration_codes(local.con))
+    finally:
+        local.close()
 
 
 def evidence_from_parquet(data: str | Path, persons: list[str],
@@ -172,24 +191,15 @@ def evidence_from_parquet(data: str | Path, persons: list[str],
         engine.close()
 
 
-def _requests(tz: str, since: str | None, until: str | None, layers: list[str] | None,
-              resolution: float | None, min_size: int, max_size: int,
-              min_score: float | None, seed: int, hubs: list[str] | None,
-              not_hubs: list[str] | None) -> tuple[LinkParams, RingParams, LayerWeights]:
-    """The options of :meth:`workbench.case.facade.Case.rings` as the stages' parameters."""
-    from ..contract import parse_timestamp
-    from ..rings import user_ids
+def _requests(tz: str, options: dict) -> tuple[LinkParams, RingParams, LayerWeights]:
+    """The options of :meth:`~workbench.case.Case.rings` as the stages' parameters, through
+    the one request builder (:func:`workbench.rings.build_request`)."""
+    from ..rings import build_request
 
-    link = LinkParams(since=parse_timestamp(since, tz=tz) if since else None,
-                      until=parse_timestamp(until, tz=tz) if until else None,
-                      hubs=user_ids(hubs), not_hubs=user_ids(not_hubs))
-    weights = LayerWeights().only(layers) if layers else LayerWeights()
-    defaults = RingParams()
-    ring = RingParams(resolutions=(resolution,) if resolution is not None else None,
-                      min_size=min_size, max_size=max_size,
-                      min_score=defaults.min_score if min_score is None else min_score,
-                      seed=seed)
-    return link, ring, weights
+    if options.get("around") or options.get("warm"):
+        raise EngineError("--around and warm starts need the case store (not the heavy stage)")
+    request = build_request(tz=tz, **options)
+    return request.link_params(), request.ring, request.weights()
 
 
 def rings_on_spark(data: str | Path, *, master: str | None = None,
@@ -206,11 +216,11 @@ def rings_on_spark(data: str | Path, *, master: str | None = None,
     from ..engine import open_spark
 
     tz = parquet_timezone(data)
-    link, ring, weights = _requests(tz, **_ring_options(options))
+    link, ring, weights = _requests(tz, options)
     engine = open_spark(data, tz, master=master, config=config)
     if cut is not None and "spark.sql.adaptive.enabled" not in (config or {}):
         # the cut's hop plans ran out of driver heap under adaptive execution (docs/SCALE.md)
-        engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
+        engine.set_conf("spark.sql.adaptive.enabled", "false")
         log.info("adaptive execution off for the cut (set it in --spark-config to choose)")
     return _rings_then_close(engine, data, pairs, link, ring, weights, min_pair_calls, cut)
 
@@ -236,17 +246,5 @@ def rings_on_store(store, *, pairs: str | Path | None = None, min_pair_calls: in
     Parquet, the core over it. Options as :func:`rings_on_spark`."""
 
     engine = DuckDBEngine.for_store(store)
-    link, ring, weights = _requests(engine.tz, **_ring_options(options))
+    link, ring, weights = _requests(engine.tz, options)
     return _rings_then_close(engine, None, pairs, link, ring, weights, min_pair_calls, cut)
-
-
-_RING_OPTIONS = {"since": None, "until": None, "layers": None, "resolution": None,
-                 "min_size": 3, "max_size": 12, "min_score": None, "seed": 0, "hubs": None,
-                 "not_hubs": None}
-
-
-def _ring_options(options: dict) -> dict:
-    unknown = set(options) - set(_RING_OPTIONS)
-    if unknown:
-        raise TypeError(f"unknown ring option(s): {sorted(unknown)}")
-    return {**_RING_OPTIONS, **options}

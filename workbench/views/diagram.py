@@ -20,7 +20,7 @@ from .layout import FONT_SIZE, TITLE_SIZE, count_overlaps, label_lines, node_siz
 from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours
-from .words import layer_order, link_edges
+from .words import layer_order, link_edges, money_text
 
 __all__ = ["draw_diagram", "cjk_font", "PAPER"]
 
@@ -291,7 +291,7 @@ def _timeline_figure(vm: ViewModel, text, size):
         a, b = t.get("from_person"), t.get("to_person")
         if a in lane and b in lane:
             events.append(("transfer", t["occurred_at"], lane[a], lane[b],
-                           f"\u00a5{float(t.get('amount') or 0):,.0f}"))
+                           money_text(t.get("amount"), t.get("currency"))))
     for r in vm.records.get("arrests", []):
         if r.get("person_id") in lane:
             events.append(("arrest", r["arrested_at"], lane[r["person_id"]], None, ""))

@@ -19,7 +19,12 @@ var wbEvidence = (function () {
     s = Number(s || 0);
     return Math.floor(s / 60) + " min " + (s % 60) + " s";
   }
-  function money(x) { return "\u00a5" + Number(x || 0).toLocaleString("en-US", { maximumFractionDigits: 0 }); }
+  var SIGNS = { CNY: "\u00a5", USD: "$", EUR: "\u20ac", HKD: "HK$", GBP: "\u00a3" };
+  function money(x, currency) {
+    var code = String(currency || "CNY").toUpperCase();
+    var number = Number(x || 0).toLocaleString("en-US", { maximumFractionDigits: 0 });
+    return SIGNS[code] ? SIGNS[code] + number : code + " " + number;
+  }
 
   // every record as {kind, time, from, to, what, detail, source, a, b}; a and b: node ids
   function normalize(records, names) {
@@ -33,7 +38,7 @@ var wbEvidence = (function () {
     (records.transactions || []).forEach(function (r) {
       out.push({ kind: "transfer", time: r.occurred_at || "",
                  from: who(names, r.from_person, r.from_account), to: who(names, r.to_person, r.to_account),
-                 what: money(r.amount), amount: Number(r.amount || 0),
+                 what: money(r.amount, r.currency), amount: Number(r.amount || 0),
                  detail: [r.channel, r.memo].filter(Boolean).join(" \u00b7 "), source: src(r),
                  a: node(r.from_person, r.from_account, "acct:"), b: node(r.to_person, r.to_account, "acct:") });
     });

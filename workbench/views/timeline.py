@@ -22,6 +22,8 @@ import html
 
 import pandas as pd
 
+from .words import money_text
+
 __all__ = ["reading_rows", "svg_timeline"]
 
 
@@ -70,7 +72,7 @@ def reading_rows(records: dict, persons: set, names: dict, *, inside: bool = Fal
                 "time": _t(r.get("occurred_at")),
                 "from": _who(names, r.get("from_person"), r.get("from_account")),
                 "to": _who(names, r.get("to_person"), r.get("to_account")),
-                "amount": f"\u00a5{float(r.get('amount') or 0):,.2f}",
+                "amount": money_text(r.get("amount"), r.get("currency"), 2),
                 "channel": r.get("channel") or "", "memo": r.get("memo") or "",
                 "file:line": _src(r)})
     arrests = records.get("arrests", [])

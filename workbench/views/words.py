@@ -37,9 +37,20 @@ _BEND = {"calls": None, "money": ("curvedCW", 0.18), "coarrest": ("curvedCCW", 0
          "copresence": ("curvedCCW", 0.6)}
 
 
-def money_text(amount: float) -> str:
-    """An amount in yuan, grouped: ``¥62,030``."""
-    return f"\u00a5{amount:,.0f}"
+#: symbols of the currencies a case may hold; others print as their ISO code
+CURRENCY_SIGNS = {"CNY": "\u00a5", "USD": "$", "EUR": "\u20ac", "HKD": "HK$", "GBP": "\u00a3"}
+
+
+def money_text(amount, currency: str | None = "CNY", digits: int = 0) -> str:
+    """An amount in its currency, grouped: ``¥62,030``; ``USD`` and others by sign or code.
+
+    >>> money_text(62030), money_text(12.5, "MOP", 2)
+    ('¥62,030', 'MOP 12.50')
+    """
+    code = (currency or "CNY").upper()
+    sign = CURRENCY_SIGNS.get(code)
+    number = f"{float(amount or 0):,.{digits}f}"
+    return f"{sign}{number}" if sign else f"{code} {number}"
 
 
 def link_layers(d: dict) -> list[str]:
@@ -91,7 +102,8 @@ def link_words(u: str, v: str, d: dict, names: dict) -> list[str]:
                    + (f" ({', '.join(extra)})" if extra else "")
                    + (f", {_duration(d['duration_s'])} in all" if d.get("duration_s") else ""))
     for src, dst, total, count in money_flows(u, v, d):
-        out.append(f"{_who(src, names)} paid {_who(dst, names)} {money_text(total)} in "
+        paid = money_text(total, d.get("currency"))
+        out.append(f"{_who(src, names)} paid {_who(dst, names)} {paid} in "
                    f"{count} transfer{'s' if count != 1 else ''}")
     if d.get("n_cases"):
         n, t = int(d["n_cases"]), int(d.get("n_trafficking_cases") or 0)
@@ -124,7 +136,7 @@ def link_edges(u: str, v: str, d: dict, link: int) -> list[dict]:
         if layer == "money":
             for src, dst, total, _count in money_flows(u, v, d) or [(u, v, 0.0, 0)]:
                 out.append({**base, "from": src, "to": dst, "arrows": "to",
-                            "label": money_text(total) if total else None})
+                            "label": money_text(total, d.get("currency")) if total else None})
         else:
             out.append({**base, "from": u, "to": v})
     return out
