@@ -221,3 +221,51 @@ def test_successors_on_a_case_with_service_only_numbers(town):
     json.dumps(out, allow_nan=False, default=str)
     for s in out["successors"]:
         assert s["evidence"]["old_last_activity"].endswith("+08:00")
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    """A county by the generator that never read the detector (``tests/casegen``)."""
+    from tests.casegen.evidence_county import write_county
+
+    d = tmp_path_factory.mktemp("county")
+    truth = write_county(d / "data", seed=17, persons=4000)
+    case = Case(d / "case.duckdb")
+    case.ingest([d / "data"])
+    return case, truth, case.rings()
+
+
+def test_generated_county_invariants(county):
+    """Invariants: rings disjoint, ranked by kinds then score, distinct top scores, every
+    planted ring found, the meeting ring among the first K, the family core and whose it is,
+    the migrants flagged with their county, no look-alike in the first K."""
+    from tests.casegen.score_rings import jaccard, planted_rings, score
+
+    _case, truth, result = county
+    seen: set[str] = set()
+    for ring in result.rings:
+        assert not seen & set(ring.members)
+        seen |= set(ring.members)
+        assert ring.leader in ring.members and 3 <= ring.size <= 12
+        if ring.family:
+            assert set(ring.family["core"]) <= set(ring.members) and len(ring.family["core"]) >= 3
+            assert ring.family["share"] >= 0.5 and ring.family["of"] in ring.family["core"]
+    order = [(-r.components["kinds"], -r.score) for r in result.rings]
+    assert order == sorted(order)
+    planted = planted_rings(truth)
+    k = len(planted)
+    top = result.rings[:k]
+    assert len({r.score for r in top}) == len(top)
+    sc = score([set(r.members) for r in result.rings], planted)
+    assert sc["recall"] >= 0.9
+    for t, best, at in zip(truth["rings"], sc["best"], sc["best_index"], strict=True):
+        ring = result.rings[at]
+        if t["kind"] == "meeting":
+            assert best >= 0.6 and at < k and "copresence" in ring.tier
+        if t["kind"] == "family":
+            assert ring.family and jaccard(set(ring.family["core"]), set(t["family_core"])) >= 0.6
+            assert ring.family["of"] == t["organizer"]
+        if t["kind"] == "migrant":
+            assert ring.regional and ring.regional["code"] == t["region"]
+    for look in truth["lookalikes"]:
+        assert not any(jaccard(set(look["members"]), set(r.members)) >= 0.5 for r in top)
