@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import WorkbenchError
-from ..rings import family_label
 from ..views.digest import jsonable_request, view_digest
 
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ def ring_tags(ring, names: dict[str, str] | None = None) -> str:
     """What a ring's title says besides its id and organizer: its kinds of evidence, and
     ``family-based: 5 of 7 kin (<name>'s family)`` and ``regional <county>`` where they
     apply (``names``: person id -> name)."""
+    from ..rings import family_label
+
     tags = [ring.tier]
     if ring.family:
         tags.append(family_label(ring.family, ring.size,
