@@ -30,7 +30,7 @@ def test_starts_with_ranked_rings_and_the_best_on_screen(explorer):
     shown = {n["id"] for n in explorer.graph.nodes}
     assert set(explorer.result.rings[0].members) <= shown
     assert all("x" in n and "y" in n for n in explorer.graph.nodes)  # layout from Python
-    assert "family" in explorer.ring_list.options[[r.family for r in
+    assert "family" in explorer.ring_list.options[[bool(r.family) for r in
                                                    explorer.result.rings].index(True)][0]
 
 

@@ -118,4 +118,28 @@ def match_windows(windows: list[list[dict]], labels: list[str], match: float = 0
                     events.append({"type": "organizer_changed", "window": label,
                                    "from": [p["id"]], "to": [c["id"]], "old": before,
                                    "new": c["leader"]})
-    return events
+    return _without_flips(events)
+
+
+def _without_flips(events: list[dict]) -> list[dict]:
+    """Drop an organizer change that a later window reverts (A -> B, then B -> A): two
+    members of a quiet ring who lead it by turns in monthly counts is not a takeover.
+
+    Examples
+    --------
+    >>> ev = [{"type": "organizer_changed", "old": "A", "new": "B"},
+    ...       {"type": "grew"}, {"type": "organizer_changed", "old": "B", "new": "A"},
+    ...       {"type": "organizer_changed", "old": "C", "new": "D"}]
+    >>> [(e["type"], e.get("old")) for e in _without_flips(ev)]
+    [('grew', None), ('organizer_changed', 'C')]
+    """
+    drop: set[int] = set()
+    changes = [(k, e) for k, e in enumerate(events) if e["type"] == "organizer_changed"]
+    for n, (k, e) in enumerate(changes):
+        if k in drop:
+            continue
+        for k2, e2 in changes[n + 1:]:
+            if k2 not in drop and e2["old"] == e["new"] and e2["new"] == e["old"]:
+                drop.update((k, k2))
+                break
+    return [e for k, e in enumerate(events) if k not in drop]

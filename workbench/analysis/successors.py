@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
-__all__ = ["SuccessorParams", "find_successors", "find_burners"]
+__all__ = ["SuccessorParams", "find_successors", "find_burners", "local_time"]
 
 DAY = 86400.0
 
@@ -111,13 +111,26 @@ def _score(shared: int, old_n: int, new_n: int, gap: float, params: SuccessorPar
     return overlap * timing * volume
 
 
-def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = None
-                    ) -> list[dict]:
+def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = None,
+                    tz: str = "UTC") -> list[dict]:
     """Ranked successor candidates ``{"old", "new", "score", "evidence"}``, best first.
 
-    ``activity`` has one row per number: ``number``, ``calls``, ``q10``, ``q90`` (epoch s),
-    ``contacts`` (list of numbers) and ``owner`` (see :func:`~workbench.evidence.number_activity`).
-    Each number is matched at most once as old and once as new.
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        One row per number: ``number``, ``calls``, ``q10``, ``q90`` (epoch s), ``contacts``
+        (list of numbers; NULL, ``None`` or ``pd.NA`` when every contact is a service) and
+        ``owner`` (see :func:`~workbench.evidence.number_activity`).
+    params : SuccessorParams, optional
+        Rules; ``None`` derives them from the data.
+    tz : str
+        The case's time zone: activity times are given in it, to the second.
+
+    Returns
+    -------
+    list of dict
+        Each number is matched at most once as old and once as new; every value is plain
+        JSON (no NaN: a number without an owner has ``None``).
     """
     params = (params or SuccessorParams()).resolve(activity)
     if activity.empty:
@@ -170,11 +183,10 @@ def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = Non
                     "shared_contacts": len(shared), "contacts_sample": shared[:10],
                     "old_contacts": len(mapped[o]), "new_contacts": len(mapped[nw]),
                     "gap_days": round(gap / DAY, 1),
-                    "old_last_activity": pd.Timestamp(info[o].q90, unit="s", tz="UTC").isoformat(),
-                    "new_first_activity": pd.Timestamp(info[nw].q10, unit="s",
-                                                       tz="UTC").isoformat(),
+                    "old_last_activity": local_time(info[o].q90, tz),
+                    "new_first_activity": local_time(info[nw].q10, tz),
                     "old_calls": int(info[o].calls), "new_calls": int(info[nw].calls),
-                    "old_owner": info[o].owner, "new_owner": info[nw].owner,
+                    "old_owner": _text(info[o].owner), "new_owner": _text(info[nw].owner),
                     "second_order": round_no > 0,
                 },
             }
@@ -191,7 +203,7 @@ def find_burners(activity: pd.DataFrame, max_group: int = 12, min_calls: int = 5
     """
     contacts = {r.number: _as_set(r.contacts) for r in activity.itertuples()}
     calls = {r.number: int(r.calls) for r in activity.itertuples()}
-    owners = {r.number: r.owner for r in activity.itertuples()}
+    owners = {r.number: _text(r.owner) for r in activity.itertuples()}
     groups = []
     seen: set[str] = set()
     for x, cs in sorted(contacts.items()):
@@ -207,8 +219,47 @@ def find_burners(activity: pd.DataFrame, max_group: int = 12, min_calls: int = 5
     return sorted(groups, key=lambda g: (-len(g["numbers"]), -g["calls"], g["numbers"]))
 
 
+def _missing(value) -> bool:
+    """None, ``pd.NA``, ``NaN`` or ``NaT`` (a NULL as pandas 2 or 3 returns it)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: not a scalar NULL
+        return False
+
+
 def _as_set(values) -> set[str]:
-    """Contacts from a list, a numpy array (as DuckDB returns lists) or None."""
-    if values is None:
+    """Contacts from a list, a numpy array (as DuckDB returns lists) or a NULL (``None``,
+    ``pd.NA``, ``NaN``: a number whose every contact is a service).
+
+    Examples
+    --------
+    >>> sorted(_as_set(["b", "a"])), _as_set(pd.NA), _as_set(None), _as_set(float("nan"))
+    (['a', 'b'], set(), set(), set())
+    """
+    if _missing(values):
         return set()
-    return {str(v) for v in values}
+    return {str(v) for v in values if not _missing(v)}
+
+
+def _text(value) -> str | None:
+    """A text value, or None for any NULL (never NaN in JSON)."""
+    return None if _missing(value) else str(value)
+
+
+def local_time(epoch_s, tz: str = "UTC") -> str | None:
+    """Epoch seconds as ISO text in time zone ``tz``, rounded to the second (quantiles of
+    call times are floats: ``01:17:02.799999952`` reads ``01:17:03``).
+
+    Examples
+    --------
+    >>> local_time(1546276622.799999952, "Asia/Shanghai")
+    '2019-01-01T01:17:03+08:00'
+    >>> local_time(float("nan")) is None
+    True
+    """
+    if _missing(epoch_s):
+        return None
+    stamp = pd.Timestamp(round(float(epoch_s)), unit="s", tz="UTC").tz_convert(tz)
+    return stamp.isoformat()

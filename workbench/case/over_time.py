@@ -82,9 +82,10 @@ class TimePart:
             activity = number_activity(store.con, window, services=services)
             links = self.phone_links(active=True)
             fingerprint = store.fingerprint()
-            zone = ZoneInfo(store.meta("timezone") or DEFAULT_TZ)
+            tz = store.meta("timezone") or DEFAULT_TZ
+            zone = ZoneInfo(tz)
         linked = {(x["old"], x["new"]) for x in links}
-        found = [_local_json(s, zone) for s in find_successors(activity, params)
+        found = [_local_json(s, zone) for s in find_successors(activity, params, tz=tz)
                  if (s["old"], s["new"]) not in linked]
         return {"successors": found, "burners": find_burners(activity),
                 "params": {**params.resolve(activity).as_dict(), "window": window.as_dict(),

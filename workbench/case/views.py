@@ -55,12 +55,16 @@ def add_folds(net, folded: dict) -> None:
         net.add_edge(node, m, weight=0.1, layers="")
 
 
-def ring_tags(ring) -> str:
+def ring_tags(ring, names: dict[str, str] | None = None) -> str:
     """What a ring's title says besides its id and organizer: its kinds of evidence, and
-    ``family`` and ``regional <county>`` where they apply."""
+    ``family-based: 5 of 7 kin (<name>'s family)`` and ``regional <county>`` where they
+    apply (``names``: person id -> name)."""
+    from ..rings import family_label
+
     tags = [ring.tier]
     if ring.family:
-        tags.append("family")
+        tags.append(family_label(ring.family, ring.size,
+                                 (names or {}).get(ring.family.get("of"))))
     if ring.regional:
         place = str(ring.regional.get("place") or ring.regional.get("code"))
         tags.append(f"regional {place[-6:] if len(place) > 6 else place}")
@@ -187,7 +191,8 @@ class ViewsPart:
         roles = {m: role for r in result.rings for m, role in r.roles.items()}
         for pid in result.brokers:
             roles.setdefault(pid, "broker")
-        tags = {r.id: ring_tags(r) for r in result.rings}
+        family_names = self._case.names(r.family["of"] for r in result.rings if r.family)
+        tags = {r.id: ring_tags(r, family_names) for r in result.rings}
         for n, d in net.nodes(data=True):
             d["ring"] = ring_of.get(n)
             d["role"] = roles.get(n, "associate" if d.get("kind") == "person" else "")

@@ -201,6 +201,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 def _ring_table(rings, names: dict[str, str], limit: int | None = None,
                 currency: str = "CNY") -> str:
+    from ..rings import family_label
     from ..views.words import money_text
 
     rows = []
@@ -217,8 +218,9 @@ def _ring_table(rings, names: dict[str, str], limit: int | None = None,
         regional = (f"{r.regional['place']} ({r.regional['code']}, {r.regional['members']} "
                     f"of {r.size})" if r.regional else "")
         rows.append([r.rank or "", r.id, r.tier, f"{r.score:.3f}", r.size,
-                     _named(r.leader, names), "yes" if r.family else "", regional,
-                     ", ".join(said)])
+                     _named(r.leader, names),
+                     family_label(r.family, r.size, names.get((r.family or {}).get("of"))),
+                     regional, ", ".join(said)])
     return _table(rows, ["rank", "ring", "tier", "score", "size", "organizer", "family",
                          "regional", "evidence"])
 

@@ -229,14 +229,23 @@ def build_copresence(con: duckdb.DuckDBPyConnection, params=None,
         "LEFT JOIN _cp_cnt y ON y.node = met.v AND y.src = met.src AND y.place = met.place "
         "AND y.hod = met.hod "
         "JOIN _cp_place pl ON pl.src = met.src AND pl.place = met.place AND pl.hod = met.hod")
-    lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0").fetchnumpy()
+    # per pair, summed in numpy in a fixed order (a parallel SQL sum adds in any order, and
+    # the meeting strengths are compared with thresholds: the same data, the same floats)
+    lam = con.execute("SELECT u, v, k, lam, look FROM _cp_lam WHERE k > 0 "
+                      "ORDER BY u, v, src, place, hod").fetchnumpy()
     s = poisson_surprise(lam["k"], lam["lam"])
-    con.register("_cp_s_src", pa.table({"u": pa.array(lam["u"], pa.int32()),
-                                        "v": pa.array(lam["v"], pa.int32()),
-                                        "s": pa.array(s), "look": pa.array(lam["look"])}))
+    pu, pv = np.asarray(lam["u"], dtype=np.int64), np.asarray(lam["v"], dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, (pu[1:] != pu[:-1]) | (pv[1:] != pv[:-1])]) \
+        if len(pu) else np.zeros(0, dtype=np.int64)
+    look = np.asarray(lam["look"], dtype=bool)
+    total = np.add.reduceat(s, first) if len(first) else np.zeros(0)
+    real = np.add.reduceat(np.where(look, 0.0, s), first) if len(first) else np.zeros(0)
+    con.register("_cp_s_src", pa.table({"u": pa.array(pu[first], pa.int32()),
+                                        "v": pa.array(pv[first], pa.int32()),
+                                        "s": pa.array(total), "s_real": pa.array(real)}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, sum(s) AS s, "
-                    "coalesce(sum(s) FILTER (NOT look), 0) AS s_real FROM _cp_s_src GROUP BY ALL")
+        con.execute("CREATE OR REPLACE TEMP TABLE _cp_s AS SELECT u, v, s, s_real "
+                    "FROM _cp_s_src")
     finally:
         con.unregister("_cp_s_src")
     adj_cases = " ".join(f"WHEN '{k}' THEN {a}" for k, a in _ADJ_POSITIONS.items())

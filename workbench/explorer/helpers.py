@@ -91,9 +91,13 @@ def numbers(text: str) -> list[str] | None:
     return items or None
 
 
-def flags(ring) -> str:
-    """`` · family`` and `` · regional <county>`` where they apply."""
-    out = " · family" if ring.family else ""
+def flags(ring, names: dict | None = None) -> str:
+    """`` · family-based: 5 of 7 kin (<name>'s family)`` and `` · regional <county>`` where
+    they apply."""
+    from ..rings import family_label
+
+    out = (" · " + family_label(ring.family, ring.size,
+                               (names or {}).get(ring.family.get("of")))) if ring.family else ""
     if ring.regional:
         place = str(ring.regional.get("place") or ring.regional.get("code"))
         out += f" · regional {place[-6:]}"

@@ -28,6 +28,7 @@ from ..case import Case
 from ..errors import WorkbenchError
 from ..evidence import LAYER_NAMES
 from ..graph import LayerWeights
+from ..rings import family_label
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
@@ -230,7 +231,9 @@ class Explorer(w.VBox):
         self._stable_ids()
         names = self._names([r.leader for r in self.result.rings])
         # flags first (family, regional), so a narrow list still shows them; the tier last
-        labels = [(f"{self.ring_ids[r.id]}{flags(r)} · {names.get(r.leader) or r.leader}"
+        names.update(self._names([r.family["of"] for r in self.result.rings if r.family]))
+        labels = [(f"{self.ring_ids[r.id]}{flags(r, names)} · "
+                   f"{names.get(r.leader) or r.leader}"
                    f" · {r.size} people · {r.score:.2f} · {r.tier}"
                    f"{' · ' + self.ring_notes[r.id] if r.id in self.ring_notes else ''}", r.id)
                   for r in self.result.rings]

@@ -13,6 +13,7 @@ from .params import RING_DEFAULTS, RingRequest, build_request, user_ids
 
 #: public names of the search modules, loaded on first use
 _LAZY = {"rings_around": "focus", "track_ring": "focus", "SIGNAL_AT": "scoring",
+         "family_label": "scoring",
          "RingParams": "search", "RingResult": "search", "find_rings": "search"}
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RingParams",
     "RingResult",
     "SIGNAL_AT",
+    "family_label",
     "find_rings",
     "rings_around",
     "track_ring",

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..graph import CaseGraph
 from .ids import number_rings
-from .scoring import UnionFind, baseline, is_family, organizer, rank_key, reference_of, score_group
+from .scoring import UnionFind, baseline, family_of, organizer, rank_key, reference_of, score_group
 from .search import Ring, RingParams, RingResult
 
 __all__ = ["rings_around", "track_ring"]
@@ -99,7 +99,8 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
         roles = {m: ("target" if g.index(m) in tset else "member") for m in ids}
         roles[leader] = "organizer"
         rings.append(Ring(id="", members=ids, leader=leader, score=score, components=comp,
-                          family=is_family(g, arr, edges), evidence=evidence, roles=roles,
+                          family=family_of(g, arr, edges, g.index(leader)),
+                          evidence=evidence, roles=roles,
                           key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
     rings.sort(key=rank_key)
     number_rings(rings, prefix="A")

@@ -23,9 +23,10 @@ import numpy as np
 from ..graph import CaseGraph, member_mask
 
 __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
-           "score_group", "group_sums", "score_sums", "reported", "rank_key", "ties",
+           "score_group", "group_sums", "score_sums", "reported", "holds", "rank_key", "ties",
            "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
-           "is_supplier", "paid_by", "organizer", "is_family", "UnionFind"]
+           "is_supplier", "paid_by", "organizer", "is_family", "family_of", "family_label",
+           "UnionFind"]
 
 #: weights of the evidence components in a ring's score (the first six sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
@@ -49,6 +50,9 @@ class Baseline:
     calls_per_pair: float
     kinds: tuple[str, ...] = ("calls", "money", "arrests")
     meet_q90: float = 0.0
+    #: a strong meeting pair: its strength above ``Q3 + 3 x IQR`` of the case's meeting
+    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`)
+    meet_strong: float = 0.0
 
 
 def baseline(g: CaseGraph) -> Baseline:
@@ -59,13 +63,17 @@ def baseline(g: CaseGraph) -> Baseline:
          > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
     met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
     meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
+    strong = 0.0
+    if len(met):
+        q1, q3 = np.quantile(met, [0.25, 0.75])
+        strong = float(q3 + 3.0 * (q3 - q1))
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
     if total == 0:
-        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90)
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
-                     total / max(pairs, 1), kinds, meet_q90)
+                     total / max(pairs, 1), kinds, meet_q90, strong)
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -78,6 +86,16 @@ def reported(ring_score: float, components: dict, min_score: float) -> bool:
         "copresence", 0) >= 0.5
     return components.get("kinds", 0) == 1 and alone and components.get("money", 0) < 0.5 \
         and components.get("tier_score", 0) >= min_score
+
+
+def holds(ring_score: float, components: dict, evidence: dict, min_score: float) -> bool:
+    """Does a group hold its members against other rings (growth, brokers)? When it is
+    reported (:func:`reported`) on more than meetings alone: a group of friends who meet
+    at their KTV must not pull a ring's member away from the ring he calls and pays (its
+    fused ties are weak, so any tie to it would look as strong as its own)."""
+    if evidence.get("tier") == "copresence":
+        return False
+    return reported(ring_score, components, min_score)
 
 
 def rank_key(ring) -> tuple:
@@ -150,9 +168,14 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
         len(nodes), dtype=bool)
     out["drug"] = np.bincount(node_group, weights=drug.astype(np.float64), minlength=n_groups)
     out["kin"] = per_group((ms["kin"][edges] > 0).astype(np.float64))
-    # meetings: members who meet another member, and the mean strength of the meetings
-    met = ms["n_meet"][edges] > 0 if "n_meet" in ms else np.zeros(len(edges), dtype=bool)
+    # meetings: members who meet another member, and the mean strength of the meetings;
+    # kin meet as a matter of course (a couple on a family trip): only others' meetings count
+    met = ((ms["n_meet"][edges] > 0) & (ms["kin"][edges] == 0) if "n_meet" in ms
+           else np.zeros(len(edges), dtype=bool))
     out["met"] = per_group(met.astype(np.float64))
+    # pairs that met on two or more occasions, beyond the case's strong-pair threshold
+    out["met_often"] = per_group((met & (ms["n_meet"][edges] >= 2)).astype(np.float64)
+                                 if "n_meet" in ms else met.astype(np.float64))
     meets = np.zeros(len(nodes), dtype=bool)
     meets[eu[met]] = True
     meets[ev[met]] = True
@@ -181,17 +204,23 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     comp["money"] = top_count / (k - 1) if k > 1 else 0.0
     comp["coarrest"] = float(s["co"]) / k
     comp["drug_arrests"] = float(s["drug"]) / k
-    # co-presence beyond chance: the share of members who meet another member, times how
-    # strong their meetings are against the case's own (the 90th percentile of meeting
-    # pairs: couples and friends at their KTV meet too, a ring meets more and in more places)
+    # co-presence beyond chance (kin excluded): how many of the pairs meet again and again,
+    # times how strong their meetings are against the case's own strong pairs (x / (1 + x)
+    # of the mean strength over the threshold: continuous, so groups do not tie). Couples and
+    # friends at their KTV meet too; a tour group or a sales team meets once; a ring meets
+    # all together, often, in varied places
     met = int(s["met"])
+    often = int(s.get("met_often", met))
     strength = float(s["meet_strength"])
-    comp["copresence"] = (float(s["meeting"]) / k * min(1.0, strength / base.meet_q90)
-                          if met >= 2 and base.meet_q90 > 0 else 0.0)
+    ratio = strength / base.meet_strong if base.meet_strong > 0 else 0.0
+    share = often / pairs if pairs else 0.0
+    comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
+                          if met >= 2 and often >= 1 else 0.0)
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
              "money": comp["money"] >= 0.5,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
-             "copresence": comp["copresence"] >= 0.5 and strength >= base.meet_q90}
+             "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
+             and base.meet_strong > 0}
     signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
                    comp["drug_arrests"] >= 0.34, fired["copresence"]])
     kinds = base.kinds
@@ -220,16 +249,19 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
         "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
         "drug_arrests": int(s["drug"]), "meeting_pairs": met,
+        "meeting_pairs_repeated": often,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence
 
 
 def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]],
-                   skip=None) -> bool:
-    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members?
-    ``others`` maps node -> (its core, the core's reference); the entry ``skip`` (the
-    group ``j`` would join) is not looked at."""
+                   skip=None, at_least: float = 0.0) -> bool:
+    """Is ``j`` tied to another core (one it is not in) as strongly as that core's members,
+    and at least ``at_least``? ``others`` maps node -> (its core, the core's reference); the
+    entry ``skip`` (the group ``j`` would join) is not looked at. ``at_least``: ``trim`` x
+    ``j``'s tie to the group he would join (a weak tie to a small group of friends does not
+    keep a member from the ring he calls and pays)."""
     nbr, _ = g.neighbours(j)
     seen = set()
     for x in nbr.tolist():
@@ -237,7 +269,7 @@ def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float
         if entry is None or entry is skip or id(entry[0]) in seen or j in entry[0]:
             continue
         seen.add(id(entry[0]))
-        if ties(g, j, entry[0]) >= entry[1]:
+        if ties(g, j, entry[0]) >= max(entry[1], at_least):
             return True
     return False
 
@@ -376,13 +408,87 @@ class UnionFind:
         return out
 
 
-def is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
-    """Held together by kinship records: one kin-connected block covers 3/4 of the ring."""
-    kin = [e for e in edges.tolist() if g.measures["kin"][e] > 0]
+def family_of(g: CaseGraph, members: np.ndarray, edges: np.ndarray,
+              leader: int | None = None) -> dict | None:
+    """The family at a ring's core, from kinship records (never surnames), or None.
+
+    A kin block is a set of members joined by kinship records among them (spouses,
+    parents and children, siblings, in-laws through them). The ring is family-based when
+    the organizer's block (else the largest block) holds at least 3 members and at least
+    half of the ring: a family core with hired hands around it (five kin among seven).
+
+    Parameters
+    ----------
+    g : CaseGraph
+        The fused graph.
+    members : numpy.ndarray
+        Dense ids of the ring's members.
+    edges : numpy.ndarray
+        Edge ids among the members (:meth:`CaseGraph.internal_edges`).
+    leader : int, optional
+        Dense id of the organizer: his family is looked at first.
+
+    Returns
+    -------
+    dict or None
+        ``{"core": [ids], "share": kin / members, "of": id}``: ``of`` is the organizer when
+        the core is his family, else the core member with the most kin in it.
+
+    Examples
+    --------
+    >>> ids = np.array(list("abcdefg"), dtype=object)
+    >>> u, v = np.array([0, 0, 1, 2, 4, 5]), np.array([1, 2, 3, 4, 5, 6])
+    >>> kin = np.array([1, 1, 1, 0, 0, 0])
+    >>> g = CaseGraph(ids=ids, u=u, v=v, weight=np.ones(6), strength={},
+    ...               measures={"kin": kin})
+    >>> family_of(g, np.arange(7), np.arange(6), leader=0)
+    {'core': ['a', 'b', 'c', 'd'], 'share': 0.57, 'of': 'a'}
+    >>> family_of(g, np.arange(7), np.array([3, 4, 5])) is None
+    True
+    """
+    kin = [e for e in np.asarray(edges).tolist() if g.measures["kin"][e] > 0]
     if not kin:
-        return False
+        return None
     sets = UnionFind(int(m) for m in members)
+    degree: dict[int, int] = {}
     for e in kin:
-        sets.union(int(g.u[e]), int(g.v[e]))
-    largest = max(len(grp) for grp in sets.groups().values())
-    return largest >= 3 and largest >= 0.75 * len(members)
+        a, b = int(g.u[e]), int(g.v[e])
+        sets.union(a, b)
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+    blocks = sets.groups()
+    if leader is not None and int(leader) in sets.parent:
+        block = blocks[sets.find(int(leader))]
+        of = int(leader)
+    else:
+        block, of = [], None
+    k = len(members)
+    if len(block) < 3 or len(block) < 0.5 * k:
+        block = max(blocks.values(), key=lambda b: (len(b), -min(b)))
+        of = max(block, key=lambda x: (degree.get(x, 0), -x))
+    if len(block) < 3 or len(block) < 0.5 * k:
+        return None
+    return {"core": sorted(str(g.ids[i]) for i in block), "share": round(len(block) / k, 2),
+            "of": str(g.ids[of])}
+
+
+def is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
+    """Whether :func:`family_of` finds a family core (organizer looked at first)."""
+    return family_of(g, members, edges, organizer(g, members)) is not None
+
+
+def family_label(family: dict | None, size: int, name: str | None = None) -> str:
+    """What the views say of a ring's family core.
+
+    Examples
+    --------
+    >>> family_label({"core": list("abcde"), "share": 0.71, "of": "P1"}, 7, "蔡辉辉")
+    "family-based: 5 of 7 kin (蔡辉辉's family)"
+    >>> family_label(None, 7)
+    ''
+    """
+    if not family:
+        return ""
+    whose = name or family.get("of")
+    tail = f" ({whose}'s family)" if whose else ""
+    return f"family-based: {len(family['core'])} of {size} kin{tail}"

@@ -28,14 +28,17 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
+from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
 from .ids import number_rings
+from .meetings import meeting_candidates
 from .scoring import (
     SCORE_WEIGHTS,
     SIGNAL_AT,
     Baseline,
     baseline,
-    is_family,
+    family_of,
+    holds,
     is_supplier,
     organizer,
     paid_by,
@@ -98,14 +101,16 @@ class RingParams:
 
 @dataclass
 class Ring:
-    """One ring: members (ids), organizer, score with components, family flag, evidence."""
+    """One ring: members (ids), organizer, score with components, family core, evidence.
+
+    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.scoring.family_of`)."""
 
     id: str
     members: list[str]
     leader: str
     score: float
     components: dict[str, float]
-    family: bool
+    family: dict | None
     evidence: dict
     roles: dict[str, str] = field(default_factory=dict)
     brokers: list[str] = field(default_factory=list)
@@ -148,7 +153,8 @@ class RingResult:
 
 
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
-          person: np.ndarray, others: dict | None = None, own=None) -> list[int]:
+          person: np.ndarray, others: dict | None = None, own=None,
+          signal: np.ndarray | None = None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -156,6 +162,10 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     the organizer). ``taken``: a flag per node
     already in a better ring; ``others``: node -> (core, reference) of the rings with
     evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
+    A newcomer earns his place by more than a weak tie: a link that is evidence (``signal``,
+    per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
+    pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
+    one member often is that member's circle, not the ring's.
     """
     members = list(members)
     while len(members) < max_size:
@@ -170,19 +180,30 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         near, which = np.unique(nbr[out], return_inverse=True)
         outside = np.bincount(which, weights=w[out])
         needed = trim * reference_of(attach_in.tolist())
+        earned = outside >= needed
+        if signal is not None:
+            # a link counts when it is not weak: at least ``trim`` x the group's median link
+            inner = w[inside & (arr[pos] < nbr)]
+            floor = trim * float(np.median(inner)) if len(inner) else 0.0
+            evident = np.zeros(len(near), dtype=bool)
+            evident[which[signal[eid[out]] & (w[out] >= floor)]] = True
+            earned &= evident
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
         # (checked only for the nodes strong enough to join, best first)
-        strong = np.nonzero(outside >= needed)[0]
+        strong = np.nonzero(earned)[0]
         best = None
         group = set(members)
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
-            if not tied_elsewhere(g, j, others or {}, own) and not paid_by(g, j, group):
+            if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
+                    and not paid_by(g, j, group):
                 best = j
                 break
         if best is None:
             break
+        log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
+                  str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
     return members
 
@@ -286,6 +307,15 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     structural = set(base.kinds) <= {"calls", "copresence"} and "calls" in base.kinds
     if structural:  # calls only: a repeated contact is the evidence there is
         signal = signal | (ms["n_calls"] >= 3)
+    # what lets a newcomer join a ring: evidence, where kin's links count only by a ring's
+    # call pattern, more calls than the case's mean pair has (money and meetings between kin
+    # are family life)
+    pattern = (0.5 * np.clip((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night),
+                             0, 1)
+               + 0.5 * np.clip((ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short),
+                               0, 1))
+    joins = (signal & (ms["kin"] == 0)) | (
+        (ms["n_calls"] >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -303,6 +333,23 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             candidates.setdefault(key, scored)
         t0 = time.perf_counter()
         timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
+    # a ring whose members' circles call them more than they call each other: the evidence
+    # links alone (ring-like calls, money, co-arrests, meetings; kin by call pattern only)
+    ev = joins & strong
+    if ev.any():
+        r = sorted(resolutions)[len(resolutions) // 2]
+        m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
+                   seed=params.seed, n_iterations=params.n_iterations)
+        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                              max_size=params.max_size, max_candidate=params.max_candidate,
+                              trim=params.trim)
+        for key, scored in found.items():
+            candidates.setdefault(key, scored)
+    # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
+    met = meeting_candidates(g, base, person, min_size=params.min_size,
+                             max_size=params.max_size, trim=params.trim, seed=params.seed)
+    for key, scored in met.items():
+        candidates.setdefault(key, scored)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
     cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
@@ -322,8 +369,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     refs = [(set(core), reference(g, core, params.trim)) for core in cores]
     # only groups with ring evidence hold their members against others (in a calls-only
     # case every household is a group, and must not keep a ring from its members)
-    evident = [reported(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:2],
-                         params.min_score) for core in cores]
+    evident = [holds(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:3],
+                     params.min_score) for core in cores]
     node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
     taken = np.zeros(g.n, dtype=bool)
     for k, core in enumerate(cores):
@@ -331,7 +378,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k])
+                      refs[k], joins)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
@@ -347,7 +394,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         roles[str(g.ids[leader])] = "organizer"
         rings.append(Ring(
             id="", members=ids, leader=str(g.ids[leader]), score=score, components=comp,
-            family=is_family(g, arr, edges), evidence=evidence, roles=roles,
+            family=family_of(g, arr, edges, leader), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
     _separate_brokers(g, rings, params, base)
@@ -357,11 +404,12 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         rings = [r for r in rings if reported(r.score, r.components, params.min_score)]
     rings.sort(key=rank_key)
     number_rings(rings)
-    brokers = _brokers(g, rings, params.trim)
-    reach = _reach(g, rings, params.trim)
+    brokers = brokers_of(g, rings, params.trim)
+    reach = reach_of(g, rings, params.trim)
     timing["selection"] = time.perf_counter() - t0
     params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
                   "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "meeting_candidates": len(met),
                   "basis": "calls only: every group of the call graph, ranked by score"
                            if fallback else "evidence",
                   "timing": {k: round(v, 3) for k, v in timing.items()}}
@@ -394,7 +442,8 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
         refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
     changed = set()
     # only rings with evidence take members away as brokers (see find_rings)
-    ring_at = {i: r for r in rings if reported(r.score, r.components, params.min_score)
+    ring_at = {i: r for r in rings if holds(r.score, r.components, r.evidence,
+                                            params.min_score)
                for i in index[r.key].tolist()}
     for r in rings:
         for m in list(r.members):
@@ -403,13 +452,15 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             i = g.index(m)
             nbr, eid = g.neighbours(i)
             near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
+            # a broker is tied to the other ring comparably: at least trim x his tie here
+            home = ties(g, i, set(index[r.key].tolist()))
             for other in sorted(near.values(), key=lambda x: x.key):
                 if other is r:
                     continue
                 inside = set(index[other.key].tolist())
                 tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
                                                               strict=True) if j in inside)
-                if tie >= refs[other.key]:
+                if tie >= max(refs[other.key], params.trim * home):
                     r.members.remove(m)
                     r.roles.pop(m, None)
                     changed.add(r.key)
@@ -425,55 +476,5 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             r.roles = {m: role for m, role in r.roles.items() if m in r.members}
             arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
-            r.family = is_family(g, arr, edges)
+            r.family = family_of(g, arr, edges, g.index(r.leader))
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
-
-
-def _brokers(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
-    """Persons outside rings tied to two or more rings as strongly as their own members, or
-    paid by their organizers as suppliers."""
-    if not rings:
-        return {}
-    ring_of = {g.index(m): r.id for r in rings for m in r.members}
-    groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
-    refs = {rid: reference(g, group, trim) for rid, group in groups}
-    around: set[int] = set()
-    for i in ring_of:
-        nbr, _ = g.neighbours(i)
-        around.update(j for j in nbr.tolist() if j not in ring_of)
-    out: dict[str, list[str]] = {}
-    by_id = {r.id: r for r in rings}
-    group_of = dict(groups)
-    for j in sorted(around):
-        if "known_person" in g.node and not g.node["known_person"][j]:
-            continue
-        nbr, _ = g.neighbours(j)
-        near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
-        if len(near) < 2:
-            continue
-        tied = sorted(rid for rid in near if ties(g, j, group_of[rid]) >= refs[rid]
-                      or is_supplier(g, j, group_of[rid] | {j}))
-        if len(tied) >= 2:
-            pid = str(g.ids[j])
-            out[pid] = tied
-            for rid in tied:
-                by_id[rid].brokers.append(pid)
-    for r in rings:
-        r.brokers.sort()
-    return out
-
-
-def _reach(g: CaseGraph, rings: list[Ring], trim: float) -> dict[str, list[str]]:
-    """Organizers tied to other rings as strongly as those rings' own members (the head
-    of several cells): organizer -> the other rings, for the key-player ranking."""
-    groups = {r.id: {g.index(m) for m in r.members} for r in rings}
-    refs = {rid: reference(g, group, trim) for rid, group in groups.items()}
-    ring_at = {i: rid for rid, group in groups.items() for i in group}
-    out: dict[str, list[str]] = {}
-    for r in rings:
-        i = g.index(r.leader)
-        near = {ring_at[j] for j in g.neighbours(i)[0].tolist() if j in ring_at} - {r.id}
-        tied = sorted(rid for rid in near if ties(g, i, groups[rid]) >= refs[rid])
-        if tied:
-            out[r.leader] = tied
-    return out
