@@ -28,7 +28,6 @@ from ..case import Case
 from ..errors import WorkbenchError
 from ..evidence import LAYER_NAMES
 from ..graph import LayerWeights
-from ..rings import family_label
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
