@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["TeamPart", "notes_for_view"]
 
 #: a ring id as ``workbench rings`` prints it (R001, R012, ...), or any id after ``ring:``
-_RING = re.compile(r"^R\d{2,}$")
+_RING = re.compile(r"^(R\d{2,}|[RA]-[0-9a-f]{6,})$")  # R-1fe08d (content id), A-... (around)
 
 
 def _parsed(parse, text: str) -> str | None:
