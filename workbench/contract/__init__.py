@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from .kinds import (
     DRUG_CHARGE,
+    GIVEN_PERSON_ID,
+    IDENTITY_ALIASES,
+    IDENTITY_COLUMNS,
+    PERSON_KINDS,
+    stored_column,
     KIND_NAMES,
     KINDS,
     PRESENCE_KINDS,
@@ -27,6 +32,11 @@ from .values import (
 
 __all__ = [
     "file_name",
+    "GIVEN_PERSON_ID",
+    "IDENTITY_ALIASES",
+    "IDENTITY_COLUMNS",
+    "PERSON_KINDS",
+    "stored_column",
     "DEFAULT_REGION",
     "DEFAULT_TZ",
     "DRUG_CHARGE",

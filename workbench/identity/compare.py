@@ -1,0 +1,140 @@
+"""Blocking and field-by-field comparison of the records the exact stage left open.
+
+Reads the stage's temporary tables (``_ir`` records, ``_ex`` exact attribution, ``_en``
+names, ``_eid`` ID numbers, ``_ep`` / ``_ea`` phones and accounts of the persons, ``_tfn`` /
+``_tfk`` name frequencies, ``_banned`` decisions) and writes ``_cand``: every candidate
+person of every open record with the level and the bits of each field, its match weight and
+its posterior (:func:`workbench.identity.weights.posterior`, in SQL).
+
+Blocks (a record is compared only with these persons): the valid ID numbers one typo away
+from its own; the same Chinese name; the same pinyin (either spelling order of a name in
+Latin letters); a person holding the same phone or account.
+
+Examples
+--------
+>>> sorted(FIELDS)
+['account', 'birth_date', 'household', 'id_number', 'name', 'phone', 'sex']
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .ids import typo_neighbours
+from .weights import EPS_OUTSIDE, Weights
+
+__all__ = ["FIELDS", "open_records", "candidates"]
+
+FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household")
+
+
+def _unnest(con, table: str, columns: dict[str, list]) -> None:
+    sel = ", ".join(f"CAST(unnest(?) AS VARCHAR) AS {c}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {sel}", list(columns.values()))
+
+
+def open_records(con: duckdb.DuckDBPyConnection) -> int:
+    """``_q``: records neither exactly attributed nor forced by a decision."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _q AS SELECT r.* FROM _ir r JOIN _ex e USING (rid) "
+        "LEFT JOIN _forced f ON f.kind = r.kind AND f.src = r._source AND f.line = r._line "
+        "WHERE e.pid1 IS NULL AND f.kind IS NULL")
+    return int(con.execute("SELECT count(*) FROM _q").fetchall()[0][0])
+
+
+def _lg(m: float) -> str:
+    return f"log2({max(m, 1e-9)!r})"
+
+
+def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+    """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``; returns the
+    number of candidate pairs."""
+    bad = [r[0] for r in con.execute(
+        "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
+        "AND length(idg) = 18").fetchall()]
+    pairs = [(b, c) for b in bad for c in typo_neighbours(b)]
+    _unnest(con, "_nb", {"idg": [a for a, _ in pairs], "cand": [c for _, c in pairs]})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _typo AS SELECT DISTINCT q.rid, e.person_id "
+        "FROM _q q JOIN _nb n ON n.idg = q.idg JOIN _eid e ON e.id18 = n.cand")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pairs AS SELECT rid, person_id FROM ("
+        "SELECT rid, person_id FROM _typo "
+        "UNION SELECT q.rid, e.person_id FROM _q q JOIN _eid e ON e.id18 = q.id18 "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.name = q.name "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key2 "
+        "UNION SELECT q.rid, p.person_id FROM _q q JOIN _ep p ON p.phone = q.phone "
+        "UNION SELECT q.rid, a.person_id FROM _q q JOIN _ea a ON a.account = q.account) x "
+        "WHERE NOT EXISTS (SELECT 1 FROM _banned b JOIN _q r ON b.kind = r.kind "
+        "AND b.src = r._source AND b.line = r._line WHERE r.rid = x.rid "
+        "AND b.pid = x.person_id)")
+    n = max(w.n, 1)
+    m = w.m
+    bits = {}  # field -> (level SQL, bits SQL)
+    bits["id_number"] = (
+        "CASE WHEN q.idg IS NULL OR e.id18 IS NULL THEN NULL "
+        "WHEN q.id18 IS NOT NULL AND i.person_id IS NOT NULL THEN 'same' "
+        "WHEN t.rid IS NOT NULL THEN 'typo' ELSE 'differs' END",
+        "CASE id_number_level "
+        f"WHEN 'same' THEN {_lg(m[('id_number', 'same')])} - log2(1.0 / {n}) "
+        f"WHEN 'typo' THEN {_lg(m[('id_number', 'typo')])} - "
+        f"{_lg(w.u[('id_number', 'typo')])} "
+        f"WHEN 'differs' THEN {_lg(m[('id_number', 'differs')])} END")
+    bits["name"] = (
+        "CASE WHEN q.name IS NULL OR q.script IS NULL OR nf.person_id IS NULL THEN NULL "
+        "WHEN q.script = 'han' AND nf.exact THEN 'exact' "
+        "WHEN q.script = 'han' AND nf.pin THEN 'homophone' "
+        "WHEN q.script = 'han' THEN 'differs' "
+        "WHEN nf.pin THEN 'pinyin' ELSE 'pinyin_differs' END",
+        "CASE name_level "
+        f"WHEN 'exact' THEN {_lg(m[('name', 'exact')])} - log2(coalesce(tn.n, 1) / {n}) "
+        f"WHEN 'homophone' THEN {_lg(m[('name', 'homophone')])} - "
+        f"log2(greatest(coalesce(tk.n, 1) - coalesce(tn.n, 0), 1) / {n}) "
+        f"WHEN 'differs' THEN {_lg(m[('name', 'differs')])} "
+        f"WHEN 'pinyin' THEN {_lg(m[('name_latin', 'pinyin')])} - "
+        f"log2(coalesce(tk.n, 1) / {n}) "
+        f"WHEN 'pinyin_differs' THEN {_lg(m[('name_latin', 'pinyin_differs')])} END")
+    for fld, col in (("birth_date", "bd"), ("sex", "sex"), ("household", "household")):
+        bits[fld] = (
+            f"CASE WHEN q.{col} IS NULL OR e.{col} IS NULL THEN NULL "
+            f"WHEN q.{col} = e.{col} THEN 'same' ELSE 'differs' END",
+            f"CASE {fld}_level WHEN 'same' THEN {_lg(m[(fld, 'same')])} - "
+            f"{_lg(w.u[(fld, 'same')])} WHEN 'differs' THEN {_lg(m[(fld, 'differs')])} - "
+            f"{_lg(w.u[(fld, 'differs')])} END")
+    bits["phone"] = ("CASE WHEN hp.person_id IS NOT NULL THEN 'shared' END",
+                     f"CASE WHEN phone_level = 'shared' THEN {_lg(m[('phone', 'shared')])} - "
+                     f"log2(coalesce(np.n, 1) / {n}) END")
+    bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
+                       f"CASE WHEN account_level = 'shared' THEN "
+                       f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
+    levels = ", ".join(f"{sql} AS {fld}_level" for fld, (sql, _) in bits.items())
+    weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
+    total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _lv AS SELECT p.rid, p.person_id, {levels}, "
+        "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
+        "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
+        "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
+        "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
+        "LEFT JOIN (SELECT p2.rid, n.person_id, bool_or(n.name = q2.name) AS exact, "
+        "  bool_or(n.key = q2.key OR n.key = q2.key2) AS pin FROM _pairs p2 "
+        "  JOIN _q q2 ON q2.rid = p2.rid JOIN _en n ON n.person_id = p2.person_id "
+        "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
+        "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
+        "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
+    prior = w.pi / n
+    none = (1 - w.pi) + w.pi * EPS_OUTSIDE
+    lvl = ", ".join(f"l.{f}_level" for f in bits)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights} "
+        "FROM _lv l LEFT JOIN _tfn tn ON tn.name = l.q_name "
+        "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
+        "LEFT JOIN _ha na ON na.account = l.q_account")
+    mass = f"{prior!r} * pow(2.0, least({total}, 1000.0))"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
+        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {none!r}) AS p FROM _cw")
+    for table in ("_lv", "_cw", "_pairs", "_nb"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return int(con.execute("SELECT count(*) FROM _cand").fetchall()[0][0])
