@@ -36,7 +36,9 @@ _CHECK = "10X98765432"
 
 
 def as_given(raw: str) -> str:
-    """The number as its source gave it, in one spelling: NFKC, no spaces, upper case.
+    """The number as its source gave it, in one spelling: NFKC, no spaces, upper case; a
+    legacy 15-digit number with a possible birth date converted to 18 characters (its
+    check character computed). A wrong check character is kept: it is resolved later.
 
     Raises
     ------
@@ -45,8 +47,8 @@ def as_given(raw: str) -> str:
 
     Examples
     --------
-    >>> as_given(" 11010519491231002x ")
-    '11010519491231002X'
+    >>> as_given(" 11010519491231002x "), as_given("110105491231002")
+    ('11010519491231002X', '11010519491231002X')
     >>> as_given("1101051949123100")
     Traceback (most recent call last):
     ...
@@ -56,6 +58,8 @@ def as_given(raw: str) -> str:
     s = re.sub(r"[\s\-]", "", s)
     if not ID_SHAPE.fullmatch(s):
         raise ValueError(f"ID number must have 18 characters (or 15 digits): {raw!r}")
+    if len(s) == 15 and id_form(s) == "legacy":
+        return to18(s)
     return s
 
 
