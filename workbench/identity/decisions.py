@@ -174,8 +174,11 @@ def _check_ref(con: duckdb.DuckDBPyConnection, text: str) -> None:
             raise WorkbenchError(f"unknown record {text!r} (write KIND:SOURCE:LINE as "
                                  "`workbench identities` lists it)")
         return
-    known = con.execute("SELECT 1 FROM identity_persons WHERE person_id = ?",
-                        [text]).fetchall()
+    given = " UNION ALL ".join(f"SELECT 1 FROM {k} WHERE given_person_id = ?"
+                               for k in PERSON_KINDS)
+    known = con.execute(  # a person merged away is still known by its given id
+        f"SELECT 1 FROM identity_persons WHERE person_id = ? UNION ALL {given} LIMIT 1",
+        [text] * (1 + len(PERSON_KINDS))).fetchall()
     if not known:
         raise WorkbenchError(f"unknown person {text!r}")
 

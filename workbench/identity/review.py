@@ -20,7 +20,8 @@ import duckdb
 from .decisions import record_key
 from .ids import typo_kind
 
-__all__ = ["identities", "phone_overlaps", "contradicting_use", "params", "REVIEW_P"]
+__all__ = ["identities", "phone_overlaps", "contradicting_use", "params", "REVIEW_P",
+           "identity_summary"]
 
 #: weighed records below this posterior are listed for review with the unresolved ones
 REVIEW_P = 0.99
@@ -154,3 +155,22 @@ def _age(born: dt.date, when) -> int:
 def params(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The last resolution's parameters and counts (``identity_params``)."""
     return dict(con.execute("SELECT key, value FROM identity_params").fetchall())
+
+
+def identity_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """How many records name a person, how many were left unresolved (per kind), how many
+    were weighed or decided: what every analysis on resolved persons rests on.
+
+    >>> from workbench.store import Store
+    >>> import tempfile, os
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as s:
+    ...     identity_summary(s.con)["unresolved"]
+    0
+    """
+    rows = con.execute(
+        "SELECT kind, count(*), count(*) FILTER (WHERE person_id IS NULL), "
+        "count(*) FILTER (WHERE how = 'weights'), count(*) FILTER (WHERE how = 'decision') "
+        "FROM identity_records GROUP BY kind ORDER BY kind").fetchall()
+    return {"records": sum(r[1] for r in rows), "unresolved": sum(r[2] for r in rows),
+            "weighed": sum(r[3] for r in rows), "decided": sum(r[4] for r in rows),
+            "unresolved_by_kind": {r[0]: r[2] for r in rows if r[2]}}
