@@ -21,10 +21,13 @@ from __future__ import annotations
 import duckdb
 
 from .ids import typo_neighbours
-from .weights import EPS_OUTSIDE, Weights
+from .weights import Weights
 
-__all__ = ["FIELDS", "open_records", "candidates"]
+__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
 
+#: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
+#: single anyone out, and the block would hold most of a big case
+BLOCK_MAX = 200
 FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household")
 
 
@@ -62,13 +65,16 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "SELECT rid, person_id FROM _typo "
         "UNION SELECT q.rid, e.person_id FROM _q q JOIN _eid e ON e.id18 = q.id18 "
         "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.name = q.name "
+        "JOIN _tfn t ON t.name = n.name AND t.n <= ? "
         "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key "
+        "JOIN _tfk t ON t.key = n.key AND t.n <= ? "
         "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key2 "
+        "JOIN _tfk t ON t.key = n.key AND t.n <= ? "
         "UNION SELECT q.rid, p.person_id FROM _q q JOIN _ep p ON p.phone = q.phone "
         "UNION SELECT q.rid, a.person_id FROM _q q JOIN _ea a ON a.account = q.account) x "
         "WHERE NOT EXISTS (SELECT 1 FROM _banned b JOIN _q r ON b.kind = r.kind "
         "AND b.src = r._source AND b.line = r._line WHERE r.rid = x.rid "
-        "AND b.pid = x.person_id)")
+        "AND b.pid = x.person_id)", [BLOCK_MAX] * 3)
     n = max(w.n, 1)
     m = w.m
     bits = {}  # field -> (level SQL, bits SQL)
@@ -83,17 +89,17 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         f"WHEN 'differs' THEN {_lg(m[('id_number', 'differs')])} END")
     bits["name"] = (
         "CASE WHEN q.name IS NULL OR q.script IS NULL OR nf.person_id IS NULL THEN NULL "
-        "WHEN q.script = 'han' AND nf.exact THEN 'exact' "
+        "WHEN q.script IN ('han', 'code') AND nf.exact THEN 'exact' "
         "WHEN q.script = 'han' AND nf.pin THEN 'homophone' "
-        "WHEN q.script = 'han' THEN 'differs' "
+        "WHEN q.script IN ('han', 'code') THEN 'differs' "
         "WHEN nf.pin THEN 'pinyin' ELSE 'pinyin_differs' END",
         "CASE name_level "
-        f"WHEN 'exact' THEN {_lg(m[('name', 'exact')])} - log2(coalesce(tn.n, 1) / {n}) "
+        f"WHEN 'exact' THEN {_lg(m[('name', 'exact')])} - log2(coalesce(tn.ne, 1) / {n}) "
         f"WHEN 'homophone' THEN {_lg(m[('name', 'homophone')])} - "
-        f"log2(greatest(coalesce(tk.n, 1) - coalesce(tn.n, 0), 1) / {n}) "
+        f"log2(greatest(coalesce(tk.ne, 1) - coalesce(tn.n, 0), 1) / {n}) "
         f"WHEN 'differs' THEN {_lg(m[('name', 'differs')])} "
         f"WHEN 'pinyin' THEN {_lg(m[('name_latin', 'pinyin')])} - "
-        f"log2(coalesce(tk.n, 1) / {n}) "
+        f"log2(coalesce(tk.ne, 1) / {n}) "
         f"WHEN 'pinyin_differs' THEN {_lg(m[('name_latin', 'pinyin_differs')])} END")
     for fld, col in (("birth_date", "bd"), ("sex", "sex"), ("household", "household")):
         bits[fld] = (
@@ -123,18 +129,20 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
         "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
         "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
-    prior = w.pi / n
-    none = (1 - w.pi) + w.pi * EPS_OUTSIDE
+    eps = w.eps
     lvl = ", ".join(f"l.{f}_level" for f in bits)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights} "
-        "FROM _lv l LEFT JOIN _tfn tn ON tn.name = l.q_name "
+        f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights}, "
+        "coalesce(pk.pi, ?) AS pi FROM _lv l JOIN _q q ON q.rid = l.rid "
+        "LEFT JOIN _pik pk ON pk.kind = q.kind LEFT JOIN _tfn tn ON tn.name = l.q_name "
         "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
-        "LEFT JOIN _ha na ON na.account = l.q_account")
-    mass = f"{prior!r} * pow(2.0, least({total}, 1000.0))"
+        "LEFT JOIN _ha na ON na.account = l.q_account", [w.pi])
+    # the posterior of each candidate among the record's candidates and "someone else"
+    mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
-        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {none!r}) AS p FROM _cw")
+        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + (1 - pi) + pi * {eps!r}) AS p "
+        "FROM _cw")
     for table in ("_lv", "_cw", "_pairs", "_nb"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return int(con.execute("SELECT count(*) FROM _cand").fetchall()[0][0])

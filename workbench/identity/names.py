@@ -68,9 +68,17 @@ def clean_name(raw: str | None) -> str | None:
 
 
 def name_script(name: str | None) -> str | None:
-    """``han`` (Chinese characters), ``latin`` (pinyin or Western letters) or None."""
+    """``han`` (Chinese characters), ``latin`` (pinyin or Western letters), ``code`` for a
+    placeholder holding digits (``旅客228``: "guest 228": compared only as written, never
+    by its pinyin) or None.
+
+    >>> name_script("旅客228"), name_script("ZHANG WEI"), name_script("-") is None
+    ('code', 'latin', True)
+    """
     if not name:
         return None
+    if any(c.isdigit() for c in name):
+        return "code"
     if _HAN.search(name):
         return "han"
     if _LATIN.search(name):
@@ -94,9 +102,9 @@ def pinyin_key(name: str | None) -> str | None:
     >>> pinyin_key("欧阳娜娜"), pinyin_key("Ou-Yang Na Na"), pinyin_key("吕布")
     ('ouyangnana', 'ouyangnana', 'lvbu')
     """
-    if not name:
-        return None
     script = name_script(name)
+    if script == "code":
+        return None
     if script == "latin":
         return _fold_latin(name) or None
     if script != "han":

@@ -42,9 +42,12 @@ from .compare import FIELDS, candidates, open_records
 from .decisions import DecisionPlan, active_decisions
 from .ids import typo_neighbours
 from .names import clean_name, name_script, pinyin_keys
-from .weights import DEFAULT_M, EPS_OUTSIDE, P_MIN, Weights, measured_m, threshold_bits
+from .weights import DEFAULT_M, P_MIN, Weights, measured_m, threshold_bits
 
-__all__ = ["resolve", "records_sql"]
+__all__ = ["resolve", "records_sql", "P_NOBODY"]
+
+#: below this posterior, the best candidate of a record is nobody's match
+P_NOBODY = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +189,11 @@ def _entities(con) -> int:
     con.execute("CREATE OR REPLACE TEMP TABLE _ea AS SELECT DISTINCT pid AS person_id, "
                 "account FROM _xr WHERE account IS NOT NULL")
     con.execute("CREATE OR REPLACE TEMP TABLE _tfn AS SELECT name, count(DISTINCT person_id) "
-                "AS n FROM _en WHERE script = 'han' GROUP BY name")
+                "AS n FROM _en WHERE script IN ('han', 'code') GROUP BY name")
     con.execute("CREATE OR REPLACE TEMP TABLE _tfk AS SELECT key, count(DISTINCT person_id) "
                 "AS n FROM _en WHERE key IS NOT NULL GROUP BY key")
+    for table in ("_tfn", "_tfk"):
+        _good_turing(con, table)
     con.execute("CREATE OR REPLACE TEMP TABLE _hp AS SELECT phone, count(*) AS n FROM _ep "
                 "GROUP BY phone")
     con.execute("CREATE OR REPLACE TEMP TABLE _ha AS SELECT account, count(*) AS n FROM _ea "
@@ -196,10 +201,33 @@ def _entities(con) -> int:
     return int(con.execute("SELECT count(*) FROM _ent").fetchall()[0][0])
 
 
+def _good_turing(con, table: str) -> dict[int, float]:
+    """Add ``ne`` to a term-frequency table: the Good-Turing count of a name seen ``n``
+    times, ``(n + 1) N(n+1) / N(n)`` for small ``n`` (never above ``n``). A name seen once
+    among the case's persons is, in the population the records come from, rarer than once
+    in N: how much rarer, the case's own counts of counts say."""
+    counts = dict(con.execute(f"SELECT n, count(*) FROM {table} GROUP BY n").fetchall())
+    star = {}
+    for r in range(1, 6):
+        if counts.get(r) and counts.get(r + 1):
+            star[r] = min((r + 1) * counts[r + 1] / counts[r], float(r))
+    for r in range(2, 6):  # keep the order of the counts
+        if r in star and r - 1 in star:
+            star[r] = max(star[r], star[r - 1])
+    _unnest(con, "_gt", {"n": list(star), "ne": list(star.values())},
+            {"n": "BIGINT", "ne": "DOUBLE"})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT t.*, "
+                f"coalesce(g.ne, CAST(t.n AS DOUBLE)) AS ne FROM {table} t "
+                "LEFT JOIN _gt g ON g.n = t.n")
+    con.execute("DROP TABLE _gt")
+    return star
+
+
 _NAME_LEVEL = (
     "CASE WHEN q.name IS NULL OR q.script IS NULL THEN NULL "
-    "WHEN q.script = 'han' AND {exact} THEN 'exact' "
-    "WHEN q.script = 'han' AND {pin} THEN 'homophone' WHEN q.script = 'han' THEN 'differs' "
+    "WHEN q.script IN ('han', 'code') AND {exact} THEN 'exact' "
+    "WHEN q.script = 'han' AND {pin} THEN 'homophone' "
+    "WHEN q.script IN ('han', 'code') THEN 'differs' "
     "WHEN {pin} THEN 'pinyin' ELSE 'pinyin_differs' END")
 
 
@@ -212,11 +240,21 @@ def _weights(con, n: int) -> Weights:
     """m measured on records attributed by ID number against their registry row; u from
     the case's persons; pi, the share of ID-bearing records whose person other sources
     know too."""
-    pi_row = con.execute(
-        "SELECT avg(CASE WHEN e.kinds >= 2 THEN 1.0 ELSE 0.0 END) FROM _xr x "
-        "JOIN _ent e ON e.person_id = x.pid WHERE x.kind <> 'persons' AND x.id18 IS NOT NULL"
-    ).fetchall()[0][0]
-    pi = min(max(float(pi_row) if pi_row is not None else 0.9, 0.5), 0.995)
+    pi_rows = con.execute(
+        "SELECT x.kind, count(*), avg(CASE WHEN e.kinds >= 2 THEN 1.0 ELSE 0.0 END) FROM _xr x "
+        "JOIN _ent e ON e.person_id = x.pid WHERE x.kind <> 'persons' AND x.id18 IS NOT NULL "
+        "GROUP BY x.kind").fetchall()
+    total = sum(r[1] for r in pi_rows)
+
+    def clip(v: float) -> float:
+        return min(max(v, 0.5), 0.995)
+
+    pi = clip(sum(r[1] * float(r[2]) for r in pi_rows) / total) if total else 0.9
+    # each kind its own: a subscriber file names the case's people, a hotel register also
+    # travellers from elsewhere
+    pi_kind = {k: clip(float(v)) for k, c, v in pi_rows if c >= 30}
+    _unnest(con, "_pik", {"kind": list(pi_kind), "pi": list(pi_kind.values())},
+            {"pi": "DOUBLE"})
     name_level = _NAME_LEVEL.format(exact="q.name = p.name", pin="q.key = p.key "
                                     "OR q.key2 = p.key")
     rows = con.execute(
@@ -240,7 +278,10 @@ def _weights(con, n: int) -> Weights:
     default[("name_latin", "pinyin")] = default.pop(("name", "pinyin"))
     default[("name_latin", "pinyin_differs")] = 0.10
     m, trained = measured_m(obs, default)
-    w = Weights(n=n, pi=pi, m=m)
+    w = Weights(n=n, pi=pi, m=m, pi_kind=pi_kind)
+    # the person is in the case but outside the record's candidates when the name was
+    # written unlike any of theirs: measured, never below half a percent
+    w.eps = min(max(m[("name", "differs")] + m[("name", "homophone")], 0.005), 0.2)
     collide = {
         "birth_date": "SELECT sum(c * c) / (sum(c) * sum(c)) FROM (SELECT count(*) AS c "
                       "FROM _ent WHERE bd IS NOT NULL GROUP BY bd)",
@@ -290,20 +331,25 @@ def _results(con, plan: DecisionPlan) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _best AS SELECT * FROM (SELECT c.*, row_number() OVER "
         "(PARTITION BY rid ORDER BY p DESC, person_id) AS k FROM _cand c) WHERE k = 1")
+    # an ID number whose check fails, one typo away from nobody's and like no one else's
+    # record, names a person of its own (kept as given), as a valid unknown number does
+    own = (f"(r.idg IS NOT NULL AND r.id18 IS NULL AND t.rid IS NULL "
+           f"AND coalesce(c.p, 0) < {P_NOBODY!r})")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _res AS SELECT r.rid, r.kind, r._source, r._line, "
         "CASE WHEN f.kind IS NOT NULL THEN f.pid WHEN e.pid1 IS NOT NULL THEN e.pid1 "
-        f"WHEN c.p >= {P_MIN!r} THEN c.person_id "
+        f"WHEN c.p >= {P_MIN!r} THEN c.person_id WHEN {own} THEN r.idg "
         "WHEN r.kind = 'persons' THEN coalesce(r.gpid, r.idg) END AS person_id, "
         "CASE WHEN f.kind IS NOT NULL THEN 'decision' WHEN e.pid1 IS NOT NULL THEN e.how1 "
-        f"WHEN c.p >= {P_MIN!r} THEN 'weights' WHEN r.kind = 'persons' THEN 'registry row' "
-        "ELSE 'unresolved' END AS how, "
+        f"WHEN c.p >= {P_MIN!r} THEN 'weights' WHEN {own} THEN 'id_number unmatched' "
+        "WHEN r.kind = 'persons' THEN 'registry row' ELSE 'unresolved' END AS how, "
         "c.weight, CASE WHEN f.kind IS NOT NULL OR e.pid1 IS NOT NULL THEN 1.0 "
         "ELSE coalesce(c.p, 0.0) END AS p, c.person_id AS candidate, "
         f"CASE WHEN c.rid IS NOT NULL THEN CAST(json_object({fields}) AS VARCHAR) END "
         "AS fields FROM _ir r JOIN _ex e USING (rid) "
         "LEFT JOIN _forced f ON f.kind = r.kind AND f.src = r._source AND f.line = r._line "
-        "LEFT JOIN _best c ON c.rid = r.rid AND f.kind IS NULL AND e.pid1 IS NULL")
+        "LEFT JOIN _best c ON c.rid = r.rid AND f.kind IS NULL AND e.pid1 IS NULL "
+        "LEFT JOIN (SELECT DISTINCT rid FROM _typo) t ON t.rid = r.rid")
 
 
 def _write(con) -> None:
@@ -332,10 +378,13 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
         ("persons", str(w.n), "persons in the case: registry persons, given person ids "
          "and ID numbers no registry person has"),
         ("pi", f"{w.pi:.4f}", w.source.get("pi", "")),
-        ("eps_outside", str(EPS_OUTSIDE), "chance a person of the case is outside a record's "
-         "candidates"),
+        ("pi_by_kind", json.dumps({k: round(v, 4) for k, v in w.pi_kind.items()}),
+         "pi of each kind with at least 30 ID-bearing records"),
+        ("eps_outside", f"{w.eps:.4f}", "chance a person of the case is outside a record's "
+         "candidates: the name written unlike any of theirs (measured, at least 0.005)"),
         ("p_min", str(P_MIN), "posterior a weighed record needs to be attributed"),
-        ("threshold_bits", f"{threshold_bits(n=w.n, pi=w.pi):.2f}", "match weight a lone "
+        ("threshold_bits", f"{threshold_bits(n=w.n, pi=w.pi, eps=w.eps):.2f}",
+         "match weight a lone "
          "candidate needs to reach p_min, from persons and pi"),
         ("m_source", w.source.get("m", ""), "where the m probabilities come from"),
         ("u_source", w.source.get("u", ""), "where the u probabilities come from"),
@@ -349,7 +398,7 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
     con.executemany("INSERT INTO identity_params VALUES (?, ?, ?)", rows)
 
 
-_TEMPS = ("_nm", "_ir", "_canon", "_forced", "_banned", "_idmap", "_ex", "_xr", "_ent",
+_TEMPS = ("_nm", "_ir", "_pik", "_canon", "_forced", "_banned", "_idmap", "_ex", "_xr", "_ent",
           "_eid", "_en", "_ep", "_ea", "_tfn", "_tfk", "_hp", "_ha", "_q", "_typo", "_cand",
           "_best", "_res")
 
@@ -373,7 +422,7 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         _write(con)
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE how IN ('person_id', 'id_number', "
-            "'id15')), count(*) FILTER (WHERE how = 'decision'), "
+            "'id15', 'id_number unmatched')), count(*) FILTER (WHERE how = 'decision'), "
             "count(*) FILTER (WHERE how = 'weights'), "
             "count(*) FILTER (WHERE person_id IS NULL) FROM _res").fetchall()[0]
         counts = dict(zip(("records", "exact", "decided", "weighed", "unresolved"),

@@ -95,6 +95,8 @@ class Weights:
     m: dict[tuple[str, str], float] = field(default_factory=lambda: dict(DEFAULT_M))
     u: dict[tuple[str, str], float] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
+    eps: float = EPS_OUTSIDE
+    pi_kind: dict[str, float] = field(default_factory=dict)
 
     def weight(self, fld: str, level: str) -> float:
         """Bits of a field at a level whose u does not depend on the value."""
