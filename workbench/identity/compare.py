@@ -133,15 +133,20 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     lvl = ", ".join(f"l.{f}_level" for f in bits)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights}, "
-        "coalesce(pk.pi, ?) AS pi FROM _lv l JOIN _q q ON q.rid = l.rid "
+        "coalesce(pk.pi, ?) AS pi, coalesce(pk.q, 1.0) AS q FROM _lv l "
+        "JOIN _q q ON q.rid = l.rid "
         "LEFT JOIN _pik pk ON pk.kind = q.kind LEFT JOIN _tfn tn ON tn.name = l.q_name "
         "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
         "LEFT JOIN _ha na ON na.account = l.q_account", [w.pi])
-    # the posterior of each candidate among the record's candidates and "someone else"
+    # the posterior of each candidate among the record's candidates and "someone else":
+    # someone from outside the case (1 - pi), who bears a candidate's exact name as
+    # often as the case measured (q), or someone of the case outside the candidates (eps)
     mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
+    outside = ("(1 - pi) * CASE WHEN bool_or(name_level = 'exact') OVER (PARTITION BY rid) "
+               "THEN q ELSE 1.0 END")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
-        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + (1 - pi) + pi * {eps!r}) AS p "
+        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {outside} + pi * {eps!r}) AS p "
         "FROM _cw")
     for table in ("_lv", "_cw", "_pairs", "_nb"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -76,7 +76,8 @@ def records_sql() -> str:
             "id_number AS idg, name AS name_raw, birth_date AS bd, sex, "
             f"CAST({phone} AS VARCHAR) AS phone, CAST({account} AS VARCHAR) AS account, "
             f"CAST({household} AS VARCHAR) AS household, CAST({since} AS DATE) AS since, "
-            f"CAST({until} AS DATE) AS until FROM {kind} WHERE given_person_id IS NOT NULL "
+            f"CAST({until} AS DATE) AS until, md5(CAST(_row_hash AS VARCHAR)) AS h "
+            f"FROM {kind} WHERE given_person_id IS NOT NULL "
             "OR id_number IS NOT NULL OR name IS NOT NULL")
     return " UNION ALL ".join(parts)
 
@@ -253,8 +254,19 @@ def _weights(con, n: int) -> Weights:
     # each kind its own: a subscriber file names the case's people, a hotel register also
     # travellers from elsewhere
     pi_kind = {k: clip(float(v)) for k, c, v in pi_rows if c >= 30}
-    _unnest(con, "_pik", {"kind": list(pi_kind), "pi": list(pi_kind.values())},
-            {"pi": "DOUBLE"})
+    # how often a person from outside the registry bears a registry person's name, per
+    # kind, measured on the ID-bearing records of persons the registry does not hold
+    q_rows = con.execute(
+        "SELECT x.kind, count(*), count(*) FILTER (WHERE x.name IN (SELECT name FROM _xr "
+        "WHERE kind = 'persons' AND name IS NOT NULL)) FROM _xr x JOIN _ent e "
+        "ON e.person_id = x.pid WHERE e.origin <> 'registry' AND x.kind <> 'persons' "
+        "AND x.name IS NOT NULL AND EXISTS (SELECT 1 FROM _xr WHERE kind = 'persons') "
+        "GROUP BY x.kind").fetchall()
+    q_kind = {k: (hits + 0.5) / (c + 1) for k, c, hits in q_rows if c >= 30}
+    kinds = sorted(set(pi_kind) | set(q_kind))
+    _unnest(con, "_pik", {"kind": kinds, "pi": [pi_kind.get(k, pi) for k in kinds],
+                          "q": [q_kind.get(k, 1.0) for k in kinds]},
+            {"pi": "DOUBLE", "q": "DOUBLE"})
     name_level = _NAME_LEVEL.format(exact="q.name = p.name", pin="q.key = p.key "
                                     "OR q.key2 = p.key")
     rows = con.execute(
@@ -278,7 +290,7 @@ def _weights(con, n: int) -> Weights:
     default[("name_latin", "pinyin")] = default.pop(("name", "pinyin"))
     default[("name_latin", "pinyin_differs")] = 0.10
     m, trained = measured_m(obs, default)
-    w = Weights(n=n, pi=pi, m=m, pi_kind=pi_kind)
+    w = Weights(n=n, pi=pi, m=m, pi_kind=pi_kind, q_kind=q_kind)
     # the person is in the case but outside the record's candidates when the name was
     # written unlike any of theirs: measured, never below half a percent
     w.eps = min(max(m[("name", "differs")] + m[("name", "homophone")], 0.005), 0.2)
@@ -335,13 +347,18 @@ def _results(con, plan: DecisionPlan) -> None:
     # record, names a person of its own (kept as given), as a valid unknown number does
     own = (f"(r.idg IS NOT NULL AND r.id18 IS NULL AND t.rid IS NULL "
            f"AND coalesce(c.p, 0) < {P_NOBODY!r})")
+    # a named record like no one's (no candidate at all) is a person nobody else names
+    lone = "(r.idg IS NULL AND r.gpid IS NULL AND r.script IS NOT NULL AND c.rid IS NULL)"
+    lone_id = "'U:' || r.kind || ':' || substr(CAST(r.h AS VARCHAR), 1, 12)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _res AS SELECT r.rid, r.kind, r._source, r._line, "
         "CASE WHEN f.kind IS NOT NULL THEN f.pid WHEN e.pid1 IS NOT NULL THEN e.pid1 "
         f"WHEN c.p >= {P_MIN!r} THEN c.person_id WHEN {own} THEN r.idg "
+        f"WHEN {lone} THEN {lone_id} "
         "WHEN r.kind = 'persons' THEN coalesce(r.gpid, r.idg) END AS person_id, "
         "CASE WHEN f.kind IS NOT NULL THEN 'decision' WHEN e.pid1 IS NOT NULL THEN e.how1 "
         f"WHEN c.p >= {P_MIN!r} THEN 'weights' WHEN {own} THEN 'id_number unmatched' "
+        f"WHEN {lone} THEN 'name unmatched' "
         "WHEN r.kind = 'persons' THEN 'registry row' ELSE 'unresolved' END AS how, "
         "c.weight, CASE WHEN f.kind IS NOT NULL OR e.pid1 IS NOT NULL THEN 1.0 "
         "ELSE coalesce(c.p, 0.0) END AS p, c.person_id AS candidate, "
@@ -380,6 +397,11 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
         ("pi", f"{w.pi:.4f}", w.source.get("pi", "")),
         ("pi_by_kind", json.dumps({k: round(v, 4) for k, v in w.pi_kind.items()}),
          "pi of each kind with at least 30 ID-bearing records"),
+        ("outsider_name_rate", json.dumps({k: float(f"{v:.3g}") for k, v in
+                                           w.q_kind.items()}),
+         "share of the ID-bearing records of persons outside the registry whose name is a "
+         "registry person's (per kind, smoothed): how likely an outsider is to bear the "
+         "name of a record's candidate"),
         ("eps_outside", f"{w.eps:.4f}", "chance a person of the case is outside a record's "
          "candidates: the name written unlike any of theirs (measured, at least 0.005)"),
         ("p_min", str(P_MIN), "posterior a weighed record needs to be attributed"),
@@ -422,7 +444,8 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         _write(con)
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE how IN ('person_id', 'id_number', "
-            "'id15', 'id_number unmatched')), count(*) FILTER (WHERE how = 'decision'), "
+            "'id15', 'id_number unmatched', 'name unmatched')), "
+            "count(*) FILTER (WHERE how = 'decision'), "
             "count(*) FILTER (WHERE how = 'weights'), "
             "count(*) FILTER (WHERE person_id IS NULL) FROM _res").fetchall()[0]
         counts = dict(zip(("records", "exact", "decided", "weighed", "unresolved"),

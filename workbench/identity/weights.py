@@ -97,6 +97,7 @@ class Weights:
     source: dict[str, str] = field(default_factory=dict)
     eps: float = EPS_OUTSIDE
     pi_kind: dict[str, float] = field(default_factory=dict)
+    q_kind: dict[str, float] = field(default_factory=dict)
 
     def weight(self, fld: str, level: str) -> float:
         """Bits of a field at a level whose u does not depend on the value."""
