@@ -327,9 +327,13 @@ def stored_column(kind: str, column: str) -> str:
 
     >>> stored_column("phones", "person_id"), stored_column("calls", "caller")
     ('given_person_id', 'caller')
+    >>> stored_column("kinship", "person_a")  # an id or an ID number, resolved like others
+    'given_person_a'
     """
     if column == "person_id" and kind in PERSON_KINDS:
         return GIVEN_PERSON_ID
+    if kind == "kinship" and column in ("person_a", "person_b"):
+        return "given_" + column
     return column
 
 

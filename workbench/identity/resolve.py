@@ -61,7 +61,7 @@ _W17 = [pow(2, 17 - i, 11) for i in range(17)]
 
 def _check_sql(body: str) -> str:
     """SQL of the check character of a 17-digit VARCHAR expression."""
-    terms = " + ".join(f"CAST(substr({body}, {i + 1}, 1) AS INTEGER) * {w}"
+    terms = " + ".join(f"TRY_CAST(substr({body}, {i + 1}, 1) AS INTEGER) * {w}"
                        for i, w in enumerate(_W17))
     return f"substr('10X98765432', CAST(({terms}) % 11 AS INTEGER) + 1, 1)"
 
@@ -79,6 +79,19 @@ def records_sql() -> str:
             f"CAST({until} AS DATE) AS until, md5(CAST(_row_hash AS VARCHAR)) AS h "
             f"FROM {kind} WHERE given_person_id IS NOT NULL "
             "OR id_number IS NOT NULL OR name IS NOT NULL")
+    shape = "'[0-9]{17}[0-9X]|[0-9]{15}'"
+    for side in ("a", "b"):  # kinship names each side by a person id or an ID number
+        given = f"upper(given_person_{side})"
+        parts.append(
+            f"SELECT 'kinship.{side}' AS kind, _source, _line, CASE WHEN NOT "
+            f"regexp_full_match({given}, {shape}) THEN given_person_{side} END AS gpid, "
+            f"CASE WHEN regexp_full_match({given}, {shape}) THEN {given} END AS idg, "
+            "CAST(NULL AS VARCHAR) AS name_raw, CAST(NULL AS DATE) AS bd, "
+            "CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS phone, "
+            "CAST(NULL AS VARCHAR) AS account, CAST(NULL AS VARCHAR) AS household, "
+            "CAST(NULL AS DATE) AS since, CAST(NULL AS DATE) AS until, "
+            f"md5(CAST(_row_hash AS VARCHAR)) AS h FROM kinship "
+            f"WHERE given_person_{side} IS NOT NULL")
     return " UNION ALL ".join(parts)
 
 
@@ -378,6 +391,13 @@ def _write(con) -> None:
             f"UPDATE {kind} SET person_id = r.person_id FROM _res r WHERE r.kind = ? "
             f"AND r._source = {kind}._source AND r._line = {kind}._line "
             f"AND {kind}.person_id IS DISTINCT FROM r.person_id", [kind])
+    for side in ("a", "b"):  # an unresolved side keeps its given id: it stands for itself
+        con.execute(
+            f"UPDATE kinship SET person_{side} = coalesce(r.person_id, k.given_person_{side}) "
+            f"FROM _res r, kinship k WHERE r.kind = ? AND r._source = kinship._source "
+            f"AND r._line = kinship._line AND k._source = kinship._source "
+            f"AND k._line = kinship._line AND kinship.person_{side} IS DISTINCT FROM "
+            f"coalesce(r.person_id, k.given_person_{side})", [f"kinship.{side}"])
     # persons: named by the registry, else by the name their records give most often
     con.execute("DELETE FROM identity_persons")
     con.execute(

@@ -73,6 +73,8 @@ def record_table_sql(kind: str) -> str:
     ]
     if kind in PERSON_KINDS:  # person_id: the resolved person; the source's in given_...
         cols.append(f"{GIVEN_PERSON_ID} VARCHAR")
+    if kind == "kinship":
+        cols += ["given_person_a VARCHAR", "given_person_b VARCHAR"]
     cols += ["extra VARCHAR", "_source BIGINT NOT NULL", "_line BIGINT NOT NULL"]
     cols += ["_row_hash UHUGEINT NOT NULL"]
     return f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})"
@@ -111,6 +113,9 @@ def _identity_migration() -> list[str]:
         out.append(f"ALTER TABLE {kind} ADD COLUMN IF NOT EXISTS {GIVEN_PERSON_ID} VARCHAR")
         out.append(f"ALTER TABLE {kind} ALTER COLUMN person_id DROP NOT NULL")
         out.append(f"UPDATE {kind} SET {GIVEN_PERSON_ID} = person_id")
+    for side in ("person_a", "person_b"):
+        out.append(f"ALTER TABLE kinship ADD COLUMN IF NOT EXISTS given_{side} VARCHAR")
+        out.append(f"UPDATE kinship SET given_{side} = {side}")
     return out
 
 
