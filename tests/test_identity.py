@@ -332,3 +332,40 @@ def test_overlapping_periods_are_reported(db, write):
     assert [p["person_id"] for p in item["periods"]] == ["R001", "R003"]
     assert query(db, f"SELECT person_id, since, until FROM ({PHONE_OWNERS}) ORDER BY since"
                  )[0][2].isoformat() == "2019-01-31"
+
+
+def test_schema_3_store_migrates_keeping_person_ids(db, write):
+    import duckdb
+
+    Store(db).close()
+    con = duckdb.connect(str(db))  # make it look like a schema-3 store with one phone
+    for col in ("given_person_id", "id_number", "name", "birth_date", "sex"):
+        con.execute(f"ALTER TABLE phones DROP COLUMN {col}")
+    con.execute("ALTER TABLE phones ALTER COLUMN person_id SET NOT NULL")
+    for table in ("identity_records", "identity_persons", "identity_params",
+                  "identity_decisions"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("INSERT INTO phones (phone, person_id, _source, _line, _row_hash) "
+                "VALUES ('+8613900000001', 'R001', 1, 2, 1)")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    reg, _ = registry()
+    ingest(db, write("persons.csv", reg))
+    assert query(db, "SELECT person_id, given_person_id FROM phones") == [("R001", "R001")]
+    assert query(db, "SELECT how FROM identity_records WHERE kind = 'phones'") == [
+        ("person_id",)]
+
+
+def test_kinship_sides_given_as_id_numbers_name_the_registry_persons(db, write):
+    reg, people = registry()
+    a, b = people["R001"], people["R002"]
+    legacy = b["id"][:6] + b["id"][8:17]
+    ingest(db, write("persons.csv", reg), write("kinship.csv",
+           "人员编号A,人员编号B,关系\n"
+           f"{a['id']},{legacy},配偶\n"
+           f"R003,{change(people['R004']['id'], 9)},父母\n"
+           "R005,330681200001011234,亲属\n"))
+    rows = query(db, "SELECT person_a, person_b, given_person_b FROM kinship ORDER BY 1")
+    assert rows[0] == ("R001", "R002", legacy)  # the 15-digit number kept as given
+    assert rows[1][:2] == ("R003", "R004")  # a typo'd ID resolved by its neighbour
+    assert rows[2][1] == "330681200001011234"  # nobody's: stands for itself
