@@ -76,7 +76,7 @@ def records_sql() -> str:
             "id_number AS idg, name AS name_raw, birth_date AS bd, sex, "
             f"CAST({phone} AS VARCHAR) AS phone, CAST({account} AS VARCHAR) AS account, "
             f"CAST({household} AS VARCHAR) AS household, CAST({since} AS DATE) AS since, "
-            f"CAST({until} AS DATE) AS until, md5(CAST(_row_hash AS VARCHAR)) AS h "
+            f"CAST({until} AS DATE) AS until, _row_hash AS h "
             f"FROM {kind} WHERE given_person_id IS NOT NULL "
             "OR id_number IS NOT NULL OR name IS NOT NULL")
     shape = "'[0-9]{17}[0-9X]|[0-9]{15}'"
@@ -90,7 +90,7 @@ def records_sql() -> str:
             "CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS phone, "
             "CAST(NULL AS VARCHAR) AS account, CAST(NULL AS VARCHAR) AS household, "
             "CAST(NULL AS DATE) AS since, CAST(NULL AS DATE) AS until, "
-            f"md5(CAST(_row_hash AS VARCHAR)) AS h FROM kinship "
+            f"_row_hash AS h FROM kinship "
             f"WHERE given_person_{side} IS NOT NULL")
     return " UNION ALL ".join(parts)
 
@@ -362,7 +362,7 @@ def _results(con, plan: DecisionPlan) -> None:
            f"AND coalesce(c.p, 0) < {P_NOBODY!r})")
     # a named record like no one's (no candidate at all) is a person nobody else names
     lone = "(r.idg IS NULL AND r.gpid IS NULL AND r.script IS NOT NULL AND c.rid IS NULL)"
-    lone_id = "'U:' || r.kind || ':' || substr(CAST(r.h AS VARCHAR), 1, 12)"
+    lone_id = "'U:' || r.kind || ':' || substr(md5(CAST(r.h AS VARCHAR)), 1, 12)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _res AS SELECT r.rid, r.kind, r._source, r._line, "
         "CASE WHEN f.kind IS NOT NULL THEN f.pid WHEN e.pid1 IS NOT NULL THEN e.pid1 "
