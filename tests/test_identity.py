@@ -158,12 +158,18 @@ def test_typo_ids_one_digit_changed_or_two_swapped_are_resolved(db, write):
         assert r["fields"]["id_number"]["detail"].split()[0] in ("digit", "swap")
 
 
-def test_typo_id_with_another_persons_name_is_not_attributed(db, write):
+def test_typo_id_with_another_persons_name_goes_by_the_id_and_waits_for_review(db, write):
+    """One typo from A's number, and B's name: the number (16 of 17 digits and a check that
+    fails as a typo does) outweighs the name, never the other way round; the name of
+    another person of the case weighs against it, so the record waits for review."""
     reg, people = registry(n=100)
     a, b = people["R003"], people["R008"]
     ingest(db, write("persons.csv", reg), write("phones.csv", PHONES + phones_of(people)
            + f"13800000001,{b['name']},{change(a['id'], 10)},,\n"))
-    assert person_of(db, "phones", "phone = ?", ["+8613800000001"]) is None
+    assert person_of(db, "phones", "phone = ?", ["+8613800000001"]) in ("R003", None)
+    (item,) = Case(db).identities(review=True)["records"]
+    assert item["fields"]["name"]["level"] == "another_persons"
+    assert item["fields"]["name"]["bits"] < 0 < item["fields"]["id_number"]["bits"]
 
 
 def test_legacy_15_digit_id_is_converted(db, write):

@@ -91,6 +91,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "CASE WHEN q.name IS NULL OR q.script IS NULL OR nf.person_id IS NULL THEN NULL "
         "WHEN q.script IN ('han', 'code') AND nf.exact THEN 'exact' "
         "WHEN q.script = 'han' AND nf.pin THEN 'homophone' "
+        "WHEN q.script IN ('han', 'code') AND kn.name IS NOT NULL THEN 'another_persons' "
         "WHEN q.script IN ('han', 'code') THEN 'differs' "
         "WHEN nf.pin THEN 'pinyin' ELSE 'pinyin_differs' END",
         "CASE name_level "
@@ -98,6 +99,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         f"WHEN 'homophone' THEN {_lg(m[('name', 'homophone')])} - "
         f"log2(greatest(coalesce(tk.ne, 1) - coalesce(tn.n, 0), 1) / {n}) "
         f"WHEN 'differs' THEN {_lg(m[('name', 'differs')])} "
+        f"WHEN 'another_persons' THEN {_lg(m[('name', 'another_persons')])} "
         f"WHEN 'pinyin' THEN {_lg(m[('name_latin', 'pinyin')])} - "
         f"log2(coalesce(tk.ne, 1) / {n}) "
         f"WHEN 'pinyin_differs' THEN {_lg(m[('name_latin', 'pinyin_differs')])} END")
@@ -127,6 +129,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "  bool_or(n.key = q2.key OR n.key = q2.key2) AS pin FROM _pairs p2 "
         "  JOIN _q q2 ON q2.rid = p2.rid JOIN _en n ON n.person_id = p2.person_id "
         "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
+        "LEFT JOIN _tfn kn ON kn.name = q.name "
         "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
         "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
     eps = w.eps

@@ -241,6 +241,7 @@ _NAME_LEVEL = (
     "CASE WHEN q.name IS NULL OR q.script IS NULL THEN NULL "
     "WHEN q.script IN ('han', 'code') AND {exact} THEN 'exact' "
     "WHEN q.script = 'han' AND {pin} THEN 'homophone' "
+    "WHEN q.script IN ('han', 'code') AND {known} THEN 'another_persons' "
     "WHEN q.script IN ('han', 'code') THEN 'differs' "
     "WHEN {pin} THEN 'pinyin' ELSE 'pinyin_differs' END")
 
@@ -281,13 +282,14 @@ def _weights(con, n: int) -> Weights:
                           "q": [q_kind.get(k, 1.0) for k in kinds]},
             {"pi": "DOUBLE", "q": "DOUBLE"})
     name_level = _NAME_LEVEL.format(exact="q.name = p.name", pin="q.key = p.key "
-                                    "OR q.key2 = p.key")
+                                    "OR q.key2 = p.key", known="kn.name IS NOT NULL")
     rows = con.execute(
         "WITH reg AS (SELECT pid, name, key, bd, sex, household FROM _xr "
         "WHERE kind = 'persons'), "
         "q AS (SELECT * FROM _xr WHERE kind <> 'persons' AND id18 IS NOT NULL "
         "AND gpid IS NULL) "
-        f"SELECT 'name', {name_level}, count(*) FROM q JOIN reg p ON p.pid = q.pid GROUP BY 2 "
+        f"SELECT 'name', {name_level}, count(*) FROM q JOIN reg p ON p.pid = q.pid "
+        "LEFT JOIN (SELECT DISTINCT name FROM reg) kn ON kn.name = q.name GROUP BY 2 "
         f"UNION ALL SELECT 'birth_date', {_levels('q.bd', 'p.bd')}, count(*) FROM q "
         "JOIN reg p ON p.pid = q.pid GROUP BY 2 "
         f"UNION ALL SELECT 'sex', {_levels('q.sex', 'p.sex')}, count(*) FROM q "
@@ -337,7 +339,7 @@ def _weights(con, n: int) -> Weights:
     w.u[("id_number", "differs")] = 1.0
     w.m[("id_number", "same")] = 0.99
     for fld in ("name", "name_latin"):
-        for level in ("differs", "pinyin_differs"):
+        for level in ("differs", "pinyin_differs", "another_persons"):
             if (fld, level) in w.m:
                 w.u[(fld, level)] = 1.0
     w.source = {"m": f"measured on {trained} field comparisons of ID-attributed records "

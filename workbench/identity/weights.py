@@ -40,7 +40,7 @@ EPS_OUTSIDE = 0.05
 #: than :data:`MIN_TRAINING` ID-attributed records to measure them on
 DEFAULT_M: dict[tuple[str, str], float] = {
     ("name", "exact"): 0.90, ("name", "pinyin"): 0.90, ("name", "homophone"): 0.02,
-    ("name", "differs"): 0.05,
+    ("name", "differs"): 0.05, ("name", "another_persons"): 0.01,
     ("birth_date", "same"): 0.95, ("birth_date", "differs"): 0.05,
     ("sex", "same"): 0.98, ("sex", "differs"): 0.02,
     ("id_number", "typo"): 0.95, ("id_number", "differs"): 0.01,
