@@ -136,27 +136,21 @@ def generate(db: Path, records: int, seed: int = 0) -> dict:
 
 
 def _accuracy(con, truth: dict) -> dict:
-    got = {}
-    for src, k in enumerate(("phones", "accounts", "stays"), start=2):
-        got[k] = dict(con.execute(f"SELECT _line, person_id FROM {k}").fetchall())
-    right = wrong = 0
-    examples = []
-    for k, line, true, out in zip(truth["kind"], truth["line"], truth["true"],
-                                  truth["outside"], strict=True):
-        p = got[k].get(int(line))
-        if p is None:
-            continue
-        if out:  # a traveller outside the registry: right unless made a registry person
-            right += not p.startswith("P")
-            wrong += p.startswith("P")
-            continue
-        right += p == true
-        wrong += p != true
-        if p != true and len(examples) < 5:
-            examples.append((k, int(line), p, true))
-    if examples:
-        log.debug("wrong: %s", examples)
-    n = len(truth["kind"])
+    """Shares of the records attributed right and wrong (in SQL: 750k rows)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _truth AS SELECT unnest(?) AS kind, "
+                "unnest(?) AS line, unnest(?) AS true_id, unnest(?) AS outside",
+                [truth["kind"].tolist(), truth["line"].tolist(), truth["true"].tolist(),
+                 truth["outside"].tolist()])
+    got = " UNION ALL ".join(f"SELECT '{k}' AS kind, _line AS line, person_id FROM {k}"
+                             for k in ("phones", "accounts", "stays"))
+    right, wrong, n = con.execute(
+        f"SELECT count(*) FILTER (WHERE g.person_id IS NOT NULL AND CASE WHEN t.outside "
+        "THEN NOT starts_with(g.person_id, 'P') ELSE g.person_id = t.true_id END), "
+        "count(*) FILTER (WHERE g.person_id IS NOT NULL AND CASE WHEN t.outside "
+        "THEN starts_with(g.person_id, 'P') ELSE g.person_id <> t.true_id END), count(*) "
+        f"FROM _truth t LEFT JOIN ({got}) g ON g.kind = t.kind AND g.line = t.line"
+    ).fetchall()[0]
+    con.execute("DROP TABLE _truth")
     return {"right": round(right / n, 4), "wrong": round(wrong / n, 4)}
 
 
