@@ -184,7 +184,8 @@ def measure(records: int, threads: int, seed: int = 0) -> dict:
     return {"records": records, "threads": threads, "generate_s": round(gen, 2),
             "resolve_s": round(ours, 2), "naive_s": round(naive, 2),
             "resolve_cpu_s": round(ours_cpu, 2), "naive_cpu_s": round(naive_cpu, 2),
-            "ratio": round(ours / naive, 1), "cpu_ratio": round(ours_cpu / naive_cpu, 1), "resolve": acc, "naive": naive_acc,
+            "ratio": round(ours / naive, 1), "cpu_ratio": round(ours_cpu / naive_cpu, 1),
+            "resolve": acc, "naive": naive_acc,
             "counts": {k: v for k, v in counts.items() if k != "decision_conflicts"}}
 
 

@@ -6,8 +6,9 @@ notebook never holds the file lock between cells. It is composed of parts that s
 ``Linker`` holds ``linker.inference`` and ``linker.training``: ``case.parts.records`` (ingest,
 lookups, the records behind links), ``case.parts.rings`` (graph, rings, key players, paths),
 ``case.parts.time`` (successors, phone links, evolution), ``case.parts.views`` (what a
-view shows) and ``case.parts.identity`` (who records name, decisions). Each public method of a part is also a method of the case (a one-line delegate),
-so ``case.rings(...)`` and ``case.parts.rings.rings(...)`` are the same call.
+view shows) and ``case.parts.identity`` (who records name, decisions). Each public method
+of a part is also a method of the case (a one-line delegate), so ``case.rings(...)`` and
+``case.parts.rings.rings(...)`` are the same call.
 
 Examples
 --------

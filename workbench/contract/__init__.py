@@ -8,15 +8,15 @@ from .kinds import (
     GIVEN_PERSON_ID,
     IDENTITY_ALIASES,
     IDENTITY_COLUMNS,
-    PERSON_KINDS,
-    stored_column,
     KIND_NAMES,
     KINDS,
+    PERSON_KINDS,
     PRESENCE_KINDS,
     TRAFFICKING_CHARGE,
     Kind,
     canonical_header,
     kind_from_filename,
+    stored_column,
 )
 from .values import (
     DEFAULT_REGION,

@@ -24,7 +24,14 @@ from pathlib import Path
 
 import duckdb
 
-from ..contract import DEFAULT_TZ, GIVEN_PERSON_ID, KINDS, PERSON_KINDS, PRESENCE_KINDS, check_timezone
+from ..contract import (
+    DEFAULT_TZ,
+    GIVEN_PERSON_ID,
+    KINDS,
+    PERSON_KINDS,
+    PRESENCE_KINDS,
+    check_timezone,
+)
 from ..errors import StoreBusyError, StoreVersionError, WorkbenchError
 
 __all__ = ["SCHEMA_VERSION", "Store", "SQL_TYPES", "record_table_sql"]
