@@ -375,3 +375,16 @@ def test_kinship_sides_given_as_id_numbers_name_the_registry_persons(db, write):
     assert rows[0] == ("R001", "R002", legacy)  # the 15-digit number kept as given
     assert rows[1][:2] == ("R003", "R004")  # a typo'd ID resolved by its neighbour
     assert rows[2][1] == "330681200001011234"  # nobody's: stands for itself
+
+
+def test_recycled_number_case_from_casegen_gives_one_link(tmp_path):
+    recycled = pytest.importorskip("tests.casegen.recycled")
+    truth = recycled.write_recycled_case(tmp_path / "case")
+    db = tmp_path / "c.duckdb"
+    ingest(db, tmp_path / "case")
+    case = Case(db)
+    with pytest.raises(WorkbenchError, match="no links"):  # P1 held the number, not then
+        case.network(["P1"])
+    net = case.network(["P2", "P3"], hops=1)
+    links = sorted(tuple(sorted(e)) for e in net.edges)
+    assert links == [tuple(x) for x in truth["links"]] == [("P2", "P3")]
