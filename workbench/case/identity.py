@@ -8,7 +8,9 @@ Examples
 >>> case.decide("merge", "P1", "P2")
 Traceback (most recent call last):
 ...
-workbench.errors.WorkbenchError: no case store at ...case.duckdb
+workbench.errors.WorkbenchError: unknown person 'P1'
+>>> case.identities()["records"]
+[]
 """
 
 from __future__ import annotations

@@ -71,8 +71,8 @@ def record_table_sql(kind: str) -> str:
     --------
     >>> print(record_table_sql("kinship"))  # doctest: +NORMALIZE_WHITESPACE
     CREATE TABLE IF NOT EXISTS kinship (person_a VARCHAR NOT NULL, person_b VARCHAR NOT NULL,
-    relation VARCHAR NOT NULL, extra VARCHAR, _source BIGINT NOT NULL, _line BIGINT NOT NULL,
-    _row_hash UHUGEINT NOT NULL)
+    relation VARCHAR NOT NULL, given_person_a VARCHAR, given_person_b VARCHAR, extra VARCHAR,
+    _source BIGINT NOT NULL, _line BIGINT NOT NULL, _row_hash UHUGEINT NOT NULL)
     """
     spec = KINDS[kind]
     cols = [
