@@ -13,13 +13,14 @@ Latin letters); a person holding the same phone or account.
 Examples
 --------
 >>> sorted(FIELDS)
-['account', 'birth_date', 'household', 'id_number', 'name', 'phone', 'sex']
+['account', 'birth_date', 'household', 'id_number', 'kin_calls', 'name', 'phone', 'sex']
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from .contacts import kin_contacts
 from .ids import typo_neighbours
 from .weights import Weights
 
@@ -28,7 +29,8 @@ __all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
 #: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
 #: single anyone out, and the block would hold most of a big case
 BLOCK_MAX = 200
-FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household")
+FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household",
+          "kin_calls")
 
 
 def _unnest(con, table: str, columns: dict[str, list]) -> None:
@@ -116,6 +118,16 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
                        f"CASE WHEN account_level = 'shared' THEN "
                        f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
+    km, ku, measured = kin_contacts(con)
+    w.m[("kin_calls", "reached")], w.u[("kin_calls", "reached")] = km, ku
+    w.m[("kin_calls", "not_reached")] = 1 - km
+    w.u[("kin_calls", "not_reached")] = 1 - ku
+    w.source["kin_calls"] = f"measured on {measured} numbers held by one person"
+    bits["kin_calls"] = (
+        "CASE WHEN q.phone IS NULL OR NOT EXISTS (SELECT 1 FROM _ck c0 WHERE c0.rid = q.rid) "
+        "THEN NULL WHEN ck.rid IS NOT NULL THEN 'reached' ELSE 'not_reached' END",
+        f"CASE kin_calls_level WHEN 'reached' THEN {_lg(km)} - {_lg(ku)} "
+        f"WHEN 'not_reached' THEN {_lg(1 - km)} - {_lg(1 - ku)} END")
     levels = ", ".join(f"{sql} AS {fld}_level" for fld, (sql, _) in bits.items())
     weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
     total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
@@ -130,6 +142,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "  JOIN _q q2 ON q2.rid = p2.rid JOIN _en n ON n.person_id = p2.person_id "
         "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
         "LEFT JOIN _tfn kn ON kn.name = q.name "
+        "LEFT JOIN _ck ck ON ck.rid = p.rid AND ck.person_id = p.person_id "
         "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
         "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
     eps = w.eps

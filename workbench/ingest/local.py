@@ -273,8 +273,10 @@ def ingest_paths(
             report = IngestReport(batch_id)
             for item in staged:
                 report.files.append(_commit_one(con, item, batch_id, threads))
-            if any(item.plan.kind.name in PERSON_KINDS for item in staged):
-                report.identity = resolve(con)  # who each record names, from all of them
+            # who each record names, from all of them (calls and kinship weigh too)
+            if any(item.plan.kind.name in (*PERSON_KINDS, "kinship", "calls")
+                   for item in staged):
+                report.identity = resolve(con)
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(
