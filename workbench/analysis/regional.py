@@ -154,13 +154,10 @@ def regional_flag(member_codes: list[str | None], population_counts: dict[str, i
 
 
 _NODES_SQL = """
-SELECT person_id AS node, id_number FROM persons WHERE id_number IS NOT NULL
+SELECT person_id AS node, id_number FROM persons
+WHERE id_number IS NOT NULL AND person_id IS NOT NULL
 UNION
-SELECT DISTINCT r.id_number AS node, r.id_number FROM (
-  SELECT id_number, person_id FROM stays UNION ALL SELECT id_number, person_id FROM visits
-  UNION ALL SELECT id_number, person_id FROM trips) r
-WHERE r.person_id IS NULL AND r.id_number IS NOT NULL
-  AND r.id_number NOT IN (SELECT id_number FROM persons WHERE id_number IS NOT NULL)
+SELECT person_id AS node, id_number FROM identity_persons WHERE id_number IS NOT NULL
 """
 
 

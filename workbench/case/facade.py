@@ -5,9 +5,10 @@ notebook never holds the file lock between cells. It is composed of parts that s
 :class:`~workbench.case.state.CaseState` (path, open connection, caches), as splink's
 ``Linker`` holds ``linker.inference`` and ``linker.training``: ``case.parts.records`` (ingest,
 lookups, the records behind links), ``case.parts.rings`` (graph, rings, key players, paths),
-``case.parts.time`` (successors, phone links, evolution) and ``case.parts.views`` (what a
-view shows). Each public method of a part is also a method of the case (a one-line delegate),
-so ``case.rings(...)`` and ``case.parts.rings.rings(...)`` are the same call.
+``case.parts.time`` (successors, phone links, evolution), ``case.parts.views`` (what a
+view shows) and ``case.parts.identity`` (who records name, decisions). Each public method
+of a part is also a method of the case (a one-line delegate), so ``case.rings(...)`` and
+``case.parts.rings.rings(...)`` are the same call.
 
 Examples
 --------
@@ -18,7 +19,7 @@ Traceback (most recent call last):
 ...
 workbench.errors.WorkbenchError: no case store at ...case.duckdb
 >>> sorted(vars(case.parts))
-['records', 'report', 'rings', 'team', 'time', 'views']
+['identity', 'records', 'report', 'rings', 'team', 'time', 'views']
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import functools
 import os
 from types import SimpleNamespace
 
+from .identity import IdentityPart
 from .over_time import TimePart
 from .records import INGEST_MEMORY_MB, RecordsPart
 from .report import ReportPart
@@ -67,7 +69,8 @@ class Case:
                                      time=TimePart(self.state, self),
                                      views=ViewsPart(self.state, self),
                                      team=TeamPart(self.state, self),
-                                     report=ReportPart(self.state, self))
+                                     report=ReportPart(self.state, self),
+                                     identity=IdentityPart(self.state, self))
 
     @property
     def path(self):
@@ -132,6 +135,9 @@ class Case:
     # the prosecutor's report: :class:`~workbench.case.report.ReportPart`
     report = _delegate("report", ReportPart.report)
     verify_report = _delegate("report", ReportPart.verify_report)
+    # identity: :class:`~workbench.case.identity.IdentityPart`
+    identities = _delegate("identity", IdentityPart.identities)
+    decide = _delegate("identity", IdentityPart.decide)
 
     def __repr__(self) -> str:
         return f"Case({str(self.path)!r})"

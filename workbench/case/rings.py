@@ -18,6 +18,7 @@ from .. import __version__
 from ..contract import DEFAULT_TZ
 from ..errors import WorkbenchError
 from ..evidence import LinkParams, build_layers
+from ..identity.review import identity_summary
 from ..rings import RING_DEFAULTS, user_ids
 from ..store import lookups
 from .cache import plain, request_key, result_bytes, result_from_bytes
@@ -187,6 +188,8 @@ class RingsPart:
         if memberships:
             self._state.memberships = {graph_key: memberships[0]}
         self._flag_regional(result)
+        with self._state.open() as store:
+            result.params["identity"] = identity_summary(store.con)
         result.params.update({
             "min_weight": float(min_weight), "warm_start": initial is not None,
             "links": info["links"], "weights": info["weights"], "hubs": info["hubs"],

@@ -14,6 +14,7 @@ import click
 from ..errors import WorkbenchError
 from . import analysis as cli_analysis  # noqa: F401 - importing them adds their commands
 from . import caseteam as cli_caseteam  # noqa: F401
+from . import identity as cli_identity  # noqa: F401
 from . import money as cli_money  # noqa: F401
 from . import people as cli_people  # noqa: F401
 from . import records as cli_records  # noqa: F401

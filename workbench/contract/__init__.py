@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from .kinds import (
     DRUG_CHARGE,
+    GIVEN_PERSON_ID,
+    IDENTITY_ALIASES,
+    IDENTITY_COLUMNS,
     KIND_NAMES,
     KINDS,
+    PERSON_KINDS,
     PRESENCE_KINDS,
     TRAFFICKING_CHARGE,
     Kind,
     canonical_header,
     kind_from_filename,
+    stored_column,
 )
 from .values import (
     DEFAULT_REGION,
@@ -27,6 +32,11 @@ from .values import (
 
 __all__ = [
     "file_name",
+    "GIVEN_PERSON_ID",
+    "IDENTITY_ALIASES",
+    "IDENTITY_COLUMNS",
+    "PERSON_KINDS",
+    "stored_column",
     "DEFAULT_REGION",
     "DEFAULT_TZ",
     "DRUG_CHARGE",

@@ -19,6 +19,11 @@ from dataclasses import dataclass
 __all__ = [
     "Column",
     "Kind",
+    "PERSON_KINDS",
+    "IDENTITY_COLUMNS",
+    "IDENTITY_ALIASES",
+    "GIVEN_PERSON_ID",
+    "stored_column",
     "KINDS",
     "KIND_NAMES",
     "PRESENCE_KINDS",
@@ -69,7 +74,30 @@ class Kind:
 
 
 def _k(name: str, cols: list[tuple[str, str, bool]], aliases: dict[str, str]) -> Kind:
+    if name in PERSON_KINDS:
+        aliases = {**IDENTITY_ALIASES, **aliases}
+        if name != "persons":
+            aliases.pop("绰号", None)
+            aliases.pop("别名", None)
     return Kind(name, tuple(Column(n, t, r) for n, t, r in cols), aliases)
+
+
+#: kinds whose records name a person (by person_id, ID number or name: "Who a record names")
+PERSON_KINDS: tuple[str, ...] = ("persons", "phones", "accounts", "arrests", "stays",
+                                 "visits", "trips")
+#: the identity columns of a record that names a person, as its source gave them
+IDENTITY_COLUMNS: tuple[str, ...] = ("person_id", "id_number", "name", "birth_date", "sex")
+#: Chinese headers of the identity columns, for every kind that names a person
+IDENTITY_ALIASES: dict[str, str] = {
+    "姓名": "name", "机主姓名": "name", "户名": "name", "开户人": "name", "客户名称": "name",
+    "身份证号": "id_number", "证件号码": "id_number", "机主证件号码": "id_number",
+    "开户证件号": "id_number", "身份证号码": "id_number", "出生日期": "birth_date",
+    "性别": "sex", "绰号": "aliases", "别名": "aliases",
+}
+# the identity columns added to a kind after person_id, in their stored order
+_WHO = [("id_number", "id_number", False), ("name", "text", False),
+        ("birth_date", "date", False), ("sex", "sex", False)]
+_WHO_DATES = [("birth_date", "date", False), ("sex", "sex", False)]
 
 
 KINDS: dict[str, Kind] = {
@@ -78,13 +106,14 @@ KINDS: dict[str, Kind] = {
         _k(
             "persons",
             [
-                ("person_id", "id", True),
+                ("person_id", "id", False),
                 ("name", "text", True),
                 ("id_number", "id_number", False),
                 ("birth_date", "date", False),
                 ("sex", "sex", False),
                 ("address", "text", False),
                 ("household_id", "id", False),
+                ("aliases", "text", False),
             ],
             {
                 "人员编号": "person_id",
@@ -100,9 +129,10 @@ KINDS: dict[str, Kind] = {
             "phones",
             [
                 ("phone", "phone", True),
-                ("person_id", "id", True),
+                ("person_id", "id", False),
                 ("since", "date", False),
                 ("until", "date", False),
+                *_WHO,
             ],
             {
                 "手机号码": "phone",
@@ -116,8 +146,9 @@ KINDS: dict[str, Kind] = {
             "accounts",
             [
                 ("account_id", "account", True),
-                ("person_id", "id", True),
+                ("person_id", "id", False),
                 ("bank", "text", False),
+                *_WHO,
             ],
             {"账号": "account_id", "卡号": "account_id", "人员编号": "person_id", "开户行": "bank"},
         ),
@@ -165,7 +196,7 @@ KINDS: dict[str, Kind] = {
         _k(
             "arrests",
             [
-                ("person_id", "id", True),
+                ("person_id", "id", False),
                 ("arrested_at", "timestamp", True),
                 ("arrest_id", "text", False),
                 ("case_id", "text", False),
@@ -173,6 +204,7 @@ KINDS: dict[str, Kind] = {
                 ("drug", "text", False),
                 ("quantity_g", "quantity", False),
                 ("location", "text", False),
+                *_WHO,
             ],
             {
                 "抓获编号": "arrest_id",
@@ -206,6 +238,7 @@ KINDS: dict[str, Kind] = {
                 ("place_name", "text", False),
                 ("name", "text", False),
                 ("address", "text", False),
+                *_WHO_DATES,
             ],
             {
                 "证件号码": "id_number",
@@ -232,6 +265,7 @@ KINDS: dict[str, Kind] = {
                 ("source", "text", False),
                 ("name", "text", False),
                 ("test_result", "text", False),
+                *_WHO_DATES,
             ],
             {
                 "证件号码": "id_number",
@@ -258,6 +292,7 @@ KINDS: dict[str, Kind] = {
                 ("seat", "text", False),
                 ("mode", "text", False),
                 ("name", "text", False),
+                *_WHO_DATES,
             ],
             {
                 "证件号码": "id_number",
@@ -280,6 +315,27 @@ KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 
 #: kinds that name a person by ``person_id`` or by resident ID number (``id_number``)
 PRESENCE_KINDS: tuple[str, ...] = ("stays", "visits", "trips")
+
+#: where a record's ``person_id`` as its source gave it is stored (``person_id`` itself holds
+#: the resolved person, NULL when unresolved: see :mod:`workbench.identity`)
+GIVEN_PERSON_ID = "given_person_id"
+
+
+def stored_column(kind: str, column: str) -> str:
+    """The store column a contract column is written to: ``person_id`` of a kind that
+    names a person goes to :data:`GIVEN_PERSON_ID`.
+
+    >>> stored_column("phones", "person_id"), stored_column("calls", "caller")
+    ('given_person_id', 'caller')
+    >>> stored_column("kinship", "person_a")  # an id or an ID number, resolved like others
+    'given_person_a'
+    """
+    if column == "person_id" and kind in PERSON_KINDS:
+        return GIVEN_PERSON_ID
+    if kind == "kinship" and column in ("person_a", "person_b"):
+        return "given_" + column
+    return column
+
 
 #: kinship vocabulary: accepted spellings -> canonical relation
 RELATIONS: dict[str, str] = {

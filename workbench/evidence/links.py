@@ -265,14 +265,17 @@ def kinship_query() -> Query:
 
 
 def shared_query(phones: Handle, accounts: Handle) -> Query:
-    """Pairs of persons registered to one phone or account."""
-    both = (f"(SELECT id, person_id FROM {phones} UNION ALL "
-            f"SELECT id, person_id FROM {accounts})")
+    """Pairs of persons registered to one phone or account at the same time (a number
+    that passed from one person to another links nobody)."""
+    both = (f"(SELECT id, person_id, since, until FROM {phones} UNION ALL "
+            f"SELECT id, person_id, since, until FROM {accounts})")
     return ("SELECT u, v, count(*) AS n_shared, "
             "string_agg(DISTINCT id, ',' ORDER BY id) AS identifiers FROM ("
             "  SELECT least(x.person_id, y.person_id) AS u, "
             "  greatest(x.person_id, y.person_id) AS v, x.id "
-            f"  FROM {both} x JOIN {both} y ON x.id = y.id AND x.person_id < y.person_id) s "
+            f"  FROM {both} x JOIN {both} y ON x.id = y.id AND x.person_id < y.person_id "
+            "  AND (x.since IS NULL OR y.until IS NULL OR x.since <= y.until) "
+            "  AND (y.since IS NULL OR x.until IS NULL OR y.since <= x.until)) s "
             "GROUP BY u, v"), []
 
 

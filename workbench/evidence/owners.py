@@ -1,10 +1,14 @@
 """The SQL every stage shares: time windows, who owns a number at a time, aliased calls.
 
-One rule for ownership lives here: a ``phones`` row says a person used a number from
-``since`` to ``until`` (both dates, ``until`` inclusive); a missing ``since`` or ``until``
-leaves that end open. Several rows of one person for one number are merged (the earliest
-start and the latest end, open if any row is open). Links, call views and time-respecting
-paths all join calls to owners through :func:`owner_join`.
+One rule for ownership lives here: a ``phones`` row says a person (its resolved
+``person_id``: rows left unresolved own nothing) used a number from ``since`` to ``until``
+(both dates, ``until`` inclusive); a missing ``since`` or ``until`` leaves that end open.
+Each row is its own period. A period ends, at the latest, the day before another person's
+later period on the same number starts (carriers recycle numbers: the newer registration
+takes over); then the periods of one person that overlap or touch are joined, never across
+another person's period. So with P1 in January and March and P3 in February, a February
+call is P3's alone. Links, call views and time-respecting paths all join calls to owners
+through :func:`owner_join`.
 
 Examples
 --------
@@ -26,16 +30,31 @@ NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
 #: a graph node that is a person known only by an 18-character resident ID number
 ID_NUMBER_NODE = re.compile(r"^[0-9]{17}[0-9X]$")
 
-#: (number, person) with the merged period of use; NULL ends are open
+_FIRST, _LAST = "DATE '0001-01-01'", "DATE '9999-12-31'"
+#: (number, person, since, until): one row per period of use; NULL ends are open
 PHONE_OWNERS = (
-    "SELECT phone AS id, person_id, "
-    "CASE WHEN bool_or(since IS NULL) THEN NULL ELSE min(since) END AS since, "
-    "CASE WHEN bool_or(until IS NULL) THEN NULL ELSE max(until) END AS until "
-    "FROM phones GROUP BY phone, person_id"
+    "WITH p AS (SELECT DISTINCT phone, person_id, "
+    f"coalesce(since, {_FIRST}) AS s, coalesce(until, {_LAST}) AS u FROM phones "
+    "WHERE person_id IS NOT NULL), "
+    # each period ends before another person's later period starts
+    "t AS (SELECT p.phone, p.person_id, p.s, "
+    "least(p.u, coalesce(CAST(min(o.s) - INTERVAL 1 DAY AS DATE), p.u)) AS u "
+    "FROM p LEFT JOIN p o ON o.phone = p.phone AND o.person_id <> p.person_id AND o.s > p.s "
+    "GROUP BY p.phone, p.person_id, p.s, p.u), "
+    "v AS (SELECT * FROM t WHERE u >= s), "
+    "w AS (SELECT v.*, max(u) OVER (PARTITION BY phone, person_id ORDER BY s, u "
+    "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_u FROM v), "
+    "g AS (SELECT w.*, sum(CASE WHEN prev_u IS NULL OR s > CAST(prev_u + INTERVAL 1 DAY AS DATE) "
+    "THEN 1 ELSE 0 END) "
+    "OVER (PARTITION BY phone, person_id ORDER BY s, u ROWS UNBOUNDED PRECEDING) AS grp "
+    "FROM w) "
+    f"SELECT phone AS id, person_id, CASE WHEN min(s) = {_FIRST} THEN NULL ELSE min(s) END "
+    f"AS since, CASE WHEN max(u) = {_LAST} THEN NULL ELSE max(u) END AS until "
+    "FROM g GROUP BY phone, person_id, grp"
 )
 #: (account, person)
 ACCOUNT_OWNERS = ("SELECT account_id AS id, person_id, NULL AS since, NULL AS until "
-                  "FROM accounts GROUP BY account_id, person_id")
+                  "FROM accounts WHERE person_id IS NOT NULL GROUP BY account_id, person_id")
 
 
 def window(column: str, params) -> tuple[str, list]:

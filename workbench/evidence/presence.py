@@ -8,8 +8,8 @@ One relation of events, each ``(node, src, place, slot, t, pos, _source, _line)`
 * ``cell``: the caller's cell of a call (``slot`` = time bucket of the cell window),
   for numbers that belong to a person.
 
-Node ids: ``person_id`` when the row names one or its ``id_number`` matches a person's,
-else the ID number itself (a person known only by that number).
+Node ids: the resolved ``person_id`` of the row (:mod:`workbench.identity`: a person known
+only by a valid ID number has that number as id); unresolved rows make no events.
 Windows derive from the data (:func:`derive_windows`) unless set.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from .owners import window_between
+from .owners import PHONE_OWNERS, window_between
 
 __all__ = ["CoPresenceParams", "derive_windows", "events_sql", "BAND_SOURCES", "SOURCES"]
 
@@ -105,9 +105,8 @@ def derive_windows(con: duckdb.DuckDBPyConnection, cp: CoPresenceParams) -> dict
     return out
 
 
-_NODE = "coalesce(r.person_id, m.person_id, r.id_number)"
-_IDMAP = ("LEFT JOIN (SELECT id_number, min(person_id) AS person_id FROM persons "
-          "WHERE id_number IS NOT NULL GROUP BY id_number) m ON m.id_number = r.id_number")
+_NODE = "r.person_id"
+_IDMAP = ""
 
 
 def events_sql(windows: dict, cp: CoPresenceParams, since: dt.datetime | None = None,
@@ -124,31 +123,31 @@ def events_sql(windows: dict, cp: CoPresenceParams, since: dt.datetime | None = 
             f"{_IDMAP} CROSS JOIN LATERAL (SELECT unnest(range(CAST(least(?, greatest(1, "
             "coalesce(CAST(r.checked_out AS DATE) - CAST(r.checked_in AS DATE), 1))) AS BIGINT)"
             ")) AS i) n "
-            f"WHERE {w}")
+            f"WHERE r.person_id IS NOT NULL AND {w}")
         args += [cp.max_stay_nights, *a]
     if "visit" in sources:
         w, a = window_between("r.seen_at", since, until)
         parts.append(
             f"SELECT {_NODE} AS node, 'visit' AS src, r.place_id AS place, "
             "CAST(floor(epoch(r.seen_at) / ?) AS BIGINT) AS slot, r.seen_at AS t, "
-            f"NULL AS pos, r._source, r._line FROM visits r {_IDMAP} WHERE {w}")
+            f"NULL AS pos, r._source, r._line FROM visits r {_IDMAP} "
+            f"WHERE r.person_id IS NOT NULL AND {w}")
         args += [windows["venue_window_min"] * 60, *a]
     if "trip" in sources:
         w, a = window_between("r.departs_at", since, until)
         parts.append(
             f"SELECT {_NODE} AS node, 'trip' AS src, r.service AS place, "
             "CAST(r.departs_at AS DATE) - DATE '1970-01-01' AS slot, r.departs_at AS t, "
-            f"r.seat AS pos, r._source, r._line FROM trips r {_IDMAP} WHERE {w}")
+            f"r.seat AS pos, r._source, r._line FROM trips r {_IDMAP} "
+            f"WHERE r.person_id IS NOT NULL AND {w}")
         args += a
     if "cell" in sources and cp.cells:
         w, a = window_between("c.started_at", since, until)
         parts.append(
             "SELECT o.person_id AS node, 'cell' AS src, c.cell_id AS place, "
             "CAST(floor(epoch(c.started_at) / ?) AS BIGINT) AS slot, c.started_at AS t, "
-            "NULL AS pos, c._source, c._line FROM calls c JOIN (SELECT phone, person_id, "
-            "CASE WHEN bool_or(since IS NULL) THEN NULL ELSE min(since) END AS since, "
-            "CASE WHEN bool_or(until IS NULL) THEN NULL ELSE max(until) END AS until "
-            "FROM phones GROUP BY phone, person_id) o ON o.phone = c.caller "
+            f"NULL AS pos, c._source, c._line FROM calls c JOIN ({PHONE_OWNERS}) o "
+            "ON o.id = c.caller "
             "AND (o.since IS NULL OR c.started_at >= o.since) "
             "AND (o.until IS NULL OR c.started_at < o.until + INTERVAL 1 DAY) "
             f"WHERE c.cell_id IS NOT NULL AND {w}")

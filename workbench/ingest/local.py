@@ -34,14 +34,17 @@ import duckdb
 from ..contract import (
     DEFAULT_REGION,
     DEFAULT_TZ,
+    IDENTITY_COLUMNS,
     KIND_NAMES,
     KINDS,
+    PERSON_KINDS,
     Kind,
     canonical_header,
     check_timezone,
     kind_from_filename,
 )
 from ..errors import InputFileError, WorkbenchError
+from ..identity import resolve
 from ..store import Store
 from ..store.audit import log_action
 from .readers import SUPPORTED_SUFFIXES, SourceRead, file_format, read_header, scan_file, stage_file
@@ -80,9 +83,11 @@ class IngestReport:
 
     batch_id: int
     files: list[FileReport] = field(default_factory=list)
+    identity: dict | None = None  # counts of the resolution stage, when it ran
 
     def as_dict(self) -> dict:
-        return {"batch_id": self.batch_id, "files": [asdict(f) for f in self.files]}
+        return {"batch_id": self.batch_id, "files": [asdict(f) for f in self.files],
+                "identity": self.identity}
 
 
 @dataclass
@@ -170,6 +175,10 @@ def _map_headers(path: Path, kind: Kind, headers: list[str],
             used_extra.add(name)
             extras[pos] = name
     missing = [c for c in kind.required if c not in columns]
+    if kind.name in PERSON_KINDS:
+        who = ("person_id", "id_number") if kind.name == "persons" else IDENTITY_COLUMNS[:3]
+        if not any(c in columns for c in who):
+            missing.append(" or ".join(who))
     if missing:
         raise InputFileError(
             f"{path}: missing required column(s) {', '.join(missing)} for {kind.name} "
@@ -265,6 +274,10 @@ def ingest_paths(
             report = IngestReport(batch_id)
             for item in staged:
                 report.files.append(_commit_one(con, item, batch_id, threads))
+            # who each record names, from all of them (calls and kinship weigh too)
+            if any(item.plan.kind.name in (*PERSON_KINDS, "kinship", "calls")
+                   for item in staged):
+                report.identity = resolve(con)
             options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                        "region": region}
             con.execute(

@@ -10,7 +10,7 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "case.duckdb")
 >>> with Store(path) as store:
 ...     store.schema_version()
-3
+4
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from pathlib import Path
 
 import duckdb
 
-from ..contract import DEFAULT_TZ, KINDS, PRESENCE_KINDS, check_timezone
+from ..contract import (
+    DEFAULT_TZ,
+    GIVEN_PERSON_ID,
+    KINDS,
+    PERSON_KINDS,
+    PRESENCE_KINDS,
+    check_timezone,
+)
 from ..errors import StoreBusyError, StoreVersionError, WorkbenchError
 from .audit import AUDIT_SCHEMA
 from .notes import NOTES_SCHEMA
@@ -33,7 +40,7 @@ __all__ = ["SCHEMA_VERSION", "Store", "SQL_TYPES", "record_table_sql"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: value type -> DuckDB column type
 SQL_TYPES: dict[str, str] = {
@@ -66,13 +73,17 @@ def record_table_sql(kind: str) -> str:
     --------
     >>> print(record_table_sql("kinship"))  # doctest: +NORMALIZE_WHITESPACE
     CREATE TABLE IF NOT EXISTS kinship (person_a VARCHAR NOT NULL, person_b VARCHAR NOT NULL,
-    relation VARCHAR NOT NULL, extra VARCHAR, _source BIGINT NOT NULL, _line BIGINT NOT NULL,
-    _row_hash UHUGEINT NOT NULL)
+    relation VARCHAR NOT NULL, given_person_a VARCHAR, given_person_b VARCHAR, extra VARCHAR,
+    _source BIGINT NOT NULL, _line BIGINT NOT NULL, _row_hash UHUGEINT NOT NULL)
     """
     spec = KINDS[kind]
     cols = [
         f"{c.name} {SQL_TYPES[c.vtype]}{' NOT NULL' if c.required else ''}" for c in spec.columns
     ]
+    if kind in PERSON_KINDS:  # person_id: the resolved person; the source's in given_...
+        cols.append(f"{GIVEN_PERSON_ID} VARCHAR")
+    if kind == "kinship":
+        cols += ["given_person_a VARCHAR", "given_person_b VARCHAR"]
     cols += ["extra VARCHAR", "_source BIGINT NOT NULL", "_line BIGINT NOT NULL"]
     cols += ["_row_hash UHUGEINT NOT NULL"]
     return f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(cols)})"
@@ -81,6 +92,41 @@ def record_table_sql(kind: str) -> str:
 _PHONE_LINKS = """CREATE TABLE IF NOT EXISTS phone_links (
         old VARCHAR NOT NULL, new VARCHAR NOT NULL, linked_at TIMESTAMPTZ NOT NULL,
         note VARCHAR, unlinked_at TIMESTAMPTZ)"""
+
+#: who each record names (workbench.identity): attribution, persons, parameters, decisions
+IDENTITY_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS identity_records (
+        kind VARCHAR NOT NULL, _source BIGINT NOT NULL, _line BIGINT NOT NULL,
+        person_id VARCHAR, how VARCHAR, weight DOUBLE, p DOUBLE, candidate VARCHAR,
+        fields VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_persons (
+        person_id VARCHAR NOT NULL, name VARCHAR, id_number VARCHAR, birth_date DATE,
+        sex VARCHAR, origin VARCHAR, records BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS identity_params (
+        key VARCHAR NOT NULL, value VARCHAR, explanation VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_decisions (
+        decision_id BIGINT NOT NULL, action VARCHAR NOT NULL, target VARCHAR NOT NULL,
+        other VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ NOT NULL, why VARCHAR,
+        undone_at TIMESTAMPTZ, undone_by VARCHAR, undo_why VARCHAR)""",
+]
+
+
+def _identity_migration() -> list[str]:
+    """Schema 4: records name persons by ID number and name; ``person_id`` is resolved."""
+    out = list(IDENTITY_SCHEMA)
+    for kind in PERSON_KINDS:
+        spec = KINDS[kind]
+        for c in spec.columns:
+            out.append(f"ALTER TABLE {kind} ADD COLUMN IF NOT EXISTS {c.name} "
+                       f"{SQL_TYPES[c.vtype]}")
+        out.append(f"ALTER TABLE {kind} ADD COLUMN IF NOT EXISTS {GIVEN_PERSON_ID} VARCHAR")
+        out.append(f"ALTER TABLE {kind} ALTER COLUMN person_id DROP NOT NULL")
+        out.append(f"UPDATE {kind} SET {GIVEN_PERSON_ID} = person_id")
+    for side in ("person_a", "person_b"):
+        out.append(f"ALTER TABLE kinship ADD COLUMN IF NOT EXISTS given_{side} VARCHAR")
+        out.append(f"UPDATE kinship SET given_{side} = {side}")
+    return out
+
 
 _BASE_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -102,6 +148,7 @@ _BASE_SCHEMA = [
 MIGRATIONS: dict[int, list[str]] = {
     2: [_PHONE_LINKS],  # confirmed successor numbers (workbench link-phone)
     3: [record_table_sql(k) for k in PRESENCE_KINDS],  # hotel stays, venue visits, trips
+    4: _identity_migration(),
 }
 
 _LOCK_PATTERN = re.compile(r"lock|conflicting", re.IGNORECASE)
@@ -235,6 +282,8 @@ class Store:
                 self.con.execute(stmt)
             for kind in KINDS:
                 self.con.execute(record_table_sql(kind))
+            for stmt in IDENTITY_SCHEMA:
+                self.con.execute(stmt)
             self.con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [
@@ -338,6 +387,12 @@ class Store:
             "WHERE unlinked_at IS NULL").fetchall()[0][0]
         if links:
             parts.append(f"phone_links:{links}")
+        decided = self.con.execute(
+            "SELECT string_agg(concat_ws('/', decision_id, action, target, other, "
+            "undone_at IS NOT NULL), ',' ORDER BY decision_id) FROM identity_decisions"
+        ).fetchall()[0][0]
+        if decided:
+            parts.append(f"identity_decisions:{decided}")
         return self.con.execute("SELECT md5(?)", ["|".join(parts)]).fetchall()[0][0]
 
     def rejects(self) -> list[dict]:

@@ -20,16 +20,24 @@ __all__ = ["is_person", "owners_of_number", "number_in_calls", "persons_with_id_
            "add_phone_link", "end_phone_link", "phone_links"]
 
 
+#: every known person: the resolved persons (workbench.identity), and registry rows of a
+#: store whose records were written without the resolution stage
+PEOPLE = ("(SELECT person_id, name, id_number FROM identity_persons UNION ALL "
+          "SELECT person_id, name, id_number FROM persons p WHERE person_id IS NOT NULL "
+          "AND NOT EXISTS (SELECT 1 FROM identity_persons i WHERE i.person_id = p.person_id))")
+
+
 def is_person(con: duckdb.DuckDBPyConnection, person_id: str) -> bool:
-    """Whether ``person_id`` is in ``persons``."""
-    return bool(con.execute("SELECT 1 FROM persons WHERE person_id = ?",
+    """Whether ``person_id`` is a known person."""
+    return bool(con.execute(f"SELECT 1 FROM {PEOPLE} WHERE person_id = ?",
                             [person_id]).fetchall())
 
 
 def owners_of_number(con: duckdb.DuckDBPyConnection, number: str) -> list[str]:
     """Persons a number (E.164) was ever registered to."""
     return [r[0] for r in con.execute(
-        "SELECT DISTINCT person_id FROM phones WHERE phone = ? ORDER BY 1",
+        "SELECT DISTINCT person_id FROM phones WHERE phone = ? AND person_id IS NOT NULL "
+        "ORDER BY 1",
         [number]).fetchall()]
 
 
@@ -42,7 +50,8 @@ def number_in_calls(con: duckdb.DuckDBPyConnection, number: str) -> bool:
 def persons_with_id_number(con: duckdb.DuckDBPyConnection, id_number: str) -> list[str]:
     """Persons whose record carries this resident ID number."""
     return [r[0] for r in con.execute(
-        "SELECT person_id FROM persons WHERE id_number = ? ORDER BY 1", [id_number]).fetchall()]
+        f"SELECT DISTINCT person_id FROM {PEOPLE} WHERE id_number = ? ORDER BY 1",
+        [id_number]).fetchall()]
 
 
 def id_number_in_presence(con: duckdb.DuckDBPyConnection, id_number: str) -> bool:
@@ -57,7 +66,7 @@ def persons_named(con: duckdb.DuckDBPyConnection, text: str, exact: bool,
                   limit: int = 11) -> list[tuple[str, str]]:
     """``(person_id, name)`` of persons named ``text`` exactly, or whose name contains it."""
     cond = "name = ?" if exact else "contains(name, ?)"
-    return con.execute(f"SELECT person_id, name FROM persons WHERE {cond} "
+    return con.execute(f"SELECT DISTINCT person_id, name FROM {PEOPLE} WHERE {cond} "
                        "ORDER BY person_id LIMIT ?", [text, limit]).fetchall()
 
 
@@ -67,7 +76,7 @@ def names(con: duckdb.DuckDBPyConnection, ids) -> dict[str, str]:
     if not ids:
         return {}
     return {pid: name or "" for pid, name in con.execute(
-        "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest(?))",
+        f"SELECT person_id, name FROM {PEOPLE} WHERE person_id IN (SELECT unnest(?))",
         [ids]).fetchall()}
 
 
@@ -76,12 +85,12 @@ def search(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
     or more of its digits), an account, then part of a name; None when nothing matches."""
     digits = "".join(c for c in query if c.isdigit())
     rows = con.execute(
-        "SELECT person_id, 0 AS rank FROM persons WHERE person_id = ? OR name = ? "
-        "UNION SELECT person_id, 1 FROM phones WHERE phone = ? OR phone = ? "
+        f"SELECT * FROM (SELECT person_id, 0 AS rank FROM {PEOPLE} WHERE person_id = ? "
+        "OR name = ? UNION SELECT person_id, 1 FROM phones WHERE phone = ? OR phone = ? "
         "OR (length(?) >= 6 AND phone LIKE '%' || ? || '%') "
         "UNION SELECT person_id, 1 FROM accounts WHERE account_id = ? "
-        "UNION SELECT person_id, 2 FROM persons WHERE contains(name, ?) "
-        "ORDER BY rank, person_id LIMIT 1",
+        f"UNION SELECT person_id, 2 FROM {PEOPLE} WHERE contains(name, ?)) "
+        "WHERE person_id IS NOT NULL ORDER BY rank, person_id LIMIT 1",
         [query, query, query, "+86" + query, digits, digits, query, query]).fetchall()
     return rows[0][0] if rows else None
 
@@ -100,9 +109,9 @@ def identifiers_of(con: duckdb.DuckDBPyConnection, persons) -> dict[str, str]:
     for sql, kind in (
         ("SELECT phone FROM phones WHERE person_id IN (SELECT unnest(?))", "phone"),
         ("SELECT account_id FROM accounts WHERE person_id IN (SELECT unnest(?))", "account"),
-        ("SELECT id_number FROM persons WHERE person_id IN (SELECT unnest(?)) "
+        (f"SELECT id_number FROM {PEOPLE} WHERE person_id IN (SELECT unnest(?)) "
          "AND id_number IS NOT NULL", "id_number"),
-        ("SELECT name FROM persons WHERE person_id IN (SELECT unnest(?))", "name"),
+        (f"SELECT name FROM {PEOPLE} WHERE person_id IN (SELECT unnest(?))", "name"),
     ):
         for (value,) in con.execute(sql, [persons]).fetchall():
             out.setdefault(str(value), kind)

@@ -1,0 +1,169 @@
+"""Blocking and field-by-field comparison of the records the exact stage left open.
+
+Reads the stage's temporary tables (``_ir`` records, ``_ex`` exact attribution, ``_en``
+names, ``_eid`` ID numbers, ``_ep`` / ``_ea`` phones and accounts of the persons, ``_tfn`` /
+``_tfk`` name frequencies, ``_banned`` decisions) and writes ``_cand``: every candidate
+person of every open record with the level and the bits of each field, its match weight and
+its posterior (:func:`workbench.identity.weights.posterior`, in SQL).
+
+Blocks (a record is compared only with these persons): the valid ID numbers one typo away
+from its own; the same Chinese name; the same pinyin (either spelling order of a name in
+Latin letters); a person holding the same phone or account.
+
+Examples
+--------
+>>> sorted(FIELDS)
+['account', 'birth_date', 'household', 'id_number', 'kin_calls', 'name', 'phone', 'sex']
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .contacts import kin_contacts
+from .ids import typo_neighbours
+from .weights import Weights
+
+__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
+
+#: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
+#: single anyone out, and the block would hold most of a big case
+BLOCK_MAX = 200
+FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household",
+          "kin_calls")
+
+
+def _unnest(con, table: str, columns: dict[str, list]) -> None:
+    sel = ", ".join(f"CAST(unnest(?) AS VARCHAR) AS {c}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {sel}", list(columns.values()))
+
+
+def open_records(con: duckdb.DuckDBPyConnection) -> int:
+    """``_q``: records neither exactly attributed nor forced by a decision."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _q AS SELECT r.* FROM _ir r JOIN _ex e USING (rid) "
+        "LEFT JOIN _forced f ON f.kind = r.kind AND f.src = r._source AND f.line = r._line "
+        "WHERE e.pid1 IS NULL AND f.kind IS NULL")
+    return int(con.execute("SELECT count(*) FROM _q").fetchall()[0][0])
+
+
+def _lg(m: float) -> str:
+    return f"log2({max(m, 1e-9)!r})"
+
+
+def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+    """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``; returns the
+    number of candidate pairs."""
+    bad = [r[0] for r in con.execute(
+        "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
+        "AND length(idg) = 18").fetchall()]
+    pairs = [(b, c) for b in bad for c in typo_neighbours(b)]
+    _unnest(con, "_nb", {"idg": [a for a, _ in pairs], "cand": [c for _, c in pairs]})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _typo AS SELECT DISTINCT q.rid, e.person_id "
+        "FROM _q q JOIN _nb n ON n.idg = q.idg JOIN _eid e ON e.id18 = n.cand")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pairs AS SELECT rid, person_id FROM ("
+        "SELECT rid, person_id FROM _typo "
+        "UNION SELECT q.rid, e.person_id FROM _q q JOIN _eid e ON e.id18 = q.id18 "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.name = q.name "
+        "JOIN _tfn t ON t.name = n.name AND t.n <= ? "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key "
+        "JOIN _tfk t ON t.key = n.key AND t.n <= ? "
+        "UNION SELECT q.rid, n.person_id FROM _q q JOIN _en n ON n.key = q.key2 "
+        "JOIN _tfk t ON t.key = n.key AND t.n <= ? "
+        "UNION SELECT q.rid, p.person_id FROM _q q JOIN _ep p ON p.phone = q.phone "
+        "UNION SELECT q.rid, a.person_id FROM _q q JOIN _ea a ON a.account = q.account) x "
+        "WHERE NOT EXISTS (SELECT 1 FROM _banned b JOIN _q r ON b.kind = r.kind "
+        "AND b.src = r._source AND b.line = r._line WHERE r.rid = x.rid "
+        "AND b.pid = x.person_id)", [BLOCK_MAX] * 3)
+    n = max(w.n, 1)
+    m = w.m
+    bits = {}  # field -> (level SQL, bits SQL)
+    bits["id_number"] = (
+        "CASE WHEN q.idg IS NULL OR e.id18 IS NULL THEN NULL "
+        "WHEN q.id18 IS NOT NULL AND i.person_id IS NOT NULL THEN 'same' "
+        "WHEN t.rid IS NOT NULL THEN 'typo' ELSE 'differs' END",
+        "CASE id_number_level "
+        f"WHEN 'same' THEN {_lg(m[('id_number', 'same')])} - log2(1.0 / {n}) "
+        f"WHEN 'typo' THEN {_lg(m[('id_number', 'typo')])} - "
+        f"{_lg(w.u[('id_number', 'typo')])} "
+        f"WHEN 'differs' THEN {_lg(m[('id_number', 'differs')])} END")
+    bits["name"] = (
+        "CASE WHEN q.name IS NULL OR q.script IS NULL OR nf.person_id IS NULL THEN NULL "
+        "WHEN q.script IN ('han', 'code') AND nf.exact THEN 'exact' "
+        "WHEN q.script = 'han' AND nf.pin THEN 'homophone' "
+        "WHEN q.script IN ('han', 'code') AND kn.name IS NOT NULL THEN 'another_persons' "
+        "WHEN q.script IN ('han', 'code') THEN 'differs' "
+        "WHEN nf.pin THEN 'pinyin' ELSE 'pinyin_differs' END",
+        "CASE name_level "
+        f"WHEN 'exact' THEN {_lg(m[('name', 'exact')])} - log2(coalesce(tn.ne, 1) / {n}) "
+        f"WHEN 'homophone' THEN {_lg(m[('name', 'homophone')])} - "
+        f"log2(greatest(coalesce(tk.ne, 1) - coalesce(tn.n, 0), 1) / {n}) "
+        f"WHEN 'differs' THEN {_lg(m[('name', 'differs')])} "
+        f"WHEN 'another_persons' THEN {_lg(m[('name', 'another_persons')])} "
+        f"WHEN 'pinyin' THEN {_lg(m[('name_latin', 'pinyin')])} - "
+        f"log2(coalesce(tk.ne, 1) / {n}) "
+        f"WHEN 'pinyin_differs' THEN {_lg(m[('name_latin', 'pinyin_differs')])} END")
+    for fld, col in (("birth_date", "bd"), ("sex", "sex"), ("household", "household")):
+        bits[fld] = (
+            f"CASE WHEN q.{col} IS NULL OR e.{col} IS NULL THEN NULL "
+            f"WHEN q.{col} = e.{col} THEN 'same' ELSE 'differs' END",
+            f"CASE {fld}_level WHEN 'same' THEN {_lg(m[(fld, 'same')])} - "
+            f"{_lg(w.u[(fld, 'same')])} WHEN 'differs' THEN {_lg(m[(fld, 'differs')])} - "
+            f"{_lg(w.u[(fld, 'differs')])} END")
+    bits["phone"] = ("CASE WHEN hp.person_id IS NOT NULL THEN 'shared' END",
+                     f"CASE WHEN phone_level = 'shared' THEN {_lg(m[('phone', 'shared')])} - "
+                     f"log2(coalesce(np.n, 1) / {n}) END")
+    bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
+                       f"CASE WHEN account_level = 'shared' THEN "
+                       f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
+    km, ku, measured = kin_contacts(con)
+    w.m[("kin_calls", "reached")], w.u[("kin_calls", "reached")] = km, ku
+    w.m[("kin_calls", "not_reached")] = 1 - km
+    w.u[("kin_calls", "not_reached")] = 1 - ku
+    w.source["kin_calls"] = f"measured on {measured} numbers held by one person"
+    bits["kin_calls"] = (
+        "CASE WHEN q.phone IS NULL OR NOT EXISTS (SELECT 1 FROM _ck c0 WHERE c0.rid = q.rid) "
+        "THEN NULL WHEN ck.rid IS NOT NULL THEN 'reached' ELSE 'not_reached' END",
+        f"CASE kin_calls_level WHEN 'reached' THEN {_lg(km)} - {_lg(ku)} "
+        f"WHEN 'not_reached' THEN {_lg(1 - km)} - {_lg(1 - ku)} END")
+    levels = ", ".join(f"{sql} AS {fld}_level" for fld, (sql, _) in bits.items())
+    weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
+    total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _lv AS SELECT p.rid, p.person_id, {levels}, "
+        "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
+        "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
+        "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
+        "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
+        "LEFT JOIN (SELECT p2.rid, n.person_id, bool_or(n.name = q2.name) AS exact, "
+        "  bool_or(n.key = q2.key OR n.key = q2.key2) AS pin FROM _pairs p2 "
+        "  JOIN _q q2 ON q2.rid = p2.rid JOIN _en n ON n.person_id = p2.person_id "
+        "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
+        "LEFT JOIN _tfn kn ON kn.name = q.name "
+        "LEFT JOIN _ck ck ON ck.rid = p.rid AND ck.person_id = p.person_id "
+        "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
+        "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
+    eps = w.eps
+    lvl = ", ".join(f"l.{f}_level" for f in bits)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights}, "
+        "coalesce(pk.pi, ?) AS pi, coalesce(pk.q, 1.0) AS q FROM _lv l "
+        "JOIN _q q ON q.rid = l.rid "
+        "LEFT JOIN _pik pk ON pk.kind = q.kind LEFT JOIN _tfn tn ON tn.name = l.q_name "
+        "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
+        "LEFT JOIN _ha na ON na.account = l.q_account", [w.pi])
+    # the posterior of each candidate among the record's candidates and "someone else":
+    # someone from outside the case (1 - pi), who bears a candidate's exact name as
+    # often as the case measured (q), or someone of the case outside the candidates (eps)
+    mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
+    outside = ("(1 - pi) * CASE WHEN bool_or(name_level = 'exact') OVER (PARTITION BY rid) "
+               "THEN q ELSE 1.0 END")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
+        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {outside} + pi * {eps!r}) AS p "
+        "FROM _cw")
+    for table in ("_lv", "_cw", "_pairs", "_nb"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return int(con.execute("SELECT count(*) FROM _cand").fetchall()[0][0])
