@@ -208,7 +208,7 @@ def test_successors_when_every_contact_is_a_service():
     assert [(s["old"], s["new"]) for s in found] == [("old", "new")]
     ev = found[0]["evidence"]
     assert ev["new_owner"] is None and ev["old_owner"] == "P1"
-    assert ev["old_last_activity"] == "1970-03-22T08:00:01+08:00"
+    assert ev["old_p90_call_at"] == "1970-03-22T08:00:01+08:00"
     text = json.dumps(found, allow_nan=False)  # strict JSON
     assert "NaN" not in text
     assert all(g["owners"] == sorted(g["owners"]) for g in find_burners(act))
@@ -220,7 +220,7 @@ def test_successors_on_a_case_with_service_only_numbers(town):
     out = case.successors()
     json.dumps(out, allow_nan=False, default=str)
     for s in out["successors"]:
-        assert s["evidence"]["old_last_activity"].endswith("+08:00")
+        assert s["evidence"]["old_p90_call_at"].endswith("+08:00")
 
 
 @pytest.fixture(scope="module")

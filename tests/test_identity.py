@@ -251,6 +251,9 @@ def test_decisions_persist_across_later_ingest_and_undo(db, write):
     ingest(db, write("phones.csv", PHONES + phones_of(people)))  # a later ingest
     assert query(db, "SELECT arrest_id, person_id FROM arrests") == [("A1", "Z2")]
     assert query(db, "SELECT decided_by, why FROM identity_decisions") == [("analyst", "photo")]
+    logged = [e for e in case.log() if e["action"] == "identity"]  # in the hash-chained log
+    assert len(logged) == 1 and logged[0]["details"]["target"] == rec["ref"]
+    assert logged[0]["details"]["why"] == "photo" and case.verify_log()["intact"]
     # merge two persons, transitively: their records follow
     case.decide("merge", "R001", "R002")
     case.decide("merge", "R002", "R003")

@@ -183,8 +183,10 @@ def find_successors(activity: pd.DataFrame, params: SuccessorParams | None = Non
                     "shared_contacts": len(shared), "contacts_sample": shared[:10],
                     "old_contacts": len(mapped[o]), "new_contacts": len(mapped[nw]),
                     "gap_days": round(gap / DAY, 1),
-                    "old_last_activity": local_time(info[o].q90, tz),
-                    "new_first_activity": local_time(info[nw].q10, tz),
+                    # what they are: 90% of the old number's calls came before this time,
+                    # 10% of the new one's before that (not its first or last call)
+                    "old_p90_call_at": local_time(info[o].q90, tz),
+                    "new_p10_call_at": local_time(info[nw].q10, tz),
                     "old_calls": int(info[o].calls), "new_calls": int(info[nw].calls),
                     "old_owner": _text(info[o].owner), "new_owner": _text(info[nw].owner),
                     "second_order": round_no > 0,

@@ -21,6 +21,7 @@ from ..errors import WorkbenchError
 from ..identity import add_decision, parse_ref, resolve, undo_decision
 from ..identity.decisions import list_decisions
 from ..identity.review import contradicting_use, identities, params, phone_overlaps
+from ..store import log_action
 
 if TYPE_CHECKING:
     from .facade import Case
@@ -87,4 +88,8 @@ class IdentityPart:
                                                  "name one")
                     decision_id = add_decision(con, action, target, other, by=by, why=why)
                 counts = resolve(con)
+                # the case's action log (hash-chained), in the same transaction
+                log_action(con, "identity", {
+                    "decision": decision_id, "action": "undo" if undo is not None else action,
+                    "target": target, "other": other, "why": why}, actor=by)
         return {"decision_id": decision_id, "identity": counts}
