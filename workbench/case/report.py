@@ -88,14 +88,16 @@ class ReportPart:
     def report(self, out, *, ring: str | None = None, person: str | None = None,
                hops: int | None = None, redact: bool = False, redact_names: bool = False,
                title: str | None = None, since=None, until=None,
-               actor: str | None = None) -> dict:
+               via_services: bool = False, actor: str | None = None) -> dict:
         """Write the case report (PDF) of a selection (as for a snapshot); logged.
 
         Returns ``{"file", "sha256", "pages", "links", "records", "request"}``.
         """
         out = Path(out)
         view = {k: v for k, v in {"ring": ring, "person": person, "hops": hops, "title": title,
-                                  "since": since, "until": until}.items() if v is not None}
+                                  "since": since, "until": until,
+                                  "via_services": via_services or None}.items()
+                if v is not None}
         with self._state.open() as store:
             entries = log_entries(store.con)
             notes = list_notes(store.con)

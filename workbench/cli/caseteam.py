@@ -161,13 +161,15 @@ def hits_export(db, salt, out, as_json, wait):
 @_selection_options
 @_window_options
 @_wait_option
-def report(db, out, ring, person, hops, redact, redact_names, title, since, until, wait):
+def report(db, out, ring, person, hops, redact, redact_names, title, via_services, since,
+           until, wait):
     """Write the case report for prosecutors (PDF): summary, chart, key players, every
     link's records with file, SHA-256 and line, timeline, notes and method."""
     if out.suffix.lower() != ".pdf":
         raise WorkbenchError(f"{out.name}: the report is a PDF (give a .pdf file)")
     written = Case(db, wait=wait).report(out, ring=ring, person=person, hops=hops,
                                          redact=redact, redact_names=redact_names,
-                                         title=title, since=since, until=until)
+                                         title=title, since=since, until=until,
+                                         via_services=via_services)
     _echo(f"wrote {out} ({written['pages']} pages, {written['links']} links, "
           f"{written['records']} records)")

@@ -108,11 +108,16 @@ def write_files(county: County, out, seed: int = 7) -> dict:
     for row in pick(persons, 5):
         persons.add(row, "duplicates")
     bad = pick(persons, 4)
-    bad[0][2] = bad[0][2][:-1] + ("0" if bad[0][2][-1] != "0" else "1")  # checksum
+    # a mistyped ID (its check character fails) is kept as given and resolved, not rejected
+    # (DATA_CONTRACT "Who a record names"): a registry person of its own
+    typo = list(bad[0])
+    typo[0] = f"P{len(county.persons) + 1:06d}"
+    typo[2] = typo[2][:-1] + ("0" if typo[2][-1] != "0" else "1")
+    persons.add(typo)
     bad[1][3] = "1990-02-30"
     bad[2][1] = ""
     bad[3][4] = "未知"
-    for row in bad:
+    for row in bad[1:]:
         persons.add(row, "rejected")
     (out / persons.name).write_text(persons.csv_text(), encoding="utf-8")
     files[persons.name] = persons.expect
@@ -257,11 +262,12 @@ def write_files(county: County, out, seed: int = 7) -> dict:
     _presence_files(county, out, rng, files, pick)
     truth = dict(county.truth)
     truth["seed"] = seed
-    truth["counts"] = {"persons": len(county.persons), "phones": len(county.phones),
+    # + 1 person and + 1 stay: the records with a mistyped ID number, stored and resolved
+    truth["counts"] = {"persons": len(county.persons) + 1, "phones": len(county.phones),
                        "accounts": len(county.accounts), "calls": len(county.calls),
                        "transactions": len(county.transactions),
                        "arrests": len(county.arrests), "kinship": len(county.kinship),
-                       "stays": len(county.stays), "visits": len(county.visits),
+                       "stays": len(county.stays) + 1, "visits": len(county.visits),
                        "trips": len(county.trips)}
     truth["files"] = files
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
@@ -286,13 +292,14 @@ def _presence_files(county: County, out: Path, rng, files: dict, pick) -> None:
     for row in pick(stays, 8):
         stays.add(row, "duplicates")
     bad = pick(stays, 4)
-    bad[0][0], bad[0][1] = "", "33068119900101123X"  # wrong check character
-    bad[1][0], bad[1][1] = "", ""  # nobody named
+    # a wrong check character is kept and resolved (stored); the others are rejected
+    bad[0][0], bad[0][1] = "", "33068119900101123X"
+    bad[1][0], bad[1][1], bad[1][2] = "", "", ""  # nobody named
     bad[2][6], bad[2][7] = "2019-03-05 22:00:00", "2019/03/04 08:00"  # out before in
     bad[3][6] = "2019-02-29 22:00:00"
-    for row in bad:
+    for k, row in enumerate(bad):
         row[5] = str(row[5]) + "-X"
-        stays.add(row, "rejected")
+        stays.add(row, "stored" if k == 0 else "rejected")
     (out / stays.name).write_bytes(stays.csv_text().encode("gb18030"))
     files[stays.name] = stays.expect
 
