@@ -170,8 +170,13 @@ def _flag_regional(engine: Engine, data: str | Path | None, result: RingResult) 
         return
     data = Path(data)
     local = DuckDBEngine.over_parquet({t: data / f"{t}.parquet"
-                                       for t in ("persons", "stays", "visits", "trips")},
+                                       for t in ("persons", "stays", "visits", "trips",
+                                                 "identity_persons")
+                                       if (data / f"{t}.parquet").exists()},
                                       parquet_timezone(data))
+    if not (data / "identity_persons.parquet").exists():  # a Spark-ingested directory
+        local.con.execute("CREATE TEMP TABLE identity_persons (person_id VARCHAR, "
+                          "id_number VARCHAR)")
     try:
         flag_rings(result, registration_codes(local.con))
     finally:
@@ -186,9 +191,15 @@ def evidence_from_parquet(data: str | Path, persons: list[str],
     engine = DuckDBEngine.over_parquet({t: data / f"{t}.parquet" for t in REQUIRED},
                                        parquet_timezone(data))
     try:
-        return records_among(engine, persons, params, limit=limit)
+        records = records_among(engine, persons, params, limit=limit)
     finally:
         engine.close()
+    from ..contract import file_name
+
+    for df in records.values():  # a record names its export, never the analyst's folders
+        for col in [c for c in df.columns if str(c) == "file" or str(c).endswith("_file")]:
+            df[col] = df[col].map(file_name)
+    return records
 
 
 def _requests(tz: str, options: dict) -> tuple[LinkParams, RingParams, LayerWeights]:

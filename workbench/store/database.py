@@ -60,7 +60,7 @@ SQL_TYPES: dict[str, str] = {
 }
 
 #: tables besides the record kinds that an export for another engine carries
-EXPORT_TABLES = ("sources", "phone_links", "meta")
+EXPORT_TABLES = ("sources", "phone_links", "meta", "identity_persons")
 
 #: provenance columns every record table carries, after the contract's columns
 PROVENANCE_COLUMNS = ("extra", "_source", "_line", "_row_hash")
