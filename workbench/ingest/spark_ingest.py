@@ -31,7 +31,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..contract import DEFAULT_REGION, DEFAULT_TZ, KINDS, check_timezone
+from ..contract import (
+    DEFAULT_REGION,
+    DEFAULT_TZ,
+    GIVEN_PERSON_ID,
+    KINDS,
+    PERSON_KINDS,
+    check_timezone,
+)
 from ..engine.spark_forms import md5_number_sql
 from ..errors import InputFileError, WorkbenchError
 from .local import FileReport, IngestReport, _plan, expand_paths
@@ -141,10 +148,18 @@ def _count(engine, ranked: list) -> dict[int, dict]:
 
 
 def _write_kind(engine, name: str, ranked, out: Path) -> None:
+    """One kind's stored rows as Parquet, in the store's column order. The identity columns
+    keep what the source gave (``given_...``); ``person_id`` is the given id: the Spark
+    ingest does not resolve identities (``workbench ingest`` does, on DuckDB)."""
     spec = KINDS[name]
+    given = []
+    if name in PERSON_KINDS:
+        given = [f"person_id AS {GIVEN_PERSON_ID}"]
+    elif name == "kinship":
+        given = ["person_a AS given_person_a", "person_b AS given_person_b"]
     frame = engine.spark.sql(
-        f"SELECT {', '.join(spec.names)}, extra, _source, _line, {md5_number_sql('_h')} "
-        f"AS _row_hash FROM {ranked} WHERE _reason IS NULL AND _rn = 1")
+        f"SELECT {', '.join([*spec.names, *given])}, extra, _source, _line, "
+        f"{md5_number_sql('_h')} AS _row_hash FROM {ranked} WHERE _reason IS NULL AND _rn = 1")
     frame.write.mode("overwrite").parquet(str(out / f"{name}.parquet"))
 
 
