@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..contract import DEFAULT_REGION, DEFAULT_TZ, file_name, parse_id_number, parse_phone
+from ..contract import DEFAULT_REGION, DEFAULT_TZ, parse_id_number, parse_phone
 from ..errors import WorkbenchError
 from ..evidence import (
     ID_NUMBER_NODE,
     NUMBER_NODE,
     LinkParams,
     common_contacts,
+    file_names,
     frequency_matrix,
     heat_matrix,
     pair_contacts,
@@ -47,18 +48,6 @@ def _parsed(parse, text: str) -> str | None:
 
 #: the call-record views :meth:`Case.call_views` can build
 CALL_VIEWS = ("heat", "pairs", "frequency", "common")
-
-
-def file_names(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every file column (``file``, ``other_file``, ...) reduced to the file's
-    name: a record says which export it came from, never where the analyst keeps it."""
-    cols = [c for c in df.columns if str(c) == "file" or str(c).endswith("_file")]
-    if not cols:
-        return df
-    df = df.copy()
-    for c in cols:
-        df[c] = df[c].map(file_name)
-    return df
 
 
 class RecordsPart:

@@ -22,7 +22,9 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
 
-from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE
+import pandas as pd
+
+from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE, file_name
 from ..engine import Engine, Handle, Query, as_engine
 from .owners import (
     ACCOUNT_OWNERS,
@@ -35,7 +37,7 @@ from .owners import (
 )
 from .services import detect_services
 
-__all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES"]
+__all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES", "file_names"]
 
 log = logging.getLogger(__name__)
 
@@ -371,3 +373,15 @@ def common_contacts(source, phones: list[str],
                       strict=True))
     wide.insert(0, "owner", [owners.get(c) for c in wide.index])
     return wide.reset_index()
+
+
+def file_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every file column (``file``, ``other_file``, ...) reduced to the file's
+    name: a record says which export it came from, never where the analyst keeps it."""
+    cols = [c for c in df.columns if str(c) == "file" or str(c).endswith("_file")]
+    if not cols:
+        return df
+    df = df.copy()
+    for c in cols:
+        df[c] = df[c].map(file_name)
+    return df

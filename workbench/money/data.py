@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from ..engine import as_engine
+from ..evidence import window_between
 
-__all__ = ["MoneyData", "fence", "load", "stage", "window_sql", "DEFAULT_CURRENCY"]
+__all__ = ["MoneyData", "fence", "load", "stage", "DEFAULT_CURRENCY"]
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +60,9 @@ def _log_fence(n_cp: np.ndarray) -> float:
     return float(q3 + 3.0 * max(q3 - q1, math.log(2.0)))
 
 
-def window_sql(column: str, since, until) -> tuple[str, list]:
-    """``(condition, values)`` keeping ``column`` in ``[since, until)``.
-
-    >>> window_sql("t", None, None)
-    ('TRUE', [])
-    """
-    cond, args = [], []
-    if since is not None:
-        cond.append(f"{column} >= ?")
-        args.append(since)
-    if until is not None:
-        cond.append(f"{column} < ?")
-        args.append(until)
-    return (" AND ".join(cond) or "TRUE"), args
-
-
 def transfers_query(since=None, until=None) -> tuple[str, list]:
     """Transfers in the window between two different accounts."""
-    cond, args = window_sql("t.occurred_at", since, until)
+    cond, args = window_between("t.occurred_at", since, until)
     return ("SELECT t.from_account AS a, t.to_account AS b, t.amount, "
             "CAST(t.amount AS DOUBLE) AS amt, "
             f"coalesce(t.currency, '{DEFAULT_CURRENCY}') AS cur, "

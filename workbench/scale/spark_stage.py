@@ -28,7 +28,7 @@ from pathlib import Path
 from ..engine import DuckDBEngine, Engine
 from ..engine.tables import REQUIRED, parquet_timezone
 from ..errors import EngineError
-from ..evidence import Layers, LinkParams, build_layers, records_among
+from ..evidence import Layers, LinkParams, build_layers, file_names, records_among
 from ..graph import LayerWeights, build_graph
 from ..rings import RingParams, RingResult, find_rings
 from .cut import CutParams, cut_layers
@@ -194,12 +194,8 @@ def evidence_from_parquet(data: str | Path, persons: list[str],
         records = records_among(engine, persons, params, limit=limit)
     finally:
         engine.close()
-    from ..contract import file_name
-
-    for df in records.values():  # a record names its export, never the analyst's folders
-        for col in [c for c in df.columns if str(c) == "file" or str(c).endswith("_file")]:
-            df[col] = df[col].map(file_name)
-    return records
+    # a record names its export, never the analyst's folders (as the case's records do)
+    return {kind: file_names(df) for kind, df in records.items()}
 
 
 def _requests(tz: str, options: dict) -> tuple[LinkParams, RingParams, LayerWeights]:
