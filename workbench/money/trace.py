@@ -12,8 +12,10 @@ Examples
 >>> import tempfile, os
 >>> from workbench.store import Store
 >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
-...     trace(store, "6222000011112222")["hops"]
-[]
+...     trace(store, "6222000011112222")
+Traceback (most recent call last):
+...
+workbench.errors.WorkbenchError: no account '6222000011112222' in this case's transactions
 """
 
 from __future__ import annotations
@@ -72,13 +74,19 @@ def trace(source, account: str, *, back: bool = False, since=None, until=None,
     >>> import tempfile, os
     >>> from workbench.store import Store
     >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as store:
-    ...     trace(store, "6222000011112222", back=True)["direction"]
-    'back'
+    ...     trace(store, "6222000011112222", back=True)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.WorkbenchError: no account '6222000011112222' in this case's transactions
     """
     if max_hops < 1 or max_branch < 1:
         raise WorkbenchError("max_hops and max_branch must be at least 1")
     engine = as_engine(source)
     account = str(account).strip()
+    known = engine.scalar("SELECT count(*) FROM transactions WHERE from_account = ? "
+                          "OR to_account = ?", [account, account])
+    if not known:
+        raise WorkbenchError(f"no account {account!r} in this case's transactions")
     handles, fences = stage(engine, since=since, until=until)
     services = set(fences["services"])
     hops: list[dict] = []
