@@ -13,14 +13,18 @@ Latin letters); a person holding the same phone or account.
 Examples
 --------
 >>> sorted(FIELDS)
-['account', 'birth_date', 'household', 'id_number', 'kin_calls', 'name', 'phone', 'sex']
+['account', 'birth_date', 'contacts', 'holdings', 'household', 'id_number', 'name', 'phone',
+ 'sex']
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from .contacts import kin_contacts
+from .contacts import FIELD, contacts
+from .holdings import FIELD as HOLD
+from .holdings import LEVELS as HOLD_LEVELS
+from .holdings import holdings
 from .ids import typo_neighbours
 from .weights import Weights
 
@@ -30,7 +34,7 @@ __all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
 #: single anyone out, and the block would hold most of a big case
 BLOCK_MAX = 200
 FIELDS = ("id_number", "name", "birth_date", "sex", "phone", "account", "household",
-          "kin_calls")
+          "contacts", "holdings")
 
 
 def _unnest(con, table: str, columns: dict[str, list]) -> None:
@@ -118,16 +122,30 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
                        f"CASE WHEN account_level = 'shared' THEN "
                        f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
-    km, ku, measured = kin_contacts(con)
-    w.m[("kin_calls", "reached")], w.u[("kin_calls", "reached")] = km, ku
-    w.m[("kin_calls", "not_reached")] = 1 - km
-    w.u[("kin_calls", "not_reached")] = 1 - ku
-    w.source["kin_calls"] = f"measured on {measured} numbers held by one person"
-    bits["kin_calls"] = (
-        "CASE WHEN q.phone IS NULL OR NOT EXISTS (SELECT 1 FROM _ck c0 WHERE c0.rid = q.rid) "
-        "THEN NULL WHEN ck.rid IS NOT NULL THEN 'reached' ELSE 'not_reached' END",
-        f"CASE kin_calls_level WHEN 'reached' THEN {_lg(km)} - {_lg(ku)} "
-        f"WHEN 'not_reached' THEN {_lg(1 - km)} - {_lg(1 - ku)} END")
+    measured_mu, measured = contacts(con)
+    cases = []
+    for ident, per_level in measured_mu.items():
+        for lv, (cm, cu) in per_level.items():
+            w.m[(f"{FIELD}_{ident}", lv)], w.u[(f"{FIELD}_{ident}", lv)] = cm, cu
+            cases.append(f"WHEN {FIELD}_level = '{lv}' AND q.{ident} IS NOT NULL "
+                         f"THEN {_lg(cm)} - {_lg(cu)} ")
+    w.source[FIELD] = f"measured on {measured} numbers and accounts held by one person"
+    bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
+        "CASE WHEN (q.phone IS NULL AND q.account IS NULL) OR NOT EXISTS "
+        "(SELECT 1 FROM _ck c0 WHERE c0.rid = q.rid) THEN NULL "
+        "ELSE coalesce(ck.level, 'none') END",
+        f"CASE {''.join(cases)}END" if cases else "NULL")
+    for ident, per_level in holdings(con).items():
+        for lv, (hm, hu) in per_level.items():
+            w.m[(f"{HOLD}_{ident}", lv)], w.u[(f"{HOLD}_{ident}", lv)] = hm, hu
+    w.source[HOLD] = "m: other numbers (accounts) of the holders of the exactly " \
+        "attributed ones; u: numbers (accounts) of the case's persons"
+    hcases = "".join(
+        f"WHEN {HOLD}_level = '{lv}' AND q.{ident} IS NOT NULL THEN "
+        f"{_lg(w.m[(f'{HOLD}_{ident}', lv)])} - {_lg(w.u[(f'{HOLD}_{ident}', lv)])} "
+        for ident in ("phone", "account") for lv in HOLD_LEVELS
+        if (f"{HOLD}_{ident}", lv) in w.m)
+    bits[HOLD] = ("hd.level", f"CASE {hcases}END" if hcases else "NULL")
     levels = ", ".join(f"{sql} AS {fld}_level" for fld, (sql, _) in bits.items())
     weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
     total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
@@ -143,6 +161,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
         "LEFT JOIN _tfn kn ON kn.name = q.name "
         "LEFT JOIN _ck ck ON ck.rid = p.rid AND ck.person_id = p.person_id "
+        "LEFT JOIN _hd hd ON hd.rid = p.rid AND hd.person_id = p.person_id "
         "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
         "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
     eps = w.eps
@@ -164,6 +183,6 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
         f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {outside} + pi * {eps!r}) AS p "
         "FROM _cw")
-    for table in ("_lv", "_cw", "_pairs", "_nb"):
+    for table in ("_lv", "_cw", "_pairs", "_nb", "_hd"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return int(con.execute("SELECT count(*) FROM _cand").fetchall()[0][0])

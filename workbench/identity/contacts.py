@@ -1,27 +1,32 @@
-"""Calls as identity evidence: a number whose calls reach a person's kin or household.
+"""Contacts as identity evidence: a number or account that reaches a person's circle.
 
-A phone record named only by a name several persons share (two 金海) may still tell them
-apart by whom the number calls: people call their families. For every open phone record
-(``_q``), the persons its number calls or is called by (owners through the exactly
-attributed phones, ``_ep``) are looked up among each candidate's kin (``kinship``, both
-sides as resolved this run) and household; ``_ck(rid, person_id)`` holds the candidates
-reached. How much that says is measured on the exactly attributed numbers: ``m``, the share
-of numbers whose calls reach their own holder's kin; ``u``, the share reaching the kin of
+A phone or account record named only by a name several persons share (two 金海) may still
+tell them apart by whom the number calls or the account pays: people call their families,
+and a person's number and account deal with the same people. For every open phone or
+account record (``_q``), the persons its number calls or is called by (owners through the
+exactly attributed phones, ``_ep``), or its account pays or is paid by (through ``_ea``),
+are looked up in each candidate's **circle**: the candidate's kin (``kinship``, both sides
+as resolved this run) and household, and the persons the candidate's own other numbers and
+accounts deal with. ``_ck(rid, person_id)`` holds the candidates reached.
+
+How much that says is measured on the case, separately for numbers and accounts: ``m``, the
+share of exactly attributed numbers (accounts) held by one person whose contacts reach
+their holder's circle (built without that number); ``u``, the share reaching the circle of
 another person drawn from the case.
 
 Examples
 --------
 >>> FIELD
-'kin_calls'
+'contacts'
 """
 
 from __future__ import annotations
 
 import duckdb
 
-__all__ = ["FIELD", "kin_contacts"]
+__all__ = ["FIELD", "LEVELS", "contacts"]
 
-FIELD = "kin_calls"
+FIELD = "contacts"
 
 _KIN = (
     "SELECT a.pid AS x, b.pid AS y FROM _xr a JOIN _xr b ON a._source = b._source "
@@ -31,41 +36,84 @@ _KIN = (
     "UNION SELECT e1.person_id, e2.person_id FROM _ent e1 JOIN _ent e2 "
     "ON e1.household = e2.household AND e1.person_id <> e2.person_id")
 
+# (t, ident, person): the exactly attributed numbers ('p') and accounts ('a')
+_OWN = ("SELECT 'p' AS t, phone AS ident, person_id FROM _ep "
+        "UNION ALL SELECT 'a', account, person_id FROM _ea")
+# (t, ident, other): whom a number calls or is called by, an account pays or is paid by
+_EDGE = ("SELECT DISTINCT 'p' AS t, caller AS ident, callee AS other FROM calls "
+         "UNION SELECT 'p', callee, caller FROM calls "
+         "UNION SELECT 'a', from_account, to_account FROM transactions "
+         "UNION SELECT 'a', to_account, from_account FROM transactions")
 
-def _partners(source: str) -> str:
-    """(rid or phone key, partner person) of the numbers in ``source(k, phone)``."""
-    return (f"SELECT DISTINCT s.k, o.person_id AS partner FROM {source} s "
-            "JOIN calls c ON c.caller = s.phone JOIN _ep o ON o.phone = c.callee "
-            f"UNION SELECT DISTINCT s.k, o.person_id FROM {source} s "
-            "JOIN calls c ON c.callee = s.phone JOIN _ep o ON o.phone = c.caller")
+
+#: levels of the field, from the strongest: a contact is the candidate's kin or household;
+#: two or more contacts shared with the candidate's other numbers and accounts; one
+LEVELS = ("kin", "shared_2", "shared_1", "none")
 
 
-def kin_contacts(con: duckdb.DuckDBPyConnection) -> tuple[float, float, int]:
-    """Build ``_ck`` for the open phone records; return ``(m, u, numbers measured)``."""
+def _levels(source: str, person: str) -> str:
+    """SQL of ``(k, person_id, level)`` for the rows of ``source(k, t, ident, <person>)``
+    whose identifier's contacts reach ``<person>``'s circle (see :data:`LEVELS`), the
+    person themselves not counting."""
+    return (
+        f"WITH kin AS (SELECT DISTINCT s.k, s.{person} AS person_id FROM {source} s "
+        "JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
+        f"JOIN _kin kn ON kn.x = a.partner AND kn.y = s.{person}), "
+        f"circ AS (SELECT s.k, s.{person} AS person_id, count(DISTINCT a.partner) AS n "
+        f"FROM {source} s JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
+        f"JOIN _own o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
+        "JOIN _pc b ON b.t = o.t AND b.ident = o.ident AND b.partner = a.partner "
+        f"WHERE a.partner <> s.{person} GROUP BY s.k, s.{person}) "
+        "SELECT coalesce(kin.k, circ.k) AS k, coalesce(kin.person_id, circ.person_id) "
+        "AS person_id, CASE WHEN kin.k IS NOT NULL THEN 'kin' WHEN circ.n >= 2 "
+        "THEN 'shared_2' ELSE 'shared_1' END AS level FROM kin FULL JOIN circ "
+        "ON circ.k = kin.k AND circ.person_id = kin.person_id")
+
+
+def contacts(con: duckdb.DuckDBPyConnection
+             ) -> tuple[dict[str, dict[str, tuple[float, float]]], int]:
+    """Build ``_ck(rid, person_id, level)`` for the open phone and account records of
+    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _kin AS {_KIN}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _own AS {_OWN}")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _qp AS SELECT rid AS k, phone FROM _q "
-        "WHERE phone IS NOT NULL")
+        "CREATE OR REPLACE TEMP TABLE _pc AS SELECT DISTINCT e.t, e.ident, o.person_id "
+        f"AS partner FROM ({_EDGE}) e JOIN _own o ON o.t = e.t AND o.ident = e.other")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ck AS SELECT DISTINCT p.k AS rid, kn.y AS person_id "
-        f"FROM ({_partners('_qp')}) p JOIN _kin kn ON kn.x = p.partner")
-    # measured on up to 5,000 exactly attributed numbers, each against its holder and
-    # against the next person in a fixed shuffled order
+        "CREATE OR REPLACE TEMP TABLE _qx AS SELECT p.rid AS k, "
+        "CASE WHEN q.phone IS NOT NULL THEN 'p' ELSE 'a' END AS t, "
+        "coalesce(q.phone, q.account) AS ident, p.person_id FROM _pairs p "
+        "JOIN _q q USING (rid) WHERE q.phone IS NOT NULL OR q.account IS NOT NULL")
+    con.execute("CREATE OR REPLACE TEMP TABLE _ck AS SELECT k AS rid, person_id, level "
+                f"FROM ({_levels('_qx', 'person_id')})")
+    # measured on up to 5,000 exactly attributed numbers and accounts held by one person
+    # (each kind), each against its holder and against the next person in a fixed
+    # shuffled order
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _sp AS SELECT phone AS k, phone, person_id, "
-        "lead(person_id) OVER (ORDER BY md5(phone)) AS other FROM ("
-        "SELECT phone, min(person_id) AS person_id FROM _ep GROUP BY phone "
-        "HAVING count(*) = 1) ORDER BY md5(phone) LIMIT 5000")
-    row = con.execute(
-        "WITH pa AS (" + _partners("_sp") + ") "
-        "SELECT count(DISTINCT s.k), count(DISTINCT s.k) FILTER (WHERE own.x IS NOT NULL), "
-        "count(DISTINCT s.k) FILTER (WHERE oth.x IS NOT NULL) FROM _sp s "
-        "JOIN pa ON pa.k = s.k "
-        "LEFT JOIN _kin own ON own.x = pa.partner AND own.y = s.person_id "
-        "LEFT JOIN _kin oth ON oth.x = pa.partner AND oth.y = s.other").fetchall()[0]
-    n, own, other = (int(x or 0) for x in row)
-    for table in ("_qp", "_sp"):
+        "CREATE OR REPLACE TEMP TABLE _sp AS SELECT * FROM (SELECT t, ident, "
+        "t || ident AS k, person_id, lead(person_id) OVER (PARTITION BY t "
+        "ORDER BY md5(t || ident)) AS other, row_number() OVER (PARTITION BY t "
+        "ORDER BY md5(t || ident)) AS i FROM (SELECT t, ident, min(person_id) AS person_id "
+        "FROM _own GROUP BY t, ident HAVING count(*) = 1) h "
+        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident)) "
+        "WHERE i <= 5000 AND other IS NOT NULL")
+    rows = con.execute(
+        f"WITH own AS ({_levels('_sp', 'person_id')}), oth AS ({_levels('_sp', 'other')}) "
+        "SELECT s.t, coalesce(own.level, 'none'), coalesce(oth.level, 'none'), count(*) "
+        "FROM _sp s LEFT JOIN own ON own.k = s.k LEFT JOIN oth ON oth.k = s.k "
+        "GROUP BY ALL").fetchall()
+    out, measured = {}, 0
+    for t in ("p", "a"):
+        mine = [r for r in rows if r[0] == t]
+        n = sum(r[3] for r in mine)
+        if not n:
+            continue
+        measured += n
+        half = 0.5  # add-half smoothing: no level is certain or impossible
+        out["phone" if t == "p" else "account"] = {
+            lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
+                 (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
+            for lv in LEVELS}
+    for table in ("_qx", "_sp"):
         con.execute(f"DROP TABLE {table}")
-    m = (own + 0.5) / (n + 1)
-    u = (other + 0.5) / (n + 1)
-    return m, u, n
+    return out, measured

@@ -442,9 +442,9 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
     con.executemany("INSERT INTO identity_params VALUES (?, ?, ?)", rows)
 
 
-_TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_canon", "_forced", "_banned", "_idmap",
-          "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn", "_tfk", "_hp", "_ha",
-          "_q", "_typo", "_cand", "_best", "_res")
+_TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
+          "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
+          "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_best", "_res")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:

@@ -19,6 +19,7 @@ import duckdb
 
 from .decisions import record_key
 from .ids import typo_kind
+from .relatives import contradicting_use
 
 __all__ = ["identities", "phone_overlaps", "contradicting_use", "params", "REVIEW_P",
            "identity_summary"]
@@ -100,56 +101,6 @@ def phone_overlaps(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def _iso(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
-
-
-def contradicting_use(con: duckdb.DuckDBPyConnection, *, old: int = 65,
-                      young: int = 14, night_ratio: float = 2.0) -> list[dict]:
-    """Numbers whose use contradicts their subscriber: a subscriber aged ``old`` or more (or
-    under ``young``) at the first call, yet the number calls like an active adult's: at
-    least the case's median calls per number, and ``night_ratio`` times the case's share of
-    night calls (23:00-05:00). The number stays the subscriber's; the item names the
-    relatives (kin, household) of an age to use it as the probable users.
-    """
-    rows = con.execute(
-        "WITH own AS (SELECT DISTINCT p.phone, p.person_id, e.birth_date FROM phones p "
-        "JOIN identity_persons e ON e.person_id = p.person_id "
-        "WHERE e.birth_date IS NOT NULL), "
-        "use AS (SELECT n, count(*) AS calls, min(t) AS first, "
-        "count(*) FILTER (WHERE hour(t) >= 23 OR hour(t) < 5) AS night FROM ("
-        "SELECT caller AS n, started_at AS t FROM calls UNION ALL "
-        "SELECT callee, started_at FROM calls) GROUP BY n), "
-        "base AS (SELECT median(calls) AS m, sum(night) / greatest(sum(calls), 1) AS share "
-        "FROM use) "
-        "SELECT o.phone, o.person_id, o.birth_date, u.calls, u.night, u.first, base.m, "
-        "base.share FROM own o JOIN use u ON u.n = o.phone, base "
-        "WHERE u.calls >= base.m AND u.night >= ? * base.share * u.calls "
-        "ORDER BY u.calls DESC, o.phone", [night_ratio]).fetchall()
-    out = []
-    for phone, pid, born, calls, night, first, median, share in rows:
-        age = _age(born, first)
-        if young <= age < old:
-            continue
-        kin = con.execute(
-            "WITH k AS (SELECT person_b AS r FROM kinship WHERE person_a = ? UNION "
-            "SELECT person_a FROM kinship WHERE person_b = ? UNION "
-            "SELECT p2.person_id FROM persons p1 JOIN persons p2 "
-            "ON p2.household_id = p1.household_id AND p2.person_id <> p1.person_id "
-            "WHERE p1.person_id = ?) "
-            "SELECT e.person_id, e.birth_date FROM k JOIN identity_persons e "
-            "ON e.person_id = k.r WHERE e.birth_date IS NOT NULL ORDER BY e.person_id",
-            [pid, pid, pid]).fetchall()
-        users = [r for r, b in kin if young <= _age(b, first) < old]
-        out.append({"phone": phone, "subscriber": pid, "subscriber_age": age,
-                    "calls": int(calls), "night_calls": int(night),
-                    "median_calls": float(median), "probable_users": users,
-                    "why": f"subscriber aged {age} at the first call; the number makes "
-                           f"{int(calls)} calls (case median {float(median):g}), "
-                           f"{int(night)} at night (case share {float(share):.1%})"})
-    return out
-
-
-def _age(born: dt.date, when) -> int:
-    return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
 
 
 def params(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -1,0 +1,88 @@
+"""Identity evidence from behaviour: whom a number calls, whom an account pays, how many
+numbers a person already holds; and the numbers whose use contradicts their subscriber."""
+
+from __future__ import annotations
+
+from workbench.case import Case
+from workbench.identity.relatives import contradicting_use
+from workbench.store.database import Store
+
+from .test_identity import PHONES, ingest, make_id, query, registry
+
+ZW = [("Z1", "张伟", make_id("330681", "19850312", 111), "1985-03-12", "M"),
+      ("Z2", "张伟", make_id("330681", "19900620", 131), "1990-06-20", "M")]
+
+
+def _family_case(people: dict) -> tuple[str, str, str]:
+    """Kinship pairs R000-R001, R002-R003, ... whose phones call each other (what the
+    case measures the field on); returns (kinship, phones, calls) texts."""
+    ids = sorted(p for p in people if p.startswith("R"))
+    kin = "person_a,person_b,relation\n" + "".join(
+        f"{a},{b},sibling\n" for a, b in zip(ids[::2], ids[1::2], strict=False))
+    phones = PHONES + "".join(f"1390000{i:04d},{people[p]['name']},{people[p]['id']},,\n"
+                              for i, p in enumerate(ids))
+    calls = "caller,callee,started_at\n" + "".join(
+        f"1390000{i:04d},1390000{i + 1:04d},2019-0{1 + d}-1{d} 10:00\n"
+        for i in range(0, len(ids) - 1, 2) for d in range(3))
+    return kin, phones, calls
+
+
+def test_calls_to_a_candidates_kin_tell_two_persons_of_one_name_apart(db, write):
+    reg, people = registry(ZW)
+    kin, phones, calls = _family_case(people)
+    kin += "Z1,R010,spouse\n"
+    phones += "13700000001,张伟,,,\n13700000002,张伟,,,\n"
+    calls += "".join(f"13700000001,13900000010,2019-02-0{d} 20:00\n" for d in range(1, 4))
+    calls += "13700000002,13900000033,2019-02-01 20:00\n"  # R033: nobody's kin of a 张伟
+    ingest(db, write("persons.csv", reg), write("kinship.csv", kin),
+           write("phones.csv", phones), write("calls.csv", calls))
+    got = dict(query(db, "SELECT phone, person_id FROM phones WHERE phone LIKE '+86137%'"))
+    assert got == {"+8613700000001": "Z1", "+8613700000002": None}
+    (rec,) = [r for r in Case(db).identities(person="Z1")["records"] if r["how"] == "weights"]
+    assert rec["fields"]["contacts"]["level"] == "kin"
+    assert rec["fields"]["contacts"]["bits"] > 0
+    params = Case(db).identities()["params"]
+    assert float(params["weight.contacts_phone.kin"]) > 0
+    assert float(params["weight.contacts_phone.none"]) < 0
+
+
+def _relatives_case(write, *, self_calls: bool):
+    """A (R000) holds two numbers: their own, and one their son B (R001) uses; C (R002)
+    is A's spouse, G (R003) A's father. B's number calls A's and C's; A's own number
+    calls C and G."""
+    reg, people = registry(n=8)
+    kin = ("person_a,person_b,relation\nR000,R001,parent\nR002,R001,parent\n"
+           "R000,R002,spouse\nR003,R000,parent\n")
+    a, c, g = people["R000"], people["R002"], people["R003"]
+    phones = PHONES + (f"13900000001,{a['name']},{a['id']},,\n"
+                       f"13900000002,{a['name']},{a['id']},,\n"
+                       f"13900000003,{c['name']},{c['id']},,\n"
+                       f"13900000004,{g['name']},{g['id']},,\n")
+    pairs = [("13900000002", "13900000003"), ("13900000001", "13900000003"),
+             ("13900000001", "13900000004")]
+    if self_calls:
+        pairs.append(("13900000002", "13900000001"))
+    calls = "caller,callee,started_at\n" + "".join(
+        f"{x},{y},2019-03-0{d} 1{d}:00\n" for x, y in pairs for d in range(1, 4))
+    return [write("persons.csv", reg), write("kinship.csv", kin),
+            write("phones.csv", phones), write("calls.csv", calls)]
+
+
+def test_a_relatives_number_is_a_review_item_and_stays_the_subscribers(db, write):
+    ingest(db, *_relatives_case(write, self_calls=True))
+    with Store(db, read_only=True) as store:
+        items = contradicting_use(store.con)
+    assert [(i["phone"], i["subscriber"], i["probable_users"], i["certain"])
+            for i in items] == [("+8613900000002", "R000", ["R001"], True)]
+    assert "call each other" in items[0]["why"] and "R003" in items[0]["why"]
+    # the attribution is unchanged: the number is the subscriber's
+    assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613900000002'") == [
+        ("R000",)]
+    review = Case(db).identities(review=True)
+    assert [i["phone"] for i in review["contradictions"]] == ["+8613900000002"]
+
+
+def test_two_numbers_of_one_person_that_never_call_each_other_are_no_item(db, write):
+    ingest(db, *_relatives_case(write, self_calls=False))
+    with Store(db, read_only=True) as store:
+        assert contradicting_use(store.con) == []
