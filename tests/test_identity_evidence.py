@@ -86,3 +86,58 @@ def test_two_numbers_of_one_person_that_never_call_each_other_are_no_item(db, wr
     ingest(db, *_relatives_case(write, self_calls=False))
     with Store(db, read_only=True) as store:
         assert contradicting_use(store.con) == []
+
+
+# -- the Explorer's details panel: how a person was put together, decisions there -------
+def test_explorer_shows_how_a_person_was_put_together_and_decides(tmp_path, write):
+    from workbench.explorer.widget import Explorer
+
+    reg, people = registry(ZW)
+    z1, z2 = people["Z1"], people["Z2"]
+    phones = PHONES + (f"13800000001,张伟,{z1['id']},,\n13800000002,张伟,{z2['id']},,\n"
+                       "13700000001,张伟,,,\n")  # two 张伟 with a number each, one open
+    calls = "caller,callee,started_at\n" + "".join(
+        f"13800000001,1390000{i:04d},2019-03-0{d} 2{d}:00\n" for i in range(3)
+        for d in range(1, 4))
+    phones += "".join(f"1390000{i:04d},{people[f'R00{i}']['name']},"
+                      f"{people[f'R00{i}']['id']},,\n" for i in range(3))
+    db = tmp_path / "case.duckdb"
+    ingest(db, write("persons.csv", reg), write("phones.csv", phones),
+           write("calls.csv", calls))
+    ex = Explorer(db, out_dir=tmp_path / "exports")
+    ex.focus_on("Z1")
+    assert ex.graph.selected == "Z1"
+    html = ex.details.value
+    assert "how Z1 was put together" in html and "id_number" in html
+    assert "same person?" in html and "name exact" in html  # the open 张伟, field by field
+    (ref,) = [v for label, v in ex.id_record.options if "best candidate" in label]
+    assert ref.startswith("phones:")
+    assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
+        (None,)]
+    ex.id_record.value = ref
+    ex.id_action.value = "accept"
+    ex.id_by.value, ex.id_why.value = "analyst1", "carrier confirmed the subscriber"
+    ex.id_button.click()
+    assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
+        ("Z1",)]
+    (dec,) = Case(db).identities(review=True)["decisions"]
+    assert dec["decided_at"] and dec["undone_at"] is None
+    assert (dec["action"], dec["target"], dec["other"], dec["decided_by"], dec["why"]) == (
+        "accept", ref, "Z1", "analyst1", "carrier confirmed the subscriber")
+    entry = [e for e in Case(db).log() if e["action"] == "identity"][-1]
+    assert entry["actor"] == "analyst1" and entry["details"]["target"] == ref
+    assert ex.graph.selected == "Z1" and "decision" in ex.details.value
+    ex.id_undo.click()  # reversible: the record waits for review again
+    assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
+        (None,)]
+    (dec,) = Case(db).identities(review=True)["decisions"]
+    assert dec["undone_at"] is not None and dec["undone_by"] == "analyst1"
+    # merge and split need the other person; a hostile one is refused as text
+    ex.id_action.value = "merge"
+    ex.id_other.value = '<img src=x onerror="alert(1)">'
+    ex.id_button.click()
+    assert "unknown person" in ex.status.value and "<img" not in ex.status.value
+    ex.id_other.value = "Z2"
+    ex.id_button.click()
+    assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
+        ("Z1",)]  # one 张伟 now: the record is theirs

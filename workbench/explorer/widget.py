@@ -31,7 +31,7 @@ from ..graph import LayerWeights
 from ..views.model import ViewModel
 from ..views.snapshot import snapshot_payload, vis_assets
 from ..views.words import link_words, node_words
-from . import team
+from . import identity, team
 from .helpers import (
     day,
     esc,
@@ -151,6 +151,7 @@ class Explorer(w.VBox):
         self.redact_names = w.Checkbox(value=False, description="redact names", indent=False)
         self.snapshot_button = w.Button(description="HTML snapshot", icon="file-code")
         team_row = team.controls(self)  # notes on the selection, the report button
+        identity_row = identity.controls(self)  # decide who the selected person is
         self.export_button = w.Button(description="export", icon="download")
         self.status = w.HTML()
         self.exported: list[Path] = []
@@ -165,6 +166,7 @@ class Explorer(w.VBox):
             self.legend,
             self.timeline,
             self.details,
+            identity_row,
             w.HBox([self.export_format, self.export_button, self.snapshot_button,
                     self.redact, self.redact_names]),
             team_row,
@@ -372,7 +374,9 @@ class Explorer(w.VBox):
         self.details.value = (f"<h4>{esc(title)}</h4><table>{rows}</table>"
                               f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
                               + records_html(self.view.records, {node}, names)
-                              + self._together_html(node, names))
+                              + self._together_html(node, names)
+                              + (identity.person_html(self, node)
+                                 if data.get("kind") == "person" else ""))
         if data.get("kind") == "person":
             self._timeline([node])
 
