@@ -2,9 +2,10 @@
 
 Reads the stage's temporary tables (``_ir`` records, ``_ex`` exact attribution, ``_en``
 names, ``_eid`` ID numbers, ``_ep`` / ``_ea`` phones and accounts of the persons, ``_tfn`` /
-``_tfk`` name frequencies, ``_banned`` decisions) and writes ``_cand``: every candidate
+``_tfk`` name frequencies, ``_banned`` decisions) and writes ``_cand``: the best candidate
 person of every open record with the level and the bits of each field, its match weight and
-its posterior (:func:`workbench.identity.weights.posterior`, in SQL).
+its posterior among all its candidates (:func:`workbench.identity.weights.posterior`, in
+SQL).
 
 Blocks (a record is compared only with these persons): the valid ID numbers one typo away
 from its own; the same Chinese name; the same pinyin (either spelling order of a name in
@@ -25,6 +26,7 @@ from .contacts import FIELD, contacts
 from .holdings import FIELD as HOLD
 from .holdings import LEVELS as HOLD_LEVELS
 from .holdings import holdings
+from .holdings import level_sql as hold_level
 from .ids import typo_neighbours
 from .weights import Weights
 
@@ -56,7 +58,8 @@ def _lg(m: float) -> str:
 
 
 def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
-    """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``; returns the
+    """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``: each open
+    record's best candidate and its posterior among all its candidates; returns the
     number of candidate pairs."""
     bad = [r[0] for r in con.execute(
         "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
@@ -95,11 +98,13 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         f"WHEN 'differs' THEN {_lg(m[('id_number', 'differs')])} END")
     bits["name"] = (
         "CASE WHEN q.name IS NULL OR q.script IS NULL OR nf.person_id IS NULL THEN NULL "
-        "WHEN q.script IN ('han', 'code') AND nf.exact THEN 'exact' "
-        "WHEN q.script = 'han' AND nf.pin THEN 'homophone' "
+        "WHEN q.script IN ('han', 'code') AND list_contains(nf.names, q.name) THEN 'exact' "
+        "WHEN q.script = 'han' AND (list_contains(nf.keys, q.key) "
+        "OR list_contains(nf.keys, q.key2)) THEN 'homophone' "
         "WHEN q.script IN ('han', 'code') AND kn.name IS NOT NULL THEN 'another_persons' "
         "WHEN q.script IN ('han', 'code') THEN 'differs' "
-        "WHEN nf.pin THEN 'pinyin' ELSE 'pinyin_differs' END",
+        "WHEN list_contains(nf.keys, q.key) OR list_contains(nf.keys, q.key2) THEN 'pinyin' "
+        "ELSE 'pinyin_differs' END",
         "CASE name_level "
         f"WHEN 'exact' THEN {_lg(m[('name', 'exact')])} - log2(coalesce(tn.ne, 1) / {n}) "
         f"WHEN 'homophone' THEN {_lg(m[('name', 'homophone')])} - "
@@ -127,12 +132,11 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     for ident, per_level in measured_mu.items():
         for lv, (cm, cu) in per_level.items():
             w.m[(f"{FIELD}_{ident}", lv)], w.u[(f"{FIELD}_{ident}", lv)] = cm, cu
-            cases.append(f"WHEN {FIELD}_level = '{lv}' AND q.{ident} IS NOT NULL "
+            cases.append(f"WHEN {FIELD}_level = '{lv}' AND l.q_{ident} IS NOT NULL "
                          f"THEN {_lg(cm)} - {_lg(cu)} ")
     w.source[FIELD] = f"measured on {measured} numbers and accounts held by one person"
     bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
-        "CASE WHEN (q.phone IS NULL AND q.account IS NULL) OR NOT EXISTS "
-        "(SELECT 1 FROM _ck c0 WHERE c0.rid = q.rid) THEN NULL "
+        "CASE WHEN (q.phone IS NULL AND q.account IS NULL) OR ckr.rid IS NULL THEN NULL "
         "ELSE coalesce(ck.level, 'none') END",
         f"CASE {''.join(cases)}END" if cases else "NULL")
     for ident, per_level in holdings(con).items():
@@ -141,48 +145,60 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     w.source[HOLD] = "m: other numbers (accounts) of the holders of the exactly " \
         "attributed ones; u: numbers (accounts) of the case's persons"
     hcases = "".join(
-        f"WHEN {HOLD}_level = '{lv}' AND q.{ident} IS NOT NULL THEN "
+        f"WHEN {HOLD}_level = '{lv}' AND l.q_{ident} IS NOT NULL THEN "
         f"{_lg(w.m[(f'{HOLD}_{ident}', lv)])} - {_lg(w.u[(f'{HOLD}_{ident}', lv)])} "
         for ident in ("phone", "account") for lv in HOLD_LEVELS
         if (f"{HOLD}_{ident}", lv) in w.m)
-    bits[HOLD] = ("hd.level", f"CASE {hcases}END" if hcases else "NULL")
+    held = ("coalesce(hc.n, 0) - CASE WHEN hp.person_id IS NOT NULL "
+            "OR ha.person_id IS NOT NULL THEN 1 ELSE 0 END")
+    bits[HOLD] = (f"CASE WHEN q.phone IS NOT NULL OR q.account IS NOT NULL "
+                  f"THEN {hold_level(held)} END", f"CASE {hcases}END" if hcases else "NULL")
+    con.execute("CREATE OR REPLACE TEMP TABLE _enp AS SELECT person_id, list(DISTINCT name) "
+                "AS names, list(DISTINCT key) FILTER (WHERE key IS NOT NULL) AS keys "
+                "FROM _en GROUP BY person_id")
     levels = ", ".join(f"{sql} AS {fld}_level" for fld, (sql, _) in bits.items())
     weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
     total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _lv AS SELECT p.rid, p.person_id, {levels}, "
-        "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
-        "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
-        "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
-        "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
-        "LEFT JOIN (SELECT p2.rid, n.person_id, bool_or(n.name = q2.name) AS exact, "
-        "  bool_or(n.key = q2.key OR n.key = q2.key2) AS pin FROM _pairs p2 "
-        "  JOIN _q q2 ON q2.rid = p2.rid JOIN _en n ON n.person_id = p2.person_id "
-        "  GROUP BY p2.rid, n.person_id) nf ON nf.rid = p.rid AND nf.person_id = p.person_id "
-        "LEFT JOIN _tfn kn ON kn.name = q.name "
-        "LEFT JOIN _ck ck ON ck.rid = p.rid AND ck.person_id = p.person_id "
-        "LEFT JOIN _hd hd ON hd.rid = p.rid AND hd.person_id = p.person_id "
-        "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
-        "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
+    lv = (f"SELECT p.rid, p.person_id, {levels}, q.kind AS q_kind, "
+          "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
+          "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
+          "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
+          "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
+          "LEFT JOIN _enp nf ON nf.person_id = p.person_id "
+          "LEFT JOIN _tfn kn ON kn.name = q.name "
+          "LEFT JOIN _ck ck ON ck.rid = p.rid AND ck.person_id = p.person_id "
+          "LEFT JOIN (SELECT DISTINCT rid FROM _ck) ckr ON ckr.rid = p.rid "
+          "LEFT JOIN _hc hc ON hc.person_id = p.person_id "
+          "AND hc.t = CASE WHEN q.phone IS NOT NULL THEN 'p' ELSE 'a' END "
+          "LEFT JOIN _ep hp ON hp.person_id = p.person_id AND hp.phone = q.phone "
+          "LEFT JOIN _ea ha ON ha.person_id = p.person_id AND ha.account = q.account")
     eps = w.eps
     lvl = ", ".join(f"l.{f}_level" for f in bits)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _cw AS SELECT l.rid, l.person_id, {lvl}, {weights}, "
-        "coalesce(pk.pi, ?) AS pi, coalesce(pk.q, 1.0) AS q FROM _lv l "
-        "JOIN _q q ON q.rid = l.rid "
-        "LEFT JOIN _pik pk ON pk.kind = q.kind LEFT JOIN _tfn tn ON tn.name = l.q_name "
-        "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
-        "LEFT JOIN _ha na ON na.account = l.q_account", [w.pi])
+    cw = (f"SELECT l.rid, l.person_id, {lvl}, {weights}, "
+          "coalesce(pk.pi, ?) AS pi, coalesce(pk.q, 1.0) AS q FROM l "
+          "LEFT JOIN _pik pk ON pk.kind = l.q_kind LEFT JOIN _tfn tn ON tn.name = l.q_name "
+          "LEFT JOIN _tfk tk ON tk.key = l.q_key LEFT JOIN _hp np ON np.phone = l.q_phone "
+          "LEFT JOIN _ha na ON na.account = l.q_account")
     # the posterior of each candidate among the record's candidates and "someone else":
     # someone from outside the case (1 - pi), who bears a candidate's exact name as
     # often as the case measured (q), or someone of the case outside the candidates (eps)
     mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
-    outside = ("(1 - pi) * CASE WHEN bool_or(name_level = 'exact') OVER (PARTITION BY rid) "
-               "THEN q ELSE 1.0 END")
+    con.execute(  # one statement: the levels and bits of millions of pairs never stored
+        f"CREATE OR REPLACE TEMP TABLE _cm AS WITH l AS ({lv}), cw AS ({cw}) "
+        f"SELECT *, {total} AS weight, {mass} AS mass FROM cw", [w.pi])
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT *, {total} AS weight, "
-        f"{mass} / (sum({mass}) OVER (PARTITION BY rid) + {outside} + pi * {eps!r}) AS p "
-        "FROM _cw")
-    for table in ("_lv", "_cw", "_pairs", "_nb", "_hd"):
+        "CREATE OR REPLACE TEMP TABLE _cr AS SELECT rid, sum(mass) AS total, "
+        "(1 - any_value(pi)) * CASE WHEN bool_or(name_level = 'exact') THEN any_value(q) "
+        f"ELSE 1.0 END + any_value(pi) * {eps!r} AS outside FROM _cm GROUP BY rid")
+    # each record's best candidate (the most mass; ties: the smallest person id), found
+    # by aggregates (cheaper than a window over millions of pairs), and its posterior
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cand AS WITH top AS (SELECT rid, max(mass) AS mass "
+        "FROM _cm GROUP BY rid), pick AS (SELECT c.rid, min(c.person_id) AS person_id "
+        "FROM _cm c JOIN top USING (rid) WHERE c.mass = top.mass GROUP BY c.rid) "
+        "SELECT c.* EXCLUDE (mass), c.mass / (r.total + r.outside) AS p FROM _cm c "
+        "JOIN pick USING (rid, person_id) JOIN _cr r USING (rid)")
+    pairs = int(con.execute("SELECT count(*) FROM _cm").fetchall()[0][0])
+    for table in ("_cm", "_cr", "_enp", "_hc", "_pairs", "_nb"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return int(con.execute("SELECT count(*) FROM _cand").fetchall()[0][0])
+    return pairs

@@ -18,27 +18,33 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["FIELD", "LEVELS", "holdings"]
+__all__ = ["FIELD", "LEVELS", "holdings", "level_sql"]
 
 FIELD = "holdings"
 LEVELS = ("0", "1", "2+")
 _LEVEL = "CASE WHEN {n} = 0 THEN '0' WHEN {n} = 1 THEN '1' ELSE '2+' END"
 
 
+def level_sql(n: str) -> str:
+    """SQL of the level of a count of other numbers (accounts).
+
+    >>> level_sql("x")
+    "CASE WHEN x = 0 THEN '0' WHEN x = 1 THEN '1' ELSE '2+' END"
+    """
+    return _LEVEL.format(n=n)
+
+
 def holdings(con: duckdb.DuckDBPyConnection
              ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Build ``_hd(rid, person_id, level)`` for the candidate pairs (``_pairs``) of open
-    phone and account records; return ``{"phone": {level: (m, u)}, "account": ...}``.
+    """Build ``_hc(person_id, t, n)``: how many numbers (``t = 'p'``) and accounts
+    (``'a'``) each person holds exactly; return ``{"phone": {level: (m, u)},
+    "account": ...}``. A candidate's level for a record is :func:`level_sql` of its count
+    less the record's own number (account) when the candidate holds it.
 
     Needs ``_own(t, ident, person_id)`` (:func:`workbench.identity.contacts.contacts`).
     """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _hd AS SELECT p.rid, p.person_id, "
-        f"{_LEVEL.format(n='count(o.ident)')} AS level FROM _pairs p JOIN _q q USING (rid) "
-        "LEFT JOIN _own o ON o.person_id = p.person_id "
-        "AND o.t = CASE WHEN q.phone IS NOT NULL THEN 'p' ELSE 'a' END "
-        "AND o.ident <> coalesce(q.phone, q.account) "
-        "WHERE q.phone IS NOT NULL OR q.account IS NOT NULL GROUP BY p.rid, p.person_id")
+    con.execute("CREATE OR REPLACE TEMP TABLE _hc AS SELECT person_id, t, "
+                "count(DISTINCT ident) AS n FROM _own GROUP BY person_id, t")
     m_rows = con.execute(
         "WITH h AS (SELECT t, person_id, count(DISTINCT ident) AS n FROM _own "
         f"GROUP BY t, person_id) SELECT t, {_LEVEL.format(n='n - 1')} AS level, sum(n) "

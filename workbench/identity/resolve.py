@@ -355,9 +355,6 @@ def _results(con, plan: DecisionPlan) -> None:
     fields = ", ".join(
         f"'{f}', CASE WHEN c.{f}_level IS NOT NULL THEN json_object('level', c.{f}_level, "
         f"'bits', round(c.{f}_bits, 2)) END" for f in FIELDS)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _best AS SELECT * FROM (SELECT c.*, row_number() OVER "
-        "(PARTITION BY rid ORDER BY p DESC, person_id) AS k FROM _cand c) WHERE k = 1")
     # an ID number whose check fails, one typo away from nobody's and like no one else's
     # record, names a person of its own (kept as given), as a valid unknown number does
     own = (f"(r.idg IS NOT NULL AND r.id18 IS NULL AND t.rid IS NULL "
@@ -380,7 +377,7 @@ def _results(con, plan: DecisionPlan) -> None:
         f"CASE WHEN c.rid IS NOT NULL THEN CAST(json_object({fields}) AS VARCHAR) END "
         "AS fields FROM _ir r JOIN _ex e USING (rid) "
         "LEFT JOIN _forced f ON f.kind = r.kind AND f.src = r._source AND f.line = r._line "
-        "LEFT JOIN _best c ON c.rid = r.rid AND f.kind IS NULL AND e.pid1 IS NULL "
+        "LEFT JOIN _cand c ON c.rid = r.rid AND f.kind IS NULL AND e.pid1 IS NULL "
         "LEFT JOIN (SELECT DISTINCT rid FROM _typo) t ON t.rid = r.rid")
 
 
@@ -444,7 +441,7 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
 
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
-          "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_best", "_res")
+          "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
