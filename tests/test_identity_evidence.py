@@ -141,3 +141,19 @@ def test_explorer_shows_how_a_person_was_put_together_and_decides(tmp_path, writ
     ex.id_button.click()
     assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
         ("Z1",)]  # one 张伟 now: the record is theirs
+
+
+def test_a_candidate_already_holding_a_number_is_the_less_likely_user(db, write):
+    reg, people = registry(ZW)
+    ids = [f"R{i:03d}" for i in range(20)]  # half the registry holds a number
+    phones = PHONES + "".join(f"1390000{i:04d},{people[p]['name']},{people[p]['id']},,\n"
+                              for i, p in enumerate(ids))
+    phones += f"13800000001,张伟,{people['Z1']['id']},,\n13700000001,张伟,,,\n"
+    ingest(db, write("persons.csv", reg), write("phones.csv", phones))
+    (rec,) = [r for r in Case(db).identities()["records"]
+              if r["kind"] == "phones" and r["name"] == "张伟" and not r["id_number"]]
+    assert rec["candidate"] == "Z2"  # Z1 already holds a number of the case
+    assert rec["fields"]["holdings"]["level"] == "0"
+    assert rec["fields"]["holdings"]["bits"] > 0
+    params = Case(db).identities()["params"]
+    assert float(params["weight.holdings_phone.1"]) < 0 < float(params["weight.holdings_phone.0"])
