@@ -3,6 +3,8 @@ numbers a person already holds; and the numbers whose use contradicts their subs
 
 from __future__ import annotations
 
+import pytest
+
 from workbench.case import Case
 from workbench.identity.relatives import contradicting_use
 from workbench.store.database import Store
@@ -27,6 +29,7 @@ def _family_case(people: dict) -> tuple[str, str, str]:
     return kin, phones, calls
 
 
+@pytest.mark.slow
 def test_calls_to_a_candidates_kin_tell_two_persons_of_one_name_apart(db, write):
     reg, people = registry(ZW)
     kin, phones, calls = _family_case(people)
@@ -89,6 +92,7 @@ def test_two_numbers_of_one_person_that_never_call_each_other_are_no_item(db, wr
 
 
 # -- the Explorer's details panel: how a person was put together, decisions there -------
+@pytest.mark.slow
 def test_explorer_shows_how_a_person_was_put_together_and_decides(tmp_path, write):
     from workbench.explorer.widget import Explorer
 
