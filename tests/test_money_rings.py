@@ -21,7 +21,6 @@ import pytest
 from tests.test_money import (
     PLANTED,
     _at,
-    ingest,
     ordinary_transfers,
     planted_transfers,
     write_case,
@@ -174,3 +173,81 @@ def test_a_ring_that_calls_keeps_its_tier_and_lists_the_pattern(tmp_path):
     # the other planted groups, who do not call, are rings of their own
     others = {r["tier"] for r in doc["rings"] if set(r["members"]) == _holders("cycle", owners)}
     assert others == {"money-pattern"}
+
+
+def _cycle_ring(doc, owners) -> dict:
+    return next(r for r in doc["rings"] if set(r["members"]) == _holders("cycle", owners))
+
+
+def test_snapshot_draws_the_pattern_as_numbered_arrows_in_time_order(money_only, tmp_path):
+    from workbench.case import Case
+    from workbench.views.snapshot import render_snapshot, snapshot_payload
+
+    db, owners, doc = money_only
+    ring = _holders("fan-out", owners)
+    rid = next(r["id"] for r in doc["rings"] if set(r["members"]) == ring)
+    vm = Case(db).view(ring=rid)
+    data = snapshot_payload(vm)
+    flows = [f for f in data["flows"] if f["ring"] == rid]
+    # the organizer pays four couriers, months apart: FO1 first, FO4 last
+    assert [(f["from"], f["to"], f["label"]) for f in flows] == [
+        ("PFOH", "PFO1", "1"), ("PFOH", "PFO2", "2"), ("PFOH", "PFO3", "3"),
+        ("PFOH", "PFO4", "4")]
+    assert [f["at"] for f in flows] == sorted(f["at"] for f in flows)
+    assert all(f["arrows"] == "to" and f["file"] == "transactions.csv" for f in flows)
+    assert {"layer": "flow"}.items() <= data["legend"]["layers"][-1].items()
+    page = render_snapshot(vm)
+    assert '"flows"' in page and "/tmp" not in page.split('id="wb-data">')[1].split(
+        "</script>")[0].replace(str(db.parent), "")  # file names only
+    hidden = render_snapshot(vm, redact=True)
+    assert "FO1" not in hidden.split('id="wb-data">')[1].split("</script>")[0]
+
+
+def test_flow_words_are_escaped_in_the_page():
+    from workbench.views.flows import pattern_flows
+    from workbench.views.snapshot import _json_for_script
+
+    evil = "</script><img src=x onerror=alert(1)>"
+    rings = [{"id": "R-x", "evidence": {"patterns": [{"kind": evil, "transfers": [
+        {"order": 1, "from": evil, "to": "B", "from_person": "P1", "to_person": "P2",
+         "at": "2024-01-01T10:00:00+08:00", "amount": "1.00", "currency": "CNY",
+         "file": "/home/li/case/" + evil, "line": 2}]}]}}]
+    flows = pattern_flows(rings, {"P1", "P2"})
+    assert flows[0]["file"] == "script><img src=x onerror=alert(1)>"  # no folders
+    text = _json_for_script({"flows": flows})
+    assert "<" not in text and ">" not in text
+
+
+def test_exports_carry_the_flows(money_only, tmp_path):
+    import csv as csvmod
+
+    import networkx as nx
+
+    from workbench.case import Case
+    from workbench.views.files import write_csv, write_graph_file
+
+    db, owners, doc = money_only
+    rid = _cycle_ring(doc, owners)["id"]
+    vm = Case(db).view(ring=rid)
+    written = write_csv(vm, tmp_path / "ring.csv")
+    flows_csv = next(p for p in written if p.name == "ring_flows.csv")
+    with open(flows_csv, encoding="utf-8-sig") as fh:
+        rows = [r for r in csvmod.DictReader(fh) if r["ring"] == rid]
+    # CY3 belongs to nobody: the arrows through it are not drawn, the others keep their order
+    assert [(r["from_account"], r["to_account"], r["order"]) for r in rows] == [
+        ("CY1", "CY2", "1"), ("CY4", "CY1", "4")]
+    g = nx.read_graphml(write_graph_file(vm, tmp_path / "ring.graphml"))
+    said = g.edges["PCY1", "PCY2"]["money_pattern"]
+    assert said.startswith("1: ") and "CY1 -> CY2" in said
+
+
+def test_diagram_export_draws_numbered_arrows(money_only, tmp_path):
+    from workbench.case import Case
+    from workbench.views.diagram import draw_diagram
+
+    db, owners, doc = money_only
+    rid = _cycle_ring(doc, owners)["id"]
+    vm = Case(db).view(ring=rid)
+    out = draw_diagram(vm, tmp_path / "ring.svg")
+    svg = out.read_text(encoding="utf-8")
+    assert "money pattern: numbered in time order" in svg

@@ -22,6 +22,7 @@ from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .routing import AMOUNT_SIZE, control_point, place_amounts, route
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours
+from .flows import FLOW_STYLE, pattern_flows
 from .words import layer_order, link_edges, link_layers, money_text
 
 __all__ = ["draw_diagram", "cjk_font", "PAPER", "MIN_PT"]
@@ -232,6 +233,19 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
     # a pale box behind each label, not a stroked halo: stroked text becomes outlines in a
     # PDF, which a reader can neither search nor copy
     halo = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75}
+    for f in pattern_flows(vm.meta.get("rings", []), data):  # numbered in time order
+        path = _trimmed(place.pos[f["from"]], place.pos[f["to"]], f["smooth"],
+                        node_size(data[f["from"]]) + 1, node_size(data[f["to"]]) + 1)
+        if path is None:
+            continue
+        ax.add_patch(FancyArrowPatch(
+            path=path, color=FLOW_STYLE["color"], linestyle=FLOW_STYLE["mpl"],
+            linewidth=max(0.5, 1.6 * pt), alpha=0.9, zorder=2, arrowstyle="-|>",
+            mutation_scale=max(5.0, 12 * pt)))
+        mid = path.vertices[1] * 0.5 + (path.vertices[0] + path.vertices[2]) * 0.25
+        labels.append(ax.text(*mid, f["label"], color=FLOW_STYLE["color"], zorder=4,
+                               fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT), ha="center",
+                               va="center", fontweight="bold", bbox=halo))
     for n, d in g.nodes(data=True):
         x, y = place.pos[n]
         radius = node_size(d)
@@ -281,6 +295,9 @@ def _legend(fig, g, colours, text, vm):
         label = s["label"] + (": arrow payer \u2192 payee, amount" if layer == "money" else "")
         handles.append(Line2D([], [], color=s["color"], linestyle=s["mpl"], linewidth=2,
                               label=label))
+    if pattern_flows(vm.meta.get("rings", []), g.nodes):
+        handles.append(Line2D([], [], color=FLOW_STYLE["color"], linestyle=FLOW_STYLE["mpl"],
+                              linewidth=2, label=FLOW_STYLE["label"]))
     handles.append(Line2D([], [], color="#777777", linewidth=4,
                           label="line width: link strength"))
     renderer = fig.canvas.get_renderer()
