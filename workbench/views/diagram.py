@@ -17,12 +17,12 @@ import logging
 import warnings
 from pathlib import Path
 
+from .flows import FLOW_STYLE, pattern_flows
 from .layout import FONT_SIZE, TITLE_SIZE, count_overlaps, label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
 from .routing import AMOUNT_SIZE, control_point, place_amounts, route
 from .style import MPL_MARKERS, NO_RING, layer_style, ring_colours
-from .flows import FLOW_STYLE, pattern_flows
 from .words import layer_order, link_edges, link_layers, money_text
 
 __all__ = ["draw_diagram", "cjk_font", "PAPER", "MIN_PT"]
