@@ -20,7 +20,7 @@ joins the rings when ``c >= 1/2``. Scores are continuous, so rings do not tie.
 Examples
 --------
 >>> round(pattern_strength(8.0, 4000), 4)
-0.6894
+0.6895
 >>> pattern_strength(1.0, 4000) < 0.5
 True
 """
