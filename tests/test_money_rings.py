@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,7 @@ def test_each_planted_group_is_a_money_pattern_ring(money_only, kind):
     assert pattern["kind"] == kind
     assert set(pattern["accounts"]) == set(PLANTED[kind])
     assert ring["leader"] in want
+    # the planted groups are far less likely by chance than one in all the candidates
     assert 0.5 <= ring["components"]["money_pattern"] < 1.0
 
 
@@ -143,10 +145,11 @@ def test_arrows_in_time_order_with_holders_and_records(money_only):
 def test_params_say_the_thresholds(money_only):
     _, _, doc = money_only
     mp = doc["params"]["money_patterns"]
-    assert mp["rings"] == len(PLANTED) and mp["attached"] == 0
+    assert mp["rings"] >= len(PLANTED) and mp["attached"] == 0
+    assert mp["rings"] <= mp["patterns"] <= mp["reported"]
     assert mp["candidates"] > len(PLANTED)
-    assert mp["min_pattern_score"] == pytest.approx(mp["reference"])
-    assert mp["min_strength"] == 0.5 and mp["weight"] == 0.5
+    assert mp["reference"] == pytest.approx(math.log10(mp["candidates"]), abs=1e-4)
+    assert mp["min_pattern_score"] == 0.0 and mp["weight"] == 0.5
     assert mp["null"]["n"] > 30
 
 

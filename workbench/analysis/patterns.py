@@ -15,7 +15,9 @@ The pattern's score (a log10 likelihood ratio against the case's null) is put on
 scale by the number of candidates the search weighed: ``c = s / (s + log10 candidates)``,
 one half when the pattern is as unlikely as one in all the candidates tried; the ring's score
 adds :data:`PATTERN_WEIGHT` x ``c`` to the weighted components of its other kinds. A pattern
-joins the rings when ``c >= 1/2``. Scores are continuous, so rings do not tie.
+joins the rings when the money search reports it (score above its ``min_score``, 0 by
+default: more likely planted than chance under the case's null). Scores are continuous, so
+rings do not tie.
 
 Examples
 --------
@@ -144,7 +146,7 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, base: Basel
 
 def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
                  candidates: int, base: Baseline, min_size: int = 3,
-                 trim: float = 0.35) -> dict:
+                 trim: float = 0.35, min_score: float = 0.0) -> dict:
     """Put money patterns into a ring search's result (in place); see the module docstring.
 
     Parameters
@@ -165,21 +167,25 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
         Fewest persons of a ring of its own.
     trim : float
         The search's tie rule (brokers and reach are found again when rings changed).
+    min_score : float
+        Patterns scoring no more than this stay out (the money search's own threshold).
 
     Returns
     -------
     dict
-        What went where, for ``params``: ``{"weight", "reference", "min_strength",
-        "patterns", "attached", "rings"}``.
+        What went where, for ``params``: ``{"weight", "reference", "min_pattern_score",
+        "patterns", "attached", "rings", "rule"}``.
     """
     from ..rings.search import Ring
 
     ref = math.log10(max(int(candidates), 10))
-    info = {"weight": PATTERN_WEIGHT, "reference": round(ref, 4), "min_strength": 0.5,
-            "min_pattern_score": round(ref, 4), "patterns": 0, "attached": 0, "rings": 0,
-            "rule": "strength = score / (score + log10 candidates); a pattern joins the rings "
-                    "at strength >= 0.5; a ring with calls, arrests or meetings holding half "
-                    "of its persons lists it, otherwise its persons form a ring"}
+    info = {"weight": PATTERN_WEIGHT, "reference": round(ref, 4),
+            "min_pattern_score": float(min_score), "patterns": 0, "attached": 0, "rings": 0,
+            "rule": "strength = score / (score + reference), reference = log10 candidates "
+                    "(strength 0.5: as unlikely as one in all candidates); a pattern scoring "
+                    "above min_pattern_score joins the rings: a ring with calls, arrests or "
+                    "meetings holding half of its persons lists it, otherwise its persons "
+                    "form a ring of tier money-pattern"}
     ring_of = {m: r for r in result.rings for m in r.members}
     touched: set[int] = set()
     made: list = []
@@ -189,9 +195,9 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
         return _stronger(ring) or any(ring is x for x in made)
 
     for p in patterns:
-        strength = pattern_strength(p["score"], candidates)
-        if strength < 0.5:
+        if p["score"] <= min_score:
             break  # best first: the rest are weaker
+        strength = pattern_strength(p["score"], candidates)
         info["patterns"] += 1
         members = [m for m in dict.fromkeys(persons[a] for a in p["accounts"] if a in persons)
                    if _in_graph(g, m)]

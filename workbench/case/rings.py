@@ -287,7 +287,8 @@ class RingsPart:
         search = doc["params"]
         info = add_patterns(result, graph, doc["patterns"], persons,
                             candidates=search["candidates"], base=baseline(graph),
-                            min_size=request.ring.min_size, trim=request.ring.trim)
+                            min_size=request.ring.min_size, trim=request.ring.trim,
+                            min_score=search["min_score"])
         result.params["money_patterns"] = {
             **info, "candidates": search["candidates"], "reported": search["reported"],
             "transfers": search["transfers"], "one_off_transfers": search["one_off_transfers"],
