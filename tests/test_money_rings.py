@@ -254,3 +254,37 @@ def test_diagram_export_draws_numbered_arrows(money_only, tmp_path):
     out = draw_diagram(vm, tmp_path / "ring.svg")
     svg = out.read_text(encoding="utf-8")
     assert "money pattern: numbered in time order" in svg
+
+
+def _instant(text: str) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
+
+
+def test_money_patterns_same_through_the_engine_seam(engine, money_only):
+    """The money search's SQL run by Spark (over the store's ``export-parquet`` files) gives
+    DuckDB's patterns: kinds, accounts, scores, amounts, transfers and their records."""
+    from workbench.money import find_patterns, trace
+    from workbench.store import Store
+
+    db, _, _ = money_only
+    eng = engine(db)
+
+    def said(doc):
+        return [(p["kind"], p["accounts"], p["members"], p["score"], p["amount"],
+                 _instant(p["first"]), _instant(p["last"]),
+                 [(t["from"], t["to"], t["amount"], t["file"], t["line"], _instant(t["at"]))
+                  for t in p["evidence"]["transfers"]]) for p in doc["patterns"]]
+
+    got = find_patterns(eng)
+    with Store(db, read_only=True) as store:
+        want = find_patterns(store)
+        want_trace = trace(store, "SGA")
+    assert said(got) == said(want) and len(want["patterns"]) == len(PLANTED)
+    for key in ("transfers", "one_off_transfers", "services", "candidates", "null"):
+        assert got["params"][key] == want["params"][key], key
+    hops = trace(eng, "SGA")["hops"]
+    assert [(h["from"], h["to"], h["amount"], h["line"]) for h in hops] == [
+        (h["from"], h["to"], h["amount"], h["line"]) for h in want_trace["hops"]]
+    assert hops and hops[0]["from"] == "SGA"
