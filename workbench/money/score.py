@@ -12,8 +12,8 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
   account that pays one-offs all the time adds nothing, or less than nothing;
 * **time**: money moved on soon after it arrived at each account it passes through (round
-  a cycle: in order, one lap as short as it was, :func:`lap_p`), and the tightest cluster in time of the transfers (a scan
-  statistic, so one stray transfer does not hide a burst);
+  a cycle: in order, one lap as short as it was, :func:`lap_p`), and the tightest cluster
+  in time of the transfers (a scan statistic, so one stray transfer does not hide a burst);
 * **amounts**: amounts conserved through each such account, and alike within a fan or
   layer, against amounts drawn from the case's own one-off transfers (:class:`AmountNull`);
   and each transfer unlike its payer's usual payments (the share of the payer's transfers

@@ -216,16 +216,21 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
         u, v = sorted((str(a), str(b)))
         edges += link_edges(u, v, d, k)
     place_amounts(place, data, route(place, data, edges))
-    for e in edges:
-        style = layer_style(e["layer"])
+
+    def arrow(e, style, width, alpha, zorder):
+        """The edge's curve drawn between its ends' markers (None when they touch)."""
         path = _trimmed(place.pos[e["from"]], place.pos[e["to"]], e["smooth"],
                         node_size(data[e["from"]]) + 1, node_size(data[e["to"]]) + 1)
-        if path is None:
+        if path is not None:
+            ax.add_patch(FancyArrowPatch(
+                path=path, color=style["color"], linestyle=style["mpl"], linewidth=width,
+                alpha=alpha, zorder=zorder, arrowstyle="-|>" if e.get("arrows") else "-",
+                mutation_scale=max(5.0, 12 * pt)))
+        return path
+
+    for e in edges:
+        if arrow(e, layer_style(e["layer"]), max(0.4, e["width"] * pt), 0.75, 1) is None:
             continue
-        ax.add_patch(FancyArrowPatch(
-            path=path, color=style["color"], linestyle=style["mpl"],
-            linewidth=max(0.4, e["width"] * pt), alpha=0.75, zorder=1,
-            arrowstyle="-|>" if e.get("arrows") else "-", mutation_scale=max(5.0, 12 * pt)))
         if e.get("label") and e.get("label_xy"):
             labels.append(ax.text(*e["label_xy"], e["label"], color="#1B5E20", zorder=4,
                                   fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT),
@@ -234,14 +239,9 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
     # PDF, which a reader can neither search nor copy
     halo = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75}
     for f in pattern_flows(vm.meta.get("rings", []), data):  # numbered in time order
-        path = _trimmed(place.pos[f["from"]], place.pos[f["to"]], f["smooth"],
-                        node_size(data[f["from"]]) + 1, node_size(data[f["to"]]) + 1)
+        path = arrow(f, FLOW_STYLE, max(0.5, 1.6 * pt), 0.9, 2)
         if path is None:
             continue
-        ax.add_patch(FancyArrowPatch(
-            path=path, color=FLOW_STYLE["color"], linestyle=FLOW_STYLE["mpl"],
-            linewidth=max(0.5, 1.6 * pt), alpha=0.9, zorder=2, arrowstyle="-|>",
-            mutation_scale=max(5.0, 12 * pt)))
         mid = path.vertices[1] * 0.5 + (path.vertices[0] + path.vertices[2]) * 0.25
         labels.append(ax.text(*mid, f["label"], color=FLOW_STYLE["color"], zorder=4,
                                fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT), ha="center",
