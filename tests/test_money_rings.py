@@ -150,6 +150,7 @@ def test_params_say_the_thresholds(money_only):
     assert mp["candidates"] > len(PLANTED)
     assert mp["reference"] == pytest.approx(math.log10(mp["candidates"]), abs=1e-4)
     assert mp["min_pattern_score"] == 0.0 and mp["weight"] == 0.5
+    assert mp["min_strength"] == 0.0 and mp["basis"].startswith("money only")
     assert mp["null"]["n"] > 30
 
 

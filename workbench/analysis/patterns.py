@@ -15,9 +15,13 @@ The pattern's score (a log10 likelihood ratio against the case's null) is put on
 scale by the number of candidates the search weighed: ``c = s / (s + log10 candidates)``,
 one half when the pattern is as unlikely as one in all the candidates tried; the ring's score
 adds :data:`PATTERN_WEIGHT` x ``c`` to the weighted components of its other kinds. A pattern
-joins the rings when the money search reports it (score above its ``min_score``, 0 by
-default: more likely planted than chance under the case's null). Scores are continuous, so
-rings do not tie.
+joins the rings as evidence of a ring that holds half of its persons when the money search
+reports it (score above its ``min_score``, 0 by default: more likely planted than chance),
+and as a ring of its own when ``c >= 1/2`` (beyond chance after all the candidates weighed).
+A case whose only evidence is money is judged on what it has, as a calls-only case is: every
+reported pattern is a ring, and the rings held by money flowing to one member alone (tier
+``money``, the shape of a family sending money home, untested) rank after them. Scores are
+continuous, so rings do not tie.
 
 Examples
 --------
@@ -174,18 +178,23 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
     -------
     dict
         What went where, for ``params``: ``{"weight", "reference", "min_pattern_score",
-        "patterns", "attached", "rings", "rule"}``.
+        "min_strength", "basis", "patterns", "attached", "rings", "rule"}``.
     """
     from ..rings.search import Ring
 
     ref = math.log10(max(int(candidates), 10))
+    money_only = tuple(base.kinds) == ("money",)
+    min_strength = 0.0 if money_only else 0.5
     info = {"weight": PATTERN_WEIGHT, "reference": round(ref, 4),
-            "min_pattern_score": float(min_score), "patterns": 0, "attached": 0, "rings": 0,
+            "min_pattern_score": float(min_score), "min_strength": min_strength,
+            "basis": "money only: every reported pattern, before the untested money rings"
+                     if money_only else "evidence",
+            "patterns": 0, "attached": 0, "rings": 0,
             "rule": "strength = score / (score + reference), reference = log10 candidates "
                     "(strength 0.5: as unlikely as one in all candidates); a pattern scoring "
-                    "above min_pattern_score joins the rings: a ring with calls, arrests or "
-                    "meetings holding half of its persons lists it, otherwise its persons "
-                    "form a ring of tier money-pattern"}
+                    "above min_pattern_score is listed by a ring with calls, arrests or "
+                    "meetings holding half of its persons; otherwise, at min_strength or "
+                    "more, its persons form a ring of tier money-pattern"}
     ring_of = {m: r for r in result.rings for m in r.members}
     touched: set[int] = set()
     made: list = []
@@ -210,7 +219,7 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
             info["attached"] += 1
             continue
         own = [m for m in members if m not in ring_of or not holds(ring_of[m])]
-        if len(own) < min_size:
+        if len(own) < min_size or strength < min_strength:
             continue
         also.append((summary, {m: ring_of[m] for m in members if m not in own}))
         for m in own:  # leaves a ring held by money alone
@@ -229,7 +238,11 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
             _rescore(g, r, base)
         keep.append(r)
     info["rings"] = len(made)
-    result.rings = sorted(keep + made, key=rank_key)
+    if money_only:  # the tested patterns before the untested money rings
+        result.rings = sorted(keep + made, key=lambda r: (
+            -int(r.components.get("kinds", 0)), r.tier == "money", -r.score, r.members))
+    else:
+        result.rings = sorted(keep + made, key=rank_key)
     number_rings(result.rings)
     for summary, where in also:  # ids are the rings' final ones
         summary["also_in"] = {m: r.id for m, r in where.items()}

@@ -165,7 +165,7 @@ class RingsPart:
         key = (info["token"], weights_key, request)  # same data, same request
         cached = self._state.results.get(key)
         stored_key = request_key("rings", {"weights": weights_key, "request": request,
-                                           "with": "money-pattern"})
+                                           "with": "money-pattern (evidence rule 2)"})
         if cached is None and not request.warm:  # a warm result depends on the run before
             with self._state.open() as store:
                 cached = self._state.cache.get(store, info["token"], "rings", stored_key)

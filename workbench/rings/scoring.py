@@ -99,12 +99,8 @@ def holds(ring_score: float, components: dict, evidence: dict, min_score: float)
 
 
 def rank_key(ring) -> tuple:
-    """More kinds of evidence first, then the score; among rings of one kind, a ring held
-    by money flowing to one member and nothing else (tier ``money``: the shape of a family
-    sending money home, untested) comes after the others, a money pattern tested against
-    the case's null (tier ``money-pattern``) among them."""
-    return (-int(ring.components.get("kinds", 0)), ring.evidence.get("tier") == "money",
-            -ring.score, ring.members)
+    """More kinds of evidence first, then the score."""
+    return (-int(ring.components.get("kinds", 0)), -ring.score, ring.members)
 
 
 def _excess(x: float, base: float) -> float:
