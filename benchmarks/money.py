@@ -237,7 +237,8 @@ def run(n_acc: int, timeout: float, sample: float) -> None:
 def independent(seeds: list[int], accounts: int, patterns: int) -> None:
     """The independent generator (``tests/casegen/money_cases.py``, written from the
     shapes in words): found share and precision at K = planted (Jaccard >= 0.6, its own
-    scorer), ties at the top, per seed, mean and worst."""
+    scorer), ties at the top, per seed, mean and worst; for ``workbench money`` (accounts)
+    and for ``workbench rings`` (persons, the patterns as tier ``money-pattern``)."""
     import json
     import subprocess
     import sys
@@ -264,14 +265,34 @@ def independent(seeds: list[int], accounts: int, patterns: int) -> None:
             result = score(read_money(doc), planted)
             top = [p["score"] for p in doc["patterns"][:len(planted)]]
             ties = len(top) - len(set(top))
-            rows.append((result["recall"], result["precision_at_k"], ties))
+            # the same groups through ``rings`` (tier money-pattern), as persons, in a
+            # fresh process as an analyst runs it
+            t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            done = subprocess.run([sys.executable, "-m", "workbench", "rings", "--db", str(db),
+                                   "--json"], check=True, capture_output=True, text=True)
+            r_wall = time.perf_counter() - t0
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r_cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+            rings = json.loads(done.stdout)["rings"]
+            persons = [set(p["persons"]) for p in truth["patterns"]]
+            by_rings = score([set(r["members"]) for r in rings], persons)
+            r_top = [r["score"] for r in rings[:len(persons)]]
+            n_pat = sum(1 for r in rings if "money-pattern" in r["tier"])
+            rows.append((result["recall"], result["precision_at_k"], ties, by_rings["recall"],
+                         by_rings["precision_at_k"], len(r_top) - len(set(r_top))))
             print(f"seed {seed}: {truth['counts']['transactions']} transfers, K={len(planted)}: "
                   f"found {result['recall']:.2f}, precision@K {result['precision_at_k']:.2f}, "
-                  f"ties at the top {ties}, {took:.2f} s")
+                  f"ties at the top {ties}, {took:.2f} s | rings: found "
+                  f"{by_rings['recall']:.2f}, precision@K {by_rings['precision_at_k']:.2f}, "
+                  f"ties {rows[-1][5]}, {n_pat} money-pattern of {len(rings)} rings, "
+                  f"{r_wall:.1f} s wall, {r_cpu:.1f} CPU-s")
     if rows:
-        n, found, prec = len(rows), [r[0] for r in rows], [r[1] for r in rows]
-        print(f"mean found {sum(found) / n:.3f} (worst {min(found):.2f}), mean precision@K "
-              f"{sum(prec) / n:.3f} (worst {min(prec):.2f}), ties {sum(r[2] for r in rows)}")
+        n = len(rows)
+        for label, i in (("money", 0), ("rings", 3)):
+            found, prec = [r[i] for r in rows], [r[i + 1] for r in rows]
+            print(f"{label}: mean found {sum(found) / n:.3f} (worst {min(found):.2f}), mean "
+                  f"precision@K {sum(prec) / n:.3f} (worst {min(prec):.2f}), ties "
+                  f"{sum(r[i + 2] for r in rows)}")
 
 
 def main() -> None:

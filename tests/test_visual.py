@@ -269,6 +269,51 @@ def test_snapshot_measured_in_chromium(tmp_path):
         browser.close()
 
 
+def flow_view() -> ViewModel:
+    """One ring whose organizer paid three members once each (a fan-out pattern), the
+    transfers listed out of time order; the pattern's kind is hostile markup."""
+    vm = rings_view(1, seed=6)
+    organizer, *members = vm.meta["rings"][0]["members"]
+    days = [9, 2, 5]  # the second member was paid first
+    transfers = [{"order": 0, "from": f"62{k}", "to": f"63{k}", "from_person": organizer,
+                  "to_person": m, "at": f"2024-01-0{d}T10:00:00+08:00", "amount": "900.00",
+                  "currency": "CNY", "file": "transactions.csv", "line": 10 + k}
+                 for k, (m, d) in enumerate(zip(members, days, strict=False))]
+    vm.meta["rings"][0]["evidence"] = {"patterns": [{
+        "kind": "<img src=x onerror=window.pwned=1>", "transfers": transfers}]}
+    return vm
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")
+def test_flow_arrows_drawn_in_time_order_in_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    vm = flow_view()
+    organizer, *members = vm.meta["rings"][0]["members"]
+    path = write_snapshot(vm, tmp_path / "flows.html")
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _open(page, path)
+        drawn = page.evaluate("""() => ['f0', 'f1', 'f2'].map((id) => {
+            const e = window.wbNetwork.body.edges[id];
+            return e ? [e.fromId, e.toId, e.options.label, !!e.options.arrows.to.enabled] : null;
+        })""")
+        page.evaluate("() => window.wbSelect.ring('R001')")
+        said = page.inner_text("#wb-selection")
+        pwned = page.evaluate("() => window.pwned === undefined")
+        browser.close()
+    # numbered by time: the member paid on the 2nd is 1, the 5th is 2, the 9th is 3
+    assert drawn == [[organizer, members[1], "1", True], [organizer, members[2], "2", True],
+                     [organizer, members[0], "3", True]]
+    assert "<img src=x onerror=window.pwned=1> 1/3" in said and pwned
+    assert said.index("2024-01-02") < said.index("2024-01-05") < said.index("2024-01-09")
+    assert errors == []
+
+
 def test_snapshot_and_diagram_share_the_geometry():
     vm = rings_view()
     data = snapshot_payload(vm)

@@ -164,7 +164,8 @@ class RingsPart:
             request = dataclasses.replace(request, warm=False)
         key = (info["token"], weights_key, request)  # same data, same request
         cached = self._state.results.get(key)
-        stored_key = request_key("rings", {"weights": weights_key, "request": request})
+        stored_key = request_key("rings", {"weights": weights_key, "request": request,
+                                           "with": "money-pattern (evidence rule 2)"})
         if cached is None and not request.warm:  # a warm result depends on the run before
             with self._state.open() as store:
                 cached = self._state.cache.get(store, info["token"], "rings", stored_key)
@@ -187,6 +188,8 @@ class RingsPart:
             result, memberships = find_rings(graph, params, initial=initial)
         if memberships:
             self._state.memberships = {graph_key: memberships[0]}
+        if not request.around and (request.layers is None or "money" in request.layers):
+            self._add_patterns(result, graph, request)
         self._flag_regional(result)
         with self._state.open() as store:
             result.params["identity"] = identity_summary(store.con)
@@ -267,6 +270,33 @@ class RingsPart:
         raise WorkbenchError(f"no ring {wanted!r} in this case (ids look like "
                              f"{result.rings[0].id}; best: {top}; `workbench rings` lists "
                              f"all {len(result.rings)})")
+
+    def _add_patterns(self, result: RingResult, graph: CaseGraph, request) -> None:
+        """Money patterns as evidence (:func:`workbench.analysis.patterns.add_patterns`):
+        tier ``money-pattern``; what was used goes to ``params.money_patterns``."""
+        from ..analysis.patterns import add_patterns
+        from ..money import MoneyParams, find_patterns
+        from ..rings.scoring import baseline
+
+        with self._state.open() as store:
+            if not store.con.execute("SELECT count(*) FROM transactions").fetchone()[0]:
+                return
+            doc = find_patterns(store, MoneyParams(since=request.since, until=request.until))
+        persons = {a: p for pat in doc["patterns"]
+                   for a, p in pat["evidence"].get("persons", {}).items()}
+        search = doc["params"]
+        info = add_patterns(result, graph, doc["patterns"], persons,
+                            candidates=search["candidates"], base=baseline(graph),
+                            min_size=request.ring.min_size, trim=request.ring.trim,
+                            min_score=search["min_score"])
+        result.params["money_patterns"] = {
+            **info, "candidates": search["candidates"], "reported": search["reported"],
+            "transfers": search["transfers"], "one_off_transfers": search["one_off_transfers"],
+            "services": len(search["services"]), "null": search["null"],
+            "service_counterparts_fence": search["service_counterparts_fence"],
+            "service_log_counterparts_fence": search["service_log_counterparts_fence"],
+            "service_regular_share": search["service_regular_share"],
+            "seconds": search["seconds"]}
 
     def _flag_regional(self, result: RingResult) -> None:
         """Set each ring's ``regional`` field (:func:`workbench.analysis.flag_rings`)."""

@@ -218,6 +218,11 @@ class ViewsPart:
             "complete": not nodes_cut and all(len(records[k]) == totals[k] for k in records)}
         identifiers = self._case.parts.records.identifiers(
             persons, net, records, result.params.get("hubs", []))
+        for r in result.rings:  # money patterns name accounts of members out of view too
+            if set(r.members) & set(net.nodes):
+                for p in r.evidence.get("patterns") or []:
+                    for acct in p["accounts"]:
+                        identifiers.setdefault(str(acct), "account")
         meta = {
             "title": heading, "selection": {**selection, "via_services": via_services,
                                             "folded": sum(folded.values())}, "filters": {

@@ -105,6 +105,14 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     for r in result.rings:
         _echo(f"{r.id}: " + ", ".join(
             f"{_named(m, names)}{'*' if m == r.leader else ''}" for m in r.members))
+        for p in r.evidence.get("patterns") or []:
+            _echo(f"  {p['kind']} pattern, money in time order:")
+            for t in p["transfers"][:8]:
+                _echo(f"    {t['order']}. {t['at'][:16].replace('T', ' ')}  {t['from']} -> "
+                      f"{t['to']}  {t['currency']} {t['amount']}  ({t['file']}:{t['line']})")
+            if len(p["transfers"]) > 8:
+                _echo(f"    ... and {len(p['transfers']) - 8} more (rings --json lists "
+                      "every one)")
     if result.brokers:
         _echo(f"\n{len(result.brokers)} brokers (tied to two or more rings, kept out of "
               "them):")

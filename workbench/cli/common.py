@@ -215,6 +215,10 @@ def _ring_table(rings, names: dict[str, str], limit: int | None = None,
             said.append(_plural(int(ev["coarrest_links"]), "co-arrest link"))
         if ev.get("meeting_pairs"):
             said.append(_plural(int(ev["meeting_pairs"]), "pair meets", "pairs meet"))
+        for p in ev.get("patterns") or []:
+            said.insert(0, f"{p['kind']} pattern of {_plural(len(p['accounts']), 'account')}"
+                           f", {_plural(len(p['transfers']), 'transfer')} "
+                           f"{p['first'][:10]}..{p['last'][:10]} (score {p['score']:.1f})")
         regional = (f"{r.regional['place']} ({r.regional['code']}, {r.regional['members']} "
                     f"of {r.size})" if r.regional else "")
         rows.append([r.rank or "", r.id, r.tier, f"{r.score:.3f}", r.size,

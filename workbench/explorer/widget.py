@@ -64,6 +64,8 @@ class GraphView(anywidget.AnyWidget):
     nodes = traitlets.List([]).tag(sync=True)
     edges = traitlets.List([]).tag(sync=True)
     links = traitlets.List([]).tag(sync=True)
+    #: money patterns' transfers, numbered arrows in time order
+    flows = traitlets.List([]).tag(sync=True)
     regions = traitlets.List([]).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     selected_link = traitlets.Int(-1).tag(sync=True)
@@ -76,6 +78,7 @@ class GraphView(anywidget.AnyWidget):
         """Display a view model: the snapshot's positions, colours, regions and links."""
         data = snapshot_payload(vm, seed=0)
         self.links = data["links"]
+        self.flows = data["flows"]  # before edges and nodes: their change draws
         self.regions = data["regions"]
         self.edges = data["edges"]
         self.nodes = data["nodes"]

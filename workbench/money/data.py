@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import as_engine
-from ..evidence import window_between
+from ..evidence import file_names, window_between
 
 __all__ = ["MoneyData", "fence", "load", "stage", "DEFAULT_CURRENCY"]
 
@@ -241,7 +241,7 @@ def load(source, *, since=None, until=None) -> MoneyData:
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
-        edges = table.drop_columns(["amount"]).to_pandas()
+        edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
         edges["amount"] = table.column("amount").to_pylist()
         ordinary = engine.fetch_numpy(ORDINARY.format(p=p, s=s))
         two = engine.fetch_df(TWO_PATHS.format(e=e))

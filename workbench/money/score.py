@@ -11,9 +11,9 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   counterparts repeatedly: ``log10`` of the case's share of one-off pairs over these
   accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
   account that pays one-offs all the time adds nothing, or less than nothing;
-* **time**: money moved on soon after it arrived at each account it passes through (and,
-  round a cycle, in order), and the tightest cluster in time of the transfers (a scan
-  statistic, so one stray transfer does not hide a burst);
+* **time**: money moved on soon after it arrived at each account it passes through (round
+  a cycle: in order, one lap as short as it was, :func:`lap_p`), and the tightest cluster
+  in time of the transfers (a scan statistic, so one stray transfer does not hide a burst);
 * **amounts**: amounts conserved through each such account, and alike within a fan or
   layer, against amounts drawn from the case's own one-off transfers (:class:`AmountNull`);
   and each transfer unlike its payer's usual payments (the share of the payer's transfers
@@ -54,7 +54,7 @@ from .stats import (
     scan_p,
 )
 
-__all__ = ["AmountNull", "Null", "null_model", "score"]
+__all__ = ["AmountNull", "Null", "lap_p", "null_model", "score"]
 
 @functools.lru_cache(maxsize=4096)
 def _nb_tail(k: int, mean: float, var: float) -> float:
@@ -242,6 +242,32 @@ def _flow_p(ins, outs, ts, null: Null) -> float:
     return min(1.0, order * min(1.0, (n_in + n_out) * (gap + null.floor) / null.period))
 
 
+def lap_p(times, period: float, floor: float = 0.0) -> float:
+    """Chance that money goes round a cycle in order as fast as it did: the hops' forward
+    gaps in time (modulo the period, so a hop before the one that brought the money waits
+    a whole lap) summed from where the money set out (after the longest gap). Under the
+    null the hops' times are uniform: any ``k - 1`` forward gaps are independent uniform
+    fractions of the period, their sum below ``x <= 1`` has chance ``x**(k-1) / (k-1)!``
+    (the Irwin-Hall lower tail), times ``k`` for the starting point picked; at ``x = 1``
+    this is the chance that the hops are in order at all.
+
+    Examples
+    --------
+    >>> round(lap_p([0.0, 10.0, 20.0], 1000.0), 6)  # in order within 2% of the period
+    0.0006
+    >>> lap_p([20.0, 10.0, 0.0], 1000.0)  # against the order: no evidence
+    1.0
+    """
+    k = len(times)
+    if k < 3 or period <= 0:
+        return 1.0
+    gaps = [(times[(i + 1) % k] - times[i]) % period for i in range(k)]
+    x = (sum(gaps) - max(gaps) + (k - 1) * floor) / period
+    if x >= 1.0:
+        return 1.0
+    return min(1.0, k * x ** (k - 1) / math.factorial(k - 1))
+
+
 def _kept_p(ins, outs, amt, cur, amounts: AmountNull) -> float | None:
     """Chance that a null amount is as close to what came in as what went out is (None
     when the currencies differ)."""
@@ -272,10 +298,11 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     s = structure(c, null, (a, b))
     u = _rarity(c, data, null, a, b)
     p_span = scan_p([ts[r] for r in c.edges], null.period, null.floor)[0]
-    flows = [_flow_p(i, o, ts, null) for i, o in c.through]
-    if c.kind == "cycle" and flows:
-        flows.remove(max(flows))  # where the money set out from
-    p_flow = fisher(flows) if flows else None
+    if c.kind == "cycle":
+        p_flow = lap_p([ts[r] for r in c.edges], null.period, null.floor)
+    else:
+        flows = [_flow_p(i, o, ts, null) for i, o in c.through]
+        p_flow = fisher(flows) if flows else None
     amounts = cols["amount_null"]
     kept = [p for p in (_kept_p(i, o, amt, cur, amounts) for i, o in c.through)
             if p is not None]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from ..contract import file_name
 from ..engine import as_engine
 from ..errors import WorkbenchError
 from .data import stage
@@ -115,7 +116,8 @@ def trace(source, account: str, *, back: bool = False, since=None, until=None,
                            "from": str(r["a"]), "to": str(r["b"]),
                            "amount": str(Decimal(r["amount"])), "currency": r["cur"],
                            "at": render_time(r["ts"], engine.tz), "_ts": float(r["ts"]),
-                           "file": r["file"], "line": int(r["line"]),
+                           "file": file_name(r["file"]) if r["file"] else r["file"],
+                           "line": int(r["line"]),
                            "pair_transfers": int(r["n"]), "service": other in services,
                            "returns": other in branch}
                     hops.append(hop)

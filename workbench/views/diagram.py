@@ -17,6 +17,7 @@ import logging
 import warnings
 from pathlib import Path
 
+from .flows import FLOW_STYLE, pattern_flows
 from .layout import FONT_SIZE, TITLE_SIZE, count_overlaps, label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
@@ -215,16 +216,21 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
         u, v = sorted((str(a), str(b)))
         edges += link_edges(u, v, d, k)
     place_amounts(place, data, route(place, data, edges))
-    for e in edges:
-        style = layer_style(e["layer"])
+
+    def arrow(e, style, width, alpha, zorder):
+        """The edge's curve drawn between its ends' markers (None when they touch)."""
         path = _trimmed(place.pos[e["from"]], place.pos[e["to"]], e["smooth"],
                         node_size(data[e["from"]]) + 1, node_size(data[e["to"]]) + 1)
-        if path is None:
+        if path is not None:
+            ax.add_patch(FancyArrowPatch(
+                path=path, color=style["color"], linestyle=style["mpl"], linewidth=width,
+                alpha=alpha, zorder=zorder, arrowstyle="-|>" if e.get("arrows") else "-",
+                mutation_scale=max(5.0, 12 * pt)))
+        return path
+
+    for e in edges:
+        if arrow(e, layer_style(e["layer"]), max(0.4, e["width"] * pt), 0.75, 1) is None:
             continue
-        ax.add_patch(FancyArrowPatch(
-            path=path, color=style["color"], linestyle=style["mpl"],
-            linewidth=max(0.4, e["width"] * pt), alpha=0.75, zorder=1,
-            arrowstyle="-|>" if e.get("arrows") else "-", mutation_scale=max(5.0, 12 * pt)))
         if e.get("label") and e.get("label_xy"):
             labels.append(ax.text(*e["label_xy"], e["label"], color="#1B5E20", zorder=4,
                                   fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT),
@@ -232,6 +238,14 @@ def _graph_figure(vm: ViewModel, text, seed: int, paper: str | None):
     # a pale box behind each label, not a stroked halo: stroked text becomes outlines in a
     # PDF, which a reader can neither search nor copy
     halo = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75}
+    for f in pattern_flows(vm.meta.get("rings", []), data):  # numbered in time order
+        path = arrow(f, FLOW_STYLE, max(0.5, 1.6 * pt), 0.9, 2)
+        if path is None:
+            continue
+        mid = path.vertices[1] * 0.5 + (path.vertices[0] + path.vertices[2]) * 0.25
+        labels.append(ax.text(*mid, f["label"], color=FLOW_STYLE["color"], zorder=4,
+                               fontsize=max(AMOUNT_SIZE * pt, 0.8 * MIN_PT), ha="center",
+                               va="center", fontweight="bold", bbox=halo))
     for n, d in g.nodes(data=True):
         x, y = place.pos[n]
         radius = node_size(d)
@@ -281,6 +295,9 @@ def _legend(fig, g, colours, text, vm):
         label = s["label"] + (": arrow payer \u2192 payee, amount" if layer == "money" else "")
         handles.append(Line2D([], [], color=s["color"], linestyle=s["mpl"], linewidth=2,
                               label=label))
+    if pattern_flows(vm.meta.get("rings", []), g.nodes):
+        handles.append(Line2D([], [], color=FLOW_STYLE["color"], linestyle=FLOW_STYLE["mpl"],
+                              linewidth=2, label=FLOW_STYLE["label"]))
     handles.append(Line2D([], [], color="#777777", linewidth=4,
                           label="line width: link strength"))
     renderer = fig.canvas.get_renderer()

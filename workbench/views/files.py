@@ -11,6 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from .flows import pattern_flows
 from .model import ViewModel
 from .redact import Redactor
 
@@ -62,6 +63,17 @@ def _export_graph(vm: ViewModel, redactor: Redactor | None) -> nx.Graph:
         attrs = {k: _clean(v) for k, v in d.items() if v is not None}
         attrs["layer"] = attrs.pop("layers", "")
         out.add_edge(text(str(a)), text(str(b)), **attrs)
+    # money patterns: on the link between payer and payee, their transfers in time order
+    # (``3: 2024-05-30 10:00 A -> B CNY 5000.00``; GraphML and GEXF hold no edge lists)
+    for f in pattern_flows(vm.meta.get("rings", []), vm.graph.nodes):
+        a, b = text(f["from"]), text(f["to"])
+        if not out.has_edge(a, b):
+            out.add_edge(a, b, layer="money_pattern")
+        said = text(f"{f['order']}: {f['at'][:16].replace('T', ' ')} {f['accounts'][0]} -> "
+                    f"{f['accounts'][1]} {f['currency']} {f['amount']} ({f['kind']}, "
+                    f"{f['ring']}, {f['file']}:{f['line']})")
+        before = out.edges[a, b].get("money_pattern")
+        out.edges[a, b]["money_pattern"] = f"{before}; {said}" if before else said
     return out
 
 
@@ -84,7 +96,8 @@ def write_graph_file(vm: ViewModel, path, *, redact: bool = False,
 def write_csv(vm: ViewModel, path, *, redact: bool = False, redact_names: bool = False
               ) -> list[Path]:
     """``path``: the nodes (members, ring, role, score); ``<stem>_links.csv``: the links and
-    their measures; ``<stem>_<kind>.csv``: each kind of evidence record."""
+    their measures; ``<stem>_<kind>.csv``: each kind of evidence record;
+    ``<stem>_flows.csv``: the money patterns' transfers in time order (when any)."""
     path = Path(path)
     redactor = Redactor(vm.identifiers, names=redact_names) if redact or redact_names else None
     g = _export_graph(vm, redactor)
@@ -104,6 +117,13 @@ def write_csv(vm: ViewModel, path, *, redact: bool = False, redact_names: bool =
     dump(path, [{"node": n, **d} for n, d in g.nodes(data=True)])
     dump(path.with_name(f"{path.stem}_links.csv"),
          [{"from": a, "to": b, **d} for a, b, d in g.edges(data=True)])
+    flows = [{k: f[k] for k in ("ring", "kind", "order", "of", "at", "from", "to", "amount",
+                                "currency", "file", "line")}
+             | {"from_account": f["accounts"][0], "to_account": f["accounts"][1]}
+             for f in pattern_flows(vm.meta.get("rings", []), vm.graph.nodes)]
+    if flows:  # money patterns' transfers, in time order per pattern
+        dump(path.with_name(f"{path.stem}_flows.csv"),
+             redactor.value(flows) if redactor else flows)
     for kind, rows in vm.records.items():
         if rows:
             if redactor:

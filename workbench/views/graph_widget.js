@@ -39,7 +39,9 @@ function render({ model, el }) {
     const links = model.get("links") || [];
     const regions = model.get("regions") || [];
     const nodes = model.get("nodes").map(wbVis.node);
-    const edges = model.get("edges").map((e, i) => wbVis.edge(e, i, links[e.link]));
+    const flows = model.get("flows") || [];  // money patterns: numbered in time order
+    const edges = model.get("edges").map((e, i) => wbVis.edge(e, i, links[e.link]))
+      .concat(flows.map(wbVis.flow));
     if (network) { network.destroy(); }
     network = new globalThis.vis.Network(box, { nodes, edges }, wbVis.options(nodes.length));
     network.on("beforeDrawing", (ctx) => wbVis.drawRegions(ctx, regions));
@@ -54,6 +56,7 @@ function render({ model, el }) {
         model.set("selected", String(p.nodes[0]));
       } else if (p.edges.length) {
         const e = network.body.data.edges.get(p.edges[0]);
+        if (e && e.flow !== undefined) { return; }  // its tooltip tells the transfer
         model.set("selected_link", e ? e.link : -1);
       } else { return; }
       model.save_changes();

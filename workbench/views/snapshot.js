@@ -8,9 +8,10 @@
   data.nodes.forEach(function (n) { byId[n.id] = n; names[n.id] = n.name; });
 
   var nodes = new vis.DataSet(data.nodes.map(wbVis.node));
+  var flows = data.flows || [];
   var edges = new vis.DataSet(data.edges.map(function (e, i) {
     return wbVis.edge(e, i, data.links[e.link]);
-  }));
+  }).concat(flows.map(wbVis.flow)));
   var container = document.getElementById("wb-graph");
   var network = new vis.Network(container, { nodes: nodes, edges: edges },
                                 wbVis.options(data.nodes.length));
@@ -112,8 +113,20 @@
     if (collapsed) { network.selectNodes(["card:" + ring]); }
     else { network.selectNodes(ids.filter(function (id) { return nodes.get(id); })); }
     var reg = data.regions.filter(function (r) { return r.ring === ring; })[0];
-    select({ nodes: ids, inside: true }, reg ? reg.title : ring,
-           [["members", ids.map(label).join(", ")]]);
+    var lines = [["members", ids.map(label).join(", ")]];
+    flows.forEach(function (f) {  // its money pattern, in time order
+      if (f.ring === ring) {
+        lines.push([f.kind + " " + f.order + "/" + f.of, f.at.slice(0, 16).replace("T", " ") + "  " +
+                    label(f.from) + " \u2192 " + label(f.to) + "  " + f.currency + " " + f.amount +
+                    "  (" + f.file + ":" + f.line + ")"]);
+      }
+    });
+    select({ nodes: ids, inside: true }, reg ? reg.title : ring, lines);
+  }
+  function selectFlow(i) {
+    var f = flows[i];
+    if (!f) { return; }
+    select({ link: [f.from, f.to] }, label(f.from) + " \u2192 " + label(f.to), f.words);
   }
   network.on("click", function (p) {
     if (p.nodes.length) {
@@ -121,14 +134,15 @@
       else { selectNode(p.nodes[0]); }
     } else if (p.edges.length) {
       var e = edges.get(p.edges[0]);
-      if (e) { selectLink(e.link); }
+      if (e && e.flow !== undefined) { selectFlow(e.flow); }
+      else if (e) { selectLink(e.link); }
     } else {
       var xy = p.pointer.canvas;
       var hit = data.regions.filter(function (r) { return Math.hypot(xy.x - r.x, xy.y - r.y) <= r.r; })[0];
       if (hit) { selectRing(hit.ring); } else { select(null); }
     }
   });
-  window.wbSelect = { node: selectNode, link: selectLink, ring: selectRing };
+  window.wbSelect = { node: selectNode, link: selectLink, ring: selectRing, flow: selectFlow };
 
   // -- search: ids, name substrings, phone numbers and accounts (any digits), rings ---
   var input = document.getElementById("wb-search");

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..errors import WorkbenchError
 from .complete import completeness_text
 from .digest import view_digest
+from .flows import FLOW_STYLE, pattern_flows
 from .layout import label_lines, node_size, ring_layout
 from .model import ViewModel, ring_keys
 from .redact import Redactor
@@ -81,8 +82,10 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
 
     Nodes carry the ring-aware positions of :func:`~workbench.views.layout.ring_layout`,
     their ring's colour (from the ring's key) and a two-line label; a link becomes one edge
-    per layer it carries (money one per direction, with its amount); ``regions`` are the
-    rings' areas with their titles. The meta block gains the digest of the view as written
+    per layer it carries (money one per direction, with its amount); ``flows`` are the
+    shown rings' money patterns, one numbered arrow per transfer in time order
+    (:func:`~workbench.views.flows.pattern_flows`); ``regions`` are the rings' areas with
+    their titles. The meta block gains the digest of the view as written
     (see :func:`workbench.views.reproduce.view_digest`) and the redaction applied; with
     ``redact`` or ``redact_names`` every identifier is replaced by its pseudonym throughout.
     """
@@ -122,6 +125,7 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
                       "words": link_words(u, v, d, names)})
         edges += link_edges(u, v, d, k)
     place_amounts(place, dict(g.nodes(data=True)), route(place, dict(g.nodes(data=True)), edges))
+    flows = pattern_flows(vm.meta.get("rings", []), g.nodes)
     present = sorted({x for ln in links for x in ln["layers"]}, key=_layer_order)
     legend = {
         "rings": [{"ring": r["ring"], "color": colours.get(r["ring"], NO_RING),
@@ -131,14 +135,16 @@ def snapshot_payload(vm: ViewModel, *, redact: bool = False, redact_names: bool 
                    if any(d.get("kind", "person") == k for _, d in g.nodes(data=True))],
         "layers": [{"layer": x, "label": layer_style(x)["label"], "color":
                     layer_style(x)["color"], "dashes": bool(layer_style(x)["dashes"])}
-                   for x in present],
+                   for x in present] + ([{"layer": "flow", "label": FLOW_STYLE["label"],
+                                          "color": FLOW_STYLE["color"], "dashes": True}]
+                                        if flows else []),
     }
     regions = [{**{k: r[k] for k in ("ring", "x", "y", "r", "title", "title_y", "head")},
                 "color": colours.get(r["ring"], NO_RING),
                 "dashes": PATTERNS[ring_pattern(r["ring"], keys)]} for r in place.regions]
     meta = {**vm.meta, "digest": view_digest(vm),
             "redaction": {"identifiers": redactor is not None, "names": bool(redact_names)}}
-    data = {"nodes": nodes, "edges": edges, "links": links, "regions": regions,
+    data = {"nodes": nodes, "edges": edges, "links": links, "flows": flows, "regions": regions,
             "legend": legend, "meta": meta, "records": vm.records, "owners": owners,
             "title": vm.title, "bounds": list(place.bounds()),
             "readable": 9 if len(place.regions) > 1 else 11}

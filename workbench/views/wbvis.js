@@ -50,6 +50,18 @@ var wbVis = (function () {
     if (e.arrows) { out.arrows = { to: { enabled: true, scaleFactor: 0.8 } }; }
     return out;
   }
+  // a money pattern's transfer: a numbered, dashed arrow in time order (flows.py)
+  function flow(f, i) {
+    return {
+      id: "f" + i, from: f.from, to: f.to, width: f.width, dashes: f.dashes,
+      color: { color: f.color, highlight: f.color, hover: f.color, opacity: 0.95 },
+      arrows: { to: { enabled: true, scaleFactor: 0.9 } }, label: String(f.label),
+      font: { size: 13, face: FACE, color: f.color, strokeWidth: 3, strokeColor: "#ffffff",
+              align: "middle" },
+      smooth: { enabled: true, type: f.smooth[0], roundness: f.smooth[1] },
+      selectionWidth: 2, hoverWidth: 1.5, flow: i, ring: f.ring, title: tip(f.words),
+    };
+  }
   function options(nNodes) {
     return {
       physics: { enabled: false }, layout: { improvedLayout: false },
@@ -188,7 +200,7 @@ var wbVis = (function () {
     var scale = Math.min(1, (container.clientWidth || 800) / d, (container.clientHeight || 600) / d);
     network.moveTo({ position: { x: region.x, y: region.y }, scale: scale, animation: false });
   }
-  return { el: el, tip: tip, node: node, edge: edge, options: options,
+  return { el: el, tip: tip, node: node, edge: edge, flow: flow, options: options,
            drawRegions: drawRegions, drawAmounts: drawAmounts, fitView: fitView,
            focusRing: focusRing, unstick: unstick, collapse: collapse, expand: expand,
            FACE: FACE };
