@@ -319,7 +319,9 @@ class Explorer(w.VBox):
                                    min_size=opts["min_size"], max_size=opts["max_size"],
                                    resolution=opts["resolution"], min_weight=opts["min_weight"],
                                    hubs=opts["hubs"], not_hubs=opts["not_hubs"],
-                                   via_services=self.via_services.value)
+                                   via_services=self.via_services.value,
+                                   # the refresh's own (warm) search, not a second cold one
+                                   warm=True)
         for _n, d in self.view.graph.nodes(data=True):  # the ids the analyst cites
             if d.get("ring"):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
