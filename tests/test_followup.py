@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.players import sampled_betweenness
+from workbench.case.cache import data_token
 from workbench.case.facade import Case
 from workbench.graph.fused import CaseGraph
 
@@ -41,6 +42,29 @@ def test_rank_after_rings_reads_the_kept_key_players(tmp_path):
     assert _players_rows(db) == 1
     pd.testing.assert_frame_equal(first, again)
     assert again.attrs["betweenness"] == first.attrs["betweenness"]
+
+
+def test_a_logged_snapshot_keeps_what_was_kept(tmp_path):
+    """A snapshot or export logs itself in the audit trail; that is not data, so the kept
+    analysis stays valid (it was thrown away, and the next ``path`` or ``rings`` redid it);
+    a note, which is data, still changes the token."""
+    from workbench.store import add_note
+
+    case = build_known_case(tmp_path)
+    db = case.state.path
+    case.rings()
+    with case.open() as store:
+        before = data_token(store)
+    case.log_action("snapshot", {"file": "ring.html"})
+    with case.open() as store:
+        assert data_token(store) == before
+    later = Case(db)
+    later.rings()
+    assert "rings" in later.state.cache.hits
+    with case.open(write=True) as store:
+        add_note(store.con, "A", "person", "seen at the market")
+    with case.open() as store:
+        assert data_token(store) != before
 
 
 def _karate() -> tuple[CaseGraph, nx.Graph]:
