@@ -425,8 +425,8 @@ class Explorer(w.VBox):
         """Each ring shows its own content id (the same members, the same id, whatever the
         filters); a ring whose members differ from the unfiltered run's closest ring is noted
         against it, and a ring found only with the filters is noted as such."""
-        with self.case.open():
-            base = self.case.rings(warm=True).rings
+        with self.case.open():  # the unfiltered run as `rings` gives it (kept in the store),
+            base = self.case.rings().rings  # not a warm search of its own
         self.ring_ids, self.ring_notes = {}, {}
         for r in self.result.rings:
             self.ring_ids[r.id] = r.id
