@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,16 +30,37 @@ ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("followup")
 
 
+#: CPU seconds (user + system) of each command, by name, as the runs go
+CPU: dict[str, float] = {}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run(args: list, cache: bool = True) -> tuple[float, subprocess.CompletedProcess]:
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "WORKBENCH_ANALYSIS_CACHE": "1" if cache else "0"}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     res = subprocess.run([sys.executable, "-m", "workbench", *map(str, args)],
                          capture_output=True, text=True, env=env, cwd=ROOT)
     seconds = time.perf_counter() - t0
+    CPU[" ".join(map(str, args[:1])) + (" (cache off)" if not cache else "")] = _cpu() - c0
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, args))} failed: {res.stderr.strip()[-400:]}")
     return seconds, res
+
+
+def _drop_cache(db: Path) -> None:
+    """Forget the analysis kept in the store, so the first ``rings`` is really the first."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DROP TABLE IF EXISTS analysis_cache")
+    finally:
+        con.close()
 
 
 def main() -> None:
@@ -59,8 +81,11 @@ def main() -> None:
         log.info("sample of %d persons: %.1f s", opts.persons, seconds)
         seconds, _ = _run(["ingest", "--db", db, data])
         log.info("ingest: %.1f s", seconds)
-    with_cache = {}
+    with_cache, cpu = {}, {}
+    _drop_cache(db)
+    log.info("load average before: %s", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     first, res = _run(["rings", "--db", db, "--json"])
+    first_cpu = CPU["rings"]
     doc = json.loads(res.stdout)
     rings = doc["rings"]
     if len(rings) < 2:
@@ -81,21 +106,25 @@ def main() -> None:
     ]
     for name, args in follow:
         with_cache[name] = _run(args)[0]
+        cpu[name] = CPU[args[0]]
     without = {}
     if opts.compare:
         for name, args in follow:
             without[name] = _run(args, cache=False)[0]
-    head = f"{'command':<36}{'seconds':>9}{'x first rings':>15}"
+    head = f"{'command':<36}{'seconds':>9}{'x first rings':>15}{'cpu s':>8}{'x':>7}"
     if without:
         head += f"{'cache off':>11}{'x':>7}"
-    lines = [head, f"{'rings (first: analysis kept)':<36}{first:>9.1f}{1.0:>15.2f}"]
+    lines = [head, f"{'rings (first: analysis kept)':<36}{first:>9.1f}{1.0:>15.2f}"
+                   f"{first_cpu:>8.1f}{1.0:>7.2f}"]
     for name, _args in follow:
         s = with_cache[name]
-        line = f"{name:<36}{s:>9.1f}{s / first:>15.2f}"
+        line = (f"{name:<36}{s:>9.1f}{s / first:>15.2f}{cpu[name]:>8.1f}"
+                f"{cpu[name] / first_cpu:>7.2f}")
         if without:
             line += f"{without[name]:>11.1f}{without[name] / first:>7.2f}"
         lines.append(line)
     log.info("\n".join(lines))
+    log.info("load average after: %s", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     targets = [n for n in ("rank", f"snapshot --ring {ring}", "path between two organizers",
                            "rings again") if with_cache[n] > 0.5 * first]
     log.info("target (rank, snapshot, path, second rings <= 0.5 x first rings): %s",

@@ -32,6 +32,7 @@ __all__ = [
     "find_paths",
     "find_successors",
     "key_players",
+    "sampled_betweenness",
     "match_windows",
     "population_counts",
     "regional_flag",
@@ -40,14 +41,16 @@ __all__ = [
     "temporal_path",
 ]
 
-#: names of :mod:`.network`, loaded on first use (igraph, and with it matplotlib)
-_LAZY = {"centrality_table", "connecting_network", "disruption", "expand", "find_paths",
-         "key_players", "services", "temporal_path"}
+#: names of :mod:`.network` and :mod:`.players`, loaded on first use (igraph)
+_LAZY = {"centrality_table": "network", "connecting_network": "network",
+         "disruption": "network", "expand": "network", "find_paths": "network",
+         "services": "network", "temporal_path": "network", "key_players": "players",
+         "sampled_betweenness": "players"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(importlib.import_module(".network", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

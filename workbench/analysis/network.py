@@ -1,4 +1,5 @@
-"""Analysis on the fused graph: paths, connecting networks, expansion, centrality, key players.
+"""Analysis on the fused graph: paths, connecting networks, expansion, centrality, disruption
+(key players: :mod:`.players`).
 
 Pure functions over :class:`~workbench.graph.fused.CaseGraph` and networkx graphs; record-level
 evidence comes from :meth:`workbench.case.facade.Case.link_evidence`.
@@ -25,19 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..graph import CaseGraph, as_igraph
-from ..rings import RingResult
 
 __all__ = ["find_paths", "services", "connecting_network", "expand", "centrality_table",
-           "key_players", "hop_evidence", "temporal_path", "disruption"]
+           "hop_evidence", "temporal_path", "disruption"]
 
 log = logging.getLogger(__name__)
-
-_ROLE_FACTOR = {"organizer": 1.0, "broker": 0.8, "member": 0.6, "associate": 0.2}
-
-
-#: most sources of the betweenness in :func:`key_players` besides ring members
-BETWEENNESS_SOURCES = 256
-
 
 def hop_evidence(g: CaseGraph, a: int, b: int) -> dict:
     """Summary evidence of the link between dense nodes ``a`` and ``b`` (one hop)."""
@@ -167,75 +160,6 @@ def centrality_table(graph: nx.Graph) -> pd.DataFrame:
             for n in graph.nodes]
     return pd.DataFrame(rows).sort_values(["weighted_degree", "node"],
                                           ascending=[False, True]).reset_index(drop=True)
-
-
-def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.DataFrame:
-    """Everyone in the case (persons and numbers standing for themselves; not accounts)
-    ranked as key players, best first, whether or not rings were found.
-
-    ``score = 0.5 x ring score x role factor + 0.3 x strength percentile + 0.2 x
-    betweenness percentile``. Betweenness (igraph, 1/weight costs) counts the strongest
-    paths that start at the ring members and brokers and at the strongest nodes of the
-    case (up to :data:`BETWEENNESS_SOURCES` sources in all).
-    The ring score is the best of the person's own ring and the rings he links (a broker)
-    or also heads (an organizer tied to other cells as strongly as their members).
-    Role factors: organizer 1, broker 0.8 + 0.1 per ring he links (at most 1), member
-    0.6, associate 0.2; a service number
-    (:mod:`workbench.evidence.services`) is listed with role ``service`` and no ring part.
-    """
-    ring_of = result.ring_of()
-    scores = {r.id: r.score for r in result.rings}
-    roles: dict[str, str] = {}
-    for r in result.rings:
-        roles.update(r.roles)
-    for pid in result.brokers:
-        roles.setdefault(pid, "broker")
-    service = g.node.get("service", np.zeros(g.n, dtype=np.int64))
-    nodes = np.array([i for i, x in enumerate(g.ids) if not str(x).startswith("acct:")],
-                     dtype=np.int64)
-    if not len(nodes):
-        return pd.DataFrame(columns=["person_id", "score", "ring", "role", "strength",
-                                     "betweenness", "degree"])
-    core = {g.index(pid) for pid in roles}
-    strength = np.zeros(g.n)
-    np.add.at(strength, g.u, g.weight)
-    np.add.at(strength, g.v, g.weight)
-    degree = np.bincount(np.concatenate([g.u, g.v]), minlength=g.n)
-    # the graph of the ranked nodes, dense ids by position, costs 1/weight (numpy, no
-    # per-edge Python)
-    position = np.full(g.n, -1, dtype=np.int64)
-    position[nodes] = np.arange(len(nodes))
-    mask = (position[g.u] >= 0) & (position[g.v] >= 0)
-    sub = as_igraph(len(nodes), position[g.u[mask]], position[g.v[mask]])
-    costs = (1.0 / np.maximum(g.weight[mask], 1e-9)).tolist()
-    # shortest paths from the ring members, brokers and the strongest nodes (not from
-    # everyone): the brokerage that matters, at a bounded cost on a county
-    strongest = nodes[np.lexsort((nodes, -strength[nodes]))][:BETWEENNESS_SOURCES]
-    sources = sorted({int(position[i]) for i in core if position[i] >= 0}
-                     | {int(position[i]) for i in strongest})[:4 * BETWEENNESS_SOURCES]
-    between = np.array(sub.betweenness(weights=costs, directed=False, sources=sources),
-                       dtype=float)
-    s_pct = pd.Series(strength[nodes]).rank(pct=True).to_numpy()
-    b_pct = pd.Series(between).rank(pct=True).to_numpy()
-    rows = []
-    for k, i in enumerate(nodes.tolist()):
-        pid = str(g.ids[i])
-        role = roles.get(pid, "service" if service[i] else "associate")
-        ring = ring_of.get(pid)
-        ring_score = max([scores.get(ring, 0.0) if ring else 0.0]
-                         + [scores[x] for x in result.brokers.get(pid, [])]
-                         + [scores[x] for x in result.reach.get(pid, [])])
-        factor = _ROLE_FACTOR.get(role, 0.0)
-        if role == "broker":  # one who links more rings matters more (an organizer of cells)
-            factor = min(1.0, factor + 0.1 * len(result.brokers.get(pid, [])))
-        ring_part = ring_score * factor
-        score = 0.5 * ring_part + 0.3 * s_pct[k] + 0.2 * b_pct[k]
-        rows.append({"person_id": pid, "score": round(float(score), 4), "ring": ring,
-                     "role": role, "strength": round(float(strength[i]), 4),
-                     "betweenness": round(float(between[k]), 2), "degree": int(degree[i])})
-    df = pd.DataFrame(rows).sort_values(["score", "person_id"], ascending=[False, True])
-    df = df.reset_index(drop=True)
-    return df.head(top) if top else df
 
 
 def temporal_path(stream: pd.DataFrame, source: str, target: str,

@@ -55,7 +55,10 @@ _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, token 
 KEEP = 32
 #: graphs one process keeps in the store (an evolution's monthly graphs are not kept)
 GRAPHS_PER_PROCESS = 2
-_NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches"}
+#: and the audit trail (a snapshot or export logs itself: the data stays the same)
+_NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches", "action_log"}
+#: ``meta`` keys that record what was done, not what the data is (the audit chain's head)
+_NOT_DATA_META = ("log_head",)
 
 
 def plain(value):
@@ -79,7 +82,8 @@ def request_key(kind: str, request) -> str:
 
 def data_token(store: Store) -> str:
     """A digest of everything an analysis reads: the records' fingerprint and every other
-    table's rows (phone links, decisions, notes), the cache and ingest bookkeeping aside."""
+    table's rows (phone links, decisions, notes), the cache, ingest bookkeeping and the
+    audit trail aside (a snapshot that logs itself keeps what was kept)."""
     parts = [store.fingerprint()]
     tables = sorted(r[0] for r in store.con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -87,8 +91,12 @@ def data_token(store: Store) -> str:
     for table in tables:
         if table in _NOT_DATA or table in KINDS or not table.isidentifier():
             continue
+        where, args = "", []
+        if table == "meta":
+            where = f" WHERE key NOT IN ({', '.join('?' for _ in _NOT_DATA_META)})"
+            args = list(_NOT_DATA_META)
         n, h = store.con.execute(f'SELECT count(*), coalesce(bit_xor(hash(t)), 0) '
-                                 f'FROM "{table}" t').fetchone()
+                                 f'FROM "{table}" t{where}', args).fetchone()
         parts.append(f"{table}:{n}:{h}")
     return hashlib.md5("|".join(parts).encode()).hexdigest()
 

@@ -307,7 +307,7 @@ class RingsPart:
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see
-        :func:`workbench.analysis.network.key_players`."""
+        :func:`workbench.analysis.players.key_players`."""
         if top is not None and top < 1:
             raise WorkbenchError("--top must be at least 1")
         df = self.players(since=since, until=until, **ring_options)

@@ -203,8 +203,8 @@ def rank(db, since, until, hubs, not_hubs, top, as_json, wait):
                    hubs=list(hubs) or None, not_hubs=list(not_hubs) or None)
     people = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
               for row in df.to_dict(orient="records")]
-    if as_json:
-        _emit({"people": people})
+    if as_json:  # how the betweenness was estimated (sources, exact or sampled)
+        _emit({"people": people, "params": {"betweenness": df.attrs.get("betweenness")}})
         return
     names = case.names(p["person_id"] for p in people)
     _echo(_table([[_named(p["person_id"], names), f"{p['score']:.3f}", p["ring"] or "-",

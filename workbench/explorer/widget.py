@@ -324,7 +324,9 @@ class Explorer(w.VBox):
                                    min_size=opts["min_size"], max_size=opts["max_size"],
                                    resolution=opts["resolution"], min_weight=opts["min_weight"],
                                    hubs=opts["hubs"], not_hubs=opts["not_hubs"],
-                                   via_services=self.via_services.value)
+                                   via_services=self.via_services.value,
+                                   # the refresh's own (warm) search, not a second cold one
+                                   warm=True)
         for _n, d in self.view.graph.nodes(data=True):  # the ids the analyst cites
             if d.get("ring"):
                 d["ring"] = self.ring_ids.get(d["ring"], d["ring"])
@@ -430,8 +432,8 @@ class Explorer(w.VBox):
         """Each ring shows its own content id (the same members, the same id, whatever the
         filters); a ring whose members differ from the unfiltered run's closest ring is noted
         against it, and a ring found only with the filters is noted as such."""
-        with self.case.open():
-            base = self.case.rings(warm=True).rings
+        with self.case.open():  # the unfiltered run as `rings` gives it (kept in the store),
+            base = self.case.rings().rings  # not a warm search of its own
         self.ring_ids, self.ring_notes = {}, {}
         for r in self.result.rings:
             self.ring_ids[r.id] = r.id

@@ -109,6 +109,9 @@ def build_county(persons: int = 3000, seed: int = 7) -> County:
     ages = {p["person_id"]: 2019 - p["birth_date"].year for p in b.c.persons}
     adults = [p for p in ages if ages[p] >= 18]
     phoned = [p for p in ages if p in b.phone_of]
+    # drawn from as arrays made once: ``rng.choice`` of a list converts the whole list on
+    # every call (quadratic in the county's size); the draws are the same
+    adult_pool, phoned_pool = np.asarray(adults), np.asarray(phoned)
 
     # -- ordinary life --------------------------------------------------------------------
     for house in households:
@@ -141,7 +144,7 @@ def build_county(persons: int = 3000, seed: int = 7) -> County:
                 if other != w and w in b.phone_of and other in b.phone_of:
                     b.calls_between(w, str(other), int(rng.integers(1, 6)))
     for p in phoned:  # friends and acquaintances
-        for friend in rng.choice(phoned, size=int(rng.integers(1, 5)), replace=False):
+        for friend in rng.choice(phoned_pool, size=int(rng.integers(1, 5)), replace=False):
             b.calls_between(p, str(friend), int(rng.integers(1, 8)), night=0.08)
         if rng.random() < 0.3:
             b.calls_between(p, TAXI, int(rng.integers(1, 6)))
@@ -157,7 +160,7 @@ def build_county(persons: int = 3000, seed: int = 7) -> County:
                 b.pay(p, POWER_ACCOUNT, float(rng.integers(80, 400)),
                       b.when(day=month * 30 + int(rng.integers(0, 28))), "网银", "电费")
         if rng.random() < 0.2:
-            b.pay(p, str(rng.choice(adults)), float(rng.choice([52, 66, 88, 100, 200, 520])),
+            b.pay(p, str(rng.choice(adult_pool)), float(rng.choice([52, 66, 88, 100, 200, 520])),
                   b.when(), "微信转账", "红包")
     b.c.accounts.append((POWER_ACCOUNT, "ORG-POWER", "国家电网"))
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
 from .base import DAYS, START
 
 __all__ = ["plant_places", "HOME_COUNTY", "MIGRANT_COUNTY"]
@@ -142,6 +144,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
     used |= {x["person_id"] for x in truth["brokers"]} | {a[0] for a in b.c.arrests}
     adults = [p for p in ages if ages[p] >= 18]
     working = [p for p in adults if 20 <= ages[p] <= 55]
+    adult_pool = np.asarray(adults)  # made once: choice() of a list converts it per call
     elsewhere = _registrations(b, rng, counties, used)
     used |= set(elsewhere)
     pl = _Places(b, counties)
@@ -209,7 +212,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
             checks.setdefault(venue, []).append(t0)
             for m in crew:
                 pl.visit(pl.ident(m), venue, t0 + int(rng.integers(0, 1800)), "月度检查")
-            for guest in rng.choice(adults, size=int(rng.integers(6, 20)), replace=False):
+            for guest in rng.choice(adult_pool, size=int(rng.integers(6, 20)), replace=False):
                 pl.visit(pl.ident(str(guest)), venue, t0 + int(rng.integers(0, 1800)),
                          "月度检查")
             for _ in range(int(rng.integers(2, 6))):
@@ -255,18 +258,18 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
                 pl.stay(pl.ident(person), int(rng.choice(len(HOTELS))),
                         f"{int(rng.integers(2, 9))}{int(rng.integers(1, 30)):02d}", day, 1)
     for _ in range(b.n):  # background hotel guests, mostly travellers from elsewhere
-        who = pl.outsider() if rng.random() < 0.7 else pl.ident(str(rng.choice(adults)))
+        who = pl.outsider() if rng.random() < 0.7 else pl.ident(str(rng.choice(adult_pool)))
         pl.stay(who, int(rng.choice(len(HOTELS))),
                 f"{int(rng.integers(2, 9))}{int(rng.integers(1, 30)):02d}",
                 int(rng.integers(0, n_days - 3)), int(rng.choice([1, 1, 1, 2, 3])))
     for _ in range(b.n):  # background tickets
-        who = pl.outsider() if rng.random() < 0.5 else pl.ident(str(rng.choice(adults)))
+        who = pl.outsider() if rng.random() < 0.5 else pl.ident(str(rng.choice(adult_pool)))
         pl.trip(who, str(rng.choice(TRAINS + FLIGHTS + COACHES)),
                 pl.departure(int(rng.integers(0, n_days)), int(rng.integers(6, 22))),
                 pl.seat(), pl.route())
     cafes = [v for v in range(len(VENUES)) if VENUES[v][0] == "网吧"]
     for _ in range(b.n):  # internet-cafe log-ins
-        pl.visit(pl.ident(str(rng.choice(adults))), int(rng.choice(cafes)),
+        pl.visit(pl.ident(str(rng.choice(adult_pool))), int(rng.choice(cafes)),
                  b.when(rng.random() < 0.3), "网吧登记")
     return {
         "regional_ring": regional_ring,
