@@ -45,7 +45,7 @@ SPARK_TEST_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "false",
-    "spark.driver.memory": "1g",
+    "spark.driver.memory": "2g",
     "spark.sql.session.timeZone": "Asia/Shanghai",
 }
 
