@@ -51,7 +51,11 @@ class Baseline:
     kinds: tuple[str, ...] = ("calls", "money", "arrests")
     meet_q90: float = 0.0
     #: a strong meeting pair: its strength above ``Q3 + 3 x IQR`` of the case's meeting
-    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`)
+    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`), and beyond chance among
+    #: all of them: a strength is ``-log10 P`` of meeting so often by chance, so above
+    #: ``log10`` of the number of meeting pairs fewer than one pair of the case reaches it by
+    #: chance (Bonferroni; where one-off meetings dominate, the outlier rule alone only
+    #: separates repeats from one-offs, and friends who met twice at their KTV pass it)
     meet_strong: float = 0.0
 
 
@@ -65,8 +69,7 @@ def baseline(g: CaseGraph) -> Baseline:
     meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
     strong = 0.0
     if len(met):
-        q1, q3 = np.quantile(met, [0.25, 0.75])
-        strong = float(q3 + 3.0 * (q3 - q1))
+        strong = max(_outlier(met), float(np.log10(len(met))))
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
@@ -74,6 +77,15 @@ def baseline(g: CaseGraph) -> Baseline:
         return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
                      total / max(pairs, 1), kinds, meet_q90, strong)
+
+
+def _outlier(x: np.ndarray) -> float:
+    """``Q3 + 3 x IQR`` of the positive values (0 when none)."""
+    x = x[x > 0]
+    if not len(x):
+        return 0.0
+    q1, q3 = np.quantile(x, [0.25, 0.75])
+    return float(q3 + 3.0 * (q3 - q1))
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -216,8 +228,10 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     share = often / pairs if pairs else 0.0
     comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
                           if met >= 2 and often >= 1 else 0.0)
+    # money flows to one member when two or more members pay him (half of the others or
+    # more): one payment between two friends in a group of three is the pair's matter
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
-             "money": comp["money"] >= 0.5,
+             "money": comp["money"] >= 0.5 and top_count >= 2,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
              "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
              and base.meet_strong > 0}
