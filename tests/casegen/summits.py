@@ -76,6 +76,8 @@ HEADERS = {
 def _fmt(seconds) -> np.ndarray:
     """``YYYY-MM-DD HH:MM:SS`` local times from seconds after 2007-01-01 00:00."""
     t = START + np.asarray(seconds, dtype=np.int64).astype("timedelta64[s]")
+    if t.size == 0:
+        return np.array([], dtype="<U19")
     return np.char.replace(np.datetime_as_string(t, unit="s"), "T", " ")
 
 
@@ -94,14 +96,15 @@ class _Summits:
             "boss_focus": float(rng.uniform(0.4, 0.85)),
             "clan_mix": float(rng.uniform(0.05, 0.25)),
             "clans": int(rng.integers(max(4, n // 30), n // 12 + 1)),
-            "summits": int(round(n * rng.uniform(0.25, 0.45))),
-            "large_share": float(rng.uniform(0.06, 0.14)),
+            "summits": int(round(n * rng.uniform(0.2, 0.4))),
             "boss_summit_share": float(rng.uniform(0.12, 0.3)),
             "stay_share": float(rng.uniform(0.0, 0.2)),
             "background_rate": float(rng.uniform(0.0, 0.6)),
             "days": int(rng.integers(540, 1096)),
             "calls": int(0 if rng.random() < 0.4 else rng.integers(1, 13)),
         }
+        # a few large events: 2 to 6, at most about one summit in seven
+        self.p["large"] = int(rng.integers(2, max(3, min(7, self.p["summits"] // 7 + 1))))
         self.n_boss = max(1, int(round(n * self.p["boss_share"])))
         # person rows: kind, clan (-1 none), surname, male, age, region
         self.people: list[dict] = []
@@ -225,27 +228,40 @@ class _Summits:
     def summits(self):
         rng, p = self.rng, self.p
         csize = np.bincount(self.clan, minlength=p["clans"]).astype(float)
-        for _ in range(p["summits"]):
+        n_boss = int(round((p["summits"] - p["large"]) * p["boss_summit_share"]))
+        kinds = ["large"] * p["large"] + ["bosses"] * n_boss
+        kinds = rng.permutation(kinds + ["local"] * (p["summits"] - len(kinds)))
+        for kind in kinds:
             c = int(rng.choice(p["clans"], p=csize / csize.sum()))
-            u = rng.random()
-            if u < p["large_share"]:
+            if kind == "large":
                 kind = str(rng.choice(LARGE_KINDS, p=[0.4, 0.3, 0.2, 0.1]))
                 att = self._large(c, int(rng.integers(20, 41)))
-            elif u < p["large_share"] + p["boss_summit_share"]:
-                kind, att = "bosses", self._boss_summit(int(rng.integers(4, 11)))
-                c = -1
+            elif kind == "bosses":
+                att, c = self._boss_summit(int(rng.integers(4, 11))), -1
             else:
-                kind, att = "local", self._local_meeting(c, int(rng.choice(SMALL_SIZES, p=SMALL_P)))
-            self.events.append({"kind": kind, "clan": c, "attendees": att})
+                att = self._local_meeting(c, int(rng.choice(SMALL_SIZES, p=SMALL_P)))
+            self.events.append({"kind": str(kind), "clan": c, "attendees": att})
         # every member is seen at least once: add the unseen to one of their local's events
+        # (a local meeting under 8 or a family event under 40), else any family event under
+        # 40, else a new small meeting of his local
         seen = np.zeros(self.n, bool)
         for e in self.events:
             seen[e["attendees"]] = True
         for i in np.flatnonzero(~seen):
-            own = [e for e in self.events if (e["clan"] == self.clan[i] and
-                   (e["kind"] != "local" or len(e["attendees"]) < 8))]
-            own = own or [e for e in self.events if e["kind"] in LARGE_KINDS] or self.events
-            own[int(rng.integers(0, len(own)))]["attendees"].append(int(i))
+            if seen[i]:  # drawn into a new meeting made for an earlier one
+                continue
+            room = [e for e in self.events if len(e["attendees"]) < (
+                8 if e["kind"] == "local" else 40 if e["kind"] in LARGE_KINDS else 0)]
+            own = [e for e in room if e["clan"] == self.clan[i]]
+            own = own or [e for e in room if e["kind"] in LARGE_KINDS]
+            if own:
+                own[int(rng.integers(0, len(own)))]["attendees"].append(int(i))
+            else:
+                c = int(self.clan[i])
+                mine = np.flatnonzero(self.clan == c)
+                att = [int(i)] + self._draw(mine, 2, [i])
+                seen[att] = True
+                self.events.append({"kind": "local", "clan": c, "attendees": att})
         for e in self.events:
             self._stage(e)
 
