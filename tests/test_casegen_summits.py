@@ -11,7 +11,7 @@ import workbench
 from tests.casegen.score_key_players import baselines, expected_hits, meetings
 from tests.casegen.summits import LARGE_KINDS, write_summits
 
-SEED = 2  # a seed with calls and hotel stays as well as venue sightings
+SEED = 3  # a seed with calls and hotel stays as well as venue sightings
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_ingest_stores_every_row_and_resolves_every_sighting(case, tmp_path):
     assert json.loads((out / "truth.json").read_text(encoding="utf-8"))["seed"] == SEED
 
 
-@pytest.mark.parametrize("seed", [1, 3, 4, 5])
+@pytest.mark.parametrize("seed", [1, 2, 4, 5])
 def test_truth_is_consistent_on_other_seeds(seed, tmp_path):
     truth = write_summits(tmp_path, seed)
     test_truth_is_consistent((tmp_path, truth))
