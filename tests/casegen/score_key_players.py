@@ -115,7 +115,8 @@ def score(db, case_dir) -> dict:
     -------
     dict
         ``{"seed", "members", "bosses", "persons_seen", "rank": {"top20", "top36", "topB",
-        "noise_top20"}, "degree": {...}, "strength": {...}}``.
+        "noise_top20"}, "degree": {...}, "strength": {...}, "chance": {"top20", "top36",
+        "topB"}}`` (chance: bosses expected in a random order of the persons seen).
     """
     truth = json.loads((Path(case_dir) / "truth.json").read_text(encoding="utf-8"))
     bosses = set(truth["bosses"])
@@ -126,6 +127,9 @@ def score(db, case_dir) -> dict:
     rankings = {"rank": as_scores, **baselines(meetings(case_dir))}
     result = {"seed": truth["seed"], "members": len(truth["members"]), "bosses": len(bosses),
               "persons_seen": len(rankings["degree"])}
+    seen = len(rankings["degree"])
+    result["chance"] = {f"top{t}": round(len(bosses) * t / seen, 2) for t in TOPS}
+    result["chance"]["topB"] = round(len(bosses) ** 2 / seen, 2)
     for name, scores in rankings.items():
         figures = {f"top{t}": round(expected_hits(scores, bosses, t), 2) for t in TOPS}
         figures["topB"] = round(expected_hits(scores, bosses, tops[-1]), 2)
