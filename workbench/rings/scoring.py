@@ -154,6 +154,7 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     for name in ("n_calls", "n_night", "n_short", "n_tx"):
         out[name] = per_group(ms[name][edges].astype(np.float64))
     out["call_pairs"] = per_group((ms["n_calls"][edges] > 0).astype(np.float64))
+    out["links"] = np.bincount(edge_group, minlength=n_groups)
     out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
     # money: the member most members pay (a pair is one edge: count the edges paying in)
     by_id = np.argsort(nodes, kind="stable")
@@ -168,6 +169,11 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     top = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(top, node_group, paid)
     out["top_paid"] = top
+    # the member with the most links inside (a star: every link touches him)
+    degree = np.bincount(np.concatenate([eu, ev]), minlength=len(nodes))
+    hub = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(hub, node_group, degree)
+    out["hub_links"] = hub
     # co-arrests in one case (trafficking counted fully): each member's strongest
     arrested = ms["n_cases"][edges] > 0
     out["cases"] = per_group(arrested.astype(np.float64))
@@ -243,6 +249,13 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     base_kinds = [k for k in kinds if k != "copresence"]
     need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
     breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    # a star, every link inside through one member, is a seller and his customers (buyers
+    # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
+    # the breadth of one signal of two
+    links = int(s.get("links", 0))
+    star = k >= 3 and links > 0 and int(s.get("hub_links", 0)) == links
+    if star:
+        breadth = min(breadth, 0.4 + 0.6 * 1 / 2)
     usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
         c for c in SCORE_WEIGHTS if c != "copresence"]
     total_w = sum(SCORE_WEIGHTS[c] for c in usable)
@@ -263,7 +276,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
         "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
         "drug_arrests": int(s["drug"]), "meeting_pairs": met,
-        "meeting_pairs_repeated": often,
+        "meeting_pairs_repeated": often, "star": star,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence
