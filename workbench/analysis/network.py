@@ -169,14 +169,44 @@ def centrality_table(graph: nx.Graph) -> pd.DataFrame:
                                           ascending=[False, True]).reset_index(drop=True)
 
 
+def _coattendance(g: CaseGraph) -> np.ndarray | None:
+    """Per node, his meetings summed over the persons he met (a meeting of ``s`` people
+    counts ``s - 1`` times: co-attendance strength), look-alike pairs (staff at their venue,
+    coworkers travelling: no weight in the layer) left out; None when the case has no
+    meetings.
+
+    Examples
+    --------
+    >>> g = CaseGraph(ids=np.array(list("abc"), dtype=object), u=np.array([0, 0]),
+    ...               v=np.array([1, 2]), weight=np.ones(2),
+    ...               strength={"copresence": np.array([1.0, 0.0])},
+    ...               measures={"n_meet": np.array([3, 5])})
+    >>> _coattendance(g).tolist()  # the pair a-c is a look-alike
+    [3.0, 3.0, 0.0]
+    """
+    n_meet = g.measures.get("n_meet")
+    layer = g.strength.get("copresence")
+    if n_meet is None or layer is None or not (n_meet > 0).any():
+        return None
+    count = np.where(layer > 0, n_meet, 0).astype(np.float64)
+    out = np.zeros(g.n)
+    np.add.at(out, g.u, count)
+    np.add.at(out, g.v, count)
+    return out
+
+
 def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.DataFrame:
     """Everyone in the case (persons and numbers standing for themselves; not accounts)
     ranked as key players, best first, whether or not rings were found.
 
     ``score = 0.5 x ring score x role factor + 0.3 x strength percentile + 0.2 x
-    betweenness percentile``. Betweenness (igraph, 1/weight costs) counts the strongest
-    paths that start at the ring members and brokers and at the strongest nodes of the
-    case (up to :data:`BETWEENNESS_SOURCES` sources in all).
+    betweenness percentile``. In a case with meetings the strength percentile is the mean of
+    the fused strength's and the co-attendance's (meetings summed over the persons met: the
+    bosses of an organization seen only at its summits attend more summits with more
+    people, and a pair's fused weight grows slower than its meetings).
+    Betweenness (igraph, 1/weight costs) counts the strongest paths that start at the ring
+    members and brokers and at the strongest nodes of the case (up to
+    :data:`BETWEENNESS_SOURCES` sources in all).
     The ring score is the best of the person's own ring and the rings he links (a broker)
     or also heads (an organizer tied to other cells as strongly as their members).
     Role factors: organizer 1, broker 0.8 + 0.1 per ring he links (at most 1), member
@@ -216,6 +246,9 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50) -> pd.Da
     between = np.array(sub.betweenness(weights=costs, directed=False, sources=sources),
                        dtype=float)
     s_pct = pd.Series(strength[nodes]).rank(pct=True).to_numpy()
+    met = _coattendance(g)
+    if met is not None:  # meetings count by how many, with how many (half of the strength)
+        s_pct = 0.5 * s_pct + 0.5 * pd.Series(met[nodes]).rank(pct=True).to_numpy()
     b_pct = pd.Series(between).rank(pct=True).to_numpy()
     rows = []
     for k, i in enumerate(nodes.tolist()):

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "Baseline", "baseline",
            "score_group", "group_sums", "score_sums", "reported", "holds", "rank_key", "ties",
            "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
            "is_supplier", "paid_by", "organizer", "is_family", "family_of", "family_label",
@@ -41,6 +41,8 @@ KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
 #: signal from this excess on
 SIGNAL_AT = 0.25
+#: the fewest calls that show a call pattern (of a pair, or of a group)
+PATTERN_CALLS = 3
 
 
 @dataclass
@@ -213,8 +215,11 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     call_pairs = int(s["call_pairs"])
     pairs = k * (k - 1) / 2
     comp = {}
+    # a pattern needs calls: one or two brief calls are no pattern (the rule of an evidence
+    # link in the search, :data:`PATTERN_CALLS`)
     comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
-                            + 0.5 * _excess(short / calls, base.short)) if calls else 0.0
+                            + 0.5 * _excess(short / calls, base.short)
+                            ) if calls >= PATTERN_CALLS else 0.0
     comp["cohesion"] = call_pairs / pairs if pairs else 0.0
     ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
     comp["intensity"] = ratio / (1.0 + ratio)

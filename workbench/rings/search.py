@@ -33,6 +33,7 @@ from .candidates import candidates_of
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
+    PATTERN_CALLS,
     SCORE_WEIGHTS,
     SIGNAL_AT,
     Baseline,
@@ -313,7 +314,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     calls = np.maximum(ms["n_calls"], 1)
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
         (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= SIGNAL_AT)
-    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS)
+                                                        & ringlike)
     if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
         signal = signal | (ms["n_meet"] > 0)
     # calls only (meetings, e.g. on the same cell, are no more than calls): every group
