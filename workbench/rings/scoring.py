@@ -22,11 +22,11 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "Baseline", "baseline",
-           "score_group", "group_sums", "score_sums", "reported", "holds", "rank_key", "ties",
-           "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
-           "is_supplier", "paid_by", "organizer", "is_family", "family_of", "family_label",
-           "UnionFind"]
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "Baseline",
+           "baseline", "score_group", "group_sums", "score_sums", "reported", "holds",
+           "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
+           "payers", "is_supplier", "paid_by", "organizer", "is_family", "family_of",
+           "family_label", "UnionFind"]
 
 #: weights of the evidence components in a ring's score (the first six sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
@@ -69,9 +69,10 @@ def baseline(g: CaseGraph) -> Baseline:
          > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
     met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
     meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
-    strong = 0.0
-    if len(met):
-        strong = max(_outlier(met), float(np.log10(len(met))))
+    strong, pos = 0.0, met[met > 0]
+    if len(pos):
+        q1, q3 = np.quantile(pos, [0.25, 0.75])
+        strong = max(float(q3 + 3.0 * (q3 - q1)), float(np.log10(len(met))))
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
@@ -79,15 +80,6 @@ def baseline(g: CaseGraph) -> Baseline:
         return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
                      total / max(pairs, 1), kinds, meet_q90, strong)
-
-
-def _outlier(x: np.ndarray) -> float:
-    """``Q3 + 3 x IQR`` of the positive values (0 when none)."""
-    x = x[x > 0]
-    if not len(x):
-        return 0.0
-    q1, q3 = np.quantile(x, [0.25, 0.75])
-    return float(q3 + 3.0 * (q3 - q1))
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
