@@ -53,7 +53,7 @@ test: $(STAMP)
 # the fast tests only: no slow, browser, notebook or Spark ones
 quick: $(STAMP)
 	$(BIN)/ruff check workbench tests benchmarks
-	$(PYTEST) -m "$(QUICK)"
+	$(PYTEST) -m "$(QUICK)" -n auto
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -92,6 +92,7 @@ def test_at_least_eighteen_bad_inputs():
     assert len(BAD) >= 18
 
 
+@pytest.mark.slow
 def test_locked_store_is_one_line(case_dir):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
@@ -140,12 +141,14 @@ def test_disk_full_during_ingest_is_one_line(tmp_path, monkeypatch, capsys):
     assert "disk is full" in err
 
 
+@pytest.mark.slow
 def test_empty_result_says_why(case_dir):
     res = _run(["rings", "--db", case_dir["db"], "--since", "2030-01-01"])
     assert res.returncode == 0
     assert res.stdout.startswith("no rings found: ") and "2030-01-01" in res.stdout
 
 
+@pytest.mark.slow
 def test_json_is_strict_and_local(case_dir):
     import json
 

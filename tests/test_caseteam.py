@@ -69,6 +69,7 @@ def two_cases(tmp_path):
 
 
 # -- the action log ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_log_chains_every_action_and_catches_a_row_changed_by_hand(two_cases, cli_env, tmp_path):
     a, _ = two_cases
     a.note("A1", "supplier of B?", author="li")
@@ -96,6 +97,7 @@ def test_log_chains_every_action_and_catches_a_row_changed_by_hand(two_cases, cl
     assert doc["intact"] is False and doc["broken_at"] == 2
 
 
+@pytest.mark.slow
 def test_log_catches_deleted_rows_first_and_last(two_cases):
     a, _ = two_cases
     for k in range(3):
@@ -113,6 +115,7 @@ def test_log_catches_deleted_rows_first_and_last(two_cases):
     assert not state["intact"] and state["broken_at"] == 2 and "missing" in state["reason"]
 
 
+@pytest.mark.slow
 def test_phone_links_and_exports_are_logged(two_cases, tmp_path, cli_env):
     a, _ = two_cases
     a.link_phone("13800000002", SHARED_PHONE, note="same handset")
@@ -125,6 +128,7 @@ def test_phone_links_and_exports_are_logged(two_cases, tmp_path, cli_env):
 
 
 # -- notes ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_notes_on_every_kind_of_target(two_cases, cli_env):
     a, _ = two_cases
     assert a.note("张伟", "organizer?")["target"] == "A1"
@@ -162,6 +166,7 @@ def test_notes_in_snapshots_are_text_and_redactable(two_cases):
 EXPECTED = [("phone", "+86" + SHARED_PHONE), ("account", SHARED_ACCOUNT), ("person", SHARED_ID)]
 
 
+@pytest.mark.slow
 def test_hits_between_two_stores_are_exactly_the_shared_ones(two_cases, cli_env):
     a, b = two_cases
     before = hashlib.sha256(b.path.read_bytes()).hexdigest()
@@ -180,6 +185,7 @@ def test_hits_between_two_stores_are_exactly_the_shared_ones(two_cases, cli_env)
     assert [(h["kind"], h["value"]) for h in json.loads(res.stdout)["hits"]] == EXPECTED
 
 
+@pytest.mark.slow
 def test_hits_through_salted_exchange_files(two_cases, tmp_path, cli_env):
     a, b = two_cases
     out = tmp_path / "b-hits.parquet"
@@ -197,6 +203,7 @@ def test_hits_through_salted_exchange_files(two_cases, tmp_path, cli_env):
     assert res.returncode == 1 and "salt" in res.stderr and res.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_hits_refuse_what_is_not_a_case(two_cases, tmp_path, cli_env):
     a, _ = two_cases
     plain = tmp_path / "plain.duckdb"
@@ -209,6 +216,7 @@ def test_hits_refuse_what_is_not_a_case(two_cases, tmp_path, cli_env):
         assert "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_seen_elsewhere_marks_persons(two_cases):
     a, b = two_cases
     marks = a.seen_elsewhere([b.path])
@@ -223,6 +231,7 @@ def sample_case(tmp_path_factory) -> Case:
     return case
 
 
+@pytest.mark.slow
 def test_anx_of_the_sample_reads_back_with_every_entity_and_link(sample_case, tmp_path):
     vm = sample_case.view()
     path = write_anx(vm, tmp_path / "all.anx")
@@ -257,6 +266,7 @@ def test_anx_of_the_sample_reads_back_with_every_entity_and_link(sample_case, tm
     assert ring_attr and str(vm.meta["rings"][0]["id"]) in ring_attr
 
 
+@pytest.mark.slow
 def test_explorer_marks_other_cases_takes_notes_and_writes_the_report(two_cases, tmp_path):
     from workbench.explorer.widget import Explorer
 

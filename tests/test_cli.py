@@ -23,6 +23,7 @@ def run(args, env, **kw):
                           env=env, cwd=ROOT, **kw)
 
 
+@pytest.mark.slow
 def test_ingest_and_rejects_json_shape(db, cli_env):
     res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", SAMPLE / "phones.csv", "--json"],
               cli_env)
@@ -41,6 +42,7 @@ def test_ingest_and_rejects_json_shape(db, cli_env):
         assert isinstance(r["line"], int) and r["reason"]
 
 
+@pytest.mark.slow
 def test_readable_summary_by_default(db, cli_env):
     res = run(["ingest", "--db", db, SAMPLE / "accounts.csv"], cli_env)
     assert res.returncode == 0
@@ -68,6 +70,7 @@ def test_user_errors_are_one_line_without_traceback(db, tmp_path, cli_env):
     assert "persons, phones, accounts, calls, transactions, arrests, kinship" in res.stderr
 
 
+@pytest.mark.slow
 def test_map_option_and_mapping_file(db, tmp_path, cli_env):
     src = tmp_path / "calls.csv"
     src.write_text("Calling Number,Called Number,Start\n13800138000,110,2019-04-01 10:00\n")
@@ -96,6 +99,7 @@ def _hold(db, env, seconds: float) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.slow
 def test_busy_store_gives_clear_message(db, cli_env):
     holder = _hold(db, cli_env, seconds=3600)  # held until killed below
     try:
@@ -116,6 +120,7 @@ def test_busy_store_gives_clear_message(db, cli_env):
     assert res.returncode == 0, res.stderr
 
 
+@pytest.mark.slow
 def test_ingest_waits_for_a_short_holder(db, cli_env):
     holder = _hold(db, cli_env, seconds=1.5)
     res = run(["ingest", "--db", db, SAMPLE / "kinship.csv", "--wait", "20", "--json"], cli_env)
@@ -198,6 +203,7 @@ run()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["click", "duckdb", "numpy", "igraph"])
 def test_interrupt_while_loading_prints_one_line(tmp_path, module, cli_env):
     """Ctrl-C while the command line is still loading ends with one line and exit 130, at
@@ -212,6 +218,7 @@ def test_interrupt_while_loading_prints_one_line(tmp_path, module, cli_env):
     assert res.stderr.strip().splitlines() == ["interrupted: nothing was changed"], res.stderr
 
 
+@pytest.mark.slow
 def test_control_characters_from_records_never_reach_the_terminal(db, tmp_path, cli_env):
     """A reject's raw text with terminal escapes and a bidi override: shown as escapes in
     text output; in JSON as escapes with the same value."""

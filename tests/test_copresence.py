@@ -217,6 +217,7 @@ def test_regional_flag_rules():
     assert current_code("451023") == "451082" and current_code("131027") == "131081"
 
 
+@pytest.mark.slow
 def test_sample_meeting_ring_regional_ring_and_lookalikes(tmp_path):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     with Store(tmp_path / "case.duckdb") as store:

@@ -60,6 +60,7 @@ def test_one_rule_for_who_owns_a_number(tmp_path):
     assert hops and hops[0]["from"] == "P1"
 
 
+@pytest.mark.slow
 def test_rank_and_disruption_use_the_graph_asked_for(known_case):
     full = known_case.rank(top=None).set_index("person_id")
     graph, _ = known_case.graph()

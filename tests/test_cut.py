@@ -154,6 +154,7 @@ def test_heavy_stage_writes_the_cut_with_the_uncut_schema(cut_db, tmp_path):
     assert layers.cut["nodes"]["after"] == 5 and layers.cut["seconds"] >= 0
 
 
+@pytest.mark.slow
 def test_rings_cli_with_the_cut_finds_the_ring(cut_db, cli_env):
     out = subprocess.run([*WORKBENCH, "rings", "--db", str(cut_db), "--cut-hops", "2",
                           "--json"], capture_output=True, text=True, env=cli_env, check=True)

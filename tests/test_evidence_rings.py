@@ -235,6 +235,7 @@ def county(tmp_path_factory):
     return case, truth, case.rings()
 
 
+@pytest.mark.slow
 def test_generated_county_invariants(county):
     """Invariants: rings disjoint, ranked by kinds then score, distinct top scores, every
     planted ring found, the meeting ring among the first K, the family core and whose it is,

@@ -169,6 +169,33 @@ def test_two_engines_on_one_connection_keep_their_own_tables():
     assert a.df()["x"].tolist() == [1]
 
 
+@pytest.mark.parametrize("exact", [False, True])
+def test_an_ingest_leaves_other_stages_tables_on_its_connection_alone(tmp_path, exact):
+    """The ingest staged every file in ``_stage``, its lookups in ``_map_<type>``, its typed
+    rows in ``_v<i>`` and repeats in ``_repeats``, dropping whatever held those names on the
+    connection. Its tables are named by the file they hold now."""
+    from workbench.ingest import ingest_paths
+    from workbench.store import Store
+
+    calls = tmp_path / "calls.csv"
+    calls.write_text("caller,callee,started_at,duration_s\n"
+                     "13800138000,13900139000,2019-01-01 10:00:00,60\n"
+                     "13800138000,13900139000,2019-01-01 10:00:00,60\n"  # a repeat
+                     "13800138000,13700137000,2019-01-02 10:00:00,30\n")
+    store = Store(tmp_path / "case.duckdb")
+    others = ["_stage", "_map_phone", "_v0", "_v0_rej", "_repeats"]
+    for name in others:
+        store.con.execute(f"CREATE TEMP TABLE {name} AS SELECT 'theirs' AS owner")
+    report = ingest_paths(store, [calls], force_exact=exact)
+    assert report.files[0].stored == 2 and report.files[0].duplicates == 1
+    for name in others:
+        assert store.con.execute(f"SELECT owner FROM {name}").fetchall() == [("theirs",)]
+    temp = {r[0] for r in store.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    assert temp == set(others)  # and the ingest's own are gone
+    store.close()
+
+
 def test_seeded_runs_restore_the_callers_generator_and_igraph_can_still_draw():
     """igraph's process-wide generator is put back after each seeded run (under a lock), and
     igraph is imported whole: hiding matplotlib from it broke ``igraph.plot`` for the
@@ -249,3 +276,28 @@ def test_to_pyvis_gives_a_pyvis_network_written_through_the_safe_template(tmp_pa
     for remote in ("cdn.jsdelivr", "cdnjs", "unpkg.com", 'src="http', "src='http",
                    'href="http'):
         assert remote not in html
+
+
+def _weights_among(graph, members) -> list[float]:
+    ids = graph.ids.tolist()
+    inside = {ids.index(m) for m in members if m in ids}
+    return [float(w) for u, v, w in zip(graph.u, graph.v, graph.weight, strict=True)
+            if u in inside and v in inside]
+
+
+@pytest.mark.slow
+def test_evolution_tracks_rings_on_the_graph_the_search_ran_on(known):
+    """``evolution`` built each window's graph without the search's ``min_weight`` (and hub
+    overrides): a ring whose links in a month are all below ``min_weight`` was still shown
+    working that month (R-513b02 at 0.385 in the case's last window)."""
+    members = ["A", "B", "C"]
+    last = known.evolution()["windows"][-1]
+    start, end = last["start"], last["end"]
+    assert any(r["members"] == members for r in last["rings"])  # without min_weight: working
+    in_window = _weights_among(known.graph(since=start, until=end)[0], members)
+    whole = _weights_among(known.graph()[0], members)
+    assert in_window and max(in_window) < min(whole)
+    min_weight = (max(in_window) + min(whole)) / 2  # keeps the ring over the whole period
+    assert members in [r.members for r in known.rings(min_weight=min_weight).rings]
+    window = known.evolution(windows=[(start, end)], min_weight=min_weight)["windows"][0]
+    assert all(r["members"] != members for r in window["rings"])

@@ -234,6 +234,7 @@ def test_case_without_registry_a_person_per_id_named_by_its_records(db, write):
 
 
 # -- decisions ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_decisions_persist_across_later_ingest_and_undo(db, write):
     extra = [("Z1", "张伟", make_id("330681", "19850312", 111), "1985-03-12", "M"),
              ("Z2", "张伟", make_id("330681", "19900620", 131), "1990-06-20", "M")]
@@ -270,6 +271,7 @@ def test_decisions_persist_across_later_ingest_and_undo(db, write):
                  ) == [(1,)]
 
 
+@pytest.mark.slow
 def test_identities_cli_json_and_unknown_record(db, write, cli_env):
     reg, people = registry()
     ingest(db, write("persons.csv", reg), write("phones.csv", PHONES + phones_of(people)))
@@ -286,6 +288,7 @@ def test_identities_cli_json_and_unknown_record(db, write, cli_env):
 
 
 # -- order independence and numbers over time --------------------------------------------
+@pytest.mark.slow
 def test_same_attribution_whatever_the_file_order(tmp_path, write):
     extra = [("Z1", "张伟", make_id("330681", "19850312", 111), "1985-03-12", "M"),
              ("Z2", "张伟", make_id("330681", "19900620", 131), "1990-06-20", "M")]

@@ -26,6 +26,7 @@ def _attribution(db) -> list[tuple]:
             "JOIN sources s ON s.source_id = r._source").fetchall())
 
 
+@pytest.mark.slow
 def test_rekeyed_county_meets_the_bar_in_any_file_order(tmp_path):
     write_sample(tmp_path / "src", persons=2000, seed=3)
     truth = rekey.rekey_county(tmp_path / "src", tmp_path / "out", seed=3)

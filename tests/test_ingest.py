@@ -351,6 +351,7 @@ def test_unknown_extension_and_empty_dir(db, tmp_path):
         ingest(db, tmp_path / "empty")
 
 
+@pytest.mark.slow
 def test_fast_and_exact_readers_agree(tmp_path, write):
     """Both readers store the same rows at the same lines, row by row (the store's
     fingerprint leaves line numbers out, so it cannot tell a shifted line)."""
@@ -461,6 +462,7 @@ def test_presence_kinds_reject_with_file_line_column(db, write, kind, text, colu
     assert reason in rej["reason"]
 
 
+@pytest.mark.slow
 def test_presence_kinds_chinese_headers_gb18030_legacy_ids_and_duplicates(db, write):
     stays = ("证件号码,姓名,旅馆编码,旅馆名称,房间号,入住时间,退房时间\n"
              "11010519491231002x,张三,H001,如家酒店,301,2019-04-01 22:10,2019-04-02 11:00\n"

@@ -7,6 +7,7 @@ functions too: a lazy import still ties two modules together.
 from __future__ import annotations
 
 import ast
+import functools
 
 import networkx as nx
 
@@ -53,7 +54,9 @@ class _Layer(dict):
 LAYER = _Layer()
 
 
+@functools.cache
 def _modules() -> dict[str, ast.Module]:
+    """Every module of the package, parsed once per test session (read only)."""
     out = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = list(path.relative_to(PACKAGE).with_suffix("").parts)

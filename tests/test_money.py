@@ -151,6 +151,7 @@ def _by_accounts(result: dict) -> dict[frozenset, dict]:
     return {frozenset(p["accounts"]): p for p in result["patterns"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(PLANTED))
 def test_each_shape_found_with_exactly_its_accounts(hand, kind):
     _, result = hand
@@ -160,6 +161,7 @@ def test_each_shape_found_with_exactly_its_accounts(hand, kind):
     assert pattern["kind"] == kind
 
 
+@pytest.mark.slow
 def test_planted_groups_are_the_top_of_the_ranking(hand):
     _, result = hand
     top = result["patterns"][:len(PLANTED)]
@@ -199,6 +201,7 @@ def test_members_persons_amounts_and_records(hand):
         assert value == value, name  # no NaN anywhere
 
 
+@pytest.mark.slow
 def test_cli_json_is_strict_and_filters(hand):
     db, result = hand
     doc = run_money(db, "--top", "2")
@@ -209,6 +212,7 @@ def test_cli_json_is_strict_and_filters(hand):
     assert [p["kind"] for p in only["patterns"]] == ["cycle"]
 
 
+@pytest.mark.slow
 def test_trace_forward_in_time_order(hand):
     db, _ = hand
     with Store(db, read_only=True) as store:
@@ -227,6 +231,7 @@ def test_trace_forward_in_time_order(hand):
             assert h["at"] < back["hops"][h["parent"]]["at"]
 
 
+@pytest.mark.slow
 def test_currencies_never_summed(tmp_path):
     transfers = [(f"S{i}", "HUB", f"{1000 + i}.00", 10 + 40 * i) for i in range(6)]
     owners = {a: f"P{a}" for a in ["HUB"] + [f"S{i}" for i in range(6)]}
@@ -330,6 +335,7 @@ def evaluate(patterns: list[dict], planted: list[tuple[str, list[str]]], jaccard
     return found, precision, found_top
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_case_invariants(tmp_path, seed):
     transfers, owners, planted = generated_case(seed)
@@ -362,6 +368,7 @@ def test_params_validated():
 
 
 # -- the independent generator (tests/casegen, written from the shapes in words) ------------
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_independent_generator_targets(tmp_path, seed):
     """Issue 17's target on cases the detector was not written against: >= 80% of the

@@ -67,6 +67,7 @@ def test_records_carry_file_names_only(hostile_case):
 
 @pytest.mark.parametrize("options", [[], ["--redact"], ["--redact", "--redact-names"]],
                          ids=["plain", "redacted", "redacted-names"])
+@pytest.mark.slow
 def test_snapshot_has_no_folder(hostile_case, tmp_path, options):
     case, ring, folder = hostile_case
     out = tmp_path / "s.html"
@@ -80,6 +81,7 @@ def test_snapshot_has_no_folder(hostile_case, tmp_path, options):
     assert _leaks(text, folder) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".graphml", ".gexf", ".svg", ".pdf", ".png"])
 def test_exports_have_no_folder(hostile_case, tmp_path, suffix):
     case, ring, folder = hostile_case

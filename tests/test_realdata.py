@@ -27,6 +27,7 @@ def _case(tmp_path, name: str, **options) -> tuple[Case, dict, dict]:
     return case, ids, edges
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(rc.NETWORKS))
 def test_fused_graph_reproduces_each_real_network(tmp_path, name):
     """Every tie of the original network is a link between the same two persons, and no
@@ -48,6 +49,7 @@ def test_fused_graph_reproduces_each_real_network(tmp_path, name):
         assert 0.25 - 1e-9 <= link["weight"] / math.log1p(link["n_calls"]) <= 1 + 1e-9
 
 
+@pytest.mark.slow
 def test_london_gang_centrality_follows_the_gangs_own_hierarchy(tmp_path):
     """Grund & Densley's London gang: hang-outs as calls, co-offences as joint arrests, kin
     as kinship. The fused graph's weighted degree ranks members in the order of the gang's
@@ -70,6 +72,7 @@ def test_london_gang_centrality_follows_the_gangs_own_hierarchy(tmp_path):
     assert position < len(table) // 4  # the leader is in the top quarter
 
 
+@pytest.mark.slow
 def test_london_gang_is_not_called_a_drug_ring_without_drug_evidence(tmp_path):
     """Co-offending for assault and theft with no money and no drug charge is one signal:
     the look-alike rule keeps every group below the reporting threshold."""
@@ -102,6 +105,7 @@ def test_london_gang_with_drug_cases_names_senior_members(tmp_path):
         sum(ranks.values()) / len(ranks))  # organizers are no more junior than average
 
 
+@pytest.mark.slow
 def test_medici_broker_the_florentine_marriage_network(tmp_path):
     """Padgett & Ansell: the Medici sit between the other families; in the marriage network
     (spouse records, families as persons) they have the highest degree and betweenness,

@@ -66,6 +66,7 @@ def _check_every_link(case, pdf, view: dict) -> None:
     assert links == vm.graph.number_of_edges()
 
 
+@pytest.mark.slow
 def test_report_of_the_family_ring(sample, cli_env):
     case, family, root = sample
     case.note(family, "组织者疑为 R007 的上家 #emph[x] <script>alert(1)</script>", author="李警官")
@@ -103,6 +104,7 @@ def test_report_of_the_family_ring(sample, cli_env):
     assert not report["reproduced"] and "log" in report["reason"]
 
 
+@pytest.mark.slow
 def test_report_of_all_rings(sample):
     case, _, root = sample
     out = root / "all.pdf"
@@ -112,6 +114,7 @@ def test_report_of_all_rings(sample):
     assert case.verify_report(out)["reproduced"]
 
 
+@pytest.mark.slow
 def test_report_errors_are_one_line(sample, cli_env, tmp_path):
     case, family, _ = sample
     for args in (["--ring", "R999"], ["--out-dir"]):
@@ -130,6 +133,7 @@ def test_report_errors_are_one_line(sample, cli_env, tmp_path):
     assert res.returncode == 1 and res.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_redacted_report_masks_identifiers(sample):
     case, family, root = sample
     out = root / "redacted.pdf"

@@ -70,6 +70,7 @@ def test_verify_names_changed_data(tmp_path, cli_env):
     assert res.returncode == 0  # the original store still reproduces it
 
 
+@pytest.mark.slow
 def test_verify_catches_an_altered_snapshot(tmp_path, cli_env):
     case, _d = _known(tmp_path)
     ring = _ring_with(case, "X")
@@ -99,6 +100,7 @@ def test_verify_catches_an_altered_snapshot(tmp_path, cli_env):
     assert report["reason"] == "the file shows something other than its recorded result"
 
 
+@pytest.mark.slow
 def test_verify_refuses_what_is_not_a_snapshot(tmp_path, cli_env):
     case, d = _known(tmp_path)
     page = tmp_path / "page.html"
@@ -109,6 +111,7 @@ def test_verify_refuses_what_is_not_a_snapshot(tmp_path, cli_env):
                                                "(no data block)"]
 
 
+@pytest.mark.slow
 def test_explorer_snapshot_reproduces_with_its_filters(tmp_path):
     case, _d = _known(tmp_path)
     explorer = Explorer(case, out_dir=tmp_path / "exports")

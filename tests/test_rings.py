@@ -128,6 +128,7 @@ def test_evidence_records_and_common_contacts(known_case):
     assert set(common["owner"]) == {"A"}  # B and C both call A (and each other)
 
 
+@pytest.mark.slow
 def test_record_views_are_reused_only_while_the_data_is_the_same(tmp_path):
     d = tmp_path / "case"
     d.mkdir()
@@ -221,6 +222,7 @@ def sample_case(tmp_path_factory) -> Case:
     return case
 
 
+@pytest.mark.slow
 def test_sample_invariants_and_planted_rings(sample_case):
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     result = sample_case.rings()

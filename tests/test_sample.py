@@ -52,6 +52,7 @@ def test_generated_samples_reconcile_on_other_seeds_and_sizes(tmp_path):
         assert got == expected
 
 
+@pytest.mark.slow
 def test_same_seed_same_county_other_seed_other_county():
     a, b, c = build_county(500, 5), build_county(500, 5), build_county(500, 6)
     assert a.calls == b.calls and a.transactions == b.transactions and a.truth == b.truth

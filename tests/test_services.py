@@ -108,6 +108,7 @@ def test_cli_hub_options_and_unknown_ids(busy_case, cli_env):
     assert ambiguous.returncode != 0 and "several persons" in ambiguous.stderr
 
 
+@pytest.mark.slow
 def test_explorer_services_override(busy_case):
     from workbench.explorer.widget import Explorer
 

@@ -87,11 +87,13 @@ def tap(tmp_path_factory) -> Case:
     return Case(d, wiretap(d, seed=3))
 
 
+@pytest.mark.slow
 def test_wiretap_gb18030_exports_ingest_whole(tap):
     _reconciles(tap)
     assert {f["kind"] for f in tap.ingest["files"]} == {"persons", "phones", "calls"}
 
 
+@pytest.mark.slow
 def test_wiretap_organizer_is_a_person_not_a_hub(tap):
     """60 counterparts in a 110-person case: a person. ``10086`` (four callers here) may
     or may not be flagged, but it is in no ring."""
@@ -103,6 +105,7 @@ def test_wiretap_organizer_is_a_person_not_a_hub(tap):
         assert "10086" not in ring["members"]
 
 
+@pytest.mark.slow
 def test_wiretap_organizer_tops_rank_and_everyone_is_ranked(tap):
     people = tap.people()
     assert people[0]["person_id"] == tap.truth["organizer"]
@@ -111,6 +114,7 @@ def test_wiretap_organizer_tops_rank_and_everyone_is_ranked(tap):
     assert all(isinstance(p["score"], (int, float)) for p in people)
 
 
+@pytest.mark.slow
 def test_wiretap_cells_found_calls_only_tier(tap):
     rings = tap.rings()
     members = [r["members"] for r in rings]
@@ -124,12 +128,14 @@ def test_wiretap_cells_found_calls_only_tier(tap):
         assert len(buyers & set(ring["members"])) <= 1, ring["members"]
 
 
+@pytest.mark.slow
 def test_wiretap_calls_only_rings_are_shown_by_default(tap):
     """The default list is the --min-score 0 list's best part, never empty."""
     assert tap.rings()
     assert len(tap.rings()) <= len(tap.rings("--min-score", "0"))
 
 
+@pytest.mark.slow
 def test_wiretap_path_between_busy_people_and_unknown_id(tap):
     boss, far = tap.truth["organizer"], tap.truth["rings"][2][-1]
     doc = cli("path", "--db", tap.db, boss, far)
@@ -147,6 +153,7 @@ def ten(tmp_path_factory) -> Case:
     return Case(d, tenday(d, seed=5))
 
 
+@pytest.mark.slow
 def test_tenday_rings_of_numbers(ten):
     _reconciles(ten)
     rings = ten.rings()
@@ -159,6 +166,7 @@ def test_tenday_rings_of_numbers(ten):
     assert lookalikes_above(ten.truth, [r["members"] for r in rings]) == 0
 
 
+@pytest.mark.slow
 def test_tenday_services_are_hubs_and_in_no_ring(ten):
     hubs = ten.hub_ids()
     for number in ten.truth["hubs"]:
@@ -168,6 +176,7 @@ def test_tenday_services_are_hubs_and_in_no_ring(ten):
         assert not set(r["members"]) & set(ten.truth["hubs"])
 
 
+@pytest.mark.slow
 def test_tenday_successors_find_handset_switches(ten):
     doc = ten.json("successors")
     pairs = [(s["old"], s["new"]) for s in doc["successors"]]
@@ -181,6 +190,7 @@ def test_tenday_successors_find_handset_switches(ten):
     assert doc["params"]  # thresholds derived from the ten days are reported
 
 
+@pytest.mark.slow
 def test_tenday_evolution_sees_the_rings(ten):
     doc = ten.json("evolution")
     windows = doc["windows"]
@@ -190,6 +200,7 @@ def test_tenday_evolution_sees_the_rings(ten):
     assert any(best_match(ring, seen)[1] >= 0.5 for ring in ten.truth["rings"])
 
 
+@pytest.mark.slow
 def test_numbers_only_rank_and_unknown_number(ten):
     people = ten.people()
     assert len(people) >= 400
@@ -282,6 +293,7 @@ def court(tmp_path_factory) -> Case:
     return Case(d / "export", truth)
 
 
+@pytest.mark.slow
 def test_one_sided_groups_around_targets(court):
     _reconciles(court)
     targets = court.truth["targets"]
@@ -297,6 +309,7 @@ def test_one_sided_groups_around_targets(court):
 real = pytest.mark.skipif(not rc.available(), reason="../shared/realdata not present")
 
 
+@pytest.mark.slow
 @real
 def test_spain_four_operations_in_one_case_are_not_mixed(tmp_path):
     truth = timed(tmp_path, "spain", seed=1)
@@ -320,6 +333,7 @@ def test_spain_four_operations_in_one_case_are_not_mixed(tmp_path):
     assert len(hit) >= 3
 
 
+@pytest.mark.slow
 @real
 def test_natarajan_busiest_member_tops_rank_and_is_kept(tmp_path):
     """Kay called 24 of the 28 (127 of 151 conversations): the organizer, not a hub."""

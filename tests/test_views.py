@@ -58,6 +58,7 @@ class _Collector(html.parser.HTMLParser):
         self._in = None
 
 
+@pytest.mark.slow
 def test_snapshot_fetches_nothing_and_escapes_everything(ring_view):
     page = render_snapshot(ring_view)
     parsed = _Collector()
@@ -84,6 +85,7 @@ def test_snapshot_fetches_nothing_and_escapes_everything(ring_view):
     assert data["records"]["calls"] and data["records"]["calls"][0]["file"] == "calls.csv"
 
 
+@pytest.mark.slow
 def test_redacted_snapshot_leaves_no_identifier(ring_view, hostile_case):
     page = render_snapshot(ring_view, redact=True, redact_names=True)
     shown = [n for n in ring_view.graph.nodes]

@@ -22,6 +22,7 @@ def _ring(explorer, member):
     return next(r for r in explorer.result.rings if member in r.members)
 
 
+@pytest.mark.slow
 def test_starts_with_ranked_rings_and_the_best_on_screen(explorer):
     # three rings, then the night-shift look-alike (calls only, ranked last)
     ids = [value for _label, value in explorer.ring_list.options]
@@ -34,6 +35,7 @@ def test_starts_with_ranked_rings_and_the_best_on_screen(explorer):
                                                    explorer.result.rings].index(True)][0]
 
 
+@pytest.mark.slow
 def test_filters_rerun_the_search(explorer):
     explorer.layers["money"].value = False
     assert explorer.result.params["weights"]["money"] == 0.0
@@ -54,6 +56,7 @@ def test_filters_rerun_the_search(explorer):
     assert explorer.result.params["resolutions"] == [2.0]
 
 
+@pytest.mark.slow
 def test_selecting_a_ring_and_clicking_a_node(explorer):
     ring = _ring(explorer, "X")
     explorer.ring_list.value = ring.id
@@ -69,6 +72,7 @@ def test_selecting_a_ring_and_clicking_a_node(explorer):
     assert explorer.timeline.value.startswith("<svg")
 
 
+@pytest.mark.slow
 def test_search_focuses_a_person_by_name_or_phone(explorer):
     explorer.hops.value = 1
     explorer.search.value = "王伟"
@@ -81,6 +85,7 @@ def test_search_focuses_a_person_by_name_or_phone(explorer):
     assert "no person matches" in explorer.status.value
 
 
+@pytest.mark.slow
 def test_hostile_names_stay_text(explorer):
     explorer.graph.selected = "A"
     html = explorer.details.value
@@ -89,6 +94,7 @@ def test_hostile_names_stay_text(explorer):
     assert HOSTILE in label  # a canvas label: drawn as text by vis-network
 
 
+@pytest.mark.slow
 def test_export_buttons(explorer):
     explorer.snapshot_button.click()
     page = explorer.exported[-1]
@@ -108,6 +114,7 @@ def test_export_buttons(explorer):
     assert "wrote" in explorer.status.value
 
 
+@pytest.mark.slow
 def test_ring_ids_stay_put_when_a_filter_changes(explorer):
     before = {frozenset(r.members): explorer.ring_ids[r.id] for r in explorer.result.rings}
     explorer.layers["money"].value = False
@@ -122,6 +129,7 @@ def test_ring_ids_stay_put_when_a_filter_changes(explorer):
     assert shown <= after
 
 
+@pytest.mark.slow
 def test_search_by_part_of_a_name_clears_stale_messages(explorer):
     explorer.focus_on("nobody-at-all")
     assert "no person matches" in explorer.status.value
@@ -131,6 +139,7 @@ def test_search_by_part_of_a_name_clears_stale_messages(explorer):
     assert "王伟 (C)" in explorer.details.value
 
 
+@pytest.mark.slow
 def test_selection_is_kept_when_a_filter_changes(explorer):
     second = explorer.ring_list.options[1][1]
     explorer.ring_list.value = second
@@ -142,6 +151,7 @@ def test_selection_is_kept_when_a_filter_changes(explorer):
     assert len(members & set(picked.members)) / len(members | set(picked.members)) >= 0.3
 
 
+@pytest.mark.slow
 def test_legend_list_width_and_busy_sign(explorer):
     text = explorer.legend.value
     for word in ("calls", "money", "kinship", "width: strength"):

@@ -48,7 +48,8 @@ from ..identity import resolve
 from ..store import Store
 from ..store.audit import log_action
 from .readers import SUPPORTED_SUFFIXES, SourceRead, file_format, read_header, scan_file, stage_file
-from .validate import build_typed, drop_maps, insert_new, register_maps
+from .scratch import ScratchNames
+from .validate import build_typed, drop_scratch, insert_new, register_maps
 
 __all__ = ["FileReport", "IngestReport", "ingest_paths", "expand_paths", "parse_map_option"]
 
@@ -261,10 +262,13 @@ def ingest_paths(
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     started = time.time()
     staged: list[_Staged] = []
+    scratch: list[ScratchNames] = []
     try:
         # read, normalize and validate into temporary tables: nothing touches the store yet
-        for i, plan in enumerate(plans):
-            staged.append(_prepare(con, plan, f"_v{i}", tz, region, progress, force_exact))
+        for plan in plans:
+            names = ScratchNames.for_file(plan.path, plan.kind.name, plan.headers)
+            scratch.append(names)
+            staged.append(_prepare(con, plan, names, tz, region, progress, force_exact))
         log.info("phase inserting: %d file(s)", len(staged))
         con.execute("BEGIN TRANSACTION")
         try:
@@ -299,7 +303,7 @@ def ingest_paths(
                 log.debug("rollback failed after an error; the transaction is discarded")
             raise
     finally:
-        _clean_up(con, [f"_v{i}" for i in range(len(plans))])
+        _clean_up(con, scratch)
         _restore_session(store, threads)
     return report
 
@@ -319,31 +323,28 @@ def _restore_session(store: Store, threads: int) -> None:
         store.close()
 
 
-def _clean_up(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+def _clean_up(con: duckdb.DuckDBPyConnection, scratch: list[ScratchNames]) -> None:
     """Drop the temporary tables of an ingest, whatever state it ended in."""
     try:
-        con.execute("DROP TABLE IF EXISTS _stage")
-        drop_maps(con)
-        for table in tables:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-            con.execute(f"DROP TABLE IF EXISTS {table}_rej")
+        for names in scratch:
+            drop_scratch(con, names)
     except duckdb.Error:  # the connection may be unusable after an interrupt
-        pass
+        log.debug("temporary tables not dropped: the connection is unusable")
 
 
 @dataclass
 class _Staged:
     plan: _Plan
     read: SourceRead
-    table: str
+    names: ScratchNames
     rows: int
     rejected_fields: int
     seconds: float
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, region: str,
-             progress: bool, force_exact: bool) -> _Staged:
-    """Read one file, type and check every row once: the temporary table ``table``."""
+def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, names: ScratchNames, tz: str,
+             region: str, progress: bool, force_exact: bool) -> _Staged:
+    """Read one file, type and check every row once: the temporary table ``names.typed``."""
     t0 = time.perf_counter()
     bar = None
     if progress:
@@ -354,28 +355,29 @@ def _prepare(con: duckdb.DuckDBPyConnection, plan: _Plan, table: str, tz: str, r
     log.info("phase reading: %s", plan.path.name)
     try:
         read = stage_file(con, plan.path, plan.fmt, plan.scan, plan.headers, plan.delimiter,
-                          tick=(bar.update if bar else lambda n: None),
+                          names, tick=(bar.update if bar else lambda n: None),
                           force_exact=force_exact)
     finally:
         if bar is not None:
             bar.close()
     log.info("phase validating: %s", plan.path.name)
-    register_maps(con, plan.kind, plan.columns, "_stage", region)
+    maps = register_maps(con, plan.kind, plan.columns, names.stage, region, names)
     rows, rejected = build_typed(con, plan.kind, plan.columns, plan.extras, plan.headers,
-                                 "_stage", tz, table)
-    con.execute("DROP TABLE _stage")
-    drop_maps(con)
+                                 names.stage, tz, names.typed, maps)
+    con.execute(f"DROP TABLE {names.stage}")
+    for table in maps.values():
+        con.execute(f"DROP TABLE {table}")
     if rows != read.staged:
         raise WorkbenchError(f"{plan.path}: read {read.staged} rows but typed {rows}; "
                              "nothing stored")
-    return _Staged(plan, read, table, rows, rejected, time.perf_counter() - t0)
+    return _Staged(plan, read, names, rows, rejected, time.perf_counter() - t0)
 
 
 def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int,
                 threads: int) -> FileReport:
     """Inside the ingest transaction: rejects, new rows and the source record of one file."""
     t0 = time.perf_counter()
-    plan, read, table = item.plan, item.read, item.table
+    plan, read, names = item.plan, item.read, item.names
     path, spec = plan.path, plan.kind
     file_name = str(path.resolve())
     sha = plan.scan.sha256
@@ -383,7 +385,7 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int,
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources"
     ).fetchall()[0][0]
     con.execute(
-        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {table}_rej v "
+        f"INSERT INTO rejects SELECT ?, ?, ?, _line, _column, _reason, _raw FROM {names.rejects} v "
         "WHERE NOT EXISTS "
         "(SELECT 1 FROM rejects r WHERE r.sha256 = ? AND r.line = v._line)",
         [source_id, file_name, sha, sha],
@@ -398,7 +400,8 @@ def _commit_one(con: duckdb.DuckDBPyConnection, item: _Staged, batch_id: int,
             [source_id, file_name, sha, lines, reasons, raws, sha],
         )
     valid = item.rows - item.rejected_fields
-    stored = insert_new(con, spec, table, bool(plan.extras), source_id, threads)
+    stored = insert_new(con, spec, names.typed, bool(plan.extras), source_id, threads,
+                        names.repeats)
     rows = item.rows + len(read.structural)
     report = FileReport(
         file=file_name, kind=spec.name, rows=rows, stored=stored, duplicates=valid - stored,

@@ -1,6 +1,7 @@
 """Read export files into a staging table of raw text, one row per record, with line numbers.
 
-Every reader fills the temporary table ``_stage(_line BIGINT, c0 VARCHAR, c1 VARCHAR, ...)``
+Every reader fills a temporary stage table ``(_line BIGINT, c0 VARCHAR, c1 VARCHAR, ...)``, named
+by :class:`~workbench.ingest.scratch.ScratchNames`,
 (one ``c`` column per header position) and returns a :class:`SourceRead` describing the file:
 its format, encoding, headers, physical lines and the *structural* rejects (records that are
 not a row at all: wrong number of fields, an unbalanced quote).
@@ -30,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import InputFileError
+from .scratch import ScratchNames
 
 __all__ = ["SUPPORTED_SUFFIXES", "SourceRead", "FileScan", "scan_file", "stage_file"]
 
@@ -57,7 +59,7 @@ class FileScan:
 
 @dataclass
 class SourceRead:
-    """How a file was read into ``_stage``."""
+    """How a file was read into its stage table."""
 
     format: str
     headers: list[str]
@@ -187,13 +189,14 @@ def read_header(path: Path, fmt: str, encoding: str | None) -> tuple[list[str], 
     return [r[0] for r in rows], None
 
 
-def _create_stage(con: duckdb.DuckDBPyConnection, ncols: int) -> None:
+def _create_stage(con: duckdb.DuckDBPyConnection, ncols: int, names: ScratchNames) -> None:
     cols = ", ".join(f"c{i} VARCHAR" for i in range(ncols))
-    con.execute("DROP TABLE IF EXISTS _stage")
-    con.execute(f"CREATE TEMP TABLE _stage (_line BIGINT, {cols})")
+    con.execute(f"DROP TABLE IF EXISTS {names.stage}")
+    con.execute(f"CREATE TEMP TABLE {names.stage} (_line BIGINT, {cols})")
 
 
-def _flush(con: duckdb.DuckDBPyConnection, lines: list[int], columns: list[list]) -> None:
+def _flush(con: duckdb.DuckDBPyConnection, lines: list[int], columns: list[list],
+           names: ScratchNames) -> None:
     if not lines:
         return
     import pyarrow as pa  # here, not at the top: the fast readers need no Arrow (0.1 s)
@@ -202,21 +205,22 @@ def _flush(con: duckdb.DuckDBPyConnection, lines: list[int], columns: list[list]
         {"_line": pa.array(lines, pa.int64()),
          **{f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}}
     )
-    con.register("_batch", batch)
+    con.register(names.batch, batch)
     try:
-        con.execute("INSERT INTO _stage SELECT * FROM _batch")
+        con.execute(f"INSERT INTO {names.stage} SELECT * FROM {names.batch}")
     finally:
-        con.unregister("_batch")
+        con.unregister(names.batch)
     lines.clear()
     for col in columns:
         col.clear()
 
 
 class _Stager:
-    """Collects rows in column batches and appends them to ``_stage``."""
+    """Collects rows in column batches and appends them to the stage table."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ncols: int, tick: Callable[[int], None]):
-        self.con, self.ncols, self.tick = con, ncols, tick
+    def __init__(self, con: duckdb.DuckDBPyConnection, ncols: int, tick: Callable[[int], None],
+                 names: ScratchNames):
+        self.con, self.ncols, self.tick, self.names = con, ncols, tick, names
         self.lines: list[int] = []
         self.columns: list[list] = [[] for _ in range(ncols)]
         self.staged = 0
@@ -243,7 +247,7 @@ class _Stager:
 
     def flush(self) -> None:
         n = len(self.lines)
-        _flush(self.con, self.lines, self.columns)
+        _flush(self.con, self.lines, self.columns, self.names)
         self.tick(n)
 
 
@@ -258,18 +262,19 @@ def stage_file(
     scan: FileScan,
     headers: list[str],
     delimiter: str | None,
+    names: ScratchNames,
     *,
     tick: Callable[[int], None] = lambda n: None,
     force_exact: bool = False,
 ) -> SourceRead:
-    """Fill ``_stage`` from one file; see the module docstring."""
+    """Fill the stage table ``names.stage`` from one file; see the module docstring."""
     ncols = len(headers)
     if fmt == "parquet":
-        return _stage_parquet(con, path, headers)
+        return _stage_parquet(con, path, headers, names)
     if fmt == "xlsx":
         read = SourceRead("xlsx", headers, method="openpyxl")
-        stager = _Stager(con, ncols, tick)
-        _create_stage(con, ncols)
+        stager = _Stager(con, ncols, tick, names)
+        _create_stage(con, ncols, names)
         rows = _xlsx_rows(path)
         next(rows, None)  # header
         for line, values in rows:
@@ -279,15 +284,15 @@ def stage_file(
         return read
     read = SourceRead("csv", headers, encoding=scan.encoding, delimiter=delimiter,
                       physical_lines=scan.lines)
-    if not force_exact and _try_fast_csv(con, path, scan, ncols, delimiter, read):
+    if not force_exact and _try_fast_csv(con, path, scan, ncols, delimiter, read, names):
         tick(read.staged)
         return read
-    _stage_csv_exact(con, path, scan, ncols, delimiter, read, tick)
+    _stage_csv_exact(con, path, scan, ncols, delimiter, read, tick, names)
     return read
 
 
 def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
-                  read: SourceRead) -> bool:
+                  read: SourceRead, names: ScratchNames) -> bool:
     nonblank = scan.lines - len(scan.blank_lines)
     last_nonblank = scan.lines
     blanks = set(scan.blank_lines)
@@ -306,9 +311,9 @@ def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
                 dst.write(chunk)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
     try:
-        con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute(f"DROP TABLE IF EXISTS {names.stage}")
         con.execute(
-            "CREATE TEMP TABLE _stage AS SELECT CAST(row_number() OVER () + 1 AS BIGINT) "
+            f"CREATE TEMP TABLE {names.stage} AS SELECT CAST(row_number() OVER () + 1 AS BIGINT) "
             f"AS _line, * FROM read_csv(?, header = true, auto_detect = false, "
             f"columns = {columns}, delim = ?, quote = '\"', escape = '\"', "
             "strict_mode = true, null_padding = false, parallel = true)",
@@ -322,7 +327,7 @@ def _try_fast_csv(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
         if tmpdir:
             os.remove(source)
             os.rmdir(tmpdir)
-    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
+    staged = con.execute(f"SELECT count(*) FROM {names.stage}").fetchall()[0][0]
     if staged != nonblank - 1:
         log.info("%s: %d records for %d data lines; exact path", path, staged, nonblank - 1)
         return False
@@ -338,7 +343,7 @@ def _physical_lines(path: Path, encoding: str, consumed: list) -> Iterator[str]:
 
 
 def _stage_csv_exact(con, path: Path, scan: FileScan, ncols: int, delimiter: str,
-                     read: SourceRead, tick: Callable[[int], None]) -> None:
+                     read: SourceRead, tick: Callable[[int], None], names: ScratchNames) -> None:
     """Parse with Python's csv, accounting for every physical line.
 
     A record that spans several lines is kept only when it has the header's width and no
@@ -346,8 +351,8 @@ def _stage_csv_exact(con, path: Path, scan: FileScan, ncols: int, delimiter: str
     own, so a stray quote costs one rejected line, never the lines after it.
     """
     read.method = "python-csv"
-    stager = _Stager(con, ncols, tick)
-    _create_stage(con, ncols)
+    stager = _Stager(con, ncols, tick, names)
+    _create_stage(con, ncols, names)
     consumed: list[tuple[int, str]] = []
     reader = csv.reader(_physical_lines(path, scan.encoding, consumed), delimiter=delimiter,
                         quotechar='"', doublequote=True, strict=False)
@@ -449,14 +454,14 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
         wb.close()
 
 
-def _stage_parquet(con, path: Path, headers: list[str]) -> SourceRead:
-    names = [f"c{i}" for i in range(len(headers))]
-    casts = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in names)
-    con.execute("DROP TABLE IF EXISTS _stage")
+def _stage_parquet(con, path: Path, headers: list[str], names: ScratchNames) -> SourceRead:
+    cols = [f"c{i}" for i in range(len(headers))]
+    casts = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in cols)
+    con.execute(f"DROP TABLE IF EXISTS {names.stage}")
     con.execute(
-        f"CREATE TEMP TABLE _stage AS SELECT CAST(_frn + 1 AS BIGINT) AS _line, {casts} "
-        f"FROM read_parquet(?, file_row_number = true) AS t({', '.join(names)}, _frn)",
+        f"CREATE TEMP TABLE {names.stage} AS SELECT CAST(_frn + 1 AS BIGINT) AS _line, {casts} "
+        f"FROM read_parquet(?, file_row_number = true) AS t({', '.join(cols)}, _frn)",
         [str(path)],
     )
-    staged = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
+    staged = con.execute(f"SELECT count(*) FROM {names.stage}").fetchall()[0][0]
     return SourceRead("parquet", headers, staged=staged, method="duckdb")

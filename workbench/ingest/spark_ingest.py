@@ -15,6 +15,9 @@ and ID numbers are parsed once per distinct raw value of the whole batch: Spark 
 distinct values, Python workers parse them (``mapInPandas`` calling
 :func:`workbench.contract.values.parse_phone` and friends), and the lookup is joined back.
 
+Who each record names is resolved last, by the resolution stage of ``workbench ingest`` run
+on DuckDB over the written Parquet (:mod:`workbench.ingest.spark_identity`).
+
 Reading is one record per physical line (:mod:`workbench.ingest.local.spark_read`); a file whose
 records span lines is refused with a pointer to ``workbench ingest``.
 """
@@ -42,6 +45,7 @@ from ..contract import (
 from ..engine.spark_forms import md5_number_sql
 from ..errors import InputFileError, WorkbenchError
 from .local import FileReport, IngestReport, _plan, expand_paths
+from .spark_identity import resolve_parquet_case
 from .spark_read import CsvFile, SparkLines, read_lines
 from .validate import PY_PARSERS, hash_expr, parse_value, raw_row_sql
 from .validate import typed_select as validated_select
@@ -149,8 +153,9 @@ def _count(engine, ranked: list) -> dict[int, dict]:
 
 def _write_kind(engine, name: str, ranked, out: Path) -> None:
     """One kind's stored rows as Parquet, in the store's column order. The identity columns
-    keep what the source gave (``given_...``); ``person_id`` is the given id: the Spark
-    ingest does not resolve identities (``workbench ingest`` does, on DuckDB)."""
+    keep what the source gave (``given_...``); ``person_id`` is the given id until
+    :func:`~workbench.ingest.spark_identity.resolve_parquet_case` resolves who each record
+    names."""
     spec = KINDS[name]
     given = []
     if name in PERSON_KINDS:
@@ -290,6 +295,7 @@ def ingest_on_spark(
         options = {"kind": kind, "mapping": mapping, "encoding": encoding, "tz": tz,
                    "region": region, "engine": "spark"}
         _write_small_tables(out, reports, tz, options, started, set(kinds))
+        identity = resolve_parquet_case(out)  # who each record names, as `ingest` does
     except BaseException:
         if created:  # refused or failed: leave no half-written case behind
             shutil.rmtree(out, ignore_errors=True)
@@ -299,6 +305,7 @@ def ingest_on_spark(
             f.lines.frame.unpersist()
         engine.close()
     report = IngestReport(1, [rep for _f, rep in reports])
+    report.identity = identity
     for rep in report.files:
         log.info("%s: %s rows %d stored %d duplicates %d rejected %d", rep.file, rep.kind,
                  rep.rows, rep.stored, rep.duplicates, rep.rejected)

@@ -25,6 +25,7 @@ it exactly.
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -75,13 +76,20 @@ class CsvFile:
     encoding: str  # utf-8, utf-8-sig or a Java charset name (GB18030)
     header_line: int  # physical line of the header; lines up to it are not records
 
+    @property
+    def tag(self) -> str:
+        """What names this file's views: its place in the batch and a hash of its path, so
+        that two batches in one Spark session never read each other's views."""
+        digest = hashlib.blake2b(str(self.path).encode(), digest_size=6).hexdigest()
+        return f"{self.index}_{digest}"
+
 
 def _views(spark, f: CsvFile) -> None:
     """The lazy views of one file: ``_records{i}`` (every line: split into fields ``f``,
     ``g`` without empty cells past the header, flags), numbered later."""
     from pyspark.sql import functions as F
 
-    i, d = f.index, f.delimiter
+    i, d = f.tag, f.delimiter
     value = F.col("value")
     if f.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "utf8"):
         # needs spark.sql.legacy.javaCharsets (the caller's engine sets and restores it)
@@ -118,7 +126,7 @@ def _line_break_kept(lines: list[str], ncols: int, delimiter: str) -> bool:
 
 
 def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
-    """Read ``files`` on ``spark`` into the temp views ``_stage{i}`` and ``_structural{i}``
+    """Read ``files`` on ``spark`` into the temp views ``_stage<tag>`` and ``_structural<tag>``
     (one Spark job for the whole batch); refuse a file (:class:`InputFileError`) when one of
     its records spans lines."""
     for f in files:
@@ -127,7 +135,7 @@ def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
     lines = " UNION ALL ".join(
         "SELECT CAST(? AS INT) AS file, blk, mid, value, blank, odd, bad, "
         "CASE WHEN instr(value, '\"') = 0 AND length(value) - length(replace(value, ?, '')) "
-        f"= ? - 1 THEN false ELSE size(g) != ? END AS wrong FROM _records{f.index}"
+        f"= ? - 1 THEN false ELSE size(g) != ? END AS wrong FROM _records{f.tag}"
         for f in files)
     args = [a for f in files for a in (f.index, f.delimiter, f.ncols, f.ncols)]
     blocks = spark.sql(
@@ -141,8 +149,9 @@ def read_lines(spark, files: list[CsvFile]) -> list[SparkLines]:
             raise InputFileError(f"more than {_MAX_ODD} lines hold an unpaired quote; ingest "
                                  "these files with `workbench ingest` (DuckDB)")
         with_odd = sorted({b["file"] for b in blocks if b["odd"]})  # the other files: not read
+        tags = {f.index: f.tag for f in files}
         odd = spark.sql(" UNION ALL ".join(
-            f"SELECT CAST(? AS INT) AS file, blk, mid, value FROM _records{i} WHERE odd"
+            f"SELECT CAST(? AS INT) AS file, blk, mid, value FROM _records{tags[i]} WHERE odd"
             for i in with_odd), args=with_odd).collect()
     out = []
     for f in files:
@@ -172,7 +181,7 @@ def _refuse_line_breaks(spark, f: CsvFile, unpaired: list) -> None:
     if not pairs:
         return
     ranges = " OR ".join("(mid BETWEEN ? AND ?)" for _ in pairs)
-    rows = spark.sql(f"SELECT mid, value FROM _records{f.index} WHERE {ranges}",
+    rows = spark.sql(f"SELECT mid, value FROM _records{f.tag} WHERE {ranges}",
                      args=[m for a, b in pairs for m in (a[2], b[2])]).collect()
     text = {r["mid"]: r["value"] for r in rows}
     for (line, _blk, lo), (_line, _blk2, hi) in pairs:
@@ -185,7 +194,7 @@ def _refuse_line_breaks(spark, f: CsvFile, unpaired: list) -> None:
 
 
 def _number(spark, f: CsvFile, blocks: list, shift: dict) -> SparkLines:
-    i = f.index
+    i = f.tag
     bad = [r["bad"] + shift[r["blk"]] for r in blocks if r["bad"] is not None]
     bad = [n for n in bad if n > f.header_line]
     if bad:

@@ -1,8 +1,8 @@
 """SQL that types and validates the raw rows of one file, for :mod:`workbench.ingest.local`.
 
 A *source* is a relation with ``_line BIGINT`` and one VARCHAR column ``c0, c1, ...`` per
-header position: the ``_stage`` table the readers fill. :func:`build_typed` types and checks
-every row in one pass into a temporary table (typing from ``_stage`` costs less CPU than
+header position: the stage table the readers fill. :func:`build_typed` types and checks
+every row in one pass into a temporary table (typing from the stage costs less CPU than
 typing straight from DuckDB's ``read_csv``: measured 1.65 against 2.0 CPU-seconds per million
 call rows, staging included); :func:`insert_new` appends the new valid rows from it.
 
@@ -18,8 +18,8 @@ Examples
 >>> con = duckdb.connect()
 >>> _ = con.execute("CREATE TABLE src AS SELECT 2::BIGINT AS _line, ' P1 ' AS c0, 'Wang' AS c1")
 >>> spec = KINDS["persons"]
->>> register_maps(con, spec, {"person_id": 0, "name": 1}, "src", "CN")
->>> sql, params = typed_select(spec, {"person_id": 0, "name": 1}, {}, "src", "UTC")
+>>> maps = register_maps(con, spec, {"person_id": 0, "name": 1}, "src", "CN")
+>>> sql, params = typed_select(spec, {"person_id": 0, "name": 1}, {}, "src", "UTC", maps)
 >>> con.execute(f"SELECT _line, person_id, name, _reason FROM ({sql})", params).fetchall()
 [(2, 'P1', 'Wang', None)]
 """
@@ -31,8 +31,9 @@ import duckdb
 from ..contract import PERSON_KINDS, Kind, parse_account, parse_phone, sql_value, stored_column
 from ..errors import WorkbenchError
 from ..identity.ids import as_given
+from .scratch import ScratchNames
 
-__all__ = ["PY_PARSERS", "parse_value", "raw_row_sql", "register_maps", "drop_maps",
+__all__ = ["PY_PARSERS", "parse_value", "raw_row_sql", "register_maps", "drop_scratch",
            "typed_select", "build_typed", "insert_new"]
 
 #: an ID number is kept as its source gave it (one spelling): a wrong check character or a
@@ -83,14 +84,18 @@ def parse_value(vtype: str, trimmed: str | None, region: str) -> tuple[str | Non
 
 
 def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
-                  source: str, region: str) -> None:
-    """Parse each distinct raw value of the Python-parsed columns once: ``_map_<type>``.
+                  source: str, region: str, names: ScratchNames | None = None) -> dict[str, str]:
+    """Parse each distinct raw value of the Python-parsed columns once: one lookup table per
+    type, named by ``names`` (``_map_<type>`` without); returns ``{type: table}`` for
+    :func:`typed_select`'s ``maps``.
 
-    ``_map_<type>(raw, norm, err)``: ``raw`` is the value as read (untrimmed), ``norm`` the
+    A lookup is ``(raw, norm, err)``: ``raw`` is the value as read (untrimmed), ``norm`` the
     parsed value, ``err`` the reject reason; both are NULL for a value that is blank after
     trimming (absent). Trimming is DuckDB's ``trim``, on the distinct values only.
     """
+    maps = {}
     for vtype, positions in _python_types(spec, columns).items():
+        maps[vtype] = table = names.lookup(vtype) if names else f"_map_{vtype}"
         cols = ", ".join(f"c{p}" for p in positions)
         distinct = con.execute(
             f"SELECT v, nullif(trim(v), '') FROM (SELECT DISTINCT unnest([{cols}]) AS v "
@@ -104,17 +109,19 @@ def register_maps(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str,
             errs.append(err)
         # lists as parameters, not an Arrow table: building one imports pandas (0.3 s)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _map_{vtype} AS SELECT CAST(unnest(?) AS VARCHAR) "
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT CAST(unnest(?) AS VARCHAR) "
             "AS raw, CAST(unnest(?) AS VARCHAR) AS norm, CAST(unnest(?) AS VARCHAR) AS err",
             [raws, norms, errs],
         )
+    return maps
 
 
-def drop_maps(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the lookup tables of :func:`register_maps` (and :func:`insert_new`'s list)."""
-    for vtype in PY_PARSERS:
-        con.execute(f"DROP TABLE IF EXISTS _map_{vtype}")
-    con.execute("DROP TABLE IF EXISTS _repeats")
+def drop_scratch(con: duckdb.DuckDBPyConnection, names: ScratchNames) -> None:
+    """Drop every temporary table of one file's ingest that exists (``names``)."""
+    tables = [names.stage, names.typed, names.rejects, names.repeats,
+              *(names.lookup(vtype) for vtype in PY_PARSERS)]
+    for table in tables:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _json_object(pairs: list[tuple[str, str]], params: list) -> str:
@@ -223,7 +230,7 @@ def typed_select(spec: Kind, columns: dict[str, int], extras: dict[int, str], so
 
 def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, int],
                 extras: dict[int, str], headers: list[str], source: str, tz: str,
-                table: str) -> tuple[int, int]:
+                table: str, maps: dict[str, str] | None = None) -> tuple[int, int]:
     """One pass over a source: the temporary table ``table`` of typed rows; its rejects.
 
     ``table`` holds the kind's columns, ``extra`` (only when the file has extra columns),
@@ -232,7 +239,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, i
     column and the row as read (JSON header -> text), into ``<table>_rej``. Returns (rows,
     rejected rows).
     """
-    typed, params = typed_select(spec, columns, extras, source, tz)
+    typed, params = typed_select(spec, columns, extras, source, tz, maps)
     extra = "extra, " if extras else ""
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
@@ -244,7 +251,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, i
         f"SELECT count(*), count(*) - count(_h) FROM {table}"
     ).fetchall()[0]
     bad = f"(SELECT * FROM {source} WHERE _line IN (SELECT _line FROM {table} WHERE _h IS NULL))"
-    typed, params = typed_select(spec, columns, extras, bad, tz)
+    typed, params = typed_select(spec, columns, extras, bad, tz, maps)
     raw_params: list = []  # they come first: the raw row is in the outer SELECT list
     raw = raw_row_sql(headers, raw_params)
     con.execute(f"DROP TABLE IF EXISTS {table}_rej")
@@ -261,13 +268,13 @@ def build_typed(con: duckdb.DuckDBPyConnection, spec: Kind, columns: dict[str, i
 
 
 def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, has_extra: bool,
-               source_id: int, threads: int) -> int:
+               source_id: int, threads: int, repeats_table: str) -> int:
     """Insert the valid rows of ``table`` that are new, in line order; return how many.
 
     A row is new when no earlier line of the same file has its row hash and, only when the
     record table holds rows at all, no stored row has it. The repeats within the file are
     few: they are found by one aggregate over the hashes, and the rows are checked against
-    that short list only.
+    that short list only, in the temporary table ``repeats_table``.
 
     The insert runs on one DuckDB thread, then ``threads`` are set again (after an error the
     caller sets them, once the transaction is rolled back): with two, DuckDB writes each
@@ -281,12 +288,12 @@ def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, has_extra
     names = ", ".join([c for _, c in stored] + [c for t, c in stored if t != c])
     extra = "v.extra" if has_extra else "NULL"
     repeats = con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _repeats AS SELECT _h, min(_line) AS _first "
+        f"CREATE OR REPLACE TEMP TABLE {repeats_table} AS SELECT _h, min(_line) AS _first "
         f"FROM {table} WHERE _h IS NOT NULL GROUP BY _h HAVING count(*) > 1"
     ).fetchall()[0][0]
     first_only = ""
     if repeats:  # a join on the short list, not a correlated subquery (a join of all rows)
-        first_only = ("LEFT JOIN _repeats r ON r._h = v._h "
+        first_only = (f"LEFT JOIN {repeats_table} r ON r._h = v._h "
                       "WHERE v._h IS NOT NULL AND (r._first IS NULL OR r._first = v._line)")
     stored_check = ""
     if con.execute(f"SELECT count(*) > 0 FROM {spec.name}").fetchall()[0][0]:
@@ -300,5 +307,5 @@ def insert_new(con: duckdb.DuckDBPyConnection, spec: Kind, table: str, has_extra
         [source_id],
     ).fetchall()
     con.execute(f"SET threads = {int(threads)}")
-    con.execute("DROP TABLE _repeats")  # on an error, the caller's clean-up drops it
+    con.execute(f"DROP TABLE {repeats_table}")  # on an error, the caller's clean-up drops it
     return int(row[0][0]) if row else 0
