@@ -167,8 +167,8 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
     pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
     one member often is that member's circle, not the ring's. With ``base`` given, a
-    newcomer must also keep every kind of evidence the group shows (its ``tier``): a tenant
-    paying one member's rent must not dissolve the meetings that hold a group together.
+    newcomer must also keep the meetings that hold a group (co-presence in its ``tier``): a
+    tenant paying one member's rent must not dissolve them.
     """
     members = list(members)
     kinds = _kinds(g, members, base) if base is not None else set()
@@ -214,12 +214,15 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
 
 
 def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
-    """The kinds of evidence a group shows (its ``tier``; none without a baseline)."""
+    """Whether a group is held by its meetings: ``{"copresence"}`` when co-presence fires for
+    it, else empty (none without a baseline). Only meetings are kept this way: the other
+    kinds are shares (of night and short calls, of payers) that a member with ordinary calls
+    or no payment dilutes without being an outsider."""
     if base is None:
         return set()
-    _score, comp, evidence, _edges = score_group(g, np.array(sorted(members), dtype=np.int64),
-                                                 base)
-    return set(evidence["tier"].split("+")) if comp["kinds"] else set()
+    _score, _comp, evidence, _edges = score_group(
+        g, np.array(sorted(members), dtype=np.int64), base)
+    return set(evidence["tier"].split("+")) & {"copresence"}
 
 
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
