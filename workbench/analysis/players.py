@@ -47,6 +47,32 @@ def _percentile(values: np.ndarray) -> np.ndarray:
     return pd.Series(values).rank(pct=True).to_numpy()
 
 
+def _coattendance(g: CaseGraph) -> np.ndarray | None:
+    """Per node, his meetings summed over the persons he met (a meeting of ``s`` people
+    counts ``s - 1`` times: co-attendance strength), look-alike pairs (staff at their venue,
+    coworkers travelling: no weight in the layer) left out; None when the case has no
+    meetings.
+
+    Examples
+    --------
+    >>> g = CaseGraph(ids=np.array(list("abc"), dtype=object), u=np.array([0, 0]),
+    ...               v=np.array([1, 2]), weight=np.ones(2),
+    ...               strength={"copresence": np.array([1.0, 0.0])},
+    ...               measures={"n_meet": np.array([3, 5])})
+    >>> _coattendance(g).tolist()  # the pair a-c is a look-alike
+    [3.0, 3.0, 0.0]
+    """
+    n_meet = g.measures.get("n_meet")
+    layer = g.strength.get("copresence")
+    if n_meet is None or layer is None or not (n_meet > 0).any():
+        return None
+    count = np.where(layer > 0, n_meet, 0).astype(np.float64)
+    out = np.zeros(g.n)
+    np.add.at(out, g.u, count)
+    np.add.at(out, g.v, count)
+    return out
+
+
 def sampled_betweenness(g: CaseGraph, nodes: np.ndarray | None = None, *, seed: int = 0,
                         budget: float = BETWEENNESS_BUDGET,
                         least: int = BETWEENNESS_LEAST) -> tuple[np.ndarray, dict]:
@@ -100,9 +126,13 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50, *,
     ranked as key players, best first, whether or not rings were found.
 
     ``score = 0.5 x ring score x role factor + 0.3 x strength percentile + 0.2 x
-    betweenness percentile``. Betweenness is :func:`sampled_betweenness` of the graph of
-    the ranked nodes (pass ``between``, one value per ranked node in the order of ``g``,
-    to reuse it; its params are in ``df.attrs["betweenness"]`` when computed here).
+    betweenness percentile``. In a case with meetings the strength percentile is the mean of
+    the fused strength's and the co-attendance's (meetings summed over the persons met: the
+    bosses of an organization seen only at its summits attend more summits with more
+    people, and a pair's fused weight grows slower than its meetings). Betweenness is
+    :func:`sampled_betweenness` of the graph of the ranked nodes (pass ``between``, one
+    value per ranked node in the order of ``g``, to reuse it; its params are in
+    ``df.attrs["betweenness"]`` when computed here).
     The ring score is the best of the person's own ring and the rings he links (a broker)
     or also heads (an organizer tied to other cells as strongly as their members).
     Role factors: organizer 1, broker 0.8 + 0.1 per ring he links (at most 1), member
@@ -143,8 +173,11 @@ def key_players(g: CaseGraph, result: RingResult, top: int | None = 50, *,
         if role[k] == "broker":  # one who links more rings matters more (an organizer of cells)
             factor = min(1.0, factor + 0.1 * len(result.brokers.get(pid, [])))
         ring_part[k] = ring_score * factor
-    score = (0.5 * ring_part + 0.3 * _percentile(strength[nodes])
-             + 0.2 * _percentile(np.asarray(between, dtype=float)))
+    s_pct = _percentile(strength[nodes])
+    met = _coattendance(g)
+    if met is not None:  # meetings count by how many, with how many (half of the strength)
+        s_pct = 0.5 * s_pct + 0.5 * _percentile(met[nodes])
+    score = 0.5 * ring_part + 0.3 * s_pct + 0.2 * _percentile(np.asarray(between, dtype=float))
     df = pd.DataFrame({"person_id": pids, "score": np.round(score, 4),
                        "ring": [ring_of.get(p) for p in pids], "role": role,
                        "strength": np.round(strength[nodes], 4),

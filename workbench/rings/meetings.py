@@ -12,7 +12,8 @@ hours (:mod:`workbench.evidence.copresence`).
    meet as a matter of course: a couple on a family trip is no evidence), and whose meeting
    strength (surprise against chance, look-alike meetings excluded) is an outlier of the
    case's own meeting pairs: above ``Q3 + 3 x IQR`` of their strengths
-   (:func:`meeting_threshold`, the same rule as for busy numbers).
+   (:func:`meeting_threshold`, the same rule as for busy numbers) and above ``log10`` of
+   their number (fewer than one pair that strong by chance; ``Baseline.meet_strong``).
 2. **Groups**: Leiden CPM on those pairs, weighted by strength, at that threshold as the
    resolution (a group must meet, on average, as strongly as an outlier pair); each group
    of ``min_size`` or more is trimmed by its meeting ties (a member must meet the others

@@ -22,11 +22,11 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "Baseline", "baseline",
-           "score_group", "group_sums", "score_sums", "reported", "holds", "rank_key", "ties",
-           "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
-           "is_supplier", "paid_by", "organizer", "is_family", "family_of", "family_label",
-           "UnionFind"]
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "Baseline",
+           "baseline", "score_group", "group_sums", "score_sums", "reported", "holds",
+           "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
+           "payers", "is_supplier", "paid_by", "organizer", "is_family", "family_of",
+           "family_label", "UnionFind"]
 
 #: weights of the evidence components in a ring's score (the first six sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
@@ -41,6 +41,8 @@ KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
 #: signal from this excess on
 SIGNAL_AT = 0.25
+#: the fewest calls that show a call pattern (of a pair, or of a group)
+PATTERN_CALLS = 3
 
 
 @dataclass
@@ -51,7 +53,11 @@ class Baseline:
     kinds: tuple[str, ...] = ("calls", "money", "arrests")
     meet_q90: float = 0.0
     #: a strong meeting pair: its strength above ``Q3 + 3 x IQR`` of the case's meeting
-    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`)
+    #: pairs (:func:`workbench.rings.meetings.meeting_threshold`), and beyond chance among
+    #: all of them: a strength is ``-log10 P`` of meeting so often by chance, so above
+    #: ``log10`` of the number of meeting pairs fewer than one pair of the case reaches it by
+    #: chance (Bonferroni; where one-off meetings dominate, the outlier rule alone only
+    #: separates repeats from one-offs, and friends who met twice at their KTV pass it)
     meet_strong: float = 0.0
 
 
@@ -63,10 +69,10 @@ def baseline(g: CaseGraph) -> Baseline:
          > 0), ("copresence", "n_meet" in ms and ms["n_meet"].sum() > 0)) if present)
     met = ms["meet_weight"][ms["n_meet"] > 0] if "n_meet" in ms else np.zeros(0)
     meet_q90 = float(np.quantile(met, 0.9)) if len(met) else 0.0
-    strong = 0.0
-    if len(met):
-        q1, q3 = np.quantile(met, [0.25, 0.75])
-        strong = float(q3 + 3.0 * (q3 - q1))
+    strong, pos = 0.0, met[met > 0]
+    if len(pos):
+        q1, q3 = np.quantile(pos, [0.25, 0.75])
+        strong = max(float(q3 + 3.0 * (q3 - q1)), float(np.log10(len(met))))
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
@@ -142,6 +148,7 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     for name in ("n_calls", "n_night", "n_short", "n_tx"):
         out[name] = per_group(ms[name][edges].astype(np.float64))
     out["call_pairs"] = per_group((ms["n_calls"][edges] > 0).astype(np.float64))
+    out["links"] = np.bincount(edge_group, minlength=n_groups)
     out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
     # money: the member most members pay (a pair is one edge: count the edges paying in)
     by_id = np.argsort(nodes, kind="stable")
@@ -156,6 +163,11 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     top = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(top, node_group, paid)
     out["top_paid"] = top
+    # the member with the most links inside (a star: every link touches him)
+    degree = np.bincount(np.concatenate([eu, ev]), minlength=len(nodes))
+    hub = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(hub, node_group, degree)
+    out["hub_links"] = hub
     # co-arrests in one case (trafficking counted fully): each member's strongest
     arrested = ms["n_cases"][edges] > 0
     out["cases"] = per_group(arrested.astype(np.float64))
@@ -195,8 +207,11 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     call_pairs = int(s["call_pairs"])
     pairs = k * (k - 1) / 2
     comp = {}
+    # a pattern needs calls: one or two brief calls are no pattern (the rule of an evidence
+    # link in the search, :data:`PATTERN_CALLS`)
     comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
-                            + 0.5 * _excess(short / calls, base.short)) if calls else 0.0
+                            + 0.5 * _excess(short / calls, base.short)
+                            ) if calls >= PATTERN_CALLS else 0.0
     comp["cohesion"] = call_pairs / pairs if pairs else 0.0
     ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
     comp["intensity"] = ratio / (1.0 + ratio)
@@ -216,8 +231,10 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     share = often / pairs if pairs else 0.0
     comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
                           if met >= 2 and often >= 1 else 0.0)
+    # money flows to one member when two or more members pay him (half of the others or
+    # more): one payment between two friends in a group of three is the pair's matter
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
-             "money": comp["money"] >= 0.5,
+             "money": comp["money"] >= 0.5 and top_count >= 2,
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
              "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
              and base.meet_strong > 0}
@@ -229,6 +246,13 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     base_kinds = [k for k in kinds if k != "copresence"]
     need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
     breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    # a star, every link inside through one member, is a seller and his customers (buyers
+    # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
+    # the breadth of one signal of two
+    links = int(s.get("links", 0))
+    star = k >= 3 and links > 0 and int(s.get("hub_links", 0)) == links
+    if star:
+        breadth = min(breadth, 0.4 + 0.6 * 1 / 2)
     usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
         c for c in SCORE_WEIGHTS if c != "copresence"]
     total_w = sum(SCORE_WEIGHTS[c] for c in usable)
@@ -249,7 +273,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "amount": round(float(s["amount"]), 2), "payers_to_top": top_count,
         "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
         "drug_arrests": int(s["drug"]), "meeting_pairs": met,
-        "meeting_pairs_repeated": often,
+        "meeting_pairs_repeated": often, "star": star,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence

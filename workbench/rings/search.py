@@ -33,6 +33,7 @@ from .candidates import candidates_of
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
+    PATTERN_CALLS,
     SCORE_WEIGHTS,
     SIGNAL_AT,
     Baseline,
@@ -154,7 +155,7 @@ class RingResult:
 
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
           person: np.ndarray, others: dict | None = None, own=None,
-          signal: np.ndarray | None = None) -> list[int]:
+          signal: np.ndarray | None = None, base: Baseline | None = None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -165,9 +166,12 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     A newcomer earns his place by more than a weak tie: a link that is evidence (``signal``,
     per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
     pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
-    one member often is that member's circle, not the ring's.
+    one member often is that member's circle, not the ring's. With ``base`` given, a
+    newcomer must also keep the meetings that hold a group (co-presence in its ``tier``): a
+    tenant paying one member's rent must not dissolve them.
     """
     members = list(members)
+    kinds = _kinds(g, members, base) if base is not None else set()
     while len(members) < max_size:
         arr = np.asarray(members, dtype=np.int64)
         pos, nbr, eid = g.star(arr)
@@ -197,7 +201,8 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
             if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
-                    and not paid_by(g, j, group):
+                    and not paid_by(g, j, group) \
+                    and kinds <= _kinds(g, members + [j], base):
                 best = j
                 break
         if best is None:
@@ -206,6 +211,18 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
                   str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
     return members
+
+
+def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
+    """Whether a group is held by its meetings: ``{"copresence"}`` when co-presence fires for
+    it, else empty (none without a baseline). Only meetings are kept this way: the other
+    kinds are shares (of night and short calls, of payers) that a member with ordinary calls
+    or no payment dilutes without being an outsider."""
+    if base is None:
+        return set()
+    _score, _comp, evidence, _edges = score_group(
+        g, np.array(sorted(members), dtype=np.int64), base)
+    return set(evidence["tier"].split("+")) & {"copresence"}
 
 
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
@@ -300,7 +317,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     calls = np.maximum(ms["n_calls"], 1)
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
         (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= SIGNAL_AT)
-    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= 3) & ringlike)
+    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS)
+                                                        & ringlike)
     if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
         signal = signal | (ms["n_meet"] > 0)
     # calls only (meetings, e.g. on the same cell, are no more than calls): every group
@@ -378,7 +396,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], joins)
+                      refs[k], joins, base)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
