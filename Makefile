@@ -12,7 +12,8 @@ UV := $(UV_DIR)/bin/uv
 # only the interpreter we name (never a downloaded one), and the project's env is $(VENV)
 UV_RUN := UV_PYTHON=$(PYTHON) UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(UV)
 EXTRAS := --extra dev --extra spark
-PYTEST := $(BIN)/python -m pytest --doctest-modules workbench tests --durations=20
+# every core (pytest-xdist), one test file per worker at a time so module fixtures are built once
+PYTEST := $(BIN)/python -m pytest --doctest-modules workbench tests --durations=20 -n auto --maxprocesses 4 --dist loadfile
 QUICK := not slow and not browser and not notebook and not spark
 
 .PHONY: venv lock upgrade demo test quick lint lab bench clean
@@ -53,7 +54,7 @@ test: $(STAMP)
 # the fast tests only: no slow, browser, notebook or Spark ones
 quick: $(STAMP)
 	$(BIN)/ruff check workbench tests benchmarks
-	$(PYTEST) -m "$(QUICK)" -n auto
+	$(PYTEST) -m "$(QUICK)"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

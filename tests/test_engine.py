@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from workbench.analysis.patterns import add_money_patterns
 from workbench.case.facade import Case
 from workbench.engine import DuckDBEngine, check_name
 from workbench.errors import EngineError
@@ -28,6 +29,8 @@ from workbench.evidence.links import (
     calls_layer_query,
 )
 from workbench.evidence.owners import PHONE_OWNERS
+from workbench.money import patterns_of_case
+from workbench.rings import RingParams
 from workbench.rings.search import find_rings
 from workbench.scale.spark_stage import core_from_pairs, evidence_from_parquet, run_heavy_stage
 from workbench.store.database import Store
@@ -215,10 +218,7 @@ def _reference(db):
     # the heavy stage carries the five record layers; co-presence stays on DuckDB (its
     # params say so), so the reference runs on the same layers
     carried = [name for name in LAYER_NAMES if name != "copresence"]
-    # the money patterns' rings (tier money-pattern) come from the money search, which the
-    # heavy stage does not run (its SQL on Spark: tests/test_money_rings.py)
-    rings = [sorted(r.members) for r in Case(db).rings(layers=carried).rings
-             if "money-pattern" not in r.tier]
+    rings = [sorted(r.members) for r in Case(db).rings(layers=carried).rings]
     return tables, hubs, rings
 
 
@@ -232,10 +232,15 @@ def _heavy_stage(kind: str, db, tmp_path, request) -> dict:
     if kind == "duckdb":
         with Store(db, read_only=True) as store:
             layers, _ = run_heavy_stage(DuckDBEngine.for_store(store), pairs)
+            money = patterns_of_case(store)  # the money search, as every ring path runs it
         hubs = [(h["kind"], h["id"]) for h in layers.hubs]
         graph, local = core_from_pairs(pairs, layers, "Asia/Shanghai")
         local.engine.close()
-        rings = [sorted(r.members) for r in find_rings(graph)[0].rings]
+        result = find_rings(graph)[0]
+        if money is not None:
+            add_money_patterns(money, result, graph, min_size=RingParams().min_size,
+                               trim=RingParams().trim)
+        rings = [sorted(r.members) for r in result.rings]
     else:
         from click.testing import CliRunner
 

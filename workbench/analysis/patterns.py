@@ -50,7 +50,8 @@ from ..rings.scoring import (
     score_group,
 )
 
-__all__ = ["PATTERN_WEIGHT", "TIER", "add_patterns", "pattern_strength", "pattern_summary"]
+__all__ = ["PATTERN_WEIGHT", "TIER", "add_patterns", "add_money_patterns", "pattern_strength",
+           "pattern_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -262,3 +263,29 @@ def _in_graph(g, node: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def add_money_patterns(doc: dict, result, g, *, min_size: int = 3,
+                       trim: float = 0.35) -> dict:
+    """Put the money search's patterns (``doc``, :func:`workbench.money.patterns_of_case`)
+    into ``result`` (in place), with what was used in ``result.params["money_patterns"]``.
+
+    The one path of every ring search (the case store, ``--cut-hops``, ``--engine spark``).
+    """
+    from ..rings.scoring import baseline
+
+    persons = {a: p for pat in doc["patterns"]
+               for a, p in pat["evidence"].get("persons", {}).items()}
+    search = doc["params"]
+    info = add_patterns(result, g, doc["patterns"], persons, candidates=search["candidates"],
+                        base=baseline(g), min_size=min_size, trim=trim,
+                        min_score=search["min_score"])
+    result.params["money_patterns"] = {
+        **info, "candidates": search["candidates"], "reported": search["reported"],
+        "transfers": search["transfers"], "one_off_transfers": search["one_off_transfers"],
+        "services": len(search["services"]), "null": search["null"],
+        "service_counterparts_fence": search["service_counterparts_fence"],
+        "service_log_counterparts_fence": search["service_log_counterparts_fence"],
+        "service_regular_share": search["service_regular_share"],
+        "seconds": search["seconds"]}
+    return result.params["money_patterns"]

@@ -272,31 +272,16 @@ class RingsPart:
                              f"all {len(result.rings)})")
 
     def _add_patterns(self, result: RingResult, graph: CaseGraph, request) -> None:
-        """Money patterns as evidence (:func:`workbench.analysis.patterns.add_patterns`):
+        """Money patterns as evidence (:func:`workbench.analysis.patterns.add_money_patterns`):
         tier ``money-pattern``; what was used goes to ``params.money_patterns``."""
-        from ..analysis.patterns import add_patterns
-        from ..money import MoneyParams, find_patterns
-        from ..rings.scoring import baseline
+        from ..analysis.patterns import add_money_patterns
+        from ..money import patterns_of_case
 
         with self._state.open() as store:
-            if not store.con.execute("SELECT count(*) FROM transactions").fetchone()[0]:
-                return
-            doc = find_patterns(store, MoneyParams(since=request.since, until=request.until))
-        persons = {a: p for pat in doc["patterns"]
-                   for a, p in pat["evidence"].get("persons", {}).items()}
-        search = doc["params"]
-        info = add_patterns(result, graph, doc["patterns"], persons,
-                            candidates=search["candidates"], base=baseline(graph),
-                            min_size=request.ring.min_size, trim=request.ring.trim,
-                            min_score=search["min_score"])
-        result.params["money_patterns"] = {
-            **info, "candidates": search["candidates"], "reported": search["reported"],
-            "transfers": search["transfers"], "one_off_transfers": search["one_off_transfers"],
-            "services": len(search["services"]), "null": search["null"],
-            "service_counterparts_fence": search["service_counterparts_fence"],
-            "service_log_counterparts_fence": search["service_log_counterparts_fence"],
-            "service_regular_share": search["service_regular_share"],
-            "seconds": search["seconds"]}
+            doc = patterns_of_case(store, request.since, request.until)
+        if doc is not None:
+            add_money_patterns(doc, result, graph, min_size=request.ring.min_size,
+                               trim=request.ring.trim)
 
     def _flag_regional(self, result: RingResult) -> None:
         """Set each ring's ``regional`` field (:func:`workbench.analysis.flag_rings`)."""

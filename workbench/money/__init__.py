@@ -10,10 +10,11 @@ Examples
 """
 
 from .data import MoneyData, load
-from .patterns import MoneyParams, find_patterns
+from .patterns import MoneyParams, find_patterns, patterns_of_case
 from .score import Null, null_model
 from .shapes import KINDS, Candidate, candidates
 from .trace import trace
 
 __all__ = ["KINDS", "Candidate", "MoneyData", "MoneyParams", "Null", "candidates",
+           "patterns_of_case",
            "find_patterns", "load", "null_model", "trace"]

@@ -251,3 +251,13 @@ def _render(s: float, c: Candidate, parts: dict, data: MoneyData, persons: dict[
             "transfers": transfers,
         },
     }
+
+
+def patterns_of_case(source, since=None, until=None) -> dict | None:
+    """:func:`find_patterns` of the case's whole money for a ring search, or None when the
+    case holds no transfer (``source`` as there: a store, connection or engine, Spark
+    included)."""
+    engine = as_engine(source)
+    if not engine.fetch_rows("SELECT count(*) AS n FROM transactions")[0]["n"]:
+        return None
+    return find_patterns(engine, MoneyParams(since=since, until=until))

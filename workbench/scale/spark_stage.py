@@ -25,11 +25,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from ..analysis.patterns import add_money_patterns
 from ..engine import DuckDBEngine, Engine
 from ..engine.tables import REQUIRED, parquet_timezone
 from ..errors import EngineError
 from ..evidence import Layers, LinkParams, build_layers, file_names, records_among
 from ..graph import LayerWeights, build_graph
+from ..money import patterns_of_case
 from ..rings import RingParams, RingResult, find_rings
 from .cut import CutParams, cut_layers
 
@@ -145,9 +147,17 @@ def rings_from_parquet(engine: Engine, data: str | Path, pairs: str | Path,
     try:
         rows = {name: handle.count() for name, handle in local.handles.items()}
         t2 = time.perf_counter()
-        result, _ = find_rings(graph, ring_params or RingParams())
+        ring_params = ring_params or RingParams()
+        result, _ = find_rings(graph, ring_params)
     finally:
         local.engine.close()
+    if cut is None and (weights is None or weights.money > 0):
+        # money patterns as on the case path, the money SQL on this engine (Spark included)
+        window = link_params or LinkParams()
+        doc = patterns_of_case(engine, window.since, window.until)
+        if doc is not None:
+            add_money_patterns(doc, result, graph, min_size=ring_params.min_size,
+                               trim=ring_params.trim)
     _flag_regional(engine, data, result)
     result.params.update({
         "engine": engine.dialect, "links": layers.params.as_dict(), "hubs": layers.hubs,
