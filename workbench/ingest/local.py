@@ -266,7 +266,7 @@ def ingest_paths(
     try:
         # read, normalize and validate into temporary tables: nothing touches the store yet
         for plan in plans:
-            names = ScratchNames.for_file(plan.path, plan.kind.name, plan.headers)
+            names = ScratchNames.for_file(plan.scan.sha256, plan.kind.name, plan.headers)
             scratch.append(names)
             staged.append(_prepare(con, plan, names, tz, region, progress, force_exact))
         log.info("phase inserting: %d file(s)", len(staged))

@@ -2,9 +2,9 @@
 
 Every table an ingest creates on the store's connection (the raw stage, the lookup of parsed
 identifiers per type, the typed rows, their rejects, the list of repeated rows) is named by a
-template and a hash of the file's identity (resolved path, size, modification time, kind and
-header), as splink names its tables by a hash of their SQL: two ingests on one connection
-never write into each other's tables, and the same file is staged under the same name.
+template and a hash of what they hold (the file's content hash, its kind and header), as
+splink names its tables by a hash of their SQL: two ingests on one connection never write
+into each other's tables, and the same content is staged under the same name.
 
 Examples
 --------
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = ["ScratchNames"]
 
@@ -29,21 +28,15 @@ class ScratchNames:
     token: str
 
     @classmethod
-    def for_file(cls, path: Path, kind: str, headers: list[str]) -> ScratchNames:
-        """Names for ``path`` read as ``kind`` with ``headers``.
+    def for_file(cls, sha256: str, kind: str, headers: list[str]) -> ScratchNames:
+        """Names for a file with content hash ``sha256`` read as ``kind`` with ``headers``.
 
-        >>> import tempfile, os
-        >>> with tempfile.TemporaryDirectory() as d:
-        ...     p = Path(d) / "calls.csv"
-        ...     _ = p.write_text("caller,callee\\n")
-        ...     a = ScratchNames.for_file(p, "calls", ["caller", "callee"])
-        ...     b = ScratchNames.for_file(p, "phones", ["caller", "callee"])
+        >>> a = ScratchNames.for_file("9f86d0", "calls", ["caller", "callee"])
+        >>> b = ScratchNames.for_file("9f86d0", "phones", ["caller", "callee"])
         >>> a == b, len(a.token)
         (False, 16)
         """
-        stat = path.stat()
-        identity = "\0".join([str(path.resolve()), str(stat.st_size), str(stat.st_mtime_ns),
-                              kind, *headers])
+        identity = "\0".join([sha256, kind, *headers])
         return cls(hashlib.blake2b(identity.encode(), digest_size=8).hexdigest())
 
     @property

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from ..contract import PERSON_KINDS
+from ..engine import DuckDBEngine
 from ..identity import resolve
 from ..store import Store
 
@@ -43,34 +44,14 @@ IDENTITY_TABLES = ("identity_records", "identity_persons", "identity_params")
 RESOLVED_KINDS = (*PERSON_KINDS, "kinship")
 
 
-def _parquet(path: Path) -> str:
-    """A ``read_parquet`` argument for a file or a Spark directory of parts, as a literal
-    (a view cannot keep a parameter)."""
-    pattern = str(path / "*.parquet") if path.is_dir() else str(path)
-    return "'" + pattern.replace("'", "''") + "'"
-
-
 def _has_rows(path: Path) -> bool:
     return path.exists() and (path.is_file() or any(path.glob("*.parquet")))
 
 
-def _load(con, table: str, path: Path) -> None:
-    """Rows of one kind into the scratch store's table of that kind, by column name."""
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE "
-                f"(CAST(_row_hash AS UHUGEINT) AS _row_hash) FROM read_parquet({_parquet(path)})")
-
-
-def _write(con, table: str, path: Path) -> None:
+def _write(store: Store, table: str, path: Path) -> None:
     """One table as a single Parquet file at ``path``, replacing a file or a directory."""
-    cols = [c for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
-        "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
-    select = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" if c == "_row_hash" else f'"{c}"'
-                       for c in cols)
-    order = " ORDER BY _source, _line" if "_line" in cols else ""
     tmp = path.with_name(path.name + ".resolving")
-    con.execute(f"COPY (SELECT {select} FROM {table}{order}) TO ? (FORMAT parquet)",
-                [str(tmp)])
+    store.write_table_parquet(table, tmp)
     if path.is_dir():
         shutil.rmtree(path)
     tmp.replace(path)
@@ -95,21 +76,19 @@ def resolve_parquet_case(out: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="workbench-resolve-") as tmp:
         with Store(Path(tmp) / "resolve.duckdb") as store:
             con = store.con
-            con.execute("SET TimeZone = 'UTC'")
-            for kind in present:
-                _load(con, kind, out / f"{kind}.parquet")
+            engine = DuckDBEngine(con, "UTC")  # Parquet views on the scratch store
+            for kind in present:  # by column name; row hashes back to numbers
+                view = engine.register_parquet(f"_given_{kind}", out / f"{kind}.parquet")
+                con.execute(f"INSERT INTO {kind} BY NAME SELECT * REPLACE "
+                            f"(CAST(_row_hash AS UHUGEINT) AS _row_hash) FROM {view.name}")
             # read in place, never copied: the numbers a record's number calls and the
             # accounts its account pays weigh for its holder
             for big in ("calls", "transactions"):
                 if _has_rows(out / f"{big}.parquet"):
                     con.execute(f"DROP TABLE {big}")
-                    con.execute(f"CREATE VIEW {big} AS SELECT * FROM "
-                                f"read_parquet({_parquet(out / f'{big}.parquet')})")
+                    engine.register_parquet(big, out / f"{big}.parquet")
             counts = resolve(con) if present else {"records": 0}
-            for kind in present:
-                _write(con, kind, out / f"{kind}.parquet")
-            if present:
-                for table in IDENTITY_TABLES:
-                    _write(con, table, out / f"{table}.parquet")
+            for table in (*present, *(IDENTITY_TABLES if present else ())):
+                _write(store, table, out / f"{table}.parquet")
     log.info("identity of the Parquet case %s: %s", out.name, counts)
     return counts

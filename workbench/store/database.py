@@ -421,21 +421,23 @@ class Store:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = {}
-        for table in (*KINDS, *EXPORT_TABLES):
-            cols = self.con.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-                [table]).fetchall()
-            select = ", ".join(
-                f"CAST({c} AS VARCHAR) AS {c}" if c == "_row_hash" else f'"{c}"'
-                for (c,) in cols)
-            path = out / f"{table}.parquet"
-            self.con.execute(f"COPY (SELECT {select} FROM {table}) TO ? (FORMAT parquet)",
-                             [str(path)])
-            written[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        written = {table: self.write_table_parquet(table, out / f"{table}.parquet")
+                   for table in (*KINDS, *EXPORT_TABLES)}
         log.info("exported %d tables as Parquet to %s", len(written), out)
         return written
+
+    def write_table_parquet(self, table: str, path: str | os.PathLike) -> int:
+        """One table of the store as one Parquet file at ``path`` (row hashes as text, as
+        :meth:`export_parquet` writes them); returns its rows."""
+        cols = self.con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()
+        select = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" if c == "_row_hash" else f'"{c}"'
+                           for (c,) in cols)
+        self.con.execute(f"COPY (SELECT {select} FROM {table}) TO ? (FORMAT parquet)",
+                         [str(path)])
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
     # -- lifecycle -------------------------------------------------------------------
     @contextlib.contextmanager
