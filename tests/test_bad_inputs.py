@@ -75,6 +75,11 @@ BAD = [
     ("not a store", "rank --db {text}", "not a workbench case store"),
     ("link-phone without numbers", "link-phone --db {db}", "two numbers"),
     ("ingest of a missing file", "ingest --db {dir}/new.duckdb {dir}/missing.csv", "missing"),
+    # refused before Spark starts: its start-up would write to stderr first
+    ("Spark ingest of a missing file", "ingest-spark {dir}/missing.csv --out {dir}/sp",
+     "missing"),
+    ("Spark ingest in an unknown zone", "ingest-spark {afile} --out {dir}/sp --tz Mars/Base",
+     "Mars/Base"),
 ]
 
 

@@ -91,10 +91,14 @@ def ingest_spark(paths, out, kind, maps, mapping_file, encoding, tz, region, spa
                  spark_config, as_json):
     """Validate CSV exports on Apache Spark into a Parquet case directory (one record a
     line), for `workbench rings --engine spark --data OUT`."""
+    from ..contract import check_timezone
     from ..engine.spark_engine import spark_session
-    from ..ingest import ingest_on_spark
+    from ..ingest import expand_paths, ingest_on_spark
     from ..scale import read_spark_config
 
+    # refuse a bad file or zone before Spark starts (its start-up writes to stderr)
+    expand_paths(paths)
+    check_timezone(tz)
     config = read_spark_config(spark_config) if spark_config else None
     report = ingest_on_spark(spark_session(spark_master, config), paths, out, kind=kind,
                              mapping=_mapping(kind, maps, mapping_file), encoding=encoding,

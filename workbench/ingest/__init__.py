@@ -3,7 +3,8 @@ and on Spark."""
 
 from __future__ import annotations
 
-from .local import IngestReport, ingest_paths, parse_map_option
+from .local import IngestReport, expand_paths, ingest_paths, parse_map_option
 from .spark_ingest import ingest_on_spark
 
-__all__ = ["IngestReport", "ingest_on_spark", "ingest_paths", "parse_map_option"]
+__all__ = ["IngestReport", "expand_paths", "ingest_on_spark", "ingest_paths",
+           "parse_map_option"]
