@@ -7,8 +7,11 @@ Stages (each a ``SELECT`` the engine materializes):
 * ``_mx_p``: directed account pairs with their number of transfers;
 * ``_mx_a``: per account: counterparts, pairs, one-off pairs, one-off in/out degrees;
 * ``_mx_s``: service-like accounts, by fences computed from ``_mx_a`` (a far outlier in
-  counterparts that is paid or pays regularly, or an extreme outlier whatever it does);
-* ``_mx_e``: one-off transfers (the pair's only transfer) between non-service accounts.
+  counterparts that is paid or pays regularly, or an extreme outlier whatever it does),
+  each with its business direction(s) and the amount beyond which a transfer in that
+  direction is unlike its business;
+* ``_mx_e``: one-off transfers (the pair's only transfer) between accounts, a service's
+  only when unlike its usual business (see :data:`UNLIKE_K`).
 
 Examples
 --------
@@ -81,19 +84,48 @@ ACCOUNTS = (
     "sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once, "
     "sum(CASE WHEN n = 1 AND out_ = 0 THEN 1 ELSE 0 END) AS din, "
     "sum(CASE WHEN n = 1 AND out_ = 1 THEN 1 ELSE 0 END) AS dout, "
+    "sum(1 - out_) AS n_in, sum(out_) AS n_out, "
     "sum(n) AS n_tx FROM ends GROUP BY acct"
 )
 
-SERVICES = ("SELECT acct FROM {a} WHERE n_cp > ? AND "
-            "(1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?)")
+#: Tukey's outlier fence (``Q3 + 1.5 IQR``) on the log amounts of a service's transfers in
+#: its business direction: beyond it a transfer is unlike the service's usual business (a
+#: shop paid 30 000 by one person). The far-out fence (3 IQR) decides that an account *is* a
+#: service, a strong claim that takes its business out of every pattern; this weaker claim
+#: only lets one transfer be weighed, and the scoring decides.
+UNLIKE_K = 1.5
 
+#: A service's business: the direction(s) in which it has more counterparts than the
+#: fence (a shop is paid by hundreds, an employer pays hundreds), or its larger direction
+#: when neither passes. Its transfers the other way are a private person's (a shop owner
+#: paying someone), kept like anyone's; its business transfers are kept only past the
+#: amount fence. ``in_min`` / ``out_min``: NULL when that direction is not its business.
+SERVICES = (
+    "WITH s AS (SELECT acct, n_in, n_out, (n_in > ? OR (n_out <= ? AND n_in >= n_out)) AS bin, "
+    "(n_out > ? OR (n_in <= ? AND n_out > n_in)) AS bout FROM {a} WHERE n_cp > ? AND "
+    "(1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?)), "
+    "biz AS (SELECT s.acct, 1 AS inward, ln(t.amt) AS x FROM s JOIN {t} t ON t.b = s.acct "
+    "WHERE s.bin AND t.amt > 0 UNION ALL SELECT s.acct, 0 AS inward, ln(t.amt) AS x "
+    "FROM s JOIN {t} t ON t.a = s.acct WHERE s.bout AND t.amt > 0), "
+    "q AS (SELECT acct, inward, quantile_cont(x, 0.25) AS q1, quantile_cont(x, 0.75) AS q3 "
+    "FROM biz GROUP BY acct, inward) "
+    "SELECT s.acct, s.bin, s.bout, "
+    "CASE WHEN s.bin THEN coalesce(exp(qi.q3 + ? * (qi.q3 - qi.q1)), 0.0) END AS in_min, "
+    "CASE WHEN s.bout THEN coalesce(exp(qo.q3 + ? * (qo.q3 - qo.q1)), 0.0) END AS out_min "
+    "FROM s LEFT JOIN q qi ON qi.acct = s.acct AND qi.inward = 1 "
+    "LEFT JOIN q qo ON qo.acct = s.acct AND qo.inward = 0"
+)
+
+#: one-off transfers; at a service only those unlike its business (or not its business)
 EDGES = (
     "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
     "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
     "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
     "LEFT JOIN sources s ON s.source_id = t._source "
-    "WHERE coalesce(r.n, 0) <= 1 AND t.a NOT IN (SELECT acct FROM {s}) "
-    "AND t.b NOT IN (SELECT acct FROM {s})"
+    "LEFT JOIN {s} sa ON sa.acct = t.a LEFT JOIN {s} sb ON sb.acct = t.b "
+    "WHERE coalesce(r.n, 0) <= 1 "
+    "AND (sa.out_min IS NULL OR t.amt > sa.out_min) "
+    "AND (sb.in_min IS NULL OR t.amt > sb.in_min)"
 )
 
 #: per account, its pairs with other ordinary accounts (services left out) and the one-offs
@@ -131,13 +163,15 @@ class MoneyData:
         Per node: directed pairs it takes part in with other ordinary accounts, and how
         many of them are one-offs.
     n_accounts : int
-        Non-service accounts with any transfer in the window (the null's population).
+        Accounts with any transfer in the window (the null's population: a service takes
+        part through its transfers unlike its business).
     din_all, dout_all : numpy.ndarray
-        One-off in/out degrees of every non-service account (zeros included).
+        One-off in/out degrees (of the transfers weighed) of every account, zeros included.
     period : tuple of float
         First and last transfer of the window (epoch s).
     services : list of str
-        Service-like accounts left out of every pattern.
+        Service-like accounts: their business (the direction in which they have hundreds
+        of counterparts) is left out of every pattern, their other transfers are not.
     params : dict
         The fences and counts derived from the data.
     """
@@ -194,8 +228,9 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
         cp_fence, log_fence = fence(n_cp), _log_fence(n_cp)
         repeat = 1.0 - n_once / np.maximum(n_pairs, 1.0)
         regular = float(np.median(repeat)) if repeat.size else 1.0
-        handles["s"] = engine.materialize("_mx_s", SERVICES.format(a=handles["a"]),
-                                          [cp_fence, regular, log_fence])
+        handles["s"] = engine.materialize(
+            "_mx_s", SERVICES.format(a=handles["a"], t=handles["t"]),
+            [cp_fence] * 4 + [cp_fence, regular, log_fence, UNLIKE_K, UNLIKE_K])
         services = sorted(str(x) for x in
                           engine.fetch_numpy(f"SELECT acct FROM {handles['s']}")["acct"])
     except BaseException:
@@ -239,6 +274,9 @@ def load(source, *, since=None, until=None) -> MoneyData:
         span = engine.fetch_rows(f"SELECT min(ts) AS lo, max(ts) AS hi, count(*) AS n FROM {t}")
         services = fences["services"]
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
+        business = engine.fetch_rows(
+            f"SELECT count(*) FILTER (WHERE bin) AS n_in, count(*) FILTER (WHERE bout) "
+            f"AS n_out FROM {s}")[0]
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
         edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
@@ -249,9 +287,9 @@ def load(source, *, since=None, until=None) -> MoneyData:
     finally:
         for h in handles.values():
             engine.drop(h)
-    service_set = set(services)
-    keep = np.array([str(x) not in service_set for x in stats["acct"]], dtype=bool)
     accts = np.asarray(stats["acct"]).astype(str)
+    weighed = int(edges["a"].astype(str).isin(services).sum()
+                  + edges["b"].astype(str).isin(services).sum())
     codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
     n_e = len(edges)
     edges["a"] = codes[:n_e]
@@ -273,6 +311,10 @@ def load(source, *, since=None, until=None) -> MoneyData:
         "service_log_counterparts_fence": round(log_fence, 3),
         "service_regular_share": round(regular, 3),
         "services": services,
+        "service_unlike_business_k": UNLIKE_K,
+        "services_paid_as_business": int(business["n_in"] or 0),
+        "services_paying_as_business": int(business["n_out"] or 0),
+        "service_transfers_weighed": weighed,
         "one_off_transfers": int(n_e),
     }
     log.info("money: %d transfers, %d one-off among ordinary accounts, %d services",
@@ -282,9 +324,9 @@ def load(source, *, since=None, until=None) -> MoneyData:
         nodes=np.asarray(nodes, dtype=object),
         n_pairs=own["n_pairs"].to_numpy(),
         n_once=own["n_once"].to_numpy(),
-        n_accounts=int(keep.sum()),
-        din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(keep.sum())),
-        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(keep.sum())),
+        n_accounts=int(len(accts)),
+        din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(len(accts))),
+        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(len(accts))),
         period=(float(lo), float(hi)),
         services=services,
         two_paths=two,

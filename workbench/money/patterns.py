@@ -193,7 +193,11 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         "services": data.params["services"],
         "service_rule": "counterparts > service_counterparts_fence (Q3 + 3 IQR) and repeat "
                         "share >= service_regular_share (the case's median), or "
-                        "log(1 + counterparts) > service_log_counterparts_fence",
+                        "log(1 + counterparts) > service_log_counterparts_fence; a service's "
+                        "business (each direction with more counterparts than the fence, or "
+                        "its larger one) is left out unless a transfer's amount is past "
+                        "Q3 + service_unlike_business_k IQR of its business's log amounts; "
+                        "its transfers the other way are weighed like anyone's",
         "score": "log10 likelihood ratio: structure + rarity + time + amounts",
         "since": local_time(params.since, engine.tz),
         "until": local_time(params.until, engine.tz),

@@ -225,8 +225,9 @@ def _rarity(c: Candidate, data: MoneyData, null: Null, a: np.ndarray, b: np.ndar
     for r in c.edges:
         for v in (int(a[r]), int(b[r])):
             k[v] = k.get(v, 0) + 1
-    q = {v: (data.n_once[v] - kv + null.alpha) / (data.n_pairs[v] - kv + null.alpha + null.beta)
-         for v, kv in k.items()}
+    # a service's own pairs are not counted (its business is not ordinary): the prior
+    q = {v: (max(data.n_once[v] - kv, 0.0) + null.alpha)
+         / (max(data.n_pairs[v] - kv, 0.0) + null.alpha + null.beta) for v, kv in k.items()}
     share = null.alpha / (null.alpha + null.beta)
     return float(sum(math.log10(share / min(max(q[int(a[r])], q[int(b[r])]), 1.0))
                      for r in c.edges))
