@@ -46,7 +46,6 @@ from ..rings.scoring import (
     Baseline,
     family_of,
     organizer,
-    rank_key,
     score_group,
 )
 
@@ -128,9 +127,10 @@ def _rescore(g, ring, base: Baseline) -> None:
     ring.family = family_of(g, arr, edges, g.index(ring.leader))
 
 
-def _pattern_ring(g, members: list[str], leader: str, summary: dict, base: Baseline,
-                  ring_cls):
-    """A ring of tier ``money-pattern`` (plus the other kinds its members show)."""
+def _pattern_ring(g, members: list[str], leader: str, summary: dict, strength: float,
+                  base: Baseline, ring_cls):
+    """A ring of tier ``money-pattern`` (plus the other kinds its members show); its score
+    takes the pattern's ``strength`` unrounded (the summary shows it to four places)."""
     arr = np.array(sorted(g.index(m) for m in members), dtype=np.int64)
     _, comp, evidence, edges = score_group(g, arr, base)
     # the kinds its members show besides money (the pattern is this group's money evidence)
@@ -138,9 +138,9 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, base: Basel
     others = [k for k in fired if k in KINDS and k != "money"]
     own = sum(SCORE_WEIGHTS[c] * comp.get(c, 0.0) for c in SCORE_WEIGHTS
               if COMPONENT_KIND[c] in others)
-    score = own + PATTERN_WEIGHT * summary["strength"]
+    score = own + PATTERN_WEIGHT * strength
     comp = {**comp, "money_pattern": summary["strength"], "kinds": len(others) + 1,
-            "tier_score": round(score, 4)}
+            "tier_score": round(score, 6), "pattern_score": float(summary["score"])}
     tier = [TIER if k == "money" else k for k in KINDS if k in others or k == "money"]
     evidence = {**evidence, "tier": "+".join(tier), "patterns": [summary]}
     roles = {m: ("organizer" if m == leader else "member") for m in members}
@@ -227,7 +227,7 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
             if m in ring_of:
                 ring_of[m].members.remove(m)
                 touched.add(id(ring_of[m]))
-        ring = _pattern_ring(g, own, _leader(p, persons, own), summary, base, Ring)
+        ring = _pattern_ring(g, own, _leader(p, persons, own), summary, strength, base, Ring)
         for m in own:
             ring_of[m] = ring
         made.append(ring)
@@ -241,9 +241,10 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
     info["rings"] = len(made)
     if money_only:  # the tested patterns before the untested money rings
         result.rings = sorted(keep + made, key=lambda r: (
-            -int(r.components.get("kinds", 0)), r.tier == "money", -r.score, r.members))
+            -int(r.components.get("kinds", 0)), r.tier == "money", *_evidence_key(r)))
     else:
-        result.rings = sorted(keep + made, key=rank_key)
+        result.rings = sorted(keep + made, key=lambda r: (
+            -int(r.components.get("kinds", 0)), *_evidence_key(r)))
     number_rings(result.rings)
     for summary, where in also:  # ids are the rings' final ones
         summary["also_in"] = {m: r.id for m, r in where.items()}
@@ -255,6 +256,13 @@ def add_patterns(result, g, patterns: list[dict], persons: dict[str, str], *,
     log.info("money patterns: %d strong, %d listed by rings, %d rings of their own",
              info["patterns"], info["attached"], info["rings"])
     return info
+
+
+def _evidence_key(ring) -> tuple:
+    """Score, then the pattern's own log10 likelihood ratio (finer than the score's scale,
+    which a strength near 0 or 1 compresses), then the members: equal scores are ordered
+    by evidence before ids."""
+    return (-ring.score, -float(ring.components.get("pattern_score", 0.0)), ring.members)
 
 
 def _in_graph(g, node: str) -> bool:

@@ -131,7 +131,7 @@ class Ring:
     def as_dict(self) -> dict:
         return {"id": self.id, "rank": self.rank, "members": self.members, "leader": self.leader,
                 "family": self.family, "regional": self.regional, "tier": self.tier,
-                "score": round(self.score, 4), "size": self.size,
+                "score": round(self.score, 6), "size": self.size,
                 "evidence": self.evidence, "components": self.components,
                 "roles": self.roles, "brokers": self.brokers, "key": self.key}
 
