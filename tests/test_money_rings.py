@@ -289,3 +289,36 @@ def test_money_patterns_same_through_the_engine_seam(engine, money_only):
     assert [(h["from"], h["to"], h["amount"], h["line"]) for h in hops] == [
         (h["from"], h["to"], h["amount"], h["line"]) for h in want_trace["hops"]]
     assert hops and hops[0]["from"] == "SGA"
+
+
+def _fake_pattern(accounts: list[str], score: float) -> dict:
+    transfers = [{"from": a, "to": accounts[0], "amount": "100.00", "currency": "CNY",
+                  "at": "2024-03-01T10:00:00+08:00", "file": "t.csv", "line": 2 + k}
+                 for k, a in enumerate(accounts[1:])]
+    return {"kind": "fan-in", "score": score, "accounts": accounts, "amount": {"CNY": "1"},
+            "first": transfers[0]["at"], "last": transfers[-1]["at"],
+            "evidence": {"roles": {"hub": accounts[:1], "sources": accounts[1:]},
+                         "transfers": transfers}}
+
+
+def test_near_equal_patterns_do_not_tie_and_rank_by_evidence(money_only):
+    """Two patterns 0.0006 apart in log10 likelihood ratio (seed 613's tie): their rings'
+    shown scores differ, and the stronger ranks first though its members' ids sort later."""
+    from workbench.analysis.patterns import add_patterns
+    from workbench.case import Case
+    from workbench.rings.scoring import baseline
+    from workbench.rings.search import RingResult
+
+    db, owners, _ = money_only
+    graph = Case(db).parts.rings.ring_graph(None, None, {})
+    weak = [f"H{i:02d}" for i in range(0, 4)]
+    strong = [f"H{i:02d}" for i in range(10, 14)]
+    patterns = [_fake_pattern(strong, 1.487739), _fake_pattern(weak, 1.487093)]
+    result = RingResult(rings=[], params={})
+    add_patterns(result, graph, patterns, {a: owners[a] for a in weak + strong},
+                 candidates=1583, base=baseline(graph))
+    rings = [r.as_dict() for r in result.rings]
+    assert [set(r["members"]) for r in rings] == [{owners[a] for a in strong},
+                                                   {owners[a] for a in weak}]
+    assert rings[0]["score"] > rings[1]["score"]
+    assert rings[0]["components"]["pattern_score"] == 1.487739
