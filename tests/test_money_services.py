@@ -11,7 +11,6 @@ transfer of a service was left out, which broke the cycle and took a spoke off t
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
