@@ -295,5 +295,7 @@ def add_money_patterns(doc: dict, result, g, *, min_size: int = 3,
         "service_counterparts_fence": search["service_counterparts_fence"],
         "service_log_counterparts_fence": search["service_log_counterparts_fence"],
         "service_regular_share": search["service_regular_share"],
+        "service_unlike_business_k": search.get("service_unlike_business_k"),
+        "service_transfers_weighed": search.get("service_transfers_weighed"),
         "seconds": search["seconds"]}
     return result.params["money_patterns"]

@@ -275,8 +275,8 @@ def load(source, *, since=None, until=None) -> MoneyData:
         services = fences["services"]
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
         business = engine.fetch_rows(
-            f"SELECT count(*) FILTER (WHERE bin) AS n_in, count(*) FILTER (WHERE bout) "
-            f"AS n_out FROM {s}")[0]
+            f"SELECT sum(CASE WHEN bin THEN 1 ELSE 0 END) AS n_in, "
+            f"sum(CASE WHEN bout THEN 1 ELSE 0 END) AS n_out FROM {s}")[0]
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
         edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
