@@ -74,7 +74,7 @@ def _print_patterns(doc: dict) -> None:
                         "members"]))
     services = doc["params"].get("services") or []
     if services:
-        _echo(f"services left out: {', '.join(services[:10])}"
+        _echo(f"services (their usual business left out): {', '.join(services[:10])}"
               + (" ..." if len(services) > 10 else ""))
 
 
