@@ -89,10 +89,11 @@ ACCOUNTS = (
 )
 
 #: Tukey's outlier fence (``Q3 + 1.5 IQR``) on the log amounts of a service's transfers in
-#: its business direction: beyond it a transfer is unlike the service's usual business (a
-#: shop paid 30 000 by one person). The far-out fence (3 IQR) decides that an account *is* a
-#: service, a strong claim that takes its business out of every pattern; this weaker claim
-#: only lets one transfer be weighed, and the scoring decides.
+#: its business direction: beyond it (about five times its upper quartile, for a shop) a
+#: transfer is unlike the service's usual business, a courier's 5 000 paid to a noodle shop.
+#: The far-out fence (3 IQR) decides that an account *is* a service, a strong claim that
+#: takes its business out of every pattern; this one only lets a transfer be weighed as a
+#: spoke or a link, never as the service's own fan (see ``business_in``).
 UNLIKE_K = 1.5
 
 #: A service's business: the direction(s) in which it has more counterparts than the
@@ -172,6 +173,10 @@ class MoneyData:
     services : list of str
         Service-like accounts: their business (the direction in which they have hundreds
         of counterparts) is left out of every pattern, their other transfers are not.
+    business_in, business_out : numpy.ndarray of bool
+        Per node: a service paid (paying) as its business. Its transfers that way that are
+        unlike its business are weighed as spokes or links, but it is never the hub of a
+        fan that way: being paid by many is what a shop does.
     params : dict
         The fences and counts derived from the data.
     """
@@ -188,6 +193,8 @@ class MoneyData:
     two_paths: pd.DataFrame
     co_targets: pd.DataFrame
     params: dict = field(default_factory=dict)
+    business_in: np.ndarray | None = None
+    business_out: np.ndarray | None = None
 
 
 def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
@@ -274,9 +281,7 @@ def load(source, *, since=None, until=None) -> MoneyData:
         span = engine.fetch_rows(f"SELECT min(ts) AS lo, max(ts) AS hi, count(*) AS n FROM {t}")
         services = fences["services"]
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
-        business = engine.fetch_rows(
-            f"SELECT sum(CASE WHEN bin THEN 1 ELSE 0 END) AS n_in, "
-            f"sum(CASE WHEN bout THEN 1 ELSE 0 END) AS n_out FROM {s}")[0]
+        business = engine.fetch_df(f"SELECT acct, bin, bout FROM {s}")
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
         edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
@@ -312,8 +317,8 @@ def load(source, *, since=None, until=None) -> MoneyData:
         "service_regular_share": round(regular, 3),
         "services": services,
         "service_unlike_business_k": UNLIKE_K,
-        "services_paid_as_business": int(business["n_in"] or 0),
-        "services_paying_as_business": int(business["n_out"] or 0),
+        "services_paid_as_business": int(business["bin"].astype(bool).sum()),
+        "services_paying_as_business": int(business["bout"].astype(bool).sum()),
         "service_transfers_weighed": weighed,
         "one_off_transfers": int(n_e),
     }
@@ -332,7 +337,15 @@ def load(source, *, since=None, until=None) -> MoneyData:
         two_paths=two,
         co_targets=co,
         params=params,
+        business_in=_flags(business, "bin", nodes),
+        business_out=_flags(business, "bout", nodes),
     )
+
+
+def _flags(business: pd.DataFrame, col: str, nodes) -> np.ndarray:
+    """Per dense node: a service whose business is this direction (no fan of its own)."""
+    on = set(business.loc[business[col].astype(bool), "acct"].astype(str))
+    return np.array([str(x) in on for x in nodes], dtype=bool)
 
 
 def _degrees(ends: np.ndarray, n_nodes: int, n_accounts: int) -> np.ndarray:

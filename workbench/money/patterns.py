@@ -154,7 +154,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     null = null_model(data)
     found = candidates(data.edges, len(data.nodes), data.two_paths, data.co_targets,
                        max_cycle=params.max_cycle, cycle_budget=params.cycle_budget,
-                       period=null.period)
+                       period=null.period, paid_as_business=data.business_in,
+                       paying_as_business=data.business_out)
     cols = {"a": data.edges["a"].to_numpy(), "b": data.edges["b"].to_numpy(),
             "ts": data.edges["ts"].to_numpy(dtype=float),
             "amt": data.edges["amt"].to_numpy(dtype=float),
@@ -196,7 +197,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
                         "log(1 + counterparts) > service_log_counterparts_fence; a service's "
                         "business (each direction with more counterparts than the fence, or "
                         "its larger one) is left out unless a transfer's amount is past "
-                        "Q3 + service_unlike_business_k IQR of its business's log amounts; "
+                        "Q3 + service_unlike_business_k IQR of its business's log amounts "
+                        "(then a spoke or a link, never the hub of a fan that way); "
                         "its transfers the other way are weighed like anyone's",
         "score": "log10 likelihood ratio: structure + rarity + time + amounts",
         "since": local_time(params.since, engine.tz),

@@ -75,8 +75,8 @@ def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
 
 def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
                co_targets: pd.DataFrame, *, max_cycle: int = 8,
-               cycle_budget: int = 5_000_000, period: float | None = None
-               ) -> list[Candidate]:
+               cycle_budget: int = 5_000_000, period: float | None = None,
+               paid_as_business=None, paying_as_business=None) -> list[Candidate]:
     """All candidate patterns of the one-off graph.
 
     Parameters
@@ -94,6 +94,10 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
         Stop the cycle search after this many steps (logged).
     period : float or None
         Seconds the case spans (default: the one-off transfers' own span).
+    paid_as_business, paying_as_business : array of bool or None
+        Per node: a service paid (paying) by many as its business; it is no hub that way
+        (no fan-in, gather or scatter-gather destination; no fan-out, scatter or origin),
+        though its transfers unlike its business are spokes and links like anyone's.
 
     Returns
     -------
@@ -109,9 +113,14 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
     ins, outs = _groups(b, n_nodes), _groups(a, n_nodes)
+    no_in = (np.zeros(n_nodes, dtype=bool) if paid_as_business is None
+             else np.asarray(paid_as_business, dtype=bool))
+    no_out = (np.zeros(n_nodes, dtype=bool) if paying_as_business is None
+              else np.asarray(paying_as_business, dtype=bool))
     found: list[Candidate] = []
     for v in range(n_nodes):
-        i_e, o_e = ins[v].tolist(), outs[v].tolist()
+        i_e = [] if no_in[v] else ins[v].tolist()
+        o_e = [] if no_out[v] else outs[v].tolist()
         if len(i_e) >= MIN_FAN:
             found.append(Candidate("fan-in", i_e, {"sources": a[i_e].tolist(), "hub": [v]},
                                    alike=[i_e], shape={"sources": len(i_e)}))
@@ -127,7 +136,9 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     ts = edges["ts"].to_numpy(dtype=float)
     span = period if period is not None else (float(ts.max() - ts.min()) if ts.size else 1.0)
     found += _bursts(found, ts, max(span, 1.0))
-    found += _scatter_gather(a, b, ins, outs, two_paths)
+    keep = ~(no_out[two_paths["src"].to_numpy(dtype=np.int64)]
+             | no_in[two_paths["dst"].to_numpy(dtype=np.int64)])
+    found += _scatter_gather(a, b, ins, outs, two_paths[keep])
     found += _bipartite(a, b, outs, co_targets)
     found += cycles(edges, max_cycle, budget=cycle_budget)
     return found
