@@ -212,6 +212,31 @@ def between_from_bytes(payload: bytes) -> tuple:
         return z["between"], json.loads(z["meta"].tobytes().decode())
 
 
+#: what starts a compressed payload (then its size, 8 bytes little-endian, and LZ4 frames)
+_PACKED = b"WBLZ4\0"
+
+
+def pack(payload: bytes) -> bytes:
+    """A payload compressed with LZ4 (pyarrow's codec): a county's graph, 209 MB of
+    arrays mostly zero at 2M calls, becomes ~18 MB in 0.2 s, and writing it into the store
+    takes a second instead of ten."""
+    import pyarrow as pa
+
+    return _PACKED + len(payload).to_bytes(8, "little") + pa.compress(
+        payload, codec="lz4", asbytes=True)
+
+
+def unpack(payload: bytes) -> bytes:
+    """The inverse of :func:`pack`; a payload kept before packing is returned as it is."""
+    if not payload.startswith(_PACKED):
+        return payload
+    import pyarrow as pa
+
+    size = int.from_bytes(payload[len(_PACKED):len(_PACKED) + 8], "little")
+    return pa.decompress(payload[len(_PACKED) + 8:], decompressed_size=size, codec="lz4",
+                         asbytes=True)
+
+
 _CODECS = {"betweenness": (between_bytes, between_from_bytes),
            "graph": (graph_bytes, graph_from_bytes), "rings": (result_bytes, result_from_bytes),
            "players": (frame_bytes, frame_from_bytes),
@@ -248,7 +273,7 @@ class AnalysisCache:
         if not self.enabled:
             return None
         if key in self.pending and self.pending[key][0] == token:
-            return _CODECS[kind][1](self.pending[key][2])
+            return _CODECS[kind][1](unpack(self.pending[key][2]))
         try:
             row = store.con.execute(f"SELECT payload FROM {TABLE} WHERE key = ? AND token = ?",
                                     [key, token]).fetchone()
@@ -259,7 +284,7 @@ class AnalysisCache:
         if row is None:
             return None
         try:
-            value = _CODECS[kind][1](bytes(row[0]))
+            value = _CODECS[kind][1](unpack(bytes(row[0])))
         except Exception as exc:  # noqa: BLE001 - a damaged entry is recomputed
             log.info("analysis cache entry %s unreadable: %s", key, exc)
             return None
@@ -274,8 +299,8 @@ class AnalysisCache:
             if self.graphs_kept >= GRAPHS_PER_PROCESS:  # of an evolution) are kept
                 return
             self.graphs_kept += 1
-        payload = (_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
-                   else _CODECS[kind][0](value))
+        payload = pack(_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
+                       else _CODECS[kind][0](value))
         if not store.read_only:
             self._write(store, {key: (token, kind, payload)})
         else:
@@ -308,7 +333,7 @@ class AnalysisCache:
         out = []
         for (payload,) in rows:
             try:
-                out.append(result_from_bytes(bytes(payload)))
+                out.append(result_from_bytes(unpack(bytes(payload))))
             except Exception:  # noqa: BLE001 - an unreadable entry names nothing
                 continue
         return out
