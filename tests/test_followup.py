@@ -5,6 +5,8 @@ Known answers on small hand-built graphs; speed is measured in ``benchmarks/foll
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import networkx as nx
 import numpy as np
@@ -98,3 +100,75 @@ def test_sampled_betweenness_agrees_with_the_exact_top():
         between, params = sampled_betweenness(g, seed=seed, budget=0, least=12)
         assert params["sources"] == 12 and not params["exact"]
         assert set(np.argsort(-between)[:2].tolist()) == top
+
+
+def _kept(db) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT kind, count(*) FROM analysis_cache GROUP BY kind"
+                                ).fetchall())
+    finally:
+        con.close()
+
+
+def test_a_view_sizes_nodes_by_key_players_and_keeps_the_betweenness(tmp_path):
+    """Without filters a view's node scores are ``rank``'s own; under other weights they
+    follow the filtered rings and strengths, with the window's betweenness (kept in the
+    store once per graph: a later process ranking with other ring options reads it)."""
+    from workbench.graph import LayerWeights
+
+    case = build_known_case(tmp_path)
+    db = case.state.path
+    ring = case.rings().rings[0]
+    plain_view = case.view(ring=ring.id)
+    players = case.rank(top=None)
+    score = dict(zip(players["person_id"], players["score"], strict=True))
+    assert {n: d["score"] for n, d in plain_view.graph.nodes(data=True)} == {
+        n: float(score.get(n, 0.0)) for n in plain_view.graph.nodes}
+    assert "node_scores" not in plain_view.meta
+    heavy = LayerWeights(money=3.0)
+    weighted = case.view(ring=ring.id, weights=heavy)
+    assert "window" in weighted.meta["node_scores"]["betweenness"]
+    filtered = case.rank(top=None, weights=heavy)  # rank itself stays exact under filters
+    assert filtered.attrs["betweenness"]["exact"]
+    assert _kept(db)["betweenness"] == 2  # one per graph: default and heavier money
+    later = Case(db)
+    later.rank(top=None, min_size=2)  # another ring search on the same graph
+    assert "betweenness" in later.state.cache.hits
+
+
+def test_explorer_changes_search_once_and_keep_their_analysis_for_later(tmp_path):
+    """A filter change that makes a new graph runs one search: the view shows the
+    refresh's result (not a second search warm-started from it); what the change computed
+    waits in memory and reaches the store with the next write, not on the interaction
+    path."""
+    from workbench.explorer.widget import Explorer
+
+    case = build_known_case(tmp_path)
+    db = case.state.path
+    explorer = Explorer(case, out_dir=tmp_path / "exports")
+    kept = _kept(db)
+    explorer.weights["money"].value = 3.0
+    assert [r["run_id"] for r in explorer.view.meta["rings"]] == [
+        r.id for r in explorer.result.rings if set(r.members) & set(explorer.view.graph)]
+    warm = [k for k in case.state.results if k[2].warm]
+    assert warm and all(case.state.results[k] is case.state.results[
+        (k[0], k[1], dataclasses.replace(k[2], warm=False))] for k in warm)
+    assert _kept(db) == kept and case.state.cache.pending  # nothing written yet
+    with case.open(write=True):
+        pass
+    assert not case.state.cache.pending and _kept(db)["rings"] > kept["rings"]
+
+
+def test_kept_payloads_are_packed_and_old_ones_still_read(tmp_path):
+    """Payloads are LZ4-packed; a payload kept before packing reads as it is; a copied
+    result is the same document as a deep copy."""
+    import copy
+
+    from workbench.case.cache import copy_result, pack, result_bytes, unpack
+
+    result = build_known_case(tmp_path).rings()
+    raw = result_bytes(result)
+    assert len(pack(raw * 50)) < len(raw * 50) / 10 and unpack(pack(raw)) == raw
+    assert unpack(raw) == raw
+    assert result_bytes(copy_result(result)) == result_bytes(copy.deepcopy(result)) == raw

@@ -33,6 +33,7 @@ __all__ = [
     "find_successors",
     "key_players",
     "sampled_betweenness",
+    "ranked_nodes",
     "match_windows",
     "population_counts",
     "regional_flag",
@@ -45,7 +46,7 @@ __all__ = [
 _LAZY = {"centrality_table": "network", "connecting_network": "network",
          "disruption": "network", "expand": "network", "find_paths": "network",
          "services": "network", "temporal_path": "network", "key_players": "players",
-         "sampled_betweenness": "players"}
+         "sampled_betweenness": "players", "ranked_nodes": "players"}
 
 
 def __getattr__(name: str):

@@ -173,7 +173,8 @@ class RecordsPart:
                    limit)
             if key not in self._state.records:
                 records = records_among(store.con, persons, params, limit=limit)
-                met = copresence_records(store.con, persons, params, limit=limit)
+                met = copresence_records(store.con, persons, params, limit=limit,
+                                         cp=self._presence(store))
                 frames = [df.assign(kind=kind.rstrip("s")) for kind, df in met.items()
                           if not df.empty]
                 records["meetings"] = (pd.concat(frames, ignore_index=True) if frames else
@@ -230,7 +231,20 @@ class RecordsPart:
         with self._state.open() as store:
             params = LinkParams(*self._state.window(since, until, store))
             return file_names(together(store.con, pid, place=place, params=params,
-                                       limit=limit))
+                                       limit=limit, cp=self._presence(store)))
+
+    def _presence(self, store):
+        """Co-presence settings with the venue and cell windows the data gives
+        (:func:`~workbench.evidence.presence.derive_windows`, two passes over the visits and
+        calls) derived once per data, not per ring or person shown."""
+        from ..evidence.presence import CoPresenceParams, derive_windows
+
+        token = self._state.token(store)
+        if token not in self._state.presence:
+            w = derive_windows(store.con, CoPresenceParams())
+            self._state.presence = {token: CoPresenceParams(
+                venue_window_min=w["venue_window_min"], cell_window_min=w["cell_window_min"])}
+        return self._state.presence[token]
 
     def identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

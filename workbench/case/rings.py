@@ -21,7 +21,7 @@ from ..evidence import LinkParams, build_layers
 from ..identity.review import identity_summary
 from ..rings import RING_DEFAULTS, user_ids
 from ..store import lookups
-from .cache import plain, request_key, result_bytes, result_from_bytes
+from .cache import copy_result, plain, request_key, result_bytes, result_from_bytes
 
 if TYPE_CHECKING:
     from ..graph import CaseGraph, LayerWeights
@@ -160,6 +160,7 @@ class RingsPart:
         initial = self._state.memberships.get(graph_key) if warm else None
         if initial is not None and len(initial) != graph.n:
             initial = None
+        asked = (info["token"], weights_key, request)  # as asked (a warm one: see below)
         if warm and initial is None:  # nothing to start from: the same as a cold search
             request = dataclasses.replace(request, warm=False)
         key = (info["token"], weights_key, request)  # same data, same request
@@ -178,7 +179,10 @@ class RingsPart:
                 if kept is not None and len(kept) == graph.n:  # a later warm start needs it
                     self._state.memberships = {graph_key: kept}
         if cached is not None:
-            return copy.deepcopy(cached)
+            if asked != key:  # see below: the same answer to the warm request that follows
+                self._state.results = {**dict(list(self._state.results.items())[-7:]),
+                                       asked: cached}
+            return copy_result(cached)
         if min_weight > 0:
             graph = graph.edges_at_least(min_weight)
         t0 = time.perf_counter()
@@ -204,14 +208,18 @@ class RingsPart:
             "seconds": {"graph": info["seconds"], "rings": round(time.perf_counter() - t0, 3)},
         })
         result = json_result(result)  # as a follow-up process will read it back
-        self._state.results = {**dict(list(self._state.results.items())[-7:]), key: result}
+        # a warm request made cold is also the answer to the same warm request that follows
+        # at once (the Explorer's view after its refresh), not a second search started from
+        # this one's partition
+        self._state.results = {**dict(list(self._state.results.items())[-6:]), asked: result,
+                               key: result}
         if not request.warm:
             with self._state.open() as store:
                 self._state.cache.put(store, info["token"], "rings", stored_key, result)
                 if memberships:
                     self._state.cache.put(store, info["token"], "membership",
                                           stored_key + ":membership", memberships[0])
-        return copy.deepcopy(result)
+        return copy_result(result)
 
     def players(self, **ring_options):
         """Everyone ranked as a key player for a ring search with these options (a
@@ -229,10 +237,78 @@ class RingsPart:
             if key not in self._state.players:
                 df = self._state.cache.get(store, token, "players", stored_key)
                 if df is None:
-                    df = key_players(graph, result, top=None)
+                    between, params = self.betweenness(graph)
+                    df = key_players(graph, result, top=None, between=between)
+                    df.attrs["betweenness"] = params
                     self._state.cache.put(store, token, "players", stored_key, df)
                 self._state.players = {key: df}
             return self._state.players[key].copy()
+
+    def betweenness(self, graph: CaseGraph) -> tuple:
+        """The key players' betweenness of ``graph``
+        (:func:`~workbench.analysis.players.sampled_betweenness` of its ranked nodes) and its
+        params; computed once per graph (its links and weights) and kept in the store: it
+        depends on the graph only, not on the rings."""
+        import hashlib
+
+        import numpy as np
+
+        from ..analysis import ranked_nodes, sampled_betweenness
+
+        digest = hashlib.md5()
+        for arr in (np.asarray([graph.n]), graph.u, graph.v, graph.weight):
+            digest.update(np.ascontiguousarray(arr).tobytes())
+        with self._state.open() as store:
+            token = self._state.token(store)
+            key = (token, digest.hexdigest())
+            if key not in self._state.between:
+                stored_key = request_key("betweenness", {"graph": digest.hexdigest()})
+                kept = self._state.cache.get(store, token, "betweenness", stored_key)
+                if kept is None:
+                    kept = sampled_betweenness(graph, ranked_nodes(graph))
+                    self._state.cache.put(store, token, "betweenness", stored_key, kept)
+                self._state.between = {**dict(list(self._state.between.items())[-3:]),
+                                       key: kept}
+        between, params = self._state.between[key]
+        return between, dict(params)
+
+    def node_scores(self, **ring_options) -> tuple[dict, dict | None]:
+        """A view's node sizes: each node's key-player score (:meth:`players`) for a ring
+        search with these options, and what it was computed on.
+
+        Under the default weights and no link filter this is :meth:`players`' score. Under
+        other weights, layers or a minimum link strength the ring part and the strength part
+        follow the filters but the betweenness part (a fifth of the score) is the one of the
+        window's graph at the default weights, computed once per window: a filter change in
+        the Explorer does not pay for a whole-graph betweenness (1-2 s on a 20,000-person
+        county) to size a few dozen nodes. Returns ``({id: score}, note)``, ``note`` None
+        when the score is :meth:`players`' own.
+        """
+        from ..analysis import key_players
+
+        since, until = ring_options.get("since"), ring_options.get("until")
+        graph = self.ring_graph(since, until, ring_options)
+        base, _ = self.graph(since=since, until=until, hubs=ring_options.get("hubs"),
+                             not_hubs=ring_options.get("not_hubs"))
+        if graph is base:
+            df = self.players(**ring_options)
+            return dict(zip(df["person_id"], df["score"], strict=True)), None
+        result = self.rings(**ring_options)
+        with self._state.open() as store:
+            token = self._state.token(store)
+        # the graph's options, and what the score reads of the result (rings' members, roles
+        # and scores, brokers, reach): the same ring list shown again (another ring's view)
+        # is not scored again
+        key = (token, json.dumps([{k: ring_options.get(k) for k in (
+            "since", "until", "layers", "weights", "hubs", "not_hubs", "min_weight")},
+            [(r.id, r.score, r.roles) for r in result.rings], result.brokers, result.reach],
+            sort_keys=True, default=plain))
+        if key not in self._state.scores:
+            df = key_players(graph, result, top=None, between=self.betweenness(base)[0])
+            self._state.scores = {key: dict(zip(df["person_id"], df["score"], strict=True))}
+        note = {"betweenness": "of the window's graph at the default layer weights, "
+                               "without the link filter"}
+        return dict(self._state.scores[key]), note
 
     def find_ring(self, result: RingResult, ring_id: str):
         """The ring ``ring_id`` of ``result`` (its id, or its rank as ``#3``); otherwise an
@@ -278,7 +354,13 @@ class RingsPart:
         from ..money import patterns_of_case
 
         with self._state.open() as store:
-            doc = patterns_of_case(store, request.since, request.until)
+            # they depend on the data and the window only (not on weights, layers or the
+            # link filter): found once per window, a copy used per search
+            key = (self._state.token(store), request.since, request.until)
+            if key not in self._state.patterns:
+                self._state.patterns = {key: patterns_of_case(store, request.since,
+                                                              request.until)}
+            doc = copy.deepcopy(self._state.patterns[key])
         if doc is not None:
             add_money_patterns(doc, result, graph, min_size=request.ring.min_size,
                                trim=request.ring.trim)
@@ -288,7 +370,10 @@ class RingsPart:
         from ..analysis import flag_rings, registration_codes
 
         with self._state.open() as store:
-            flag_rings(result, registration_codes(store.con))
+            token = self._state.token(store)  # one query per data, not per search
+            if token not in self._state.codes:
+                self._state.codes = {token: registration_codes(store.con)}
+            flag_rings(result, self._state.codes[token])
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see

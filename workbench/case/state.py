@@ -48,6 +48,16 @@ class CaseState:
         self.results: dict[tuple, object] = {}
         #: key players per request
         self.players: dict[tuple, object] = {}
+        #: (data token, since, until) -> the money search's patterns of that window
+        self.patterns: dict[tuple, object] = {}
+        #: (data token, graph digest) -> key players' betweenness and its params
+        self.between: dict[tuple, tuple] = {}
+        #: data token -> registration county per person (the regional flag)
+        self.codes: dict[str, dict] = {}
+        #: a view's node scores under filters, per graph options and ring list
+        self.scores: dict[tuple, dict] = {}
+        #: data token -> co-presence settings with the data's windows
+        self.presence: dict[str, object] = {}
         #: records behind links per request
         self.records: dict[tuple, dict] = {}
         #: the store of the block being run, if any (blocks nest)
@@ -75,7 +85,7 @@ class CaseState:
             self.active = active
             self._tokens.pop(id(store), None)
             store.close()
-        if active is None and self.cache.pending:
+        if active is None and self.cache.pending and (write or not self.cache.defer):
             # briefly: another reader (a notebook) keeps it from being written, and then the
             # analysis is simply not kept rather than waited for
             self.cache.flush(lambda: Store(self.path, read_only=False,

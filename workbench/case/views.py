@@ -185,8 +185,8 @@ class ViewsPart:
                                                 via_services=via_services)
         nodes_cut = bool(hops) and net.number_of_nodes() >= max(max_nodes, len(seeds))
         folded = fold_one_offs(net, seeds) if fold and hops else {}
-        players = self._case.parts.rings.players(since=since, until=until, **ring_options)
-        score = dict(zip(players["person_id"], players["score"], strict=True))
+        score, score_note = self._case.parts.rings.node_scores(since=since, until=until,
+                                                                **ring_options)
         ring_of = result.ring_of()
         roles = {m: role for r in result.rings for m, role in r.roles.items()}
         for pid in result.brokers:
@@ -241,6 +241,8 @@ class ViewsPart:
                                         **ring_options),
             "completeness": completeness,
         }
+        if score_note:  # node sizes under filters (see RingsPart.node_scores)
+            meta["node_scores"] = score_note
         if result.params.get("warm_start"):  # replayed cold: the previous partition is gone
             meta["request"]["warm"] = True
         vm = ViewModel(net, title=heading, meta=meta, records=records, identifiers=identifiers)

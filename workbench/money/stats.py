@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 
 __all__ = [
@@ -248,7 +249,13 @@ def fisher(ps: list[float]) -> float:
     >>> fisher([0.01, 0.01]) < 0.01
     True
     """
-    ps = [min(max(p, 1e-300), 1.0) for p in ps]
+    return _fisher(tuple(min(max(p, 1e-300), 1.0) for p in ps))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fisher(ps: tuple[float, ...]) -> float:
+    """:func:`fisher` of clipped p-values, remembered: a county's candidate patterns repeat
+    the same few lists (10,700 distinct among 42,700 at 2M calls)."""
     if not ps:
         return 1.0
     stat = -2.0 * sum(math.log(p) for p in ps)

@@ -7,6 +7,8 @@ read through ``members``, ``leader``, ``id`` and ``brokers``), on the one tie ru
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..graph import CaseGraph
 from .scoring import is_supplier, reference, ties
 
@@ -28,6 +30,12 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     by_id = {r.id: r for r in rings}
     group_of = dict(groups)
+    # only a node with a transfer can be a supplier (skips the test for everyone else)
+    none = np.zeros(g.m, dtype=np.int64)
+    paying = (g.measures.get("n_uv_tx", none) > 0) | (g.measures.get("n_vu_tx", none) > 0)
+    has_money = np.zeros(g.n, dtype=bool)
+    has_money[g.u[paying]] = True
+    has_money[g.v[paying]] = True
     for j in sorted(around):
         if "known_person" in g.node and not g.node["known_person"][j]:
             continue
@@ -36,7 +44,7 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
         if len(near) < 2:
             continue
         tied = sorted(rid for rid in near if ties(g, j, group_of[rid]) >= refs[rid]
-                      or is_supplier(g, j, group_of[rid] | {j}))
+                      or (has_money[j] and is_supplier(g, j, group_of[rid] | {j})))
         if len(tied) >= 2:
             pid = str(g.ids[j])
             out[pid] = tied

@@ -202,7 +202,7 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
             j = int(near[c])
             if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
                     and not paid_by(g, j, group) \
-                    and kinds <= _kinds(g, members + [j], base):
+                    and (not kinds or kinds <= _kinds(g, members + [j], base)):
                 best = j
                 break
         if best is None:

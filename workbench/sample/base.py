@@ -58,6 +58,9 @@ class Builder:
     def __init__(self, n: int, seed: int) -> None:
         self.n = n
         self.rng = np.random.default_rng(seed)
+        #: cell towers: 399 for 3,000 persons, proportionally more in a larger county (a
+        #: fixed number would crowd each tower's hour with the county's square)
+        self.cells = max(400, round(400 * n / 3000))
         self.c = County()
         self.phone_of: dict[str, str] = {}
         self.account_of: dict[str, str] = {}
@@ -127,7 +130,7 @@ class Builder:
         if key in self.call_keys:
             return
         self.call_keys.add(key)
-        cell = f"CELL{int(self.rng.integers(1, 400)):04d}"
+        cell = f"CELL{int(self.rng.integers(1, self.cells)):04d}"
         self.c.calls.append((a, b, t, duration, cell))
 
     def calls_between(self, pa: str, pb: str, n: int, night: float = 0.05,

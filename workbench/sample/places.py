@@ -35,11 +35,38 @@ HOTELS = [f"诸暨{w}" for w in ["如家酒店", "汉庭酒店", "锦江之星",
 VENUES = [("KTV", f"{w}KTV") for w in ["金色年华", "钱柜", "好乐迪", "麦乐迪", "星光", "唱吧"]] + \
     [("酒吧", f"{w}酒吧") for w in ["夜色", "蓝调", "零点"]] + \
     [("网吧", f"{w}网吧") for w in ["网鱼", "极速", "天空", "星际"]]
+#: the county the hotel and internet-cafe lists above are sized for; a larger county has
+#: proportionally more of both (:func:`places_for`)
+BASE_PERSONS = 3000
 TRAINS = ["G7512", "G7336", "D3125", "G1376", "K1179", "G7588", "D2285", "G1504"]
 FLIGHTS = ["MU5171", "CA1705", "ZH9901"]
 COACHES = ["ZJ-101", "ZJ-205"]
 STATIONS = ["诸暨", "杭州东", "上海虹桥", "南京南", "义乌", "宁波", "北京南", "广州南"]
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def places_for(persons: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """The hotels and venues of a county of ``persons`` people: the lists above up to
+    :data:`BASE_PERSONS`, beyond that proportionally more hotels and internet cafes (the
+    places whose guests grow with the county: a fixed number of them would put every
+    traveller in a few hotels and make co-presence grow with the square of the county),
+    named as further branches; the KTVs and bars, whose monthly checks record a fixed crowd,
+    stay as they are.
+
+    >>> hotels, venues = places_for(3000)
+    >>> len(hotels), len(venues)
+    (16, 13)
+    >>> hotels, venues = places_for(30000)
+    >>> len(hotels), len(venues), hotels[16], venues[-1]
+    (160, 49, '诸暨如家酒店2号店', ('网吧', '星际网吧10号店'))
+    """
+    scale = max(1.0, persons / BASE_PERSONS)
+    hotels = HOTELS + [f"{HOTELS[k % len(HOTELS)]}{k // len(HOTELS) + 1}号店"
+                       for k in range(len(HOTELS), round(len(HOTELS) * scale))]
+    cafes = [v for v in VENUES if v[0] == "网吧"]
+    more = [("网吧", f"{cafes[k % len(cafes)][1]}{k // len(cafes) + 1}号店")
+            for k in range(len(cafes), round(len(cafes) * scale))]
+    return hotels, VENUES + more
 
 
 def _check(body: str) -> str:
@@ -56,6 +83,7 @@ class _Places:
         self.counties = counties
         self.pid_of = {p["person_id"]: p for p in b.c.persons}
         self.outsiders: list[tuple[str, str]] = []
+        self.hotels, self.venues = places_for(b.n)
 
     def outsider(self) -> tuple[str, str]:
         """A traveller from elsewhere, known only by ID number (and name on the form)."""
@@ -79,12 +107,12 @@ class _Places:
         pid, idn, name = who if len(who) == 3 else (None, *who)
         t = day * 86400 + hour * 3600 + int(self.rng.integers(0, 3600))
         out = (day + nights) * 86400 + 8 * 3600 + int(self.rng.integers(0, 10800))
-        self.b.c.stays.append((pid, idn, f"H{hotel + 1:03d}", HOTELS[hotel], room, t, out,
-                               name))
+        self.b.c.stays.append((pid, idn, f"H{hotel + 1:03d}", self.hotels[hotel], room, t,
+                               out, name))
 
     def visit(self, who, venue: int, t: int, source: str) -> None:
         pid, idn, name = who if len(who) == 3 else (None, *who)
-        kind, vname = VENUES[venue]
+        kind, vname = self.venues[venue]
         result = "阴性" if source == "月度检查" and self.rng.random() < 0.3 else None
         self.b.c.visits.append((pid, idn, f"V{venue + 1:03d}", vname, kind, t, source, name,
                                 result))
@@ -169,7 +197,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
     meetings = []
     for k in range(8):
         day = int(rng.integers(3, n_days - 3))
-        hotel = int(rng.choice(len(HOTELS)))
+        hotel = int(rng.choice(len(pl.hotels)))
         floor = int(rng.integers(3, 9))
         first = int(rng.integers(1, 20))
         for j, m in enumerate(meet):
@@ -243,7 +271,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
             service, route = str(rng.choice(TRAINS + FLIGHTS)), pl.route()
             t, row = pl.departure(day, int(rng.integers(7, 20))), int(rng.integers(1, 18))
             coach = int(rng.integers(1, 17))
-            hotel, room = int(rng.choice(len(HOTELS))), f"{int(rng.integers(2, 9))}0" \
+            hotel, room = int(rng.choice(len(pl.hotels))), f"{int(rng.integers(2, 9))}0" \
                 f"{int(rng.integers(1, 9))}"
             for j, m in enumerate((x, y)):
                 pl.trip(pl.ident(m), service, t, pl.seat(coach, row, j), route)
@@ -255,11 +283,11 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
             pl.trip(pl.ident(person), str(rng.choice(TRAINS + FLIGHTS + COACHES)),
                     pl.departure(day, int(rng.integers(6, 22))), pl.seat(), pl.route())
             if rng.random() < 0.5:
-                pl.stay(pl.ident(person), int(rng.choice(len(HOTELS))),
+                pl.stay(pl.ident(person), int(rng.choice(len(pl.hotels))),
                         f"{int(rng.integers(2, 9))}{int(rng.integers(1, 30)):02d}", day, 1)
     for _ in range(b.n):  # background hotel guests, mostly travellers from elsewhere
         who = pl.outsider() if rng.random() < 0.7 else pl.ident(str(rng.choice(adult_pool)))
-        pl.stay(who, int(rng.choice(len(HOTELS))),
+        pl.stay(who, int(rng.choice(len(pl.hotels))),
                 f"{int(rng.integers(2, 9))}{int(rng.integers(1, 30)):02d}",
                 int(rng.integers(0, n_days - 3)), int(rng.choice([1, 1, 1, 2, 3])))
     for _ in range(b.n):  # background tickets
@@ -267,7 +295,7 @@ def plant_places(b, truth: dict, kin: set, ages: dict, workplaces: list[list[str
         pl.trip(who, str(rng.choice(TRAINS + FLIGHTS + COACHES)),
                 pl.departure(int(rng.integers(0, n_days)), int(rng.integers(6, 22))),
                 pl.seat(), pl.route())
-    cafes = [v for v in range(len(VENUES)) if VENUES[v][0] == "网吧"]
+    cafes = [v for v in range(len(pl.venues)) if pl.venues[v][0] == "网吧"]
     for _ in range(b.n):  # internet-cafe log-ins
         pl.visit(pl.ident(str(rng.choice(adult_pool))), int(rng.choice(cafes)),
                  b.when(rng.random() < 0.3), "网吧登记")
