@@ -7,6 +7,9 @@ person of every open record with the level and the bits of each field, its match
 its posterior among all its candidates (:func:`workbench.identity.weights.posterior`, in
 SQL).
 
+:func:`check` weighs the phone and account records so attributed a second time, with the
+other attributed numbers and accounts in their contacts, and keeps the lower posterior.
+
 Blocks (a record is compared only with these persons): the valid ID numbers one typo away
 from its own; the same Chinese name; the same pinyin (either spelling order of a name in
 Latin letters); a person holding the same phone or account.
@@ -20,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+import copy
+
 import duckdb
 
 from .contacts import FIELD, contacts
@@ -28,9 +33,9 @@ from .holdings import LEVELS as HOLD_LEVELS
 from .holdings import holdings
 from .holdings import level_sql as hold_level
 from .ids import typo_neighbours
-from .weights import Weights
+from .weights import P_MIN, Weights
 
-__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
+__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates", "check"]
 
 #: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
 #: single anyone out, and the block would hold most of a big case
@@ -57,10 +62,16 @@ def _lg(m: float) -> str:
     return f"log2({max(m, 1e-9)!r})"
 
 
-def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None = None,
+               extra: str | None = None) -> int:
     """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``: each open
     record's best candidate and its posterior among all its candidates; returns the
-    number of candidate pairs."""
+    number of candidate pairs.
+
+    ``keep``: a table ``(rid, person_id)``: the posterior of that candidate instead of the
+    best one's; ``extra``: numbers and accounts attributed by weights that the contacts
+    count as their persons' (:func:`workbench.identity.contacts.contacts`).
+    """
     bad = [r[0] for r in con.execute(
         "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
         "AND length(idg) = 18").fetchall()]
@@ -127,7 +138,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
                        f"CASE WHEN account_level = 'shared' THEN "
                        f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
-    measured_mu, measured = contacts(con)
+    measured_mu, measured = contacts(con, extra)
     cases = []
     for ident, per_level in measured_mu.items():
         for lv, (cm, cu) in per_level.items():
@@ -192,13 +203,55 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
         f"ELSE 1.0 END + any_value(pi) * {eps!r} AS outside FROM _cm GROUP BY rid")
     # each record's best candidate (the most mass; ties: the smallest person id), found
     # by aggregates (cheaper than a window over millions of pairs), and its posterior
+    pick = keep or (
+        "(SELECT c.rid, min(c.person_id) AS person_id FROM _cm c JOIN (SELECT rid, "
+        "max(mass) AS mass FROM _cm GROUP BY rid) top USING (rid) "
+        "WHERE c.mass = top.mass GROUP BY c.rid)")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cand AS WITH top AS (SELECT rid, max(mass) AS mass "
-        "FROM _cm GROUP BY rid), pick AS (SELECT c.rid, min(c.person_id) AS person_id "
-        "FROM _cm c JOIN top USING (rid) WHERE c.mass = top.mass GROUP BY c.rid) "
-        "SELECT c.* EXCLUDE (mass), c.mass / (r.total + r.outside) AS p FROM _cm c "
-        "JOIN pick USING (rid, person_id) JOIN _cr r USING (rid)")
+        "CREATE OR REPLACE TEMP TABLE _cand AS SELECT c.* EXCLUDE (mass), "
+        f"c.mass / (r.total + r.outside) AS p FROM _cm c JOIN {pick} pick "
+        "USING (rid, person_id) JOIN _cr r USING (rid)")
     pairs = int(con.execute("SELECT count(*) FROM _cm").fetchall()[0][0])
     for table in ("_cm", "_cr", "_enp", "_hc", "_pairs", "_nb"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return pairs
+
+
+def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
+    """The check round: each phone or account record the weights attributed is weighed
+    again with every other weighed number and account counted as its person's in the
+    contacts (whom the number calls, what a candidate's circle holds) and kept only when
+    its person's posterior stays at :data:`P_MIN` or above. A check can only take an
+    attribution away, never make one: evidence that rests on the first round's own
+    attributions decides nothing by itself. In ``_cand`` each checked record keeps the
+    lower of its two posteriors (and that round's fields). Returns ``checked``,
+    ``taken_back`` and the check round's contacts ``m`` and ``u``."""
+    sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
+           "AND (q.phone IS NOT NULL OR q.account IS NOT NULL)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT CASE WHEN q.phone "
+                "IS NOT NULL THEN 'p' ELSE 'a' END AS t, coalesce(q.phone, q.account) "
+                f"AS ident, c.person_id {sel}")
+    for table in ("_cand", "_q", "_typo"):
+        con.execute(f"ALTER TABLE {table} RENAME TO {table}1")
+    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _keep)")
+    w2 = copy.deepcopy(w)
+    candidates(con, w2, keep="_keep", extra="_wx")
+    con.execute("DROP TABLE _q; DROP TABLE _typo; ALTER TABLE _q1 RENAME TO _q; "
+                "ALTER TABLE _typo1 RENAME TO _typo; ALTER TABLE _cand RENAME TO _cand2")
+    lower = "EXISTS (SELECT 1 FROM _cand2 c2 WHERE c2.rid = c.rid AND c2.p < c.p)"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cand AS "
+        "SELECT c.* FROM _cand1 c WHERE c.rid NOT IN (SELECT rid FROM _keep) "
+        f"OR (c.rid IN (SELECT rid FROM _cand2) AND NOT {lower}) "
+        "UNION ALL BY NAME SELECT c2.* FROM _cand2 c2 JOIN _cand1 c ON c.rid = c2.rid "
+        "WHERE c2.p < c.p UNION ALL BY NAME SELECT c.* REPLACE (0.0 AS p) FROM _cand1 c "
+        "WHERE c.rid IN (SELECT rid FROM _keep) AND c.rid NOT IN (SELECT rid FROM _cand2)")
+    row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE p < {P_MIN!r}) FROM _cand "
+                      "WHERE rid IN (SELECT rid FROM _keep)").fetchall()[0]
+    checks = {"checked": int(row[0]), "taken_back": int(row[1]),
+              "contacts": {k: v for k, v in w2.m.items() if k[0].startswith("contacts")},
+              "contacts_u": {k: v for k, v in w2.u.items() if k[0].startswith("contacts")}}
+    for table in ("_cand1", "_cand2", "_keep", "_wx"):
+        con.execute(f"DROP TABLE {table}")
+    return checks

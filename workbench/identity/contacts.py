@@ -51,17 +51,17 @@ _EDGE = ("SELECT DISTINCT 'p' AS t, caller AS ident, callee AS other FROM calls 
 LEVELS = ("kin", "shared_2", "shared_1", "none")
 
 
-def _levels(source: str, person: str) -> str:
+def _levels(source: str, person: str, own: str = "_own") -> str:
     """SQL of ``(k, person_id, level)`` for the rows of ``source(k, t, ident, <person>)``
     whose identifier's contacts reach ``<person>``'s circle (see :data:`LEVELS`), the
-    person themselves not counting."""
+    person themselves not counting; ``own``: whose numbers and accounts the circle holds."""
     return (
         f"WITH kin AS (SELECT DISTINCT s.k, s.{person} AS person_id FROM {source} s "
         "JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
         f"JOIN _kin kn ON kn.x = a.partner AND kn.y = s.{person}), "
         f"circ AS (SELECT s.k, s.{person} AS person_id, count(DISTINCT a.partner) AS n "
         f"FROM {source} s JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
-        f"JOIN _own o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
+        f"JOIN {own} o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
         "JOIN _pc b ON b.t = o.t AND b.ident = o.ident AND b.partner = a.partner "
         f"WHERE a.partner <> s.{person} GROUP BY s.k, s.{person}) "
         "SELECT coalesce(kin.k, circ.k) AS k, coalesce(kin.person_id, circ.person_id) "
@@ -70,22 +70,36 @@ def _levels(source: str, person: str) -> str:
         "ON circ.k = kin.k AND circ.person_id = kin.person_id")
 
 
-def contacts(con: duckdb.DuckDBPyConnection
+def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None
              ) -> tuple[dict[str, dict[str, tuple[float, float]]], int]:
     """Build ``_ck(rid, person_id, level)`` for the open phone and account records of
-    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``."""
+    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``.
+
+    ``extra``: a table ``(t, ident, person_id)`` of numbers and accounts attributed by
+    weights, counted with the exactly attributed ones as whom a record's contacts are and
+    what the candidates' circles hold (the check round of
+    :func:`workbench.identity.compare.candidates`); ``m`` and ``u`` are then measured
+    with the same holders.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _kin AS {_KIN}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _own AS {_OWN}")
+    own = "_own"
+    if extra is not None:
+        own = "_own2"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _own2 AS SELECT * FROM _own "
+                    f"UNION SELECT t, ident, person_id FROM {extra}")
+    # the edges once per resolution: every call and transfer, both ways, distinct
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _edges AS {_EDGE}")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _pc AS SELECT DISTINCT e.t, e.ident, o.person_id "
-        f"AS partner FROM ({_EDGE}) e JOIN _own o ON o.t = e.t AND o.ident = e.other")
+        f"AS partner FROM _edges e JOIN {own} o ON o.t = e.t AND o.ident = e.other")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _qx AS SELECT p.rid AS k, "
         "CASE WHEN q.phone IS NOT NULL THEN 'p' ELSE 'a' END AS t, "
         "coalesce(q.phone, q.account) AS ident, p.person_id FROM _pairs p "
         "JOIN _q q USING (rid) WHERE q.phone IS NOT NULL OR q.account IS NOT NULL")
     con.execute("CREATE OR REPLACE TEMP TABLE _ck AS SELECT k AS rid, person_id, level "
-                f"FROM ({_levels('_qx', 'person_id')})")
+                f"FROM ({_levels('_qx', 'person_id', own)})")
     # measured on up to 5,000 exactly attributed numbers and accounts held by one person
     # (each kind), each against its holder and against the next person in a fixed
     # shuffled order
@@ -98,7 +112,8 @@ def contacts(con: duckdb.DuckDBPyConnection
         "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident)) "
         "WHERE i <= 5000 AND other IS NOT NULL")
     rows = con.execute(
-        f"WITH own AS ({_levels('_sp', 'person_id')}), oth AS ({_levels('_sp', 'other')}) "
+        f"WITH own AS ({_levels('_sp', 'person_id', own)}), "
+        f"oth AS ({_levels('_sp', 'other', own)}) "
         "SELECT s.t, coalesce(own.level, 'none'), coalesce(oth.level, 'none'), count(*) "
         "FROM _sp s LEFT JOIN own ON own.k = s.k LEFT JOIN oth ON oth.k = s.k "
         "GROUP BY ALL").fetchall()
@@ -114,6 +129,6 @@ def contacts(con: duckdb.DuckDBPyConnection
             lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
                  (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
             for lv in LEVELS}
-    for table in ("_qx", "_sp"):
-        con.execute(f"DROP TABLE {table}")
+    for table in ("_qx", "_sp", "_own2"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return out, measured
