@@ -27,7 +27,7 @@ import copy
 
 import duckdb
 
-from .contacts import FIELD, contacts
+from .contacts import FIELD, IDENT, IDENT_T, contacts
 from .holdings import FIELD as HOLD
 from .holdings import LEVELS as HOLD_LEVELS
 from .holdings import holdings
@@ -35,7 +35,7 @@ from .holdings import level_sql as hold_level
 from .ids import typo_neighbours
 from .weights import P_MIN, Weights
 
-__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates", "check"]
+__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates", "by_id_numbers", "check"]
 
 #: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
 #: single anyone out, and the block would hold most of a big case
@@ -147,7 +147,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
                          f"THEN {_lg(cm)} - {_lg(cu)} ")
     w.source[FIELD] = f"measured on {measured} numbers and accounts held by one person"
     bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
-        "CASE WHEN (q.phone IS NULL AND q.account IS NULL) OR ckr.rid IS NULL THEN NULL "
+        f"CASE WHEN {IDENT} IS NULL OR ckr.rid IS NULL THEN NULL "
         "ELSE coalesce(ck.level, 'none') END",
         f"CASE {''.join(cases)}END" if cases else "NULL")
     for ident, per_level in holdings(con).items():
@@ -171,7 +171,8 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
     weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
     total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
     lv = (f"SELECT p.rid, p.person_id, {levels}, q.kind AS q_kind, "
-          "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
+          "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account, "
+          "q.case_id AS q_case "
           "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
           "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
           "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
@@ -194,11 +195,15 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
     # someone from outside the case (1 - pi), who bears a candidate's exact name as
     # often as the case measured (q), or someone of the case outside the candidates (eps)
     mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
+    # the same on the record's own fields alone: no other attribution behind it
+    own = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits if fld not in (FIELD, HOLD))
+    own_mass = f"pi / {n} * pow(2.0, least({own}, 1000.0))"
     con.execute(  # one statement: the levels and bits of millions of pairs never stored
         f"CREATE OR REPLACE TEMP TABLE _cm AS WITH l AS ({lv}), cw AS ({cw}) "
-        f"SELECT *, {total} AS weight, {mass} AS mass FROM cw", [w.pi])
+        f"SELECT *, {total} AS weight, {mass} AS mass, {own_mass} AS own_mass FROM cw", [w.pi])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cr AS SELECT rid, sum(mass) AS total, "
+        "sum(own_mass) AS own_total, "
         "(1 - any_value(pi)) * CASE WHEN bool_or(name_level = 'exact') THEN any_value(q) "
         f"ELSE 1.0 END + any_value(pi) * {eps!r} AS outside FROM _cm GROUP BY rid")
     # each record's best candidate (the most mass; ties: the smallest person id), found
@@ -208,8 +213,9 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
         "max(mass) AS mass FROM _cm GROUP BY rid) top USING (rid) "
         "WHERE c.mass = top.mass GROUP BY c.rid)")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cand AS SELECT c.* EXCLUDE (mass), "
-        f"c.mass / (r.total + r.outside) AS p FROM _cm c JOIN {pick} pick "
+        "CREATE OR REPLACE TEMP TABLE _cand AS SELECT c.* EXCLUDE (mass, own_mass), "
+        "c.mass / (r.total + r.outside) AS p, "
+        f"c.own_mass / (r.own_total + r.outside) AS p_own FROM _cm c JOIN {pick} pick "
         "USING (rid, person_id) JOIN _cr r USING (rid)")
     pairs = int(con.execute("SELECT count(*) FROM _cm").fetchall()[0][0])
     for table in ("_cm", "_cr", "_enp", "_hc", "_pairs", "_nb"):
@@ -217,8 +223,44 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
     return pairs
 
 
+def _swap(con, tables: tuple[str, ...], suffix: str, back: bool = False) -> None:
+    for table in tables:
+        if back:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"ALTER TABLE {table}{suffix} RENAME TO {table}")
+        else:
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}{suffix}")
+
+
+def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+    """The round of the name-only records: each phone, account or arrest record without an
+    ID number is weighed again with the numbers, accounts and arrests the weights attributed
+    *by a mistyped ID number* counted as their persons' in the contacts (a ring member's
+    name-only arrest whose case arrested a member whose ID number was mistyped). Evidence
+    from ID numbers only: a name-only attribution never becomes evidence for another one.
+    Replaces those records' rows of ``_cand``; returns how many were weighed again."""
+    sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
+           f"AND c.p_own >= {P_MIN!r} AND {IDENT} IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wi AS SELECT DISTINCT {IDENT_T} AS t, "
+                f"{IDENT} AS ident, c.person_id {sel}")
+    if not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
+        return 0
+    _swap(con, ("_cand", "_q", "_typo"), "1")
+    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 q "
+                f"WHERE q.idg IS NULL AND q.gpid IS NULL AND {IDENT} IS NOT NULL")
+    candidates(con, copy.deepcopy(w), extra="_wi")
+    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    con.execute("CREATE TEMP TABLE _cand AS SELECT * FROM _cand1 WHERE rid NOT IN "
+                "(SELECT rid FROM _q) UNION ALL BY NAME SELECT * FROM _cand2")
+    n = int(con.execute("SELECT count(*) FROM _q").fetchall()[0][0])
+    _swap(con, ("_q", "_typo"), "1", back=True)
+    for table in ("_cand1", "_cand2", "_wi"):
+        con.execute(f"DROP TABLE {table}")
+    return n
+
+
 def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
-    """The check round: each phone or account record the weights attributed is weighed
+    """The check round: each phone, account or arrest record the weights attributed is weighed
     again with every other weighed number and account counted as its person's in the
     contacts (whom the number calls, what a candidate's circle holds) and kept only when
     its person's posterior stays at :data:`P_MIN` or above. A check can only take an
@@ -226,12 +268,10 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
     attributions decides nothing by itself. In ``_cand`` each checked record keeps the
     lower of its two posteriors (and that round's fields). Returns ``checked``,
     ``taken_back`` and the check round's contacts ``m`` and ``u``."""
-    sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
-           "AND (q.phone IS NOT NULL OR q.account IS NOT NULL)")
+    sel = f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} AND {IDENT} IS NOT NULL"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel}")
-    con.execute("CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT CASE WHEN q.phone "
-                "IS NOT NULL THEN 'p' ELSE 'a' END AS t, coalesce(q.phone, q.account) "
-                f"AS ident, c.person_id {sel}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT {IDENT_T} AS t, "
+                f"{IDENT} AS ident, c.person_id {sel}")
     for table in ("_cand", "_q", "_typo"):
         con.execute(f"ALTER TABLE {table} RENAME TO {table}1")
     con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _keep)")

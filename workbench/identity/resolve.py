@@ -43,7 +43,7 @@ import time
 import duckdb
 
 from ..contract import PERSON_KINDS
-from .compare import FIELDS, candidates, check, open_records
+from .compare import FIELDS, by_id_numbers, candidates, check, open_records
 from .decisions import DecisionPlan, active_decisions
 from .ids import typo_neighbours
 from .names import clean_name, name_script, pinyin_keys
@@ -56,10 +56,11 @@ P_NOBODY = 0.05
 
 log = logging.getLogger(__name__)
 
-_EXTRA = {  # kind -> (phone, account, household, since, until) expressions
-    "persons": ("NULL", "NULL", "household_id", "NULL", "NULL"),
-    "phones": ("phone", "NULL", "NULL", "since", "until"),
-    "accounts": ("NULL", "account_id", "NULL", "NULL", "NULL"),
+_EXTRA = {  # kind -> (phone, account, household, since, until, case) expressions
+    "persons": ("NULL", "NULL", "household_id", "NULL", "NULL", "NULL"),
+    "phones": ("phone", "NULL", "NULL", "since", "until", "NULL"),
+    "accounts": ("NULL", "account_id", "NULL", "NULL", "NULL", "NULL"),
+    "arrests": ("NULL", "NULL", "NULL", "NULL", "NULL", "case_id"),
 }
 _W17 = [pow(2, 17 - i, 11) for i in range(17)]
 
@@ -75,14 +76,14 @@ def records_sql() -> str:
     """SQL of every record that names a person: kind, provenance and identity fields."""
     parts = []
     for kind in PERSON_KINDS:
-        phone, account, household, since, until = _EXTRA.get(kind, ("NULL",) * 5)
+        phone, account, household, since, until, case = _EXTRA.get(kind, ("NULL",) * 6)
         parts.append(
             f"SELECT '{kind}' AS kind, _source, _line, given_person_id AS gpid, "
             "id_number AS idg, name AS name_raw, birth_date AS bd, sex, "
             f"CAST({phone} AS VARCHAR) AS phone, CAST({account} AS VARCHAR) AS account, "
             f"CAST({household} AS VARCHAR) AS household, CAST({since} AS DATE) AS since, "
-            f"CAST({until} AS DATE) AS until, _row_hash AS h "
-            f"FROM {kind} WHERE given_person_id IS NOT NULL "
+            f"CAST({until} AS DATE) AS until, CAST({case} AS VARCHAR) AS case_id, "
+            f"_row_hash AS h FROM {kind} WHERE given_person_id IS NOT NULL "
             "OR id_number IS NOT NULL OR name IS NOT NULL")
     shape = "'[0-9]{17}[0-9X]|[0-9]{15}'"
     for side in ("a", "b"):  # kinship names each side by a person id or an ID number
@@ -95,7 +96,7 @@ def records_sql() -> str:
             "CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS phone, "
             "CAST(NULL AS VARCHAR) AS account, CAST(NULL AS VARCHAR) AS household, "
             "CAST(NULL AS DATE) AS since, CAST(NULL AS DATE) AS until, "
-            f"_row_hash AS h FROM kinship "
+            f"CAST(NULL AS VARCHAR) AS case_id, _row_hash AS h FROM kinship "
             f"WHERE given_person_{side} IS NOT NULL")
     return " UNION ALL ".join(parts)
 
@@ -456,7 +457,7 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
           "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res", "_edges", "_cand1", "_cand2",
-          "_keep", "_wx", "_q1", "_typo1")
+          "_keep", "_wx", "_q1", "_typo1", "_wi")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
@@ -474,6 +475,7 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         w = _weights(con, n)
         open_records(con)
         pairs = candidates(con, w)
+        again = by_id_numbers(con, w)
         checks = check(con, w)
         _results(con, plan)
         _write(con)
@@ -486,6 +488,7 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         counts = dict(zip(("records", "exact", "decided", "weighed", "unresolved"),
                           map(int, row), strict=True))
         counts["candidate_pairs"] = pairs
+        counts["name_only_again"] = again
         counts["checked"], counts["taken_back"] = checks["checked"], checks["taken_back"]
         counts["persons"] = int(con.execute("SELECT count(*) FROM identity_persons"
                                             ).fetchall()[0][0])
