@@ -232,29 +232,41 @@ def _swap(con, tables: tuple[str, ...], suffix: str, back: bool = False) -> None
             con.execute(f"ALTER TABLE {table} RENAME TO {table}{suffix}")
 
 
+# a record whose identifier has contacts (calls, transfers, others arrested in its case):
+# only its contacts level can change in a later round (the other fields do not move)
+_REACHABLE = (
+    f"(EXISTS (SELECT 1 FROM _edges e WHERE e.t = {IDENT_T} AND e.ident = {IDENT}) "
+    "OR (q.phone IS NULL AND q.account IS NULL AND q.case_id IN (SELECT case_id FROM _ir "
+    "WHERE kind = 'arrests' GROUP BY case_id HAVING count(*) > 1)))")
+
+
 def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     """The round of the name-only records: each phone, account or arrest record without an
-    ID number is weighed again with the numbers, accounts and arrests the weights attributed
-    *by a mistyped ID number* counted as their persons' in the contacts (a ring member's
-    name-only arrest whose case arrested a member whose ID number was mistyped). Evidence
-    from ID numbers only: a name-only attribution never becomes evidence for another one.
-    Replaces those records' rows of ``_cand``; returns how many were weighed again."""
+    ID number whose number, account or case has contacts is weighed again with the numbers,
+    accounts and arrests the weights attributed *on their own fields* (posterior at
+    :data:`P_MIN` or above without the contacts and holdings: a mistyped ID number, a name
+    with birth date) counted as their persons' in the contacts (a ring member's name-only
+    arrest whose case arrested a member named with birth date). A name-only attribution
+    never becomes evidence for another one. Replaces those records' rows of ``_cand``;
+    returns how many were weighed again."""
     sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
            f"AND c.p_own >= {P_MIN!r} AND {IDENT} IS NOT NULL")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wi AS SELECT DISTINCT {IDENT_T} AS t, "
                 f"{IDENT} AS ident, c.person_id {sel}")
-    if not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
+    con.execute("CREATE OR REPLACE TEMP TABLE _qn AS SELECT rid FROM _q q WHERE q.idg IS NULL "
+                f"AND q.gpid IS NULL AND {IDENT} IS NOT NULL AND {_REACHABLE}")
+    n = int(con.execute("SELECT count(*) FROM _qn").fetchall()[0][0])
+    if not n or not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
+        con.execute("DROP TABLE _wi; DROP TABLE _qn")
         return 0
     _swap(con, ("_cand", "_q", "_typo"), "1")
-    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 q "
-                f"WHERE q.idg IS NULL AND q.gpid IS NULL AND {IDENT} IS NOT NULL")
+    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _qn)")
     candidates(con, copy.deepcopy(w), extra="_wi")
     con.execute("ALTER TABLE _cand RENAME TO _cand2")
     con.execute("CREATE TEMP TABLE _cand AS SELECT * FROM _cand1 WHERE rid NOT IN "
                 "(SELECT rid FROM _q) UNION ALL BY NAME SELECT * FROM _cand2")
-    n = int(con.execute("SELECT count(*) FROM _q").fetchall()[0][0])
     _swap(con, ("_q", "_typo"), "1", back=True)
-    for table in ("_cand1", "_cand2", "_wi"):
+    for table in ("_cand1", "_cand2", "_wi", "_qn"):
         con.execute(f"DROP TABLE {table}")
     return n
 
@@ -269,16 +281,19 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
     lower of its two posteriors (and that round's fields). Returns ``checked``,
     ``taken_back`` and the check round's contacts ``m`` and ``u``."""
     sel = f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} AND {IDENT} IS NOT NULL"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel} "
+                f"AND {_REACHABLE}")
+    if not con.execute("SELECT count(*) FROM _keep").fetchall()[0][0]:
+        con.execute("DROP TABLE _keep")
+        return {"checked": 0, "taken_back": 0, "contacts": {}, "contacts_u": {}}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT {IDENT_T} AS t, "
                 f"{IDENT} AS ident, c.person_id {sel}")
-    for table in ("_cand", "_q", "_typo"):
-        con.execute(f"ALTER TABLE {table} RENAME TO {table}1")
+    _swap(con, ("_cand", "_q", "_typo"), "1")
     con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _keep)")
     w2 = copy.deepcopy(w)
     candidates(con, w2, keep="_keep", extra="_wx")
-    con.execute("DROP TABLE _q; DROP TABLE _typo; ALTER TABLE _q1 RENAME TO _q; "
-                "ALTER TABLE _typo1 RENAME TO _typo; ALTER TABLE _cand RENAME TO _cand2")
+    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    _swap(con, ("_q", "_typo"), "1", back=True)
     lower = "EXISTS (SELECT 1 FROM _cand2 c2 WHERE c2.rid = c.rid AND c2.p < c.p)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cand AS "

@@ -457,7 +457,7 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
           "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res", "_edges", "_cand1", "_cand2",
-          "_keep", "_wx", "_q1", "_typo1", "_wi")
+          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
