@@ -14,11 +14,14 @@ files came in. In order:
    valid numbers one typo away, the same name, the same pinyin, the same phone or account)
    and attributed when the best candidate's posterior reaches
    :data:`workbench.identity.weights.P_MIN`; otherwise it stays **unresolved** (NULL);
-4. **check**: every phone or account record so attributed is weighed again with the other
-   weighed numbers and accounts counted as their persons' in its contacts, and stays
-   attributed only if its person's posterior still reaches ``P_MIN``
+4. **name-only round**: the phone, account and arrest records without ID number are
+   weighed again with the attributions that stand on their own fields counted in their
+   contacts (:func:`workbench.identity.compare.by_id_numbers`);
+5. **check**: every phone, account or arrest record so attributed is weighed again with
+   all the weighed numbers, accounts and arrests counted as their persons' in its
+   contacts, and stays attributed only if its person's posterior still reaches ``P_MIN``
    (:func:`workbench.identity.compare.check`: a check takes attributions away, never
-   makes one).
+   makes one). Both rounds weigh only records whose identifier has contacts.
 
 Results: ``person_id`` of each record table (NULL when unresolved), ``identity_records``
 (how and with what weight each record was attributed, field by field),
