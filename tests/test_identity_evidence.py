@@ -161,3 +161,59 @@ def test_a_candidate_already_holding_a_number_is_the_less_likely_user(db, write)
     assert rec["fields"]["holdings"]["bits"] > 0
     params = Case(db).identities()["params"]
     assert float(params["weight.holdings_phone.1"]) < 0 < float(params["weight.holdings_phone.0"])
+
+
+@pytest.mark.slow
+def test_a_number_reaching_both_namesakes_kin_once_weighed_numbers_count_is_taken_back(
+        db, write):
+    """The first round sees the kin of one 张伟 only (the other's spouse R010 is on a
+    number written by a name R010 shares with X1, without ID number, attributed through
+    the calls to R010's sibling); the check round counts that number as R010's, the calls
+    reach both 张伟's kin, and the attribution is taken back: unresolved, not wrong."""
+    _reg, people = registry(ZW)
+    r010 = people["R010"]
+    reg, people = registry(ZW + [("X1", r010["name"], make_id("330681", "19700101", 155),
+                                  "1970-01-01", "M")])
+    kin, phones, calls = _family_case(people)
+    phones = phones.replace(f"13900000010,{r010['name']},{r010['id']},,",
+                            f"13900000010,{r010['name']},,,")  # R010's number: name only
+    kin += "Z1,R010,spouse\nZ2,R013,spouse\n"
+    phones += "13700000001,张伟,,,\n"
+    calls += "".join(f"13700000001,13900000010,2019-02-0{d} 20:00\n" for d in range(1, 4))
+    calls += "".join(f"13700000001,13900000013,2019-02-1{d} 20:00\n" for d in range(1, 3))
+    ingest(db, write("persons.csv", reg), write("kinship.csv", kin),
+           write("phones.csv", phones), write("calls.csv", calls))
+    got = dict(query(db, "SELECT phone, person_id FROM phones "
+                         "WHERE phone IN ('+8613700000001', '+8613900000010')"))
+    assert got == {"+8613900000010": "R010", "+8613700000001": None}
+    (rec,) = [r for r in Case(db).identities(review=True)["records"]
+              if r["kind"] == "phones" and r["name"] == "张伟"]
+    assert rec["person_id"] is None and rec["how"] == "unresolved"
+    assert rec["fields"]["contacts"]["level"] == "kin" and rec["p"] < 0.95
+    params = Case(db).identities()["params"]
+    assert int(params["taken_back"]) == 1 and int(params["checked"]) >= 2
+
+
+@pytest.mark.slow
+def test_a_name_only_number_reaches_kin_through_a_number_its_own_fields_attributed(
+        db, write):
+    """Z1's spouse R010 wrote name and birth date, no ID number: the weights attribute
+    that number on its own fields alone. A 张伟 number without ID calls it: in the round
+    of the name-only records R010's number counts as R010's, the calls reach Z1's kin, and
+    the number is Z1's (with the first round alone it reached nobody and stayed open)."""
+    reg, people = registry(ZW)
+    kin, phones, calls = _family_case(people)
+    r010 = people["R010"]
+    phones = phones.replace(f"13900000010,{r010['name']},{r010['id']},,\n", "")
+    kin += "Z1,R010,spouse\n"
+    calls += "".join(f"13700000001,13900000010,2019-02-0{d} 20:00\n" for d in range(1, 4))
+    ingest(db, write("persons.csv", reg), write("kinship.csv", kin),
+           write("phones.csv", phones + "13700000001,张伟,,,\n"),
+           write("phones_b.csv", "phone,name,id_number,birth_date\n"
+                 f"13900000010,{r010['name']},,{r010['born']}\n"), write("calls.csv", calls))
+    got = dict(query(db, "SELECT phone, person_id FROM phones "
+                         "WHERE phone IN ('+8613700000001', '+8613900000010')"))
+    assert got == {"+8613900000010": "R010", "+8613700000001": "Z1"}
+    (rec,) = [r for r in Case(db).identities(person="Z1")["records"] if r["how"] == "weights"]
+    assert rec["fields"]["contacts"]["level"] == "kin"
+    assert int(Case(db).identities()["params"]["name_only_again"]) >= 1

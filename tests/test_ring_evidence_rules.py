@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths
+from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths, number_only
 from workbench.rings.scoring import PATTERN_CALLS, baseline, score_group
 
 
@@ -117,3 +117,24 @@ def test_summit_bosses_rank_at_least_as_high_as_by_co_attendance(tmp_path):
     assert sum(p in bosses for p in top) >= expected_hits(degree, bosses, 20)
     noise = {p for ps in truth["noise"].values() for p in ps}
     assert not noise.intersection(top)
+
+
+def test_a_member_known_only_by_a_number_does_not_dilute_money_and_arrests():
+    """Two members pay the leader, both arrested for drugs; the fourth member is a number
+    nobody holds (an unknown subscriber, a record left unresolved): calls and nothing
+    else. The money and arrest shares count the three who could show them; a fourth who
+    is a person and shows neither dilutes them."""
+    calls = {"n_calls": 8, "n_night": 6, "n_short": 6}
+    paid = {**calls, "n_vu_tx": 3, "total_vu": 900.0}  # v pays u
+    links = {(0, 1): paid, (0, 2): paid, (1, 2): calls, (0, 3): calls, (1, 3): calls}
+    g = _graph(links, 30)
+    g.node["drug_arrests"][[1, 2]] = 1
+    person = score_group(g, np.array([0, 1, 2, 3]), baseline(g))
+    g.ids[3] = "+8613700000001"
+    g.node["number_only"] = number_only(g.ids, np.ones(30, dtype=np.int64) - (
+        np.arange(30) == 3))
+    number = score_group(g, np.array([0, 1, 2, 3]), baseline(g))
+    assert person[1]["money"] == pytest.approx(2 / 3, abs=1e-4)
+    assert person[1]["drug_arrests"] == pytest.approx(2 / 4)
+    assert number[1]["money"] == 1.0 and number[1]["drug_arrests"] == pytest.approx(2 / 3, abs=1e-4)
+    assert number[1]["cohesion"] == person[1]["cohesion"] and number[0] > person[0]

@@ -26,7 +26,7 @@ import numpy as np
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
-           "member_mask", "EDGE_FIELDS"]
+           "member_mask", "number_only", "EDGE_FIELDS"]
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +216,19 @@ def _kind(node_id: str) -> str:
     return "person"
 
 
+def number_only(ids, known_person) -> np.ndarray:
+    """1 for a node that is a phone number standing for itself (no person held it at the
+    time of its calls: an unknown subscriber, a record left unresolved), else 0. Such a
+    member shows calls and nothing else: no account, no arrest.
+
+    >>> number_only(np.array(["P1", "+8613800138000", "acct:9"], dtype=object), [0, 0, 0])
+    array([0, 1, 0])
+    """
+    known = np.asarray(known_person, dtype=bool)
+    return np.array([int(_kind(str(x)) == "phone" and not k) for x, k in
+                     zip(ids, known, strict=True)], dtype=np.int64)
+
+
 def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per-layer strength of every pair from its measures (see the module docstring).
 
@@ -322,6 +335,7 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
     )  # a canonical edge order: parallel aggregation and joins do not keep one
     ids = engine.fetch_numpy(f"SELECT id FROM {nodes} ORDER BY idx")["id"]
     node = engine.fetch_numpy(*node_query(nodes, layers.handles))
+    node["number_only"] = number_only(ids, node["known_person"])
     measures = {k: np.asarray(arrays[k]) for k in EDGE_FIELDS}
     base = CaseGraph(
         ids=np.asarray(ids, dtype=object),

@@ -7,6 +7,9 @@ person of every open record with the level and the bits of each field, its match
 its posterior among all its candidates (:func:`workbench.identity.weights.posterior`, in
 SQL).
 
+:func:`check` weighs the phone and account records so attributed a second time, with the
+other attributed numbers and accounts in their contacts, and keeps the lower posterior.
+
 Blocks (a record is compared only with these persons): the valid ID numbers one typo away
 from its own; the same Chinese name; the same pinyin (either spelling order of a name in
 Latin letters); a person holding the same phone or account.
@@ -20,17 +23,19 @@ Examples
 
 from __future__ import annotations
 
+import copy
+
 import duckdb
 
-from .contacts import FIELD, contacts
+from .contacts import FIELD, IDENT, IDENT_T, contacts
 from .holdings import FIELD as HOLD
 from .holdings import LEVELS as HOLD_LEVELS
 from .holdings import holdings
 from .holdings import level_sql as hold_level
 from .ids import typo_neighbours
-from .weights import Weights
+from .weights import P_MIN, Weights
 
-__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates"]
+__all__ = ["FIELDS", "BLOCK_MAX", "open_records", "candidates", "by_id_numbers", "check"]
 
 #: a name (or pinyin) shared by more persons than this brings no candidates: it cannot
 #: single anyone out, and the block would hold most of a big case
@@ -57,10 +62,16 @@ def _lg(m: float) -> str:
     return f"log2({max(m, 1e-9)!r})"
 
 
-def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None = None,
+               extra: str | None = None) -> int:
     """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``: each open
     record's best candidate and its posterior among all its candidates; returns the
-    number of candidate pairs."""
+    number of candidate pairs.
+
+    ``keep``: a table ``(rid, person_id)``: the posterior of that candidate instead of the
+    best one's; ``extra``: numbers and accounts attributed by weights that the contacts
+    count as their persons' (:func:`workbench.identity.contacts.contacts`).
+    """
     bad = [r[0] for r in con.execute(
         "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
         "AND length(idg) = 18").fetchall()]
@@ -127,7 +138,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
                        f"CASE WHEN account_level = 'shared' THEN "
                        f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
-    measured_mu, measured = contacts(con)
+    measured_mu, measured = contacts(con, extra)
     cases = []
     for ident, per_level in measured_mu.items():
         for lv, (cm, cu) in per_level.items():
@@ -136,7 +147,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
                          f"THEN {_lg(cm)} - {_lg(cu)} ")
     w.source[FIELD] = f"measured on {measured} numbers and accounts held by one person"
     bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
-        "CASE WHEN (q.phone IS NULL AND q.account IS NULL) OR ckr.rid IS NULL THEN NULL "
+        f"CASE WHEN {IDENT} IS NULL OR ckr.rid IS NULL THEN NULL "
         "ELSE coalesce(ck.level, 'none') END",
         f"CASE {''.join(cases)}END" if cases else "NULL")
     for ident, per_level in holdings(con).items():
@@ -160,7 +171,8 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     weights = ", ".join(f"{b} AS {fld}_bits" for fld, (_, b) in bits.items())
     total = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits)
     lv = (f"SELECT p.rid, p.person_id, {levels}, q.kind AS q_kind, "
-          "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account "
+          "q.name AS q_name, q.key AS q_key, q.phone AS q_phone, q.account AS q_account, "
+          "q.case_id AS q_case "
           "FROM _pairs p JOIN _q q USING (rid) JOIN _ent e ON e.person_id = p.person_id "
           "LEFT JOIN _typo t ON t.rid = p.rid AND t.person_id = p.person_id "
           "LEFT JOIN _eid i ON i.person_id = p.person_id AND i.id18 = q.id18 "
@@ -183,22 +195,118 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     # someone from outside the case (1 - pi), who bears a candidate's exact name as
     # often as the case measured (q), or someone of the case outside the candidates (eps)
     mass = f"pi / {n} * pow(2.0, least({total}, 1000.0))"
+    # the same on the record's own fields alone: no other attribution behind it
+    own = " + ".join(f"coalesce({fld}_bits, 0)" for fld in bits if fld not in (FIELD, HOLD))
+    own_mass = f"pi / {n} * pow(2.0, least({own}, 1000.0))"
     con.execute(  # one statement: the levels and bits of millions of pairs never stored
         f"CREATE OR REPLACE TEMP TABLE _cm AS WITH l AS ({lv}), cw AS ({cw}) "
-        f"SELECT *, {total} AS weight, {mass} AS mass FROM cw", [w.pi])
+        f"SELECT *, {total} AS weight, {mass} AS mass, {own_mass} AS own_mass FROM cw", [w.pi])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cr AS SELECT rid, sum(mass) AS total, "
+        "sum(own_mass) AS own_total, "
         "(1 - any_value(pi)) * CASE WHEN bool_or(name_level = 'exact') THEN any_value(q) "
         f"ELSE 1.0 END + any_value(pi) * {eps!r} AS outside FROM _cm GROUP BY rid")
     # each record's best candidate (the most mass; ties: the smallest person id), found
     # by aggregates (cheaper than a window over millions of pairs), and its posterior
+    pick = keep or (
+        "(SELECT c.rid, min(c.person_id) AS person_id FROM _cm c JOIN (SELECT rid, "
+        "max(mass) AS mass FROM _cm GROUP BY rid) top USING (rid) "
+        "WHERE c.mass = top.mass GROUP BY c.rid)")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cand AS WITH top AS (SELECT rid, max(mass) AS mass "
-        "FROM _cm GROUP BY rid), pick AS (SELECT c.rid, min(c.person_id) AS person_id "
-        "FROM _cm c JOIN top USING (rid) WHERE c.mass = top.mass GROUP BY c.rid) "
-        "SELECT c.* EXCLUDE (mass), c.mass / (r.total + r.outside) AS p FROM _cm c "
-        "JOIN pick USING (rid, person_id) JOIN _cr r USING (rid)")
+        "CREATE OR REPLACE TEMP TABLE _cand AS SELECT c.* EXCLUDE (mass, own_mass), "
+        "c.mass / (r.total + r.outside) AS p, "
+        f"c.own_mass / (r.own_total + r.outside) AS p_own FROM _cm c JOIN {pick} pick "
+        "USING (rid, person_id) JOIN _cr r USING (rid)")
     pairs = int(con.execute("SELECT count(*) FROM _cm").fetchall()[0][0])
     for table in ("_cm", "_cr", "_enp", "_hc", "_pairs", "_nb"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return pairs
+
+
+def _swap(con, tables: tuple[str, ...], suffix: str, back: bool = False) -> None:
+    for table in tables:
+        if back:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"ALTER TABLE {table}{suffix} RENAME TO {table}")
+        else:
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}{suffix}")
+
+
+# a record whose identifier has contacts (calls, transfers, others arrested in its case):
+# only its contacts level can change in a later round (the other fields do not move)
+_REACHABLE = (
+    f"(EXISTS (SELECT 1 FROM _edges e WHERE e.t = {IDENT_T} AND e.ident = {IDENT}) "
+    "OR (q.phone IS NULL AND q.account IS NULL AND q.case_id IN (SELECT case_id FROM _ir "
+    "WHERE kind = 'arrests' GROUP BY case_id HAVING count(*) > 1)))")
+
+
+def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+    """The round of the name-only records: each phone, account or arrest record without an
+    ID number whose number, account or case has contacts is weighed again with the numbers,
+    accounts and arrests the weights attributed *on their own fields* (posterior at
+    :data:`P_MIN` or above without the contacts and holdings: a mistyped ID number, a name
+    with birth date) counted as their persons' in the contacts (a ring member's name-only
+    arrest whose case arrested a member named with birth date). A name-only attribution
+    never becomes evidence for another one. Replaces those records' rows of ``_cand``;
+    returns how many were weighed again."""
+    sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
+           f"AND c.p_own >= {P_MIN!r} AND {IDENT} IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wi AS SELECT DISTINCT {IDENT_T} AS t, "
+                f"{IDENT} AS ident, c.person_id {sel}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _qn AS SELECT rid FROM _q q WHERE q.idg IS NULL "
+                f"AND q.gpid IS NULL AND {IDENT} IS NOT NULL AND {_REACHABLE}")
+    n = int(con.execute("SELECT count(*) FROM _qn").fetchall()[0][0])
+    if not n or not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
+        con.execute("DROP TABLE _wi; DROP TABLE _qn")
+        return 0
+    _swap(con, ("_cand", "_q", "_typo"), "1")
+    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _qn)")
+    candidates(con, copy.deepcopy(w), extra="_wi")
+    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    con.execute("CREATE TEMP TABLE _cand AS SELECT * FROM _cand1 WHERE rid NOT IN "
+                "(SELECT rid FROM _q) UNION ALL BY NAME SELECT * FROM _cand2")
+    _swap(con, ("_q", "_typo"), "1", back=True)
+    for table in ("_cand1", "_cand2", "_wi", "_qn"):
+        con.execute(f"DROP TABLE {table}")
+    return n
+
+
+def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
+    """The check round: each phone, account or arrest record the weights attributed is weighed
+    again with every other weighed number and account counted as its person's in the
+    contacts (whom the number calls, what a candidate's circle holds) and kept only when
+    its person's posterior stays at :data:`P_MIN` or above. A check can only take an
+    attribution away, never make one: evidence that rests on the first round's own
+    attributions decides nothing by itself. In ``_cand`` each checked record keeps the
+    lower of its two posteriors (and that round's fields). Returns ``checked``,
+    ``taken_back`` and the check round's contacts ``m`` and ``u``."""
+    sel = f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} AND {IDENT} IS NOT NULL"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel} "
+                f"AND {_REACHABLE}")
+    if not con.execute("SELECT count(*) FROM _keep").fetchall()[0][0]:
+        con.execute("DROP TABLE _keep")
+        return {"checked": 0, "taken_back": 0, "contacts": {}, "contacts_u": {}}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT {IDENT_T} AS t, "
+                f"{IDENT} AS ident, c.person_id {sel}")
+    _swap(con, ("_cand", "_q", "_typo"), "1")
+    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _keep)")
+    w2 = copy.deepcopy(w)
+    candidates(con, w2, keep="_keep", extra="_wx")
+    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    _swap(con, ("_q", "_typo"), "1", back=True)
+    lower = "EXISTS (SELECT 1 FROM _cand2 c2 WHERE c2.rid = c.rid AND c2.p < c.p)"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cand AS "
+        "SELECT c.* FROM _cand1 c WHERE c.rid NOT IN (SELECT rid FROM _keep) "
+        f"OR (c.rid IN (SELECT rid FROM _cand2) AND NOT {lower}) "
+        "UNION ALL BY NAME SELECT c2.* FROM _cand2 c2 JOIN _cand1 c ON c.rid = c2.rid "
+        "WHERE c2.p < c.p UNION ALL BY NAME SELECT c.* REPLACE (0.0 AS p) FROM _cand1 c "
+        "WHERE c.rid IN (SELECT rid FROM _keep) AND c.rid NOT IN (SELECT rid FROM _cand2)")
+    row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE p < {P_MIN!r}) FROM _cand "
+                      "WHERE rid IN (SELECT rid FROM _keep)").fetchall()[0]
+    checks = {"checked": int(row[0]), "taken_back": int(row[1]),
+              "contacts": {k: v for k, v in w2.m.items() if k[0].startswith("contacts")},
+              "contacts_u": {k: v for k, v in w2.u.items() if k[0].startswith("contacts")}}
+    for table in ("_cand1", "_cand2", "_keep", "_wx"):
+        con.execute(f"DROP TABLE {table}")
+    return checks

@@ -2,17 +2,19 @@
 
 A phone or account record named only by a name several persons share (two 金海) may still
 tell them apart by whom the number calls or the account pays: people call their families,
-and a person's number and account deal with the same people. For every open phone or
-account record (``_q``), the persons its number calls or is called by (owners through the
-exactly attributed phones, ``_ep``), or its account pays or is paid by (through ``_ea``),
-are looked up in each candidate's **circle**: the candidate's kin (``kinship``, both sides
-as resolved this run) and household, and the persons the candidate's own other numbers and
-accounts deal with. ``_ck(rid, person_id)`` holds the candidates reached.
+and a person's number and account deal with the same people. An arrest record so named,
+by whom else its case (``case_id``) arrested: a ring's members are arrested together. For
+every open phone, account or arrest record (``_q``), the persons its number calls or is
+called by (owners through the exactly attributed phones, ``_ep``), its account pays or is
+paid by (through ``_ea``), or its case arrested, are looked up in each candidate's
+**circle**: the candidate's kin (``kinship``, both sides as resolved this run) and
+household, and the persons the candidate's own other numbers, accounts and cases deal
+with. ``_ck(rid, person_id)`` holds the candidates reached.
 
-How much that says is measured on the case, separately for numbers and accounts: ``m``, the
-share of exactly attributed numbers (accounts) held by one person whose contacts reach
-their holder's circle (built without that number); ``u``, the share reaching the circle of
-another person drawn from the case.
+How much that says is measured on the case, separately for numbers, accounts and cases:
+``m``, the share of exactly attributed numbers (accounts, arrests' cases) held by one
+person whose contacts reach their holder's circle (built without that number); ``u``, the
+share reaching the circle of another person drawn from the case.
 
 Examples
 --------
@@ -24,9 +26,15 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["FIELD", "LEVELS", "contacts"]
+__all__ = ["FIELD", "LEVELS", "IDENT", "IDENT_T", "contacts"]
 
 FIELD = "contacts"
+#: SQL of a record's identifier (of ``q``) and its type: a number, an account, an arrest's
+#: case (whoever else was arrested in it)
+IDENT = "coalesce(q.phone, q.account, q.case_id)"
+IDENT_T = ("CASE WHEN q.phone IS NOT NULL THEN 'p' WHEN q.account IS NOT NULL THEN 'a' "
+           "ELSE 'c' END")
+_NAMES = {"p": "phone", "a": "account", "c": "case"}
 
 _KIN = (
     "SELECT a.pid AS x, b.pid AS y FROM _xr a JOIN _xr b ON a._source = b._source "
@@ -36,9 +44,12 @@ _KIN = (
     "UNION SELECT e1.person_id, e2.person_id FROM _ent e1 JOIN _ent e2 "
     "ON e1.household = e2.household AND e1.person_id <> e2.person_id")
 
-# (t, ident, person): the exactly attributed numbers ('p') and accounts ('a')
+# (t, ident, person): the exactly attributed numbers ('p'), accounts ('a') and the cases
+# of exactly attributed arrests ('c')
 _OWN = ("SELECT 'p' AS t, phone AS ident, person_id FROM _ep "
-        "UNION ALL SELECT 'a', account, person_id FROM _ea")
+        "UNION ALL SELECT 'a', account, person_id FROM _ea "
+        "UNION ALL SELECT DISTINCT 'c', case_id, pid FROM _xr "
+        "WHERE kind = 'arrests' AND case_id IS NOT NULL")
 # (t, ident, other): whom a number calls or is called by, an account pays or is paid by
 _EDGE = ("SELECT DISTINCT 'p' AS t, caller AS ident, callee AS other FROM calls "
          "UNION SELECT 'p', callee, caller FROM calls "
@@ -51,17 +62,17 @@ _EDGE = ("SELECT DISTINCT 'p' AS t, caller AS ident, callee AS other FROM calls 
 LEVELS = ("kin", "shared_2", "shared_1", "none")
 
 
-def _levels(source: str, person: str) -> str:
+def _levels(source: str, person: str, own: str = "_own") -> str:
     """SQL of ``(k, person_id, level)`` for the rows of ``source(k, t, ident, <person>)``
     whose identifier's contacts reach ``<person>``'s circle (see :data:`LEVELS`), the
-    person themselves not counting."""
+    person themselves not counting; ``own``: whose numbers and accounts the circle holds."""
     return (
         f"WITH kin AS (SELECT DISTINCT s.k, s.{person} AS person_id FROM {source} s "
         "JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
         f"JOIN _kin kn ON kn.x = a.partner AND kn.y = s.{person}), "
         f"circ AS (SELECT s.k, s.{person} AS person_id, count(DISTINCT a.partner) AS n "
         f"FROM {source} s JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
-        f"JOIN _own o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
+        f"JOIN {own} o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
         "JOIN _pc b ON b.t = o.t AND b.ident = o.ident AND b.partner = a.partner "
         f"WHERE a.partner <> s.{person} GROUP BY s.k, s.{person}) "
         "SELECT coalesce(kin.k, circ.k) AS k, coalesce(kin.person_id, circ.person_id) "
@@ -70,22 +81,36 @@ def _levels(source: str, person: str) -> str:
         "ON circ.k = kin.k AND circ.person_id = kin.person_id")
 
 
-def contacts(con: duckdb.DuckDBPyConnection
+def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None
              ) -> tuple[dict[str, dict[str, tuple[float, float]]], int]:
     """Build ``_ck(rid, person_id, level)`` for the open phone and account records of
-    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``."""
+    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``.
+
+    ``extra``: a table ``(t, ident, person_id)`` of numbers and accounts attributed by
+    weights, counted with the exactly attributed ones as whom a record's contacts are and
+    what the candidates' circles hold (the check round of
+    :func:`workbench.identity.compare.candidates`); ``m`` and ``u`` are then measured
+    with the same holders.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _kin AS {_KIN}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _own AS {_OWN}")
-    con.execute(
+    own = "_own"
+    if extra is not None:
+        own = "_own2"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _own2 AS SELECT * FROM _own "
+                    f"UNION SELECT t, ident, person_id FROM {extra}")
+    # the edges once per resolution: every call and transfer, both ways, distinct
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _edges AS {_EDGE}")
+    con.execute(  # a case's partners are the persons arrested in it
         "CREATE OR REPLACE TEMP TABLE _pc AS SELECT DISTINCT e.t, e.ident, o.person_id "
-        f"AS partner FROM ({_EDGE}) e JOIN _own o ON o.t = e.t AND o.ident = e.other")
+        f"AS partner FROM _edges e JOIN {own} o ON o.t = e.t AND o.ident = e.other "
+        f"UNION SELECT t, ident, person_id FROM {own} WHERE t = 'c'")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _qx AS SELECT p.rid AS k, "
-        "CASE WHEN q.phone IS NOT NULL THEN 'p' ELSE 'a' END AS t, "
-        "coalesce(q.phone, q.account) AS ident, p.person_id FROM _pairs p "
-        "JOIN _q q USING (rid) WHERE q.phone IS NOT NULL OR q.account IS NOT NULL")
+        f"{IDENT_T} AS t, {IDENT} AS ident, p.person_id FROM _pairs p "
+        f"JOIN _q q USING (rid) WHERE {IDENT} IS NOT NULL")
     con.execute("CREATE OR REPLACE TEMP TABLE _ck AS SELECT k AS rid, person_id, level "
-                f"FROM ({_levels('_qx', 'person_id')})")
+                f"FROM ({_levels('_qx', 'person_id', own)})")
     # measured on up to 5,000 exactly attributed numbers and accounts held by one person
     # (each kind), each against its holder and against the next person in a fixed
     # shuffled order
@@ -95,25 +120,27 @@ def contacts(con: duckdb.DuckDBPyConnection
         "ORDER BY md5(t || ident)) AS other, row_number() OVER (PARTITION BY t "
         "ORDER BY md5(t || ident)) AS i FROM (SELECT t, ident, min(person_id) AS person_id "
         "FROM _own GROUP BY t, ident HAVING count(*) = 1) h "
-        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident)) "
+        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident "
+        "AND (c.t <> 'c' OR c.partner <> h.person_id))) "
         "WHERE i <= 5000 AND other IS NOT NULL")
     rows = con.execute(
-        f"WITH own AS ({_levels('_sp', 'person_id')}), oth AS ({_levels('_sp', 'other')}) "
+        f"WITH own AS ({_levels('_sp', 'person_id', own)}), "
+        f"oth AS ({_levels('_sp', 'other', own)}) "
         "SELECT s.t, coalesce(own.level, 'none'), coalesce(oth.level, 'none'), count(*) "
         "FROM _sp s LEFT JOIN own ON own.k = s.k LEFT JOIN oth ON oth.k = s.k "
         "GROUP BY ALL").fetchall()
     out, measured = {}, 0
-    for t in ("p", "a"):
+    for t in ("p", "a", "c"):
         mine = [r for r in rows if r[0] == t]
         n = sum(r[3] for r in mine)
         if not n:
             continue
         measured += n
         half = 0.5  # add-half smoothing: no level is certain or impossible
-        out["phone" if t == "p" else "account"] = {
+        out[_NAMES[t]] = {
             lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
                  (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
             for lv in LEVELS}
-    for table in ("_qx", "_sp"):
-        con.execute(f"DROP TABLE {table}")
+    for table in ("_qx", "_sp", "_own2"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return out, measured

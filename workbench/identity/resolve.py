@@ -13,7 +13,15 @@ files came in. In order:
    name in pinyin) is compared field by field with the persons it could be (blocking: the
    valid numbers one typo away, the same name, the same pinyin, the same phone or account)
    and attributed when the best candidate's posterior reaches
-   :data:`workbench.identity.weights.P_MIN`; otherwise it stays **unresolved** (NULL).
+   :data:`workbench.identity.weights.P_MIN`; otherwise it stays **unresolved** (NULL);
+4. **name-only round**: the phone, account and arrest records without ID number are
+   weighed again with the attributions that stand on their own fields counted in their
+   contacts (:func:`workbench.identity.compare.by_id_numbers`);
+5. **check**: every phone, account or arrest record so attributed is weighed again with
+   all the weighed numbers, accounts and arrests counted as their persons' in its
+   contacts, and stays attributed only if its person's posterior still reaches ``P_MIN``
+   (:func:`workbench.identity.compare.check`: a check takes attributions away, never
+   makes one). Both rounds weigh only records whose identifier has contacts.
 
 Results: ``person_id`` of each record table (NULL when unresolved), ``identity_records``
 (how and with what weight each record was attributed, field by field),
@@ -38,11 +46,11 @@ import time
 import duckdb
 
 from ..contract import PERSON_KINDS
-from .compare import FIELDS, candidates, open_records
+from .compare import FIELDS, by_id_numbers, candidates, check, open_records
 from .decisions import DecisionPlan, active_decisions
 from .ids import typo_neighbours
 from .names import clean_name, name_script, pinyin_keys
-from .weights import DEFAULT_M, P_MIN, Weights, measured_m, threshold_bits
+from .weights import DEFAULT_M, P_MIN, Weights, bits, measured_m, threshold_bits
 
 __all__ = ["resolve", "records_sql", "P_NOBODY"]
 
@@ -51,10 +59,11 @@ P_NOBODY = 0.05
 
 log = logging.getLogger(__name__)
 
-_EXTRA = {  # kind -> (phone, account, household, since, until) expressions
-    "persons": ("NULL", "NULL", "household_id", "NULL", "NULL"),
-    "phones": ("phone", "NULL", "NULL", "since", "until"),
-    "accounts": ("NULL", "account_id", "NULL", "NULL", "NULL"),
+_EXTRA = {  # kind -> (phone, account, household, since, until, case) expressions
+    "persons": ("NULL", "NULL", "household_id", "NULL", "NULL", "NULL"),
+    "phones": ("phone", "NULL", "NULL", "since", "until", "NULL"),
+    "accounts": ("NULL", "account_id", "NULL", "NULL", "NULL", "NULL"),
+    "arrests": ("NULL", "NULL", "NULL", "NULL", "NULL", "case_id"),
 }
 _W17 = [pow(2, 17 - i, 11) for i in range(17)]
 
@@ -70,14 +79,14 @@ def records_sql() -> str:
     """SQL of every record that names a person: kind, provenance and identity fields."""
     parts = []
     for kind in PERSON_KINDS:
-        phone, account, household, since, until = _EXTRA.get(kind, ("NULL",) * 5)
+        phone, account, household, since, until, case = _EXTRA.get(kind, ("NULL",) * 6)
         parts.append(
             f"SELECT '{kind}' AS kind, _source, _line, given_person_id AS gpid, "
             "id_number AS idg, name AS name_raw, birth_date AS bd, sex, "
             f"CAST({phone} AS VARCHAR) AS phone, CAST({account} AS VARCHAR) AS account, "
             f"CAST({household} AS VARCHAR) AS household, CAST({since} AS DATE) AS since, "
-            f"CAST({until} AS DATE) AS until, _row_hash AS h "
-            f"FROM {kind} WHERE given_person_id IS NOT NULL "
+            f"CAST({until} AS DATE) AS until, CAST({case} AS VARCHAR) AS case_id, "
+            f"_row_hash AS h FROM {kind} WHERE given_person_id IS NOT NULL "
             "OR id_number IS NOT NULL OR name IS NOT NULL")
     shape = "'[0-9]{17}[0-9X]|[0-9]{15}'"
     for side in ("a", "b"):  # kinship names each side by a person id or an ID number
@@ -90,7 +99,7 @@ def records_sql() -> str:
             "CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS phone, "
             "CAST(NULL AS VARCHAR) AS account, CAST(NULL AS VARCHAR) AS household, "
             "CAST(NULL AS DATE) AS since, CAST(NULL AS DATE) AS until, "
-            f"_row_hash AS h FROM kinship "
+            f"CAST(NULL AS VARCHAR) AS case_id, _row_hash AS h FROM kinship "
             f"WHERE given_person_{side} IS NOT NULL")
     return " UNION ALL ".join(parts)
 
@@ -409,7 +418,7 @@ def _write(con) -> None:
         "WHERE res.person_id IS NOT NULL GROUP BY res.person_id")
 
 
-def _params(con, w: Weights, counts: dict, seconds: float) -> None:
+def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None:
     rows = [
         ("persons", str(w.n), "persons in the case: registry persons, given person ids "
          "and ID numbers no registry person has"),
@@ -431,17 +440,27 @@ def _params(con, w: Weights, counts: dict, seconds: float) -> None:
         ("u_source", w.source.get("u", ""), "where the u probabilities come from"),
         ("seconds", f"{seconds:.2f}", "time the last resolution took"),
     ]
-    rows += [(k, str(v), "records " + k.replace("_", " ")) for k, v in counts.items()]
+    said = {"checked": "phone and account records the weights attributed, weighed again "
+            "in the check round", "taken_back": "of those, left unresolved by the check "
+            "round (the person's posterior fell below p_min)"}
+    rows += [(k, str(v), said.get(k, "records " + k.replace("_", " ")))
+             for k, v in counts.items()]
     for fld, level, m, u, b in w.table():
         rows.append((f"weight.{fld}.{level}", "" if b is None else str(b),
                      f"m={m} u={'per value (term frequency)' if u is None else u}"))
+    for (fld, level), m in sorted(checks.get("contacts", {}).items()):
+        u = checks["contacts_u"].get((fld, level), 1.0)
+        rows.append((f"check.weight.{fld}.{level}", str(round(bits(m, u), 3)),
+                     f"m={m:.6g} u={u:.6g}: the check round's contacts, weighed numbers "
+                     "and accounts counted as their persons'"))
     con.execute("DELETE FROM identity_params")
     con.executemany("INSERT INTO identity_params VALUES (?, ?, ?)", rows)
 
 
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
-          "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res")
+          "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res", "_edges", "_cand1", "_cand2",
+          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
@@ -459,6 +478,8 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         w = _weights(con, n)
         open_records(con)
         pairs = candidates(con, w)
+        again = by_id_numbers(con, w)
+        checks = check(con, w)
         _results(con, plan)
         _write(con)
         row = con.execute(
@@ -470,10 +491,12 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         counts = dict(zip(("records", "exact", "decided", "weighed", "unresolved"),
                           map(int, row), strict=True))
         counts["candidate_pairs"] = pairs
+        counts["name_only_again"] = again
+        counts["checked"], counts["taken_back"] = checks["checked"], checks["taken_back"]
         counts["persons"] = int(con.execute("SELECT count(*) FROM identity_persons"
                                             ).fetchall()[0][0])
         seconds = time.perf_counter() - t0
-        _params(con, w, counts, seconds)
+        _params(con, w, counts, seconds, checks)
         if plan.conflicts:
             counts["decision_conflicts"] = plan.conflicts
         log.info("identity: %s in %.2fs", json.dumps(counts), seconds)

@@ -176,6 +176,9 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     np.maximum.at(co, eu[arrested], strength)
     np.maximum.at(co, ev[arrested], strength)
     out["co"] = np.bincount(node_group, weights=co, minlength=n_groups)
+    if "number_only" in g.node:  # members known only by a number: no account, no arrest
+        out["numbers"] = np.bincount(node_group, weights=g.node["number_only"][nodes],
+                                     minlength=n_groups)
     drug = g.node["drug_arrests"][nodes] > 0 if "drug_arrests" in g.node else np.zeros(
         len(nodes), dtype=bool)
     out["drug"] = np.bincount(node_group, weights=drug.astype(np.float64), minlength=n_groups)
@@ -204,9 +207,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     """Score, components and evidence of one group from its :func:`group_sums`."""
     k = int(s["size"])
     calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
-    call_pairs = int(s["call_pairs"])
-    pairs = k * (k - 1) / 2
-    comp = {}
+    call_pairs, pairs, comp = int(s["call_pairs"]), k * (k - 1) / 2, {}
     # a pattern needs calls: one or two brief calls are no pattern (the rule of an evidence
     # link in the search, :data:`PATTERN_CALLS`)
     comp["call_pattern"] = (0.5 * _excess(night / calls, base.night)
@@ -216,9 +217,9 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     ratio = (calls / call_pairs) / base.calls_per_pair if call_pairs else 0.0
     comp["intensity"] = ratio / (1.0 + ratio)
     top_count = int(s["top_paid"])
-    comp["money"] = top_count / (k - 1) if k > 1 else 0.0
-    comp["coarrest"] = float(s["co"]) / k
-    comp["drug_arrests"] = float(s["drug"]) / k
+    held = max(k - int(s.get("numbers", 0)), 1)  # members who can show money, arrests
+    comp["money"] = min(1.0, top_count / (held - 1)) if held > 1 else 0.0
+    comp["coarrest"], comp["drug_arrests"] = float(s["co"]) / held, float(s["drug"]) / held
     # co-presence beyond chance (kin excluded): how many of the pairs meet again and again,
     # times how strong their meetings are against the case's own strong pairs (x / (1 + x)
     # of the mean strength over the threshold: continuous, so groups do not tie). Couples and
