@@ -172,3 +172,46 @@ def test_kept_payloads_are_packed_and_old_ones_still_read(tmp_path):
     assert len(pack(raw * 50)) < len(raw * 50) / 10 and unpack(pack(raw)) == raw
     assert unpack(raw) == raw
     assert result_bytes(copy_result(result)) == result_bytes(copy.deepcopy(result)) == raw
+
+
+_TOKEN_SCRIPT = """
+import sys
+from workbench.case.cache import data_token
+from workbench.store.database import Store
+with Store(sys.argv[1], read_only=True) as store:
+    print(data_token(store))
+"""
+
+
+def test_a_result_kept_by_other_code_is_not_read(tmp_path):
+    """The kept analysis is keyed by the workbench's own code too: after an upgrade (here a
+    copy of the package with one line added) the same store gives another token, so the
+    older version's rings are not returned as the newer one's; the same code, the same
+    token."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import workbench
+
+    (tmp_path / "case").mkdir()
+    case = build_known_case(tmp_path / "case")
+    db = case.state.path
+    case.rings()
+    package = Path(workbench.__file__).parent
+    copy = tmp_path / "code"
+    shutil.copytree(package, copy / "workbench",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def token() -> str:
+        out = subprocess.run([sys.executable, "-c", _TOKEN_SCRIPT, str(db)], check=True,
+                             capture_output=True, text=True, cwd=tmp_path,
+                             env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"})
+        return out.stdout.strip()
+
+    first, again = token(), token()
+    assert first == again and len(first) == 32
+    with (copy / "workbench" / "rings" / "scoring.py").open("a") as f:
+        f.write("\n# a fix in the scoring\n")
+    assert token() != first

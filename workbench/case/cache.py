@@ -4,7 +4,8 @@
 One table, ``analysis_cache``: an entry per kind (``graph``, ``rings``, ``players``) and
 request, keyed by a hash of the request and the **data token** (the records' fingerprint and
 a digest of every other table but the cache itself: a phone link, an identity decision, any
-write changes it, so nothing stale is ever read). Payloads are plain data, never pickles (a
+write changes it, so nothing stale is ever read) and a digest of the workbench's own code
+(a kept result of an older version is not read by a newer one). Payloads are plain data, never pickles (a
 case file may come from elsewhere): a graph as a numpy ``.npz`` (``allow_pickle=False``) with
 JSON beside it, a ring result as JSON, key players as Parquet.
 
@@ -24,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import json
 import logging
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,11 +84,30 @@ def request_key(kind: str, request) -> str:
     return f"{kind}:{hashlib.md5(text.encode()).hexdigest()}"
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of the workbench's own source (every ``.py`` file of the package), so an
+    analysis kept by one version of the code is never read by another: an upgrade (or a
+    fix) that changes what ``rings`` finds also changes the kept results' token.
+
+    Examples
+    --------
+    >>> len(code_digest()) == 32 and code_digest() == code_digest()
+    True
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.md5()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def data_token(store: Store) -> str:
     """A digest of everything an analysis reads: the records' fingerprint and every other
     table's rows (phone links, decisions, notes), the cache, ingest bookkeeping and the
     audit trail aside (a snapshot that logs itself keeps what was kept)."""
-    parts = [store.fingerprint()]
+    parts = [store.fingerprint(), f"code:{code_digest()}"]
     tables = sorted(r[0] for r in store.con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
         "AND table_type = 'BASE TABLE'").fetchall())
