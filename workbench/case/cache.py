@@ -6,8 +6,8 @@ request, keyed by a hash of the request and the **data token** (the records' fin
 a digest of every other table but the cache itself: a phone link, an identity decision, any
 write changes it, so nothing stale is ever read) and a digest of the workbench's own code
 (a kept result of an older version is not read by a newer one). Payloads are plain
-data, never pickles (a case file may come from elsewhere): a graph as a numpy ``.npz`` (``allow_pickle=False``) with
-JSON beside it, a ring result as JSON, key players as Parquet.
+data, never pickles (a case file may come from elsewhere): a graph as a numpy ``.npz``
+(``allow_pickle=False``) with JSON beside it, a ring result as JSON, key players as Parquet.
 
 Reading needs only a read-only store. Writing happens when the command holds the store
 read-write, or afterwards in a short read-write open (:meth:`AnalysisCache.flush`); when
