@@ -158,8 +158,17 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
         return by_id[np.searchsorted(sorted_nodes, ends)]
 
     eu, ev = at(g.u[edges]), at(g.v[edges])
-    receivers = np.concatenate([ev[ms["n_uv_tx"][edges] > 0], eu[ms["n_vu_tx"][edges] > 0]])
+    into_v, into_u = ms["n_uv_tx"][edges] > 0, ms["n_vu_tx"][edges] > 0
+    receivers = np.concatenate([ev[into_v], eu[into_u]])
     paid = np.bincount(receivers, minlength=len(nodes))
+    # a member paid by his kin alone is family support (grown children paying a parent
+    # every month, DOMAIN.md's look-alike): the ordinary use of kinship, not money flowing
+    # to one member; a payer from outside the family shows it is more (a family-based
+    # ring's organizer is paid by his hired hands as well as his kin)
+    outsider = ms["kin"][edges] == 0
+    by_outsiders = np.bincount(np.concatenate([ev[into_v & outsider], eu[into_u & outsider]]),
+                               minlength=len(nodes))
+    paid = np.where(by_outsiders > 0, paid, 0)
     top = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(top, node_group, paid)
     out["top_paid"] = top
