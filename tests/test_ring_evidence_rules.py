@@ -1,14 +1,16 @@
 """The evidence rules a ring's score rests on, on small hand-built graphs (issue 17): a star
 is a seller and his customers, money flows to one member from two or more, a call pattern
-needs three calls, kin paying one of theirs is family support, a strong meeting pair is beyond chance among all the case's meeting pairs;
-and key players on an organization seen only at its summits (a generated case)."""
+needs three calls, kin paying one of theirs is family support, a strong meeting pair is beyond
+chance among all the case's meeting pairs; and key players on an organization seen only at
+its summits (a generated case)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths
+from tests.cases import fused_graph
+from workbench.graph.fused import CaseGraph
 from workbench.rings.scoring import PATTERN_CALLS, baseline, score_group
 
 
@@ -19,19 +21,7 @@ def _graph(links: dict[tuple[int, int], dict], n: int) -> CaseGraph:
     links = dict(links)
     for i in range(10, n - 1):
         links.setdefault((i, i + 1), {"n_calls": 10, "n_short": 2})
-    pairs = sorted(links)
-    ms = {k: np.zeros(len(pairs), dtype=np.float64 if k in ("total_uv", "total_vu",
-                                                           "meet_weight") else np.int64)
-          for k in EDGE_FIELDS}
-    for e, p in enumerate(pairs):
-        for k, x in links[p].items():
-            ms[k][e] = x
-    ms["n_tx"] = ms["n_uv_tx"] + ms["n_vu_tx"]
-    strength = layer_strengths(ms)
-    return CaseGraph(ids=np.array([f"P{i:02d}" for i in range(n)], dtype=object),
-                     u=np.array([p[0] for p in pairs]), v=np.array([p[1] for p in pairs]),
-                     weight=sum(strength.values()), strength=strength, measures=ms,
-                     node={"drug_arrests": np.zeros(n, dtype=np.int64)})
+    return fused_graph(links, n)
 
 
 NIGHT_SHORT = {"n_calls": 6, "n_night": 6, "n_short": 6}
