@@ -13,8 +13,9 @@ from dataclasses import asdict
 import numpy as np
 
 from ..graph import CaseGraph
+from .family import UnionFind, family_of
 from .ids import number_rings
-from .scoring import UnionFind, baseline, family_of, organizer, rank_key, reference_of, score_group
+from .scoring import baseline, organizer, rank_key, reference_of, score_group
 from .search import Ring, RingParams, RingResult
 
 __all__ = ["rings_around", "track_ring"]

@@ -30,6 +30,7 @@ import numpy as np
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
+from .family import family_of
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -38,7 +39,6 @@ from .scoring import (
     SIGNAL_AT,
     Baseline,
     baseline,
-    family_of,
     holds,
     is_supplier,
     organizer,
@@ -104,7 +104,7 @@ class RingParams:
 class Ring:
     """One ring: members (ids), organizer, score with components, family core, evidence.
 
-    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.scoring.family_of`)."""
+    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.family.family_of`)."""
 
     id: str
     members: list[str]
