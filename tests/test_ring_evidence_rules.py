@@ -56,8 +56,9 @@ def test_money_flows_to_one_member_from_two():
 
 def test_kin_paying_one_of_theirs_is_family_support():
     """A parent whose two grown children pay her every month and call her briefly: money from
-    kin alone is family support, not money flowing to one member (a group of one signal);
-    a hired hand paying her as well makes it a flow again (a family-based ring)."""
+    kin alone is family support, no kind of ring evidence (a group of one kind, ranked after
+    the rings of two; it still counts in the score); a hired hand paying her as well makes
+    it money flowing to one member (a family-based ring)."""
     calls = {"n_calls": 7, "n_night": 1, "n_short": 5, "kin": 1}
     family = {(0, 1): {**calls, "n_vu_tx": 6, "total_vu": 6000.0},  # child 1 pays parent 0
               (0, 2): {**calls, "n_vu_tx": 6, "total_vu": 9000.0},  # child 2 pays parent 0
@@ -65,7 +66,7 @@ def test_kin_paying_one_of_theirs_is_family_support():
     g = _graph(family, 30)
     _score, comp, ev, _ = score_group(g, np.array([0, 1, 2]), baseline(g))
     assert comp["call_pattern"] >= 0.25 and "calls" in ev["tier"].split("+")
-    assert comp["money"] == 0.0 and ev["payers_to_top"] == 0
+    assert comp["money"] == 1.0 and ev["payers_to_top"] == 2
     assert ev["tier"] == "calls" and comp["kinds"] == 1
     hand = {**family, (0, 3): {"n_calls": 7, "n_night": 5, "n_short": 5,
                                "n_vu_tx": 4, "total_vu": 8000.0}}

@@ -164,17 +164,17 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     into_v, into_u = ms["n_uv_tx"][edges] > 0, ms["n_vu_tx"][edges] > 0
     receivers = np.concatenate([ev[into_v], eu[into_u]])
     paid = np.bincount(receivers, minlength=len(nodes))
-    # a member paid by his kin alone is family support (grown children paying a parent
-    # every month, DOMAIN.md's look-alike): the ordinary use of kinship, not money flowing
-    # to one member; a payer from outside the family shows it is more (a family-based
-    # ring's organizer is paid by his hired hands as well as his kin)
-    outsider = ms["kin"][edges] == 0
-    by_outsiders = np.bincount(np.concatenate([ev[into_v & outsider], eu[into_u & outsider]]),
-                               minlength=len(nodes))
-    paid = np.where(by_outsiders > 0, paid, 0)
     top = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(top, node_group, paid)
     out["top_paid"] = top
+    # the most members paying one member who is paid by someone outside his family too
+    # (:func:`score_sums`: money among kin alone is no kind of ring evidence)
+    outsider = ms["kin"][edges] == 0
+    by_outsiders = np.bincount(np.concatenate([ev[into_v & outsider], eu[into_u & outsider]]),
+                               minlength=len(nodes))
+    top_out = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(top_out, node_group, np.where(by_outsiders > 0, paid, 0))
+    out["top_paid_beyond_kin"] = top_out
     # the member with the most links inside (a star: every link touches him)
     degree = np.bincount(np.concatenate([eu, ev]), minlength=len(nodes))
     hub = np.zeros(n_groups, dtype=np.int64)
@@ -244,13 +244,20 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
                           if met >= 2 and often >= 1 else 0.0)
     # money flows to one member when two or more members pay him (half of the others or
-    # more): one payment between two friends in a group of three is the pair's matter
+    # more): one payment between two friends in a group of three is the pair's matter.
+    # Paid by his kin alone, it may be family support (grown children paying a parent every
+    # month, DOMAIN.md's look-alike: the ordinary use of kinship): it counts in the score and
+    # the breadth as before, but is no kind of ring evidence in the tier (which ranks rings:
+    # more kinds first) until someone outside his family pays him too (a family-based
+    # ring's organizer is paid by his hired hands as well as his kin)
+    flows = comp["money"] >= 0.5 and top_count >= 2
+    beyond_kin = int(s.get("top_paid_beyond_kin", top_count))
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
-             "money": comp["money"] >= 0.5 and top_count >= 2,
+             "money": flows and beyond_kin >= max(2, 0.5 * (k - 1)),
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
              "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
              and base.meet_strong > 0}
-    signals = signals_of(comp, fired["calls"], fired["money"], fired["copresence"])
+    signals = signals_of(comp, fired["calls"], flows, fired["copresence"])
     # a star, every link inside through one member, is a seller and his customers (buyers
     # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
     # the breadth of one signal of two
