@@ -46,7 +46,8 @@ def evaluate(predicted: list[dict], truth: dict) -> dict:
         if best is not None and jaccard(best["members"], ring["members"]) >= 0.6:
             found += 1
             organizer += best.get("leader") in ring.get("organizers", [ring["organizer"]])
-            family += best.get("family") == ring["family"]
+            # a ring's family is its core and kin share (or None) since issue 17
+            family += bool(best.get("family")) == bool(ring["family"])
     precise = sum(any(jaccard(p["members"], r["members"]) >= 0.6 for r in planted) for p in top)
     lookalikes = sum(any(jaccard(p["members"], la["members"]) >= 0.5
                          for la in truth["lookalikes"]) for p in top)

@@ -91,3 +91,29 @@ def build_known_case(d: Path, names: dict[str, str] | None = None,
     return case
 
 
+
+
+def fused_graph(links: dict, n: int, weights=None):
+    """A fused graph of ``n`` persons ``P00``, ``P01``... (``P0000``... from 100 persons on)
+    from ``{(u, v): measures}`` (any of ``EDGE_FIELDS``; ``n_tx`` from the two directions).
+    ``weights``: a :class:`LayerWeights` to fuse the layers with (default: their plain
+    sum)."""
+    import numpy as np
+
+    from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths, reweight
+
+    pairs = sorted(links)
+    ms = {k: np.zeros(len(pairs), dtype=np.float64 if k in ("total_uv", "total_vu",
+                                                           "meet_weight") else np.int64)
+          for k in EDGE_FIELDS}
+    for e, p in enumerate(pairs):
+        for k, x in links[p].items():
+            ms[k][e] = x
+    ms["n_tx"] = ms["n_uv_tx"] + ms["n_vu_tx"]
+    strength = layer_strengths(ms)
+    width = 2 if n <= 100 else 4
+    g = CaseGraph(ids=np.array([f"P{i:0{width}d}" for i in range(n)], dtype=object),
+                  u=np.array([p[0] for p in pairs]), v=np.array([p[1] for p in pairs]),
+                  weight=sum(strength.values()), strength=strength, measures=ms,
+                  node={"drug_arrests": np.zeros(n, dtype=np.int64)})
+    return g if weights is None else reweight(g, weights)

@@ -1,14 +1,16 @@
 """The evidence rules a ring's score rests on, on small hand-built graphs (issue 17): a star
 is a seller and his customers, money flows to one member from two or more, a call pattern
-needs three calls, a strong meeting pair is beyond chance among all the case's meeting pairs;
-and key players on an organization seen only at its summits (a generated case)."""
+needs three calls, kin paying one of theirs is family support, a strong meeting pair is beyond
+chance among all the case's meeting pairs; and key players on an organization seen only at
+its summits (a generated case)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from workbench.graph.fused import EDGE_FIELDS, CaseGraph, layer_strengths, number_only
+from tests.cases import fused_graph
+from workbench.graph.fused import CaseGraph, number_only
 from workbench.rings.scoring import PATTERN_CALLS, baseline, score_group
 
 
@@ -19,19 +21,7 @@ def _graph(links: dict[tuple[int, int], dict], n: int) -> CaseGraph:
     links = dict(links)
     for i in range(10, n - 1):
         links.setdefault((i, i + 1), {"n_calls": 10, "n_short": 2})
-    pairs = sorted(links)
-    ms = {k: np.zeros(len(pairs), dtype=np.float64 if k in ("total_uv", "total_vu",
-                                                           "meet_weight") else np.int64)
-          for k in EDGE_FIELDS}
-    for e, p in enumerate(pairs):
-        for k, x in links[p].items():
-            ms[k][e] = x
-    ms["n_tx"] = ms["n_uv_tx"] + ms["n_vu_tx"]
-    strength = layer_strengths(ms)
-    return CaseGraph(ids=np.array([f"P{i:02d}" for i in range(n)], dtype=object),
-                     u=np.array([p[0] for p in pairs]), v=np.array([p[1] for p in pairs]),
-                     weight=sum(strength.values()), strength=strength, measures=ms,
-                     node={"drug_arrests": np.zeros(n, dtype=np.int64)})
+    return fused_graph(links, n)
 
 
 NIGHT_SHORT = {"n_calls": 6, "n_night": 6, "n_short": 6}
@@ -62,6 +52,28 @@ def test_money_flows_to_one_member_from_two():
     _score, comp, ev, _ = score_group(g, np.array([0, 1, 2]), baseline(g))
     assert ev["payers_to_top"] == 2 and "money" in ev["tier"].split("+")
 
+
+
+def test_kin_paying_one_of_theirs_is_family_support():
+    """A parent whose two grown children pay her every month and call her briefly: money from
+    kin alone is family support, no kind of ring evidence (a group of one kind, ranked after
+    the rings of two; it still counts in the score); a hired hand paying her as well makes
+    it money flowing to one member (a family-based ring)."""
+    calls = {"n_calls": 7, "n_night": 1, "n_short": 5, "kin": 1}
+    family = {(0, 1): {**calls, "n_vu_tx": 6, "total_vu": 6000.0},  # child 1 pays parent 0
+              (0, 2): {**calls, "n_vu_tx": 6, "total_vu": 9000.0},  # child 2 pays parent 0
+              (1, 2): calls}
+    g = _graph(family, 30)
+    _score, comp, ev, _ = score_group(g, np.array([0, 1, 2]), baseline(g))
+    assert comp["call_pattern"] >= 0.25 and "calls" in ev["tier"].split("+")
+    assert comp["money"] == 1.0 and ev["payers_to_top"] == 2
+    assert ev["tier"] == "calls" and comp["kinds"] == 1
+    hand = {**family, (0, 3): {"n_calls": 7, "n_night": 5, "n_short": 5,
+                               "n_vu_tx": 4, "total_vu": 8000.0}}
+    g = _graph(hand, 30)
+    _score, comp, ev, _ = score_group(g, np.array([0, 1, 2, 3]), baseline(g))
+    assert ev["payers_to_top"] == 3 and comp["money"] == 1.0
+    assert ev["tier"] == "calls+money"
 
 def test_a_call_pattern_needs_three_calls():
     """One or two brief night calls are no pattern; three are."""

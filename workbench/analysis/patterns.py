@@ -13,8 +13,10 @@ its accounts. :func:`add_patterns` puts each pattern into a ring search's result
 
 The pattern's score (a log10 likelihood ratio against the case's null) is put on the rings'
 scale by the number of candidates the search weighed: ``c = s / (s + log10 candidates)``,
-one half when the pattern is as unlikely as one in all the candidates tried; the ring's score
-adds :data:`PATTERN_WEIGHT` x ``c`` to the weighted components of its other kinds. A pattern
+one half when the pattern is as unlikely as one in all the candidates tried; the ring is
+scored as any ring (:func:`workbench.rings.scoring.combine`: breadth x the weighted mean of
+its components, on [0, 1)) with ``c`` standing in for the money component at weight
+:data:`PATTERN_WEIGHT`. A pattern
 joins the rings as evidence of a ring that holds half of its persons when the money search
 reports it (score above its ``min_score``, 0 by default: more likely planted than chance),
 and as a ring of its own when ``c >= 1/2`` (beyond chance after all the candidates weighed).
@@ -38,19 +40,23 @@ import math
 
 import numpy as np
 
+from ..rings.family import family_of
 from ..rings.ids import number_rings
 from ..rings.scoring import (
     COMPONENT_KIND,
     KINDS,
     SCORE_WEIGHTS,
     Baseline,
-    family_of,
+    breadth_of,
+    combine,
     organizer,
     score_group,
+    signals_of,
+    tier_score,
 )
 
-__all__ = ["PATTERN_WEIGHT", "TIER", "add_patterns", "add_money_patterns", "pattern_strength",
-           "pattern_summary"]
+__all__ = ["PATTERN_WEIGHT", "PATTERN_WEIGHTS", "TIER", "add_patterns", "add_money_patterns",
+           "pattern_strength", "pattern_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,9 @@ TIER = "money-pattern"
 #: weight of a money pattern in a ring's score: the weight of the calls kind in full
 #: (ring-like calls, cohesion, intensity), so one kind at full strength scores alike
 PATTERN_WEIGHT = sum(w for c, w in SCORE_WEIGHTS.items() if COMPONENT_KIND[c] == "calls")
+#: the weights of a money-pattern ring's components: the pattern instead of money to one member
+PATTERN_WEIGHTS = {**{c: w for c, w in SCORE_WEIGHTS.items() if c != "money"},
+                   "money_pattern": PATTERN_WEIGHT}
 #: the roles whose account leads a pattern (its organizer, when a person holds it)
 _LEAD = ("hub", "origin", "order", "layer 1")
 
@@ -136,11 +145,19 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, strength: f
     # the kinds its members show besides money (the pattern is this group's money evidence)
     fired = evidence["tier"].split("+") if comp.get("kinds", 0) > 0 else []
     others = [k for k in fired if k in KINDS and k != "money"]
-    own = sum(SCORE_WEIGHTS[c] * comp.get(c, 0.0) for c in SCORE_WEIGHTS
-              if COMPONENT_KIND[c] in others)
-    score = own + PATTERN_WEIGHT * strength
-    comp = {**comp, "money_pattern": summary["strength"], "kinds": len(others) + 1,
-            "tier_score": round(score, 6), "pattern_score": float(summary["score"])}
+    comp = {**comp, "money_pattern": summary["strength"]}
+    # scored as any ring (:func:`~workbench.rings.scoring.combine`), the pattern standing in
+    # for the money component: its breadth counts the pattern as one signal (it is tested
+    # against chance by its shape, so no star rule), the weighted mean runs over the case's
+    # kinds, and the score stays on [0, 1) like every other ring's
+    signals = signals_of(comp, "calls" in others, True, "copresence" in others)
+    breadth = breadth_of(signals, base.kinds)
+    score = combine(comp, breadth, base.kinds, PATTERN_WEIGHTS)
+    comp.update({"breadth": breadth, "kinds": len(others) + 1,
+                 "tier_score": round(tier_score(comp, others + ["money"], PATTERN_WEIGHTS),
+                                     4),
+                 # the pattern's own likelihood ratio orders rings of equal score
+                 "pattern_score": float(summary["score"])})
     tier = [TIER if k == "money" else k for k in KINDS if k in others or k == "money"]
     evidence = {**evidence, "tier": "+".join(tier), "patterns": [summary]}
     roles = {m: ("organizer" if m == leader else "member") for m in members}

@@ -13,7 +13,7 @@ from .params import RING_DEFAULTS, RingRequest, build_request, user_ids
 
 #: public names of the search modules, loaded on first use
 _LAZY = {"rings_around": "focus", "track_ring": "focus", "SIGNAL_AT": "scoring",
-         "family_label": "scoring",
+         "family_label": "family",
          "RingParams": "search", "RingResult": "search", "find_rings": "search"}
 
 __all__ = [

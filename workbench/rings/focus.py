@@ -13,8 +13,9 @@ from dataclasses import asdict
 import numpy as np
 
 from ..graph import CaseGraph
+from .family import UnionFind, family_of
 from .ids import number_rings
-from .scoring import UnionFind, baseline, family_of, organizer, rank_key, reference_of, score_group
+from .scoring import baseline, organizer, rank_key, reference_of, score_group
 from .search import Ring, RingParams, RingResult
 
 __all__ = ["rings_around", "track_ring"]
@@ -55,8 +56,11 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
 
     Each target's contacts join its group when they are tied to two or more targets, or to
     one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
-    percentile of the targets' ties); groups of targets that share members or call each
-    other are one group. Every group is scored like a ring (:func:`score_group`).
+    percentile of the targets' ties); groups of targets that call each other, or share a
+    contact tied that strongly to each (or share only contacts none of whose ties is that
+    strong), are one group. A contact strongly tied to one target and weakly to another
+    (two stray calls) stays in his own target's group. Every group is scored like a ring
+    (:func:`score_group`).
     """
     params = params or RingParams()
     base = baseline(g)
@@ -75,11 +79,18 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     sets = UnionFind(idx)
 
     chosen: dict[int, float] = {}
+    home: dict[int, int] = {}  # the target whose group a contact joins
     for j, by_target in ties.items():
         if len(by_target) >= 2 or max(by_target.values()) >= needed:
             chosen[j] = sum(by_target.values())
-            for t in by_target:
-                sets.union(t, min(by_target))
+            # a contact joins the groups of the targets he is tied to as strongly as their
+            # stronger contacts; one who called another target a couple of times stays with
+            # his own (two rings are not one for one stray call)
+            strong = sorted(t for t, w in by_target.items() if w >= needed)
+            home[j] = strong[0] if strong else min(by_target)
+            joined = strong if strong else list(by_target)
+            for t in joined:
+                sets.union(t, home[j])
     for t in idx:  # targets who call each other are one group
         nbr, _ = g.neighbours(t)
         for j in nbr.tolist():
@@ -87,8 +98,8 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
                 sets.union(j, t)
     rings = []
     for root, tgt in sets.groups().items():
-        near = sorted((j for j, d in ties.items() if j in chosen
-                       and sets.find(min(d)) == root), key=lambda j: (-chosen[j], j))
+        near = sorted((j for j in chosen if sets.find(home[j]) == root),
+                      key=lambda j: (-chosen[j], j))
         members = sorted(tgt + near[:max(0, params.max_size - len(tgt))])
         if len(members) < params.min_size:
             continue

@@ -8,10 +8,10 @@ candidates, and the views use the same score.
   calls, cohesion, intensity, money flowing to one member, co-arrests, drug arrests), the
   look-alike rule (one signal alone scores low) and the ``tier`` (kinds of evidence);
 * :func:`reported` and :func:`rank_key`: which groups are reported and in what order;
+* the family at a ring's core is in :mod:`workbench.rings.family`;
 * one tie rule: :func:`ties` (a node's fused weight into a group) and :func:`reference`
   (how strongly a node must be tied to count as one of a group's own: ``trim`` x the 75th
   percentile of the members' ties inside the group);
-* :class:`UnionFind` for family blocks and connected pieces.
 """
 
 from __future__ import annotations
@@ -22,20 +22,23 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "Baseline",
-           "baseline", "score_group", "group_sums", "score_sums", "reported", "holds",
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "KNEE", "Baseline",
+           "baseline", "score_group", "group_sums", "score_sums", "signals_of", "breadth_of",
+           "bounded", "combine", "tier_score", "reported", "holds",
            "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
-           "payers", "is_supplier", "paid_by", "organizer", "is_family", "family_of",
-           "family_label", "UnionFind"]
+           "payers", "is_supplier", "paid_by", "organizer"]
 
 #: weights of the evidence components in a ring's score (the first six sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
 SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
                  "coarrest": 0.15, "drug_arrests": 0.10, "copresence": 0.25}
-#: the kind of evidence each score component stands for
+#: the kind of evidence each score component stands for (a money pattern's strength,
+#: :mod:`workbench.analysis.patterns`, is money evidence)
 COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
                   "money": "money", "coarrest": "arrests", "drug_arrests": "arrests",
-                  "copresence": "copresence"}
+                  "copresence": "copresence", "money_pattern": "money"}
+#: scores are themselves up to here; above, they approach 1 without reaching it (:func:`bounded`)
+KNEE = 0.9
 #: the order kinds are named in a ring's ``tier``
 KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
@@ -158,11 +161,20 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
         return by_id[np.searchsorted(sorted_nodes, ends)]
 
     eu, ev = at(g.u[edges]), at(g.v[edges])
-    receivers = np.concatenate([ev[ms["n_uv_tx"][edges] > 0], eu[ms["n_vu_tx"][edges] > 0]])
+    into_v, into_u = ms["n_uv_tx"][edges] > 0, ms["n_vu_tx"][edges] > 0
+    receivers = np.concatenate([ev[into_v], eu[into_u]])
     paid = np.bincount(receivers, minlength=len(nodes))
     top = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(top, node_group, paid)
     out["top_paid"] = top
+    # the most members paying one member who is paid by someone outside his family too
+    # (:func:`score_sums`: money among kin alone is no kind of ring evidence)
+    outsider = ms["kin"][edges] == 0
+    by_outsiders = np.bincount(np.concatenate([ev[into_v & outsider], eu[into_u & outsider]]),
+                               minlength=len(nodes))
+    top_out = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(top_out, node_group, np.where(by_outsiders > 0, paid, 0))
+    out["top_paid_beyond_kin"] = top_out
     # the member with the most links inside (a star: every link touches him)
     degree = np.bincount(np.concatenate([eu, ev]), minlength=len(nodes))
     hub = np.zeros(n_groups, dtype=np.int64)
@@ -233,40 +245,31 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     comp["copresence"] = (float(np.sqrt(share)) * ratio / (1.0 + ratio)
                           if met >= 2 and often >= 1 else 0.0)
     # money flows to one member when two or more members pay him (half of the others or
-    # more): one payment between two friends in a group of three is the pair's matter
+    # more): one payment between two friends in a group of three is the pair's matter.
+    # Paid by his kin alone, it may be family support (grown children paying a parent every
+    # month, DOMAIN.md's look-alike: the ordinary use of kinship): it counts in the score and
+    # the breadth as before, but is no kind of ring evidence in the tier (which ranks rings:
+    # more kinds first) until someone outside his family pays him too (a family-based
+    # ring's organizer is paid by his hired hands as well as his kin)
+    flows = comp["money"] >= 0.5 and top_count >= 2
+    beyond_kin = int(s.get("top_paid_beyond_kin", top_count))
     fired = {"calls": comp["call_pattern"] >= SIGNAL_AT,
-             "money": comp["money"] >= 0.5 and top_count >= 2,
+             "money": flows and beyond_kin >= max(2, 0.5 * (k - 1)),
              "arrests": comp["coarrest"] > 0 or comp["drug_arrests"] >= 0.34,
              "copresence": often >= 2 and share >= 0.5 and strength >= base.meet_strong
              and base.meet_strong > 0}
-    signals = sum([fired["calls"], fired["money"], comp["coarrest"] > 0,
-                   comp["drug_arrests"] >= 0.34, fired["copresence"]])
-    kinds = base.kinds
-    # one signal alone is a look-alike; a case with one kind of evidence (calls only) is
-    # judged on what it has: the breadth and the weights count only kinds present in it
-    base_kinds = [k for k in kinds if k != "copresence"]
-    need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
-    breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    signals = signals_of(comp, fired["calls"], flows, fired["copresence"])
     # a star, every link inside through one member, is a seller and his customers (buyers
     # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
     # the breadth of one signal of two
     links = int(s.get("links", 0))
     star = k >= 3 and links > 0 and int(s.get("hub_links", 0)) == links
-    if star:
-        breadth = min(breadth, 0.4 + 0.6 * 1 / 2)
-    usable = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in base_kinds] or [
-        c for c in SCORE_WEIGHTS if c != "copresence"]
-    total_w = sum(SCORE_WEIGHTS[c] for c in usable)
-    bonus = SCORE_WEIGHTS["copresence"] * comp["copresence"] if "copresence" in kinds else 0.0
-    score = min(1.0, breadth * (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in usable))
-                                + bonus) / total_w)
+    breadth = breadth_of(signals, base.kinds, star)
+    score = combine(comp, breadth, base.kinds)
     comp["breadth"] = breadth
     tier = [k for k in KINDS if fired[k]]
     comp["kinds"] = len(tier)
-    # on its own evidence alone (a calls-only ring in a county that also has money)
-    own = [c for c in SCORE_WEIGHTS if COMPONENT_KIND[c] in tier]
-    comp["tier_score"] = (float(sum(SCORE_WEIGHTS[c] * comp[c] for c in own))
-                          / sum(SCORE_WEIGHTS[c] for c in own)) if own else 0.0
+    comp["tier_score"] = tier_score(comp, tier)
     evidence = {
         "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
         "short_share": round(short / calls, 3) if calls else 0.0,
@@ -278,6 +281,79 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
     return score, {c: round(v, 4) for c, v in comp.items()}, evidence
+
+
+def signals_of(comp: dict, calls: bool, money: bool, copresence: bool) -> int:
+    """How many ring signals a group shows: ring-like calls, money flowing to one member,
+    co-arrests, drug arrests (a third of the members or more), meetings beyond chance (the
+    first, second and last as fired by :func:`score_sums` or given by the caller)."""
+    return sum([bool(calls), bool(money), comp.get("coarrest", 0) > 0,
+                comp.get("drug_arrests", 0) >= 0.34, bool(copresence)])
+
+
+def breadth_of(signals: int, kinds, star: bool = False) -> float:
+    """The share of a ring's score its breadth allows: one signal alone is a look-alike
+    (0.7 where two are needed), two or more count fully. A case with one kind of evidence
+    (calls only) is judged on what it has: fewer signals are needed where fewer kinds are
+    present. A star counts as one signal of two (see :func:`score_sums`).
+
+    Examples
+    --------
+    >>> breadth_of(1, ("calls", "money", "arrests")), breadth_of(2, ("calls", "money"))
+    (0.7, 1.0)
+    >>> breadth_of(1, ("calls",))
+    1.0
+    """
+    base_kinds = [k for k in kinds if k != "copresence"]
+    need = min(2, sum(1 for k in base_kinds if k != "arrests") + 2 * ("arrests" in kinds))
+    breadth = min(1.0, 0.4 + 0.6 * signals / max(need, 1))
+    return min(breadth, 0.4 + 0.6 * 1 / 2) if star else breadth
+
+
+def bounded(x: float) -> float:
+    """A score on [0, 1): ``x`` itself up to :data:`KNEE`, above it an exponential approach
+    to 1 (continuous, strictly increasing: scores above the knee keep their order and never
+    tie at 1). Meetings add on top of the other kinds' weighted mean, so a ring showing
+    everything at full strength is worth more than 1 before this.
+
+    Examples
+    --------
+    >>> bounded(0.5), round(bounded(1.25), 4), bounded(0.0)
+    (0.5, 0.997, 0.0)
+    """
+    x = max(0.0, float(x))
+    if x <= KNEE:
+        return x
+    return KNEE + (1.0 - KNEE) * (1.0 - float(np.exp(-(x - KNEE) / (1.0 - KNEE))))
+
+
+def combine(comp: dict, breadth: float, kinds, weights: dict | None = None) -> float:
+    """A ring's score from its components: ``breadth`` x the weighted mean of the components
+    of the kinds the case has (co-presence adds its weight on top: a ring that meets gains,
+    one that does not loses nothing), :func:`bounded` to [0, 1).
+
+    ``weights``: component -> weight (default :data:`SCORE_WEIGHTS`); a money pattern
+    stands in for the money component with its own weight
+    (:func:`workbench.analysis.patterns.add_patterns`), on the same scale.
+    """
+    weights = SCORE_WEIGHTS if weights is None else weights
+    base_kinds = [k for k in kinds if k != "copresence"]
+    usable = [c for c in weights if COMPONENT_KIND[c] in base_kinds] or [
+        c for c in weights if c != "copresence"]
+    total_w = sum(weights[c] for c in usable)
+    bonus = weights.get("copresence", 0.0) * comp.get("copresence", 0.0) \
+        if "copresence" in kinds else 0.0
+    return bounded(breadth * (float(sum(weights[c] * comp[c] for c in usable)) + bonus)
+                   / total_w)
+
+
+def tier_score(comp: dict, tier, weights: dict | None = None) -> float:
+    """The weighted mean of the components of the kinds in ``tier`` alone (a calls-only ring
+    in a county that also has money judged on its calls)."""
+    weights = SCORE_WEIGHTS if weights is None else weights
+    own = [c for c in weights if COMPONENT_KIND[c] in tier]
+    return (float(sum(weights[c] * comp[c] for c in own)) / sum(weights[c] for c in own)
+            ) if own else 0.0
 
 
 def tied_elsewhere(g: CaseGraph, j: int, others: dict[int, tuple[set[int], float]],
@@ -406,114 +482,3 @@ def organizer(g: CaseGraph, members: np.ndarray) -> int:
     keys = [(2 * int(payers_in[p]) + int(partners[p]), float(volume[p]), -int(members[p]))
             for p in range(k)]
     return int(members[max(range(k), key=keys.__getitem__)])
-
-
-class UnionFind:
-    """Disjoint sets over hashable items (path halving)."""
-
-    def __init__(self, items) -> None:
-        self.parent = {x: x for x in items}
-
-    def find(self, x):
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a, b) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-    def groups(self) -> dict:
-        out: dict = {}
-        for x in self.parent:
-            out.setdefault(self.find(x), []).append(x)
-        return out
-
-
-def family_of(g: CaseGraph, members: np.ndarray, edges: np.ndarray,
-              leader: int | None = None) -> dict | None:
-    """The family at a ring's core, from kinship records (never surnames), or None.
-
-    A kin block is a set of members joined by kinship records among them (spouses,
-    parents and children, siblings, in-laws through them). The ring is family-based when
-    the organizer's block (else the largest block) holds at least 3 members and at least
-    half of the ring: a family core with hired hands around it (five kin among seven).
-
-    Parameters
-    ----------
-    g : CaseGraph
-        The fused graph.
-    members : numpy.ndarray
-        Dense ids of the ring's members.
-    edges : numpy.ndarray
-        Edge ids among the members (:meth:`CaseGraph.internal_edges`).
-    leader : int, optional
-        Dense id of the organizer: his family is looked at first.
-
-    Returns
-    -------
-    dict or None
-        ``{"core": [ids], "share": kin / members, "of": id}``: ``of`` is the organizer when
-        the core is his family, else the core member with the most kin in it.
-
-    Examples
-    --------
-    >>> ids = np.array(list("abcdefg"), dtype=object)
-    >>> u, v = np.array([0, 0, 1, 2, 4, 5]), np.array([1, 2, 3, 4, 5, 6])
-    >>> kin = np.array([1, 1, 1, 0, 0, 0])
-    >>> g = CaseGraph(ids=ids, u=u, v=v, weight=np.ones(6), strength={},
-    ...               measures={"kin": kin})
-    >>> family_of(g, np.arange(7), np.arange(6), leader=0)
-    {'core': ['a', 'b', 'c', 'd'], 'share': 0.57, 'of': 'a'}
-    >>> family_of(g, np.arange(7), np.array([3, 4, 5])) is None
-    True
-    """
-    kin = [e for e in np.asarray(edges).tolist() if g.measures["kin"][e] > 0]
-    if not kin:
-        return None
-    sets = UnionFind(int(m) for m in members)
-    degree: dict[int, int] = {}
-    for e in kin:
-        a, b = int(g.u[e]), int(g.v[e])
-        sets.union(a, b)
-        degree[a] = degree.get(a, 0) + 1
-        degree[b] = degree.get(b, 0) + 1
-    blocks = sets.groups()
-    if leader is not None and int(leader) in sets.parent:
-        block = blocks[sets.find(int(leader))]
-        of = int(leader)
-    else:
-        block, of = [], None
-    k = len(members)
-    if len(block) < 3 or len(block) < 0.5 * k:
-        block = max(blocks.values(), key=lambda b: (len(b), -min(b)))
-        of = max(block, key=lambda x: (degree.get(x, 0), -x))
-    if len(block) < 3 or len(block) < 0.5 * k:
-        return None
-    return {"core": sorted(str(g.ids[i]) for i in block), "share": round(len(block) / k, 2),
-            "of": str(g.ids[of])}
-
-
-def is_family(g: CaseGraph, members: np.ndarray, edges: np.ndarray) -> bool:
-    """Whether :func:`family_of` finds a family core (organizer looked at first)."""
-    return family_of(g, members, edges, organizer(g, members)) is not None
-
-
-def family_label(family: dict | None, size: int, name: str | None = None) -> str:
-    """What the views say of a ring's family core.
-
-    Examples
-    --------
-    >>> family_label({"core": list("abcde"), "share": 0.71, "of": "P1"}, 7, "蔡辉辉")
-    "family-based: 5 of 7 kin (蔡辉辉's family)"
-    >>> family_label(None, 7)
-    ''
-    """
-    if not family:
-        return ""
-    whose = name or family.get("of")
-    tail = f" ({whose}'s family)" if whose else ""
-    return f"family-based: {len(family['core'])} of {size} kin{tail}"

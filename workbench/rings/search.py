@@ -30,6 +30,7 @@ import numpy as np
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
+from .family import family_of
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -38,7 +39,6 @@ from .scoring import (
     SIGNAL_AT,
     Baseline,
     baseline,
-    family_of,
     holds,
     is_supplier,
     organizer,
@@ -104,7 +104,7 @@ class RingParams:
 class Ring:
     """One ring: members (ids), organizer, score with components, family core, evidence.
 
-    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.scoring.family_of`)."""
+    ``family`` is None, or ``{"core", "share", "of"}`` (:func:`~.family.family_of`)."""
 
     id: str
     members: list[str]
@@ -155,7 +155,8 @@ class RingResult:
 
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
           person: np.ndarray, others: dict | None = None, own=None,
-          signal: np.ndarray | None = None, base: Baseline | None = None) -> list[int]:
+          signal: np.ndarray | None = None, base: Baseline | None = None,
+          money_alone: np.ndarray | None = None) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -168,7 +169,11 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
     one member often is that member's circle, not the ring's. With ``base`` given, a
     newcomer must also keep the meetings that hold a group (co-presence in its ``tier``): a
-    tenant paying one member's rent must not dissolve them.
+    tenant paying one member's rent must not dissolve them. A link that is evidence by money
+    alone (``money_alone``, per edge) counts only towards a member whose money already moves
+    inside the group (paid by or paying another member): money joins a ring's flow; one
+    payer of one member is the pair's matter (a tenant and his landlord, a customer), the
+    rule of money flowing to one member (:func:`~workbench.rings.scoring.score_sums`).
     """
     members = list(members)
     kinds = _kinds(g, members, base) if base is not None else set()
@@ -189,8 +194,15 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
             # a link counts when it is not weak: at least ``trim`` x the group's median link
             inner = w[inside & (arr[pos] < nbr)]
             floor = trim * float(np.median(inner)) if len(inner) else 0.0
+            counts = signal[eid[out]] & (w[out] >= floor)
+            if money_alone is not None:
+                # money alone joins only the group's own flow of money
+                flows = np.bincount(pos[inside], weights=(g.measures["n_tx"][eid[inside]] > 0
+                                                          ).astype(np.float64),
+                                    minlength=len(arr)) > 0
+                counts &= ~money_alone[eid[out]] | flows[pos[out]]
             evident = np.zeros(len(near), dtype=bool)
-            evident[which[signal[eid[out]] & (w[out] >= floor)]] = True
+            evident[which[counts]] = True
             earned &= evident
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
@@ -334,6 +346,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
                                0, 1))
     joins = (signal & (ms["kin"] == 0)) | (
         (ms["n_calls"] >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
+    # growth (:func:`_grow`): links that are evidence by money alone (no ring-like calls,
+    # co-arrest or meeting) join only where the group's money moves
+    other = (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS) & ringlike)
+    if "n_meet" in ms:
+        other = other | (ms["n_meet"] > 0)
+    if structural:
+        other = other | (ms["n_calls"] >= 3)
+    money_alone = (ms["n_tx"] > 0) & ~other
     memberships = []
     previous = initial
     candidates: dict[tuple[int, ...], tuple] = {}
@@ -396,7 +416,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], joins, base)
+                      refs[k], joins, base, money_alone)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])

@@ -1,0 +1,90 @@
+"""Growing a ring must not let an outsider dissolve the evidence that holds it (issue 17),
+on small hand-built graphs: five people who meet just above the case's strong-meeting
+threshold and never call or pay each other, and a tenant paying one of them rent 24 times.
+
+Before, the tenant joined the group on his money (a tie far stronger than its meetings),
+the share of pairs who meet fell, and the ring was no longer reported. Money alone joins a
+ring only where the ring's own money moves: the same tenant paying a member whom other
+members pay is one more payer of the ring's receiver.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.cases import fused_graph
+from workbench.graph.fused import CaseGraph, LayerWeights
+from workbench.rings import RingParams, find_rings
+
+RING = {f"P{i:04d}" for i in range(5)}
+TENANT = "P0005"
+
+
+def _town(*, tenant: bool, members_pay: bool = False, n_households: int = 150,
+          seed: int = 0) -> CaseGraph:
+    """Households of four (kin, long daytime calls), friends across them, one-off meetings of
+    hotel guests; P0000-P0004 head five households and meet each other four times, just
+    above the strong-pair threshold; P0005 heads a sixth and pays P0000 rent 24 times."""
+    rng = np.random.default_rng(seed)
+    links: dict[tuple[int, int], dict] = {}
+
+    def add(a: int, b: int, **measures) -> None:
+        d = links.setdefault((min(a, b), max(a, b)), {})
+        for k, x in measures.items():
+            d[k] = d.get(k, 0) + x
+
+    households = [list(range(10 + 4 * h, 14 + 4 * h)) for h in range(n_households)]
+    for h in range(6):
+        households[h][0] = h
+    n = 10 + 4 * n_households
+    for house in households:
+        for i, a in enumerate(house):
+            for b in house[i + 1:]:
+                add(a, b, n_calls=25, n_short=3, n_night=1, kin=1)
+    people = [p for house in households for p in house]
+    for a in people:
+        for b in rng.choice(people, 3, replace=False).tolist():
+            if b != a:
+                add(a, b, n_calls=6, n_short=1)
+    for _ in range(3000):  # hotel guests met once
+        a, b = rng.choice(people, 2, replace=False).tolist()
+        add(a, b, n_meet=1, meet_weight=float(rng.uniform(1.0, 2.0)))
+    for _ in range(40):  # friends met twice
+        a, b = rng.choice(people, 2, replace=False).tolist()
+        add(a, b, n_meet=2, meet_weight=3.0)
+    met = np.array([d["meet_weight"] for d in links.values() if d.get("n_meet")])
+    q1, q3 = np.quantile(met, [0.25, 0.75])
+    strong = max(q3 + 3 * (q3 - q1), np.log10(len(met) + 10))  # baseline's rule, 10 more
+    for a in range(5):
+        for b in range(a + 1, 5):
+            add(a, b, n_meet=4, meet_weight=round(1.05 * strong, 3))
+    if members_pay:
+        add(0, 1, n_vu_tx=3, total_vu=2400.0)
+        add(0, 2, n_vu_tx=3, total_vu=2700.0)
+    if tenant:
+        add(0, 5, n_vu_tx=24, total_vu=24 * 1200.0)
+    return fused_graph(links, n, LayerWeights())
+
+
+def _best(result):
+    def jac(r):
+        return len(RING & set(r.members)) / len(RING | set(r.members))
+    return max(result.rings, key=jac, default=None)
+
+
+def test_a_tenant_does_not_dissolve_a_ring_that_meets():
+    g = _town(tenant=True)
+    result, _ = find_rings(g, RingParams())
+    assert result.params["baseline"]["meet_strong"] > 0
+    ring = _best(result)
+    assert ring is not None and set(ring.members) == RING, ring
+    assert ring.tier == "copresence" and ring.components["copresence"] >= 0.5
+
+
+def test_a_tenant_of_the_rings_receiver_is_one_more_payer():
+    """Where members pay P0000, the tenant's rent joins the ring's own flow of money."""
+    g = _town(tenant=True, members_pay=True)
+    result, _ = find_rings(g, RingParams())
+    ring = _best(result)
+    assert ring is not None and set(ring.members) == RING | {TENANT}
+    assert "money" in ring.tier.split("+") and "copresence" in ring.tier.split("+")
