@@ -37,7 +37,10 @@ def _owners(everyone: list[str]) -> dict[str, str]:
     return owners
 
 
-def _case(directory: Path, db: Path, calls: bool = False) -> dict[str, str]:
+def _case(directory: Path, db: Path, calls: bool = False, star: bool = False
+          ) -> dict[str, str]:
+    """The money case; ``calls``: the fan-in's holders call like a ring, each with each, or
+    (``star``) each with the hub only, as a dealer's buyers do."""
     planted = sorted({a for accts in PLANTED.values() for a in accts})
     households = [f"H{i:02d}" for i in range(30)]
     everyone = households + planted
@@ -66,7 +69,7 @@ def _case(directory: Path, db: Path, calls: bool = False) -> dict[str, str]:
                         w.writerow([phone[f"P{h}"], phone[f"P{other}"], _at(day), 300 + 7 * n])
             for i, a in enumerate(ring):  # the ring calls at night, briefly, often
                 for j, b in enumerate(ring):
-                    if i < j:
+                    if i < j and (not star or b == "PFIH"):
                         for n in range(8):
                             w.writerow([phone[a], phone[b], _at(10 + 30 * n + 0.6 + 0.01 * j),
                                         25 + n])
@@ -177,6 +180,34 @@ def test_a_ring_that_calls_keeps_its_tier_and_lists_the_pattern(tmp_path):
     # the other planted groups, who do not call, are rings of their own
     others = {r["tier"] for r in doc["rings"] if set(r["members"]) == _holders("cycle", owners)}
     assert others == {"money-pattern"}
+
+
+def test_a_dealer_and_his_paying_buyers_count_as_one_signal(tmp_path):
+    """A fan-in whose payers call only its hub (buyers who do not know each other) is DOMAIN's
+    lone dealer: calls and transfers are the same spokes, so its pattern ring has the breadth
+    of one signal of two (the star rule), not of two kinds; where the payers also call each
+    other, the calls are a second signal and count fully."""
+    from workbench.analysis.patterns import add_patterns
+    from workbench.case import Case
+    from workbench.rings.scoring import baseline
+    from workbench.rings.search import RingResult
+
+    fan = [a for a in PLANTED["fan-in"] if a != "FIH"]
+    pattern = _fake_pattern(["FIH", *fan], 6.0)
+    rings = {}
+    for star in (True, False):
+        db = tmp_path / f"case_{star}.duckdb"
+        owners = _case(tmp_path / f"files_{star}", db, calls=True, star=star)
+        graph = Case(db).parts.rings.ring_graph(None, None, {})
+        result = RingResult(rings=[], params={})
+        add_patterns(result, graph, [pattern], {a: owners[a] for a in ["FIH", *fan]},
+                     candidates=1000, base=baseline(graph))
+        (ring,) = [r.as_dict() for r in result.rings]
+        assert ring["tier"] == "calls+money-pattern", ring["tier"]
+        rings[star] = ring
+    assert rings[True]["evidence"]["star"] and not rings[False]["evidence"]["star"]
+    assert rings[True]["components"]["breadth"] <= 0.7
+    assert rings[False]["components"]["breadth"] == 1.0
 
 
 def _cycle_ring(doc, owners) -> dict:

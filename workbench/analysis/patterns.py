@@ -60,6 +60,9 @@ __all__ = ["PATTERN_WEIGHT", "PATTERN_WEIGHTS", "TIER", "add_patterns", "add_mon
 
 log = logging.getLogger(__name__)
 
+#: pattern kinds whose transfers all go through one account (their hub)
+FANS = ("fan-in", "fan-out")
+
 #: the tier of a ring held by a money pattern
 TIER = "money-pattern"
 #: weight of a money pattern in a ring's score: the weight of the calls kind in full
@@ -150,8 +153,12 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, strength: f
     # for the money component: its breadth counts the pattern as one signal (it is tested
     # against chance by its shape, so no star rule), the weighted mean runs over the case's
     # kinds, and the score stays on [0, 1) like every other ring's
-    signals = signals_of(comp, "calls" in others, True, "copresence" in others)
-    breadth = breadth_of(signals, base.kinds)
+    # a fan whose members' calls all go through its hub as well is a seller and his
+    # customers (DOMAIN.md's lone dealer): the calls and the transfers are the same spokes,
+    # one signal, as the star rule of :func:`~workbench.rings.scoring.score_group` has it
+    spokes = bool(evidence.get("star")) and "calls" in others and summary["kind"] in FANS
+    signals = signals_of(comp, "calls" in others and not spokes, True, "copresence" in others)
+    breadth = breadth_of(signals, base.kinds, spokes)
     score = combine(comp, breadth, base.kinds, PATTERN_WEIGHTS)
     comp.update({"breadth": breadth, "kinds": len(others) + 1,
                  "tier_score": round(tier_score(comp, others + ["money"], PATTERN_WEIGHTS),
