@@ -74,6 +74,8 @@ BAD = [
     ("damaged store", "rings --db {damaged}", "damaged"),
     ("not a store", "rank --db {text}", "not a workbench case store"),
     ("link-phone without numbers", "link-phone --db {db}", "two numbers"),
+    ("identities of nobody", "identities --db {db} --person NOBODY", "NOBODY"),
+    ("identities of an unknown kind", "identities --db {db} --kind bogus", "bogus"),
     ("ingest of a missing file", "ingest --db {dir}/new.duckdb {dir}/missing.csv", "missing"),
     # refused before Spark starts: its start-up would write to stderr first
     ("Spark ingest of a missing file", "ingest-spark {dir}/missing.csv --out {dir}/sp",

@@ -102,7 +102,7 @@ def test_explorer_shows_how_a_person_was_put_together_and_decides(tmp_path, writ
                        "13700000001,张伟,,,\n")  # two 张伟 with a number each, one open
     calls = "caller,callee,started_at\n" + "".join(
         f"13800000001,1390000{i:04d},2019-03-0{d} 2{d}:00\n" for i in range(3)
-        for d in range(1, 4))
+        for d in range(1, 4)) + "13600000009,13900000000,2019-03-05 10:00\n"  # unregistered
     phones += "".join(f"1390000{i:04d},{people[f'R00{i}']['name']},"
                       f"{people[f'R00{i}']['id']},,\n" for i in range(3))
     db = tmp_path / "case.duckdb"
@@ -145,6 +145,11 @@ def test_explorer_shows_how_a_person_was_put_together_and_decides(tmp_path, writ
     ex.id_button.click()
     assert query(db, "SELECT person_id FROM phones WHERE phone = '+8613700000001'") == [
         ("Z1",)]  # one 张伟 now: the record is theirs
+    # a number nobody holds has no records: the picker keeps nothing of the person before
+    assert ex.id_record.options
+    ex.focus_on("+8613600000009")
+    assert ex.graph.selected == "+8613600000009"
+    assert not ex.id_record.options and "put together" not in ex.details.value
 
 
 def test_a_candidate_already_holding_a_number_is_the_less_likely_user(db, write):

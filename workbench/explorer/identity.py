@@ -88,7 +88,8 @@ def person_html(explorer: Explorer, node: str) -> str:
     record picker with the person's records, the open ones first."""
     try:
         records = explorer.case.identities(person=node)["records"]
-    except WorkbenchError:
+    except WorkbenchError:  # a number or account standing for itself: no records name it
+        explorer.id_record.options = []  # nothing of the person selected before stays
         return ""
     mine = [r for r in records if r["person_id"] == node]
     maybe = [r for r in records if r["person_id"] != node]

@@ -392,6 +392,8 @@ class Explorer(w.VBox):
                          f"{esc('; '.join(link_words(u, v, attrs, names)))}</li>")
         title = f"{names.get(node) or ''} ({node})"
         rows += team.notes_row(self.view, node)
+        if data.get("kind") != "person":
+            self.id_record.options = []  # no record of the person selected before stays
         self.details.value = (f"<h4>{esc(title)}</h4><table>{rows}</table>"
                               f"<h4>links ({len(links)})</h4><ul>{''.join(links)}</ul>"
                               + records_html(self.view.records, {node}, names)

@@ -47,6 +47,7 @@ def identities(con: duckdb.DuckDBPyConnection, *, review: bool = False,
     """
     from .resolve import records_sql
 
+    _check_filters(con, person, kind)
     where, args = [], []
     if review:
         where.append("(r.person_id IS NULL OR (r.how = 'weights' AND r.p < ?))")
@@ -76,6 +77,35 @@ def identities(con: duckdb.DuckDBPyConnection, *, review: bool = False,
                 item["fields"]["id_number"]["detail"] = typo_kind(idg, cand_id)
         out.append(item)
     return out
+
+
+def _check_filters(con: duckdb.DuckDBPyConnection, person: str | None,
+                   kind: str | None) -> None:
+    """A person or kind the case does not know is an error, not an empty list.
+
+    >>> from workbench.store import Store
+    >>> import tempfile, os
+    >>> with Store(os.path.join(tempfile.mkdtemp(), "c.duckdb")) as s:
+    ...     _check_filters(s.con, "P404", None)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.WorkbenchError: unknown person 'P404' (no record names it or has it as \
+best candidate)
+    """
+    from ..errors import WorkbenchError
+
+    if person is not None and not con.execute(
+            "SELECT 1 FROM identity_persons WHERE person_id = ? UNION ALL "
+            "SELECT 1 FROM identity_records WHERE person_id = ? OR candidate = ? LIMIT 1",
+            [person, person, person]).fetchall():
+        raise WorkbenchError(f"unknown person {person!r} (no record names it or has it as "
+                             "best candidate)")
+    if kind is not None:
+        kinds = [r[0] for r in con.execute(
+            "SELECT DISTINCT kind FROM identity_records ORDER BY kind").fetchall()]
+        if kind not in kinds:
+            raise WorkbenchError(f"unknown kind {kind!r} (the records' kinds: "
+                                 f"{', '.join(kinds) or 'none yet'})")
 
 
 def phone_overlaps(con: duckdb.DuckDBPyConnection) -> list[dict]:
