@@ -76,6 +76,8 @@ BAD = [
     ("link-phone without numbers", "link-phone --db {db}", "two numbers"),
     ("identities of nobody", "identities --db {db} --person NOBODY", "NOBODY"),
     ("identities of an unknown kind", "identities --db {db} --kind bogus", "bogus"),
+    # the other file's fault, not this store's, and no directory in the words
+    ("hits against a text file", "hits --db {db} --against {text}", "neither"),
     ("ingest of a missing file", "ingest --db {dir}/new.duckdb {dir}/missing.csv", "missing"),
     # refused before Spark starts: its start-up would write to stderr first
     ("Spark ingest of a missing file", "ingest-spark {dir}/missing.csv --out {dir}/sp",

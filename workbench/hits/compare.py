@@ -115,7 +115,9 @@ def _attach(con, path: Path) -> None:
         if "lock" in first.lower() or "conflicting" in first.lower():
             raise WorkbenchError(f"{path.name} is in use by another process; close it there "
                                  "and retry") from None
-        raise WorkbenchError(f"{path.name} is not a workbench case store ({first})") from None
+        # DuckDB's own words name the whole path (and read as a damaged case store)
+        raise WorkbenchError(f"{path.name} is neither a workbench case store nor a hits "
+                             "exchange file (`workbench hits-export` writes those)") from None
     version = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = '_wb_other' "
         "AND table_name = 'meta'").fetchall()[0][0]
