@@ -239,12 +239,12 @@ class RecordsPart:
         calls) derived once per data, not per ring or person shown."""
         from ..evidence.presence import CoPresenceParams, derive_windows
 
-        token = self._state.token(store)
-        if token not in self._state.presence:
+        def derived() -> CoPresenceParams:
             w = derive_windows(store.con, CoPresenceParams())
-            self._state.presence = {token: CoPresenceParams(
-                venue_window_min=w["venue_window_min"], cell_window_min=w["cell_window_min"])}
-        return self._state.presence[token]
+            return CoPresenceParams(venue_window_min=w["venue_window_min"],
+                                    cell_window_min=w["cell_window_min"])
+
+        return self._state.remember("presence", self._state.token(store), derived)
 
     def identifiers(self, persons: list[str], net, records: dict, hubs: list[dict]) -> dict:
         """Every phone, account, ID number and name a view of these persons can show."""

@@ -261,15 +261,16 @@ class RingsPart:
         with self._state.open() as store:
             token = self._state.token(store)
             key = (token, digest.hexdigest())
-            if key not in self._state.between:
-                stored_key = request_key("betweenness", {"graph": digest.hexdigest()})
-                kept = self._state.cache.get(store, token, "betweenness", stored_key)
-                if kept is None:
-                    kept = sampled_betweenness(graph, ranked_nodes(graph))
-                    self._state.cache.put(store, token, "betweenness", stored_key, kept)
-                self._state.between = {**dict(list(self._state.between.items())[-3:]),
-                                       key: kept}
-        between, params = self._state.between[key]
+            stored_key = request_key("betweenness", {"graph": digest.hexdigest()})
+
+            def kept() -> tuple:
+                found = self._state.cache.get(store, token, "betweenness", stored_key)
+                if found is None:
+                    found = sampled_betweenness(graph, ranked_nodes(graph))
+                    self._state.cache.put(store, token, "betweenness", stored_key, found)
+                return found
+
+            between, params = self._state.remember("between", key, kept, keep=4)
         return between, dict(params)
 
     def node_scores(self, **ring_options) -> tuple[dict, dict | None]:
@@ -303,12 +304,14 @@ class RingsPart:
             "since", "until", "layers", "weights", "hubs", "not_hubs", "min_weight")},
             [(r.id, r.score, r.roles) for r in result.rings], result.brokers, result.reach],
             sort_keys=True, default=plain))
-        if key not in self._state.scores:
+        def scores() -> dict:
             df = key_players(graph, result, top=None, between=self.betweenness(base)[0])
-            self._state.scores = {key: dict(zip(df["person_id"], df["score"], strict=True))}
+            return dict(zip(df["person_id"], df["score"], strict=True))
+
+        score = self._state.remember("scores", key, scores)
         note = {"betweenness": "of the window's graph at the default layer weights, "
                                "without the link filter"}
-        return dict(self._state.scores[key]), note
+        return dict(score), note
 
     def find_ring(self, result: RingResult, ring_id: str):
         """The ring ``ring_id`` of ``result`` (its id, or its rank as ``#3``); otherwise an
@@ -357,10 +360,8 @@ class RingsPart:
             # they depend on the data and the window only (not on weights, layers or the
             # link filter): found once per window, a copy used per search
             key = (self._state.token(store), request.since, request.until)
-            if key not in self._state.patterns:
-                self._state.patterns = {key: patterns_of_case(store, request.since,
-                                                              request.until)}
-            doc = copy.deepcopy(self._state.patterns[key])
+            doc = copy.deepcopy(self._state.remember(
+                "patterns", key, lambda: patterns_of_case(store, request.since, request.until)))
         if doc is not None:
             add_money_patterns(doc, result, graph, min_size=request.ring.min_size,
                                trim=request.ring.trim)
@@ -370,10 +371,9 @@ class RingsPart:
         from ..analysis import flag_rings, registration_codes
 
         with self._state.open() as store:
-            token = self._state.token(store)  # one query per data, not per search
-            if token not in self._state.codes:
-                self._state.codes = {token: registration_codes(store.con)}
-            flag_rings(result, self._state.codes[token])
+            codes = self._state.remember(  # one query per data, not per search
+                "codes", self._state.token(store), lambda: registration_codes(store.con))
+            flag_rings(result, codes)
 
     def rank(self, *, since=None, until=None, top: int | None = 50, **ring_options):
         """Persons ranked as key players, best first (a DataFrame); see

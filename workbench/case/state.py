@@ -91,6 +91,23 @@ class CaseState:
             self.cache.flush(lambda: Store(self.path, read_only=False,
                                            wait=min(self.wait, 0.5)))
 
+    def remember(self, slot: str, key, compute, keep: int = 1):
+        """The value kept in the memo ``slot`` (one of the dicts above) for ``key``,
+        computed by ``compute()`` the first time; the newest ``keep`` keys stay.
+
+        >>> state = CaseState("unused.duckdb")
+        >>> state.remember("codes", "t1", lambda: {"P1": "330102"})
+        {'P1': '330102'}
+        >>> state.remember("codes", "t1", lambda: {}), list(state.codes)
+        ({'P1': '330102'}, ['t1'])
+        """
+        table = getattr(self, slot)
+        if key not in table:
+            older = list(table.items())[-(keep - 1):] if keep > 1 else []
+            table = {**dict(older), key: compute()}
+            setattr(self, slot, table)
+        return table[key]
+
     def token(self, store: Store) -> str:
         """The data token of the open store (:func:`~workbench.case.cache.data_token`),
         computed once per block."""
