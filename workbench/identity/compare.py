@@ -232,6 +232,20 @@ def _swap(con, tables: tuple[str, ...], suffix: str, back: bool = False) -> None
             con.execute(f"ALTER TABLE {table} RENAME TO {table}{suffix}")
 
 
+def _reweigh(con, w: Weights, rids: str, *, extra: str, keep: str | None = None) -> Weights:
+    """Weigh the records listed in table ``rids`` again (:func:`candidates` with ``extra``
+    and ``keep``) on a copy of ``w``: the first round's candidates stay in ``_cand1``, the
+    new ones are left in ``_cand2`` (``_q`` and ``_typo`` are as before); returns the
+    weights this round measured."""
+    _swap(con, ("_cand", "_q", "_typo"), "1")
+    con.execute(f"CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM {rids})")
+    again = copy.deepcopy(w)
+    candidates(con, again, keep=keep, extra=extra)
+    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    _swap(con, ("_q", "_typo"), "1", back=True)
+    return again
+
+
 # a record whose identifier has contacts (calls, transfers, others arrested in its case):
 # only its contacts level can change in a later round (the other fields do not move)
 _REACHABLE = (
@@ -259,13 +273,9 @@ def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     if not n or not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
         con.execute("DROP TABLE _wi; DROP TABLE _qn")
         return 0
-    _swap(con, ("_cand", "_q", "_typo"), "1")
-    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _qn)")
-    candidates(con, copy.deepcopy(w), extra="_wi")
-    con.execute("ALTER TABLE _cand RENAME TO _cand2")
+    _reweigh(con, w, "_qn", extra="_wi")
     con.execute("CREATE TEMP TABLE _cand AS SELECT * FROM _cand1 WHERE rid NOT IN "
-                "(SELECT rid FROM _q) UNION ALL BY NAME SELECT * FROM _cand2")
-    _swap(con, ("_q", "_typo"), "1", back=True)
+                "(SELECT rid FROM _qn) UNION ALL BY NAME SELECT * FROM _cand2")
     for table in ("_cand1", "_cand2", "_wi", "_qn"):
         con.execute(f"DROP TABLE {table}")
     return n
@@ -288,12 +298,7 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
         return {"checked": 0, "taken_back": 0, "contacts": {}, "contacts_u": {}}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT {IDENT_T} AS t, "
                 f"{IDENT} AS ident, c.person_id {sel}")
-    _swap(con, ("_cand", "_q", "_typo"), "1")
-    con.execute("CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM _keep)")
-    w2 = copy.deepcopy(w)
-    candidates(con, w2, keep="_keep", extra="_wx")
-    con.execute("ALTER TABLE _cand RENAME TO _cand2")
-    _swap(con, ("_q", "_typo"), "1", back=True)
+    w2 = _reweigh(con, w, "_keep", extra="_wx", keep="_keep")
     lower = "EXISTS (SELECT 1 FROM _cand2 c2 WHERE c2.rid = c.rid AND c2.p < c.p)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cand AS "
