@@ -120,3 +120,49 @@ def test_explorer_services_override(busy_case):
     assert [h["id"] for h in explorer.result.params["hubs"]] == [ORGANIZER_PHONE]
     # a service groups nobody: the cell is found without him
     assert explorer.result.rings and all("O" not in r.members for r in explorer.result.rings)
+
+
+def _calls_layers(path) -> tuple[bool, list, list]:
+    """The calls layer both ways on a store: from every call, and from the numbers' pairs."""
+    from workbench.engine import as_engine
+    from workbench.evidence import links
+    from workbench.evidence.owners import PHONE_OWNERS
+    from workbench.evidence.services import pairs_query
+    from workbench.store.database import Store
+
+    with Store(path, read_only=True) as store:
+        engine, params = as_engine(store.con), links.LinkParams()
+        owners = engine.materialize("_own_phones", PHONE_OWNERS)
+        pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params))
+        attr, args = links.calls_attr_query(params, owners)
+        sql = "SELECT * FROM ({}) t ORDER BY u, v"
+        direct = store.con.execute(
+            sql.format(links.calls_layer_query(params, f"({attr}) attr")[0]), args).fetchall()
+        paired = store.con.execute(
+            sql.format(links.calls_layer_from_pairs(pairs, owners)[0])).fetchall()
+        return links._owners_fixed(engine, owners), direct, paired
+
+
+def test_calls_layer_from_number_pairs_is_the_layer_from_calls(busy_case, tmp_path):
+    """Numbers that keep their owners: the layer summed from the numbers' pairs is the layer
+    summed from the calls, row for row (the taxi line stands for itself); a number that
+    changes hands is not such a case (the layer then reads every call)."""
+    fixed, direct, paired = _calls_layers(busy_case.path)
+    assert fixed and direct == paired
+    # O and P15: six night calls of 40 s and 24 of the cell's calls of 30 s at 01:00
+    assert ("O", "P15", 30, 6 * 40 + 24 * 30, 30, 30) in direct
+    assert any(TAXI in row[:2] for row in direct)
+    d = tmp_path / "moved"
+    d.mkdir()
+    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n"
+                                 "+8613900000001,+8613900000002,2019-04-01 10:00:00,60\n"
+                                 "+8613900000001,+8613900000002,2019-06-01 10:00:00,60\n")
+    (d / "persons.csv").write_text("person_id,name\nA,a\nB,b\nC,c\n")
+    (d / "phones.csv").write_text("phone,person_id,since,until\n"
+                                  "+8613900000001,A,,2019-04-30\n"
+                                  "+8613900000001,C,2019-05-01,\n"
+                                  "+8613900000002,B,,\n")
+    Case(d / "case.duckdb").ingest([d])
+    fixed, direct, _paired = _calls_layers(d / "case.duckdb")
+    assert not fixed
+    assert [row[:3] for row in direct] == [("A", "B", 1), ("B", "C", 1)]

@@ -35,7 +35,7 @@ from .owners import (
     short_call_sql,
     window,
 )
-from .services import detect_services
+from .services import detect_services, pairs_query
 
 __all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES", "file_names"]
 
@@ -121,13 +121,20 @@ def build_layers(source, params: LinkParams | None = None, *,
     h["_persons"] = engine.materialize("_persons", "SELECT DISTINCT person_id FROM persons")
     h["_own_phones"] = engine.materialize("_own_phones", PHONE_OWNERS)
     h["_own_accounts"] = engine.materialize("_own_accounts", ACCOUNT_OWNERS)
+    # the numbers' pairs serve the service rule and, when no number changes hands, the
+    # calls layer too (one pass over the calls instead of two)
+    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params))
     layers.hubs, layers.service_info, h["_services"] = detect_services(
-        engine, params, h["_own_phones"], h["_own_accounts"])
+        engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
     layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-    # each layer aggregates its resolved rows as a subquery: nothing per call is stored
-    attr, args = calls_attr_query(params, h["_own_phones"])
-    h["_l_calls"] = engine.materialize(
-        "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+    if _owners_fixed(engine, h["_own_phones"]):
+        h["_l_calls"] = engine.materialize(
+            "_l_calls", *calls_layer_from_pairs(pairs, h["_own_phones"]))
+    else:  # each layer aggregates its resolved rows as a subquery: nothing per call stored
+        attr, args = calls_attr_query(params, h["_own_phones"])
+        h["_l_calls"] = engine.materialize(
+            "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+    engine.drop(pairs)
     layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
     attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],
@@ -200,6 +207,28 @@ def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
             # only what the graph uses: each further aggregate costs ~5% of the layer
             # (directions and first/last times are read from the records when shown)
             f"FROM {attr} WHERE a <> b GROUP BY least(a, b), greatest(a, b)"), []
+
+
+def _owners_fixed(engine: Engine, owners: Handle) -> bool:
+    """Every number has at most one owner row, open at both ends: a call's persons are
+    then its numbers' owners whenever it was made."""
+    row = engine.fetch_rows(
+        "SELECT count(*) FILTER (WHERE since IS NOT NULL OR until IS NOT NULL) AS timed, "
+        f"count(*) - count(DISTINCT id) AS shared FROM {owners}")[0]
+    return not row["timed"] and not row["shared"]
+
+
+def calls_layer_from_pairs(pairs: Handle, owners: Handle) -> Query:
+    """The calls layer from the numbers' pairs (:func:`~workbench.evidence.services.pairs_query`)
+    when :func:`_owners_fixed`: the rows of :func:`calls_layer_query`, column for column,
+    by a join of the pairs instead of every call (sums of sums: the same integers)."""
+    return ("SELECT least(a, b) AS u, greatest(a, b) AS v, CAST(sum(n) AS BIGINT) AS n_calls, "
+            "coalesce(sum(d), 0) AS duration_s, sum(n_night) AS n_night, "
+            "sum(n_short) AS n_short FROM (SELECT coalesce(pa.person_id, p.u) AS a, "
+            "coalesce(pb.person_id, p.v) AS b, p.n, p.duration_s AS d, p.n_night, p.n_short "
+            f"FROM {pairs} p LEFT JOIN {owners} pa ON pa.id = p.u "
+            f"LEFT JOIN {owners} pb ON pb.id = p.v) t "
+            "WHERE a <> b GROUP BY least(a, b), greatest(a, b)"), []
 
 
 #: the case's currency: the most frequent one among its transfers (no currency given: CNY)

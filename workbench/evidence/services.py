@@ -29,7 +29,7 @@ import logging
 from ..engine import Engine, Handle
 from .owners import calls_aliased, short_call_sql, window
 
-__all__ = ["detect_services", "SERVICE_SIGNALS"]
+__all__ = ["detect_services", "pairs_query", "SERVICE_SIGNALS"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,15 @@ _RINGLIKE_RATIO = 1.5
 _FLOOR = 10
 
 
-def _pairs_sql(kind: str, params) -> tuple[str, list]:
+def pairs_query(kind: str, params) -> tuple[str, list]:
     """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
-    accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``."""
+    accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``; numbers' pairs
+    also carry ``duration_s`` (the calls' summed duration).
+
+    >>> from workbench.evidence.links import LinkParams
+    >>> pairs_query("account", LinkParams())[0].startswith("SELECT least(from_account")
+    True
+    """
     if kind == "phone":
         calls, args = calls_aliased(params)
         night = (f"(hour(started_at) >= {int(params.night_start)} OR "
@@ -52,7 +58,9 @@ def _pairs_sql(kind: str, params) -> tuple[str, list]:
         sql = ("SELECT least(caller, callee) AS u, greatest(caller, callee) AS v, "
                "count(*) AS n, sum(CASE WHEN caller < callee THEN 1 ELSE 0 END) AS n_uv, "
                f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "
-               f"sum(CASE WHEN {short} THEN 1 ELSE 0 END) AS n_short "
+               f"sum(CASE WHEN {short} THEN 1 ELSE 0 END) AS n_short, "
+               # for the calls layer when numbers keep their owners (links.build_layers)
+               "sum(duration_s) AS duration_s "
                f"FROM ({calls}) c WHERE caller <> callee "
                "GROUP BY least(caller, callee), greatest(caller, callee)")
         return sql, args
@@ -72,8 +80,9 @@ def _both_ways(pair: Handle) -> str:
             f"UNION ALL SELECT v, u, n, n - n_uv, n_night, n_short FROM {pair})")
 
 
-def _stats(engine: Engine, kind: str, params) -> tuple[list[dict], dict, Handle]:
-    pair = engine.materialize("_svc_pair", *_pairs_sql(kind, params))
+def _stats(engine: Engine, kind: str, params,
+           pair: Handle | None = None) -> tuple[list[dict], dict, Handle]:
+    pair = pair or engine.materialize("_svc_pair", *pairs_query(kind, params))
     deg = engine.materialize(
         "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
         f"SELECT v FROM {pair}) e GROUP BY x")
@@ -159,22 +168,24 @@ def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def detect_services(engine: Engine, params, own_phones: Handle,
-                    own_accounts: Handle) -> tuple[list[dict], dict, Handle]:
+def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Handle,
+                    phone_pairs: Handle | None = None) -> tuple[list[dict], dict, Handle]:
     """Flag service numbers and accounts (see the module docstring).
 
     Reads the owner tables (handles of :data:`~workbench.evidence.owners.PHONE_OWNERS` and
     :data:`~workbench.evidence.owners.ACCOUNT_OWNERS`). Returns ``(flagged, info, services)``:
     ``services`` is a handle of ``(kind, id)`` rows; each flagged node with
     its counterparts, signals and a ``reason`` in words; ``info`` holds the thresholds
-    derived from the case and every busy node looked at.
+    derived from the case and every busy node looked at. ``phone_pairs``: the numbers'
+    :func:`pairs_query` rows when the caller has them (then the caller drops them).
     """
     subscribers = engine.scalar("SELECT count(*) FROM phones") > 0
     forced = set(getattr(params, "hubs", ()) or ())
     never = set(getattr(params, "not_hubs", ()) or ())
     flagged, info = [], {"busy": []}
     for kind in ("phone", "account"):
-        stats, kinfo, pair = _stats(engine, kind, params)
+        given = phone_pairs if kind == "phone" else None
+        stats, kinfo, pair = _stats(engine, kind, params, given)
         info[kind] = kinfo
         owners = _owners(engine, own_phones if kind == "phone" else own_accounts,
                          [s["id"] for s in stats])
@@ -209,7 +220,8 @@ def detect_services(engine: Engine, params, own_phones: Handle,
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})
-        engine.drop(pair)
+        if given is None:
+            engine.drop(pair)
     services = engine.materialize("_services", *services_query(flagged))
     flagged.sort(key=lambda s: (-(s["counterparts"] or 0), s["kind"], s["id"]))
     if flagged:
