@@ -88,3 +88,21 @@ def test_a_tenant_of_the_rings_receiver_is_one_more_payer():
     ring = _best(result)
     assert ring is not None and set(ring.members) == RING | {TENANT}
     assert "money" in ring.tier.split("+") and "copresence" in ring.tier.split("+")
+
+
+def test_growth_helpers_give_numpys_values_bit_for_bit():
+    """The growth's median and unique are numpy's, exactly (rings must not change)."""
+    import numpy as np
+
+    from workbench.rings.arrays import median_of, unique_inverse
+
+    rng = np.random.default_rng(5)
+    for n in [1, 2, 3, 4, 7, 8, 9, 16, 33, 250] * 20:
+        x = rng.random(n) * rng.choice([1e-3, 1.0, 1e6])
+        x = np.round(x, 2) if n % 2 else x  # ties too
+        assert median_of(x) == float(np.median(x))
+        y = rng.integers(0, max(2, n // 2), n)
+        values, inverse = unique_inverse(y)
+        expected = np.unique(y, return_inverse=True)
+        assert values.tolist() == expected[0].tolist()
+        assert inverse.tolist() == expected[1].tolist()

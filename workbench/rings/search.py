@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
+from .arrays import median_of, pays_into, unique_inverse
 from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
 from .family import family_of
@@ -42,7 +43,6 @@ from .scoring import (
     holds,
     is_supplier,
     organizer,
-    paid_by,
     rank_key,
     reference,
     reference_of,
@@ -186,14 +186,14 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         out = ~inside & ~taken[nbr] & person[nbr]
         if not out.any():
             break
-        near, which = np.unique(nbr[out], return_inverse=True)
+        near, which = unique_inverse(nbr[out])
         outside = np.bincount(which, weights=w[out])
         needed = trim * reference_of(attach_in.tolist())
         earned = outside >= needed
         if signal is not None:
             # a link counts when it is not weak: at least ``trim`` x the group's median link
             inner = w[inside & (arr[pos] < nbr)]
-            floor = trim * float(np.median(inner)) if len(inner) else 0.0
+            floor = trim * median_of(inner) if len(inner) else 0.0
             counts = signal[eid[out]] & (w[out] >= floor)
             if money_alone is not None:
                 # money alone joins only the group's own flow of money
@@ -209,11 +209,11 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         # (checked only for the nodes strong enough to join, best first)
         strong = np.nonzero(earned)[0]
         best = None
-        group = set(members)
+        group = np.sort(arr)
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
             if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
-                    and not paid_by(g, j, group) \
+                    and not pays_into(g, j, group) \
                     and (not kinds or kinds <= _kinds(g, members + [j], base)):
                 best = j
                 break
@@ -230,7 +230,7 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
     it, else empty (none without a baseline). Only meetings are kept this way: the other
     kinds are shares (of night and short calls, of payers) that a member with ordinary calls
     or no payment dilutes without being an outsider."""
-    if base is None:
+    if base is None or not base.meet_strong > 0:  # then meetings never fire (score_sums)
         return set()
     _score, _comp, evidence, _edges = score_group(
         g, np.array(sorted(members), dtype=np.int64), base)
