@@ -389,3 +389,29 @@ def test_independent_generator_targets(tmp_path, seed):
     assert result["recall"] >= 0.8 and result["precision_at_k"] >= 0.7, result
     top = [p["score"] for p in doc["patterns"][:len(planted)]]
     assert len(set(top)) == len(top)
+
+
+def test_alike_tests_of_all_candidates_at_once_are_the_one_by_one_values():
+    """The batch of :mod:`workbench.money.batch` gives each candidate's ``alike`` p-values as
+    the per-candidate code does, float for float (lists of 2 to 80 transfers, mixed
+    currencies and single transfers skipped)."""
+    import numpy as np
+
+    from workbench.money.batch import alike_ps
+    from workbench.money.score import AmountNull, _alike_p
+    from workbench.money.shapes import Candidate
+
+    rng = np.random.default_rng(3)
+    amt = np.round(rng.lognormal(7, 1.5, 3000), 2)
+    amt[::97] = 5000.0  # round sums repeat
+    cur = np.where(rng.random(3000) < 0.02, "USD", "CNY")
+    null = AmountNull(amt[:2000])
+    found = [Candidate("fan-in", [], {}, alike=[
+        sorted(rng.choice(3000, int(rng.integers(1, 81)), replace=False).tolist())
+        for _ in range(int(rng.integers(0, 4)))]) for _ in range(400)]
+    one_by_one = [[p for p in (_alike_p(rows, amt, cur, null) for rows in c.alike)
+                   if p is not None] for c in found]
+    batch = alike_ps(found, amt, cur, null)
+    assert batch == one_by_one
+    assert sum(map(len, batch)) > 150 and any(len(c.alike) > len(b)
+                                              for c, b in zip(found, batch, strict=True))

@@ -175,13 +175,17 @@ class AmountNull:
         k = min(x.size, 60)
         if k < 2 or self.logs.size < 2:
             return None
+        obs = float(x.var())
+        return (float(np.searchsorted(self.spread(k), obs, side="right")) + 1) / (
+            self.draws + 1)
+
+    def spread(self, k: int) -> np.ndarray:
+        """The null draws' variances of ``k`` log amounts, ascending (drawn once per size)."""
         if k not in self._spread:
             rng = np.random.default_rng([self.seed, k])  # each size on its own stream
             sample = self.logs[rng.integers(0, self.logs.size, (self.draws, k))]
             self._spread[k] = np.sort(sample.var(axis=1))
-        obs = float(x.var())
-        return (float(np.searchsorted(self._spread[k], obs, side="right")) + 1) / (
-            self.draws + 1)
+        return self._spread[k]
 
     def kept_p(self, got: float, paid: float) -> float | None:
         """Chance that a null amount is as close to another as ``paid`` is to ``got``."""
@@ -285,7 +289,8 @@ def _alike_p(rows, amt, cur, amounts: AmountNull) -> float | None:
     return amounts.alike_p([amt[r] for r in rows])
 
 
-def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float, dict]:
+def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
+          alike: list[float] | None = None) -> tuple[float, dict]:
     """Score one candidate; returns ``(score, parts)`` where ``parts`` holds each kind of
     evidence and the tests behind it.
 
@@ -293,7 +298,8 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     shows scores with their parts in ``evidence``.
 
     ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur, p_big``, and the
-    case's :class:`AmountNull` as ``amount_null``.
+    case's :class:`AmountNull` as ``amount_null``. ``alike``: the p-values of ``c.alike``
+    that apply, when computed for every candidate at once (:func:`.batch.alike_ps`).
     """
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
     s = structure(c, null, (a, b))
@@ -308,8 +314,9 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict) -> tuple[float,
     kept = [p for p in (_kept_p(i, o, amt, cur, amounts) for i, o in c.through)
             if p is not None]
     p_kept = fisher(kept) if kept else None
-    alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
-             if p is not None]
+    if alike is None:
+        alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
+                 if p is not None]
     p_alike = fisher(alike) if alike else None
     p_big = fisher([float(cols["p_big"][r]) for r in c.edges])
     t = evidence(p_span) + evidence(p_flow)
