@@ -106,3 +106,51 @@ def test_growth_helpers_give_numpys_values_bit_for_bit():
         expected = np.unique(y, return_inverse=True)
         assert values.tolist() == expected[0].tolist()
         assert inverse.tolist() == expected[1].tolist()
+
+
+def _merge_from_scratch(g, cores, trim, max_size):
+    """The rule of merge_fragments, restarted from the best core after every join."""
+    import numpy as np
+
+    from workbench.rings.scoring import reference, ties_within
+
+    cores = [list(c) for c in cores]
+    while True:
+        owner = {i: k for k, c in enumerate(cores) for i in c}
+        for a, core in enumerate(cores):
+            linked = {owner.get(j, -1) for j in np.unique(g.star(core)[1]).tolist()}
+            hit = next((b for b in sorted(x for x in linked if x > a)
+                        if len(core) + len(cores[b]) <= max_size
+                        and float(np.mean(ties_within(g, cores[b], core)))
+                        >= reference(g, core, trim)), None)
+            if hit is not None:
+                cores[a] = core + cores.pop(hit)
+                break
+        else:
+            return cores
+
+
+def test_fragments_merge_as_the_rule_restarted_after_every_join():
+    """merge_fragments skips cores whose answer a join cannot have changed: the same joins
+    as starting the scan over after each one, on random fragmented groups."""
+    import numpy as np
+
+    from workbench.graph.fused import CaseGraph
+    from workbench.rings.fragments import merge_fragments
+
+    rng = np.random.default_rng(11)
+    joins = 0
+    for _ in range(30):
+        n = 60
+        group = rng.integers(0, 8, n)
+        pairs = {(int(a), int(b)) for a, b in rng.integers(0, n, (400, 2)) if a < b}
+        u, v = (np.array(x) for x in zip(*sorted(pairs), strict=True))
+        w = np.where(group[u] == group[v], rng.uniform(1, 4, len(u)), rng.uniform(0, 1.2, len(u)))
+        g = CaseGraph(ids=np.array([f"n{i}" for i in range(n)], dtype=object), u=u, v=v,
+                      weight=w, strength={}, measures={})
+        order = rng.permutation(n)
+        cores = [sorted(order[i:i + 3].tolist()) for i in range(0, n - 2, 3)]
+        got = merge_fragments(g, [list(c) for c in cores], 0.35, 12)
+        assert got == _merge_from_scratch(g, cores, 0.35, 12)
+        joins += len(cores) - len(got)
+    assert joins >= 20

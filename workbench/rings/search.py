@@ -32,6 +32,7 @@ from .arrays import median_of, pays_into, unique_inverse
 from .brokers import brokers_of, reach_of
 from .candidates import candidates_of
 from .family import family_of
+from .fragments import merge_fragments
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -50,7 +51,6 @@ from .scoring import (
     score_group,
     tied_elsewhere,
     ties,
-    ties_within,
 )
 
 __all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group",
@@ -237,55 +237,6 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
     return set(evidence["tier"].split("+")) & {"copresence"}
 
 
-def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
-                     ) -> list[list[int]]:
-    """Join a lower-ranked core into a better one when its members are, on average, tied to
-    the better core as strongly as that core's own members are (:func:`reference`).
-    Only cores with a link between them are compared, better cores first; after a join the
-    scan goes back to the best core touching the joined one (the others' answers stand)."""
-    needed: dict[tuple, float] = {}
-    mean_tie: dict[tuple, float] = {}
-    around: dict[tuple, np.ndarray] = {}
-    owner = np.full(g.n, -1, dtype=np.int64)
-    for k, core in enumerate(cores):
-        owner[core] = k
-
-    def near(core: list[int]) -> np.ndarray:  # the cores linked to ``core``
-        key = tuple(core)
-        if key not in around:
-            around[key] = np.unique(g.star(core)[1])
-        return owner[around[key]]
-
-    a = 0
-    while a < len(cores):
-        linked = near(cores[a])
-        touching = np.unique(linked[linked > a]).tolist()
-        key_a = tuple(cores[a])
-        joined = False
-        for b in touching:
-            if len(cores[a]) + len(cores[b]) > params.max_size:
-                continue
-            if key_a not in needed:
-                needed[key_a] = reference(g, cores[a], params.trim)
-            pair = (key_a, tuple(cores[b]))
-            if pair not in mean_tie:
-                mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
-            if mean_tie[pair] >= needed[key_a]:
-                cores[a] = cores[a] + cores[b]
-                del cores[b]
-                owner[cores[a]] = a
-                owner[owner > b] -= 1
-                joined = True
-                break
-        if joined:
-            linked = near(cores[a])
-            before = linked[(linked >= 0) & (linked < a)]
-            a = int(before.min()) if len(before) else a
-        else:
-            a += 1
-    return cores
-
-
 def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
     """CPM resolutions: a ladder halving down from the 97th percentile of the fused weights.
 
@@ -400,7 +351,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         cores = _cores(g, ranked, params, lambda score, comp: score > 0)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
-    cores = _merge_fragments(g, cores, params)
+    cores = merge_fragments(g, cores, params.trim, params.max_size)
     log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
