@@ -415,3 +415,32 @@ def test_alike_tests_of_all_candidates_at_once_are_the_one_by_one_values():
     assert batch == one_by_one
     assert sum(map(len, batch)) > 150 and any(len(c.alike) > len(b)
                                               for c, b in zip(found, batch, strict=True))
+
+
+def test_rarity_and_time_scan_of_all_candidates_at_once_are_the_one_by_one_values():
+    """:func:`workbench.money.batch.rarities` and :func:`~workbench.money.batch.span_ps`
+    give what the per-candidate code gives, float for float (repeated accounts, tied and
+    far-apart times, candidates of 0 to 40 transfers)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from workbench.money.batch import rarities, span_ps
+    from workbench.money.score import _rarity
+    from workbench.money.shapes import Candidate
+    from workbench.money.stats import scan_p
+
+    rng = np.random.default_rng(8)
+    n_acc, n_edges = 300, 2000
+    a, b = rng.integers(0, n_acc, n_edges), rng.integers(0, n_acc, n_edges)
+    ts = np.round(rng.uniform(0, 3e7, n_edges), -3)  # times to the 1,000 s: ties
+    ts[::50] = ts[0]
+    pairs = rng.integers(1, 40, n_acc)
+    data = SimpleNamespace(n_pairs=pairs, n_once=rng.integers(0, pairs + 1))
+    null = SimpleNamespace(alpha=0.7, beta=1.3)
+    found = [Candidate("fan-in", rng.choice(n_edges, int(rng.integers(0, 41)),
+                                            replace=False).tolist(), {}) for _ in range(500)]
+    assert rarities(found, data, null, a, b) == [_rarity(c, data, null, a, b) for c in found]
+    expected = [scan_p([ts[r] for r in c.edges], 3e7, 3600.0)[0] for c in found]
+    assert span_ps(found, ts, 3e7, 3600.0) == expected
+    assert len(set(expected)) > 50

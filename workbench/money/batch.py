@@ -1,5 +1,6 @@
-"""Tests of many candidate patterns at once: the same p-values as the per-candidate code of
-:mod:`.score`, computed for every candidate in a few array operations.
+"""Tests of many candidate patterns at once: the same values as the per-candidate code of
+:mod:`.score` (amounts alike, rarity, the scan statistic of times), computed for every
+candidate in a few array operations.
 
 A county's candidates run to the thousands (16,600 at 2M calls), each with a few short
 lists of transfers to test; one numpy call per list costs more in call overhead than in
@@ -25,12 +26,16 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .score import AmountNull
+from .data import MoneyData
+from .score import AmountNull, Null
 from .shapes import Candidate
+from .stats import log10_choose, scan_p
 
-__all__ = ["alike_ps"]
+__all__ = ["alike_ps", "batch_tests", "rarities", "span_ps"]
 
 
 def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
@@ -62,3 +67,71 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
         if ok:
             out[i].append(value)
     return out
+
+
+def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
+             b: np.ndarray) -> list[float]:
+    """Per candidate, the rarity evidence of :func:`~.score.score` (``_rarity``): each
+    transfer's term in numpy, summed in Python in the candidate's order."""
+    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
+                       count=int(lens.sum()))
+    if not len(rows):
+        return [0.0] * len(found)
+    owner = np.repeat(np.arange(len(found), dtype=np.int64), lens)
+    ends_a, ends_b = a[rows].astype(np.int64), b[rows].astype(np.int64)
+    # how often each account is an end of the candidate's transfers
+    width = int(max(ends_a.max(), ends_b.max())) + 1
+    key_a, key_b = owner * width + ends_a, owner * width + ends_b
+    keys, counts = np.unique(np.concatenate([key_a, key_b]), return_counts=True)
+
+    def q(ends: np.ndarray, key: np.ndarray) -> np.ndarray:
+        kv = counts[np.searchsorted(keys, key)]
+        return ((np.maximum(data.n_once[ends] - kv, 0.0) + null.alpha)
+                / (np.maximum(data.n_pairs[ends] - kv, 0.0) + null.alpha + null.beta))
+
+    share = null.alpha / (null.alpha + null.beta)
+    terms = np.log10(share / np.minimum(np.maximum(q(ends_a, key_a), q(ends_b, key_b)),
+                                        1.0)).tolist()
+    out, at = [], 0
+    for n in lens.tolist():
+        out.append(float(sum(terms[at:at + n])))
+        at += n
+    return out
+
+
+def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
+            ) -> list[float]:
+    """Per candidate, :func:`~.stats.scan_p`'s p-value of its transfers' times: the same
+    windows and sums for all candidates with as many transfers at once."""
+    out = [1.0] * len(found)
+    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    if period <= 0:
+        return out
+    for k in np.unique(lens[lens >= 3]).tolist():
+        at = np.nonzero(lens == k)[0]
+        t = np.sort(np.array([[float(ts[r]) for r in found[i].edges] for i in at.tolist()]),
+                    axis=1)
+        best = np.full(len(at), math.inf)
+        for m in range(3, k + 1):
+            widths = t[:, m - 1:] - t[:, :k - m + 1]
+            w = widths[np.arange(len(at)), np.argmin(widths, axis=1)]
+            u = np.minimum((w + floor) / period, 1.0)
+            log_p = (math.log10(k) + log10_choose(k - 1, m - 1)
+                     + (m - 1) * np.log10(np.maximum(u, 1e-300)))
+            best = np.where(log_p < best, log_p, best)
+        for i, x, ok in zip(at.tolist(), best.tolist(), np.isfinite(t).all(axis=1).tolist(),
+                            strict=True):
+            out[i] = (min(1.0, (k - 2) * 10.0 ** min(x, 0.0)) if ok else
+                      scan_p([ts[r] for r in found[i].edges], period, floor)[0])
+    return out
+
+
+def batch_tests(found: list[Candidate], data: MoneyData, null: Null, cols: dict
+                ) -> list[dict]:
+    """Per candidate, the tests :func:`~.score.score` takes precomputed (its ``pre``)."""
+    alike = alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"])
+    rarity = rarities(found, data, null, cols["a"], cols["b"])
+    span = span_ps(found, cols["ts"], null.period, null.floor)
+    return [{"alike": x, "rarity": r, "span_p": p}
+            for x, r, p in zip(alike, rarity, span, strict=True)]

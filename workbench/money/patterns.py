@@ -29,7 +29,7 @@ import numpy as np
 
 from ..engine import as_engine
 from ..errors import WorkbenchError
-from .batch import alike_ps
+from .batch import batch_tests
 from .data import MoneyData, load
 from .score import AmountNull, null_model, score
 from .shapes import KINDS, MIN_FAN, Candidate, candidates
@@ -163,10 +163,9 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
             "cur": data.edges["cur"].astype(str).to_numpy(),
             "p_big": data.edges["p_big"].to_numpy(dtype=float)}
     cols["amount_null"] = AmountNull(cols["amt"])
-    alike = alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"])
     scored = []
-    for c, c_alike in zip(found, alike, strict=True):
-        s, parts = score(c, data, null, cols, c_alike)
+    for c, pre in zip(found, batch_tests(found, data, null, cols), strict=True):
+        s, parts = score(c, data, null, cols, pre)
         if math.isfinite(s):
             scored.append((s, c, parts))
     scored.sort(key=lambda x: (-x[0], x[1].kind, [str(data.nodes[v]) for v in x[1].nodes()]))

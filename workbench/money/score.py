@@ -290,7 +290,7 @@ def _alike_p(rows, amt, cur, amounts: AmountNull) -> float | None:
 
 
 def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
-          alike: list[float] | None = None) -> tuple[float, dict]:
+          pre: dict | None = None) -> tuple[float, dict]:
     """Score one candidate; returns ``(score, parts)`` where ``parts`` holds each kind of
     evidence and the tests behind it.
 
@@ -298,13 +298,16 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
     shows scores with their parts in ``evidence``.
 
     ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur, p_big``, and the
-    case's :class:`AmountNull` as ``amount_null``. ``alike``: the p-values of ``c.alike``
-    that apply, when computed for every candidate at once (:func:`.batch.alike_ps`).
+    case's :class:`AmountNull` as ``amount_null``. ``pre``: tests computed for every
+    candidate at once (:func:`.batch.batch_tests`: ``rarity``, ``span_p``, ``alike``), the
+    same values as computed here.
     """
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
+    pre = pre or {}
     s = structure(c, null, (a, b))
-    u = _rarity(c, data, null, a, b)
-    p_span = scan_p([ts[r] for r in c.edges], null.period, null.floor)[0]
+    u = pre["rarity"] if "rarity" in pre else _rarity(c, data, null, a, b)
+    p_span = pre["span_p"] if "span_p" in pre else scan_p([ts[r] for r in c.edges],
+                                                          null.period, null.floor)[0]
     if c.kind == "cycle":
         p_flow = lap_p([ts[r] for r in c.edges], null.period, null.floor)
     else:
@@ -314,6 +317,7 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
     kept = [p for p in (_kept_p(i, o, amt, cur, amounts) for i, o in c.through)
             if p is not None]
     p_kept = fisher(kept) if kept else None
+    alike = pre.get("alike")
     if alike is None:
         alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
                  if p is not None]
