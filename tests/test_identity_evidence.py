@@ -255,3 +255,4 @@ def test_a_name_only_arrest_goes_to_the_namesake_who_calls_the_one_arrested_with
     params = Case(db).identities()["params"]
     assert float(params["weight.contacts_case.shared_1"]) > 0
     assert float(params["weight.contacts_case.none"]) < 0
+    assert params["contacts_case_source"].startswith("m on 12 persons arrested")

@@ -146,8 +146,11 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
             w.m[(f"{FIELD}_{ident}", lv)], w.u[(f"{FIELD}_{ident}", lv)] = cm, cu
             cases.append(f"WHEN {FIELD}_level = '{lv}' AND l.q_{ident} IS NOT NULL "
                          f"THEN {_lg(cm)} - {_lg(cu)} ")
-    w.source[FIELD] = (f"measured on {measured} numbers and accounts held by one person "
-                       "and persons arrested in a case with others")
+    w.source[FIELD] = f"measured on {measured['held']} numbers and accounts held by one person"
+    w.source["contacts_case"] = (
+        f"m on {measured['arrested']} persons arrested in a case with someone else "
+        f"(arrest attributed exactly or on its own fields), u on "
+        f"{measured['arrested_u_pairs']} (arrested, other holder) pairs")
     bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
         f"CASE WHEN {IDENT} IS NULL OR ckr.rid IS NULL THEN NULL "
         "ELSE coalesce(ck.level, 'none') END",
@@ -260,7 +263,8 @@ _REACHABLE = (
 def _contacts_weights(w: Weights) -> dict:
     """The contacts ``m`` and ``u`` a round measured (for the params table)."""
     return {"contacts": {k: v for k, v in w.m.items() if k[0].startswith("contacts")},
-            "contacts_u": {k: v for k, v in w.u.items() if k[0].startswith("contacts")}}
+            "contacts_u": {k: v for k, v in w.u.items() if k[0].startswith("contacts")},
+            "contacts_case": w.source.get("contacts_case", "")}
 
 
 def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:

@@ -83,9 +83,11 @@ def _levels(source: str, person: str, own: str = "_own") -> str:
 
 def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
              units: str | None = None
-             ) -> tuple[dict[str, dict[str, tuple[float, float]]], int]:
-    """Build ``_ck(rid, person_id, level)`` for the open phone and account records of
-    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``.
+             ) -> tuple[dict[str, dict[str, tuple[float, float]]], dict[str, int]]:
+    """Build ``_ck(rid, person_id, level)`` for the open phone, account and arrest records
+    of ``_pairs``; return ``({"phone": {level: (m, u)}, "account": ..., "case": ...},
+    measured)``, ``measured``: ``held`` (numbers and accounts held by one person),
+    ``arrested`` and ``arrested_u_pairs`` (what a case's ``m`` and ``u`` were measured on).
 
     ``extra``: a table ``(t, ident, person_id)`` of numbers and accounts attributed by
     weights, counted with the exactly attributed ones as whom a record's contacts are and
@@ -144,10 +146,10 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
             lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
                  (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
             for lv in LEVELS}
-    case_mu, n_case = _case_mu(con, own, units)
+    case_mu, n_case, n_pairs = _case_mu(con, own, units)
     if case_mu:
         out["case"] = case_mu
-        measured += n_case
+    measured = {"held": measured, "arrested": n_case, "arrested_u_pairs": n_pairs}
     for table in ("_qx", "_sp", "_own2", "_cu", "_co", "_hx"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return out, measured
@@ -158,8 +160,9 @@ U_PAIRS = 5000
 
 
 def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
-             ) -> tuple[dict[str, tuple[float, float]], int]:
-    """``m`` and ``u`` of an arrest's case as a contact: ``({level: (m, u)}, units)``.
+             ) -> tuple[dict[str, tuple[float, float]], int, int]:
+    """``m`` and ``u`` of an arrest's case as a contact: ``({level: (m, u)}, units,
+    pairs)``.
 
     A unit is a person arrested in a case that arrested someone else too, the arrest
     attributed exactly or (``units``) on its own fields. ``m``: the share of units whose
@@ -186,7 +189,7 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
         f"FROM {own} WHERE t IN ('p', 'a'))")
     holders = int(con.execute("SELECT count(*) FROM _hx").fetchall()[0][0])
     if not n or holders < 2:
-        return {}, 0
+        return {}, 0, 0
     per = max(1, min(holders - 1, U_PAIRS // n))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _co AS SELECT u.t, u.ident, "
@@ -203,4 +206,4 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
     half = 0.5  # add-half smoothing, as for numbers and accounts
     return {lv: ((mine.get(lv, 0) + half) / (n + half * len(LEVELS)),
                  (other.get(lv, 0) + half) / (n_o + half * len(LEVELS)))
-            for lv in LEVELS}, n
+            for lv in LEVELS}, n, n_o

@@ -438,6 +438,8 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict,
          "match weight a lone "
          "candidate needs to reach p_min, from persons and pi"),
         ("m_source", w.source.get("m", ""), "where the m probabilities come from"),
+        ("contacts_case_source", w.source.get("contacts_case", ""),
+         "what an arrest's case as a contact was measured on (first round)"),
         ("u_source", w.source.get("u", ""), "where the u probabilities come from"),
         ("seconds", f"{seconds:.2f}", "time the last resolution took"),
     ]
@@ -454,6 +456,9 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict,
              "arrests attributed on their own fields counted as their persons'"),
             ("check", checks, "the check round's contacts, weighed numbers, accounts and "
              "arrests counted as their persons'")):
+        if rnd.get("contacts_case"):
+            rows.append((f"{prefix}.contacts_case_source", rnd["contacts_case"],
+                         "what an arrest's case was measured on in this round"))
         for (fld, level), m in sorted(rnd.get("contacts", {}).items()):
             u = rnd["contacts_u"].get((fld, level), 1.0)
             rows.append((f"{prefix}.weight.{fld}.{level}", str(round(bits(m, u), 3)),
