@@ -183,12 +183,14 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
         "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = 'c' AND c.ident = x.ident "
         "AND c.partner <> x.person_id)")
     n = int(con.execute("SELECT count(*) FROM _cu").fetchall()[0][0])
+    if not n:  # no arrest shares its case with another attributed one
+        return {}, 0, 0
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hx AS SELECT person_id, row_number() OVER "
         "(ORDER BY md5(person_id)) - 1 AS j FROM (SELECT DISTINCT person_id "
         f"FROM {own} WHERE t IN ('p', 'a'))")
     holders = int(con.execute("SELECT count(*) FROM _hx").fetchall()[0][0])
-    if not n or holders < 2:
+    if holders < 2:
         return {}, 0, 0
     per = max(1, min(holders - 1, U_PAIRS // n))
     con.execute(
