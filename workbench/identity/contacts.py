@@ -12,9 +12,11 @@ household, and the persons the candidate's own other numbers, accounts and cases
 with. ``_ck(rid, person_id)`` holds the candidates reached.
 
 How much that says is measured on the case, separately for numbers, accounts and cases:
-``m``, the share of exactly attributed numbers (accounts, arrests' cases) held by one
-person whose contacts reach their holder's circle (built without that number); ``u``, the
-share reaching the circle of another person drawn from the case.
+``m``, the share of exactly attributed numbers (accounts) held by one person whose contacts
+reach their holder's circle (built without that number); ``u``, the share reaching the
+circle of another person drawn from the case. A case is measured on the persons it
+arrested with someone else, each against the others it arrested (:func:`_case_mu`): a
+case is not held by one person.
 
 Examples
 --------
