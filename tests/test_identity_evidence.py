@@ -222,3 +222,37 @@ def test_a_name_only_number_reaches_kin_through_a_number_its_own_fields_attribut
     (rec,) = [r for r in Case(db).identities(person="Z1")["records"] if r["how"] == "weights"]
     assert rec["fields"]["contacts"]["level"] == "kin"
     assert int(Case(db).identities()["params"]["name_only_again"]) >= 1
+
+
+@pytest.mark.slow
+def test_a_name_only_arrest_goes_to_the_namesake_who_calls_the_one_arrested_with_him(
+        db, write):
+    """Six cases each arrested two persons named by ID number whose numbers call each other
+    (what the case measures a case's weight on); a seventh arrested R030 by ID number and
+    a 张伟 by name alone. Z1's number calls R030's, Z2's calls R033's: the arrest is Z1's,
+    the case's weight measured and reported (without it the name alone leaves it open)."""
+    reg, people = registry(ZW)
+    ids = sorted(p for p in people if p.startswith("R"))
+    num = {p: f"1390000{i:04d}" for i, p in enumerate(ids + ["Z1", "Z2"])}
+    phones = PHONES + "".join(f"{num[p]},{people[p]['name']},{people[p]['id']},,\n"
+                              for p in num)
+    calls = "caller,callee,started_at\n" + "".join(
+        f"{num[a]},{num[b]},2019-0{1 + d}-1{d} 10:00\n"
+        for a, b in [*zip(ids[::2], ids[1::2], strict=True), ("Z1", "R030"), ("Z2", "R033")]
+        for d in range(3))
+    arrests = "arrest_id,姓名,身份证号,案件编号,抓获时间\n" + "".join(
+        f"A{i}{j},{people[p]['name']},{people[p]['id']},C{i},2019-05-0{1 + i} 10:00\n"
+        for i in range(6) for j, p in enumerate(ids[2 * i:2 * i + 2]))
+    arrests += (f"A70,{people['R030']['name']},{people['R030']['id']},C7,2019-06-01 10:00\n"
+                "A71,张伟,,C7,2019-06-01 11:00\n")
+    ingest(db, write("persons.csv", reg), write("phones.csv", phones),
+           write("calls.csv", calls), write("arrests.csv", arrests))
+    assert query(db, "SELECT person_id FROM arrests WHERE arrest_id = 'A71'") == [("Z1",)]
+    (rec,) = [r for r in Case(db).identities(person="Z1")["records"] if r["how"] == "weights"]
+    assert rec["kind"] == "arrests"
+    assert rec["fields"]["contacts"]["level"] == "shared_1"
+    assert rec["fields"]["contacts"]["bits"] > 0
+    params = Case(db).identities()["params"]
+    assert float(params["weight.contacts_case.shared_1"]) > 0
+    assert float(params["weight.contacts_case.none"]) < 0
+    assert params["contacts_case_source"].startswith("m on 12 persons arrested")

@@ -63,14 +63,15 @@ def _lg(m: float) -> str:
 
 
 def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None = None,
-               extra: str | None = None) -> int:
+               extra: str | None = None, units: str | None = None) -> int:
     """``_cand(rid, person_id, <field>_level, <field>_bits ..., weight, p)``: each open
     record's best candidate and its posterior among all its candidates; returns the
     number of candidate pairs.
 
     ``keep``: a table ``(rid, person_id)``: the posterior of that candidate instead of the
     best one's; ``extra``: numbers and accounts attributed by weights that the contacts
-    count as their persons' (:func:`workbench.identity.contacts.contacts`).
+    count as their persons' (:func:`workbench.identity.contacts.contacts`); ``units``:
+    the arrests among them attributed on their own fields, which measure a case's weight.
     """
     bad = [r[0] for r in con.execute(
         "SELECT DISTINCT idg FROM _q WHERE idg IS NOT NULL AND id18 IS NULL "
@@ -138,14 +139,18 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Weights, *, keep: str | None =
     bits["account"] = ("CASE WHEN ha.person_id IS NOT NULL THEN 'shared' END",
                        f"CASE WHEN account_level = 'shared' THEN "
                        f"{_lg(m[('account', 'shared')])} - log2(coalesce(na.n, 1) / {n}) END")
-    measured_mu, measured = contacts(con, extra)
+    measured_mu, measured = contacts(con, extra, units)
     cases = []
     for ident, per_level in measured_mu.items():
         for lv, (cm, cu) in per_level.items():
             w.m[(f"{FIELD}_{ident}", lv)], w.u[(f"{FIELD}_{ident}", lv)] = cm, cu
             cases.append(f"WHEN {FIELD}_level = '{lv}' AND l.q_{ident} IS NOT NULL "
                          f"THEN {_lg(cm)} - {_lg(cu)} ")
-    w.source[FIELD] = f"measured on {measured} numbers and accounts held by one person"
+    w.source[FIELD] = f"measured on {measured['held']} numbers and accounts held by one person"
+    w.source["contacts_case"] = (
+        f"m on {measured['arrested']} persons arrested in a case with someone else "
+        f"(arrest attributed exactly or on its own fields), u on "
+        f"{measured['arrested_u_pairs']} (arrested, other holder) pairs")
     bits[FIELD] = (  # no evidence when the record's contacts reach no candidate at all
         f"CASE WHEN {IDENT} IS NULL OR ckr.rid IS NULL THEN NULL "
         "ELSE coalesce(ck.level, 'none') END",
@@ -232,7 +237,8 @@ def _swap(con, tables: tuple[str, ...], suffix: str, back: bool = False) -> None
             con.execute(f"ALTER TABLE {table} RENAME TO {table}{suffix}")
 
 
-def _reweigh(con, w: Weights, rids: str, *, extra: str, keep: str | None = None) -> Weights:
+def _reweigh(con, w: Weights, rids: str, *, extra: str, keep: str | None = None,
+             units: str | None = None) -> Weights:
     """Weigh the records listed in table ``rids`` again (:func:`candidates` with ``extra``
     and ``keep``) on a copy of ``w``: the first round's candidates stay in ``_cand1``, the
     new ones are left in ``_cand2`` (``_q`` and ``_typo`` are as before); returns the
@@ -240,7 +246,7 @@ def _reweigh(con, w: Weights, rids: str, *, extra: str, keep: str | None = None)
     _swap(con, ("_cand", "_q", "_typo"), "1")
     con.execute(f"CREATE TEMP TABLE _q AS SELECT * FROM _q1 WHERE rid IN (SELECT rid FROM {rids})")
     again = copy.deepcopy(w)
-    candidates(con, again, keep=keep, extra=extra)
+    candidates(con, again, keep=keep, extra=extra, units=units)
     con.execute("ALTER TABLE _cand RENAME TO _cand2")
     _swap(con, ("_q", "_typo"), "1", back=True)
     return again
@@ -254,15 +260,24 @@ _REACHABLE = (
     "WHERE kind = 'arrests' GROUP BY case_id HAVING count(*) > 1)))")
 
 
-def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
+def _contacts_weights(w: Weights) -> dict:
+    """The contacts ``m`` and ``u`` a round measured (for the params table)."""
+    return {"contacts": {k: v for k, v in w.m.items() if k[0].startswith("contacts")},
+            "contacts_u": {k: v for k, v in w.u.items() if k[0].startswith("contacts")},
+            "contacts_case": w.source.get("contacts_case", "")}
+
+
+def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
     """The round of the name-only records: each phone, account or arrest record without an
     ID number whose number, account or case has contacts is weighed again with the numbers,
     accounts and arrests the weights attributed *on their own fields* (posterior at
     :data:`P_MIN` or above without the contacts and holdings: a mistyped ID number, a name
     with birth date) counted as their persons' in the contacts (a ring member's name-only
     arrest whose case arrested a member named with birth date). A name-only attribution
-    never becomes evidence for another one. Replaces those records' rows of ``_cand``;
-    returns how many were weighed again."""
+    never becomes evidence for another one; those arrests with the exactly attributed ones
+    measure what a case says (:func:`workbench.identity.contacts.contacts`, ``units``).
+    Replaces those records' rows of ``_cand``; returns ``again`` (how many were weighed
+    again) and this round's contacts ``m`` and ``u``."""
     sel = (f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} "
            f"AND c.p_own >= {P_MIN!r} AND {IDENT} IS NOT NULL")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wi AS SELECT DISTINCT {IDENT_T} AS t, "
@@ -272,13 +287,13 @@ def by_id_numbers(con: duckdb.DuckDBPyConnection, w: Weights) -> int:
     n = int(con.execute("SELECT count(*) FROM _qn").fetchall()[0][0])
     if not n or not con.execute("SELECT count(*) FROM _wi").fetchall()[0][0]:
         con.execute("DROP TABLE _wi; DROP TABLE _qn")
-        return 0
-    _reweigh(con, w, "_qn", extra="_wi")
+        return {"again": 0, "contacts": {}, "contacts_u": {}}
+    w2 = _reweigh(con, w, "_qn", extra="_wi", units="_wi")
     con.execute("CREATE TEMP TABLE _cand AS SELECT * FROM _cand1 WHERE rid NOT IN "
                 "(SELECT rid FROM _qn) UNION ALL BY NAME SELECT * FROM _cand2")
     for table in ("_cand1", "_cand2", "_wi", "_qn"):
         con.execute(f"DROP TABLE {table}")
-    return n
+    return {"again": n, **_contacts_weights(w2)}
 
 
 def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
@@ -289,7 +304,8 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
     attribution away, never make one: evidence that rests on the first round's own
     attributions decides nothing by itself. In ``_cand`` each checked record keeps the
     lower of its two posteriors (and that round's fields). Returns ``checked``,
-    ``taken_back`` and the check round's contacts ``m`` and ``u``."""
+    ``taken_back`` and the check round's contacts ``m`` and ``u`` (a case's measured on
+    the arrests attributed exactly or on their own fields)."""
     sel = f"FROM _cand c JOIN _q q USING (rid) WHERE c.p >= {P_MIN!r} AND {IDENT} IS NOT NULL"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _keep AS SELECT c.rid, c.person_id {sel} "
                 f"AND {_REACHABLE}")
@@ -298,7 +314,9 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
         return {"checked": 0, "taken_back": 0, "contacts": {}, "contacts_u": {}}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wx AS SELECT DISTINCT {IDENT_T} AS t, "
                 f"{IDENT} AS ident, c.person_id {sel}")
-    w2 = _reweigh(con, w, "_keep", extra="_wx", keep="_keep")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wu AS SELECT DISTINCT {IDENT_T} AS t, "
+                f"{IDENT} AS ident, c.person_id {sel} AND c.p_own >= {P_MIN!r}")
+    w2 = _reweigh(con, w, "_keep", extra="_wx", keep="_keep", units="_wu")
     lower = "EXISTS (SELECT 1 FROM _cand2 c2 WHERE c2.rid = c.rid AND c2.p < c.p)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cand AS "
@@ -309,9 +327,7 @@ def check(con: duckdb.DuckDBPyConnection, w: Weights) -> dict:
         "WHERE c.rid IN (SELECT rid FROM _keep) AND c.rid NOT IN (SELECT rid FROM _cand2)")
     row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE p < {P_MIN!r}) FROM _cand "
                       "WHERE rid IN (SELECT rid FROM _keep)").fetchall()[0]
-    checks = {"checked": int(row[0]), "taken_back": int(row[1]),
-              "contacts": {k: v for k, v in w2.m.items() if k[0].startswith("contacts")},
-              "contacts_u": {k: v for k, v in w2.u.items() if k[0].startswith("contacts")}}
-    for table in ("_cand1", "_cand2", "_keep", "_wx"):
+    checks = {"checked": int(row[0]), "taken_back": int(row[1]), **_contacts_weights(w2)}
+    for table in ("_cand1", "_cand2", "_keep", "_wx", "_wu"):
         con.execute(f"DROP TABLE {table}")
     return checks

@@ -12,9 +12,11 @@ household, and the persons the candidate's own other numbers, accounts and cases
 with. ``_ck(rid, person_id)`` holds the candidates reached.
 
 How much that says is measured on the case, separately for numbers, accounts and cases:
-``m``, the share of exactly attributed numbers (accounts, arrests' cases) held by one
-person whose contacts reach their holder's circle (built without that number); ``u``, the
-share reaching the circle of another person drawn from the case.
+``m``, the share of exactly attributed numbers (accounts) held by one person whose contacts
+reach their holder's circle (built without that number); ``u``, the share reaching the
+circle of another person drawn from the case. A case is measured on the persons it
+arrested with someone else, each against the others it arrested (:func:`_case_mu`): a
+case is not held by one person.
 
 Examples
 --------
@@ -81,16 +83,21 @@ def _levels(source: str, person: str, own: str = "_own") -> str:
         "ON circ.k = kin.k AND circ.person_id = kin.person_id")
 
 
-def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None
-             ) -> tuple[dict[str, dict[str, tuple[float, float]]], int]:
-    """Build ``_ck(rid, person_id, level)`` for the open phone and account records of
-    ``_pairs``; return ``({"phone": {level: (m, u)}, "account": {...}}, measured)``.
+def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
+             units: str | None = None
+             ) -> tuple[dict[str, dict[str, tuple[float, float]]], dict[str, int]]:
+    """Build ``_ck(rid, person_id, level)`` for the open phone, account and arrest records
+    of ``_pairs``; return ``({"phone": {level: (m, u)}, "account": ..., "case": ...},
+    measured)``, ``measured``: ``held`` (numbers and accounts held by one person),
+    ``arrested`` and ``arrested_u_pairs`` (what a case's ``m`` and ``u`` were measured on).
 
     ``extra``: a table ``(t, ident, person_id)`` of numbers and accounts attributed by
     weights, counted with the exactly attributed ones as whom a record's contacts are and
     what the candidates' circles hold (the check round of
     :func:`workbench.identity.compare.candidates`); ``m`` and ``u`` are then measured
-    with the same holders.
+    with the same holders. ``units``: a table ``(t, ident, person_id)`` of arrests
+    attributed on their own fields (not through contacts), measured with the exactly
+    attributed ones as cases' arrested persons (:func:`_case_mu`).
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _kin AS {_KIN}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _own AS {_OWN}")
@@ -119,7 +126,7 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None
         "t || ident AS k, person_id, lead(person_id) OVER (PARTITION BY t "
         "ORDER BY md5(t || ident)) AS other, row_number() OVER (PARTITION BY t "
         "ORDER BY md5(t || ident)) AS i FROM (SELECT t, ident, min(person_id) AS person_id "
-        "FROM _own GROUP BY t, ident HAVING count(*) = 1) h "
+        "FROM _own WHERE t <> 'c' GROUP BY t, ident HAVING count(*) = 1) h "
         "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident "
         "AND (c.t <> 'c' OR c.partner <> h.person_id))) "
         "WHERE i <= 5000 AND other IS NOT NULL")
@@ -141,6 +148,66 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None
             lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
                  (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
             for lv in LEVELS}
-    for table in ("_qx", "_sp", "_own2"):
+    case_mu, n_case, n_pairs = _case_mu(con, own, units)
+    if case_mu:
+        out["case"] = case_mu
+    measured = {"held": measured, "arrested": n_case, "arrested_u_pairs": n_pairs}
+    for table in ("_qx", "_sp", "_own2", "_cu", "_co", "_hx"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return out, measured
+
+
+#: at most this many (arrest, other person) pairs measure ``u`` of a case
+U_PAIRS = 5000
+
+
+def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
+             ) -> tuple[dict[str, tuple[float, float]], int, int]:
+    """``m`` and ``u`` of an arrest's case as a contact: ``({level: (m, u)}, units,
+    pairs)``.
+
+    A unit is a person arrested in a case that arrested someone else too, the arrest
+    attributed exactly or (``units``) on its own fields. ``m``: the share of units whose
+    case's other arrested persons reach the person's circle (built without that case), by
+    level; ``u``: the same share for other persons of the case, each unit against up to
+    :data:`U_PAIRS` / units persons who hold a number or account (a circle to reach),
+    drawn in a fixed shuffled order. One arrest per case-and-person: a case is not a
+    number held by one person, every person it arrested is measured on the others.
+    """
+    src = "SELECT t, ident, person_id FROM _own"
+    if units is not None:
+        src += f" UNION SELECT t, ident, person_id FROM {units}"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cu AS SELECT 'c' AS t, ident, "
+        "'c' || ident || '|' || person_id AS k, person_id, row_number() OVER "
+        "(ORDER BY md5(ident || '|' || person_id)) - 1 AS i "
+        f"FROM (SELECT DISTINCT ident, person_id FROM ({src}) WHERE t = 'c') x "
+        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = 'c' AND c.ident = x.ident "
+        "AND c.partner <> x.person_id)")
+    n = int(con.execute("SELECT count(*) FROM _cu").fetchall()[0][0])
+    if not n:  # no arrest shares its case with another attributed one
+        return {}, 0, 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hx AS SELECT person_id, row_number() OVER "
+        "(ORDER BY md5(person_id)) - 1 AS j FROM (SELECT DISTINCT person_id "
+        f"FROM {own} WHERE t IN ('p', 'a'))")
+    holders = int(con.execute("SELECT count(*) FROM _hx").fetchall()[0][0])
+    if holders < 2:
+        return {}, 0, 0
+    per = max(1, min(holders - 1, U_PAIRS // n))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _co AS SELECT u.t, u.ident, "
+        "u.k || '|' || h.person_id AS k, h.person_id AS other FROM _cu u "
+        "CROSS JOIN range(?) r(x) JOIN _hx h ON h.j = (u.i * ? + r.x) % ? "
+        "WHERE h.person_id <> u.person_id", [per, per, holders])
+    mine = dict(con.execute(
+        f"WITH lv AS ({_levels('_cu', 'person_id', own)}) SELECT coalesce(lv.level, "
+        "'none'), count(*) FROM _cu s LEFT JOIN lv ON lv.k = s.k GROUP BY ALL").fetchall())
+    other = dict(con.execute(
+        f"WITH lv AS ({_levels('_co', 'other', own)}) SELECT coalesce(lv.level, "
+        "'none'), count(*) FROM _co s LEFT JOIN lv ON lv.k = s.k GROUP BY ALL").fetchall())
+    n_o = sum(other.values())
+    half = 0.5  # add-half smoothing, as for numbers and accounts
+    return {lv: ((mine.get(lv, 0) + half) / (n + half * len(LEVELS)),
+                 (other.get(lv, 0) + half) / (n_o + half * len(LEVELS)))
+            for lv in LEVELS}, n, n_o

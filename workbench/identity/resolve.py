@@ -418,7 +418,8 @@ def _write(con) -> None:
         "WHERE res.person_id IS NOT NULL GROUP BY res.person_id")
 
 
-def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None:
+def _params(con, w: Weights, counts: dict, seconds: float, checks: dict,
+            again: dict) -> None:
     rows = [
         ("persons", str(w.n), "persons in the case: registry persons, given person ids "
          "and ID numbers no registry person has"),
@@ -437,6 +438,8 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None
          "match weight a lone "
          "candidate needs to reach p_min, from persons and pi"),
         ("m_source", w.source.get("m", ""), "where the m probabilities come from"),
+        ("contacts_case_source", w.source.get("contacts_case", ""),
+         "what an arrest's case as a contact was measured on (first round)"),
         ("u_source", w.source.get("u", ""), "where the u probabilities come from"),
         ("seconds", f"{seconds:.2f}", "time the last resolution took"),
     ]
@@ -448,11 +451,18 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None
     for fld, level, m, u, b in w.table():
         rows.append((f"weight.{fld}.{level}", "" if b is None else str(b),
                      f"m={m} u={'per value (term frequency)' if u is None else u}"))
-    for (fld, level), m in sorted(checks.get("contacts", {}).items()):
-        u = checks["contacts_u"].get((fld, level), 1.0)
-        rows.append((f"check.weight.{fld}.{level}", str(round(bits(m, u), 3)),
-                     f"m={m:.6g} u={u:.6g}: the check round's contacts, weighed numbers "
-                     "and accounts counted as their persons'"))
+    for prefix, rnd, said_round in (
+            ("again", again, "the name-only round's contacts, the numbers, accounts and "
+             "arrests attributed on their own fields counted as their persons'"),
+            ("check", checks, "the check round's contacts, weighed numbers, accounts and "
+             "arrests counted as their persons'")):
+        if rnd.get("contacts_case"):
+            rows.append((f"{prefix}.contacts_case_source", rnd["contacts_case"],
+                         "what an arrest's case was measured on in this round"))
+        for (fld, level), m in sorted(rnd.get("contacts", {}).items()):
+            u = rnd["contacts_u"].get((fld, level), 1.0)
+            rows.append((f"{prefix}.weight.{fld}.{level}", str(round(bits(m, u), 3)),
+                         f"m={m:.6g} u={u:.6g}: {said_round}"))
     con.execute("DELETE FROM identity_params")
     con.executemany("INSERT INTO identity_params VALUES (?, ?, ?)", rows)
 
@@ -460,7 +470,7 @@ def _params(con, w: Weights, counts: dict, seconds: float, checks: dict) -> None
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
           "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res", "_edges", "_cand1", "_cand2",
-          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn")
+          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn", "_wu", "_cu", "_co", "_hx")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
@@ -491,12 +501,12 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         counts = dict(zip(("records", "exact", "decided", "weighed", "unresolved"),
                           map(int, row), strict=True))
         counts["candidate_pairs"] = pairs
-        counts["name_only_again"] = again
+        counts["name_only_again"] = again["again"]
         counts["checked"], counts["taken_back"] = checks["checked"], checks["taken_back"]
         counts["persons"] = int(con.execute("SELECT count(*) FROM identity_persons"
                                             ).fetchall()[0][0])
         seconds = time.perf_counter() - t0
-        _params(con, w, counts, seconds, checks)
+        _params(con, w, counts, seconds, checks, again)
         if plan.conflicts:
             counts["decision_conflicts"] = plan.conflicts
         log.info("identity: %s in %.2fs", json.dumps(counts), seconds)
