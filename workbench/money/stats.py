@@ -300,9 +300,8 @@ def _order_tail(k: int, m: int) -> tuple[float, ...]:
     ``k`` ins, an in after none)."""
     import numpy as np
 
-    rows = [np.ones(1)]  # rows[j]: distribution for j ins and the current number of outs
-    for j in range(1, k + 1):
-        rows.append(np.ones(1))  # no outs: U = 0
+    # rows[j]: distribution for j ins and the current number of outs (none yet: U = 0)
+    rows = [np.ones(1) for _ in range(k + 1)]
     for i in range(1, m + 1):
         new = [np.zeros(1) + 1.0]  # 0 ins: U = 0
         for j in range(1, k + 1):
