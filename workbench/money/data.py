@@ -10,7 +10,8 @@ Stages (each a ``SELECT`` the engine materializes):
   counterparts that is paid or pays regularly, or an extreme outlier whatever it does),
   each with its business direction(s) and the amount beyond which a transfer in that
   direction is unlike its business;
-* ``_mx_e``: one-off transfers (the pair's only transfer) between accounts, a service's
+* ``_mx_e``: one-off transfers (the only transfer between the two accounts, either way: a
+  transfer and one back are a loan and its repayment) between accounts, a service's
   only when unlike its usual business (see :data:`UNLIKE_K`).
 
 Examples
@@ -117,14 +118,15 @@ SERVICES = (
     "LEFT JOIN q qo ON qo.acct = s.acct AND qo.inward = 0"
 )
 
-#: one-off transfers; at a service only those unlike its business (or not its business)
+#: one-off transfers (none back: a pair that paid each other once each way settled a loan, it
+#: is no stranger); at a service only those unlike its business (or not its business)
 EDGES = (
     "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
     "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
     "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
     "LEFT JOIN sources s ON s.source_id = t._source "
     "LEFT JOIN {s} sa ON sa.acct = t.a LEFT JOIN {s} sb ON sb.acct = t.b "
-    "WHERE coalesce(r.n, 0) <= 1 "
+    "WHERE r.n IS NULL "
     "AND (sa.out_min IS NULL OR t.amt > sa.out_min) "
     "AND (sb.in_min IS NULL OR t.amt > sb.in_min)"
 )

@@ -190,7 +190,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         "candidates": len(found),
         "reported": len(patterns),
         "one_off": "a directed account pair with exactly one transfer in the window "
-                   "(and at most one back)",
+                   "and none back (a transfer and one back are a loan and its repayment: "
+                   "two accounts that deal with each other)",
         "services": data.params["services"],
         "service_rule": "counterparts > service_counterparts_fence (Q3 + 3 IQR) and repeat "
                         "share >= service_regular_share (the case's median), or "
