@@ -69,7 +69,8 @@ TIER = "money-pattern"
 #: (ring-like calls, cohesion, intensity), so one kind at full strength scores alike
 PATTERN_WEIGHT = sum(w for c, w in SCORE_WEIGHTS.items() if COMPONENT_KIND[c] == "calls")
 #: the weights of a money-pattern ring's components: the pattern instead of money to one member
-PATTERN_WEIGHTS = {**{c: w for c, w in SCORE_WEIGHTS.items() if c != "money"},
+#: (and its intensity: a pattern's transfers are one per pair by definition)
+PATTERN_WEIGHTS = {**{c: w for c, w in SCORE_WEIGHTS.items() if COMPONENT_KIND[c] != "money"},
                    "money_pattern": PATTERN_WEIGHT}
 #: the roles whose account leads a pattern (its organizer, when a person holds it)
 _LEAD = ("hub", "origin", "order", "layer 1")
