@@ -353,3 +353,25 @@ def test_near_equal_patterns_do_not_tie_and_rank_by_evidence(money_only):
                                                    {owners[a] for a in weak}]
     assert rings[0]["score"] > rings[1]["score"]
     assert rings[0]["components"]["pattern_score"] == 1.487739
+
+
+def test_patterns_equal_to_four_places_do_not_tie(money_only):
+    """Seed 661 at 100 groups: a gather-scatter at 19.588046 and a fan-in at 19.585256 of
+    1,890 candidates have strengths 0.856701 and 0.856683, both 0.8567 to four places; the
+    ring's score took the rounded strength and the two rings tied at 0.8567."""
+    from workbench.analysis.patterns import add_patterns
+    from workbench.case import Case
+    from workbench.rings.scoring import baseline
+    from workbench.rings.search import RingResult
+
+    db, owners, _ = money_only
+    graph = Case(db).parts.rings.ring_graph(None, None, {})
+    first = [f"H{i:02d}" for i in range(0, 4)]
+    second = [f"H{i:02d}" for i in range(10, 14)]
+    patterns = [_fake_pattern(first, 19.588046), _fake_pattern(second, 19.585256)]
+    result = RingResult(rings=[], params={})
+    add_patterns(result, graph, patterns, {a: owners[a] for a in first + second},
+                 candidates=1890, base=baseline(graph))
+    rings = [r.as_dict() for r in result.rings]
+    assert [r["evidence"]["patterns"][0]["strength"] for r in rings] == [0.8567, 0.8567]
+    assert rings[0]["score"] > rings[1]["score"]
