@@ -332,9 +332,10 @@ def _fake_pattern(accounts: list[str], score: float) -> dict:
                          "transfers": transfers}}
 
 
-def test_near_equal_patterns_do_not_tie_and_rank_by_evidence(money_only):
-    """Two patterns 0.0006 apart in log10 likelihood ratio (seed 613's tie): their rings'
-    shown scores differ, and the stronger ranks first though its members' ids sort later."""
+def _two_pattern_rings(money_only, scores: tuple[float, float], candidates: int
+                       ) -> tuple[list[dict], dict, list[str], list[str]]:
+    """Rings of two fake fan-ins (``H10-H13`` scoring ``scores[0]``, ``H00-H03``
+    ``scores[1]``) put into an empty ring search of the money-only case."""
     from workbench.analysis.patterns import add_patterns
     from workbench.case import Case
     from workbench.rings.scoring import baseline
@@ -342,14 +343,29 @@ def test_near_equal_patterns_do_not_tie_and_rank_by_evidence(money_only):
 
     db, owners, _ = money_only
     graph = Case(db).parts.rings.ring_graph(None, None, {})
-    weak = [f"H{i:02d}" for i in range(0, 4)]
-    strong = [f"H{i:02d}" for i in range(10, 14)]
-    patterns = [_fake_pattern(strong, 1.487739), _fake_pattern(weak, 1.487093)]
+    first = [f"H{i:02d}" for i in range(10, 14)]
+    second = [f"H{i:02d}" for i in range(0, 4)]
+    patterns = [_fake_pattern(first, scores[0]), _fake_pattern(second, scores[1])]
     result = RingResult(rings=[], params={})
-    add_patterns(result, graph, patterns, {a: owners[a] for a in weak + strong},
-                 candidates=1583, base=baseline(graph))
-    rings = [r.as_dict() for r in result.rings]
+    add_patterns(result, graph, patterns, {a: owners[a] for a in first + second},
+                 candidates=candidates, base=baseline(graph))
+    return [r.as_dict() for r in result.rings], owners, first, second
+
+
+def test_near_equal_patterns_do_not_tie_and_rank_by_evidence(money_only):
+    """Two patterns 0.0006 apart in log10 likelihood ratio (seed 613's tie): their rings'
+    shown scores differ, and the stronger ranks first though its members' ids sort later."""
+    rings, owners, strong, weak = _two_pattern_rings(money_only, (1.487739, 1.487093), 1583)
     assert [set(r["members"]) for r in rings] == [{owners[a] for a in strong},
                                                    {owners[a] for a in weak}]
     assert rings[0]["score"] > rings[1]["score"]
     assert rings[0]["components"]["pattern_score"] == 1.487739
+
+
+def test_patterns_equal_to_four_places_do_not_tie(money_only):
+    """Seed 661 at 100 groups: a gather-scatter at 19.588046 and a fan-in at 19.585256 of
+    1,890 candidates have strengths 0.856701 and 0.856683, both 0.8567 to four places; the
+    ring's score took the rounded strength and the two rings tied at 0.8567."""
+    rings, _, _, _ = _two_pattern_rings(money_only, (19.588046, 19.585256), 1890)
+    assert [r["evidence"]["patterns"][0]["strength"] for r in rings] == [0.8567, 0.8567]
+    assert rings[0]["score"] > rings[1]["score"]

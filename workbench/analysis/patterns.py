@@ -69,7 +69,8 @@ TIER = "money-pattern"
 #: (ring-like calls, cohesion, intensity), so one kind at full strength scores alike
 PATTERN_WEIGHT = sum(w for c, w in SCORE_WEIGHTS.items() if COMPONENT_KIND[c] == "calls")
 #: the weights of a money-pattern ring's components: the pattern instead of money to one member
-PATTERN_WEIGHTS = {**{c: w for c, w in SCORE_WEIGHTS.items() if c != "money"},
+#: (and its intensity: a pattern's transfers are one per pair by definition)
+PATTERN_WEIGHTS = {**{c: w for c, w in SCORE_WEIGHTS.items() if COMPONENT_KIND[c] != "money"},
                    "money_pattern": PATTERN_WEIGHT}
 #: the roles whose account leads a pattern (its organizer, when a person holds it)
 _LEAD = ("hub", "origin", "order", "layer 1")
@@ -148,7 +149,7 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, strength: f
     # the kinds its members show besides money (the pattern is this group's money evidence)
     fired = evidence["tier"].split("+") if comp.get("kinds", 0) > 0 else []
     others = [k for k in fired if k in KINDS and k != "money"]
-    comp = {**comp, "money_pattern": summary["strength"]}
+    comp = {**comp, "money_pattern": float(strength)}  # unrounded: scores must not tie
     # scored as any ring (:func:`~workbench.rings.scoring.combine`), the pattern standing in
     # for the money component: its breadth counts the pattern as one signal (it is tested
     # against chance by its shape, so no star rule), the weighted mean runs over the case's
@@ -161,6 +162,7 @@ def _pattern_ring(g, members: list[str], leader: str, summary: dict, strength: f
     breadth = breadth_of(signals, base.kinds, spokes)
     score = combine(comp, breadth, base.kinds, PATTERN_WEIGHTS)
     comp.update({"breadth": breadth, "kinds": len(others) + 1,
+                 "money_pattern": round(float(strength), 6),
                  "tier_score": round(tier_score(comp, others + ["money"], PATTERN_WEIGHTS),
                                      4),
                  # the pattern's own likelihood ratio orders rings of equal score

@@ -10,7 +10,8 @@ Stages (each a ``SELECT`` the engine materializes):
   counterparts that is paid or pays regularly, or an extreme outlier whatever it does),
   each with its business direction(s) and the amount beyond which a transfer in that
   direction is unlike its business;
-* ``_mx_e``: one-off transfers (the pair's only transfer) between accounts, a service's
+* ``_mx_e``: one-off transfers (the only transfer between the two accounts, either way: a
+  transfer and one back are a loan and its repayment) between accounts, a service's
   only when unlike its usual business (see :data:`UNLIKE_K`).
 
 Examples
@@ -96,15 +97,18 @@ ACCOUNTS = (
 #: spoke or a link, never as the service's own fan (see ``business_in``).
 UNLIKE_K = 1.5
 
-#: A service's business: the direction(s) in which it has more counterparts than the
-#: fence (a shop is paid by hundreds, an employer pays hundreds), or its larger direction
-#: when neither passes. Its transfers the other way are a private person's (a shop owner
-#: paying someone), kept like anyone's; its business transfers are kept only past the
-#: amount fence. ``in_min`` / ``out_min``: NULL when that direction is not its business.
+#: A service's business: the direction(s) in which it has more counterparts than that
+#: direction's own far-out fence (``Q3 + 3 IQR`` of every account's payers, or payees): a
+#: shop is paid by hundreds, an employer pays hundreds. An account past the counterparts
+#: fence with no such direction (a private person with a few tenants, family and shops, 27
+#: counterparts against a fence of 24) is no service: its transfers are anyone's. A
+#: service's transfers the other way are a private person's (a shop owner paying someone),
+#: kept like anyone's; its business transfers are kept only past the amount fence.
+#: ``in_min`` / ``out_min``: NULL when that direction is not its business.
 SERVICES = (
-    "WITH s AS (SELECT acct, n_in, n_out, (n_in > ? OR (n_out <= ? AND n_in >= n_out)) AS bin, "
-    "(n_out > ? OR (n_in <= ? AND n_out > n_in)) AS bout FROM {a} WHERE n_cp > ? AND "
-    "(1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?)), "
+    "WITH s AS (SELECT acct, n_in, n_out, n_in > ? AS bin, n_out > ? AS bout FROM {a} "
+    "WHERE n_cp > ? AND (1.0 - n_once / n_pairs >= ? OR ln(1 + n_cp) > ?) "
+    "AND (n_in > ? OR n_out > ?)), "
     "biz AS (SELECT s.acct, 1 AS inward, ln(t.amt) AS x FROM s JOIN {t} t ON t.b = s.acct "
     "WHERE s.bin AND t.amt > 0 UNION ALL SELECT s.acct, 0 AS inward, ln(t.amt) AS x "
     "FROM s JOIN {t} t ON t.a = s.acct WHERE s.bout AND t.amt > 0), "
@@ -117,14 +121,15 @@ SERVICES = (
     "LEFT JOIN q qo ON qo.acct = s.acct AND qo.inward = 0"
 )
 
-#: one-off transfers; at a service only those unlike its business (or not its business)
+#: one-off transfers (none back: a pair that paid each other once each way settled a loan, it
+#: is no stranger); at a service only those unlike its business (or not its business)
 EDGES = (
     "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
     "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
     "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
     "LEFT JOIN sources s ON s.source_id = t._source "
     "LEFT JOIN {s} sa ON sa.acct = t.a LEFT JOIN {s} sb ON sb.acct = t.b "
-    "WHERE coalesce(r.n, 0) <= 1 "
+    "WHERE r.n IS NULL "
     "AND (sa.out_min IS NULL OR t.amt > sa.out_min) "
     "AND (sb.in_min IS NULL OR t.amt > sb.in_min)"
 )
@@ -228,16 +233,20 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
         handles["p"] = engine.materialize("_mx_p", PAIRS.format(t=handles["t"]))
         handles["a"] = engine.materialize("_mx_a", ACCOUNTS.format(p=handles["p"]))
         stats = engine.fetch_numpy(
-            f"SELECT acct, n_cp, n_pairs, n_once FROM {handles['a']} ORDER BY acct")
+            f"SELECT acct, n_cp, n_pairs, n_once, n_in, n_out FROM {handles['a']} "
+            "ORDER BY acct")
         n_cp = np.asarray(stats["n_cp"], dtype=float)
         n_pairs = np.asarray(stats["n_pairs"], dtype=float)
         n_once = np.asarray(stats["n_once"], dtype=float)
         cp_fence, log_fence = fence(n_cp), _log_fence(n_cp)
+        in_fence = fence(np.asarray(stats["n_in"], dtype=float))
+        out_fence = fence(np.asarray(stats["n_out"], dtype=float))
         repeat = 1.0 - n_once / np.maximum(n_pairs, 1.0)
         regular = float(np.median(repeat)) if repeat.size else 1.0
         handles["s"] = engine.materialize(
             "_mx_s", SERVICES.format(a=handles["a"], t=handles["t"]),
-            [cp_fence] * 4 + [cp_fence, regular, log_fence, UNLIKE_K, UNLIKE_K])
+            [in_fence, out_fence, cp_fence, regular, log_fence, in_fence, out_fence,
+             UNLIKE_K, UNLIKE_K])
         services = sorted(str(x) for x in
                           engine.fetch_numpy(f"SELECT acct FROM {handles['s']}")["acct"])
     except BaseException:
@@ -245,6 +254,7 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
             engine.drop(h)
         raise
     return handles, {"cp": cp_fence, "log": log_fence, "regular": regular,
+                     "in": in_fence, "out": out_fence,
                      "services": services, "stats": stats}
 
 
@@ -315,6 +325,8 @@ def load(source, *, since=None, until=None) -> MoneyData:
         "service_counterparts_fence": round(cp_fence, 3),
         "service_log_counterparts_fence": round(log_fence, 3),
         "service_regular_share": round(regular, 3),
+        "service_payers_fence": round(fences["in"], 3),
+        "service_payees_fence": round(fences["out"], 3),
         "services": services,
         "service_unlike_business_k": UNLIKE_K,
         "services_paid_as_business": int(business["bin"].astype(bool).sum()),

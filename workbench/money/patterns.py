@@ -191,13 +191,15 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         "candidates": len(found),
         "reported": len(patterns),
         "one_off": "a directed account pair with exactly one transfer in the window "
-                   "(and at most one back)",
+                   "and none back (a transfer and one back are a loan and its repayment: "
+                   "two accounts that deal with each other)",
         "services": data.params["services"],
         "service_rule": "counterparts > service_counterparts_fence (Q3 + 3 IQR) and repeat "
                         "share >= service_regular_share (the case's median), or "
-                        "log(1 + counterparts) > service_log_counterparts_fence; a service's "
-                        "business (each direction with more counterparts than the fence, or "
-                        "its larger one) is left out unless a transfer's amount is past "
+                        "log(1 + counterparts) > service_log_counterparts_fence, with a "
+                        "business: a direction with more payers (payees) than "
+                        "service_payers_fence (service_payees_fence), Q3 + 3 IQR of every "
+                        "account's; its business is left out unless a transfer's amount is past "
                         "Q3 + service_unlike_business_k IQR of its business's log amounts "
                         "(then a spoke or a link, never the hub of a fan that way); "
                         "its transfers the other way are weighed like anyone's",

@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from dataclasses import asdict, dataclass
@@ -50,6 +51,7 @@ from .stats import (
     fisher,
     log10_choose,
     nb_log10_sf,
+    order_sf,
     poisson_log10_sf,
     scan_p,
 )
@@ -238,13 +240,19 @@ def _rarity(c: Candidate, data: MoneyData, null: Null, a: np.ndarray, b: np.ndar
 
 
 def _flow_p(ins, outs, ts, null: Null) -> float:
-    """Chance that money left no later, and no sooner, than it did after arriving."""
-    gap = min(ts[o] for o in outs) - max(ts[i] for i in ins)
-    if gap < 0:
-        return 1.0
-    n_in, n_out = len(ins), len(outs)
-    order = 10.0 ** -log10_choose(n_in + n_out, n_in)
-    return min(1.0, order * min(1.0, (n_in + n_out) * (gap + null.floor) / null.period))
+    """Chance that money left after it arrived as consistently, and (when every out
+    followed every in) as soon, as it did: the order of the ins and outs in time (the
+    Mann-Whitney count of (in, out) pairs with the in first, :func:`order_sf`, so one stray
+    transfer costs little), times the gap's own chance when the order is perfect."""
+    t_in = sorted(float(ts[i]) for i in ins)
+    t_out = [float(ts[o]) for o in outs]
+    n_in, n_out = len(t_in), len(t_out)
+    u = sum(bisect.bisect_left(t_in, t) for t in t_out)  # ins strictly before each out
+    p = order_sf(n_in, n_out, u)
+    if u < n_in * n_out:
+        return p
+    gap = min(t_out) - t_in[-1]
+    return min(1.0, p * min(1.0, (n_in + n_out) * (gap + null.floor) / null.period))
 
 
 def lap_p(times, period: float, floor: float = 0.0) -> float:

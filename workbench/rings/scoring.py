@@ -28,15 +28,20 @@ __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "KNE
            "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
            "payers", "is_supplier", "paid_by", "organizer"]
 
-#: weights of the evidence components in a ring's score (the first six sum to 1;
-#: co-presence adds on top: a ring that meets gains, one that does not loses nothing)
-SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.25,
-                 "coarrest": 0.15, "drug_arrests": 0.10, "copresence": 0.25}
+#: weights of the evidence components in a ring's score (all but co-presence sum to 1;
+#: co-presence adds on top: a ring that meets gains, one that does not loses nothing). Money
+#: is split as calls are: whether it flows to one member, and how much (the amount per paying
+#: pair against the case's), so that a case with money alone does not saturate (every group
+#: whose members all pay one scored 0.963212)
+SCORE_WEIGHTS = {"call_pattern": 0.25, "cohesion": 0.15, "intensity": 0.10, "money": 0.20,
+                 "money_intensity": 0.05, "coarrest": 0.15, "drug_arrests": 0.10,
+                 "copresence": 0.25}
 #: the kind of evidence each score component stands for (a money pattern's strength,
 #: :mod:`workbench.analysis.patterns`, is money evidence)
 COMPONENT_KIND = {"call_pattern": "calls", "cohesion": "calls", "intensity": "calls",
                   "money": "money", "coarrest": "arrests", "drug_arrests": "arrests",
-                  "copresence": "copresence", "money_pattern": "money"}
+                  "copresence": "copresence", "money_pattern": "money",
+                  "money_intensity": "money"}
 #: scores are themselves up to here; above, they approach 1 without reaching it (:func:`bounded`)
 KNEE = 0.9
 #: the order kinds are named in a ring's ``tier``
@@ -62,6 +67,8 @@ class Baseline:
     #: chance (Bonferroni; where one-off meetings dominate, the outlier rule alone only
     #: separates repeats from one-offs, and friends who met twice at their KTV pass it)
     meet_strong: float = 0.0
+    #: amount per account pair that transacts (the case's; money intensity's reference)
+    amount_per_pair: float = 1.0
 
 
 def baseline(g: CaseGraph) -> Baseline:
@@ -79,10 +86,13 @@ def baseline(g: CaseGraph) -> Baseline:
     calls = ms["n_calls"]
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
+    moved = ms["total_uv"] + ms["total_vu"]
+    per_tx = (float(moved.sum()) / max(int((ms["n_tx"] > 0).sum()), 1)
+              if moved.sum() > 0 else 1.0)
     if total == 0:
-        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong)
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong, per_tx)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
-                     total / max(pairs, 1), kinds, meet_q90, strong)
+                    total / max(pairs, 1), kinds, meet_q90, strong, per_tx)
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -151,6 +161,7 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     for name in ("n_calls", "n_night", "n_short", "n_tx"):
         out[name] = per_group(ms[name][edges].astype(np.float64))
     out["call_pairs"] = per_group((ms["n_calls"][edges] > 0).astype(np.float64))
+    out["money_pairs"] = per_group((ms["n_tx"][edges] > 0).astype(np.float64))
     out["links"] = np.bincount(edge_group, minlength=n_groups)
     out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
     # money: the member most members pay (a pair is one edge: count the edges paying in)
@@ -231,6 +242,11 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     top_count = int(s["top_paid"])
     held = max(k - int(s.get("numbers", 0)), 1)  # members who can show money, arrests
     comp["money"] = min(1.0, top_count / (held - 1)) if held > 1 else 0.0
+    # how much, where money flows: the amount per paying pair against the case's (continuous,
+    # as the calls' intensity: groups whose members all pay one do not tie)
+    money_pairs = float(s.get("money_pairs", 0.0))
+    moved = (float(s["amount"]) / money_pairs) / base.amount_per_pair if money_pairs else 0.0
+    comp["money_intensity"] = moved / (1.0 + moved) if comp["money"] > 0 else 0.0
     comp["coarrest"], comp["drug_arrests"] = float(s["co"]) / held, float(s["drug"]) / held
     # co-presence beyond chance (kin excluded): how many of the pairs meet again and again,
     # times how strong their meetings are against the case's own strong pairs (x / (1 + x)
