@@ -393,13 +393,19 @@ def test_independent_generator_targets(tmp_path, seed):
 
 def test_alike_tests_of_all_candidates_at_once_are_the_one_by_one_values():
     """The batch of :mod:`workbench.money.batch` gives each candidate's ``alike`` p-values as
-    the per-candidate code does, float for float (lists of 2 to 80 transfers, mixed
-    currencies and single transfers skipped)."""
+    :meth:`~workbench.money.score.AmountNull.alike_p` gives them one list at a time,
+    float for float (lists of 2 to 80 transfers, mixed currencies and single transfers
+    skipped)."""
     import numpy as np
 
     from workbench.money.batch import alike_ps
-    from workbench.money.score import AmountNull, _alike_p
+    from workbench.money.score import AmountNull
     from workbench.money.shapes import Candidate
+
+    def one_list(rows, amt, cur, amounts):
+        if len(rows) < 2 or len({cur[r] for r in rows}) != 1:
+            return None
+        return amounts.alike_p([amt[r] for r in rows])
 
     rng = np.random.default_rng(3)
     amt = np.round(rng.lognormal(7, 1.5, 3000), 2)
@@ -409,7 +415,7 @@ def test_alike_tests_of_all_candidates_at_once_are_the_one_by_one_values():
     found = [Candidate("fan-in", [], {}, alike=[
         sorted(rng.choice(3000, int(rng.integers(1, 81)), replace=False).tolist())
         for _ in range(int(rng.integers(0, 4)))]) for _ in range(400)]
-    one_by_one = [[p for p in (_alike_p(rows, amt, cur, null) for rows in c.alike)
+    one_by_one = [[p for p in (one_list(rows, amt, cur, null) for rows in c.alike)
                    if p is not None] for c in found]
     batch = alike_ps(found, amt, cur, null)
     assert batch == one_by_one
@@ -419,16 +425,28 @@ def test_alike_tests_of_all_candidates_at_once_are_the_one_by_one_values():
 
 def test_rarity_and_time_scan_of_all_candidates_at_once_are_the_one_by_one_values():
     """:func:`workbench.money.batch.rarities` and :func:`~workbench.money.batch.span_ps`
-    give what the per-candidate code gives, float for float (repeated accounts, tied and
-    far-apart times, candidates of 0 to 40 transfers)."""
+    give the one-candidate definitions' values, float for float (repeated accounts, tied
+    and far-apart times, candidates of 0 to 40 transfers)."""
+    import math
     from types import SimpleNamespace
 
     import numpy as np
 
     from workbench.money.batch import rarities, span_ps
-    from workbench.money.score import _rarity
     from workbench.money.shapes import Candidate
     from workbench.money.stats import scan_p
+
+    def rarity(c, data, null, a, b):
+        """The rarity term (score's module doc), one candidate in plain Python."""
+        k: dict[int, int] = {}
+        for r in c.edges:
+            for v in (int(a[r]), int(b[r])):
+                k[v] = k.get(v, 0) + 1
+        q = {v: (max(data.n_once[v] - kv, 0.0) + null.alpha)
+             / (max(data.n_pairs[v] - kv, 0.0) + null.alpha + null.beta) for v, kv in k.items()}
+        share = null.alpha / (null.alpha + null.beta)
+        return float(sum(math.log10(share / min(max(q[int(a[r])], q[int(b[r])]), 1.0))
+                         for r in c.edges))
 
     rng = np.random.default_rng(8)
     n_acc, n_edges = 300, 2000
@@ -436,11 +454,14 @@ def test_rarity_and_time_scan_of_all_candidates_at_once_are_the_one_by_one_value
     ts = np.round(rng.uniform(0, 3e7, n_edges), -3)  # times to the 1,000 s: ties
     ts[::50] = ts[0]
     pairs = rng.integers(1, 40, n_acc)
-    data = SimpleNamespace(n_pairs=pairs, n_once=rng.integers(0, pairs + 1))
+    data = SimpleNamespace(n_pairs=pairs.astype(float),
+                           n_once=rng.integers(0, pairs + 1).astype(float))
     null = SimpleNamespace(alpha=0.7, beta=1.3)
     found = [Candidate("fan-in", rng.choice(n_edges, int(rng.integers(0, 41)),
                                             replace=False).tolist(), {}) for _ in range(500)]
-    assert rarities(found, data, null, a, b) == [_rarity(c, data, null, a, b) for c in found]
+    expected_rarity = [rarity(c, data, null, a, b) for c in found]
+    assert rarities(found, data, null, a, b) == expected_rarity
+    assert len(set(expected_rarity)) > 50
     expected = [scan_p([ts[r] for r in c.edges], 3e7, 3600.0)[0] for c in found]
     assert span_ps(found, ts, 3e7, 3600.0) == expected
     assert len(set(expected)) > 50

@@ -42,6 +42,7 @@ def loans(tmp_path_factory) -> dict:
 
 
 def test_loans_repaid_are_no_pattern(loans):
+    assert loans["patterns"]  # the couriers' fan-out at least (below)
     for p in loans["patterns"]:
         assert not set(p["accounts"]) & set(FRIENDS), (p["kind"], p["accounts"])
     assert "none back" in loans["params"]["one_off"]
@@ -50,3 +51,20 @@ def test_loans_repaid_are_no_pattern(loans):
 def test_the_fan_out_is_still_found(loans):
     fans = [p for p in loans["patterns"] if set(p["accounts"]) == {"LEND", *COURIERS}]
     assert [p["kind"] for p in fans] == ["fan-out"]
+
+
+def test_a_loan_and_its_repayment_are_no_one_offs_in_the_rarity_prior(tmp_path):
+    """The accounts' own share of one-off pairs (the rarity prior and the null's ``alpha,
+    beta``) counts one-offs as the weighed transfers are defined: the lender's ten loan and
+    repayment pairs are not one-offs, its five couriers are."""
+    everyone = HOUSEHOLDS + FRIENDS + COURIERS + ["LEND"]
+    write_case(tmp_path / "files", ordinary_transfers(everyone, HOUSEHOLDS) + _loans(),
+               {a: f"P{a}" for a in everyone})
+    ingest(tmp_path / "c.duckdb", tmp_path / "files")
+    from workbench.money.data import load
+
+    with Store(tmp_path / "c.duckdb", read_only=True) as store:
+        data = load(store)
+    lend = list(data.nodes).index("LEND")
+    assert data.n_once[lend] == len(COURIERS)
+    assert data.n_pairs[lend] >= 2 * len(FRIENDS) + len(COURIERS)

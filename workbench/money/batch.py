@@ -1,13 +1,15 @@
-"""Tests of many candidate patterns at once: the same values as the per-candidate code of
-:mod:`.score` (amounts alike, rarity, the scan statistic of times), computed for every
+"""Tests of every candidate pattern at once: amounts alike, rarity, the scan statistic of
+times (the evidence :func:`~.score.score` takes in its ``pre``), computed for every
 candidate in a few array operations.
 
 A county's candidates run to the thousands (16,600 at 2M calls), each with a few short
 lists of transfers to test; one numpy call per list costs more in call overhead than in
-arithmetic. Here the lists of every candidate are laid end to end and tested by length:
-the same logarithms, the same variances (numpy reduces each row of a 2-d array as it reduces
-a 1-d array), the same look-ups in :class:`~.score.AmountNull`'s null draws, so every score
-is the same float.
+arithmetic. Here the lists of every candidate are laid end to end and tested by length.
+Each value is the one-candidate definition's float for float (:meth:`.AmountNull.alike_p`,
+:func:`~.stats.scan_p`, the rarity term of :mod:`.score`): the same variances (numpy reduces
+each row of a 2-d array as it reduces a 1-d array), the same look-ups in the null draws,
+and the logarithms taken with :mod:`math` (numpy's vectorized ``log10`` may differ in the
+last bit on some CPUs); ``tests/test_money.py`` compares them with the definitions.
 
 Examples
 --------
@@ -71,8 +73,10 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
 
 def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
              b: np.ndarray) -> list[float]:
-    """Per candidate, the rarity evidence of :func:`~.score.score` (``_rarity``): each
-    transfer's term in numpy, summed in Python in the candidate's order."""
+    """Per candidate, the rarity evidence (``score``'s module doc): per transfer, ``log10``
+    of the case's share of one-off pairs over the larger of its two accounts' own shares
+    (shrunk to the case's by ``alpha, beta``; the candidate's own pairs left out), summed
+    in the candidate's order."""
     lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
     rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
                        count=int(lens.sum()))
@@ -91,8 +95,8 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
                 / (np.maximum(data.n_pairs[ends] - kv, 0.0) + null.alpha + null.beta))
 
     share = null.alpha / (null.alpha + null.beta)
-    terms = np.log10(share / np.minimum(np.maximum(q(ends_a, key_a), q(ends_b, key_b)),
-                                        1.0)).tolist()
+    ratio = share / np.minimum(np.maximum(q(ends_a, key_a), q(ends_b, key_b)), 1.0)
+    terms = [math.log10(x) for x in ratio.tolist()]
     out, at = [], 0
     for n in lens.tolist():
         out.append(float(sum(terms[at:at + n])))
@@ -117,8 +121,8 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
             widths = t[:, m - 1:] - t[:, :k - m + 1]
             w = widths[np.arange(len(at)), np.argmin(widths, axis=1)]
             u = np.minimum((w + floor) / period, 1.0)
-            log_p = (math.log10(k) + log10_choose(k - 1, m - 1)
-                     + (m - 1) * np.log10(np.maximum(u, 1e-300)))
+            logs = np.array([math.log10(x) for x in np.maximum(u, 1e-300).tolist()])
+            log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * logs
             best = np.where(log_p < best, log_p, best)
         for i, x, ok in zip(at.tolist(), best.tolist(), np.isfinite(t).all(axis=1).tolist(),
                             strict=True):

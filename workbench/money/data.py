@@ -83,8 +83,6 @@ ACCOUNTS = (
     "UNION ALL SELECT b AS acct, a AS other, n, 0 AS out_ FROM {p}) "
     "SELECT acct, count(DISTINCT other) AS n_cp, count(*) AS n_pairs, "
     "sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once, "
-    "sum(CASE WHEN n = 1 AND out_ = 0 THEN 1 ELSE 0 END) AS din, "
-    "sum(CASE WHEN n = 1 AND out_ = 1 THEN 1 ELSE 0 END) AS dout, "
     "sum(1 - out_) AS n_in, sum(out_) AS n_out, "
     "sum(n) AS n_tx FROM ends GROUP BY acct"
 )
@@ -135,11 +133,13 @@ EDGES = (
 )
 
 #: per account, its pairs with other ordinary accounts (services left out) and the one-offs
+#: among them, as ``EDGES`` defines them (one transfer, none back)
 ORDINARY = (
-    "WITH o AS (SELECT a, b, n FROM {p} WHERE a NOT IN (SELECT acct FROM {s}) "
-    "AND b NOT IN (SELECT acct FROM {s})), "
-    "ends AS (SELECT a AS acct, n FROM o UNION ALL SELECT b AS acct, n FROM o) "
-    "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once "
+    "WITH o AS (SELECT x.a, x.b, x.n = 1 AND r.n IS NULL AS once FROM {p} x "
+    "LEFT JOIN {p} r ON r.a = x.b AND r.b = x.a "
+    "WHERE x.a NOT IN (SELECT acct FROM {s}) AND x.b NOT IN (SELECT acct FROM {s})), "
+    "ends AS (SELECT a AS acct, once FROM o UNION ALL SELECT b AS acct, once FROM o) "
+    "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN once THEN 1 ELSE 0 END) AS n_once "
     "FROM ends GROUP BY acct ORDER BY acct"
 )
 
@@ -167,7 +167,7 @@ class MoneyData:
         Account id of each dense node id.
     n_pairs, n_once : numpy.ndarray
         Per node: directed pairs it takes part in with other ordinary accounts, and how
-        many of them are one-offs.
+        many of them are one-offs (one transfer, none back, as in ``edges``).
     n_accounts : int
         Accounts with any transfer in the window (the null's population: a service takes
         part through its transfers unlike its business).

@@ -165,7 +165,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     cols["amount_null"] = AmountNull(cols["amt"])
     scored = []
     for c, pre in zip(found, batch_tests(found, data, null, cols), strict=True):
-        s, parts = score(c, data, null, cols, pre)
+        s, parts = score(c, null, cols, pre)
         if math.isfinite(s):
             scored.append((s, c, parts))
     scored.sort(key=lambda x: (-x[0], x[1].kind, [str(data.nodes[v]) for v in x[1].nodes()]))

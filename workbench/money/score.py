@@ -53,7 +53,6 @@ from .stats import (
     nb_log10_sf,
     order_sf,
     poisson_log10_sf,
-    scan_p,
 )
 
 __all__ = ["AmountNull", "Null", "lap_p", "null_model", "score"]
@@ -226,19 +225,6 @@ def structure(c: Candidate, null: Null, edges_ab: tuple[np.ndarray, np.ndarray])
     return -total
 
 
-def _rarity(c: Candidate, data: MoneyData, null: Null, a: np.ndarray, b: np.ndarray) -> float:
-    k: dict[int, int] = {}
-    for r in c.edges:
-        for v in (int(a[r]), int(b[r])):
-            k[v] = k.get(v, 0) + 1
-    # a service's own pairs are not counted (its business is not ordinary): the prior
-    q = {v: (max(data.n_once[v] - kv, 0.0) + null.alpha)
-         / (max(data.n_pairs[v] - kv, 0.0) + null.alpha + null.beta) for v, kv in k.items()}
-    share = null.alpha / (null.alpha + null.beta)
-    return float(sum(math.log10(share / min(max(q[int(a[r])], q[int(b[r])]), 1.0))
-                     for r in c.edges))
-
-
 def _flow_p(ins, outs, ts, null: Null) -> float:
     """Chance that money left after it arrived as consistently, and (when every out
     followed every in) as soon, as it did: the order of the ins and outs in time (the
@@ -247,7 +233,9 @@ def _flow_p(ins, outs, ts, null: Null) -> float:
     t_in = sorted(float(ts[i]) for i in ins)
     t_out = [float(ts[o]) for o in outs]
     n_in, n_out = len(t_in), len(t_out)
-    u = sum(bisect.bisect_left(t_in, t) for t in t_out)  # ins strictly before each out
+    # ins at or before each out: bank exports with dates only put a same-day pass-through
+    # at one time, which is in order (a gap of 0), not against it
+    u = sum(bisect.bisect_right(t_in, t) for t in t_out)
     p = order_sf(n_in, n_out, u)
     if u < n_in * n_out:
         return p
@@ -289,16 +277,7 @@ def _kept_p(ins, outs, amt, cur, amounts: AmountNull) -> float | None:
     return amounts.kept_p(sum(amt[i] for i in ins), sum(amt[o] for o in outs))
 
 
-def _alike_p(rows, amt, cur, amounts: AmountNull) -> float | None:
-    """Chance that null amounts are as alike as these (None for fewer than two or mixed
-    currencies)."""
-    if len(rows) < 2 or len({cur[r] for r in rows}) != 1:
-        return None
-    return amounts.alike_p([amt[r] for r in rows])
-
-
-def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
-          pre: dict | None = None) -> tuple[float, dict]:
+def score(c: Candidate, null: Null, cols: dict, pre: dict) -> tuple[float, dict]:
     """Score one candidate; returns ``(score, parts)`` where ``parts`` holds each kind of
     evidence and the tests behind it.
 
@@ -306,16 +285,12 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
     shows scores with their parts in ``evidence``.
 
     ``cols`` holds the edge table's columns as arrays: ``a, b, ts, amt, cur, p_big``, and the
-    case's :class:`AmountNull` as ``amount_null``. ``pre``: tests computed for every
-    candidate at once (:func:`.batch.batch_tests`: ``rarity``, ``span_p``, ``alike``), the
-    same values as computed here.
+    case's :class:`AmountNull` as ``amount_null``. ``pre``: the tests computed for every
+    candidate at once (:func:`.batch.batch_tests`: ``rarity``, ``span_p``, ``alike``).
     """
     a, b, ts, amt, cur = cols["a"], cols["b"], cols["ts"], cols["amt"], cols["cur"]
-    pre = pre or {}
     s = structure(c, null, (a, b))
-    u = pre["rarity"] if "rarity" in pre else _rarity(c, data, null, a, b)
-    p_span = pre["span_p"] if "span_p" in pre else scan_p([ts[r] for r in c.edges],
-                                                          null.period, null.floor)[0]
+    u, p_span = pre["rarity"], pre["span_p"]
     if c.kind == "cycle":
         p_flow = lap_p([ts[r] for r in c.edges], null.period, null.floor)
     else:
@@ -325,10 +300,7 @@ def score(c: Candidate, data: MoneyData, null: Null, cols: dict,
     kept = [p for p in (_kept_p(i, o, amt, cur, amounts) for i, o in c.through)
             if p is not None]
     p_kept = fisher(kept) if kept else None
-    alike = pre.get("alike")
-    if alike is None:
-        alike = [p for p in (_alike_p(rows, amt, cur, amounts) for rows in c.alike)
-                 if p is not None]
+    alike = pre["alike"]
     p_alike = fisher(alike) if alike else None
     p_big = fisher([float(cols["p_big"][r]) for r in c.edges])
     t = evidence(p_span) + evidence(p_flow)

@@ -335,6 +335,8 @@ def order_sf(k: int, m: int, u: int) -> float:
         return 1.0
     if u > k * m:
         return 0.0
+    if u == k * m:  # every out after every in: one order of C(k + m, k)
+        return 10.0 ** -log10_choose(k + m, k)
     if k * m <= _ORDER_EXACT:
         return _order_tail(int(k), int(m))[int(u)]
     mean, sd = k * m / 2.0, math.sqrt(k * m * (k + m + 1) / 12.0)

@@ -47,8 +47,9 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pays_into(g: CaseGraph, node: int, sorted_members: np.ndarray) -> bool:
-    """:func:`~workbench.rings.scoring.paid_by` of ``node`` and a group given as its
-    ascending dense ids: money flows from the group to ``node`` and never back."""
+    """Whether money flows from a group (its ascending dense ids) to ``node`` and never
+    from ``node`` to the group: a newcomer the group pays is its supplier or payee, not a
+    member it grows by (:func:`~workbench.rings.scoring.payers` counts both ways)."""
     nbr, eid = g.neighbours(node)
     eid = eid[member_mask(sorted_members, nbr)]
     ms = g.measures

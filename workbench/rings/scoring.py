@@ -26,7 +26,7 @@ __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "KNE
            "baseline", "score_group", "group_sums", "score_sums", "signals_of", "breadth_of",
            "bounded", "combine", "tier_score", "reported", "holds",
            "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
-           "payers", "is_supplier", "paid_by", "organizer"]
+           "payers", "is_supplier", "organizer"]
 
 #: weights of the evidence components in a ring's score (all but co-presence sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing). Money
@@ -466,12 +466,6 @@ def is_supplier(g: CaseGraph, node: int, group: set[int]) -> bool:
         return False
     boss = next(iter(into))
     return len(payers(g, boss, group - {boss, node})[0]) >= 2
-
-
-def paid_by(g: CaseGraph, node: int, group: set[int]) -> bool:
-    """True when money flows from the group to ``node`` and never from it to the group."""
-    into, out = payers(g, node, group)
-    return bool(into) and not out
 
 
 def ties(g: CaseGraph, node: int, group: set[int]) -> float:
