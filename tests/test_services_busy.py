@@ -1,0 +1,126 @@
+"""A busy person is not a service (DOMAIN.md): known answers on two small hand-built cases.
+
+``tap``: a wiretap export. The organizer O, his lieutenant L and the sellers S1 and S2 are
+the tapped targets, so every call touches one of them. S1 sells to 24 buyers who call him
+twice each and never call each other; O has 30 relatives and friends. S1's counterparts do
+not call each other (the buyers' calls with each other are not in the export), he has
+fewer calls per counterpart than the case's median pair, and his night and short shares
+are the case's own (the case is mostly the ring): by the old rule that made him a service
+and his cell was never found. He is a person: he calls his lieutenant and his partner
+back and forth, often and at night, and they call each other.
+
+``hotline``: 300 people call a bank's hotline once or twice, briefly, by day; the line
+calls back nobody but one member of staff it talks with thirty times (a close tie, but a
+speck of the line's calls). It is a service, registered or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.case.facade import Case
+
+HOTLINE = "95588"
+
+
+def _write(d: Path, calls: list[tuple[str, str, str, int]], persons: list[str],
+           phones: dict[str, str]) -> Case:
+    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(
+        f"{a},{b},{t},{s}" for a, b, t, s in calls))
+    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
+        f"{p},name {p}" for p in persons))
+    if phones:
+        (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
+            f"{n},{p}" for p, n in sorted(phones.items())))
+    case = Case(d / "case.duckdb")
+    case.ingest([d])
+    return case
+
+
+def _tap_calls() -> tuple[list, dict]:
+    people = ["O", "L", "S1", "S2"] + [f"B{i:02d}" for i in range(34)] + [
+        f"F{i:02d}" for i in range(30)]
+    phone = {p: f"+8613{900000000 + i:09d}" for i, p in enumerate(people)}
+    calls = []
+
+    def talk(a, b, n, hour, secs, both=True, day0=1):
+        for k in range(n):
+            x, y = (b, a) if both and k % 2 else (a, b)
+            calls.append((phone[x], phone[y],
+                          f"2024-03-{day0 + k % 27:02d} {hour:02d}:{(7 * k) % 60:02d}:00", secs))
+
+    talk("O", "L", 40, 23, 40)              # the ring: often, at night, briefly
+    talk("L", "S1", 26, 1, 35)
+    talk("L", "S2", 24, 0, 45)
+    talk("S1", "S2", 10, 2, 50)
+    for i in range(24):                     # S1's buyers: twice each, one way, evenings
+        talk(f"B{i:02d}", "S1", 2, 19, 70, both=False, day0=1 + i)
+    for i in range(24, 34):                 # S2's buyers
+        talk(f"B{i:02d}", "S2", 2, 20, 70, both=False, day0=1 + i - 24)
+    for i in range(30):                     # O's relatives and friends: long evening calls
+        talk("O", f"F{i:02d}", 3 + i % 4, 18, 300, day0=1 + i % 20)
+    return calls, phone
+
+
+@pytest.fixture(scope="module", params=["subscribers", "numbers_only"])
+def tap(request, tmp_path_factory) -> Case:
+    """The tap with its subscriber file, and as a numbers-only carrier export (every number
+    unregistered: only behaviour can tell)."""
+    d = tmp_path_factory.mktemp("tap")
+    calls, phone = _tap_calls()
+    return _write(d, calls, sorted(phone), phone if request.param == "subscribers" else {})
+
+
+def _hotline_case(d: Path, registered: bool) -> Case:
+    people = [f"P{i:03d}" for i in range(300)]
+    phone = {p: f"+8613{800000000 + i:09d}" for i, p in enumerate(people)}
+    calls = []
+    for i in range(0, 300, 2):              # friends in pairs, evenings
+        for k in range(4):
+            calls.append((phone[people[i]], phone[people[i + 1]],
+                          f"2024-03-{1 + k:02d} 19:{i % 60:02d}:00", 200))
+    for i, p in enumerate(people):          # the hotline: once (a third twice), briefly, by day
+        for k in range(1 + (i % 3 == 0)):
+            calls.append((phone[p], HOTLINE, f"2024-03-{1 + (i + 5 * k) % 28:02d} "
+                          f"{9 + i % 8:02d}:{i % 60:02d}:00", 30 + i % 40))
+    for k in range(30):                     # one member of staff, both ways, often
+        calls.append((phone["P000"], HOTLINE) if k % 2 else (HOTLINE, phone["P000"]))
+        calls[-1] += (f"2024-03-{1 + k % 28:02d} 11:{k:02d}:00", 120)
+    if registered:
+        people.append("BANK")
+        phone["BANK"] = HOTLINE
+    return _write(d, calls, people, phone)
+
+
+def test_seller_with_many_one_way_buyers_is_a_person(tap):
+    result = tap.rings()
+    busy = {b["id"]: b for b in result.params["busy"]}
+    phone = _tap_calls()[1]
+    s1 = busy[phone["S1"]]
+    assert s1["service"] is False, s1["reason"]
+    assert "calls like a person: 1 close tie(s)" in s1["reason"]  # L (S2: 10 calls)
+    assert busy[phone["O"]]["service"] is False
+    assert result.params["hubs"] == []
+    # his cell is found with him in it, not his buyers
+    in_ring = "S1" if "S1" in {m for r in result.rings for m in r.members} else phone["S1"]
+    cell = next(r for r in result.rings if in_ring in r.members)
+    assert len(cell.members) >= 3 and not any(
+        m.startswith("B") or m in {phone[f"B{i:02d}"] for i in range(34)}
+        for m in cell.members)
+
+
+def test_busy_thresholds_reported_in_params(tap):
+    info = tap.rings().params["services"]["phone"]
+    for key in ("busy_threshold", "tie_fence", "person_share"):
+        assert info[key] is not None, key
+
+
+@pytest.mark.parametrize("registered", [False, True])
+def test_hotline_called_briefly_by_day_by_hundreds_is_a_service(tmp_path, registered):
+    case = _hotline_case(tmp_path, registered)
+    result = case.rings()
+    flagged = {h["id"]: h for h in result.params["hubs"]}
+    assert set(flagged) == {HOTLINE}, result.params["busy"]
+    assert not any(HOTLINE in r.members or "BANK" in r.members for r in result.rings)
