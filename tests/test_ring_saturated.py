@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_services_busy import write_case
 from workbench.case.facade import Case
 
 CELLS = {"A": ["A1", "A2", "A3"], "B": ["B1", "B2", "B3"]}
@@ -42,19 +43,8 @@ def _case(d: Path) -> Case:
             for k in range(PAYS[name]):
                 tx.append((f"acct{payer}", f"acct{x}", 500 + 10 * k,
                            f"2024-03-{2 + 5 * k:02d} 1{k}:00:00"))
-    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(
-        f"{a},{b},{t},{s}" for a, b, t, s in calls))
-    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
-        f"{p},name {p}" for p in people))
-    (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
-        f"{n},{p}" for p, n in phone.items()))
-    (d / "accounts.csv").write_text("account_id,person_id\n" + "\n".join(
-        f"acct{p},{p}" for p in people))
-    (d / "transactions.csv").write_text("from_account,to_account,amount,occurred_at\n" + "\n".join(
-        f"{a},{b},{m},{t}" for a, b, m, t in tx))
-    case = Case(d / "case.duckdb")
-    case.ingest([d])
-    return case
+    return write_case(d, calls, people, phone, accounts={p: f"acct{p}" for p in people},
+                      transfers=tx)
 
 
 @pytest.fixture(scope="module")

@@ -25,15 +25,21 @@ from workbench.case.facade import Case
 HOTLINE = "95588"
 
 
-def _write(d: Path, calls: list[tuple[str, str, str, int]], persons: list[str],
-           phones: dict[str, str]) -> Case:
-    (d / "calls.csv").write_text("caller,callee,started_at,duration_s\n" + "\n".join(
-        f"{a},{b},{t},{s}" for a, b, t, s in calls))
-    (d / "persons.csv").write_text("person_id,name\n" + "\n".join(
-        f"{p},name {p}" for p in persons))
-    if phones:
-        (d / "phones.csv").write_text("phone,person_id\n" + "\n".join(
-            f"{n},{p}" for p, n in sorted(phones.items())))
+def write_case(d: Path, calls: list[tuple], persons: list[str], phones: dict[str, str], *,
+               accounts: dict[str, str] | None = None, transfers: list[tuple] = ()) -> Case:
+    """Write the contract's files (``calls``: caller, callee, started_at, duration_s;
+    ``accounts``: person -> account; ``transfers``: from, to, amount, occurred_at) into
+    ``d``, ingest them and return the case."""
+    files = {"calls": ("caller,callee,started_at,duration_s", calls),
+             "persons": ("person_id,name", [(p, f"name {p}") for p in persons]),
+             "phones": ("phone,person_id", [(n, p) for p, n in sorted(phones.items())]),
+             "accounts": ("account_id,person_id",
+                          [(a, p) for p, a in sorted((accounts or {}).items())]),
+             "transactions": ("from_account,to_account,amount,occurred_at", transfers)}
+    for name, (header, rows) in files.items():
+        if rows:
+            (d / f"{name}.csv").write_text(header + "\n" + "\n".join(
+                ",".join(map(str, r)) for r in rows))
     case = Case(d / "case.duckdb")
     case.ingest([d])
     return case
@@ -70,7 +76,8 @@ def tap(request, tmp_path_factory) -> Case:
     unregistered: only behaviour can tell)."""
     d = tmp_path_factory.mktemp("tap")
     calls, phone = _tap_calls()
-    return _write(d, calls, sorted(phone), phone if request.param == "subscribers" else {})
+    return write_case(d, calls, sorted(phone),
+                      phone if request.param == "subscribers" else {})
 
 
 def _hotline_case(d: Path, registered: bool) -> Case:
@@ -91,7 +98,7 @@ def _hotline_case(d: Path, registered: bool) -> Case:
     if registered:
         people.append("BANK")
         phone["BANK"] = HOTLINE
-    return _write(d, calls, people, phone)
+    return write_case(d, calls, people, phone)
 
 
 def test_seller_with_many_one_way_buyers_is_a_person(tap):
