@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from workbench.case.facade import Case
+from workbench.case.report_text import threshold_rows
 
 HOTLINE = "95588"
 
@@ -118,10 +119,16 @@ def test_seller_with_many_one_way_buyers_is_a_person(tap):
         for m in cell.members)
 
 
-def test_busy_thresholds_reported_in_params(tap):
-    info = tap.rings().params["services"]["phone"]
+def test_busy_thresholds_reported_in_params_and_report(tap):
+    params = tap.rings().params
+    info = params["services"]["phone"]
     for key in ("busy_threshold", "tie_fence", "person_share"):
         assert info[key] is not None, key
+    # the case's 68 pairs: 34 buyers twice, 30 friends 3-6 times, the ring's 4 pairs 10-40
+    # times: Q1 2, Q3 5, so a close tie has more than 5 + 3 x 3 = 14 contacts (S1: L's 26)
+    assert info["tie_fence"] == 14.0 and info["person_share"] == 1 / info["busy_threshold"]
+    rows = dict(threshold_rows(params))
+    assert rows["繁忙号码的密切联系：每对联系次数高于（Q3 + 3 × IQR，双向）"] == "14"
 
 
 @pytest.mark.parametrize("registered", [False, True])
