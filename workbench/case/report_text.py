@@ -125,8 +125,14 @@ def threshold_rows(params: dict) -> list[list[str]]:
             ["案件具有的证据种类", tier_text("+".join(base.get("kinds") or []))],
             ["同行强度第 90 百分位", _plain(base.get("meet_q90"))]]
     for kind, info in sorted((params.get("services") or {}).items()):
-        rows.append([f"繁忙{'号码' if kind == 'phone' else '账户'}门槛（Q3 + 3 × IQR，至少 10）",
+        what = "号码" if kind == "phone" else "账户"
+        rows.append([f"繁忙{what}门槛（Q3 + 3 × IQR，至少 10）",
                      _plain(info.get("busy_threshold"))])
+        if info.get("tie_fence") is not None:  # a close tie makes a busy node a person
+            rows.append([f"繁忙{what}的密切联系：每对联系次数高于（Q3 + 3 × IQR，双向）",
+                         _plain(info.get("tie_fence"))])
+            rows.append([f"繁忙{what}的密切联系至少占其联系（1 / 繁忙门槛）",
+                         _plain(info.get("person_share"))])
     hubs = params.get("hubs") or []
     for hub in hubs[:_MAX_HUBS]:
         said = "、".join(_SIGNALS.get(k, k) for k, on in sorted((hub.get("signals") or {})

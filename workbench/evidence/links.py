@@ -124,17 +124,19 @@ def build_layers(source, params: LinkParams | None = None, *,
     # the numbers' pairs serve the service rule and, when no number changes hands, the
     # calls layer too (one pass over the calls instead of two)
     pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params))
-    layers.hubs, layers.service_info, h["_services"] = detect_services(
-        engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
-    layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-    if _owners_fixed(engine, h["_own_phones"]):
-        h["_l_calls"] = engine.materialize(
-            "_l_calls", *calls_layer_from_pairs(pairs, h["_own_phones"]))
-    else:  # each layer aggregates its resolved rows as a subquery: nothing per call stored
-        attr, args = calls_attr_query(params, h["_own_phones"])
-        h["_l_calls"] = engine.materialize(
-            "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
-    engine.drop(pairs)
+    try:
+        layers.hubs, layers.service_info, h["_services"] = detect_services(
+            engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
+        layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
+        if _owners_fixed(engine, h["_own_phones"]):
+            h["_l_calls"] = engine.materialize(
+                "_l_calls", *calls_layer_from_pairs(pairs, h["_own_phones"]))
+        else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
+            attr, args = calls_attr_query(params, h["_own_phones"])
+            h["_l_calls"] = engine.materialize(
+                "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+    finally:
+        engine.drop(pairs)
     layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
     attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],

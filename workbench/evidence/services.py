@@ -7,7 +7,7 @@ removed: a service stays in the graph, in ``rank``, ``path`` and every view, mar
 
 A node is looked at only when it is **busy**: its distinct counterparts are a far outlier
 of the case's own distribution (above ``Q3 + 3 x IQR`` of counterparts per number, and at
-least 10). Degree alone never decides. Its behaviour gives up to four signals:
+least 10). Degree alone never decides. Its behaviour gives up to four service signals:
 
 * ``one_way``: at least 90% of its calls (transfers) go one way;
 * ``unrelated``: its counterparts are no more linked to each other than chance (link
@@ -15,11 +15,27 @@ least 10). Degree alone never decides. Its behaviour gives up to four signals:
 * ``shallow``: it has fewer calls (transfers) per counterpart than the case's median pair;
 * ``plain``: its calls are not ring-like (night and short shares at most 1.5 x the case's).
 
-Records decide how many signals it takes: a node registered to a person who has arrests,
-accounts with money or kin is a person and never a service; one registered to another known
-person needs three signals; an unattributed one needs one in a case that has subscriber
-records (every known subscriber is in the data, so an unknown busy number is an outside
-service) and two in a numbers-only case. ``hub`` / ``not_hub`` overrides win over all.
+and one sign of a person (DOMAIN.md, "a busy person is not a hub"):
+
+* ``close_tie``: someone it calls and is called by (pays and is paid by) far more than
+  people ordinarily do: a pair above the case's far-out fence on contacts per pair
+  (``tie_fence``, ``Q3 + 3 x IQR`` over every pair), both ways, and such ties carry at
+  least ``person_share`` of its contacts (``1 / busy_threshold``: more than an even share
+  of a busy node's calling). A seller calls his lieutenant and partner back and forth
+  every other night; a service's clients each call it as ordinary pairs call, so its
+  regular clients are a speck of its contacts.
+
+Two of the service signals say little in a wiretap or one-sided export, where every call
+touches a tapped target: the targets' counterparts' calls with each other are not in the
+export (``unrelated`` holds for any busy target) and the case's night and short shares are
+the ring's own (``plain``). So records and the person sign decide first: a node registered
+to a person who has arrests, accounts with money or kin is a person and never a service;
+one with a ``close_tie`` is a person; one registered to another known person is a service
+only when its contacts go one way (a line is called, a courier calls out; a person's phone
+calls and is called) and two more signals hold; an unattributed one needs one signal in a
+case that has subscriber records (every known subscriber is in the data, so an unknown
+busy number is an outside service) and two in a numbers-only case. ``hub`` / ``not_hub``
+overrides win over all.
 """
 
 from __future__ import annotations
@@ -29,11 +45,12 @@ import logging
 from ..engine import Engine, Handle
 from .owners import calls_aliased, short_call_sql, window
 
-__all__ = ["detect_services", "pairs_query", "SERVICE_SIGNALS"]
+__all__ = ["detect_services", "pairs_query", "SERVICE_SIGNALS", "PERSON_SIGNALS"]
 
 log = logging.getLogger(__name__)
 
 SERVICE_SIGNALS = ("one_way", "unrelated", "shallow", "plain")
+PERSON_SIGNALS = ("close_tie",)
 
 _ONE_WAY = 0.9
 _DENSITY_RATIO = 2.0
@@ -82,7 +99,8 @@ def _both_ways(pair: Handle) -> str:
 
 def _stats(engine: Engine, kind: str, params,
            pair: Handle | None = None) -> tuple[list[dict], dict, Handle]:
-    pair = pair or engine.materialize("_svc_pair", *pairs_query(kind, params))
+    if pair is None:
+        pair = engine.materialize("_svc_pair", *pairs_query(kind, params))
     deg = engine.materialize(
         "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
         f"SELECT v FROM {pair}) e GROUP BY x")
@@ -92,23 +110,31 @@ def _stats(engine: Engine, kind: str, params,
         f"(SELECT count(*) FROM {deg}) AS nodes, "
         f"(SELECT count(*) FROM {pair}) AS pairs, "
         f"(SELECT median(n) FROM {pair}) AS median_pair, "
+        f"(SELECT quantile_cont(n, 0.25) FROM {pair}) AS p1, "
+        f"(SELECT quantile_cont(n, 0.75) FROM {pair}) AS p3, "
         f"(SELECT sum(n_night) / nullif(sum(n), 0) FROM {pair}) AS base_night, "
         f"(SELECT sum(n_short) / nullif(sum(n), 0) FROM {pair}) AS base_short")[0]
-    q1, q3, nodes, pairs, median_pair, base_night, base_short = case.values()
+    q1, q3, nodes, pairs, median_pair, p1, p3, base_night, base_short = case.values()
     if not nodes:
         engine.drop(deg)
         return [], {"busy_threshold": None}, pair
     threshold = max(_FLOOR, int(q3 + 3 * (q3 - q1)) + 1)
     density = pairs / max(1.0, nodes * (nodes - 1) / 2)
+    # a close tie: more contacts than the case's far-out fence on contacts per pair
+    tie_fence = float(p3 + 3 * (p3 - p1))
     info = {"busy_threshold": threshold, "case_density": round(float(density), 6),
             "median_per_pair": float(median_pair or 0), "night_share": float(base_night or 0),
-            "short_share": float(base_short or 0)}
+            "short_share": float(base_short or 0), "tie_fence": tie_fence,
+            "person_share": round(1 / threshold, 6)}
     both = _both_ways(pair)
     busy = engine.materialize(
         "_svc_busy", "SELECT x, count(*) AS k, sum(n) AS n, "
         "sum(n_out) AS n_out, sum(n_night) AS n_night, sum(n_short) AS n_short, "
-        f"median(n) AS per_counterpart FROM {both} m "
-        f"WHERE x IN (SELECT x FROM {deg} WHERE k >= ?) GROUP BY x", [threshold])
+        "median(n) AS per_counterpart, "
+        "sum(CASE WHEN n > ? AND n_out > 0 AND n_out < n THEN n ELSE 0 END) AS n_close, "
+        "count(CASE WHEN n > ? AND n_out > 0 AND n_out < n THEN 1 END) AS k_close "
+        f"FROM {both} m WHERE x IN (SELECT x FROM {deg} WHERE k >= ?) GROUP BY x",
+        [tie_fence, tie_fence, threshold])
     engine.drop(deg)
     rows = engine.fetch_rows(
         # links among a busy node's counterparts: each counterpart's own contacts, kept
@@ -119,11 +145,13 @@ def _stats(engine: Engine, kind: str, params,
         "within AS (SELECT aq.x, count(*) / 2 AS links FROM aq WHERE EXISTS ("
         "  SELECT 1 FROM cp b WHERE b.x = aq.x AND b.y = aq.y) GROUP BY aq.x) "
         "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
+        "b.n_close, b.k_close, "
         f"coalesce(w.links, 0) AS links FROM {busy} b LEFT JOIN within w ON w.x = b.x "
         "ORDER BY b.x")
     engine.drop(busy)
     out = []
-    for x, k, n, n_out, n_night, n_short, per_cp, links in (r.values() for r in rows):
+    for x, k, n, n_out, n_night, n_short, per_cp, n_close, k_close, links in (
+            r.values() for r in rows):
         possible = k * (k - 1) / 2
         ratio = (links / possible) / density if possible and density else 0.0
         signals = {
@@ -134,10 +162,14 @@ def _stats(engine: Engine, kind: str, params,
                 n_night / n <= _RINGLIKE_RATIO * info["night_share"]
                 and n_short / n <= _RINGLIKE_RATIO * info["short_share"]),
         }
+        close_share = float(n_close) / n
+        person = {"close_tie": bool(k_close) and close_share >= info["person_share"]}
         out.append({"kind": kind, "id": x, "counterparts": int(k), "contacts": int(n),
                     "one_way_share": round(max(n_out, n - n_out) / n, 3),
                     "density_ratio": round(float(ratio), 3),
-                    "per_counterpart": float(per_cp), "signals": signals})
+                    "per_counterpart": float(per_cp), "close_ties": int(k_close),
+                    "close_share": round(close_share, 3), "signals": signals,
+                    "person_signals": person})
     return out, info, pair
 
 
@@ -168,6 +200,26 @@ def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
     return out
 
 
+def _need(s: dict, owner: dict | None, kinfo: dict, subscribers: bool
+          ) -> tuple[int | None, str]:
+    """How many service signals make busy node ``s`` a service (None: never), and why."""
+    registered = f"registered to {','.join(owner['persons'])}" if owner else None
+    if owner and owner["records"]:
+        return None, f"{registered} who has {'/'.join(sorted(set(owner['records'])))}"
+    if s["person_signals"]["close_tie"]:
+        return None, (f"{registered or 'unregistered'}, calls like a person: "
+                      f"{s['close_ties']} close tie(s) both ways above "
+                      f"{kinfo['tie_fence']:g} contacts, {s['close_share']:.0%} of its contacts")
+    if owner and not s["signals"]["one_way"]:
+        return None, (f"{registered}, contacts both ways ({s['one_way_share']:.0%} one way) "
+                      "as a person's do")
+    if owner:
+        return 3, f"{registered}, one way"
+    if subscribers or s["kind"] == "account":
+        return 1, "registered to no known person"
+    return 2, "numbers-only case"
+
+
 def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Handle,
                     phone_pairs: Handle | None = None) -> tuple[list[dict], dict, Handle]:
     """Flag service numbers and accounts (see the module docstring).
@@ -193,15 +245,7 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
             owner = owners.get(s["id"])
             n_signals = sum(s["signals"].values())
             names = [k for k, v in s["signals"].items() if v]
-            if owner and owner["records"]:
-                need, why = None, (f"registered to {','.join(owner['persons'])} who has "
-                                   f"{'/'.join(sorted(set(owner['records'])))}")
-            elif owner:
-                need, why = 3, f"registered to {','.join(owner['persons'])}"
-            elif subscribers or kind == "account":
-                need, why = 1, "registered to no known person"
-            else:
-                need, why = 2, "numbers-only case"
+            need, why = _need(s, owner, kinfo, subscribers)
             is_service = need is not None and n_signals >= need
             s["owner"] = ",".join(owner["persons"]) if owner else None
             s["reason"] = (f"{s['counterparts']} counterparts (busy above "

@@ -53,8 +53,7 @@ from .scoring import (
     ties,
 )
 
-__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group",
-           "SCORE_WEIGHTS"]
+__all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group", "SCORE_WEIGHTS"]
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +203,9 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
             evident = np.zeros(len(near), dtype=bool)
             evident[which[counts]] = True
             earned &= evident
+        for c in np.nonzero(earned)[0].tolist() if others else ():  # another ring's member
+            home = others.get(int(near[c]))  # stays with it unless tied here more strongly
+            earned[c] = home is None or home is own or ties(g, int(near[c]), home[0]) < outside[c]
         # strongest first; a node tied as strongly to another ring is a broker between them,
         # and one the group pays without paying it is its supplier: neither is a member
         # (checked only for the nodes strong enough to join, best first)
