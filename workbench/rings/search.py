@@ -239,11 +239,9 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
 
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
                      ) -> list[list[int]]:
-    """Join a lower-ranked core into a better one when its typical (median) member is tied
-    to the better core as strongly as that core's own members are (:func:`reference`): a
-    fragment held to the ring by one member (a member put with his own buyers by a finer
-    resolution) does not bring in the others, whose ties run to him alone; the member
-    comes back by growth (:func:`_grow`).
+    """Join a lower-ranked core into a better one when its median member is tied to it as
+    strongly as its own members are (:func:`reference`): one member put with his own buyers
+    does not bring them in (he comes back by growth, :func:`_grow`).
     Only cores with a link between them are compared, better cores first; after a join the
     scan goes back to the best core touching the joined one (the others' answers stand)."""
     needed: dict[tuple, float] = {}
