@@ -239,13 +239,12 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
 
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
                      ) -> list[list[int]]:
-    """Join a lower-ranked core into a better one when its median member is tied to it as
-    strongly as its own members are (:func:`reference`): one member put with his own buyers
-    does not bring them in (he comes back by growth, :func:`_grow`).
+    """Join a lower-ranked core into a better one when its members are, on average, tied to
+    the better core as strongly as that core's own members are (:func:`reference`).
     Only cores with a link between them are compared, better cores first; after a join the
     scan goes back to the best core touching the joined one (the others' answers stand)."""
     needed: dict[tuple, float] = {}
-    typical_tie: dict[tuple, float] = {}
+    mean_tie: dict[tuple, float] = {}
     around: dict[tuple, np.ndarray] = {}
     owner = np.full(g.n, -1, dtype=np.int64)
     for k, core in enumerate(cores):
@@ -269,9 +268,9 @@ def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
             if key_a not in needed:
                 needed[key_a] = reference(g, cores[a], params.trim)
             pair = (key_a, tuple(cores[b]))
-            if pair not in typical_tie:
-                typical_tie[pair] = float(np.median(ties_within(g, cores[b], cores[a])))
-            if typical_tie[pair] >= needed[key_a]:
+            if pair not in mean_tie:
+                mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
+            if mean_tie[pair] >= needed[key_a]:
                 cores[a] = cores[a] + cores[b]
                 del cores[b]
                 owner[cores[a]] = a
