@@ -88,3 +88,32 @@ def test_a_tenant_of_the_rings_receiver_is_one_more_payer():
     ring = _best(result)
     assert ring is not None and set(ring.members) == RING | {TENANT}
     assert "money" in ring.tier.split("+") and "copresence" in ring.tier.split("+")
+
+
+def _family_and_fragment():
+    """A family ring P00-P06 (every pair calls at night and pays), and a lower-ranked
+    fragment: member P06 with two buyers P07, P08 who call and pay P06 alone."""
+    links: dict[tuple[int, int], dict] = {}
+    for a in range(7):
+        for b in range(a + 1, 7):
+            links[(a, b)] = {"n_calls": 20, "n_night": 8, "n_short": 12, "n_vu_tx": 4,
+                             "total_vu": 40000.0, "kin": int(b - a == 1)}
+    for buyer in (7, 8):
+        links[(6, buyer)] = {"n_calls": 4, "n_short": 4, "n_vu_tx": 2, "total_vu": 1000.0}
+    return fused_graph(links, 9, LayerWeights())
+
+
+def test_a_fragment_held_by_one_member_brings_in_only_him():
+    """Seed 35's family ring took in two buyers of one member: a finer resolution had put
+    that member with his buyers, and the fragment joined the family because its members'
+    mean tie to the family (his alone: the buyers have none) reached the family's own.
+    The fragment still joins, but only its members tied to the joined group as strongly
+    as a newcomer must be (:func:`_grow`'s rule) come along: the member, not his buyers."""
+    from workbench.rings.search import _merge_fragments
+
+    g = _family_and_fragment()
+    merged = _merge_fragments(g, [[0, 1, 2, 3, 4, 5], [6, 7, 8]], RingParams())
+    assert merged == [[0, 1, 2, 3, 4, 5, 6]]
+    # a ring split in two halves whose members all call the other half joins whole
+    halves = _merge_fragments(g, [[0, 1, 2, 3], [4, 5, 6]], RingParams())
+    assert halves == [[0, 1, 2, 3, 4, 5, 6]]

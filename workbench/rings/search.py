@@ -240,9 +240,10 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
 def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
                      ) -> list[list[int]]:
     """Join a lower-ranked core into a better one when its members are, on average, tied to
-    the better core as strongly as that core's own members are (:func:`reference`).
-    Only cores with a link between them are compared, better cores first; after a join the
-    scan goes back to the best core touching the joined one (the others' answers stand)."""
+    it as strongly as its own members are (:func:`reference`); those of them tied as strongly
+    to the joined group come along (one member put with his buyers leaves them out). Cores
+    with a link between them are compared, better cores first; after a join the scan goes
+    back to the best core touching the joined one (the others' answers stand)."""
     needed: dict[tuple, float] = {}
     mean_tie: dict[tuple, float] = {}
     around: dict[tuple, np.ndarray] = {}
@@ -255,7 +256,6 @@ def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
         if key not in around:
             around[key] = np.unique(g.star(core)[1])
         return owner[around[key]]
-
     a = 0
     while a < len(cores):
         linked = near(cores[a])
@@ -271,7 +271,9 @@ def _merge_fragments(g: CaseGraph, cores: list[list[int]], params: RingParams
             if pair not in mean_tie:
                 mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
             if mean_tie[pair] >= needed[key_a]:
-                cores[a] = cores[a] + cores[b]
+                come = ties_within(g, cores[b], cores[a] + cores[b]) >= needed[key_a]
+                owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
+                cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
                 del cores[b]
                 owner[cores[a]] = a
                 owner[owner > b] -= 1
