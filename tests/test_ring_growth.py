@@ -124,7 +124,10 @@ def _merge_from_scratch(g, cores, trim, max_size):
                         and float(np.mean(ties_within(g, cores[b], core)))
                         >= reference(g, core, trim)), None)
             if hit is not None:
-                cores[a] = core + cores.pop(hit)
+                need = reference(g, core, trim)
+                other = cores.pop(hit)
+                come = ties_within(g, other, core + other) >= need
+                cores[a] = core + [x for x, c in zip(other, come, strict=True) if c]
                 break
         else:
             return cores
@@ -154,3 +157,33 @@ def test_fragments_merge_as_the_rule_restarted_after_every_join():
         assert got == _merge_from_scratch(g, cores, 0.35, 12)
         joins += len(cores) - len(got)
     assert joins >= 20
+
+
+def _family_and_fragment():
+    """A family ring P00-P06 (every pair calls at night and pays), and a lower-ranked
+    fragment: member P06 with two buyers P07, P08 who call and pay P06 alone."""
+    links: dict[tuple[int, int], dict] = {}
+    for a in range(7):
+        for b in range(a + 1, 7):
+            links[(a, b)] = {"n_calls": 20, "n_night": 8, "n_short": 12, "n_vu_tx": 4,
+                             "total_vu": 40000.0, "kin": int(b - a == 1)}
+    for buyer in (7, 8):
+        links[(6, buyer)] = {"n_calls": 4, "n_short": 4, "n_vu_tx": 2, "total_vu": 1000.0}
+    return fused_graph(links, 9, LayerWeights())
+
+
+def test_a_fragment_held_by_one_member_brings_in_only_him():
+    """Seed 35's family ring took in two buyers of one member: a finer resolution had put
+    that member with his buyers, and the fragment joined the family because its members'
+    mean tie to the family (his alone: the buyers have none) reached the family's own.
+    The fragment still joins, but only its members tied to the joined group as strongly
+    as a newcomer must be (:func:`_grow`'s rule) come along: the member, not his buyers."""
+    from workbench.rings.fragments import merge_fragments
+
+    g = _family_and_fragment()
+    p = RingParams()
+    merged = merge_fragments(g, [[0, 1, 2, 3, 4, 5], [6, 7, 8]], p.trim, p.max_size)
+    assert merged == [[0, 1, 2, 3, 4, 5, 6]]
+    # a ring split in two halves whose members all call the other half joins whole
+    halves = merge_fragments(g, [[0, 1, 2, 3], [4, 5, 6]], p.trim, p.max_size)
+    assert halves == [[0, 1, 2, 3, 4, 5, 6]]

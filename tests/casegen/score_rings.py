@@ -86,10 +86,29 @@ def score_by_kind(found: list[set], planted: list[set], kinds: list[str],
 
 
 # -- truth -------------------------------------------------------------------------------------
-def planted_rings(truth: dict, kinds: Iterable[str] | None = None) -> list[set]:
-    """Member sets of the truth's rings (optionally only some kinds)."""
+def planted_rings(truth: dict, kinds: Iterable[str] | None = None,
+                  meetings: bool = False) -> list[set]:
+    """Member sets of the truth's rings (optionally only some kinds).
+
+    With ``meetings``, the rings that meet instead of phoning (``workbench sample``'s
+    ``meeting_rings``, planted rings since issue 17, as ``benchmarks/rings.py`` counts
+    them) come after the others. A ring's kind is its ``kind`` (``tests.casegen``
+    counties) or its ``type`` (``workbench sample``).
+
+    Examples
+    --------
+    >>> truth = {"rings": [{"type": "cell", "members": ["P1", "P2", "P3"]}],
+    ...          "meeting_rings": [{"type": "meeting", "members": ["P4", "P5", "P6"]}]}
+    >>> len(planted_rings(truth)), len(planted_rings(truth, meetings=True))
+    (1, 2)
+    """
     kinds = set(kinds) if kinds is not None else None
-    return [set(r["members"]) for r in truth["rings"] if kinds is None or r["kind"] in kinds]
+    rings = list(truth["rings"]) + (list(truth.get("meeting_rings", [])) if meetings else [])
+    return [set(r["members"]) for r in rings if kinds is None or _kind(r) in kinds]
+
+
+def _kind(ring: dict) -> str:
+    return str(ring.get("kind", ring.get("type", "")))
 
 
 def planted_patterns(truth: dict, kinds: Iterable[str] | None = None) -> list[set]:
@@ -185,18 +204,23 @@ def main(argv: list[str] | None = None) -> dict:
     """Score a ``--json`` output file against a ``truth.json``; print and return the score.
 
     ``python -m tests.casegen.score_rings TRUTH.json FOUND.json`` (rings or money output,
-    told apart by the truth: ``rings`` or ``patterns``).
+    told apart by the truth: ``rings`` or ``patterns``); ``--meetings`` counts the truth's
+    meeting rings as planted rings too (``k`` grows by their number).
     """
     import argparse
 
     parser = argparse.ArgumentParser(description="score found rings/patterns against truth")
     parser.add_argument("truth")
     parser.add_argument("found")
+    parser.add_argument("--meetings", action="store_true",
+                        help="count the truth's meeting_rings as planted rings too")
     args = parser.parse_args(argv)
     truth = _load(Path(args.truth))
     if "rings" in truth:
-        planted, found = planted_rings(truth), read_rings(Path(args.found))
-        kinds = [r["kind"] for r in truth["rings"]]
+        planted = planted_rings(truth, meetings=args.meetings)
+        found = read_rings(Path(args.found))
+        kinds = [_kind(r) for r in truth["rings"]
+                 + (truth.get("meeting_rings", []) if args.meetings else [])]
     else:
         planted, found = planted_patterns(truth), read_money(Path(args.found))
         kinds = [normalize_kind(p["kind"]) for p in truth["patterns"]]

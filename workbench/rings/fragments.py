@@ -27,9 +27,11 @@ __all__ = ["merge_fragments"]
 def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size: int
                     ) -> list[list[int]]:
     """Join a lower-ranked core into a better one when its members are, on average, tied to
-    the better core as strongly as that core's own members are (:func:`reference`).
-    Only cores with a link between them are compared, better cores first; after a join the
-    scan goes back to the best core touching the joined one (the others' answers stand).
+    the better core as strongly as that core's own members are (:func:`reference`); those
+    of them tied as strongly to the joined group come along, the others are left out of
+    both (a member put with his buyers brings him alone). Only cores with a link between
+    them are compared, better cores first; after a join the scan goes back to the best core
+    touching the joined one (the others' answers stand).
 
     A core looked at without a join is *settled*: its answer cannot change until a join
     touches it (it is the joined core or linked to it), so the scan passes over it when it
@@ -67,7 +69,11 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
             if pair not in mean_tie:
                 mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
             if mean_tie[pair] >= needed[key_a]:
-                cores[a] = cores[a] + cores[b]
+                # those tied as strongly to the joined group come along: one member put
+                # with his buyers (who deal with him alone) leaves them out
+                come = ties_within(g, cores[b], cores[a] + cores[b]) >= needed[key_a]
+                owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
+                cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
                 del cores[b]
                 owner[cores[a]] = a
                 owner[owner > b] -= 1
