@@ -64,18 +64,19 @@ _EDGE = ("SELECT DISTINCT 'p' AS t, caller AS ident, callee AS other FROM calls 
 LEVELS = ("kin", "shared_2", "shared_1", "none")
 
 
-def _levels(source: str, person: str, own: str = "_own") -> str:
+def _levels(source: str, person: str, own: str = "_own", pc: str = "_pc") -> str:
     """SQL of ``(k, person_id, level)`` for the rows of ``source(k, t, ident, <person>)``
     whose identifier's contacts reach ``<person>``'s circle (see :data:`LEVELS`), the
-    person themselves not counting; ``own``: whose numbers and accounts the circle holds."""
+    person themselves not counting; ``own``: whose numbers and accounts the circle holds;
+    ``pc``: the table of each identifier's partners."""
     return (
         f"WITH kin AS (SELECT DISTINCT s.k, s.{person} AS person_id FROM {source} s "
-        "JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
+        f"JOIN {pc} a ON a.t = s.t AND a.ident = s.ident "
         f"JOIN _kin kn ON kn.x = a.partner AND kn.y = s.{person}), "
         f"circ AS (SELECT s.k, s.{person} AS person_id, count(DISTINCT a.partner) AS n "
-        f"FROM {source} s JOIN _pc a ON a.t = s.t AND a.ident = s.ident "
+        f"FROM {source} s JOIN {pc} a ON a.t = s.t AND a.ident = s.ident "
         f"JOIN {own} o ON o.person_id = s.{person} AND NOT (o.t = s.t AND o.ident = s.ident) "
-        "JOIN _pc b ON b.t = o.t AND b.ident = o.ident AND b.partner = a.partner "
+        f"JOIN {pc} b ON b.t = o.t AND b.ident = o.ident AND b.partner = a.partner "
         f"WHERE a.partner <> s.{person} GROUP BY s.k, s.{person}) "
         "SELECT coalesce(kin.k, circ.k) AS k, coalesce(kin.person_id, circ.person_id) "
         "AS person_id, CASE WHEN kin.k IS NOT NULL THEN 'kin' WHEN circ.n >= 2 "
@@ -127,8 +128,7 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
         "ORDER BY md5(t || ident)) AS other, row_number() OVER (PARTITION BY t "
         "ORDER BY md5(t || ident)) AS i FROM (SELECT t, ident, min(person_id) AS person_id "
         "FROM _own WHERE t <> 'c' GROUP BY t, ident HAVING count(*) = 1) h "
-        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident "
-        "AND (c.t <> 'c' OR c.partner <> h.person_id))) "
+        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = h.t AND c.ident = h.ident)) "
         "WHERE i <= 5000 AND other IS NOT NULL")
     rows = con.execute(
         f"WITH own AS ({_levels('_sp', 'person_id', own)}), "
@@ -137,7 +137,7 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
         "FROM _sp s LEFT JOIN own ON own.k = s.k LEFT JOIN oth ON oth.k = s.k "
         "GROUP BY ALL").fetchall()
     out, measured = {}, 0
-    for t in ("p", "a", "c"):
+    for t in ("p", "a"):
         mine = [r for r in rows if r[0] == t]
         n = sum(r[3] for r in mine)
         if not n:
@@ -152,12 +152,13 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
     if case_mu:
         out["case"] = case_mu
     measured = {"held": measured, "arrested": n_case, "arrested_u_pairs": n_pairs}
-    for table in ("_qx", "_sp", "_own2", "_cu", "_co", "_hx"):
+    for table in ("_qx", "_sp", "_own2", "_cu", "_co", "_hx", "_pcu"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return out, measured
 
 
-#: at most this many (arrest, other person) pairs measure ``u`` of a case
+#: at most this many arrests (in a fixed shuffled order) measure ``m`` of a case, and at
+#: most this many (arrest, other person) pairs its ``u``
 U_PAIRS = 5000
 
 
@@ -177,13 +178,20 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
     src = "SELECT t, ident, person_id FROM _own"
     if units is not None:
         src += f" UNION SELECT t, ident, person_id FROM {units}"
+    # a case's arrested persons as measured: those attributed exactly or on their own
+    # fields only, never an arrest attributed through contacts (the check round's own
+    # attributions would count as the successes that let them stand)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pcu AS SELECT * FROM _pc WHERE t <> 'c' "
+        f"UNION SELECT t, ident, person_id FROM ({src}) WHERE t = 'c'")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cu AS SELECT 'c' AS t, ident, "
         "'c' || ident || '|' || person_id AS k, person_id, row_number() OVER "
         "(ORDER BY md5(ident || '|' || person_id)) - 1 AS i "
         f"FROM (SELECT DISTINCT ident, person_id FROM ({src}) WHERE t = 'c') x "
-        "WHERE EXISTS (SELECT 1 FROM _pc c WHERE c.t = 'c' AND c.ident = x.ident "
-        "AND c.partner <> x.person_id)")
+        "WHERE EXISTS (SELECT 1 FROM _pcu c WHERE c.t = 'c' AND c.ident = x.ident "
+        "AND c.partner <> x.person_id) "
+        "ORDER BY i LIMIT ?", [U_PAIRS])
     n = int(con.execute("SELECT count(*) FROM _cu").fetchall()[0][0])
     if not n:  # no arrest shares its case with another attributed one
         return {}, 0, 0
@@ -201,10 +209,10 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
         "CROSS JOIN range(?) r(x) JOIN _hx h ON h.j = (u.i * ? + r.x) % ? "
         "WHERE h.person_id <> u.person_id", [per, per, holders])
     mine = dict(con.execute(
-        f"WITH lv AS ({_levels('_cu', 'person_id', own)}) SELECT coalesce(lv.level, "
+        f"WITH lv AS ({_levels('_cu', 'person_id', own, '_pcu')}) SELECT coalesce(lv.level, "
         "'none'), count(*) FROM _cu s LEFT JOIN lv ON lv.k = s.k GROUP BY ALL").fetchall())
     other = dict(con.execute(
-        f"WITH lv AS ({_levels('_co', 'other', own)}) SELECT coalesce(lv.level, "
+        f"WITH lv AS ({_levels('_co', 'other', own, '_pcu')}) SELECT coalesce(lv.level, "
         "'none'), count(*) FROM _co s LEFT JOIN lv ON lv.k = s.k GROUP BY ALL").fetchall())
     n_o = sum(other.values())
     half = 0.5  # add-half smoothing, as for numbers and accounts

@@ -50,7 +50,8 @@ from .compare import FIELDS, by_id_numbers, candidates, check, open_records
 from .decisions import DecisionPlan, active_decisions
 from .ids import typo_neighbours
 from .names import clean_name, name_script, pinyin_keys
-from .weights import DEFAULT_M, P_MIN, Weights, bits, measured_m, threshold_bits
+from .params import write_params
+from .weights import DEFAULT_M, P_MIN, Weights, measured_m
 
 __all__ = ["resolve", "records_sql", "P_NOBODY"]
 
@@ -418,59 +419,11 @@ def _write(con) -> None:
         "WHERE res.person_id IS NOT NULL GROUP BY res.person_id")
 
 
-def _params(con, w: Weights, counts: dict, seconds: float, checks: dict,
-            again: dict) -> None:
-    rows = [
-        ("persons", str(w.n), "persons in the case: registry persons, given person ids "
-         "and ID numbers no registry person has"),
-        ("pi", f"{w.pi:.4f}", w.source.get("pi", "")),
-        ("pi_by_kind", json.dumps({k: round(v, 4) for k, v in w.pi_kind.items()}),
-         "pi of each kind with at least 30 ID-bearing records"),
-        ("outsider_name_rate", json.dumps({k: float(f"{v:.3g}") for k, v in
-                                           w.q_kind.items()}),
-         "share of the ID-bearing records of persons outside the registry whose name is a "
-         "registry person's (per kind, smoothed): how likely an outsider is to bear the "
-         "name of a record's candidate"),
-        ("eps_outside", f"{w.eps:.4f}", "chance a person of the case is outside a record's "
-         "candidates: the name written unlike any of theirs (measured, at least 0.005)"),
-        ("p_min", str(P_MIN), "posterior a weighed record needs to be attributed"),
-        ("threshold_bits", f"{threshold_bits(n=w.n, pi=w.pi, eps=w.eps):.2f}",
-         "match weight a lone "
-         "candidate needs to reach p_min, from persons and pi"),
-        ("m_source", w.source.get("m", ""), "where the m probabilities come from"),
-        ("contacts_case_source", w.source.get("contacts_case", ""),
-         "what an arrest's case as a contact was measured on (first round)"),
-        ("u_source", w.source.get("u", ""), "where the u probabilities come from"),
-        ("seconds", f"{seconds:.2f}", "time the last resolution took"),
-    ]
-    said = {"checked": "phone and account records the weights attributed, weighed again "
-            "in the check round", "taken_back": "of those, left unresolved by the check "
-            "round (the person's posterior fell below p_min)"}
-    rows += [(k, str(v), said.get(k, "records " + k.replace("_", " ")))
-             for k, v in counts.items()]
-    for fld, level, m, u, b in w.table():
-        rows.append((f"weight.{fld}.{level}", "" if b is None else str(b),
-                     f"m={m} u={'per value (term frequency)' if u is None else u}"))
-    for prefix, rnd, said_round in (
-            ("again", again, "the name-only round's contacts, the numbers, accounts and "
-             "arrests attributed on their own fields counted as their persons'"),
-            ("check", checks, "the check round's contacts, weighed numbers, accounts and "
-             "arrests counted as their persons'")):
-        if rnd.get("contacts_case"):
-            rows.append((f"{prefix}.contacts_case_source", rnd["contacts_case"],
-                         "what an arrest's case was measured on in this round"))
-        for (fld, level), m in sorted(rnd.get("contacts", {}).items()):
-            u = rnd["contacts_u"].get((fld, level), 1.0)
-            rows.append((f"{prefix}.weight.{fld}.{level}", str(round(bits(m, u), 3)),
-                         f"m={m:.6g} u={u:.6g}: {said_round}"))
-    con.execute("DELETE FROM identity_params")
-    con.executemany("INSERT INTO identity_params VALUES (?, ?, ?)", rows)
-
-
 _TEMPS = ("_nm", "_ir", "_pik", "_kin", "_ck", "_own", "_pc", "_canon", "_forced",
           "_banned", "_idmap", "_ex", "_xr", "_ent", "_eid", "_en", "_ep", "_ea", "_tfn",
           "_tfk", "_hp", "_ha", "_q", "_typo", "_cand", "_res", "_edges", "_cand1", "_cand2",
-          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn", "_wu", "_cu", "_co", "_hx")
+          "_keep", "_wx", "_q1", "_typo1", "_wi", "_qn", "_wu", "_cu", "_co", "_hx",
+          "_pcu")
 
 
 def resolve(con: duckdb.DuckDBPyConnection) -> dict:
@@ -506,7 +459,7 @@ def resolve(con: duckdb.DuckDBPyConnection) -> dict:
         counts["persons"] = int(con.execute("SELECT count(*) FROM identity_persons"
                                             ).fetchall()[0][0])
         seconds = time.perf_counter() - t0
-        _params(con, w, counts, seconds, checks, again)
+        write_params(con, w, counts, seconds, checks, again)
         if plan.conflicts:
             counts["decision_conflicts"] = plan.conflicts
         log.info("identity: %s in %.2fs", json.dumps(counts), seconds)
