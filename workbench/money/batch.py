@@ -76,7 +76,19 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
     """Per candidate, the rarity evidence (``score``'s module doc): per transfer, ``log10``
     of the case's share of one-off pairs over the larger of its two accounts' own shares
     (shrunk to the case's by ``alpha, beta``; the candidate's own pairs left out), summed
-    in the candidate's order."""
+    in the candidate's order.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> data = SimpleNamespace(n_pairs=np.array([10.0, 10.0, 2.0]),
+    ...                        n_once=np.array([0.0, 0.0, 2.0]))
+    >>> null = SimpleNamespace(alpha=1.0, beta=1.0)  # the case: half its pairs one-offs
+    >>> fan = Candidate("fan-in", [0], {})
+    >>> rarity = rarities([fan], data, null, np.array([0]), np.array([1]))[0]
+    >>> round(rarity, 3)  # accounts that otherwise pay their counterparts repeatedly
+    0.74
+    """
     lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
     rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
                        count=int(lens.sum()))
@@ -107,7 +119,15 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
 def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
             ) -> list[float]:
     """Per candidate, :func:`~.stats.scan_p`'s p-value of its transfers' times: the same
-    windows and sums for all candidates with as many transfers at once."""
+    windows and sums for all candidates with as many transfers at once.
+
+    Examples
+    --------
+    >>> ts = np.array([0.0, 60.0, 120.0, 5e6])
+    >>> burst = Candidate("fan-in", [0, 1, 2, 3], {})
+    >>> span_ps([burst], ts, 3e7, 0.0) == [scan_p(ts.tolist(), 3e7)[0]]
+    True
+    """
     out = [1.0] * len(found)
     lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
     if period <= 0:
