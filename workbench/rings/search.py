@@ -165,8 +165,11 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
     A newcomer earns his place by more than a weak tie: a link that is evidence (``signal``,
     per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
-    pattern) and at least ``trim`` x the group's median link; a relative or friend who calls
-    one member often is that member's circle, not the ring's. With ``base`` given, a
+    pattern) and at least ``trim`` x the group's median link, and those links alone must tie
+    him to the group as strongly as its own members are (weak ties to other members do not
+    make up the difference: a buyer with six calls to one seller and two to the other is
+    their customer); a relative or friend who calls one member often is that member's
+    circle, not the ring's. With ``base`` given, a
     newcomer must also keep the meetings that hold a group (co-presence in its ``tier``): a
     tenant paying one member's rent must not dissolve them. A link that is evidence by money
     alone (``money_alone``, per edge) counts only towards a member whose money already moves
@@ -200,9 +203,10 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
                                                           ).astype(np.float64),
                                     minlength=len(arr)) > 0
                 counts &= ~money_alone[eid[out]] | flows[pos[out]]
-            evident = np.zeros(len(near), dtype=bool)
-            evident[which[counts]] = True
-            earned &= evident
+            # the place is earned by the links that count: weak ties to other members do
+            # not make up the difference (a customer of two sellers is not their partner)
+            evident = np.bincount(which[counts], weights=w[out][counts], minlength=len(near))
+            earned &= evident >= needed
         for c in np.nonzero(earned)[0].tolist() if others else ():  # another ring's member
             home = others.get(int(near[c]))  # stays with it unless tied here more strongly
             earned[c] = home is None or home is own or ties(g, int(near[c]), home[0]) < outside[c]
