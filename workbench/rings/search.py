@@ -441,8 +441,9 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
                                             params.min_score)
                for i in index[r.key].tolist()}
     for r in rings:
+        hub = _hub(g, index[r.key])
         for m in list(r.members):
-            if m == r.leader or len(r.members) <= params.min_size:
+            if m in (r.leader, hub) or len(r.members) <= params.min_size:
                 continue
             i = g.index(m)
             nbr, eid = g.neighbours(i)
@@ -473,3 +474,21 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
             r.family = family_of(g, arr, edges, g.index(r.leader))
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
+
+
+def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
+    """The member who is the strongest tie inside the group of most of the others (a cell's
+    lieutenant, whom his sellers call more than anyone else in it), or None: he holds the
+    group together and is not cut from it as a broker."""
+    members = np.asarray(members, dtype=np.int64)
+    pos, nbr, eid = g.star(members)
+    inside = member_mask(np.sort(members), nbr)
+    pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
+    votes: dict[int, int] = {}
+    for p in range(len(members)):
+        at = pos == p
+        if at.any():
+            best = int(nbr[at][np.argmax(w[at])])
+            votes[best] = votes.get(best, 0) + 1
+    top = max(votes.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
+    return str(g.ids[top[0]]) if top and 2 * top[1] > len(members) - 1 else None
