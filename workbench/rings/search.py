@@ -479,7 +479,17 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
 def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
     """The member who is the strongest tie inside the group of most of the others (a cell's
     lieutenant, whom his sellers call more than anyone else in it), or None: he holds the
-    group together and is not cut from it as a broker."""
+    group together and is not cut from it as a broker.
+
+    Examples
+    --------
+    >>> from workbench.graph.fused import CaseGraph
+    >>> g = CaseGraph(ids=np.array(["L", "S1", "S2", "B"], dtype=object),
+    ...               u=np.array([0, 0, 1, 1, 2]), v=np.array([1, 2, 2, 3, 3]),
+    ...               weight=np.array([2.8, 2.7, 2.0, 1.1, 1.1]), strength={}, measures={})
+    >>> _hub(g, np.array([0, 1, 2, 3]))  # both sellers' strongest tie: their lieutenant
+    'L'
+    """
     members = np.asarray(members, dtype=np.int64)
     pos, nbr, eid = g.star(members)
     inside = member_mask(np.sort(members), nbr)
