@@ -87,12 +87,12 @@ def baseline(g: CaseGraph) -> Baseline:
     total = float(calls.sum())
     pairs = int((calls > 0).sum())
     moved = ms["total_uv"] + ms["total_vu"]
-    per_tx = (float(moved.sum()) / max(int((ms["n_tx"] > 0).sum()), 1)
+    per_pair = (float(moved.sum()) / max(int((ms["n_tx"] > 0).sum()), 1)
               if moved.sum() > 0 else 1.0)
     if total == 0:
-        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong, per_tx)
+        return Baseline(0.0, 0.0, 1.0, kinds, meet_q90, strong, per_pair)
     return Baseline(float(ms["n_night"].sum()) / total, float(ms["n_short"].sum()) / total,
-                    total / max(pairs, 1), kinds, meet_q90, strong, per_tx)
+                    total / max(pairs, 1), kinds, meet_q90, strong, per_pair)
 
 
 def reported(ring_score: float, components: dict, min_score: float) -> bool:
@@ -244,7 +244,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     comp["money"] = min(1.0, top_count / (held - 1)) if held > 1 else 0.0
     # how much, where money flows: the amount per paying pair against the case's (continuous,
     # as the calls' intensity: groups whose members all pay one do not tie)
-    money_pairs = float(s.get("money_pairs", 0.0))
+    money_pairs = float(s["money_pairs"])
     moved = (float(s["amount"]) / money_pairs) / base.amount_per_pair if money_pairs else 0.0
     comp["money_intensity"] = moved / (1.0 + moved) if comp["money"] > 0 else 0.0
     comp["coarrest"], comp["drug_arrests"] = float(s["co"]) / held, float(s["drug"]) / held

@@ -441,7 +441,7 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
                                             params.min_score)
                for i in index[r.key].tolist()}
     for r in rings:
-        hub = _hub(g, index[r.key])
+        hub = _hub(g, index[r.key]) if len(r.members) > params.min_size else None
         for m in list(r.members):
             if m in (r.leader, hub) or len(r.members) <= params.min_size:
                 continue
