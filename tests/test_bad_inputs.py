@@ -74,6 +74,11 @@ BAD = [
     ("damaged store", "rings --db {damaged}", "damaged"),
     ("not a store", "rank --db {text}", "not a workbench case store"),
     ("link-phone without numbers", "link-phone --db {db}", "two numbers"),
+    ("money in an inverted window", "money --db {db} --since 2019-06-01 --until 2019-01-01",
+     "swap"),
+    ("money with a bad date", "money --db {db} --since 2019-13-45", "--since"),
+    ("money trace of no account", "money --db {db} --trace NOSUCHACCT", "NOSUCHACCT"),
+    ("money with a negative top", "money --db {db} --top -3", "--top"),
     ("identities of nobody", "identities --db {db} --person NOBODY", "NOBODY"),
     ("identities of an unknown kind", "identities --db {db} --kind bogus", "bogus"),
     # the other file's fault, not this store's, and no directory in the words

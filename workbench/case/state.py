@@ -23,7 +23,7 @@ from ..errors import WorkbenchError
 from ..store import Store
 from .cache import AnalysisCache, data_token
 
-__all__ = ["CaseState"]
+__all__ = ["CaseState", "case_time", "case_window"]
 
 
 class CaseState:
@@ -116,21 +116,31 @@ class CaseState:
         return self._tokens[id(store)]
 
     def time(self, value, store: Store, name: str = "time") -> dt.datetime | None:
-        """A user's time (text or datetime) as an aware datetime in the case's zone; a
-        one-line error naming the option (``--since``) when it is not a time."""
-        if value is None or isinstance(value, dt.datetime):
-            return value
-        try:
-            return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)
-        except ValueError as exc:
-            raise WorkbenchError(f"--{name}: {exc} (write YYYY-MM-DD or YYYY-MM-DD HH:MM, "
-                                 "the case's local time)") from None
+        """:func:`case_time` (a user's time in the case's zone, or a one-line error)."""
+        return case_time(value, store, name)
 
     def window(self, since, until, store: Store) -> tuple:
-        """``(since, until)`` as aware datetimes; an error when the window ends before it
-        starts."""
-        lo, hi = self.time(since, store, "since"), self.time(until, store, "until")
-        if lo is not None and hi is not None and lo > hi:
-            raise WorkbenchError(f"the window ends ({until}) before it starts ({since}): "
-                                 "swap --since and --until")
-        return lo, hi
+        """:func:`case_window` (``(since, until)``, or an error when inverted)."""
+        return case_window(since, until, store)
+
+
+def case_time(value, store: Store, name: str = "time") -> dt.datetime | None:
+    """A user's time (text or datetime) as an aware datetime in the case's zone; a
+    one-line error naming the option (``--since``) when it is not a time."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return parse_timestamp(str(value), tz=store.meta("timezone") or DEFAULT_TZ)
+    except ValueError as exc:
+        raise WorkbenchError(f"--{name}: {exc} (write YYYY-MM-DD or YYYY-MM-DD HH:MM, "
+                             "the case's local time)") from None
+
+
+def case_window(since, until, store: Store) -> tuple:
+    """``(since, until)`` as aware datetimes; an error when the window ends before it
+    starts."""
+    lo, hi = case_time(since, store, "since"), case_time(until, store, "until")
+    if lo is not None and hi is not None and lo > hi:
+        raise WorkbenchError(f"the window ends ({until}) before it starts ({since}): "
+                             "swap --since and --until")
+    return lo, hi

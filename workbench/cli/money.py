@@ -31,20 +31,14 @@ KIND_CHOICES = ["fan-in", "fan-out", "cycle", "scatter-gather", "gather-scatter"
 def money(db, since, until, kinds, top, min_score, trace_account, back, hops, as_json, wait):
     """Money patterns among accounts, best first (fan-in, fan-out, cycle, scatter-gather,
     gather-scatter, bipartite layering); --trace ACCOUNT follows the money instead."""
-    from ..contract import DEFAULT_TZ, parse_timestamp
+    from ..case import case_window
     from ..money import MoneyParams, find_patterns, trace
     from ..store import Store
 
     if back and not trace_account:
         raise click.UsageError("--back goes with --trace ACCOUNT")
     with Store(db, read_only=True, wait=wait) as store:
-        tz = store.meta("timezone") or DEFAULT_TZ
-        window = {}
-        for key, value in (("since", since), ("until", until)):
-            try:
-                window[key] = parse_timestamp(value, tz=tz) if value else None
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint=f"--{key}") from None
+        window = dict(zip(("since", "until"), case_window(since, until, store), strict=True))
         if trace_account:
             result = trace(store, trace_account, back=back, max_hops=hops, **window)
             doc = {"trace": {k: v for k, v in result.items() if k != "params"},
