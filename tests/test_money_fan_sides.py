@@ -13,12 +13,12 @@ of a gather-scatter is a fan (``MIN_FAN``), and its weaker side counts as eviden
 from __future__ import annotations
 
 import math
-import random
 
 import pandas as pd
 import pytest
 
 from tests.test_money import ingest, write_case
+from tests.test_money_busy import monthly_and_one_offs
 from workbench.money import find_patterns
 from workbench.money.score import Null, gather_scatter_structure, structure
 from workbench.money.shapes import MIN_FAN, Candidate, candidates
@@ -31,22 +31,10 @@ STRANGERS = ["S1", "S2"]
 EVERYONE = HOUSEHOLDS + COURIERS + STRANGERS + ["BOSS"]
 
 
-def _ordinary(seed: int = 5) -> list[tuple[str, str, str, float]]:
-    """Monthly payments among households (each to one to seven others), couriers and
-    strangers paying households too; two one-offs per household to strangers."""
-    rng = random.Random(seed)
-    pairs = set()
-    for k, a in enumerate(HOUSEHOLDS + COURIERS + STRANGERS + ["BOSS"]):
-        for b in rng.sample([h for h in HOUSEHOLDS if h != a], 1 + k % 7):
-            pairs.add((a, b))
-    monthly = [(a, b, f"{rng.choice([200, 500, 800])}.00", 30 * m + rng.random() * 20)
-               for a, b in sorted(pairs) for m in range(12)]
-    once = []
-    for a in HOUSEHOLDS:
-        for b in rng.sample([h for h in HOUSEHOLDS if h != a and (a, h) not in pairs
-                             and (h, a) not in pairs], 2):
-            once.append((a, b, f"{rng.uniform(100, 3000):.2f}", rng.uniform(0, 350)))
-    return monthly + once
+def _ordinary() -> list[tuple[str, str, str, float]]:
+    """Everyone pays one to seven households monthly; two one-offs by each household."""
+    return monthly_and_one_offs(HOUSEHOLDS + COURIERS + STRANGERS + ["BOSS"], HOUSEHOLDS,
+                                seed=5)
 
 
 def _fan_out_and_strays() -> list[tuple[str, str, str, float]]:
