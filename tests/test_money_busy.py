@@ -26,31 +26,23 @@ TARGETS = ["GB1", "GB2", "GB3", "GB4"]
 EVERYONE = HOUSEHOLDS + SOURCES + TARGETS + ["BUSY"]
 
 
-def monthly_and_one_offs(payers: list[str], households: list[str], extra_pairs=(),
-                         seed: int = 11) -> list[tuple[str, str, str, float]]:
-    """Monthly payments: the k-th of ``payers`` to 1 + k % 7 households, and ``extra_pairs``;
-    and two one-off payments by each household to strangers (a third of pairs one-offs)."""
+def _ordinary(seed: int = 11) -> list[tuple[str, str, str, float]]:
+    """Monthly payments: each account to 1-7 others, ``BUSY`` to 13 and from 11; and two
+    one-off payments by each household to strangers (so a third of pairs are one-offs)."""
     rng = random.Random(seed)
     pairs = set()
-    for k, a in enumerate(payers):
-        for b in rng.sample([h for h in households if h != a], 1 + k % 7):
+    for k, a in enumerate(HOUSEHOLDS + SOURCES + TARGETS):
+        for b in rng.sample([h for h in HOUSEHOLDS if h != a], 1 + k % 7):
             pairs.add((a, b))
-    pairs |= set(extra_pairs)
+    pairs |= {("BUSY", h) for h in HOUSEHOLDS[:13]} | {(h, "BUSY") for h in HOUSEHOLDS[20:31]}
     monthly = [(a, b, f"{rng.choice([200, 500, 800])}.00", 30 * m + rng.random() * 20)
                for a, b in sorted(pairs) for m in range(12)]
     once = []
-    for a in households:
-        for b in rng.sample([h for h in households if h != a and (a, h) not in pairs
+    for a in HOUSEHOLDS:
+        for b in rng.sample([h for h in HOUSEHOLDS if h != a and (a, h) not in pairs
                              and (h, a) not in pairs], 2):
             once.append((a, b, f"{rng.uniform(100, 3000):.2f}", rng.uniform(0, 350)))
     return monthly + once
-
-
-def _ordinary(seed: int = 11) -> list[tuple[str, str, str, float]]:
-    """Each account to 1-7 households monthly, ``BUSY`` to 13 and from 11; two one-offs by
-    each household."""
-    busy = {("BUSY", h) for h in HOUSEHOLDS[:13]} | {(h, "BUSY") for h in HOUSEHOLDS[20:31]}
-    return monthly_and_one_offs(HOUSEHOLDS + SOURCES + TARGETS, HOUSEHOLDS, busy, seed)
 
 
 def _gather_scatter() -> list[tuple[str, str, str, float]]:

@@ -7,8 +7,7 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   fitted to the bulk of the one-off degrees (hubs past the far-out fence left out of the
   fit) for fan hubs, Poisson two-step paths for scatter-gather, the graph's density for layers,
   the configuration model for cycles); negative when the shape is common; a gather-scatter
-  counts its stronger side so and its other side as evidence on that hub
-  (:func:`gather_scatter_structure`);
+  combines its two sides' tails as Fisher's method does (:func:`gather_scatter_structure`);
 * **rarity**: each transfer is the pair's only one, while its accounts otherwise pay their
   counterparts repeatedly: ``log10`` of the case's share of one-off pairs over these
   accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
@@ -229,21 +228,22 @@ def structure(c: Candidate, null: Null, edges_ab: tuple[np.ndarray, np.ndarray])
 
 
 def gather_scatter_structure(log_p_in: float, log_p_out: float, log_n: float) -> float:
-    """Structure of a gather-scatter from its sides' ``log10`` tails: the hub is picked by
-    its stronger side, counted against the case's accounts as a fan is; its other side is
-    one more test on that hub, turned into evidence as every test is (:func:`evidence`: a
-    side that chance gives often costs a little, and a second ``-log10 p`` would credit
-    any fan's hub with its ordinary one-offs the other way).
+    """Structure of a gather-scatter from its sides' ``log10`` tails: ``-log10`` of the
+    accounts expected by chance to have two tails that multiply to as little, ``t (1 - ln
+    t)`` for a product ``t`` of two independent tails (Fisher's combination of two
+    p-values). The product alone is the chance of being past both counts, counts chosen
+    after they were seen: it credited a fan's hub with its ordinary one-offs the other
+    way (two stray payments in made a fan-out a gather-scatter that outranked it).
 
     Examples
     --------
-    >>> round(gather_scatter_structure(-5.0, -1.1, 3.7), 2)  # a fan-in and three stray outs
-    1.45
+    >>> round(gather_scatter_structure(-5.0, -0.6, 3.7), 2)  # a fan-out (alone 1.3), two ins
+    0.76
     >>> round(gather_scatter_structure(-5.0, -5.0, 3.7), 2)  # both sides past chance
-    4.18
+    4.92
     """
-    strong, weak = min(log_p_in, log_p_out), max(log_p_in, log_p_out)
-    return -(log_n + strong) + evidence(10.0 ** weak)
+    log_t = log_p_in + log_p_out
+    return -(log_n + log_t + math.log10(1.0 - log_t * math.log(10.0)))
 
 
 def _flow_p(ins, outs, ts, null: Null) -> float:

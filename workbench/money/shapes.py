@@ -5,8 +5,7 @@ Every shape is a small layered structure of one-off transfers (a pair's only tra
 ==================  =====================================================================
 ``fan-in``          several sources -> one hub
 ``fan-out``         one hub -> several targets
-``gather-scatter``  several sources -> one hub -> several targets (each side a fan:
-                    ``MIN_FAN`` or more)
+``gather-scatter``  several sources -> one hub -> several targets
 ``scatter-gather``  one origin -> several middles -> one destination
 ``bipartite``       a set X -> a set Y, each payer paying several payees; chained layers
                     X -> Y -> Z ... when the payees pay on the same way (layering)
@@ -128,9 +127,7 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
         if len(o_e) >= MIN_FAN:
             found.append(Candidate("fan-out", o_e, {"hub": [v], "targets": b[o_e].tolist()},
                                    alike=[o_e], shape={"targets": len(o_e)}))
-        # each side a fan: two stray one-offs on the far side of a fan's hub are no
-        # gather or scatter, and would take the fan's place with a worse match
-        if len(i_e) >= MIN_FAN and len(o_e) >= MIN_FAN:
+        if len(i_e) >= 2 and len(o_e) >= 2:
             found.append(Candidate(
                 "gather-scatter", i_e + o_e,
                 {"sources": a[i_e].tolist(), "hub": [v], "targets": b[o_e].tolist()},
