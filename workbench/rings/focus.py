@@ -7,11 +7,13 @@ Both are pure functions of the fused graph, scored like the search's rings
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import asdict
 
 import numpy as np
 
+from ..contract import is_service_code
 from ..graph import CaseGraph
 from .family import UnionFind, family_of
 from .ids import number_rings
@@ -49,10 +51,16 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
             "evidence": evidence, "parts": parts}
 
 
-def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None
-                 ) -> RingResult:
+def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None,
+                 found: list[Ring] | None = None) -> RingResult:
     """The groups around known targets, for one-sided exports (a court order gives the
     calls of the target numbers only, so their contacts barely touch each other).
+
+    ``found``: the rings the search found on the same graph. A target in one of them has
+    that ring as its group: the search's own trimming and growth decide who belongs (a
+    member target calls his ring five or eight times, an outsider four: their weights and
+    the group's score tell them apart, a count against a threshold does not). The rule
+    below makes groups for the targets in no found ring.
 
     Each target's contacts join its group when they are tied to two or more targets, or to
     one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
@@ -65,17 +73,30 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     params = params or RingParams()
     base = baseline(g)
     service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
-    idx = sorted({g.index(t) for t in targets})
-    tset = set(idx)
+    every = sorted({g.index(t) for t in targets})
+    mine = [r for r in found or () if {g.index(m) for m in r.members} & set(every)]
+    taken = {g.index(m) for r in mine for m in r.members}
+    idx = [t for t in every if t not in taken]
+    tset = set(every)
     ties: dict[int, dict[int, float]] = {}
-    for t in idx:
+    for t in every:
         nbr, eid = g.neighbours(t)
         for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-            if j in tset or service[j] or str(g.ids[j]).startswith("acct:"):
+            # a service, flagged or by its form (a one-sided export shows a carrier's
+            # 10086 called by two targets only: too few to flag, no tie between them)
+            if (j in tset or service[j] or str(g.ids[j]).startswith("acct:")
+                    or is_service_code(str(g.ids[j]))):
                 continue
             ties.setdefault(j, {})[t] = float(g.weight[e])
+    # how strong a tie must be is measured on every target's ties (the found rings'
+    # targets included); the groups are made for the targets in no found ring, of the
+    # contacts in none
     all_ties = [w for d in ties.values() for w in d.values()]
     needed = params.trim * reference_of(all_ties)
+    left = set(idx)
+    ties = {j: {t: w for t, w in d.items() if t in left} for j, d in ties.items()
+            if j not in taken}
+    ties = {j: d for j, d in ties.items() if d}
     sets = UnionFind(idx)
 
     chosen: dict[int, float] = {}
@@ -94,9 +115,12 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     for t in idx:  # targets who call each other are one group
         nbr, _ = g.neighbours(t)
         for j in nbr.tolist():
-            if j in tset:
+            if j in sets.parent:
                 sets.union(j, t)
-    rings = []
+    rings = [dataclasses.replace(r, roles={**r.roles, **{m: "target" for m in r.members
+                                                          if g.index(m) in tset
+                                                          and r.roles.get(m) != "organizer"}})
+             for r in mine]
     for root, tgt in sets.groups().items():
         near = sorted((j for j in chosen if sets.find(home[j]) == root),
                       key=lambda j: (-chosen[j], j))
@@ -117,4 +141,5 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     number_rings(rings, prefix="A")
     return RingResult(rings=rings, params={
         "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
+        "around_from_search": sorted(str(g.ids[t]) for t in every if t in taken),
         "tie_reference": round(needed, 4), "baseline": asdict(base)})
