@@ -51,6 +51,14 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
             "evidence": evidence, "parts": parts}
 
 
+def _in_graph(g: CaseGraph, node_id: str) -> bool:
+    try:
+        g.index(node_id)
+    except KeyError:
+        return False
+    return True
+
+
 def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None,
                  found: list[Ring] | None = None) -> RingResult:
     """The groups around known targets, for one-sided exports (a court order gives the
@@ -66,18 +74,27 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
     percentile of the targets' ties); groups of targets that call each other, or share a
     contact tied that strongly to each (or share only contacts none of whose ties is that
-    strong), are one group. A contact strongly tied to one target and weakly to another
-    (two stray calls) stays in his own target's group. Every group is scored like a ring
+    strong), are one group; a target who calls a found ring's target, or is tied that
+    strongly to one of its members, joins that ring (scored again). A target left with
+    fewer than ``min_size`` is listed in ``params["around_without_group"]``. A contact
+    strongly tied to one target and weakly to another (two stray calls) stays in his own
+    target's group. Every group is scored like a ring
     (:func:`score_group`).
     """
     params = params or RingParams()
     base = baseline(g)
     service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
-    every = sorted({g.index(t) for t in targets})
-    mine = [r for r in found or () if {g.index(m) for m in r.members} & set(every)]
-    taken = {g.index(m) for r in mine for m in r.members}
-    idx = [t for t in every if t not in taken]
+    # a service by its form is a number no person holds (a person id may look like one)
+    unheld = g.node.get("number_only", np.ones(g.n, dtype=np.int64)) > 0
+    # a target with no link in the graph (no call in the export or the window) has no
+    # group: named in params, never an error
+    absent = sorted({str(t) for t in targets if not _in_graph(g, str(t))})
+    every = sorted({g.index(str(t)) for t in targets if str(t) not in absent})
     tset = set(every)
+    mine = [r for r in found or () if {g.index(m) for m in r.members} & tset]
+    # a found ring is one unit of the grouping: -1 - its index
+    owner = {g.index(m): -1 - k for k, r in enumerate(mine) for m in r.members}
+    idx = [t for t in every if t not in owner]
     ties: dict[int, dict[int, float]] = {}
     for t in every:
         nbr, eid = g.neighbours(t)
@@ -85,23 +102,31 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
             # a service, flagged or by its form (a one-sided export shows a carrier's
             # 10086 called by two targets only: too few to flag, no tie between them)
             if (j in tset or service[j] or str(g.ids[j]).startswith("acct:")
-                    or is_service_code(str(g.ids[j]))):
+                    or (unheld[j] and is_service_code(str(g.ids[j])))):
                 continue
             ties.setdefault(j, {})[t] = float(g.weight[e])
     # how strong a tie must be is measured on every target's ties (the found rings'
-    # targets included); the groups are made for the targets in no found ring, of the
-    # contacts in none
+    # targets included); the rule below groups the targets in no found ring
     all_ties = [w for d in ties.values() for w in d.values()]
     needed = params.trim * reference_of(all_ties)
     left = set(idx)
-    ties = {j: {t: w for t, w in d.items() if t in left} for j, d in ties.items()
-            if j not in taken}
-    ties = {j: d for j, d in ties.items() if d}
-    sets = UnionFind(idx)
-
+    sets = UnionFind([*idx, *range(-len(mine), 0)])
+    for t in idx:  # targets who call each other are one group (a found ring's: its ring)
+        nbr, _ = g.neighbours(t)
+        for j in nbr.tolist():
+            if j in tset:
+                sets.union(t, owner.get(j, j))
     chosen: dict[int, float] = {}
     home: dict[int, int] = {}  # the target whose group a contact joins
     for j, by_target in ties.items():
+        by_target = {t: w for t, w in by_target.items() if t in left}
+        if not by_target:
+            continue
+        if j in owner:  # a found ring's member: a target tied to him that strongly joins it
+            for t, w in by_target.items():
+                if w >= needed:
+                    sets.union(t, owner[j])
+            continue
         if len(by_target) >= 2 or max(by_target.values()) >= needed:
             chosen[j] = sum(by_target.values())
             # a contact joins the groups of the targets he is tied to as strongly as their
@@ -112,19 +137,20 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
             joined = strong if strong else list(by_target)
             for t in joined:
                 sets.union(t, home[j])
-    for t in idx:  # targets who call each other are one group
-        nbr, _ = g.neighbours(t)
-        for j in nbr.tolist():
-            if j in sets.parent:
-                sets.union(j, t)
-    rings = [dataclasses.replace(r, roles={**r.roles, **{m: "target" for m in r.members
-                                                          if g.index(m) in tset
-                                                          and r.roles.get(m) != "organizer"}})
-             for r in mine]
-    for root, tgt in sets.groups().items():
+    rings = []
+    for root, items in sets.groups().items():
+        units = [mine[-1 - x] for x in items if x < 0]
+        tgt = [x for x in items if x >= 0]
         near = sorted((j for j in chosen if sets.find(home[j]) == root),
                       key=lambda j: (-chosen[j], j))
-        members = sorted(tgt + near[:max(0, params.max_size - len(tgt))])
+        if len(units) == 1 and not tgt and not near:  # a found ring as the search made it
+            ring = units[0]
+            rings.append(dataclasses.replace(ring, roles={
+                **ring.roles, **{m: "target" for m in ring.members
+                                 if g.index(m) in tset and ring.roles.get(m) != "organizer"}}))
+            continue
+        core = sorted({g.index(m) for r in units for m in r.members} | set(tgt))
+        members = sorted(core + near[:max(0, params.max_size - len(core))])
         if len(members) < params.min_size:
             continue
         arr = np.array(members, dtype=np.int64)
@@ -139,7 +165,10 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
                           key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
     rings.sort(key=rank_key)
     number_rings(rings, prefix="A")
+    grouped = {m for r in rings for m in r.members}
     return RingResult(rings=rings, params={
-        "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
-        "around_from_search": sorted(str(g.ids[t]) for t in every if t in taken),
+        "ring": params.as_dict(), "around": sorted({str(g.ids[t]) for t in every}),
+        "around_from_search": sorted(str(g.ids[t]) for t in every if t in owner),
+        "around_without_group": sorted([*absent, *(str(g.ids[t]) for t in every
+                                                   if str(g.ids[t]) not in grouped)]),
         "tie_reference": round(needed, 4), "baseline": asdict(base)})
