@@ -39,6 +39,16 @@ def test_a_star_is_a_seller_and_his_customers():
     assert not ev["star"] and comp["breadth"] == 1.0
 
 
+def test_a_cell_of_three_is_no_star():
+    """An organizer calling his two men at night, who do not call each other: three persons
+    linked at all are linked through one, so two spokes say nothing of customers (a
+    calls-only county, seed 21, ranked such a planted cell below three night-shift and
+    friends' groups when it counted as a star)."""
+    g = _graph({(0, 1): NIGHT_SHORT, (0, 2): NIGHT_SHORT}, 30)
+    _score, comp, ev, _ = score_group(g, np.array([0, 1, 2]), baseline(g))
+    assert not ev["star"] and comp["breadth"] == 1.0
+
+
 def test_money_flows_to_one_member_from_two():
     """In a group of three, one payment between two friends is no flow; both paying the
     third is."""

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "PATTERN_CALLS", "KNEE", "Baseline",
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "STAR_MIN", "PATTERN_CALLS", "KNEE",
+           "Baseline",
            "baseline", "score_group", "group_sums", "score_sums", "signals_of", "breadth_of",
            "bounded", "combine", "tier_score", "reported", "holds",
            "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
@@ -49,6 +50,8 @@ KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
 #: signal from this excess on
 SIGNAL_AT = 0.25
+#: the fewest members of a star (a hub and three spokes): see :func:`score_sums`
+STAR_MIN = 4
 #: the fewest calls that show a call pattern (of a pair, or of a group)
 PATTERN_CALLS = 3
 
@@ -277,9 +280,11 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     signals = signals_of(comp, fired["calls"], flows, fired["copresence"])
     # a star, every link inside through one member, is a seller and his customers (buyers
     # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
-    # the breadth of one signal of two
+    # the breadth of one signal of two. It takes three or more spokes: three persons
+    # linked at all are linked through one of them (a cell's organizer calling his two
+    # men, who need not call each other), so two spokes say nothing of customers
     links = int(s.get("links", 0))
-    star = k >= 3 and links > 0 and int(s.get("hub_links", 0)) == links
+    star = k >= STAR_MIN and links > 0 and int(s.get("hub_links", 0)) == links
     breadth = breadth_of(signals, base.kinds, star)
     score = combine(comp, breadth, base.kinds)
     comp["breadth"] = breadth
