@@ -226,8 +226,10 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     return out
 
 
-def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
-    """Score, components and evidence of one group from its :func:`group_sums`."""
+def score_sums(s: dict, base: Baseline, evidence: bool = True
+               ) -> tuple[float, dict[str, float], dict | None]:
+    """Score, components and evidence of one group from its :func:`group_sums`
+    (``evidence=False``: None for the evidence, which a candidate does not need)."""
     k = int(s["size"])
     calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
     call_pairs, pairs, comp = int(s["call_pairs"]), k * (k - 1) / 2, {}
@@ -286,7 +288,9 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     tier = [k for k in KINDS if fired[k]]
     comp["kinds"] = len(tier)
     comp["tier_score"] = tier_score(comp, tier)
-    evidence = {
+    if not evidence:
+        return score, {c: round(v, 4) for c, v in comp.items()}, None
+    shown = {
         "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
         "short_share": round(short / calls, 3) if calls else 0.0,
         "call_pairs": call_pairs, "transfers": int(s["n_tx"]),
@@ -296,7 +300,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "meeting_pairs_repeated": often, "star": star,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
-    return score, {c: round(v, 4) for c, v in comp.items()}, evidence
+    return score, {c: round(v, 4) for c, v in comp.items()}, shown
 
 
 def signals_of(comp: dict, calls: bool, money: bool, copresence: bool) -> int:

@@ -30,7 +30,7 @@ import numpy as np
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .arrays import median_of, pays_into, unique_inverse
 from .brokers import brokers_of, reach_of
-from .candidates import candidates_of
+from .candidates import candidates_of, score_groups
 from .family import family_of
 from .fragments import merge_fragments
 from .ids import number_rings
@@ -364,10 +364,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     refs = [(set(core), reference(g, core, params.trim)) for core in cores]
     # only groups with ring evidence hold their members against others (in a calls-only
     # case every household is a group, and must not keep a ring from its members)
-    evident = [holds(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:3],
-                     params.min_score) for core in cores]
+    sorted_cores = [np.array(sorted(core), dtype=np.int64) for core in cores]
+    disjoint = len({i for core in cores for i in core}) == sum(len(c) for c in cores)
+    scored = (score_groups(g, sorted_cores, base) if disjoint else
+              [score_group(g, arr, base) for arr in sorted_cores])
+    evident = [holds(*x[:3], params.min_score) for x in scored]
     node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
     taken = np.zeros(g.n, dtype=bool)
+    kept: list[np.ndarray] = []
     for k, core in enumerate(cores):
         core = [i for i in core if not taken[i]]  # a better ring took it
         if len(core) < params.min_size:
@@ -381,8 +385,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(grown) < params.min_size:
             continue
         taken[grown] = True
-        arr = np.array(sorted(grown), dtype=np.int64)
-        score, comp, evidence, edges = score_group(g, arr, base)
+        kept.append(np.array(sorted(grown), dtype=np.int64))
+    # the rings are disjoint (taken): scored all at once, the same values as one by one
+    for arr, (score, comp, evidence, edges) in zip(kept, score_groups(g, kept, base),
+                                                   strict=True):
         leader = organizer(g, arr)
         ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
