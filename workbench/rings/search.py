@@ -422,10 +422,15 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[in
     without the suppliers its members pay."""
     cores: list[list[int]] = []
     taken: set[int] = set()
+    # a supplier is paid: a node with no transfer at all is none (most, on a calls case)
+    paid = np.zeros(g.n, dtype=bool)
+    tx = g.measures["n_tx"] > 0
+    paid[g.u[tx]] = True
+    paid[g.v[tx]] = True
     for key, (score, comp, *_rest) in ranked:
         if not keep(score, comp) or taken.intersection(key):
             continue
-        core = [i for i in key if not is_supplier(g, i, set(key))]
+        core = [i for i in key if not (paid[i] and is_supplier(g, i, set(key)))]
         if len(core) < params.min_size:
             continue
         cores.append(core)
