@@ -257,12 +257,17 @@ _CODECS = {"betweenness": (between_bytes, between_from_bytes),
            "membership": (array_bytes, array_from_bytes)}
 
 
+def _ready(payload) -> bytes:
+    """A queued payload: bytes, or the bytes of one being encoded in a thread."""
+    return payload if isinstance(payload, bytes) else payload.result()
+
+
 class AnalysisCache:
     """Entries of the store's analysis cache for one case: read through the open store,
     written at once when it is open read-write, otherwise queued for :meth:`flush`."""
 
     def __init__(self) -> None:
-        self.pending: dict[str, tuple[str, str, bytes]] = {}
+        self.pending: dict[str, tuple] = {}  # (token, kind, bytes or Ahead)
         # WORKBENCH_ANALYSIS_CACHE=0 turns it off (benchmarks compare with and without)
         self.enabled = os.environ.get("WORKBENCH_ANALYSIS_CACHE", "1") != "0"
         self.hits: list[str] = []
@@ -287,7 +292,7 @@ class AnalysisCache:
         if not self.enabled:
             return None
         if key in self.pending and self.pending[key][0] == token:
-            return _CODECS[kind][1](unpack(self.pending[key][2]))
+            return _CODECS[kind][1](unpack(_ready(self.pending[key][2])))
         try:
             row = store.con.execute(f"SELECT payload FROM {TABLE} WHERE key = ? AND token = ?",
                                     [key, token]).fetchone()
@@ -313,15 +318,22 @@ class AnalysisCache:
             if self.graphs_kept >= GRAPHS_PER_PROCESS:  # of an evolution) are kept
                 return
             self.graphs_kept += 1
-        payload = pack(_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
-                       else _CODECS[kind][0](value))
+
+        def encode() -> bytes:
+            return pack(_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
+                        else _CODECS[kind][0](value))
+
         if not store.read_only:
-            self._write(store, {key: (token, kind, payload)})
-        else:
-            self.pending.pop(key, None)
-            self.pending[key] = (token, kind, payload)
-            for old in list(self.pending)[:-KEEP]:  # the newest stay
-                del self.pending[old]
+            self._write(store, {key: (token, kind, encode())})
+            return
+        from .ahead import Ahead
+
+        # a graph is large (0.5 s to encode at 2M calls): encoded in a thread while the
+        # ring search runs, waited for when it is read back or written
+        self.pending.pop(key, None)
+        self.pending[key] = (token, kind, Ahead(key, encode) if kind == "graph" else encode())
+        for old in list(self.pending)[:-KEEP]:  # the newest stay
+            del self.pending[old]
 
     def flush(self, open_store) -> None:
         """Write queued entries in one short read-write open (``open_store()`` gives it);
@@ -365,7 +377,7 @@ class AnalysisCache:
                         f"({', '.join('?' for _ in tokens)})", list(tokens))
             for key, (token, kind, payload) in entries.items():
                 con.execute(f"INSERT OR REPLACE INTO {TABLE} (key, token, kind, payload) "
-                            "VALUES (?, ?, ?, ?)", [key, token, kind, payload])
+                            "VALUES (?, ?, ?, ?)", [key, token, kind, _ready(payload)])
             # the newest entries of each kind stay (a notebook's many filters do not pile up)
             con.execute(f"DELETE FROM {TABLE} WHERE key IN (SELECT key FROM (SELECT key, "
                         f"row_number() OVER (PARTITION BY kind ORDER BY created DESC) AS n "
