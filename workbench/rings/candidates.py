@@ -74,11 +74,12 @@ def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: i
 
 def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
                   person: np.ndarray, base: Baseline, *, min_size: int, max_size: int,
-                  max_candidate: int, trim: float) -> dict[tuple[int, ...], tuple]:
+                  max_candidate: int, trim: float, known=()) -> dict[tuple[int, ...], tuple]:
     """The scored candidates of one partition: ``{members: (score, components, evidence)}``.
 
     ``signal`` flags the evidence links (a community needs two inside it), ``person`` the
-    nodes that can be members (persons and numbers standing for themselves).
+    nodes that can be members (persons and numbers standing for themselves); candidates in
+    ``known`` (found in an earlier partition, which keeps its own) are not scored again.
     """
     m = membership
     counts = np.bincount(m)
@@ -91,8 +92,8 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     for c in np.nonzero(eligible)[0].tolist():
         nodes = order[starts[c]:starts[c] + counts[c]]
         groups.append(nodes[person[nodes]])
-    kept = [sorted(x) for x in trim_groups(g, groups, trim, min_size)
-            if min_size <= len(x) <= max_size]
+    kept = [x for x in (sorted(x) for x in trim_groups(g, groups, trim, min_size)
+                        if min_size <= len(x) <= max_size) if tuple(x) not in known]
     if not kept:
         return {}
     nodes = np.array([x for grp in kept for x in grp], dtype=np.int64)

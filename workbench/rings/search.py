@@ -323,7 +323,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
         found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
                               max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim)
+                              trim=params.trim, known=candidates)
         for key, scored in found.items():
             candidates.setdefault(key, scored)
         t0 = time.perf_counter()
@@ -337,7 +337,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
                    seed=params.seed, n_iterations=params.n_iterations)
         found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
                               max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim)
+                              trim=params.trim, known=candidates)
         for key, scored in found.items():
             candidates.setdefault(key, scored)
     # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
@@ -443,6 +443,7 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
     """A member tied to another ring as strongly as that ring's own members is a broker:
     take him out of his ring (unless he organizes it) so that he links the two instead."""
     index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
+    inside_of = {key: set(arr.tolist()) for key, arr in index.items()}  # as at the start
     refs = {}
     for r in rings:
         refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
@@ -460,13 +461,13 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             nbr, eid = g.neighbours(i)
             near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
             # a broker is tied to the other ring comparably: at least trim x his tie here
-            home = ties(g, i, set(index[r.key].tolist()))
+            home = ties(g, i, inside_of[r.key])
+            nbr_list, weights = nbr.tolist(), g.weight[eid].tolist()
             for other in sorted(near.values(), key=lambda x: x.key):
                 if other is r:
                     continue
-                inside = set(index[other.key].tolist())
-                tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
-                                                              strict=True) if j in inside)
+                inside = inside_of[other.key]
+                tie = sum(w for j, w in zip(nbr_list, weights, strict=True) if j in inside)
                 if tie >= max(refs[other.key], params.trim * home):
                     r.members.remove(m)
                     r.roles.pop(m, None)
