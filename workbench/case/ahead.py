@@ -73,18 +73,10 @@ def money_ahead(state: CaseState, request) -> Ahead | None:
         return None
     from ..engine import DuckDBEngine
     from ..money import patterns_of_case
-    from .cache import TABLE
 
     with state.open() as store:
         key = (state.token(store), request.since, request.until)
-        if key in state.patterns:
-            return None
-        try:
-            kept = store.con.execute(f"SELECT count(*) FROM {TABLE} WHERE kind = 'rings' "
-                                     "AND token = ?", [key[0]]).fetchone()[0]
-        except Exception:  # noqa: BLE001 - no table yet: nothing kept
-            kept = 0
-        if kept:
+        if key in state.patterns or state.cache.holds(store, key[0], "rings"):
             return None
         engine = DuckDBEngine(store.con.cursor(), store.timezone(), owns=True)
     return Ahead(key, lambda: patterns_of_case(engine, request.since, request.until),
