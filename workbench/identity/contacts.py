@@ -14,9 +14,10 @@ with. ``_ck(rid, person_id)`` holds the candidates reached.
 How much that says is measured on the case, separately for numbers, accounts and cases:
 ``m``, the share of exactly attributed numbers (accounts) held by one person whose contacts
 reach their holder's circle (built without that number); ``u``, the share reaching the
-circle of another person drawn from the case. A case is measured on the persons it
-arrested with someone else, each against the others it arrested (:func:`_case_mu`): a
-case is not held by one person.
+circle of another person drawn from the case; each at the end of its confidence interval
+nearer to the other (:func:`workbench.identity.weights.bounded_mu`). A case is measured
+on the persons it arrested with someone else, each against the others it arrested
+(:func:`_case_mu`): a case is not held by one person.
 
 Examples
 --------
@@ -27,6 +28,8 @@ Examples
 from __future__ import annotations
 
 import duckdb
+
+from workbench.identity.weights import bounded_mu
 
 __all__ = ["FIELD", "LEVELS", "IDENT", "IDENT_T", "contacts"]
 
@@ -143,10 +146,9 @@ def contacts(con: duckdb.DuckDBPyConnection, extra: str | None = None,
         if not n:
             continue
         measured += n
-        half = 0.5  # add-half smoothing: no level is certain or impossible
-        out[_NAMES[t]] = {
-            lv: ((sum(r[3] for r in mine if r[1] == lv) + half) / (n + half * len(LEVELS)),
-                 (sum(r[3] for r in mine if r[2] == lv) + half) / (n + half * len(LEVELS)))
+        out[_NAMES[t]] = {  # what the sample surely supports (bounded_mu)
+            lv: bounded_mu(sum(r[3] for r in mine if r[1] == lv), n,
+                           sum(r[3] for r in mine if r[2] == lv), n)
             for lv in LEVELS}
     case_mu, n_case, n_pairs = _case_mu(con, own, units)
     if case_mu:
@@ -215,7 +217,9 @@ def _case_mu(con: duckdb.DuckDBPyConnection, own: str, units: str | None
         f"WITH lv AS ({_levels('_co', 'other', own, '_pcu')}) SELECT coalesce(lv.level, "
         "'none'), count(*) FROM _co s LEFT JOIN lv ON lv.k = s.k GROUP BY ALL").fetchall())
     n_o = sum(other.values())
-    half = 0.5  # add-half smoothing, as for numbers and accounts
-    return {lv: ((mine.get(lv, 0) + half) / (n + half * len(LEVELS)),
-                 (other.get(lv, 0) + half) / (n_o + half * len(LEVELS)))
+    if not n_o:
+        return {}, 0, 0
+    # bounded as numbers and accounts are: a few dozen arrests measure m widely, and a
+    # level never seen among 5,000 others is not one that never happens
+    return {lv: bounded_mu(mine.get(lv, 0), n, other.get(lv, 0), n_o)
             for lv in LEVELS}, n, n_o

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import duckdb
 
+from workbench.identity.weights import bounded_mu
+
 __all__ = ["FIELD", "LEVELS", "holdings", "level_sql"]
 
 FIELD = "holdings"
@@ -62,8 +64,6 @@ def holdings(con: duckdb.DuckDBPyConnection
         nm, nu = sum(m.values()), sum(u.values())
         if not nm or not nu:
             continue
-        half = 0.5  # add-half smoothing: no level is certain or impossible
-        out["phone" if t == "p" else "account"] = {
-            lv: ((m.get(lv, 0) + half) / (nm + half * len(LEVELS)),
-                 (u.get(lv, 0) + half) / (nu + half * len(LEVELS))) for lv in LEVELS}
+        out["phone" if t == "p" else "account"] = {  # what the sample surely supports
+            lv: bounded_mu(m.get(lv, 0), nm, u.get(lv, 0), nu) for lv in LEVELS}
     return out

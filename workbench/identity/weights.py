@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["P_MIN", "EPS_OUTSIDE", "DEFAULT_M", "Weights", "bits", "posterior",
-           "threshold_bits"]
+__all__ = ["P_MIN", "EPS_OUTSIDE", "DEFAULT_M", "Z_BOUND", "Weights", "bits", "bounded_mu",
+           "posterior", "threshold_bits"]
 
 #: the posterior a record needs to be attributed: wrong attributions invent evidence
 P_MIN = 0.95
@@ -48,6 +48,43 @@ DEFAULT_M: dict[tuple[str, str], float] = {
     ("household", "same"): 0.90, ("household", "differs"): 0.10,
 }
 MIN_TRAINING = 50
+#: one-sided normal quantile of the Wilson bounds of :func:`bounded_mu` (95%)
+Z_BOUND = 1.645
+
+
+def _wilson(k: float, n: float, side: int) -> float:
+    """Wilson score bound of a share ``k / n``: ``side`` -1 the lower, +1 the upper."""
+    p, z2 = k / n, Z_BOUND * Z_BOUND
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    spread = Z_BOUND * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return min(max(centre + side * spread, 0.0), 1.0)
+
+
+def bounded_mu(km: float, nm: float, ku: float, nu: float) -> tuple[float, float]:
+    """``(m, u)`` of a level seen ``km`` times in ``nm`` matches and ``ku`` in ``nu``
+    non-matches, each taken at the end of its 95% Wilson interval nearer to the other:
+    the weight is what the sample surely supports, never more. A level never seen among
+    5,000 non-matches is not a level that never happens (``u`` at most ``3 / 5000``, not
+    ``0``), and a share measured on 20 arrests is a wide one. Where the intervals
+    overlap the level says nothing (``m == u``, 0 bits).
+
+    >>> m, u = bounded_mu(4, 21, 0, 4997)   # 4 of 21 arrests, none of 4,997 others
+    >>> round(bits(m, u), 1)                 # the point estimate would give 10.9 bits
+    7.4
+    >>> bounded_mu(5, 10, 5, 10)
+    (0.5, 0.5)
+    >>> m, u = bounded_mu(80, 1000, 970, 1000)   # a level against: shrunk towards 0
+    >>> -3.8 < bits(m, u) < bits(80 / 1000, 970 / 1000) + 0.4
+    True
+    """
+    pm, pu = km / nm, ku / nu
+    if pm > pu:
+        m, u = _wilson(km, nm, -1), _wilson(ku, nu, +1)
+        return (m, u) if m > u else ((pm * nm + pu * nu) / (nm + nu),) * 2
+    if pm < pu:
+        m, u = _wilson(km, nm, +1), _wilson(ku, nu, -1)
+        return (m, u) if m < u else ((pm * nm + pu * nu) / (nm + nu),) * 2
+    return max(pm, 1e-9), max(pu, 1e-9)
 
 
 def bits(m: float, u: float) -> float:
