@@ -32,6 +32,7 @@ from .owners import (
     calls_aliased,
     owner_during,
     owner_join,
+    phone_aliases_sql,
     short_call_sql,
     window,
 )
@@ -123,7 +124,8 @@ def build_layers(source, params: LinkParams | None = None, *,
     h["_own_accounts"] = engine.materialize("_own_accounts", ACCOUNT_OWNERS)
     # the numbers' pairs serve the service rule and, when no number changes hands, the
     # calls layer too (one pass over the calls instead of two)
-    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params))
+    linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
+    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked))
     try:
         layers.hubs, layers.service_info, h["_services"] = detect_services(
             engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
