@@ -142,7 +142,8 @@ class RingsPart:
             behaviour (see :mod:`workbench.evidence.services`).
         around : iterable of str, optional
             Targets (ids, numbers or names): report the groups around them instead
-            (one-sided exports; :func:`workbench.rings.search.rings_around`).
+            (one-sided exports: the found rings that hold a target, and groups for the
+            targets in none; :func:`workbench.rings.focus.rings_around`).
         """
         options = dict(locals())
         del options["self"]
@@ -204,10 +205,9 @@ class RingsPart:
         if min_weight > 0:
             graph = graph.edges_at_least(min_weight)
         t0 = time.perf_counter()
-        if request.around:
-            result, memberships = rings_around(graph, list(request.around), params), []
-        else:
-            result, memberships = find_rings(graph, params, initial=initial)
+        result, memberships = find_rings(graph, params, initial=initial)
+        if request.around:  # the found rings that hold a target, and groups for the rest
+            result = rings_around(graph, list(request.around), params, found=result.rings)
         if memberships:
             self._state.memberships = {graph_key: memberships[0]}
         if not request.around and (request.layers is None or "money" in request.layers):

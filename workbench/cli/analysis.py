@@ -95,11 +95,15 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     if as_json:
         _emit(result.as_dict())
         return
+    lone = result.params.get("around_without_group") or []
+    names = case.names([*(m for r in result.rings for m in r.members),
+                        *result.brokers, *lone]) if case else {}
+    if lone:  # a target is never dropped silently
+        _echo(f"no group around {', '.join(_named(t, names) for t in lone)}: fewer than "
+              f"{result.params['ring']['min_size']} persons tied to them")
     if not result.rings:
         _echo(_why_no_rings(result.params))
         return
-    names = case.names([*(m for r in result.rings for m in r.members),
-                        *result.brokers]) if case else {}
     _echo(_ring_table(result.rings, names,
                       currency=result.params.get("currency", "CNY")))
     for r in result.rings:

@@ -43,6 +43,7 @@ __all__ = [
     "TIMESTAMP_FORMATS",
     "DATE_FORMATS",
     "parse_phone",
+    "is_service_code",
     "parse_account",
     "parse_id_number",
     "check_timezone",
@@ -152,6 +153,17 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 
 _PLAIN_MOBILE = re.compile(r"1\d{10}", re.ASCII)
+_SERVICE_CODE = re.compile(r"\d{3,6}", re.ASCII)
+
+
+def is_service_code(number: str) -> bool:
+    """Whether a stored number is a 3 to 6 digit service number (a carrier's 10086, a
+    bank's 95588, 110): an organization's line by its form, whoever calls it.
+
+    >>> is_service_code("10086"), is_service_code("+8613800138000"), is_service_code("P01")
+    (True, False, False)
+    """
+    return bool(_SERVICE_CODE.fullmatch(number))
 _CN_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
 
 

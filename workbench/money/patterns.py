@@ -185,6 +185,8 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         **data.params,
         "null": null.as_params(),
         "min_fan": MIN_FAN,
+        "gather_scatter_structure": "the two sides' tails t_in, t_out combined as Fisher's "
+                                    "method does: t (1 - ln t), t = t_in * t_out",
         "max_cycle": params.max_cycle,
         "max_overlap": params.max_overlap,
         "min_score": params.min_score,

@@ -6,7 +6,8 @@ A pattern's score adds four kinds of evidence, each in log10 units:
   one-off transfer graph (degree distributions fitted to the case: a negative binomial
   fitted to the bulk of the one-off degrees (hubs past the far-out fence left out of the
   fit) for fan hubs, Poisson two-step paths for scatter-gather, the graph's density for layers,
-  the configuration model for cycles); negative when the shape is common;
+  the configuration model for cycles); negative when the shape is common; a gather-scatter
+  combines its two sides' tails as Fisher's method does (:func:`gather_scatter_structure`);
 * **rarity**: each transfer is the pair's only one, while its accounts otherwise pay their
   counterparts repeatedly: ``log10`` of the case's share of one-off pairs over these
   accounts' own share (shrunk to the case's; the pattern's own transfers left out), so an
@@ -55,7 +56,8 @@ from .stats import (
     poisson_log10_sf,
 )
 
-__all__ = ["AmountNull", "Null", "lap_p", "null_model", "score"]
+__all__ = ["AmountNull", "Null", "gather_scatter_structure", "lap_p", "null_model",
+           "score"]
 
 @functools.lru_cache(maxsize=4096)
 def _nb_tail(k: int, mean: float, var: float) -> float:
@@ -208,8 +210,8 @@ def structure(c: Candidate, null: Null, edges_ab: tuple[np.ndarray, np.ndarray])
     if c.kind == "fan-out":
         return -(log_n + null.fan(len(c.edges), "out"))
     if c.kind == "gather-scatter":
-        return -(log_n + null.fan(c.shape["sources"], "in")
-                 + null.fan(c.shape["targets"], "out"))
+        return gather_scatter_structure(null.fan(c.shape["sources"], "in"),
+                                        null.fan(c.shape["targets"], "out"), log_n)
     if c.kind == "scatter-gather":
         return -(2 * log_n + poisson_log10_sf(c.shape["middles"], max(null.mu2, 1e-300)))
     if c.kind == "cycle":
@@ -223,6 +225,25 @@ def structure(c: Candidate, null: Null, edges_ab: tuple[np.ndarray, np.ndarray])
         e = sum(1 for r in c.edges if int(a[r]) in left_s and int(b[r]) in right_s)
         total += binom_log10_sf(e, len(left) * len(right), min(null.rho, 1.0))
     return -total
+
+
+def gather_scatter_structure(log_p_in: float, log_p_out: float, log_n: float) -> float:
+    """Structure of a gather-scatter from its sides' ``log10`` tails: ``-log10`` of the
+    accounts expected by chance to have two tails that multiply to as little, ``t (1 - ln
+    t)`` for a product ``t`` of two independent tails (Fisher's combination of two
+    p-values). The product alone is the chance of being past both counts, counts chosen
+    after they were seen: it credited a fan's hub with its ordinary one-offs the other
+    way (two stray payments in made a fan-out a gather-scatter that outranked it).
+
+    Examples
+    --------
+    >>> round(gather_scatter_structure(-5.0, -0.6, 3.7), 2)  # a fan-out (alone 1.3), two ins
+    0.76
+    >>> round(gather_scatter_structure(-5.0, -5.0, 3.7), 2)  # both sides past chance
+    4.92
+    """
+    log_t = log_p_in + log_p_out
+    return -(log_n + log_t + math.log10(1.0 - log_t * math.log(10.0)))
 
 
 def _flow_p(ins, outs, ts, null: Null) -> float:

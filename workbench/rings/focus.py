@@ -7,11 +7,13 @@ Both are pure functions of the fused graph, scored like the search's rings
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import asdict
 
 import numpy as np
 
+from ..contract import is_service_code
 from ..graph import CaseGraph
 from .family import UnionFind, family_of
 from .ids import number_rings
@@ -49,38 +51,82 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
             "evidence": evidence, "parts": parts}
 
 
-def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None
-                 ) -> RingResult:
+def _in_graph(g: CaseGraph, node_id: str) -> bool:
+    try:
+        g.index(node_id)
+    except KeyError:
+        return False
+    return True
+
+
+def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None,
+                 found: list[Ring] | None = None) -> RingResult:
     """The groups around known targets, for one-sided exports (a court order gives the
     calls of the target numbers only, so their contacts barely touch each other).
+
+    ``found``: the rings the search found on the same graph. A target in one of them has
+    that ring as its group: the search's own trimming and growth decide who belongs (a
+    member target calls his ring five or eight times, an outsider four: their weights and
+    the group's score tell them apart, a count against a threshold does not). The rule
+    below makes groups for the targets in no found ring.
 
     Each target's contacts join its group when they are tied to two or more targets, or to
     one as strongly as the target's stronger contacts (at least ``trim`` x the 75th
     percentile of the targets' ties); groups of targets that call each other, or share a
     contact tied that strongly to each (or share only contacts none of whose ties is that
-    strong), are one group. A contact strongly tied to one target and weakly to another
-    (two stray calls) stays in his own target's group. Every group is scored like a ring
+    strong), are one group; a target who calls a found ring's target, or is tied that
+    strongly to one of its members, joins that ring (scored again). A target left with
+    fewer than ``min_size`` is listed in ``params["around_without_group"]``. A contact
+    strongly tied to one target and weakly to another (two stray calls) stays in his own
+    target's group. Every group is scored like a ring
     (:func:`score_group`).
     """
     params = params or RingParams()
     base = baseline(g)
     service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
-    idx = sorted({g.index(t) for t in targets})
-    tset = set(idx)
+    # a service by its form is a number no person holds (a person id may look like one)
+    unheld = g.node.get("number_only", np.ones(g.n, dtype=np.int64)) > 0
+    # a target with no link in the graph (no call in the export or the window) has no
+    # group: named in params, never an error
+    absent = sorted({str(t) for t in targets if not _in_graph(g, str(t))})
+    every = sorted({g.index(str(t)) for t in targets if str(t) not in absent})
+    tset = set(every)
+    mine = [r for r in found or () if {g.index(m) for m in r.members} & tset]
+    # a found ring is one unit of the grouping: -1 - its index
+    owner = {g.index(m): -1 - k for k, r in enumerate(mine) for m in r.members}
+    idx = [t for t in every if t not in owner]
     ties: dict[int, dict[int, float]] = {}
-    for t in idx:
+    for t in every:
         nbr, eid = g.neighbours(t)
         for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
-            if j in tset or service[j] or str(g.ids[j]).startswith("acct:"):
+            # a service, flagged or by its form (a one-sided export shows a carrier's
+            # 10086 called by two targets only: too few to flag, no tie between them)
+            if (j in tset or service[j] or str(g.ids[j]).startswith("acct:")
+                    or (unheld[j] and is_service_code(str(g.ids[j])))):
                 continue
             ties.setdefault(j, {})[t] = float(g.weight[e])
+    # how strong a tie must be is measured on every target's ties (the found rings'
+    # targets included); the rule below groups the targets in no found ring
     all_ties = [w for d in ties.values() for w in d.values()]
     needed = params.trim * reference_of(all_ties)
-    sets = UnionFind(idx)
-
+    left = set(idx)
+    sets = UnionFind([*idx, *range(-len(mine), 0)])
+    for t in idx:  # targets who call each other are one group (a found ring's: its ring)
+        nbr, _ = g.neighbours(t)
+        for j in nbr.tolist():
+            if j in tset:
+                sets.union(t, owner.get(j, j))
     chosen: dict[int, float] = {}
     home: dict[int, int] = {}  # the target whose group a contact joins
     for j, by_target in ties.items():
+        by_target = {t: w for t, w in by_target.items() if t in left}
+        if not by_target:
+            continue
+        if j in owner:  # a found ring's member: a target tied to him that strongly joins it
+            for t, w in by_target.items():
+                if w >= needed:
+                    sets.union(t, owner[j])
+            continue
         if len(by_target) >= 2 or max(by_target.values()) >= needed:
             chosen[j] = sum(by_target.values())
             # a contact joins the groups of the targets he is tied to as strongly as their
@@ -91,16 +137,20 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
             joined = strong if strong else list(by_target)
             for t in joined:
                 sets.union(t, home[j])
-    for t in idx:  # targets who call each other are one group
-        nbr, _ = g.neighbours(t)
-        for j in nbr.tolist():
-            if j in tset:
-                sets.union(j, t)
     rings = []
-    for root, tgt in sets.groups().items():
+    for root, items in sets.groups().items():
+        units = [mine[-1 - x] for x in items if x < 0]
+        tgt = [x for x in items if x >= 0]
         near = sorted((j for j in chosen if sets.find(home[j]) == root),
                       key=lambda j: (-chosen[j], j))
-        members = sorted(tgt + near[:max(0, params.max_size - len(tgt))])
+        if len(units) == 1 and not tgt and not near:  # a found ring as the search made it
+            ring = units[0]
+            rings.append(dataclasses.replace(ring, roles={
+                **ring.roles, **{m: "target" for m in ring.members
+                                 if g.index(m) in tset and ring.roles.get(m) != "organizer"}}))
+            continue
+        core = sorted({g.index(m) for r in units for m in r.members} | set(tgt))
+        members = sorted(core + near[:max(0, params.max_size - len(core))])
         if len(members) < params.min_size:
             continue
         arr = np.array(members, dtype=np.int64)
@@ -115,6 +165,10 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
                           key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
     rings.sort(key=rank_key)
     number_rings(rings, prefix="A")
+    grouped = {m for r in rings for m in r.members}
     return RingResult(rings=rings, params={
-        "ring": params.as_dict(), "around": sorted(str(t) for t in targets),
+        "ring": params.as_dict(), "around": sorted({str(g.ids[t]) for t in every}),
+        "around_from_search": sorted(str(g.ids[t]) for t in every if t in owner),
+        "around_without_group": sorted([*absent, *(str(g.ids[t]) for t in every
+                                                   if str(g.ids[t]) not in grouped)]),
         "tie_reference": round(needed, 4), "baseline": asdict(base)})
