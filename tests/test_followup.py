@@ -161,17 +161,43 @@ def test_explorer_changes_search_once_and_keep_their_analysis_for_later(tmp_path
 
 
 def test_kept_payloads_are_packed_and_old_ones_still_read(tmp_path):
-    """Payloads are LZ4-packed; a payload kept before packing reads as it is; a copied
-    result is the same document as a deep copy."""
+    """Payloads are Zstandard-packed; a payload kept before packing, or packed with LZ4 as
+    before, reads as it is; a copied result is the same document as a deep copy; a graph
+    kept without its strengths and weights (its measures give them) reads back bit for
+    bit."""
     import copy
+    import io
 
-    from workbench.case.cache import copy_result, pack, result_bytes, unpack
+    import pyarrow as pa
 
-    result = build_known_case(tmp_path).rings()
+    from workbench.case.cache import (
+        copy_result,
+        graph_bytes,
+        graph_from_bytes,
+        pack,
+        result_bytes,
+        unpack,
+    )
+
+    case = build_known_case(tmp_path)
+    result = case.rings()
     raw = result_bytes(result)
     assert len(pack(raw * 50)) < len(raw * 50) / 10 and unpack(pack(raw)) == raw
     assert unpack(raw) == raw
+    lz4 = b"WBLZ4\0" + len(raw).to_bytes(8, "little") + pa.compress(raw, codec="lz4",
+                                                                    asbytes=True)
+    assert unpack(lz4) == raw
     assert result_bytes(copy_result(result)) == result_bytes(copy.deepcopy(result)) == raw
+    graph, info = case.graph()
+    payload = graph_bytes(graph, info)
+    assert "strength.calls" not in np.load(io.BytesIO(payload)).files
+    back, _info = graph_from_bytes(payload)
+    for name in ("ids", "u", "v", "weight"):
+        assert np.array_equal(getattr(back, name), getattr(graph, name))
+    for group in ("strength", "measures", "node"):
+        a, b = getattr(graph, group), getattr(back, group)
+        assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
+    assert back.weight.sum() > 0 and back.weights == graph.weights
 
 
 _TOKEN_SCRIPT = """

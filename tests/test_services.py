@@ -140,6 +140,12 @@ def _calls_layers(path) -> tuple[bool, list, list]:
             sql.format(links.calls_layer_query(params, f"({attr}) attr")[0]), args).fetchall()
         paired = store.con.execute(
             sql.format(links.calls_layer_from_pairs(pairs, owners)[0])).fetchall()
+        if links._one_to_one(engine, pairs, owners):  # then also without summing again
+            layer = links.calls_layer_from_pairs(pairs, owners, one_to_one=True)[0]
+            assert store.con.execute(sql.format(layer)).fetchall() == paired
+            summed = sql.format(links.calls_layer_from_pairs(pairs, owners)[0])
+            assert (store.con.execute(f"DESCRIBE {sql.format(layer)}").fetchall()
+                    == store.con.execute(f"DESCRIBE {summed}").fetchall())
         return links._owners_fixed(engine, owners), direct, paired
 
 
@@ -149,6 +155,17 @@ def test_calls_layer_from_number_pairs_is_the_layer_from_calls(busy_case, tmp_pa
     changes hands is not such a case (the layer then reads every call)."""
     fixed, direct, paired = _calls_layers(busy_case.path)
     assert fixed and direct == paired
+    # one number per person here: each pair of persons is one pair of numbers
+    from workbench.engine import as_engine
+    from workbench.evidence import links
+    from workbench.evidence.owners import PHONE_OWNERS
+    from workbench.evidence.services import pairs_query
+    from workbench.store.database import Store
+
+    with Store(busy_case.path, read_only=True) as store:
+        engine = as_engine(store.con)
+        pairs = engine.materialize("_p", *pairs_query("phone", links.LinkParams()))
+        assert links._one_to_one(engine, pairs, engine.materialize("_o", PHONE_OWNERS))
     # O and P15: six night calls of 40 s and 24 of the cell's calls of 30 s at 01:00
     assert ("O", "P15", 30, 6 * 40 + 24 * 30, 30, 30) in direct
     assert any(TAXI in row[:2] for row in direct)

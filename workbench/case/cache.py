@@ -126,14 +126,39 @@ def data_token(store: Store) -> str:
 
 # -- payloads ---------------------------------------------------------------------------
 
+def _from_measures(graph: CaseGraph) -> CaseGraph:
+    """``graph`` with its layer strengths and weights computed again from its measures, as
+    :func:`~workbench.graph.build_graph` computes them."""
+    from ..graph import CaseGraph, layer_strengths, reweight
+
+    base = CaseGraph(ids=graph.ids, u=graph.u, v=graph.v, weight=np.zeros(len(graph.u)),
+                     strength=layer_strengths(graph.measures), measures=graph.measures,
+                     node=graph.node, weights=graph.weights)
+    return reweight(base, graph.weights)
+
+
+def _derived(graph: CaseGraph) -> bool:
+    """Whether the graph's strengths and weights are, bit for bit, what its measures give
+    (then they are not stored: at 2M calls they are 15 of the 18 MB, incompressible
+    floats, and the store writes about 30 MB a second)."""
+    again = _from_measures(graph)
+    return (again.m == graph.m and list(again.strength) == list(graph.strength)
+            and np.array_equal(again.weight, graph.weight)
+            and all(np.array_equal(again.strength[k], a) for k, a in graph.strength.items()))
+
+
 def graph_bytes(graph: CaseGraph, info: dict) -> bytes:
-    """A graph and its info as ``.npz`` bytes (no pickles)."""
+    """A graph and its info as ``.npz`` bytes (no pickles); strengths and weights only when
+    its measures do not give them again (:func:`_derived`)."""
+    derived = _derived(graph)
     arrays = {"ids": np.asarray([str(x) for x in graph.ids], dtype=str), "u": graph.u,
-              "v": graph.v, "weight": graph.weight}
-    for group in ("strength", "measures", "node"):
+              "v": graph.v}
+    if not derived:
+        arrays["weight"] = graph.weight
+    for group in ("measures", "node") if derived else ("strength", "measures", "node"):
         for name, arr in getattr(graph, group).items():
             arrays[f"{group}.{name}"] = np.asarray(arr)
-    meta = {"info": info, "weights": graph.weights.as_dict()}
+    meta = {"info": info, "weights": graph.weights.as_dict(), "derived": derived}
     arrays["meta"] = np.frombuffer(json.dumps(meta, default=plain).encode(), dtype=np.uint8)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -153,10 +178,10 @@ def graph_from_bytes(payload: bytes) -> tuple[CaseGraph, dict]:
         if dot:
             groups[group][rest] = arrays.pop(name)
     graph = CaseGraph(ids=arrays["ids"].astype(object), u=arrays["u"], v=arrays["v"],
-                      weight=arrays["weight"], strength=groups["strength"],
+                      weight=arrays.get("weight"), strength=groups["strength"],
                       measures=groups["measures"], node=groups["node"],
                       weights=LayerWeights(**meta["weights"]))
-    return graph, meta["info"]
+    return (_from_measures(graph) if meta.get("derived") else graph), meta["info"]
 
 
 def result_bytes(result: RingResult) -> bytes:
@@ -226,29 +251,33 @@ def between_from_bytes(payload: bytes) -> tuple:
         return z["between"], json.loads(z["meta"].tobytes().decode())
 
 
-#: what starts a compressed payload (then its size, 8 bytes little-endian, and LZ4 frames)
-_PACKED = b"WBLZ4\0"
+#: what starts a compressed payload (then its size, 8 bytes little-endian, and the frames):
+#: Zstandard at level 1 now, LZ4 in entries kept before
+_PACKED = b"WBZS1\0"
+_PACKED_LZ4 = b"WBLZ4\0"
 
 
 def pack(payload: bytes) -> bytes:
-    """A payload compressed with LZ4 (pyarrow's codec): a county's graph, 209 MB of
-    arrays mostly zero at 2M calls, becomes ~18 MB in 0.2 s, and writing it into the store
-    takes a second instead of ten."""
+    """A payload compressed with Zstandard at level 1 (pyarrow's codec): a county's graph
+    at 2M calls, 150 MB of arrays mostly zero, becomes ~5 MB in 0.1 s (LZ4: 12 MB), and the
+    store writes about 30 MB a second."""
     import pyarrow as pa
 
-    return _PACKED + len(payload).to_bytes(8, "little") + pa.compress(
-        payload, codec="lz4", asbytes=True)
+    return _PACKED + len(payload).to_bytes(8, "little") + pa.Codec(
+        "zstd", compression_level=1).compress(payload, asbytes=True)
 
 
 def unpack(payload: bytes) -> bytes:
-    """The inverse of :func:`pack`; a payload kept before packing is returned as it is."""
-    if not payload.startswith(_PACKED):
-        return payload
-    import pyarrow as pa
+    """The inverse of :func:`pack`; a payload kept before packing is returned as it is, one
+    packed with LZ4 before is read too."""
+    for magic, codec in ((_PACKED, "zstd"), (_PACKED_LZ4, "lz4")):
+        if payload.startswith(magic):
+            import pyarrow as pa
 
-    size = int.from_bytes(payload[len(_PACKED):len(_PACKED) + 8], "little")
-    return pa.decompress(payload[len(_PACKED) + 8:], decompressed_size=size, codec="lz4",
-                         asbytes=True)
+            size = int.from_bytes(payload[len(magic):len(magic) + 8], "little")
+            return pa.decompress(payload[len(magic) + 8:], decompressed_size=size,
+                                 codec=codec, asbytes=True)
+    return payload
 
 
 _CODECS = {"betweenness": (between_bytes, between_from_bytes),
@@ -257,12 +286,17 @@ _CODECS = {"betweenness": (between_bytes, between_from_bytes),
            "membership": (array_bytes, array_from_bytes)}
 
 
+def _ready(payload) -> bytes:
+    """A queued payload: bytes, or the bytes of one being encoded in a thread."""
+    return payload if isinstance(payload, bytes) else payload.result()
+
+
 class AnalysisCache:
     """Entries of the store's analysis cache for one case: read through the open store,
     written at once when it is open read-write, otherwise queued for :meth:`flush`."""
 
     def __init__(self) -> None:
-        self.pending: dict[str, tuple[str, str, bytes]] = {}
+        self.pending: dict[str, tuple] = {}  # (token, kind, bytes or Ahead)
         # WORKBENCH_ANALYSIS_CACHE=0 turns it off (benchmarks compare with and without)
         self.enabled = os.environ.get("WORKBENCH_ANALYSIS_CACHE", "1") != "0"
         self.hits: list[str] = []
@@ -287,7 +321,7 @@ class AnalysisCache:
         if not self.enabled:
             return None
         if key in self.pending and self.pending[key][0] == token:
-            return _CODECS[kind][1](unpack(self.pending[key][2]))
+            return _CODECS[kind][1](unpack(_ready(self.pending[key][2])))
         try:
             row = store.con.execute(f"SELECT payload FROM {TABLE} WHERE key = ? AND token = ?",
                                     [key, token]).fetchone()
@@ -305,6 +339,14 @@ class AnalysisCache:
         self.hits.append(kind)
         return value
 
+    def holds(self, store: Store, token: str, kind: str) -> bool:
+        """Whether the store keeps an entry of ``kind`` for the data ``token``."""
+        try:
+            return bool(store.con.execute(f"SELECT count(*) FROM {TABLE} WHERE kind = ? AND "
+                                          "token = ?", [kind, token]).fetchone()[0])
+        except Exception:  # noqa: BLE001 - no table yet: nothing kept
+            return False
+
     def put(self, store: Store, token: str, kind: str, key: str, value) -> None:
         """Keep an entry: in the store now if it is open read-write, else at :meth:`flush`."""
         if not self.enabled:
@@ -313,15 +355,22 @@ class AnalysisCache:
             if self.graphs_kept >= GRAPHS_PER_PROCESS:  # of an evolution) are kept
                 return
             self.graphs_kept += 1
-        payload = pack(_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
-                       else _CODECS[kind][0](value))
+
+        def encode() -> bytes:
+            return pack(_CODECS[kind][0](*value) if kind in ("graph", "betweenness")
+                        else _CODECS[kind][0](value))
+
         if not store.read_only:
-            self._write(store, {key: (token, kind, payload)})
-        else:
-            self.pending.pop(key, None)
-            self.pending[key] = (token, kind, payload)
-            for old in list(self.pending)[:-KEEP]:  # the newest stay
-                del self.pending[old]
+            self._write(store, {key: (token, kind, encode())})
+            return
+        from .ahead import Ahead
+
+        # a graph is large (0.5 s to encode at 2M calls): encoded in a thread while the
+        # ring search runs, waited for when it is read back or written
+        self.pending.pop(key, None)
+        self.pending[key] = (token, kind, Ahead(key, encode) if kind == "graph" else encode())
+        for old in list(self.pending)[:-KEEP]:  # the newest stay
+            del self.pending[old]
 
     def flush(self, open_store) -> None:
         """Write queued entries in one short read-write open (``open_store()`` gives it);
@@ -365,7 +414,7 @@ class AnalysisCache:
                         f"({', '.join('?' for _ in tokens)})", list(tokens))
             for key, (token, kind, payload) in entries.items():
                 con.execute(f"INSERT OR REPLACE INTO {TABLE} (key, token, kind, payload) "
-                            "VALUES (?, ?, ?, ?)", [key, token, kind, payload])
+                            "VALUES (?, ?, ?, ?)", [key, token, kind, _ready(payload)])
             # the newest entries of each kind stay (a notebook's many filters do not pile up)
             con.execute(f"DELETE FROM {TABLE} WHERE key IN (SELECT key FROM (SELECT key, "
                         f"row_number() OVER (PARTITION BY kind ORDER BY created DESC) AS n "

@@ -21,6 +21,7 @@ from ..evidence import LinkParams, build_layers
 from ..identity.review import identity_summary
 from ..rings import RING_DEFAULTS, user_ids
 from ..store import lookups
+from .ahead import money_ahead
 from .cache import copy_result, plain, request_key, result_bytes, result_from_bytes
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class RingsPart:
     def __init__(self, state: CaseState, case: Case) -> None:
         self._state = state
         self._case = case
+        #: the money-pattern search of the ring search under way, started ahead
+        self._ahead = None
 
     def graph(
         self,
@@ -142,6 +145,20 @@ class RingsPart:
             (one-sided exports: the found rings that hold a target, and groups for the
             targets in none; :func:`workbench.rings.focus.rings_around`).
         """
+        options = dict(locals())
+        del options["self"]
+        # one open of the store for the whole search (graph, rings, money patterns, flags):
+        # the inner blocks reuse it and what is kept is written once, at its end
+        with self._state.open():
+            try:
+                return self._rings(**options)
+            finally:  # the money search started ahead ends before the store closes
+                ahead, self._ahead = self._ahead, None
+                if ahead is not None:
+                    ahead.wait()
+
+    def _rings(self, *, since, until, layers, weights, resolution, min_size, max_size,
+               min_score, seed, min_weight, warm, hubs, not_hubs, around) -> RingResult:
         from ..rings import build_request, find_rings, rings_around
 
         with self._state.open() as store:
@@ -152,6 +169,7 @@ class RingsPart:
             seed=seed, min_weight=min_weight, warm=warm, hubs=hubs, not_hubs=not_hubs,
             around_ids=self._case.resolve_all(around) if around else ())
         params = request.ring
+        self._ahead = money_ahead(self._state, request)
         graph, info = self.graph(since=request.since, until=request.until,
                                  layers=request.layers, weights=weights,
                                  hubs=request.hubs, not_hubs=request.not_hubs)
@@ -360,8 +378,10 @@ class RingsPart:
             # they depend on the data and the window only (not on weights, layers or the
             # link filter): found once per window, a copy used per search
             key = (self._state.token(store), request.since, request.until)
+            ahead = self._ahead if self._ahead is not None and self._ahead.key == key else None
             doc = copy.deepcopy(self._state.remember(
-                "patterns", key, lambda: patterns_of_case(store, request.since, request.until)))
+                "patterns", key, ahead.result if ahead is not None else
+                lambda: patterns_of_case(store, request.since, request.until)))
         if doc is not None:
             add_money_patterns(doc, result, graph, min_size=request.ring.min_size,
                                trim=request.ring.trim)

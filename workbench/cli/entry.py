@@ -12,13 +12,49 @@ True
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import sys
 
 INTERRUPTED = "interrupted: nothing was changed"
 
 
+class _IgraphWithoutDrawing(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Loads ``igraph`` with matplotlib hidden while its modules run: igraph imports
+    ``matplotlib.pyplot`` at start-up for its own plotting (0.6 CPU-s of every ring command),
+    which the command line never uses. Only for the command-line process, which runs no
+    user code; a notebook's ``import workbench`` leaves igraph whole. matplotlib itself stays
+    importable (the diagrams import it later as usual); only igraph's plotting is off.
+    """
+
+    def __init__(self) -> None:
+        self.loader = None
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "igraph":
+            return None
+        sys.meta_path.remove(self)  # once: the real finders locate it
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or "matplotlib" in sys.modules:
+            return spec
+        self.loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        sys.modules["matplotlib"] = None  # an ImportError for igraph: its drawing is a stub
+        try:
+            self.loader.exec_module(module)
+        finally:
+            sys.modules.pop("matplotlib", None)
+
+
 def run() -> None:
     """Import the CLI and run it; an interrupt during the import exits 130 with one line."""
+    if "igraph" not in sys.modules:
+        sys.meta_path.insert(0, _IgraphWithoutDrawing())
     try:
         from .main import main
     except KeyboardInterrupt:

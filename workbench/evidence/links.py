@@ -32,6 +32,7 @@ from .owners import (
     calls_aliased,
     owner_during,
     owner_join,
+    phone_aliases_sql,
     short_call_sql,
     window,
 )
@@ -123,14 +124,15 @@ def build_layers(source, params: LinkParams | None = None, *,
     h["_own_accounts"] = engine.materialize("_own_accounts", ACCOUNT_OWNERS)
     # the numbers' pairs serve the service rule and, when no number changes hands, the
     # calls layer too (one pass over the calls instead of two)
-    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params))
+    linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
+    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked))
     try:
         layers.hubs, layers.service_info, h["_services"] = detect_services(
             engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
         if _owners_fixed(engine, h["_own_phones"]):
-            h["_l_calls"] = engine.materialize(
-                "_l_calls", *calls_layer_from_pairs(pairs, h["_own_phones"]))
+            h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
         else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
             attr, args = calls_attr_query(params, h["_own_phones"])
             h["_l_calls"] = engine.materialize(
@@ -220,10 +222,30 @@ def _owners_fixed(engine: Engine, owners: Handle) -> bool:
     return not row["timed"] and not row["shared"]
 
 
-def calls_layer_from_pairs(pairs: Handle, owners: Handle) -> Query:
+def _one_to_one(engine: Engine, pairs: Handle, owners: Handle) -> bool:
+    """Whether two pairs of numbers never fall on one pair of persons: no person holds two
+    numbers, and no number nobody holds (it stands for itself) is written as a person id."""
+    row = engine.fetch_rows(
+        f"SELECT (SELECT count(*) - count(DISTINCT person_id) FROM {owners}) AS shared, "
+        f"(SELECT count(*) FROM (SELECT u AS x FROM {pairs} UNION SELECT v FROM {pairs}) n "
+        f"WHERE x IN (SELECT person_id FROM {owners}) AND x NOT IN (SELECT id FROM {owners})"
+        ") AS clash")[0]
+    return not row["shared"] and not row["clash"]
+
+
+def calls_layer_from_pairs(pairs: Handle, owners: Handle, one_to_one: bool = False) -> Query:
     """The calls layer from the numbers' pairs (:func:`~workbench.evidence.services.pairs_query`)
     when :func:`_owners_fixed`: the rows of :func:`calls_layer_query`, column for column,
-    by a join of the pairs instead of every call (sums of sums: the same integers)."""
+    by a join of the pairs instead of every call (sums of sums: the same integers).
+    ``one_to_one`` (:func:`_one_to_one`): each pair of persons has one pair of numbers, so
+    its row is that pair's row, without summing again (the same values and types)."""
+    if one_to_one:
+        return ("SELECT least(a, b) AS u, greatest(a, b) AS v, CAST(n AS BIGINT) AS n_calls, "
+                "coalesce(d, 0) AS duration_s, n_night, n_short FROM (SELECT "
+                "coalesce(pa.person_id, p.u) AS a, coalesce(pb.person_id, p.v) AS b, p.n, "
+                "p.duration_s AS d, p.n_night, p.n_short "
+                f"FROM {pairs} p LEFT JOIN {owners} pa ON pa.id = p.u "
+                f"LEFT JOIN {owners} pb ON pb.id = p.v) t WHERE a <> b"), []
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, CAST(sum(n) AS BIGINT) AS n_calls, "
             "coalesce(sum(d), 0) AS duration_s, sum(n_night) AS n_night, "
             "sum(n_short) AS n_short FROM (SELECT coalesce(pa.person_id, p.u) AS a, "

@@ -102,10 +102,19 @@ def phone_aliases_sql() -> str:
     return "SELECT new, old FROM phone_links WHERE unlinked_at IS NULL"
 
 
-def calls_aliased(params) -> tuple[str, list]:
+def calls_aliased(params, aliases: bool = True) -> tuple[str, list]:
     """Calls in the window with confirmed successor numbers counted as their old number:
-    ``(caller, callee, started_at, duration_s, cell_id)``."""
+    ``(caller, callee, started_at, duration_s, cell_id)``; ``aliases=False`` when the case
+    has no active phone link (the same rows without the two joins).
+
+    >>> from workbench.evidence.links import LinkParams
+    >>> "phone_links" in calls_aliased(LinkParams(), aliases=False)[0]
+    False
+    """
     wc, args = window("c.started_at", params)
+    if not aliases:
+        return ("SELECT c.caller AS caller, c.callee AS callee, c.started_at, c.duration_s, "
+                f"c.cell_id FROM calls c WHERE {wc}"), args
     sql = (
         "SELECT coalesce(a1.old, c.caller) AS caller, coalesce(a2.old, c.callee) AS callee, "
         "c.started_at, c.duration_s, c.cell_id FROM calls c "

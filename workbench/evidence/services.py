@@ -58,7 +58,7 @@ _RINGLIKE_RATIO = 1.5
 _FLOOR = 10
 
 
-def pairs_query(kind: str, params) -> tuple[str, list]:
+def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
     """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
     accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``; numbers' pairs
     also carry ``duration_s`` (the calls' summed duration).
@@ -67,8 +67,8 @@ def pairs_query(kind: str, params) -> tuple[str, list]:
     >>> pairs_query("account", LinkParams())[0].startswith("SELECT least(from_account")
     True
     """
-    if kind == "phone":
-        calls, args = calls_aliased(params)
+    if kind == "phone":  # ``aliases``: see :func:`~workbench.evidence.owners.calls_aliased`
+        calls, args = calls_aliased(params, aliases)
         night = (f"(hour(started_at) >= {int(params.night_start)} OR "
                  f"hour(started_at) < {int(params.night_end)})")
         short = short_call_sql(params.short_s)

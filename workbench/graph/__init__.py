@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fused import CaseGraph, LayerWeights, build_graph, member_mask, reweight
+from .fused import CaseGraph, LayerWeights, build_graph, layer_strengths, member_mask, reweight
 from .leiden import as_igraph, leiden, seeded_rng
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "seeded_rng",
     "as_igraph",
     "build_graph",
+    "layer_strengths",
     "leiden",
     "member_mask",
     "reweight",

@@ -225,8 +225,10 @@ def number_only(ids, known_person) -> np.ndarray:
     array([0, 1, 0])
     """
     known = np.asarray(known_person, dtype=bool)
-    return np.array([int(_kind(str(x)) == "phone" and not k) for x, k in
-                     zip(ids, known, strict=True)], dtype=np.int64)
+    out = np.zeros(len(known), dtype=np.int64)
+    for i in np.nonzero(~known)[0].tolist():  # a known person is never one
+        out[i] = int(_kind(str(ids[i])) == "phone")
+    return out
 
 
 def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -27,7 +27,7 @@ import numpy as np
 from ..graph import CaseGraph
 from .scoring import Baseline, group_sums, score_sums
 
-__all__ = ["trim_groups", "candidates_of"]
+__all__ = ["trim_groups", "candidates_of", "score_groups"]
 
 
 def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: int
@@ -74,11 +74,12 @@ def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: i
 
 def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
                   person: np.ndarray, base: Baseline, *, min_size: int, max_size: int,
-                  max_candidate: int, trim: float) -> dict[tuple[int, ...], tuple]:
+                  max_candidate: int, trim: float, known=()) -> dict[tuple[int, ...], tuple]:
     """The scored candidates of one partition: ``{members: (score, components, evidence)}``.
 
     ``signal`` flags the evidence links (a community needs two inside it), ``person`` the
-    nodes that can be members (persons and numbers standing for themselves).
+    nodes that can be members (persons and numbers standing for themselves); candidates in
+    ``known`` (found in an earlier partition, which keeps its own) are not scored again.
     """
     m = membership
     counts = np.bincount(m)
@@ -91,8 +92,8 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     for c in np.nonzero(eligible)[0].tolist():
         nodes = order[starts[c]:starts[c] + counts[c]]
         groups.append(nodes[person[nodes]])
-    kept = [sorted(x) for x in trim_groups(g, groups, trim, min_size)
-            if min_size <= len(x) <= max_size]
+    kept = [x for x in (sorted(x) for x in trim_groups(g, groups, trim, min_size)
+                        if min_size <= len(x) <= max_size) if tuple(x) not in known]
     if not kept:
         return {}
     nodes = np.array([x for grp in kept for x in grp], dtype=np.int64)
@@ -101,5 +102,40 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     label[nodes] = node_group
     edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
     sums = group_sums(g, nodes, node_group, edges, label[g.u[edges]], len(kept))
-    return {tuple(grp): score_sums({k: a[i] for k, a in sums.items()}, base)
+    cols = {k: a.tolist() for k, a in sums.items()}  # Python numbers: the same values
+    # a candidate's evidence is not read (its score and components choose the cores)
+    return {tuple(grp): score_sums({k: c[i] for k, c in cols.items()}, base, evidence=False)
             for i, grp in enumerate(kept)}
+
+
+def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list[tuple]:
+    """:func:`~workbench.rings.scoring.score_group` of each of ``groups`` (disjoint, each
+    ascending dense ids), all at once: ``[(score, components, evidence, internal edge
+    ids)]``, the same values as one group at a time (sums in the same order).
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> from workbench.rings.scoring import baseline, score_group
+    >>> g = CaseGraph(ids=np.array(list("abcdef"), dtype=object), u=np.array([0, 0, 1, 3, 3]),
+    ...               v=np.array([1, 2, 2, 4, 5]), weight=np.ones(5), strength={},
+    ...               measures={k: np.ones(5, dtype=np.int64) for k in (
+    ...                   "n_calls", "n_night", "n_short", "n_tx", "n_uv_tx", "n_vu_tx",
+    ...                   "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin")})
+    >>> groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]
+    >>> [x[:3] for x in score_groups(g, groups, baseline(g))] == [
+    ...     score_group(g, x, baseline(g))[:3] for x in groups]
+    True
+    """
+    if not groups:
+        return []
+    nodes = np.concatenate(groups).astype(np.int64)
+    node_group = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
+    label = np.full(g.n, -1, dtype=np.int64)
+    label[nodes] = node_group
+    edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
+    edge_group = label[g.u[edges]]
+    sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
+    cols = {k: a.tolist() for k, a in sums.items()}
+    order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
+    bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()
+    return [(*score_sums({k: c[i] for k, c in cols.items()}, base),
+             edges[order[bounds[i]:bounds[i + 1]]]) for i in range(len(groups))]

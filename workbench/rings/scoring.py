@@ -16,6 +16,7 @@ candidates, and the views use the same score.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,8 +230,10 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     return out
 
 
-def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
-    """Score, components and evidence of one group from its :func:`group_sums`."""
+def score_sums(s: dict, base: Baseline, evidence: bool = True
+               ) -> tuple[float, dict[str, float], dict | None]:
+    """Score, components and evidence of one group from its :func:`group_sums`
+    (``evidence=False``: None for the evidence, which a candidate does not need)."""
     k = int(s["size"])
     calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
     call_pairs, pairs, comp = int(s["call_pairs"]), k * (k - 1) / 2, {}
@@ -291,7 +294,9 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
     tier = [k for k in KINDS if fired[k]]
     comp["kinds"] = len(tier)
     comp["tier_score"] = tier_score(comp, tier)
-    evidence = {
+    if not evidence:
+        return score, {c: round(v, 4) for c, v in comp.items()}, None
+    shown = {
         "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
         "short_share": round(short / calls, 3) if calls else 0.0,
         "call_pairs": call_pairs, "transfers": int(s["n_tx"]),
@@ -301,7 +306,7 @@ def score_sums(s: dict, base: Baseline) -> tuple[float, dict[str, float], dict]:
         "meeting_pairs_repeated": often, "star": star,
         "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
     }
-    return score, {c: round(v, 4) for c, v in comp.items()}, evidence
+    return score, {c: round(v, 4) for c, v in comp.items()}, shown
 
 
 def signals_of(comp: dict, calls: bool, money: bool, copresence: bool) -> int:
@@ -357,15 +362,31 @@ def combine(comp: dict, breadth: float, kinds, weights: dict | None = None) -> f
     stands in for the money component with its own weight
     (:func:`workbench.analysis.patterns.add_patterns`), on the same scale.
     """
-    weights = SCORE_WEIGHTS if weights is None else weights
-    base_kinds = [k for k in kinds if k != "copresence"]
-    usable = [c for c in weights if COMPONENT_KIND[c] in base_kinds] or [
-        c for c in weights if c != "copresence"]
-    total_w = sum(weights[c] for c in usable)
+    if weights is None and isinstance(kinds, tuple):  # the search's own: once per kinds
+        weights = SCORE_WEIGHTS
+        usable, total_w = _usable(kinds)
+    else:
+        weights = SCORE_WEIGHTS if weights is None else weights
+        usable, total_w = _usable_of(kinds, weights)
     bonus = weights.get("copresence", 0.0) * comp.get("copresence", 0.0) \
         if "copresence" in kinds else 0.0
     return bounded(breadth * (float(sum(weights[c] * comp[c] for c in usable)) + bonus)
                    / total_w)
+
+
+def _usable_of(kinds, weights: dict) -> tuple[list[str], float]:
+    """The components :func:`combine` averages for a case's ``kinds``, and their weight."""
+    base_kinds = [k for k in kinds if k != "copresence"]
+    usable = [c for c in weights if COMPONENT_KIND[c] in base_kinds] or [
+        c for c in weights if c != "copresence"]
+    return usable, sum(weights[c] for c in usable)
+
+
+@functools.lru_cache(maxsize=64)
+def _usable(kinds: tuple) -> tuple[list[str], float]:
+    """:func:`_usable_of` under :data:`SCORE_WEIGHTS` (kept per ``kinds``; not changed by
+    the caller: :func:`combine` only reads it)."""
+    return _usable_of(kinds, SCORE_WEIGHTS)
 
 
 def tier_score(comp: dict, tier, weights: dict | None = None) -> float:
@@ -454,9 +475,11 @@ def reference_of(member_ties) -> float:
 def payers(g: CaseGraph, node: int, group: set[int]) -> tuple[set[int], set[int]]:
     """Members of ``group`` who pay ``node``, and members ``node`` pays."""
     nbr, eid = g.neighbours(node)
+    ms = g.measures
+    moves = (ms["n_uv_tx"][eid] > 0) | (ms["n_vu_tx"][eid] > 0)  # the links money moves on
+    nbr, eid = nbr[moves], eid[moves]
     inside = np.fromiter((j in group for j in nbr.tolist()), dtype=bool, count=len(nbr))
     nbr, eid = nbr[inside], eid[inside]
-    ms = g.measures
     node_is_v = g.v[eid] == node
     to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
     from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0

@@ -30,7 +30,7 @@ import numpy as np
 from ..graph import CaseGraph, as_igraph, leiden, member_mask
 from .arrays import median_of, pays_into, unique_inverse
 from .brokers import brokers_of, reach_of
-from .candidates import candidates_of
+from .candidates import candidates_of, score_groups
 from .family import family_of
 from .fragments import merge_fragments
 from .ids import number_rings
@@ -323,7 +323,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
         found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
                               max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim)
+                              trim=params.trim, known=candidates)
         for key, scored in found.items():
             candidates.setdefault(key, scored)
         t0 = time.perf_counter()
@@ -337,7 +337,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
                    seed=params.seed, n_iterations=params.n_iterations)
         found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
                               max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim)
+                              trim=params.trim, known=candidates)
         for key, scored in found.items():
             candidates.setdefault(key, scored)
     # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
@@ -364,10 +364,14 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     refs = [(set(core), reference(g, core, params.trim)) for core in cores]
     # only groups with ring evidence hold their members against others (in a calls-only
     # case every household is a group, and must not keep a ring from its members)
-    evident = [holds(*score_group(g, np.array(sorted(core), dtype=np.int64), base)[:3],
-                     params.min_score) for core in cores]
+    sorted_cores = [np.array(sorted(core), dtype=np.int64) for core in cores]
+    disjoint = len({i for core in cores for i in core}) == sum(len(c) for c in cores)
+    scored = (score_groups(g, sorted_cores, base) if disjoint else
+              [score_group(g, arr, base) for arr in sorted_cores])
+    evident = [holds(*x[:3], params.min_score) for x in scored]
     node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
     taken = np.zeros(g.n, dtype=bool)
+    kept: list[np.ndarray] = []
     for k, core in enumerate(cores):
         core = [i for i in core if not taken[i]]  # a better ring took it
         if len(core) < params.min_size:
@@ -381,8 +385,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(grown) < params.min_size:
             continue
         taken[grown] = True
-        arr = np.array(sorted(grown), dtype=np.int64)
-        score, comp, evidence, edges = score_group(g, arr, base)
+        kept.append(np.array(sorted(grown), dtype=np.int64))
+    # the rings are disjoint (taken): scored all at once, the same values as one by one
+    for arr, (score, comp, evidence, edges) in zip(kept, score_groups(g, kept, base),
+                                                   strict=True):
         leader = organizer(g, arr)
         ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
@@ -416,10 +422,15 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[in
     without the suppliers its members pay."""
     cores: list[list[int]] = []
     taken: set[int] = set()
+    # a supplier is paid: a node with no transfer at all is none (most, on a calls case)
+    paid = np.zeros(g.n, dtype=bool)
+    tx = g.measures["n_tx"] > 0
+    paid[g.u[tx]] = True
+    paid[g.v[tx]] = True
     for key, (score, comp, *_rest) in ranked:
         if not keep(score, comp) or taken.intersection(key):
             continue
-        core = [i for i in key if not is_supplier(g, i, set(key))]
+        core = [i for i in key if not (paid[i] and is_supplier(g, i, set(key)))]
         if len(core) < params.min_size:
             continue
         cores.append(core)
@@ -432,6 +443,7 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
     """A member tied to another ring as strongly as that ring's own members is a broker:
     take him out of his ring (unless he organizes it) so that he links the two instead."""
     index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
+    inside_of = {key: set(arr.tolist()) for key, arr in index.items()}  # as at the start
     refs = {}
     for r in rings:
         refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
@@ -449,13 +461,13 @@ def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
             nbr, eid = g.neighbours(i)
             near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
             # a broker is tied to the other ring comparably: at least trim x his tie here
-            home = ties(g, i, set(index[r.key].tolist()))
+            home = ties(g, i, inside_of[r.key])
+            nbr_list, weights = nbr.tolist(), g.weight[eid].tolist()
             for other in sorted(near.values(), key=lambda x: x.key):
                 if other is r:
                     continue
-                inside = set(index[other.key].tolist())
-                tie = sum(float(g.weight[e]) for j, e in zip(nbr.tolist(), eid.tolist(),
-                                                              strict=True) if j in inside)
+                inside = inside_of[other.key]
+                tie = sum(w for j, w in zip(nbr_list, weights, strict=True) if j in inside)
                 if tie >= max(refs[other.key], params.trim * home):
                     r.members.remove(m)
                     r.roles.pop(m, None)

@@ -1,0 +1,83 @@
+"""Work started ahead, in a thread, while the caller does something else.
+
+A first ``rings`` needs the money-pattern search (:func:`workbench.money.patterns_of_case`)
+as well as the graph and the ring search, and the money search does not depend on either:
+it reads the store only. Started in a thread on its own cursor of the store's connection
+before the graph is built, it runs while DuckDB builds the layers (DuckDB releases the
+interpreter while a query runs), and the ring search picks up its answer instead of
+computing it. The answer is the same: the same function on the same data.
+
+Examples
+--------
+>>> job = Ahead("k", lambda: 6 * 7)
+>>> job.result()
+42
+>>> Ahead("k", lambda: 1 / 0).result()
+Traceback (most recent call last):
+...
+ZeroDivisionError: division by zero
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .state import CaseState
+
+__all__ = ["Ahead", "money_ahead"]
+
+
+class Ahead:
+    """``compute()`` run in a daemon thread at once; :meth:`result` waits for it and gives its
+    value or raises its exception. ``key`` says what it computes; ``done`` runs after it, in
+    the thread, whatever happened (closing its cursor)."""
+
+    def __init__(self, key, compute: Callable, done: Callable | None = None) -> None:
+        self.key = key
+        self._value = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = compute()
+            except BaseException as exc:  # noqa: BLE001 - given to the caller by result()
+                self._error = exc
+            finally:
+                if done is not None:
+                    done()
+
+        self._thread = threading.Thread(target=run, name="workbench-ahead", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Wait until the work has ended (before the store it reads is closed)."""
+        self._thread.join()
+
+    def result(self):
+        """The value of ``compute()``, once it has ended; its exception if it raised."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def money_ahead(state: CaseState, request) -> Ahead | None:
+    """The money-pattern search of a first ring search (``request``: a
+    :class:`~workbench.rings.RingRequest`), started to run while the graph is built; None
+    when the search will not need it (no money layer, ``around``), has it already, or when
+    a ring result of these data is kept (a follow-up most likely finds its answer kept)."""
+    if request.around or (request.layers is not None and "money" not in request.layers):
+        return None
+    from ..engine import DuckDBEngine
+    from ..money import patterns_of_case
+
+    with state.open() as store:
+        key = (state.token(store), request.since, request.until)
+        if key in state.patterns or state.cache.holds(store, key[0], "rings"):
+            return None
+        engine = DuckDBEngine(store.con.cursor(), store.timezone(), owns=True)
+    return Ahead(key, lambda: patterns_of_case(engine, request.since, request.until),
+                 done=engine.close)
