@@ -24,11 +24,10 @@ import numpy as np
 from ..graph import CaseGraph, member_mask
 
 __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "STAR_MIN", "PATTERN_CALLS", "KNEE",
-           "Baseline",
-           "baseline", "score_group", "group_sums", "score_sums", "signals_of", "breadth_of",
-           "bounded", "combine", "tier_score", "reported", "holds",
-           "rank_key", "ties", "ties_within", "reference", "reference_of", "tied_elsewhere",
-           "payers", "is_supplier", "organizer"]
+           "Baseline", "baseline", "score_group", "group_sums", "score_sums", "signals_of",
+           "breadth_of", "bounded", "combine", "tier_score", "reported", "holds", "rank_key",
+           "ties", "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
+           "is_supplier", "organizer"]
 
 #: weights of the evidence components in a ring's score (all but co-presence sum to 1;
 #: co-presence adds on top: a ring that meets gains, one that does not loses nothing). Money
@@ -283,9 +282,8 @@ def score_sums(s: dict, base: Baseline, evidence: bool = True
     signals = signals_of(comp, fired["calls"], flows, fired["copresence"])
     # a star, every link inside through one member, is a seller and his customers (buyers
     # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
-    # the breadth of one signal of two. It takes three or more spokes: three persons
-    # linked at all are linked through one of them (a cell's organizer calling his two
-    # men, who need not call each other), so two spokes say nothing of customers
+    # the breadth of one signal of two; from three spokes (STAR_MIN): three persons linked
+    # at all are linked through one (a cell's organizer and his two men)
     links = int(s.get("links", 0))
     star = k >= STAR_MIN and links > 0 and int(s.get("hub_links", 0)) == links
     breadth = breadth_of(signals, base.kinds, star)
