@@ -311,3 +311,21 @@ def test_help_defaults_are_the_library_defaults():
     options = {p.name: p.default for p in cli.commands["rings"].params}
     for name in ("min_size", "max_size", "seed", "resolution", "min_score"):
         assert options[name] == RING_DEFAULTS[name], name
+
+
+@pytest.mark.slow
+def test_rings_around_a_target_without_a_group_says_so_in_one_line(db, write, cli_env):
+    """A target whose export holds no call of his (or too few contacts for a group) is
+    named as such, never dropped silently nor answered with a traceback."""
+    persons = write("persons.csv", "person_id,name\nP1,甲\nP2,乙\nP3,丙\n")
+    phones = write("phones.csv", "phone,person_id\n13800000001,P1\n13800000002,P2\n")
+    calls = write("calls.csv", "caller,callee,started_at\n"
+                               "13800000001,13800000002,2019-01-02 23:10\n")
+    assert run(["ingest", "--db", db, persons, phones, calls], cli_env).returncode == 0
+    res = run(["rings", "--db", db, "--around", "P3"], cli_env)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines() == [
+        "no group around 丙 (P3): fewer than 3 persons tied to them"]
+    assert not res.stderr.strip()
+    res = run(["rings", "--db", db, "--around", "P3", "--json"], cli_env)
+    assert json.loads(res.stdout)["params"]["around_without_group"] == ["P3"]

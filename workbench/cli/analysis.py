@@ -102,7 +102,8 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
         _echo(f"no group around {', '.join(_named(t, names) for t in lone)}: fewer than "
               f"{result.params['ring']['min_size']} persons tied to them")
     if not result.rings:
-        _echo(_why_no_rings(result.params))
+        if not lone:  # the targets without a group are the whole answer
+            _echo(_why_no_rings(result.params))
         return
     _echo(_ring_table(result.rings, names,
                       currency=result.params.get("currency", "CNY")))
