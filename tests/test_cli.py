@@ -325,7 +325,11 @@ def test_rings_around_a_target_without_a_group_says_so_in_one_line(db, write, cl
     res = run(["rings", "--db", db, "--around", "P3"], cli_env)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().splitlines() == [
-        "no group around 丙 (P3): fewer than 3 persons tied to them"]
+        "no link of 丙 (P3) in this case or window (a number several persons held: name "
+        "the holder)"]
     assert not res.stderr.strip()
-    res = run(["rings", "--db", db, "--around", "P3", "--json"], cli_env)
-    assert json.loads(res.stdout)["params"]["around_without_group"] == ["P3"]
+    res = run(["rings", "--db", db, "--around", "P1", "--json"], cli_env)
+    assert json.loads(res.stdout)["params"]["around_without_group"] == ["P1"]  # one contact
+    res = run(["rings", "--db", db, "--around", "P1"], cli_env)
+    assert res.stdout.strip().splitlines() == [
+        "no group around 甲 (P1): fewer than 3 persons tied to them"]

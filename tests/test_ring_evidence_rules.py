@@ -47,6 +47,9 @@ def test_a_cell_of_three_is_no_star():
     g = _graph({(0, 1): NIGHT_SHORT, (0, 2): NIGHT_SHORT}, 30)
     _score, comp, ev, _ = score_group(g, np.array([0, 1, 2]), baseline(g))
     assert not ev["star"] and comp["breadth"] == 1.0
+    # a fourth member with no link inside adds no spoke: still two
+    _score, comp, ev, _ = score_group(g, np.array([0, 1, 2, 5]), baseline(g))
+    assert not ev["star"]
 
 
 def test_money_flows_to_one_member_from_two():

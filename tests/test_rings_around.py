@@ -89,7 +89,33 @@ def test_a_target_with_too_few_ties_is_named_not_dropped():
     # X99: a target with no link in the graph at all (no call in the window)
     result = rings_around(fused_graph(links, 30), ["P00", "P01", "X99"])
     assert [sorted(r.members)[0] for r in result.rings] == ["P00"]
-    assert result.params["around_without_group"] == ["P01", "X99"]
+    assert result.params["around_without_group"] == ["P01"]
+    assert result.params["around_not_in_graph"] == ["X99"]
+    assert result.params["around"] == ["P00", "P01", "X99"]  # everything asked for
+
+
+def test_stray_calls_to_two_found_rings_targets_do_not_merge_them():
+    """P02 calls each of two found rings' targets once and has four men of his own: the
+    search kept the rings apart, so they stay as found, and P02 keeps his own group."""
+    links = {(0, m): RING for m in range(10, 16)}
+    links.update({(1, m): RING for m in range(20, 26)})
+    links.update({(2, m): RING for m in range(40, 44)})
+    links.update({(2, 0): {"n_calls": 1}, (2, 1): {"n_calls": 1}})
+    for i in range(30, 40):
+        links[(i % 3, i)] = {"n_calls": 2}
+    g = fused_graph(links, 50)
+
+    def ring(lead, men):
+        return Ring(id="R-x", members=[lead, *men], leader=lead, score=0.5, components={},
+                    family=None, evidence={"tier": "calls"}, roles={lead: "organizer"})
+
+    a = ring("P00", [f"P{m}" for m in range(10, 16)])
+    b = ring("P01", [f"P{m}" for m in range(20, 26)])
+    result = rings_around(g, ["P00", "P01", "P02"], found=[a, b])
+    groups = sorted(sorted(r.members) for r in result.rings)
+    assert groups == sorted([sorted(a.members), sorted(b.members),
+                             ["P02", "P40", "P41", "P42", "P43"]])
+    assert result.params["around_from_search"] == ["P00", "P01"]
 
 
 def test_a_person_whose_id_looks_like_a_service_code_is_not_one():

@@ -95,12 +95,17 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     if as_json:
         _emit(result.as_dict())
         return
-    lone = result.params.get("around_without_group") or []
+    absent = result.params.get("around_not_in_graph") or []
+    lone = [t for t in result.params.get("around_without_group") or [] if t not in absent]
     names = case.names([*(m for r in result.rings for m in r.members),
-                        *result.brokers, *lone]) if case else {}
-    if lone:  # a target is never dropped silently
+                        *result.brokers, *lone, *absent]) if case else {}
+    if absent:  # a target is never dropped silently
+        _echo(f"no link of {', '.join(_named(t, names) for t in absent)} in this case or "
+              "window (a number several persons held: name the holder)")
+    if lone:
         _echo(f"no group around {', '.join(_named(t, names) for t in lone)}: fewer than "
               f"{result.params['ring']['min_size']} persons tied to them")
+    lone = lone + absent
     if not result.rings:
         if not lone:  # the targets without a group are the whole answer
             _echo(_why_no_rings(result.params))

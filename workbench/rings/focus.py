@@ -111,21 +111,20 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     needed = params.trim * reference_of(all_ties)
     left = set(idx)
     sets = UnionFind([*idx, *range(-len(mine), 0)])
-    for t in idx:  # targets who call each other are one group (a found ring's: its ring)
-        nbr, _ = g.neighbours(t)
-        for j in nbr.tolist():
-            if j in tset:
-                sets.union(t, owner.get(j, j))
+    attach: dict[int, dict[int, float]] = {}  # a target's ties to the found rings' members
+    for t in idx:  # targets who call each other are one group
+        nbr, eid = g.neighbours(t)
+        for j, e in zip(nbr.tolist(), eid.tolist(), strict=True):
+            if j in left:
+                sets.union(t, j)
+            elif j in owner and float(g.weight[e]) >= needed:
+                unit = attach.setdefault(t, {})
+                unit[owner[j]] = max(unit.get(owner[j], 0.0), float(g.weight[e]))
     chosen: dict[int, float] = {}
     home: dict[int, int] = {}  # the target whose group a contact joins
     for j, by_target in ties.items():
         by_target = {t: w for t, w in by_target.items() if t in left}
-        if not by_target:
-            continue
-        if j in owner:  # a found ring's member: a target tied to him that strongly joins it
-            for t, w in by_target.items():
-                if w >= needed:
-                    sets.union(t, owner[j])
+        if not by_target or j in owner:
             continue
         if len(by_target) >= 2 or max(by_target.values()) >= needed:
             chosen[j] = sum(by_target.values())
@@ -137,6 +136,21 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
             joined = strong if strong else list(by_target)
             for t in joined:
                 sets.union(t, home[j])
+    # a group of targets tied to a found ring's member (its target included) as strongly
+    # as the targets' stronger contacts joins that ring: the one it is tied to most, never
+    # two (the search kept them apart), and only while the ring has room for its targets
+    best: dict[int, tuple[float, int]] = {}
+    for t, units in attach.items():
+        root = sets.find(t)
+        for unit, w in units.items():
+            if w > best.get(root, (0.0, 0))[0]:
+                best[root] = (w, unit)
+    size = {-1 - k: len(r.members) for k, r in enumerate(mine)}
+    for root, (_, unit) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        n = sum(1 for t in idx if sets.find(t) == root)
+        if size[unit] + n <= params.max_size:
+            size[unit] += n
+            sets.union(root, unit)
     rings = []
     for root, items in sets.groups().items():
         units = [mine[-1 - x] for x in items if x < 0]
@@ -166,9 +180,12 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     rings.sort(key=rank_key)
     number_rings(rings, prefix="A")
     grouped = {m for r in rings for m in r.members}
+    as_found = {tuple(sorted(x.members)) for x in mine}  # the found rings returned unchanged
+    kept = {m for r in rings if tuple(sorted(r.members)) in as_found for m in r.members}
     return RingResult(rings=rings, params={
-        "ring": params.as_dict(), "around": sorted({str(g.ids[t]) for t in every}),
-        "around_from_search": sorted(str(g.ids[t]) for t in every if t in owner),
-        "around_without_group": sorted([*absent, *(str(g.ids[t]) for t in every
-                                                   if str(g.ids[t]) not in grouped)]),
+        "ring": params.as_dict(), "around": sorted({str(t) for t in targets}),
+        "around_from_search": sorted(str(g.ids[t]) for t in every if str(g.ids[t]) in kept),
+        "around_without_group": sorted(str(g.ids[t]) for t in every
+                                       if str(g.ids[t]) not in grouped),
+        "around_not_in_graph": absent,
         "tie_reference": round(needed, 4), "baseline": asdict(base)})

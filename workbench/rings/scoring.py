@@ -23,7 +23,7 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "STAR_MIN", "PATTERN_CALLS", "KNEE",
+__all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "STAR_SPOKES", "PATTERN_CALLS", "KNEE",
            "Baseline", "baseline", "score_group", "group_sums", "score_sums", "signals_of",
            "breadth_of", "bounded", "combine", "tier_score", "reported", "holds", "rank_key",
            "ties", "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
@@ -50,8 +50,8 @@ KINDS = ("calls", "money", "arrests", "copresence")
 #: a ring-like call pattern (night and short calls above the case's baseline) counts as a
 #: signal from this excess on
 SIGNAL_AT = 0.25
-#: the fewest members of a star (a hub and three spokes): see :func:`score_sums`
-STAR_MIN = 4
+#: the fewest spokes of a star (links all through one member): see :func:`score_sums`
+STAR_SPOKES = 3
 #: the fewest calls that show a call pattern (of a pair, or of a group)
 PATTERN_CALLS = 3
 
@@ -282,10 +282,10 @@ def score_sums(s: dict, base: Baseline, evidence: bool = True
     signals = signals_of(comp, fired["calls"], flows, fired["copresence"])
     # a star, every link inside through one member, is a seller and his customers (buyers
     # do not know each other; DOMAIN.md's lone dealer): whatever it shows, one thing, so
-    # the breadth of one signal of two; from three spokes (STAR_MIN): three persons linked
-    # at all are linked through one (a cell's organizer and his two men)
+    # the breadth of one signal of two; from three spokes (STAR_SPOKES): three persons
+    # linked at all are linked through one (a cell's organizer and his two men)
     links = int(s.get("links", 0))
-    star = k >= STAR_MIN and links > 0 and int(s.get("hub_links", 0)) == links
+    star = links >= STAR_SPOKES and int(s.get("hub_links", 0)) == links
     breadth = breadth_of(signals, base.kinds, star)
     score = combine(comp, breadth, base.kinds)
     comp["breadth"] = breadth
