@@ -105,9 +105,8 @@ def rings(db, since, until, layers, resolution, min_size, max_size, min_score, s
     if lone:
         _echo(f"no group around {', '.join(_named(t, names) for t in lone)}: fewer than "
               f"{result.params['ring']['min_size']} persons tied to them")
-    lone = lone + absent
     if not result.rings:
-        if not lone:  # the targets without a group are the whole answer
+        if not (lone or absent):  # the targets without a group are the whole answer
             _echo(_why_no_rings(result.params))
         return
     _echo(_ring_table(result.rings, names,

@@ -81,6 +81,20 @@ def _nfkc(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).replace("\ufeff", "").strip()
 
 
+_SERVICE_CODE = re.compile(r"\d{3,6}", re.ASCII)
+
+
+def is_service_code(number: str) -> bool:
+    """Whether a number is a 3 to 6 digit service number (a carrier's 10086, a bank's
+    95588, 110): an organization's line by its form, whoever calls it; :func:`parse_phone`
+    keeps such a number as its digits.
+
+    >>> is_service_code("10086"), is_service_code("+8613800138000"), is_service_code("P01")
+    (True, False, False)
+    """
+    return bool(_SERVICE_CODE.fullmatch(number))
+
+
 def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Parse a phone number into E.164, or keep a short service number as it is.
 
@@ -131,9 +145,9 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         raise ValueError(f"phone number contains invalid characters: {raw!r}")
     if s.count("+") > 1 or ("+" in s and not s.startswith("+")):
         raise ValueError(f"misplaced '+' in phone number: {raw!r}")
+    if is_service_code(s):
+        return s
     digits = s.lstrip("+")
-    if not s.startswith("+") and 3 <= len(digits) <= 6:
-        return digits
     if len(digits) < 3:
         raise ValueError(f"phone number too short: {raw!r}")
     fast = _cn_mobile(s) if region == "CN" or s.startswith(("+86", "0086")) else None
@@ -153,17 +167,6 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 
 _PLAIN_MOBILE = re.compile(r"1\d{10}", re.ASCII)
-_SERVICE_CODE = re.compile(r"\d{3,6}", re.ASCII)
-
-
-def is_service_code(number: str) -> bool:
-    """Whether a stored number is a 3 to 6 digit service number (a carrier's 10086, a
-    bank's 95588, 110): an organization's line by its form, whoever calls it.
-
-    >>> is_service_code("10086"), is_service_code("+8613800138000"), is_service_code("P01")
-    (True, False, False)
-    """
-    return bool(_SERVICE_CODE.fullmatch(number))
 _CN_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
 
 

@@ -107,6 +107,14 @@ class CaseGraph:
             self._index = {str(x): i for i, x in enumerate(self.ids)}
         return self._index[node_id]
 
+    def __contains__(self, node_id: object) -> bool:
+        """Whether ``node_id`` is a node of the graph (has a link in it)."""
+        try:
+            self.index(str(node_id))
+        except KeyError:
+            return False
+        return True
+
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(indptr, neighbours, edge ids)``: the adjacency in compressed rows."""
         if self._csr is None:

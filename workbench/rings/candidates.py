@@ -96,13 +96,7 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
                         if min_size <= len(x) <= max_size) if tuple(x) not in known]
     if not kept:
         return {}
-    nodes = np.array([x for grp in kept for x in grp], dtype=np.int64)
-    node_group = np.repeat(np.arange(len(kept)), [len(x) for x in kept])
-    label = np.full(g.n, -1, dtype=np.int64)
-    label[nodes] = node_group
-    edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
-    sums = group_sums(g, nodes, node_group, edges, label[g.u[edges]], len(kept))
-    cols = {k: a.tolist() for k, a in sums.items()}  # Python numbers: the same values
+    cols, _edges, _edge_group = _sums_of(g, [np.array(x, dtype=np.int64) for x in kept])
     # a candidate's evidence is not read (its score and components choose the cores)
     return {tuple(grp): score_sums({k: c[i] for k, c in cols.items()}, base, evidence=False)
             for i, grp in enumerate(kept)}
@@ -127,6 +121,16 @@ def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list
     """
     if not groups:
         return []
+    cols, edges, edge_group = _sums_of(g, groups)
+    order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
+    bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()
+    return [(*score_sums({k: c[i] for k, c in cols.items()}, base),
+             edges[order[bounds[i]:bounds[i + 1]]]) for i in range(len(groups))]
+
+
+def _sums_of(g: CaseGraph, groups: list[np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
+    """:func:`~workbench.rings.scoring.group_sums` of disjoint ``groups`` as Python numbers
+    per column (the same values), with their internal edges and each edge's group."""
     nodes = np.concatenate(groups).astype(np.int64)
     node_group = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
     label = np.full(g.n, -1, dtype=np.int64)
@@ -134,8 +138,4 @@ def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list
     edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
     edge_group = label[g.u[edges]]
     sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
-    cols = {k: a.tolist() for k, a in sums.items()}
-    order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
-    bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()
-    return [(*score_sums({k: c[i] for k, c in cols.items()}, base),
-             edges[order[bounds[i]:bounds[i + 1]]]) for i in range(len(groups))]
+    return {k: a.tolist() for k, a in sums.items()}, edges, edge_group

@@ -8,7 +8,6 @@ Both are pure functions of the fused graph, scored like the search's rings
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import asdict
 
 import numpy as np
@@ -51,14 +50,6 @@ def track_ring(g: CaseGraph, members: list[str], min_size: int = 3) -> dict | No
             "evidence": evidence, "parts": parts}
 
 
-def _in_graph(g: CaseGraph, node_id: str) -> bool:
-    try:
-        g.index(node_id)
-    except KeyError:
-        return False
-    return True
-
-
 def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = None,
                  found: list[Ring] | None = None) -> RingResult:
     """The groups around known targets, for one-sided exports (a court order gives the
@@ -88,7 +79,7 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     unheld = g.node.get("number_only", np.ones(g.n, dtype=np.int64)) > 0
     # a target with no link in the graph (no call in the export or the window) has no
     # group: named in params, never an error
-    absent = sorted({str(t) for t in targets if not _in_graph(g, str(t))})
+    absent = sorted({str(t) for t in targets if str(t) not in g})
     every = sorted({g.index(str(t)) for t in targets if str(t) not in absent})
     tset = set(every)
     mine = [r for r in found or () if {g.index(m) for m in r.members} & tset]
@@ -175,8 +166,7 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
         roles[leader] = "organizer"
         rings.append(Ring(id="", members=ids, leader=leader, score=score, components=comp,
                           family=family_of(g, arr, edges, g.index(leader)),
-                          evidence=evidence, roles=roles,
-                          key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10]))
+                          evidence=evidence, roles=roles))
     rings.sort(key=rank_key)
     number_rings(rings, prefix="A")
     grouped = {m for r in rings for m in r.members}

@@ -360,11 +360,10 @@ def combine(comp: dict, breadth: float, kinds, weights: dict | None = None) -> f
     stands in for the money component with its own weight
     (:func:`workbench.analysis.patterns.add_patterns`), on the same scale.
     """
-    if weights is None and isinstance(kinds, tuple):  # the search's own: once per kinds
+    if weights is None:  # the search's own: kept per kinds
         weights = SCORE_WEIGHTS
-        usable, total_w = _usable(kinds)
+        usable, total_w = _usable(tuple(kinds))
     else:
-        weights = SCORE_WEIGHTS if weights is None else weights
         usable, total_w = _usable_of(kinds, weights)
     bonus = weights.get("copresence", 0.0) * comp.get("copresence", 0.0) \
         if "copresence" in kinds else 0.0
@@ -372,18 +371,17 @@ def combine(comp: dict, breadth: float, kinds, weights: dict | None = None) -> f
                    / total_w)
 
 
-def _usable_of(kinds, weights: dict) -> tuple[list[str], float]:
+def _usable_of(kinds, weights: dict) -> tuple[tuple[str, ...], float]:
     """The components :func:`combine` averages for a case's ``kinds``, and their weight."""
     base_kinds = [k for k in kinds if k != "copresence"]
-    usable = [c for c in weights if COMPONENT_KIND[c] in base_kinds] or [
-        c for c in weights if c != "copresence"]
+    usable = tuple(c for c in weights if COMPONENT_KIND[c] in base_kinds) or tuple(
+        c for c in weights if c != "copresence")
     return usable, sum(weights[c] for c in usable)
 
 
 @functools.lru_cache(maxsize=64)
-def _usable(kinds: tuple) -> tuple[list[str], float]:
-    """:func:`_usable_of` under :data:`SCORE_WEIGHTS` (kept per ``kinds``; not changed by
-    the caller: :func:`combine` only reads it)."""
+def _usable(kinds: tuple) -> tuple[tuple[str, ...], float]:
+    """:func:`_usable_of` under :data:`SCORE_WEIGHTS`, kept per ``kinds``."""
     return _usable_of(kinds, SCORE_WEIGHTS)
 
 
