@@ -169,6 +169,15 @@ class RingsPart:
             seed=seed, min_weight=min_weight, warm=warm, hubs=hubs, not_hubs=not_hubs,
             around_ids=self._case.resolve_all(around) if around else ())
         params = request.ring
+        given = [*request.hubs, *request.not_hubs]
+        if given:  # an unknown number or account is an error, never an empty success
+            with self._state.open() as store:
+                known = (lookups.numbers_present(store.con, given)
+                         | lookups.accounts_present(store.con, given))
+            unknown = [x for x in given if x not in known]
+            if unknown:
+                raise WorkbenchError(f"--hub/--not-hub: no number or account "
+                                     f"{', '.join(map(repr, unknown))} in this case")
         self._ahead = money_ahead(self._state, request)
         graph, info = self.graph(since=request.since, until=request.until,
                                  layers=request.layers, weights=weights,

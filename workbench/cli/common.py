@@ -164,7 +164,7 @@ def _ring_options(f):
     f = _hub_options(f)
     f = click.option("--seed", type=int, default=0, show_default=True,
                      help="Leiden seed.")(f)
-    f = click.option("--min-score", type=float, default=None,
+    f = click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
                      help="Report rings scoring at least this (default 0.35).")(f)
     f = click.option("--max-size", type=int, default=12, show_default=True)(f)
     f = click.option("--min-size", type=int, default=3, show_default=True)(f)

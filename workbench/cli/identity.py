@@ -37,7 +37,8 @@ def _brief(fields: dict | None) -> str:
                    "overlapping phone periods, numbers used against their subscriber.")
 @click.option("--person", default=None, help="Only the records of this person.")
 @click.option("--kind", default=None, help="Only records of this kind.")
-@click.option("--limit", type=int, default=None, help="Show at most this many records.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Show at most this many records.")
 @click.option("--accept", "accept", metavar="RECORD",
               help="Decide: the record (KIND:SOURCE:LINE) names --to (default: its "
                    "current or best candidate person).")

@@ -16,7 +16,8 @@ import duckdb
 
 __all__ = ["is_person", "owners_of_number", "number_in_calls", "persons_with_id_number",
            "id_number_in_presence", "persons_named", "names", "search", "numbers_of",
-           "identifiers_of", "call_span", "numbers_present", "active_links_touching",
+           "identifiers_of", "call_span", "numbers_present", "accounts_present",
+           "active_links_touching",
            "add_phone_link", "end_phone_link", "phone_links"]
 
 
@@ -130,6 +131,14 @@ def numbers_present(con: duckdb.DuckDBPyConnection, numbers) -> set[str]:
         "SELECT DISTINCT n FROM (SELECT caller AS n FROM calls UNION ALL "
         "SELECT callee FROM calls UNION ALL SELECT phone FROM phones) "
         "WHERE n IN (SELECT unnest(?))", [list(numbers)]).fetchall()}
+
+
+def accounts_present(con: duckdb.DuckDBPyConnection, accounts) -> set[str]:
+    """Which of these accounts appear in transactions or accounts."""
+    return {r[0] for r in con.execute(
+        "SELECT DISTINCT a FROM (SELECT from_account AS a FROM transactions UNION ALL "
+        "SELECT to_account FROM transactions UNION ALL SELECT account_id FROM accounts) "
+        "WHERE a IN (SELECT unnest(?))", [list(accounts)]).fetchall()}
 
 
 def active_links_touching(con: duckdb.DuckDBPyConnection, old: str, new: str) -> list[tuple]:
