@@ -333,3 +333,22 @@ def test_rings_around_a_target_without_a_group_says_so_in_one_line(db, write, cl
     res = run(["rings", "--db", db, "--around", "P1"], cli_env)
     assert res.stdout.strip().splitlines() == [
         "no group around 甲 (P1): fewer than 3 persons tied to them"]
+
+
+@pytest.mark.slow
+def test_bad_ring_options_are_one_line(db, write, cli_env):
+    """An unknown --hub, a score outside 0-1 and a negative --limit are refused in one line
+    (they were an empty success, a list of every group and a database error)."""
+    persons = write("persons.csv", "person_id,name\nP1,甲\nP2,乙\n")
+    phones = write("phones.csv", "phone,person_id\n13800000001,P1\n13800000002,P2\n")
+    calls = write("calls.csv", "caller,callee,started_at\n"
+                               "13800000001,13800000002,2019-01-02 23:10\n")
+    assert run(["ingest", "--db", db, persons, phones, calls], cli_env).returncode == 0
+    for args, said in [(["rings", "--hub", "nosuch"], "no number or account 'nosuch'"),
+                       (["rings", "--min-score", "7"], "0.0<=x<=1.0"),
+                       (["identities", "--limit", "-1"], "x>=1")]:
+        res = run([args[0], "--db", db, *args[1:]], cli_env)
+        lines = (res.stdout + res.stderr).strip().splitlines()
+        assert res.returncode != 0 and len(lines) == 1 and said in lines[0], lines
+    res = run(["rings", "--db", db, "--hub", "13800000001"], cli_env)  # a known number
+    assert res.returncode == 0, res.stderr
