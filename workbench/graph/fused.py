@@ -22,7 +22,10 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..errors import EngineError
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
@@ -251,27 +254,63 @@ def layer_strengths(measures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     1.3863
     """
     calls = measures["n_calls"].astype(np.float64)
+    on = calls > 0
     ringlike = np.divide(measures["n_night"] + measures["n_short"], 2.0 * calls,
-                         out=np.zeros_like(calls), where=calls > 0)
-    cases = measures["n_cases"].astype(np.float64)
-    trafficking = measures["n_trafficking_cases"].astype(np.float64)
+                         out=np.zeros_like(calls), where=on)
+    ringlike *= 0.75  # in place, as ln(1 + calls) * (0.25 + 0.75 * ringlike) * on
+    ringlike += 0.25
+    strength = np.log1p(calls)
+    strength *= ringlike
+    strength *= on
+    # the other layers are silent on most pairs: each is computed where it is not 0 only
+    # (every formula gives 0 at 0), with the same operations on the same values
     return {
-        "calls": np.log1p(calls) * (0.25 + 0.75 * ringlike) * (calls > 0),
-        "money": np.log1p(measures["n_tx"].astype(np.float64)),
-        "coarrest": trafficking + 0.5 * (cases - trafficking),
-        "kinship": measures["kin"].astype(np.float64),
-        "shared": measures["shared"].astype(np.float64),
+        "calls": strength,
+        "money": _nonzero(measures["n_tx"], np.log1p),
+        "coarrest": _nonzero(measures["n_cases"], lambda c, t: t + 0.5 * (c - t),
+                             measures["n_trafficking_cases"]),
+        "kinship": _nonzero(measures["kin"]),
+        "shared": _nonzero(measures["shared"]),
         # meetings beyond chance: the layer's weight is a surprise in -log10 units
-        "copresence": np.log1p(measures["meet_weight"].astype(np.float64)),
+        "copresence": _nonzero(measures["meet_weight"], np.log1p),
     }
 
 
-def fused_query(layers: dict) -> tuple[str, list]:
-    """One row per linked pair with every layer's measures (0 where a layer is silent).
+def _nonzero(values: np.ndarray, fn=None, also: np.ndarray | None = None) -> np.ndarray:
+    """``fn`` of ``values`` (as floats) where ``values`` or ``also`` is not 0, and 0
+    elsewhere (each ``fn`` here gives 0 at 0); with ``also``, ``fn`` takes both arrays (as
+    floats, at the same positions)."""
+    out = np.zeros(len(values), dtype=np.float64)
+    at = np.flatnonzero(values if also is None else (values != 0) | (also != 0))
+    x = values[at].astype(np.float64)
+    if fn is None:
+        out[at] = x
+    elif also is None:
+        out[at] = fn(x)
+    else:
+        out[at] = fn(x, also[at].astype(np.float64))
+    return out
 
-    The calls layer is by far the largest and already one row per pair: the other layers
-    are gathered per pair and joined to it (a full join; one aggregation over every layer's
-    rows took three times as long at 2M calls).
+
+#: the calls layer's measures, and those the other layers bring per pair (fused_query)
+_CALL_FIELDS = ("n_calls", "n_night", "n_short", "duration_s")
+_OTHER_FIELDS = tuple(k for k in EDGE_FIELDS if k not in _CALL_FIELDS)
+
+
+def _cast(name: str, column: str) -> str:
+    """A measure as the arrays carry it: 0 where the layer is silent, whole or real."""
+    return (f"CAST(coalesce({column}, 0) AS "
+            f"{'DOUBLE' if name in _REAL_FIELDS else 'BIGINT'}) AS {name}")
+
+
+def fused_query(layers: dict) -> tuple[str, list]:
+    """One row per pair linked by a layer other than calls, with those layers' measures
+    (0 where a layer is silent): money, co-arrest, kinship, shared and co-presence.
+
+    The calls layer is by far the largest and already one row per pair: it is read as it
+    is and joined to these rows in numpy (:func:`build_graph`); the other layers are
+    gathered per pair here (one aggregation over every layer's rows took three times as
+    long at 2M calls).
     """
     h = layers
     other = (
@@ -295,71 +334,106 @@ def fused_query(layers: dict) -> tuple[str, list]:
         f"    n_meet - n_cell, weight FROM {h['_l_copresence']}"
         "    WHERE weight > 0 AND n_meet > n_cell"
         ") o GROUP BY u, v")
-    calls = ", ".join(f"coalesce(c.{k}, 0) AS {k}"
-                      for k in ("n_calls", "n_night", "n_short", "duration_s"))
-    rest = ", ".join(f"coalesce(o.{k}, 0) AS {k}" for k in (
-        "n_tx", "n_uv_tx", "n_vu_tx", "total_uv", "total_vu", "n_cases",
-        "n_trafficking_cases", "kin", "shared", "n_meet", "meet_weight"))
-    return (f"SELECT coalesce(c.u, o.u) AS u, coalesce(c.v, o.v) AS v, {calls}, {rest} "
-            f"FROM {h['_l_calls']} c FULL JOIN ({other}) o ON o.u = c.u AND o.v = c.v"), []
+    rest = ", ".join(_cast(k, f"o.{k}") for k in _OTHER_FIELDS)
+    return f"SELECT o.u, o.v, {rest} FROM ({other}) o", []
 
 
-def node_query(nodes, layers: dict) -> tuple[str, list]:
-    """Per node (in dense-id order): arrests, whether a known person, whether a service."""
+def node_query(layers: dict) -> tuple[str, str, str]:
+    """What marks a node, each as a ``SELECT`` of ids: ``(arrests, persons, services)``.
+
+    ``arrests``: ``(id, drug_arrests, trafficking_arrests)`` per arrested person;
+    ``persons``: the known persons; ``services``: the flagged numbers and accounts
+    (``acct:<id>``) and the persons registered to them.
+    """
     h = layers
     services, own_p, own_a = h["_services"], h["_own_phones"], h["_own_accounts"]
-    return (
-        "SELECT coalesce(d.drug_arrests, 0) AS drug_arrests, "
-        "coalesce(d.trafficking_arrests, 0) AS trafficking_arrests, "
-        f"CAST(n.id IN (SELECT person_id FROM {h['_persons']}) AS INTEGER) AS known_person, "
-        f"CAST(n.id IN (SELECT id FROM {services}) OR n.id IN (SELECT 'acct:' || id FROM "
-        f"{services} WHERE kind = 'account') OR n.id IN (SELECT o.person_id FROM {own_p} o "
-        f"JOIN {services} s ON s.kind = 'phone' AND s.id = o.id) OR n.id IN (SELECT o.person_id "
-        f"FROM {own_a} o JOIN {services} s ON s.kind = 'account' AND s.id = o.id) "
-        "AS INTEGER) AS service "
-        f"FROM {nodes} n "
-        "LEFT JOIN (SELECT person_id, "
-        "sum(CASE WHEN drug_related THEN 1 ELSE 0 END) AS drug_arrests, "
-        "sum(CASE WHEN trafficking THEN 1 ELSE 0 END) AS trafficking_arrests "
-        f"FROM {h['_arrests_w']} GROUP BY person_id) d ON d.person_id = n.id ORDER BY n.idx"), []
+    arrests = ("SELECT person_id AS id, "
+               "CAST(sum(CASE WHEN drug_related THEN 1 ELSE 0 END) AS BIGINT) AS drug_arrests, "
+               "CAST(sum(CASE WHEN trafficking THEN 1 ELSE 0 END) AS BIGINT) "
+               f"AS trafficking_arrests FROM {h['_arrests_w']} GROUP BY person_id")
+    persons = f"SELECT person_id AS id FROM {h['_persons']}"
+    marked = (f"SELECT id FROM {services} UNION ALL SELECT 'acct:' || id FROM {services} "
+              f"WHERE kind = 'account' UNION ALL SELECT o.person_id FROM {own_p} o "
+              f"JOIN {services} s ON s.kind = 'phone' AND s.id = o.id UNION ALL "
+              f"SELECT o.person_id FROM {own_a} o JOIN {services} s "
+              "ON s.kind = 'account' AND s.id = o.id")
+    return arrests, persons, marked
+
+
+def _dense(column, ids) -> np.ndarray:
+    """Positions of ``column``'s ids in ``ids`` (an Arrow array); -1 for none (a null)."""
+    at = pc.index_in(column, options=pc.SetLookupOptions(ids, skip_nulls=True))
+    return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.evidence.links.build_layers` into a CaseGraph.
 
     Runs on the engine that holds the layers' handles (``source``, the older call form's
-    connection, is not used: the layers carry their engine).
+    connection, is not used: the layers carry their engine). Nodes are the ids at either
+    end of a link, numbered in the ids' order; edges come in the order of their ends'
+    numbers (the arrays' canonical order): the same arrays the engine's own sort and join
+    would give, mapped and fused in Arrow and numpy instead (each layer's table holds one
+    row per pair).
     """
     weights = weights or LayerWeights()
     engine = layers.engine
-    fused = engine.materialize("_fused", *fused_query(layers.handles))
-    nodes = engine.materialize(
-        "_nodes", "SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS BIGINT) AS idx "
-        f"FROM (SELECT u AS id FROM {fused} UNION SELECT v FROM {fused}) n")
-    casts = ", ".join(
-        f"CAST(f.{name} AS {'DOUBLE' if name in _REAL_FIELDS else 'BIGINT'}) AS {name}"
-        for name in EDGE_FIELDS)
-    arrays = engine.fetch_numpy(
-        f"SELECT a.idx AS ui, b.idx AS vi, {casts} FROM {fused} f "
-        f"JOIN {nodes} a ON a.id = f.u JOIN {nodes} b ON b.id = f.v ORDER BY ui, vi"
-    )  # a canonical edge order: parallel aggregation and joins do not keep one
-    ids = engine.fetch_numpy(f"SELECT id FROM {nodes} ORDER BY idx")["id"]
-    node = engine.fetch_numpy(*node_query(nodes, layers.handles))
+    h = layers.handles
+    calls = engine.fetch_arrow(
+        f"SELECT c.u, c.v, {', '.join(_cast(k, f'c.{k}') for k in _CALL_FIELDS)} "
+        f"FROM {h['_l_calls']} c")
+    other = engine.fetch_arrow(*fused_query(h))
+    ends = [t.column(k) for t in (calls, other) for k in ("u", "v")]
+    ids = pc.unique(pa.chunked_array([c for e in ends for c in e.cast(pa.string()).chunks],
+                                     pa.string()))
+    ids = ids.take(pc.sort_indices(ids))  # null last, as the engine's ORDER BY puts it
+    n = len(ids)
+    keys, rows = [], []
+    for table in (calls, other):
+        ui, vi = _dense(table.column("u"), ids), _dense(table.column("v"), ids)
+        linked = (ui >= 0) & (vi >= 0)  # a pair with an unknown end is no link
+        keys.append(ui[linked] * n + vi[linked])
+        rows.append(linked)
+    edges, at = np.unique(np.concatenate(keys), return_inverse=True)
+    parts = (at[:len(keys[0])], at[len(keys[0]):])
+    if any(len(p) and np.bincount(p).max() > 1 for p in parts):
+        raise EngineError("a link layer holds a pair twice; rebuild the layers")
+    measures = {}
+    for table, linked, pos, fields in ((calls, rows[0], parts[0], _CALL_FIELDS),
+                                       (other, rows[1], parts[1], _OTHER_FIELDS)):
+        for name in fields:
+            values = table.column(name).to_numpy()
+            values = values if linked.all() else values[linked]
+            measures[name] = np.zeros(len(edges), dtype=values.dtype)
+            measures[name][pos] = values
+    measures = {k: measures[k] for k in EDGE_FIELDS}
+    node = _node_arrays(engine, ids, node_query(h))
+    ids = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
     node["number_only"] = number_only(ids, node["known_person"])
-    measures = {k: np.asarray(arrays[k]) for k in EDGE_FIELDS}
+    u, v = np.divmod(edges, max(n, 1))
     base = CaseGraph(
-        ids=np.asarray(ids, dtype=object),
-        u=np.asarray(arrays["ui"], dtype=np.int64),
-        v=np.asarray(arrays["vi"], dtype=np.int64),
-        weight=np.zeros(len(arrays["ui"]), dtype=np.float64),
-        strength=layer_strengths(measures),
-        measures=measures,
-        node={k: np.asarray(v, dtype=np.int64) for k, v in node.items()},
-        weights=weights,
-    )
+        ids=ids, u=u, v=v,
+        weight=np.zeros(len(edges), dtype=np.float64),
+        strength=layer_strengths(measures), measures=measures, node=node, weights=weights)
     graph = reweight(base, weights)
     log.info("fused graph: %d nodes, %d edges", graph.n, graph.m)
     return graph
+
+
+def _node_arrays(engine, ids, queries: tuple[str, str, str]) -> dict[str, np.ndarray]:
+    """Per node (aligned with ``ids``): arrests, whether a known person, whether a service."""
+    arrests, persons, marked = (engine.fetch_arrow(q) for q in queries)
+    node = {}
+    at = _dense(arrests.column("id"), ids)
+    found = at >= 0
+    for name in ("drug_arrests", "trafficking_arrests"):
+        node[name] = np.zeros(len(ids), dtype=np.int64)
+        node[name][at[found]] = arrests.column(name).to_numpy()[found]
+    for name, table in (("known_person", persons), ("service", marked)):
+        node[name] = pc.is_in(ids, options=pc.SetLookupOptions(
+            table.column("id"), skip_nulls=True)).to_numpy(zero_copy_only=False).astype(
+                np.int64)
+    return node
 
 
 def reweight(base: CaseGraph, weights: LayerWeights) -> CaseGraph:

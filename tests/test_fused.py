@@ -1,0 +1,79 @@
+"""The fused graph from hand-built layer tables: node numbering, edge order, measures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.engine import DuckDBEngine
+from workbench.errors import EngineError
+from workbench.evidence import Layers, LinkParams
+from workbench.graph import build_graph
+
+NUMBER = "+8613800000009"
+
+#: name -> rows of a layer or node table (SQL VALUES), with its columns
+TABLES = {
+    "_l_calls": ("u, v, n_calls, duration_s, n_night, n_short",
+                 f"('P1', 'P2', 4, 100, 2, 0), ('{NUMBER}', 'P2', 1, 30, 0, 1)"),
+    "_l_money": ("u, v, n_tx, n_uv, n_vu, total_uv, total_vu",
+                 "('P1', 'P3', 2, 2, 0, 10.50::DECIMAL(38,2), 0::DECIMAL(38,2)), "
+                 "('P1', 'P2', 1, 0, 1, 0::DECIMAL(38,2), 5.00::DECIMAL(38,2))"),
+    "_l_coarrest": ("u, v, n_cases, n_trafficking_cases", "('P2', 'P3', 1, 1)"),
+    "_l_kinship": ("u, v", "('P1', 'P3')"),
+    "_l_shared": ("u, v", "('P0', 'P1')"),
+    # the second pair met no more than its cell explains: evidence, no link
+    "_l_copresence": ("u, v, n_meet, n_cell, weight",
+                      "('P1', 'P3', 3, 1, 2.0), ('P2', 'P3', 1, 1, 5.0)"),
+    "_services": ("kind, id", "('account', 'A9')"),
+    "_own_phones": ("id, person_id", "('13900000001', 'P1')"),
+    "_own_accounts": ("id, person_id", "('A9', 'P3')"),
+    "_arrests_w": ("person_id, drug_related, trafficking", "('P2', TRUE, TRUE), "
+                   "('P2', TRUE, FALSE), ('P7', TRUE, TRUE)"),
+    "_persons": ("person_id", "('P1'), ('P2'), ('P3')"),
+}
+
+
+def _layers(engine, **changed) -> Layers:
+    handles = {}
+    for name, (columns, rows) in {**TABLES, **changed}.items():
+        handles[name] = engine.materialize(
+            name, f"SELECT * FROM (VALUES {rows}) t({columns})")
+    return Layers(LinkParams(), engine=engine, handles=handles)
+
+
+def test_nodes_edges_and_measures_of_a_hand_built_case():
+    with DuckDBEngine.over_parquet({}, "UTC") as engine:
+        g = build_graph(None, _layers(engine))
+    # nodes in the ids' order, edges in the order of their ends' numbers
+    assert g.ids.tolist() == [NUMBER, "P0", "P1", "P2", "P3"]
+    pairs = [(g.ids[a], g.ids[b]) for a, b in zip(g.u, g.v, strict=True)]
+    assert pairs == [(NUMBER, "P2"), ("P0", "P1"), ("P1", "P2"), ("P1", "P3"), ("P2", "P3")]
+    m = g.measures
+    assert m["n_calls"].tolist() == [1, 0, 4, 0, 0]
+    assert m["n_night"].tolist() == [0, 0, 2, 0, 0]
+    assert m["n_tx"].tolist() == [0, 0, 1, 2, 0]
+    assert m["total_uv"].tolist() == [0.0, 0.0, 0.0, 10.5, 0.0]
+    assert m["total_vu"].tolist() == [0.0, 0.0, 5.0, 0.0, 0.0]
+    assert m["n_trafficking_cases"].tolist() == [0, 0, 0, 0, 1]
+    assert m["kin"].tolist() == [0, 0, 0, 1, 0] and m["shared"].tolist() == [0, 1, 0, 0, 0]
+    assert m["n_meet"].tolist() == [0, 0, 0, 2, 0]
+    assert all(a.dtype == (np.float64 if k in ("total_uv", "total_vu", "meet_weight")
+                           else np.int64) for k, a in m.items())
+    assert g.strength["calls"][2] == pytest.approx(np.log1p(4) * (0.25 + 0.75 * 2 / 8))
+    assert g.strength["coarrest"].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert g.strength["copresence"][3] == pytest.approx(np.log1p(2.0))
+    # per node: arrests (P7 is in no link), known persons, services and their holders
+    assert g.node["drug_arrests"].tolist() == [0, 0, 0, 2, 0]
+    assert g.node["trafficking_arrests"].tolist() == [0, 0, 0, 1, 0]
+    assert g.node["known_person"].tolist() == [0, 0, 1, 1, 1]
+    assert g.node["number_only"].tolist() == [1, 0, 0, 0, 0]
+    assert g.node["service"].tolist() == [0, 0, 0, 0, 1]
+
+
+def test_a_layer_that_repeats_a_pair_is_refused():
+    calls = TABLES["_l_calls"]
+    with DuckDBEngine.over_parquet({}, "UTC") as engine:
+        layers = _layers(engine, _l_calls=(calls[0], calls[1] + ", ('P1', 'P2', 1, 1, 0, 0)"))
+        with pytest.raises(EngineError, match="holds a pair twice"):
+            build_graph(None, layers)
