@@ -137,13 +137,13 @@ def _stats(engine: Engine, kind: str, params,
         [tie_fence, tie_fence, threshold])
     engine.drop(deg)
     rows = engine.fetch_rows(
-        # links among a busy node's counterparts: each counterpart's own contacts, kept
-        # when the contact is a counterpart too (a semi-join: joining the counterpart
-        # lists with each other first would square them)
+        # links among a busy node's counterparts: the pairs whose first end is one of its
+        # counterparts, kept when the second end is one too (each pair once: joining the
+        # counterpart lists with each other first would square them, and reading every
+        # pair from both ends twice as many rows)
         f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x), "
-        f"aq AS (SELECT a.x, q.y FROM cp a JOIN {both} q ON q.x = a.y WHERE q.y <> a.x), "
-        "within AS (SELECT aq.x, count(*) / 2 AS links FROM aq WHERE EXISTS ("
-        "  SELECT 1 FROM cp b WHERE b.x = aq.x AND b.y = aq.y) GROUP BY aq.x) "
+        f"within AS (SELECT a.x, count(*) AS links FROM {pair} q JOIN cp a ON a.y = q.u "
+        "JOIN cp b ON b.y = q.v AND b.x = a.x GROUP BY a.x) "
         "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
         "b.n_close, b.k_close, "
         f"coalesce(w.links, 0) AS links FROM {busy} b LEFT JOIN within w ON w.x = b.x "
