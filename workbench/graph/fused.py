@@ -366,6 +366,24 @@ def _dense(column, ids) -> np.ndarray:
     return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _numbered(columns) -> tuple[pa.Array, list[np.ndarray]]:
+    """The ids in Arrow string ``columns``, sorted (a null last, as the engine's ``ORDER BY``
+    puts it), and each column as positions in them (-1 for a null: no node). One hash pass
+    (a dictionary encoding) numbers every id; the sort is over the distinct ids only."""
+    chunks = [c for col in columns for c in col.cast(pa.string()).chunks]
+    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], pa.string())]))
+    order = pc.sort_indices(coded.dictionary).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)  # rank[-1]: a null's position
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    ids = coded.dictionary.take(order)
+    if coded.indices.null_count:
+        ids = pa.concat_arrays([ids, pa.array([None], pa.string())])
+    at = rank[pc.fill_null(coded.indices, -1).to_numpy()]
+    bounds = np.cumsum([0, *(len(col) for col in columns)])
+    return ids, [at[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.evidence.links.build_layers` into a CaseGraph.
 
@@ -383,14 +401,10 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
         f"SELECT c.u, c.v, {', '.join(_cast(k, f'c.{k}') for k in _CALL_FIELDS)} "
         f"FROM {h['_l_calls']} c")
     other = engine.fetch_arrow(*fused_query(h))
-    ends = [t.column(k) for t in (calls, other) for k in ("u", "v")]
-    ids = pc.unique(pa.chunked_array([c for e in ends for c in e.cast(pa.string()).chunks],
-                                     pa.string()))
-    ids = ids.take(pc.sort_indices(ids))  # null last, as the engine's ORDER BY puts it
+    ids, ends = _numbered([t.column(k) for t in (calls, other) for k in ("u", "v")])
     n = len(ids)
     keys, rows = [], []
-    for table in (calls, other):
-        ui, vi = _dense(table.column("u"), ids), _dense(table.column("v"), ids)
+    for ui, vi in (ends[:2], ends[2:]):
         linked = (ui >= 0) & (vi >= 0)  # a pair with an unknown end is no link
         keys.append(ui[linked] * n + vi[linked])
         rows.append(linked)
