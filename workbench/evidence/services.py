@@ -72,14 +72,17 @@ def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
         night = (f"(hour(started_at) >= {int(params.night_start)} OR "
                  f"hour(started_at) < {int(params.night_end)})")
         short = short_call_sql(params.short_s)
-        sql = ("SELECT least(caller, callee) AS u, greatest(caller, callee) AS v, "
-               "count(*) AS n, sum(CASE WHEN caller < callee THEN 1 ELSE 0 END) AS n_uv, "
+        # the two numbers compared once per call (least, greatest and the direction each
+        # compared them again: the numbers are longer than the engine keeps inline)
+        sql = ("SELECT u, v, count(*) AS n, sum(CASE WHEN fwd THEN 1 ELSE 0 END) AS n_uv, "
                f"sum(CASE WHEN {night} THEN 1 ELSE 0 END) AS n_night, "
                f"sum(CASE WHEN {short} THEN 1 ELSE 0 END) AS n_short, "
                # for the calls layer when numbers keep their owners (links.build_layers)
-               "sum(duration_s) AS duration_s "
-               f"FROM ({calls}) c WHERE caller <> callee "
-               "GROUP BY least(caller, callee), greatest(caller, callee)")
+               "sum(duration_s) AS duration_s FROM ("
+               "SELECT CASE WHEN fwd THEN caller ELSE callee END AS u, "
+               "CASE WHEN fwd THEN callee ELSE caller END AS v, fwd, started_at, duration_s "
+               "FROM (SELECT caller, callee, caller < callee AS fwd, started_at, duration_s "
+               f"FROM ({calls}) c WHERE caller <> callee) d) e GROUP BY u, v")
         return sql, args
     wt, args = window("occurred_at", params)
     sql = ("SELECT least(from_account, to_account) AS u, greatest(from_account, to_account) "
@@ -104,16 +107,13 @@ def _stats(engine: Engine, kind: str, params,
     deg = engine.materialize(
         "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
         f"SELECT v FROM {pair}) e GROUP BY x")
-    case = engine.fetch_rows(
-        f"SELECT (SELECT quantile_cont(k, 0.25) FROM {deg}) AS q1, "
-        f"(SELECT quantile_cont(k, 0.75) FROM {deg}) AS q3, "
-        f"(SELECT count(*) FROM {deg}) AS nodes, "
-        f"(SELECT count(*) FROM {pair}) AS pairs, "
-        f"(SELECT median(n) FROM {pair}) AS median_pair, "
-        f"(SELECT quantile_cont(n, 0.25) FROM {pair}) AS p1, "
-        f"(SELECT quantile_cont(n, 0.75) FROM {pair}) AS p3, "
-        f"(SELECT sum(n_night) / nullif(sum(n), 0) FROM {pair}) AS base_night, "
-        f"(SELECT sum(n_short) / nullif(sum(n), 0) FROM {pair}) AS base_short")[0]
+    case = engine.fetch_rows(  # one pass over each table
+        "SELECT d.q1, d.q3, d.nodes, p.pairs, p.median_pair, p.p1, p.p3, p.base_night, "
+        "p.base_short FROM (SELECT quantile_cont(k, 0.25) AS q1, quantile_cont(k, 0.75) AS q3, "
+        f"count(*) AS nodes FROM {deg}) d, (SELECT count(*) AS pairs, median(n) AS median_pair, "
+        "quantile_cont(n, 0.25) AS p1, quantile_cont(n, 0.75) AS p3, "
+        "sum(n_night) / nullif(sum(n), 0) AS base_night, "
+        f"sum(n_short) / nullif(sum(n), 0) AS base_short FROM {pair}) p")[0]
     q1, q3, nodes, pairs, median_pair, p1, p3, base_night, base_short = case.values()
     if not nodes:
         engine.drop(deg)
