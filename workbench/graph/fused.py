@@ -22,14 +22,13 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import EngineError
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
 
 if TYPE_CHECKING:  # networkx is loaded where it is used (a command that does not, starts faster)
     import networkx as nx
+    import pyarrow as pa
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
            "member_mask", "number_only", "EDGE_FIELDS"]
@@ -367,6 +366,8 @@ def node_query(layers: dict) -> tuple[str, str, str]:
 
 def _dense(column, ids) -> np.ndarray:
     """Positions of ``column``'s ids in ``ids`` (an Arrow array); -1 for none (a null)."""
+    import pyarrow.compute as pc
+
     at = pc.index_in(column, options=pc.SetLookupOptions(ids, skip_nulls=True))
     return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -375,6 +376,9 @@ def _numbered(columns) -> tuple[pa.Array, list[np.ndarray]]:
     """The ids in Arrow string ``columns``, sorted (a null last, as the engine's ``ORDER BY``
     puts it), and each column as positions in them (-1 for a null: no node). One hash pass
     (a dictionary encoding) numbers every id; the sort is over the distinct ids only."""
+    import pyarrow as pa  # pyarrow.compute is loaded when a graph is built
+    import pyarrow.compute as pc
+
     chunks = [c for col in columns for c in col.cast(pa.string()).chunks]
     coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], pa.string())]))
     order = pc.sort_indices(coded.dictionary).to_numpy()
@@ -441,6 +445,8 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
 
 def _node_arrays(engine, ids, queries: tuple[str, str, str]) -> dict[str, np.ndarray]:
     """Per node (aligned with ``ids``): arrests, whether a known person, whether a service."""
+    import pyarrow.compute as pc
+
     arrests, persons, marked = (engine.fetch_arrow(q) for q in queries)
     node = {}
     at = _dense(arrests.column("id"), ids)
