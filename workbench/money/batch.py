@@ -35,7 +35,7 @@ import numpy as np
 from .data import MoneyData
 from .score import AmountNull, Null
 from .shapes import Candidate
-from .stats import log10_choose, scan_p
+from .stats import scan_p, scan_rows
 
 __all__ = ["alike_ps", "batch_tests", "rarities", "span_ps"]
 
@@ -136,18 +136,10 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
         at = np.nonzero(lens == k)[0]
         t = np.sort(np.array([[float(ts[r]) for r in found[i].edges] for i in at.tolist()]),
                     axis=1)
-        best = np.full(len(at), math.inf)
-        for m in range(3, k + 1):
-            widths = t[:, m - 1:] - t[:, :k - m + 1]
-            w = widths[np.arange(len(at)), np.argmin(widths, axis=1)]
-            u = np.minimum((w + floor) / period, 1.0)
-            logs = np.array([math.log10(x) for x in np.maximum(u, 1e-300).tolist()])
-            log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * logs
-            best = np.where(log_p < best, log_p, best)
-        for i, x, ok in zip(at.tolist(), best.tolist(), np.isfinite(t).all(axis=1).tolist(),
+        p = scan_rows(t, period, floor)[0]
+        for i, x, ok in zip(at.tolist(), p.tolist(), np.isfinite(t).all(axis=1).tolist(),
                             strict=True):
-            out[i] = (min(1.0, (k - 2) * 10.0 ** min(x, 0.0)) if ok else
-                      scan_p([ts[r] for r in found[i].edges], period, floor)[0])
+            out[i] = x if ok else scan_p([ts[r] for r in found[i].edges], period, floor)[0]
     return out
 
 

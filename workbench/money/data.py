@@ -153,6 +153,10 @@ CO_TARGETS = ("SELECT e1.a AS x1, e2.a AS x2, count(*) AS k FROM {e} e1 JOIN {e}
               "ON e1.b = e2.b AND e1.a < e2.a GROUP BY e1.a, e2.a HAVING count(*) >= 2")
 
 
+#: the per-account counts the fences are computed from
+_STATS = ("n_cp", "n_pairs", "n_once", "n_in", "n_out")
+
+
 @dataclass
 class MoneyData:
     """The one-off transfer graph of a case and the distributions its null model uses.
@@ -232,9 +236,11 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
         handles["t"] = engine.materialize("_mx_t", sql, args)
         handles["p"] = engine.materialize("_mx_p", PAIRS.format(t=handles["t"]))
         handles["a"] = engine.materialize("_mx_a", ACCOUNTS.format(p=handles["p"]))
+        # counts as doubles (DuckDB's sums are 128-bit integers: decimals, one object each);
+        # the fences are quantiles, whatever the accounts' order
         stats = engine.fetch_numpy(
-            f"SELECT acct, n_cp, n_pairs, n_once, n_in, n_out FROM {handles['a']} "
-            "ORDER BY acct")
+            "SELECT " + ", ".join(f"CAST({k} AS DOUBLE) AS {k}" for k in _STATS)
+            + f" FROM {handles['a']}")
         n_cp = np.asarray(stats["n_cp"], dtype=float)
         n_pairs = np.asarray(stats["n_pairs"], dtype=float)
         n_once = np.asarray(stats["n_once"], dtype=float)
@@ -285,43 +291,44 @@ def load(source, *, since=None, until=None) -> MoneyData:
     try:
         t, p, a, s = (handles[k] for k in ("t", "p", "a", "s"))
         cp_fence, log_fence, regular = (fences[k] for k in ("cp", "log", "regular"))
-        stats = fences["stats"]
-        n_cp, n_pairs, n_once = (np.asarray(stats[k], dtype=float)
-                                 for k in ("n_cp", "n_pairs", "n_once"))
+        n_accounts = int(len(fences["stats"]["n_cp"]))
         span = engine.fetch_rows(f"SELECT min(ts) AS lo, max(ts) AS hi, count(*) AS n FROM {t}")
         services = fences["services"]
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
         business = engine.fetch_df(f"SELECT acct, bin, bout FROM {s}")
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
-        edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
-        edges["amount"] = table.column("amount").to_pylist()
-        ordinary = engine.fetch_numpy(ORDINARY.format(p=p, s=s))
+        edges = table.drop_columns(["amount", "file"]).to_pandas()
+        at = [c for c in table.column_names if c != "amount"].index("file")
+        edges.insert(at, "file", _file_names(table.column("file")))  # names, not paths
+        # the exact amounts as Decimal when read (a pattern's few), not 67 000 up front
+        edges["amount"] = pd.arrays.ArrowExtensionArray(table.column("amount"))
+        ordinary = engine.fetch_numpy(
+            "SELECT acct, CAST(n_pairs AS DOUBLE) AS n_pairs, CAST(n_once AS DOUBLE) AS n_once "
+            f"FROM ({ORDINARY.format(p=p, s=s)}) o")
         two = engine.fetch_df(TWO_PATHS.format(e=e))
         co = engine.fetch_df(CO_TARGETS.format(e=e))
     finally:
         for h in handles.values():
             engine.drop(h)
-    accts = np.asarray(stats["acct"]).astype(str)
-    weighed = int(edges["a"].astype(str).isin(services).sum()
-                  + edges["b"].astype(str).isin(services).sum())
     codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
     n_e = len(edges)
+    names = pd.Index(np.asarray(nodes, dtype=object)).astype(str)
+    service = names.isin(services)
+    weighed = int(service[codes].sum())
     edges["a"] = codes[:n_e]
     edges["b"] = codes[n_e:]
-    own = pd.DataFrame({"n_pairs": np.asarray(ordinary["n_pairs"], dtype=float),
-                        "n_once": np.asarray(ordinary["n_once"], dtype=float)},
-                       index=np.asarray(ordinary["acct"]).astype(str))
-    own = own.reindex(np.asarray(nodes, dtype=str)).fillna(0.0)
+    at = pd.Index(pd.Series(ordinary["acct"], dtype=object).astype(str)).get_indexer(names)
+    own = {k: np.append(np.asarray(ordinary[k], dtype=float), 0.0)[at]  # -1: none, 0
+           for k in ("n_pairs", "n_once")}
     row = span[0] if span else {"lo": None, "hi": None, "n": 0}
     lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
-    node_of = pd.Series(np.arange(len(nodes)), index=np.asarray(nodes, dtype=str))
     for frame, cols in ((two, ("src", "dst")), (co, ("x1", "x2"))):
         for col in cols:
-            frame[col] = node_of.reindex(frame[col].astype(str)).to_numpy()
+            frame[col] = _dense(names, frame[col])
     params = {
         "transfers": int(row["n"] or 0),
-        "accounts": int(len(accts)),
+        "accounts": n_accounts,
         "service_counterparts_fence": round(cp_fence, 3),
         "service_log_counterparts_fence": round(log_fence, 3),
         "service_regular_share": round(regular, 3),
@@ -339,25 +346,41 @@ def load(source, *, since=None, until=None) -> MoneyData:
     return MoneyData(
         edges=edges,
         nodes=np.asarray(nodes, dtype=object),
-        n_pairs=own["n_pairs"].to_numpy(),
-        n_once=own["n_once"].to_numpy(),
-        n_accounts=int(len(accts)),
-        din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(len(accts))),
-        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(len(accts))),
+        n_pairs=own["n_pairs"],
+        n_once=own["n_once"],
+        n_accounts=n_accounts,
+        din_all=_degrees(edges["b"].to_numpy(), len(nodes), n_accounts),
+        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), n_accounts),
         period=(float(lo), float(hi)),
         services=services,
         two_paths=two,
         co_targets=co,
         params=params,
-        business_in=_flags(business, "bin", nodes),
-        business_out=_flags(business, "bout", nodes),
+        business_in=_flags(business, "bin", names),
+        business_out=_flags(business, "bout", names),
     )
 
 
-def _flags(business: pd.DataFrame, col: str, nodes) -> np.ndarray:
-    """Per dense node: a service whose business is this direction (no fan of its own)."""
+def _flags(business: pd.DataFrame, col: str, names: pd.Index) -> np.ndarray:
+    """Per dense node (``names``: their accounts as text): a service whose business is this
+    direction (no fan of its own)."""
     on = set(business.loc[business[col].astype(bool), "acct"].astype(str))
-    return np.array([str(x) in on for x in nodes], dtype=bool)
+    return np.asarray(names.isin(on), dtype=bool)
+
+
+def _dense(names: pd.Index, accounts: pd.Series) -> np.ndarray:
+    """Dense node ids of ``accounts`` (each one of ``names``; NaN for any other)."""
+    at = names.get_indexer(accounts.astype(str))
+    return at if (at >= 0).all() else np.where(at >= 0, at, np.nan)
+
+
+def _file_names(column) -> np.ndarray:
+    """The file name (no folders, :func:`~workbench.evidence.file_names`) of each row's
+    source, computed once per source."""
+    paths = pd.Series(column.to_pandas(), dtype=object)
+    codes, uniques = pd.factorize(paths)
+    named = file_names(pd.DataFrame({"file": np.asarray(uniques, dtype=object)}))["file"]
+    return np.concatenate([named.to_numpy(dtype=object), [None]])[codes]
 
 
 def _degrees(ends: np.ndarray, n_nodes: int, n_accounts: int) -> np.ndarray:

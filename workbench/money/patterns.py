@@ -30,6 +30,7 @@ import numpy as np
 from ..engine import as_engine
 from ..errors import WorkbenchError
 from .batch import batch_tests
+from .bound import ROUNDING, score_ceilings
 from .data import MoneyData, load
 from .score import AmountNull, null_model, score
 from .shapes import KINDS, MIN_FAN, Candidate, candidates
@@ -163,11 +164,15 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
             "cur": data.edges["cur"].astype(str).to_numpy(),
             "p_big": data.edges["p_big"].to_numpy(dtype=float)}
     cols["amount_null"] = AmountNull(cols["amt"])
+    pres = batch_tests(found, data, null, cols)
+    # only a score above the bar can be reported: the rest need not be computed in full
+    bar = params.min_score - ROUNDING
+    reach = np.flatnonzero(~(score_ceilings(found, pres, null, cols) <= bar)).tolist()
     scored = []
-    for c, pre in zip(found, batch_tests(found, data, null, cols), strict=True):
-        s, parts = score(c, null, cols, pre)
-        if math.isfinite(s):
-            scored.append((s, c, parts))
+    for i in reach:
+        s, parts = score(found[i], null, cols, pres[i])
+        if math.isfinite(s) and s > params.min_score:
+            scored.append((s, found[i], parts))
     scored.sort(key=lambda x: (-x[0], x[1].kind, [str(data.nodes[v]) for v in x[1].nodes()]))
     chosen = _choose(scored, params.max_overlap, params.min_score)
     if params.kinds:
@@ -176,7 +181,7 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
         chosen = chosen[:top]
     accounts = {str(data.nodes[v]) for _, c, _ in chosen for v in c.nodes()}
     persons = account_persons(engine, accounts)
-    cols["amount"] = data.edges["amount"].tolist()
+    cols["amount"] = data.edges["amount"].array  # Decimal when read
     cols["file"] = data.edges["file"].tolist()
     cols["line"] = data.edges["line"].to_numpy()
     patterns = [_render(s, c, parts, data, persons, engine.tz, cols)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .stats import scan_p, scan_rows
+
 __all__ = ["Candidate", "candidates", "cycles", "KINDS"]
 
 log = logging.getLogger(__name__)
@@ -66,11 +68,17 @@ class Candidate:
         return list(seen)
 
 
-def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
-    """Row numbers grouped by key ``0..n-1``."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+class _Groups:
+    """Row numbers grouped by key ``0..n-1`` (``groups[k]``: key ``k``'s rows, ascending),
+    sliced when asked for: most of a county's accounts are never asked about."""
+
+    def __init__(self, keys: np.ndarray, n: int) -> None:
+        self.order = np.argsort(keys, kind="stable")
+        self.bounds = np.searchsorted(keys[self.order], np.arange(n + 1))
+        self.sizes = np.diff(self.bounds)
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return self.order[self.bounds[k]:self.bounds[k + 1]]
 
 
 def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
@@ -112,13 +120,16 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     """
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
-    ins, outs = _groups(b, n_nodes), _groups(a, n_nodes)
+    ins, outs = _Groups(b, n_nodes), _Groups(a, n_nodes)
     no_in = (np.zeros(n_nodes, dtype=bool) if paid_as_business is None
              else np.asarray(paid_as_business, dtype=bool))
     no_out = (np.zeros(n_nodes, dtype=bool) if paying_as_business is None
               else np.asarray(paying_as_business, dtype=bool))
     found: list[Candidate] = []
-    for v in range(n_nodes):
+    n_in = np.where(no_in, 0, ins.sizes)
+    n_out = np.where(no_out, 0, outs.sizes)
+    hubs = (n_in >= MIN_FAN) | (n_out >= MIN_FAN) | ((n_in >= 2) & (n_out >= 2))
+    for v in np.flatnonzero(hubs).tolist():  # the accounts any of the three shapes needs
         i_e = [] if no_in[v] else ins[v].tolist()
         o_e = [] if no_out[v] else outs[v].tolist()
         if len(i_e) >= MIN_FAN:
@@ -148,14 +159,25 @@ def _bursts(fans: list[Candidate], ts: np.ndarray, period: float) -> list[Candid
     """For each fan, the fan of its tightest burst in time (when that leaves out some of
     its spokes): a dealer's week of sales among unrelated one-off payments to the same
     account. Scoring decides between the whole fan and the burst."""
-    from .stats import scan_p
-
+    fan = [c for c in fans if c.kind in ("fan-in", "fan-out")]
+    cut = [None] * len(fan)  # per fan: (start, m) of its tightest burst, in time order
+    lens = np.fromiter((len(c.edges) for c in fan), dtype=np.int64, count=len(fan))
+    for k in np.unique(lens).tolist():
+        at = np.flatnonzero(lens == k)
+        rows = np.array([fan[i].edges for i in at.tolist()], dtype=np.int64).reshape(-1, k)
+        # rows ascend, so a stable sort by time is the order by (time, row)
+        rows = np.take_along_axis(rows, np.argsort(ts[rows], axis=1, kind="stable"), axis=1)
+        t = ts[rows]
+        ok = np.isfinite(t).all(axis=1) & (period > 0) & (k >= 3)
+        _, start, m = scan_rows(t[ok], period)
+        for i, order, b_start, b_m in zip(at[ok].tolist(), rows[ok].tolist(), start.tolist(),
+                                          m.tolist(), strict=True):
+            cut[i] = (order, b_start, b_m)
+        for i in at[~ok].tolist():  # a time missing: as one fan at a time
+            order = sorted(fan[i].edges, key=lambda r: (ts[r], r))
+            cut[i] = (order, *scan_p([ts[r] for r in order], period)[1:])
     out = []
-    for c in fans:
-        if c.kind not in ("fan-in", "fan-out"):
-            continue
-        order = sorted(c.edges, key=lambda r: (ts[r], r))
-        _, start, m = scan_p([ts[r] for r in order], period)
+    for c, (order, start, m) in zip(fan, cut, strict=True):
         if MIN_FAN <= m < len(order):
             rows = order[start:start + m]
             side = "sources" if c.kind == "fan-in" else "targets"
@@ -298,9 +320,11 @@ def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 5_000_000
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
     alive = np.ones(len(a), dtype=bool)
-    while True:
-        heads, tails = set(b[alive].tolist()), set(a[alive].tolist())
-        ok = alive & np.isin(a, list(heads)) & np.isin(b, list(tails))
+    n = int(max(a.max(), b.max())) + 1 if len(a) else 0
+    while True:  # a transfer stays while its payer is paid and its payee pays
+        paid = np.bincount(b[alive], minlength=n) > 0
+        pays = np.bincount(a[alive], minlength=n) > 0
+        ok = alive & paid[a] & pays[b]
         if ok.sum() == alive.sum():
             break
         alive = ok
