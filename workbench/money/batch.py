@@ -37,7 +37,8 @@ from .score import AmountNull, Null
 from .shapes import Candidate
 from .stats import scan_p, scan_rows
 
-__all__ = ["alike_ps", "batch_tests", "rarities", "span_ps"]
+__all__ = ["alike_ps", "batch_columns", "batch_tests", "flatten", "pre_of", "rarities",
+           "span_ps"]
 
 
 def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
@@ -71,8 +72,25 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
     return out
 
 
+def flatten(found: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's transfers laid end to end: ``(lens, rows)``, each candidate's
+    ``len(c.edges)`` and the row numbers in candidate order.
+
+    Examples
+    --------
+    >>> lens, rows = flatten([Candidate("fan-in", [4, 2], {}), Candidate("cycle", [7], {})])
+    >>> lens.tolist(), rows.tolist()
+    ([2, 1], [4, 2, 7])
+    """
+    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
+                       count=int(lens.sum()))
+    return lens, rows
+
+
 def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
-             b: np.ndarray) -> list[float]:
+             b: np.ndarray, flat: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> list[float]:
     """Per candidate, the rarity evidence (``score``'s module doc): per transfer, ``log10``
     of the case's share of one-off pairs over the larger of its two accounts' own shares
     (shrunk to the case's by ``alpha, beta``; the candidate's own pairs left out), summed
@@ -89,9 +107,7 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
     >>> round(rarity, 3)  # accounts that otherwise pay their counterparts repeatedly
     0.74
     """
-    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
-    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
-                       count=int(lens.sum()))
+    lens, rows = flat if flat is not None else flatten(found)
     if not len(rows):
         return [0.0] * len(found)
     owner = np.repeat(np.arange(len(found), dtype=np.int64), lens)
@@ -116,8 +132,8 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
     return out
 
 
-def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
-            ) -> list[float]:
+def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float,
+            flat: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:
     """Per candidate, :func:`~.stats.scan_p`'s p-value of its transfers' times: the same
     windows and sums for all candidates with as many transfers at once.
 
@@ -129,12 +145,13 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
     True
     """
     out = [1.0] * len(found)
-    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    lens, rows = flat if flat is not None else flatten(found)
     if period <= 0:
         return out
+    starts = np.cumsum(lens) - lens
     for k in np.unique(lens[lens >= 3]).tolist():
         at = np.nonzero(lens == k)[0]
-        t = np.sort(np.array([[float(ts[r]) for r in found[i].edges] for i in at.tolist()]),
+        t = np.sort(np.asarray(ts, dtype=float)[rows[starts[at][:, None] + np.arange(k)]],
                     axis=1)
         p = scan_rows(t, period, floor)[0]
         for i, x, ok in zip(at.tolist(), p.tolist(), np.isfinite(t).all(axis=1).tolist(),
@@ -143,11 +160,25 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
     return out
 
 
+def batch_columns(found: list[Candidate], data: MoneyData, null: Null, cols: dict) -> dict:
+    """The tests :func:`~.score.score` takes precomputed, as columns: ``alike``,
+    ``rarity``, ``span_p`` (one entry per candidate; :func:`pre_of` gives one candidate's
+    ``pre``), and ``flat``, the candidates' transfers (:func:`flatten`)."""
+    flat = flatten(found)
+    return {"alike": alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"]),
+            "rarity": rarities(found, data, null, cols["a"], cols["b"], flat),
+            "span_p": span_ps(found, cols["ts"], null.period, null.floor, flat),
+            "flat": flat}
+
+
+def pre_of(tests: dict, i: int) -> dict:
+    """Candidate ``i``'s ``pre`` for :func:`~.score.score` out of :func:`batch_columns`."""
+    return {"alike": tests["alike"][i], "rarity": tests["rarity"][i],
+            "span_p": tests["span_p"][i]}
+
+
 def batch_tests(found: list[Candidate], data: MoneyData, null: Null, cols: dict
                 ) -> list[dict]:
     """Per candidate, the tests :func:`~.score.score` takes precomputed (its ``pre``)."""
-    alike = alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"])
-    rarity = rarities(found, data, null, cols["a"], cols["b"])
-    span = span_ps(found, cols["ts"], null.period, null.floor)
-    return [{"alike": x, "rarity": r, "span_p": p}
-            for x, r, p in zip(alike, rarity, span, strict=True)]
+    tests = batch_columns(found, data, null, cols)
+    return [pre_of(tests, i) for i in range(len(found))]

@@ -42,6 +42,7 @@ import math
 
 import numpy as np
 
+from .batch import flatten
 from .score import Null, structure
 from .shapes import Candidate
 from .stats import log10_choose, order_sf
@@ -153,10 +154,10 @@ def _kept_ceilings(n_max: int, draws: int) -> np.ndarray:
     return np.maximum.accumulate(np.concatenate([[0.0], np.maximum(e, 0.0)]))
 
 
-def score_ceilings(found: list[Candidate], pre: list[dict], null: Null, cols: dict
+def score_ceilings(found: list[Candidate], tests: dict, null: Null, cols: dict
                    ) -> np.ndarray:
-    """Per candidate, a number its score (:func:`~.score.score` with ``pre``, the
-    candidate's :func:`~.batch.batch_tests`) cannot exceed by more than rounding.
+    """Per candidate, a number its score (:func:`~.score.score` with its ``pre`` out of
+    ``tests``, :func:`~.batch.batch_columns`) cannot exceed by more than rounding.
 
     Examples
     --------
@@ -165,30 +166,30 @@ def score_ceilings(found: list[Candidate], pre: list[dict], null: Null, cols: di
     ...             mu2=1e-4, cyc=0.4, rho=3e-4, sigma=1.0, period=3e7, floor=3600.0,
     ...             alpha=0.6, beta=1.4)
     >>> cols = {"a": np.array([1, 2, 3]), "b": np.array([0, 0, 0]),
-    ...         "p_big": np.array([0.5, 0.9, 1.0]),
+    ...         "ts": np.array([0.0, 60.0, 120.0]), "amt": np.array([10.0, 11.0, 12.0]),
+    ...         "cur": np.array(["CNY"] * 3), "p_big": np.array([0.5, 0.9, 1.0]),
     ...         "amount_null": AmountNull([10.0, 11.0, 12.0])}
     >>> fan = Candidate("fan-in", [0, 1, 2], {"sources": [1, 2, 3], "hub": [0]})
-    >>> pre = [{"rarity": 0.0, "span_p": 0.5, "alike": [0.3]}]
+    >>> tests = {"rarity": [0.0], "span_p": [0.5], "alike": [[0.3]]}
     >>> from workbench.money.score import score
-    >>> bool(score_ceilings([fan], pre, null, cols)[0] >= score(fan, null, cols, pre[0])[0])
+    >>> pre = {"rarity": 0.0, "span_p": 0.5, "alike": [0.3]}
+    >>> bool(score_ceilings([fan], tests, null, cols)[0] >= score(fan, null, cols, pre)[0])
     True
     """
     n = len(found)
     if n == 0:
         return np.zeros(0)
     total = _structures(found, null, (cols["a"], cols["b"]))
-    total += np.array([x["rarity"] for x in pre], dtype=float)
-    total += evidence_ceiling(np.array([x["span_p"] for x in pre], dtype=float))
-    # unusual: every candidate has transfers
-    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=n)
-    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
-                       count=int(lens.sum()))
+    total += np.asarray(tests["rarity"], dtype=float)
+    total += evidence_ceiling(np.asarray(tests["span_p"], dtype=float))
+    # unusual: every candidate's transfers
+    lens, rows = tests["flat"] if "flat" in tests else flatten(found)
     total += evidence_ceiling(fisher_floor(cols["p_big"][rows].astype(float), lens))
     # alike: the exact p-values, where any apply
-    a_lens = np.array([len(x["alike"]) for x in pre], dtype=np.int64)
+    a_lens = np.fromiter((len(x) for x in tests["alike"]), dtype=np.int64, count=n)
     has = a_lens > 0
     if has.any():
-        vals = np.fromiter((p for x in pre for p in x["alike"]), dtype=float,
+        vals = np.fromiter((p for x in tests["alike"] for p in x), dtype=float,
                            count=int(a_lens.sum()))
         total[has] += evidence_ceiling(fisher_floor(vals, a_lens[has]))
     # moved on: least p-value of each pass-through, or of the lap round a cycle

@@ -143,14 +143,54 @@ ORDINARY = (
     "FROM ends GROUP BY acct ORDER BY acct"
 )
 
-#: ordered account pairs joined by at least two one-off two-step paths (scatter-gather)
-TWO_PATHS = ("SELECT e1.a AS src, e2.b AS dst, count(*) AS k FROM {e} e1 JOIN {e} e2 "
-             "ON e1.b = e2.a WHERE e1.a <> e2.b AND e2.b <> e1.b AND e1.a <> e1.b "
-             "GROUP BY e1.a, e2.b HAVING count(*) >= 2")
+def _pairs_through(probe: np.ndarray, key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All row pairs ``(i, j)`` with ``key[j] == probe[i]`` (the equi-join of the rows on
+    ``probe = key``, both ids ``0..n-1``), ``i`` ascending, each ``i``'s ``j`` ascending."""
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(n + 1))
+    reps = (bounds[probe + 1] - bounds[probe]).astype(np.int64)
+    i = np.repeat(np.arange(probe.size, dtype=np.int64), reps)
+    offset = np.arange(i.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    return i, order[bounds[probe[i]] + offset]
 
-#: payer pairs sharing at least two one-off payees (bipartite layers)
-CO_TARGETS = ("SELECT e1.a AS x1, e2.a AS x2, count(*) AS k FROM {e} e1 JOIN {e} e2 "
-              "ON e1.b = e2.b AND e1.a < e2.a GROUP BY e1.a, e2.a HAVING count(*) >= 2")
+
+def _at_least_two(x: np.ndarray, y: np.ndarray, n: int, names: tuple[str, str]
+                  ) -> pd.DataFrame:
+    """The pairs ``(x, y)`` occurring twice or more, with their count ``k``."""
+    keys, k = np.unique(x.astype(np.int64) * n + y, return_counts=True)
+    keys, k = keys[k >= 2], k[k >= 2]
+    return pd.DataFrame({names[0]: keys // n, names[1]: keys % n, "k": k.astype(np.int64)})
+
+
+def two_paths(a: np.ndarray, b: np.ndarray, n: int) -> pd.DataFrame:
+    """Ordered account pairs ``(src, dst)`` joined by at least two one-off two-step paths
+    ``src -> m -> dst`` (scatter-gather), ``k`` of them; dense ids.
+
+    Examples
+    --------
+    >>> two_paths(np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]), 4).values.tolist()
+    [[0, 3, 2]]
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    e1, e2 = _pairs_through(b, a, n)  # e1's payee pays on: e2
+    ok = (a[e1] != b[e2]) & (b[e2] != b[e1]) & (a[e1] != b[e1])
+    return _at_least_two(a[e1][ok], b[e2][ok], n, ("src", "dst"))
+
+
+def co_targets(a: np.ndarray, b: np.ndarray, rank: np.ndarray, n: int) -> pd.DataFrame:
+    """Payer pairs ``(x1, x2)`` sharing at least two one-off payees (bipartite layers),
+    ``k`` of them, ``x1`` the one whose account sorts first (``rank``: each node's place
+    among the accounts in text order); dense ids.
+
+    Examples
+    --------
+    >>> co_targets(np.array([0, 1, 0, 1]), np.array([2, 2, 3, 3]), np.arange(4), 4).values.tolist()
+    [[0, 1, 2]]
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    e1, e2 = _pairs_through(b, b, n)  # two payments to the same payee
+    ok = rank[a[e1]] < rank[a[e2]]
+    return _at_least_two(a[e1][ok], a[e2][ok], n, ("x1", "x2"))
 
 
 #: the per-account counts the fences are computed from
@@ -306,8 +346,6 @@ def load(source, *, since=None, until=None) -> MoneyData:
         ordinary = engine.fetch_numpy(
             "SELECT acct, CAST(n_pairs AS DOUBLE) AS n_pairs, CAST(n_once AS DOUBLE) AS n_once "
             f"FROM ({ORDINARY.format(p=p, s=s)}) o")
-        two = engine.fetch_df(TWO_PATHS.format(e=e))
-        co = engine.fetch_df(CO_TARGETS.format(e=e))
     finally:
         for h in handles.values():
             engine.drop(h)
@@ -323,9 +361,11 @@ def load(source, *, since=None, until=None) -> MoneyData:
            for k in ("n_pairs", "n_once")}
     row = span[0] if span else {"lo": None, "hi": None, "n": 0}
     lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
-    for frame, cols in ((two, ("src", "dst")), (co, ("x1", "x2"))):
-        for col in cols:
-            frame[col] = _dense(names, frame[col])
+    # accounts compared as text, as SQL compares them (code points: UTF-8's byte order)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names.to_numpy(dtype=str), kind="stable")] = np.arange(len(names))
+    two = two_paths(codes[:n_e], codes[n_e:], len(names))
+    co = co_targets(codes[:n_e], codes[n_e:], rank, len(names))
     params = {
         "transfers": int(row["n"] or 0),
         "accounts": n_accounts,
@@ -366,12 +406,6 @@ def _flags(business: pd.DataFrame, col: str, names: pd.Index) -> np.ndarray:
     direction (no fan of its own)."""
     on = set(business.loc[business[col].astype(bool), "acct"].astype(str))
     return np.asarray(names.isin(on), dtype=bool)
-
-
-def _dense(names: pd.Index, accounts: pd.Series) -> np.ndarray:
-    """Dense node ids of ``accounts`` (each one of ``names``; NaN for any other)."""
-    at = names.get_indexer(accounts.astype(str))
-    return at if (at >= 0).all() else np.where(at >= 0, at, np.nan)
 
 
 def _file_names(column) -> np.ndarray:

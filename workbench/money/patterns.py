@@ -29,7 +29,7 @@ import numpy as np
 
 from ..engine import as_engine
 from ..errors import WorkbenchError
-from .batch import batch_tests
+from .batch import batch_columns, pre_of
 from .bound import ROUNDING, score_ceilings
 from .data import MoneyData, load
 from .score import AmountNull, null_model, score
@@ -164,13 +164,13 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
             "cur": data.edges["cur"].astype(str).to_numpy(),
             "p_big": data.edges["p_big"].to_numpy(dtype=float)}
     cols["amount_null"] = AmountNull(cols["amt"])
-    pres = batch_tests(found, data, null, cols)
+    tests = batch_columns(found, data, null, cols)
     # only a score above the bar can be reported: the rest need not be computed in full
     bar = params.min_score - ROUNDING
-    reach = np.flatnonzero(~(score_ceilings(found, pres, null, cols) <= bar)).tolist()
+    reach = np.flatnonzero(~(score_ceilings(found, tests, null, cols) <= bar)).tolist()
     scored = []
     for i in reach:
-        s, parts = score(found[i], null, cols, pres[i])
+        s, parts = score(found[i], null, cols, pre_of(tests, i))
         if math.isfinite(s) and s > params.min_score:
             scored.append((s, found[i], parts))
     scored.sort(key=lambda x: (-x[0], x[1].kind, [str(data.nodes[v]) for v in x[1].nodes()]))

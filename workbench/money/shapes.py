@@ -129,19 +129,25 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     n_in = np.where(no_in, 0, ins.sizes)
     n_out = np.where(no_out, 0, outs.sizes)
     hubs = (n_in >= MIN_FAN) | (n_out >= MIN_FAN) | ((n_in >= 2) & (n_out >= 2))
+    # each account's rows and their other ends, as lists sliced per account
+    in_rows, in_from = ins.order.tolist(), a[ins.order].tolist()
+    out_rows, out_to = outs.order.tolist(), b[outs.order].tolist()
+    in_at = np.where(no_in, ins.bounds[1:], ins.bounds[:-1]).tolist()  # no fan: no rows
+    out_at = np.where(no_out, outs.bounds[1:], outs.bounds[:-1]).tolist()
+    in_end, out_end = ins.bounds[1:].tolist(), outs.bounds[1:].tolist()
     for v in np.flatnonzero(hubs).tolist():  # the accounts any of the three shapes needs
-        i_e = [] if no_in[v] else ins[v].tolist()
-        o_e = [] if no_out[v] else outs[v].tolist()
+        i0, i1, o0, o1 = in_at[v], in_end[v], out_at[v], out_end[v]
+        i_e, o_e = in_rows[i0:i1], out_rows[o0:o1]
         if len(i_e) >= MIN_FAN:
-            found.append(Candidate("fan-in", i_e, {"sources": a[i_e].tolist(), "hub": [v]},
+            found.append(Candidate("fan-in", i_e, {"sources": in_from[i0:i1], "hub": [v]},
                                    alike=[i_e], shape={"sources": len(i_e)}))
         if len(o_e) >= MIN_FAN:
-            found.append(Candidate("fan-out", o_e, {"hub": [v], "targets": b[o_e].tolist()},
+            found.append(Candidate("fan-out", o_e, {"hub": [v], "targets": out_to[o0:o1]},
                                    alike=[o_e], shape={"targets": len(o_e)}))
         if len(i_e) >= 2 and len(o_e) >= 2:
             found.append(Candidate(
                 "gather-scatter", i_e + o_e,
-                {"sources": a[i_e].tolist(), "hub": [v], "targets": b[o_e].tolist()},
+                {"sources": in_from[i0:i1], "hub": [v], "targets": out_to[o0:o1]},
                 through=[(i_e, o_e)], alike=[i_e, o_e],
                 shape={"sources": len(i_e), "targets": len(o_e)}))
     ts = edges["ts"].to_numpy(dtype=float)
