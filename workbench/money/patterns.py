@@ -17,10 +17,12 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import math
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -153,6 +155,38 @@ def find_patterns(source, params: MoneyParams | None = None, *, top: int | None 
     started = time.perf_counter()
     data = load(engine, since=params.since, until=params.until)
     loaded = time.perf_counter()
+    with _collector_paused():
+        return _search(engine, data, params, top, started, loaded)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while the block runs (when it was running).
+
+    The search makes some 200 000 small lists, dicts and candidates on a county and keeps
+    few; reference counting frees them (they hold no cycles), while each full pass of the
+    collector walks every object of the process, the caller's too: a fifth of the search's
+    time. It resumes afterwards, whatever happened (any cycle made meanwhile waits for it).
+
+    >>> import gc
+    >>> with _collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _search(engine, data: MoneyData, params: MoneyParams, top: int | None, started: float,
+            loaded: float) -> dict:
+    """:func:`find_patterns` once the data are loaded."""
     null = null_model(data)
     found = candidates(data.edges, len(data.nodes), data.two_paths, data.co_targets,
                        max_cycle=params.max_cycle, cycle_budget=params.cycle_budget,
