@@ -38,8 +38,6 @@ def test_two_paths_and_co_payers_are_the_sql_pairs(seed):
     e = pd.DataFrame(sorted(pairs), columns=["a", "b"]).sample(frac=1.0, random_state=seed)
     codes, nodes = pd.factorize(pd.concat([e["a"], e["b"]], ignore_index=True))
     text = np.array([names[int(v)] for v in nodes])
-    rank = np.empty(len(text), dtype=np.int64)
-    rank[np.argsort(text, kind="stable")] = np.arange(len(text))
     a, b = codes[:len(e)], codes[len(e):]
     con = duckdb.connect()
     con.register("e", pd.DataFrame({"a": text[a], "b": text[b]}))
@@ -51,7 +49,7 @@ def test_two_paths_and_co_payers_are_the_sql_pairs(seed):
     two, n_two = sql(TWO_PATHS, ("src", "dst"))
     co, n_co = sql(CO_TARGETS, ("x1", "x2"))
     mine_two = two_paths(a, b, len(text))
-    mine_co = co_targets(a, b, rank, len(text))
+    mine_co = co_targets(a, b, text, len(text))
     assert sorted(zip(text[mine_two["src"]], text[mine_two["dst"]], mine_two["k"].tolist(),
                       strict=True)) == two
     assert sorted(zip(text[mine_co["x1"]], text[mine_co["x2"]], mine_co["k"].tolist(),

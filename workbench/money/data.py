@@ -177,20 +177,26 @@ def two_paths(a: np.ndarray, b: np.ndarray, n: int) -> pd.DataFrame:
     return _at_least_two(a[e1][ok], b[e2][ok], n, ("src", "dst"))
 
 
-def co_targets(a: np.ndarray, b: np.ndarray, rank: np.ndarray, n: int) -> pd.DataFrame:
+def co_targets(a: np.ndarray, b: np.ndarray, names, n: int) -> pd.DataFrame:
     """Payer pairs ``(x1, x2)`` sharing at least two one-off payees (bipartite layers),
-    ``k`` of them, ``x1`` the one whose account sorts first (``rank``: each node's place
-    among the accounts in text order); dense ids.
+    ``k`` of them, ``x1`` the one whose account (``names``: per dense id) sorts first as
+    text; dense ids.
 
     Examples
     --------
-    >>> co_targets(np.array([0, 1, 0, 1]), np.array([2, 2, 3, 3]), np.arange(4), 4).values.tolist()
-    [[0, 1, 2]]
+    >>> co_targets(np.array([0, 1, 0, 1]), np.array([2, 2, 3, 3]), ["b", "a", "c", "d"],
+    ...            4).values.tolist()
+    [[1, 0, 2]]
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     e1, e2 = _pairs_through(b, b, n)  # two payments to the same payee
-    ok = rank[a[e1]] < rank[a[e2]]
-    return _at_least_two(a[e1][ok], a[e2][ok], n, ("x1", "x2"))
+    ok = a[e1] < a[e2]  # each pair of payers once (by id; put in text order below)
+    out = _at_least_two(a[e1][ok], a[e2][ok], n, ("x1", "x2"))
+    first = [str(names[x]) < str(names[y]) for x, y in zip(out["x1"].tolist(),
+                                                          out["x2"].tolist(), strict=True)]
+    x1 = np.where(first, out["x1"], out["x2"]).astype(np.int64)
+    x2 = np.where(first, out["x2"], out["x1"]).astype(np.int64)
+    return pd.DataFrame({"x1": x1, "x2": x2, "k": out["k"].to_numpy()})
 
 
 #: the per-account counts the fences are computed from
@@ -361,11 +367,9 @@ def load(source, *, since=None, until=None) -> MoneyData:
            for k in ("n_pairs", "n_once")}
     row = span[0] if span else {"lo": None, "hi": None, "n": 0}
     lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
-    # accounts compared as text, as SQL compares them (code points: UTF-8's byte order)
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[np.argsort(names.to_numpy(dtype=str), kind="stable")] = np.arange(len(names))
     two = two_paths(codes[:n_e], codes[n_e:], len(names))
-    co = co_targets(codes[:n_e], codes[n_e:], rank, len(names))
+    # payers compared as text, as SQL compares them (code points: UTF-8's byte order)
+    co = co_targets(codes[:n_e], codes[n_e:], names, len(names))
     params = {
         "transfers": int(row["n"] or 0),
         "accounts": n_accounts,
