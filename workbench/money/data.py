@@ -4,7 +4,8 @@ engine seam, aggregated there; only one-off transfers among ordinary accounts co
 Stages (each a ``SELECT`` the engine materializes):
 
 * ``_mx_t``: transfers in the window (epoch seconds, currency, provenance);
-* ``_mx_p``: directed account pairs with their number of transfers;
+* ``_mx_p``: directed account pairs with their number of transfers and whether any
+  transfer went the other way;
 * ``_mx_a``: per account: counterparts, pairs, one-off pairs, one-off in/out degrees;
 * ``_mx_s``: service-like accounts, by fences computed from ``_mx_a`` (a far outlier in
   counterparts that is paid or pays regularly, or an extreme outlier whatever it does),
@@ -76,12 +77,23 @@ def transfers_query(since=None, until=None) -> tuple[str, list]:
             f"FROM transactions t WHERE t.from_account <> t.to_account AND {cond}"), args
 
 
-PAIRS = "SELECT a, b, count(*) AS n FROM {t} GROUP BY a, b"
+#: directed pairs, their number of transfers ``n`` and whether any went the other way
+#: (``back``), from one count per unordered pair (no self-join; ``a <> b`` in ``t``)
+PAIRS = (
+    "WITH u AS (SELECT least(a, b) AS u, greatest(a, b) AS v, "
+    "sum(CASE WHEN a < b THEN 1 ELSE 0 END) AS fwd, sum(CASE WHEN a < b THEN 0 ELSE 1 END) AS bwd "
+    "FROM {t} GROUP BY least(a, b), greatest(a, b)) "
+    "SELECT u AS a, v AS b, CAST(fwd AS BIGINT) AS n, bwd > 0 AS back FROM u WHERE fwd > 0 "
+    "UNION ALL SELECT v AS a, u AS b, CAST(bwd AS BIGINT) AS n, fwd > 0 AS back FROM u "
+    "WHERE bwd > 0"
+)
 
+#: per account; its counterparts are its pairs less those it has both ways (counted twice)
 ACCOUNTS = (
-    "WITH ends AS (SELECT a AS acct, b AS other, n, 1 AS out_ FROM {p} "
-    "UNION ALL SELECT b AS acct, a AS other, n, 0 AS out_ FROM {p}) "
-    "SELECT acct, count(DISTINCT other) AS n_cp, count(*) AS n_pairs, "
+    "WITH ends AS (SELECT a AS acct, n, 1 AS out_, back FROM {p} "
+    "UNION ALL SELECT b AS acct, n, 0 AS out_, back FROM {p}) "
+    "SELECT acct, CAST(count(*) - sum(CASE WHEN out_ = 1 AND back THEN 1 ELSE 0 END) "
+    "AS BIGINT) AS n_cp, count(*) AS n_pairs, "
     "sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once, "
     "sum(1 - out_) AS n_in, sum(out_) AS n_out, "
     "sum(n) AS n_tx FROM ends GROUP BY acct"
@@ -123,20 +135,17 @@ SERVICES = (
 #: is no stranger); at a service only those unlike its business (or not its business)
 EDGES = (
     "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
-    "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
-    "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
+    "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 AND NOT p.back "
     "LEFT JOIN sources s ON s.source_id = t._source "
     "LEFT JOIN {s} sa ON sa.acct = t.a LEFT JOIN {s} sb ON sb.acct = t.b "
-    "WHERE r.n IS NULL "
-    "AND (sa.out_min IS NULL OR t.amt > sa.out_min) "
+    "WHERE (sa.out_min IS NULL OR t.amt > sa.out_min) "
     "AND (sb.in_min IS NULL OR t.amt > sb.in_min)"
 )
 
 #: per account, its pairs with other ordinary accounts (services left out) and the one-offs
 #: among them, as ``EDGES`` defines them (one transfer, none back)
 ORDINARY = (
-    "WITH o AS (SELECT x.a, x.b, x.n = 1 AND r.n IS NULL AS once FROM {p} x "
-    "LEFT JOIN {p} r ON r.a = x.b AND r.b = x.a "
+    "WITH o AS (SELECT x.a, x.b, x.n = 1 AND NOT x.back AS once FROM {p} x "
     "WHERE x.a NOT IN (SELECT acct FROM {s}) AND x.b NOT IN (SELECT acct FROM {s})), "
     "ends AS (SELECT a AS acct, once FROM o UNION ALL SELECT b AS acct, once FROM o) "
     "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN once THEN 1 ELSE 0 END) AS n_once "
