@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from .data import MoneyData
 from .score import AmountNull, Null
@@ -57,7 +58,7 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
     lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter((r for x in lists for r in x), dtype=np.int64, count=int(lens.sum()))
     starts = np.cumsum(lens) - lens
-    code = np.unique(cur[flat], return_inverse=True)[1].reshape(-1)
+    code = pd.factorize(np.asarray(cur))[0][flat]  # each currency a number (hashed, no sort)
     one = np.minimum.reduceat(code, starts) == np.maximum.reduceat(code, starts)
     logs = np.log(np.maximum(amt[flat].astype(float), 1e-9))
     p = np.full(len(lists), np.nan)

@@ -165,7 +165,8 @@ def _bursts(fans: list[Candidate], ts: np.ndarray, period: float) -> list[Candid
     """For each fan, the fan of its tightest burst in time (when that leaves out some of
     its spokes): a dealer's week of sales among unrelated one-off payments to the same
     account. Scoring decides between the whole fan and the burst."""
-    fan = [c for c in fans if c.kind in ("fan-in", "fan-out")]
+    # a burst leaves some spokes out and keeps MIN_FAN: a fan of MIN_FAN has none
+    fan = [c for c in fans if c.kind in ("fan-in", "fan-out") and len(c.edges) > MIN_FAN]
     cut = [None] * len(fan)  # per fan: (start, m) of its tightest burst, in time order
     lens = np.fromiter((len(c.edges) for c in fan), dtype=np.int64, count=len(fan))
     for k in np.unique(lens).tolist():
@@ -325,16 +326,14 @@ def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 5_000_000
     """
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
-    alive = np.ones(len(a), dtype=bool)
+    rows = np.arange(len(a))
     n = int(max(a.max(), b.max())) + 1 if len(a) else 0
-    while True:  # a transfer stays while its payer is paid and its payee pays
-        paid = np.bincount(b[alive], minlength=n) > 0
-        pays = np.bincount(a[alive], minlength=n) > 0
-        ok = alive & paid[a] & pays[b]
-        if ok.sum() == alive.sum():
+    while rows.size:  # a transfer stays while its payer is paid and its payee pays
+        ra, rb = a[rows], b[rows]
+        ok = (np.bincount(rb, minlength=n) > 0)[ra] & (np.bincount(ra, minlength=n) > 0)[rb]
+        if ok.all():
             break
-        alive = ok
-    rows = np.flatnonzero(alive)
+        rows = rows[ok]
     if rows.size == 0:
         return []
     found = []
