@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from tests.test_money import generated_case, ingest, write_case
-from workbench.money.batch import batch_columns, pre_of
+from workbench.money.batch import batch_columns, edge_columns, pre_of
 from workbench.money.bound import ROUNDING, evidence_ceiling, fisher_floor, score_ceilings
 from workbench.money.data import co_targets, load, two_paths
-from workbench.money.score import AmountNull, null_model, score
+from workbench.money.score import null_model, score
 from workbench.money.shapes import candidates
 from workbench.money.stats import evidence, fisher, scan_p, scan_rows
 from workbench.store import Store
@@ -103,12 +103,7 @@ def test_no_candidate_left_out_could_be_reported(tmp_path, seed):
     found = candidates(data.edges, len(data.nodes), data.two_paths, data.co_targets,
                        period=null.period, paid_as_business=data.business_in,
                        paying_as_business=data.business_out)
-    cols = {"a": data.edges["a"].to_numpy(), "b": data.edges["b"].to_numpy(),
-            "ts": data.edges["ts"].to_numpy(dtype=float),
-            "amt": data.edges["amt"].to_numpy(dtype=float),
-            "cur": data.edges["cur"].astype(str).to_numpy(),
-            "p_big": data.edges["p_big"].to_numpy(dtype=float)}
-    cols["amount_null"] = AmountNull(cols["amt"])
+    cols = edge_columns(data.edges)
     tests = batch_columns(found, data, null, cols)
     ceiling = score_ceilings(found, tests, null, cols)
     scores = np.array([score(c, null, cols, pre_of(tests, i))[0]

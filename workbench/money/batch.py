@@ -38,8 +38,8 @@ from .score import AmountNull, Null
 from .shapes import Candidate
 from .stats import scan_p, scan_rows
 
-__all__ = ["alike_ps", "batch_columns", "batch_tests", "flatten", "pre_of", "rarities",
-           "span_ps"]
+__all__ = ["alike_ps", "batch_columns", "batch_tests", "edge_columns", "flatten", "pre_of",
+           "rarities", "span_ps"]
 
 
 def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
@@ -159,6 +159,27 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float,
                             strict=True):
             out[i] = x if ok else scan_p([ts[r] for r in found[i].edges], period, floor)[0]
     return out
+
+
+def edge_columns(edges) -> dict:
+    """The edge table's columns the scorer reads, as arrays (``a, b, ts, amt, cur, p_big``),
+    and the case's :class:`~.score.AmountNull` as ``amount_null``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"a": [0], "b": [1], "ts": [0.0], "amt": [5.0], "cur": ["CNY"],
+    ...                   "p_big": [1.0]})
+    >>> sorted(edge_columns(e))
+    ['a', 'amount_null', 'amt', 'b', 'cur', 'p_big', 'ts']
+    """
+    cols = {"a": edges["a"].to_numpy(), "b": edges["b"].to_numpy(),
+            "ts": edges["ts"].to_numpy(dtype=float),
+            "amt": edges["amt"].to_numpy(dtype=float),
+            "cur": edges["cur"].astype(str).to_numpy(),
+            "p_big": edges["p_big"].to_numpy(dtype=float)}
+    cols["amount_null"] = AmountNull(cols["amt"])
+    return cols
 
 
 def batch_columns(found: list[Candidate], data: MoneyData, null: Null, cols: dict) -> dict:

@@ -31,10 +31,10 @@ import numpy as np
 
 from ..engine import as_engine
 from ..errors import WorkbenchError
-from .batch import batch_columns, pre_of
+from .batch import batch_columns, edge_columns, pre_of
 from .bound import ROUNDING, score_ceilings
 from .data import MoneyData, load
-from .score import AmountNull, null_model, score
+from .score import null_model, score
 from .shapes import KINDS, MIN_FAN, Candidate, candidates
 
 __all__ = ["MoneyParams", "find_patterns", "account_persons", "local_time", "render_time"]
@@ -192,12 +192,7 @@ def _search(engine, data: MoneyData, params: MoneyParams, top: int | None, start
                        max_cycle=params.max_cycle, cycle_budget=params.cycle_budget,
                        period=null.period, paid_as_business=data.business_in,
                        paying_as_business=data.business_out)
-    cols = {"a": data.edges["a"].to_numpy(), "b": data.edges["b"].to_numpy(),
-            "ts": data.edges["ts"].to_numpy(dtype=float),
-            "amt": data.edges["amt"].to_numpy(dtype=float),
-            "cur": data.edges["cur"].astype(str).to_numpy(),
-            "p_big": data.edges["p_big"].to_numpy(dtype=float)}
-    cols["amount_null"] = AmountNull(cols["amt"])
+    cols = edge_columns(data.edges)
     tests = batch_columns(found, data, null, cols)
     # only a score above the bar can be reported: the rest need not be computed in full
     bar = params.min_score - ROUNDING
