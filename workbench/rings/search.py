@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..graph import CaseGraph, as_igraph, leiden, member_mask
+from ..graph import CaseGraph, LeidenSweep, leiden, member_mask
 from .arrays import median_of, pays_into, unique_inverse
-from .brokers import brokers_of, reach_of
+from .brokers import brokers_of, reach_of, separate_brokers
 from .candidates import candidates_of, score_groups
 from .family import family_of
 from .fragments import merge_fragments
@@ -258,10 +258,13 @@ def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
 
 
 def find_rings(g: CaseGraph, params: RingParams | None = None,
-               initial: np.ndarray | None = None) -> tuple[RingResult, list[np.ndarray]]:
+               initial: np.ndarray | None = None, *, fork: bool | None = None
+               ) -> tuple[RingResult, list[np.ndarray]]:
     """Search, score and rank rings; see the module docstring.
 
-    Returns the result and the memberships per resolution (for warm starts).
+    Returns the result and the memberships per resolution (for warm starts). ``fork``:
+    whether the resolution sweep runs in a forked child (default: where it pays,
+    :class:`~workbench.graph.sweep.LeidenSweep`); the answer is the same either way.
     """
     params = params or RingParams()
     resolutions = params.resolutions or default_resolutions(g)
@@ -281,7 +284,6 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
         ~service[g.u] & ~service[g.v])
     su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
-    graph = as_igraph(g.n, su, sv)
     ms = g.measures
     calls = np.maximum(ms["n_calls"], 1)
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
@@ -311,40 +313,51 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     if structural:
         other = other | (ms["n_calls"] >= 3)
     money_alone = (ms["n_tx"] > 0) & ~other
-    memberships = []
-    previous = initial
-    candidates: dict[tuple[int, ...], tuple] = {}
-    for r in resolutions:
-        m = leiden(g.n, su, sv, sw, objective="CPM", resolution=r, seed=params.seed,
-                   initial=previous, graph=graph, n_iterations=params.n_iterations)
-        memberships.append(m)
-        previous = m
+    # the sweep's memberships come from a forked child where that pays
+    # (:class:`~workbench.graph.sweep.LeidenSweep`); meanwhile this process looks at the
+    # evidence links and the meeting layer, which do not depend on the sweep, then scores
+    # each membership as it arrives. Candidates found twice score the same wherever found,
+    # and are kept in the order of the sweep, then the evidence links', then the meetings'
+    with LeidenSweep(g.n, su, sv, sw, resolutions, seed=params.seed, initial=initial,
+                     n_iterations=params.n_iterations, fork=fork) as sweep:
+        timing["fork"] = sweep.fork_seconds
+        # a ring whose members' circles call them more than they call each other: the
+        # evidence links alone (ring-like calls, money, co-arrests, meetings; kin by call
+        # pattern only)
+        ev = joins & strong
+        by_links: dict[tuple[int, ...], tuple] = {}
+        if ev.any():
+            r = sorted(resolutions)[len(resolutions) // 2]
+            m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
+                       seed=params.seed, n_iterations=params.n_iterations)
+            by_links = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                                     max_size=params.max_size,
+                                     max_candidate=params.max_candidate, trim=params.trim)
+        # groups that meet but rarely call dissolve on the fused graph: the meeting layer
+        met = meeting_candidates(g, base, person, min_size=params.min_size,
+                                 max_size=params.max_size, trim=params.trim, seed=params.seed)
         t1 = time.perf_counter()
-        timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
-        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
-                              max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim, known=candidates)
+        timing["links_meetings"] = t1 - t0
+        known = set(by_links)
+        per_partition = []
+        for k in range(len(resolutions)):
+            m = sweep.get(k)
+            t0 = time.perf_counter()
+            timing["leiden"] = timing.get("leiden", 0.0) + t0 - t1
+            found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                                  max_size=params.max_size, max_candidate=params.max_candidate,
+                                  trim=params.trim, known=known)
+            known.update(found)
+            per_partition.append(found)
+            t1 = time.perf_counter()
+            timing["candidates"] = timing.get("candidates", 0.0) + t1 - t0
+        memberships = list(sweep.memberships)
+        timing["forked"] = float(sweep.forked)
+    t0 = t1
+    candidates: dict[tuple[int, ...], tuple] = {}
+    for found in [*per_partition, by_links, met]:
         for key, scored in found.items():
             candidates.setdefault(key, scored)
-        t0 = time.perf_counter()
-        timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
-    # a ring whose members' circles call them more than they call each other: the evidence
-    # links alone (ring-like calls, money, co-arrests, meetings; kin by call pattern only)
-    ev = joins & strong
-    if ev.any():
-        r = sorted(resolutions)[len(resolutions) // 2]
-        m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
-                   seed=params.seed, n_iterations=params.n_iterations)
-        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
-                              max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim, known=candidates)
-        for key, scored in found.items():
-            candidates.setdefault(key, scored)
-    # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
-    met = meeting_candidates(g, base, person, min_size=params.min_size,
-                             max_size=params.max_size, trim=params.trim, seed=params.seed)
-    for key, scored in met.items():
-        candidates.setdefault(key, scored)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
     cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
@@ -398,7 +411,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             family=family_of(g, arr, edges, leader), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
-    _separate_brokers(g, rings, params, base)
+    separate_brokers(g, rings, params.trim, params.min_size, params.min_score, base)
     rings = [r for r in rings if r.size >= params.min_size]
     # the score filter runs on the final members: a ring rescored below it is not reported
     if not fallback:
@@ -436,81 +449,3 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[in
         cores.append(core)
         taken.update(core)
     return cores
-
-
-def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
-                      base: Baseline) -> None:
-    """A member tied to another ring as strongly as that ring's own members is a broker:
-    take him out of his ring (unless he organizes it) so that he links the two instead."""
-    index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
-    inside_of = {key: set(arr.tolist()) for key, arr in index.items()}  # as at the start
-    refs = {}
-    for r in rings:
-        refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
-    changed = set()
-    # only rings with evidence take members away as brokers (see find_rings)
-    ring_at = {i: r for r in rings if holds(r.score, r.components, r.evidence,
-                                            params.min_score)
-               for i in index[r.key].tolist()}
-    for r in rings:
-        hub = _hub(g, index[r.key]) if len(r.members) > params.min_size else None
-        for m in list(r.members):
-            if m in (r.leader, hub) or len(r.members) <= params.min_size:
-                continue
-            i = g.index(m)
-            nbr, eid = g.neighbours(i)
-            near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
-            # a broker is tied to the other ring comparably: at least trim x his tie here
-            home = ties(g, i, inside_of[r.key])
-            nbr_list, weights = nbr.tolist(), g.weight[eid].tolist()
-            for other in sorted(near.values(), key=lambda x: x.key):
-                if other is r:
-                    continue
-                inside = inside_of[other.key]
-                tie = sum(w for j, w in zip(nbr_list, weights, strict=True) if j in inside)
-                if tie >= max(refs[other.key], params.trim * home):
-                    r.members.remove(m)
-                    r.roles.pop(m, None)
-                    changed.add(r.key)
-                    break
-    for r in rings:
-        if r.key in changed:  # a member left with no tie inside goes too
-            inside = {g.index(m) for m in r.members}
-            r.members = [m for m in r.members
-                         if any(j in inside for j in g.neighbours(g.index(m))[0].tolist())]
-            if r.leader not in r.members:
-                r.members.append(r.leader)
-                r.members.sort()
-            r.roles = {m: role for m, role in r.roles.items() if m in r.members}
-            arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
-            r.score, r.components, r.evidence, edges = score_group(g, arr, base)
-            r.family = family_of(g, arr, edges, g.index(r.leader))
-            r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
-
-
-def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
-    """The member who is the strongest tie inside the group of most of the others (a cell's
-    lieutenant, whom his sellers call more than anyone else in it), or None: he holds the
-    group together and is not cut from it as a broker.
-
-    Examples
-    --------
-    >>> from workbench.graph.fused import CaseGraph
-    >>> g = CaseGraph(ids=np.array(["L", "S1", "S2", "B"], dtype=object),
-    ...               u=np.array([0, 0, 1, 1, 2]), v=np.array([1, 2, 2, 3, 3]),
-    ...               weight=np.array([2.8, 2.7, 2.0, 1.1, 1.1]), strength={}, measures={})
-    >>> _hub(g, np.array([0, 1, 2, 3]))  # both sellers' strongest tie: their lieutenant
-    'L'
-    """
-    members = np.asarray(members, dtype=np.int64)
-    pos, nbr, eid = g.star(members)
-    inside = member_mask(np.sort(members), nbr)
-    pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
-    votes: dict[int, int] = {}
-    for p in range(len(members)):
-        at = pos == p
-        if at.any():
-            best = int(nbr[at][np.argmax(w[at])])
-            votes[best] = votes.get(best, 0) + 1
-    top = max(votes.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
-    return str(g.ids[top[0]]) if top and 2 * top[1] > len(members) - 1 else None
