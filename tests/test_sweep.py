@@ -195,3 +195,41 @@ def test_candidates_scored_at_once_score_as_one_by_one(seed, kinds):
             assert type(got[0]) is float and type(got[1]["kinds"]) is int
             above_knee += got[0] > 0.9
     assert "calls" not in kinds or above_knee > 0  # the exponential's branch was compared
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_selection_helpers_answer_as_the_scalar_rules(seed):
+    """Suppliers of a group at once and on the money links alone, payments into a group on
+    the money links, and members' ties to rings at once: as the one-node rules say."""
+    from workbench.rings.arrays import money_links, pays_into, suppliers_in
+    from workbench.rings.brokers import _ties_to_rings
+    from workbench.rings.scoring import is_supplier, ties
+
+    g = _planted(seed, rings=20, size=6, background=200)
+    rng = np.random.default_rng(seed)
+    ms = g.measures
+    ms["n_uv_tx"] = rng.integers(0, 3, g.m) * (rng.random(g.m) < 0.3)
+    ms["n_vu_tx"] = rng.integers(0, 3, g.m) * (rng.random(g.m) < 0.3)
+    money = money_links(g)
+    assert 0 < money.m < g.m
+    groups = [np.sort(rng.choice(g.n, 8, replace=False)) for _ in range(60)]
+    groups += [np.arange(k * 6, k * 6 + 6) for k in range(20)]  # linked groups: the rings
+    found = 0
+    for arr in groups:
+        members = set(arr.tolist())
+        expected = [is_supplier(g, i, members) for i in arr.tolist()]
+        assert suppliers_in(money, arr).tolist() == expected == suppliers_in(g, arr).tolist()
+        found += sum(expected)
+        for j in rng.choice(g.n, 5).tolist():
+            assert pays_into(money, j, arr) == pays_into(g, j, arr)
+    assert found > 0  # suppliers were there to find
+    rings = [np.arange(k * 6, k * 6 + 6) for k in range(20)]
+    tie_of = _ties_to_rings(g, rings)
+    for k, ring in enumerate(rings):
+        for i in ring.tolist():
+            for j, other in enumerate(rings):
+                expected = ties(g, i, set(other.tolist()))
+                assert tie_of[i].get(j, 0.0) == expected
+                assert (j in tie_of[i]) == bool(set(g.neighbours(i)[0].tolist()) & set(
+                    other.tolist()))
+        assert tie_of[int(ring[0])][k] > 0

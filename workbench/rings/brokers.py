@@ -14,7 +14,7 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 from .family import family_of
-from .scoring import Baseline, holds, is_supplier, reference, score_group, ties
+from .scoring import Baseline, holds, is_supplier, reference, reference_of, score_group, ties
 
 __all__ = ["brokers_of", "reach_of", "separate_brokers"]
 
@@ -24,13 +24,19 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
     paid by their organizers as suppliers."""
     if not rings:
         return {}
-    ring_of = {g.index(m): r.id for r in rings for m in r.members}
     groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
     refs = {rid: reference(g, group, trim) for rid, group in groups}
-    around: set[int] = set()
-    for i in ring_of:
-        nbr, _ = g.neighbours(i)
-        around.update(j for j in nbr.tolist() if j not in ring_of)
+    label = _labels(g, [group for _rid, group in groups])  # rings are disjoint
+    members = np.nonzero(label >= 0)[0]
+    around = np.unique(g.star(members)[1])
+    around = around[label[around] < 0]
+    if "known_person" in g.node:
+        around = around[g.node["known_person"][around] > 0]
+    # the nodes next to two rings or more (ascending), all at once
+    pos, nbr, eid = g.star(around)
+    pos, lab, w = pos[label[nbr] >= 0], label[nbr][label[nbr] >= 0], g.weight[eid][label[nbr] >= 0]
+    pairs = np.unique(pos * len(rings) + lab)
+    near_count = np.bincount(pairs // len(rings), minlength=len(around))
     out: dict[str, list[str]] = {}
     by_id = {r.id: r for r in rings}
     group_of = dict(groups)
@@ -40,15 +46,15 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
     has_money = np.zeros(g.n, dtype=bool)
     has_money[g.u[paying]] = True
     has_money[g.v[paying]] = True
-    for j in sorted(around):
-        if "known_person" in g.node and not g.node["known_person"][j]:
-            continue
-        nbr, _ = g.neighbours(j)
-        near = {ring_of[x] for x in nbr.tolist() if x in ring_of}
-        if len(near) < 2:
-            continue
-        tied = sorted(rid for rid in near if ties(g, j, group_of[rid]) >= refs[rid]
-                      or (has_money[j] and is_supplier(g, j, group_of[rid] | {j})))
+    starts = np.searchsorted(pos, np.arange(len(around) + 1))
+    for p in np.nonzero(near_count >= 2)[0].tolist():
+        j = int(around[p])
+        at = slice(starts[p], starts[p + 1])
+        # each ring's tie: the links summed one by one in adjacency order, as ties() does
+        tie = np.bincount(lab[at], weights=w[at], minlength=len(rings)).tolist()
+        near = np.unique(lab[at]).tolist()
+        tied = sorted(rings[k].id for k in near if tie[k] >= refs[rings[k].id]
+                      or (has_money[j] and is_supplier(g, j, group_of[rings[k].id] | {j})))
         if len(tied) >= 2:
             pid = str(g.ids[j])
             out[pid] = tied
@@ -85,32 +91,24 @@ def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_
     are updated); only rings that hold their members (:func:`~.scoring.holds` at
     ``min_score``) take members away, and a ring keeps at least ``min_size``."""
     index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
-    inside_of = {key: set(arr.tolist()) for key, arr in index.items()}  # as at the start
-    refs = {}
-    for r in rings:
-        refs[r.key] = reference(g, index[r.key].tolist(), trim)
+    tie_of = _ties_to_rings(g, [index[r.key] for r in rings])  # as at the start
+    # each ring's reference (:func:`~.scoring.reference`) from its members' ties to it
+    refs = {r.key: trim * reference_of([tie_of[i].get(k, 0.0) for i in index[r.key].tolist()])
+            for k, r in enumerate(rings)}
     changed = set()
     # only rings with evidence take members away as brokers (see find_rings)
-    ring_at = {i: r for r in rings if holds(r.score, r.components, r.evidence,
-                                            min_score)
-               for i in index[r.key].tolist()}
-    for r in rings:
+    holding = [holds(r.score, r.components, r.evidence, min_score) for r in rings]
+    for k, r in enumerate(rings):
         hub = _hub(g, index[r.key]) if len(r.members) > min_size else None
         for m in list(r.members):
             if m in (r.leader, hub) or len(r.members) <= min_size:
                 continue
-            i = g.index(m)
-            nbr, eid = g.neighbours(i)
-            near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
+            tie = tie_of[g.index(m)]
+            home = tie.get(k, 0.0)
             # a broker is tied to the other ring comparably: at least trim x his tie here
-            home = ties(g, i, inside_of[r.key])
-            nbr_list, weights = nbr.tolist(), g.weight[eid].tolist()
-            for other in sorted(near.values(), key=lambda x: x.key):
-                if other is r:
-                    continue
-                inside = inside_of[other.key]
-                tie = sum(w for j, w in zip(nbr_list, weights, strict=True) if j in inside)
-                if tie >= max(refs[other.key], trim * home):
+            for j in sorted((x for x in tie if x != k and holding[x]),
+                            key=lambda x: rings[x].key):
+                if tie[j] >= max(refs[rings[j].key], trim * home):
                     r.members.remove(m)
                     r.roles.pop(m, None)
                     changed.add(r.key)
@@ -148,11 +146,41 @@ def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
     pos, nbr, eid = g.star(members)
     inside = member_mask(np.sort(members), nbr)
     pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
-    votes: dict[int, int] = {}
-    for p in range(len(members)):
-        at = pos == p
-        if at.any():
-            best = int(nbr[at][np.argmax(w[at])])
-            votes[best] = votes.get(best, 0) + 1
-    top = max(votes.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
-    return str(g.ids[top[0]]) if top and 2 * top[1] > len(members) - 1 else None
+    if not len(pos):
+        return None
+    # each member's strongest tie inside (the first in adjacency order among equals)
+    order = np.lexsort((np.arange(len(w)), -w, pos))
+    first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]]
+    voted, votes = np.unique(nbr[first], return_counts=True)
+    top = int(np.argmax(votes))  # the most votes; among equals the lowest id
+    return str(g.ids[voted[top]]) if 2 * int(votes[top]) > len(members) - 1 else None
+
+
+def _labels(g: CaseGraph, groups) -> np.ndarray:
+    """Per node, the index of the group (of disjoint ``groups`` of dense ids) it is in, or
+    -1."""
+    label = np.full(g.n, -1, dtype=np.int64)
+    for k, group in enumerate(groups):
+        label[np.fromiter(group, dtype=np.int64, count=len(group))] = k
+    return label
+
+
+def _ties_to_rings(g: CaseGraph, rings: list[np.ndarray]) -> dict[int, dict[int, float]]:
+    """Each member of the disjoint ``rings`` (dense ids): his tie to every ring he has a link
+    into (:func:`~workbench.rings.scoring.ties`: the links summed one by one in adjacency
+    order), ``{member: {ring index: tie}}``, for all at once."""
+    label = _labels(g, rings)
+    members = np.concatenate(rings).astype(np.int64) if rings else np.zeros(0, np.int64)
+    pos, nbr, eid = g.star(members)
+    lab = label[nbr]
+    at = lab >= 0
+    # one sum per (member, ring): bincount adds each pair's links in the order they come
+    pairs, which = np.unique(pos[at] * max(len(rings), 1) + lab[at], return_inverse=True)
+    tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(pairs)).tolist()
+    out: dict[int, dict[int, float]] = {i: {} for i in members.tolist()}
+    ids = members.tolist()
+    for (p, ring), t in zip(zip((pairs // max(len(rings), 1)).tolist(),
+                                (pairs % max(len(rings), 1)).tolist(), strict=True), tie,
+                            strict=True):
+        out[ids[p]][ring] = t
+    return out

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, LeidenSweep, leiden, member_mask
-from .arrays import median_of, pays_into, unique_inverse
+from .arrays import median_of, money_links, pays_into, suppliers_in, unique_inverse
 from .brokers import brokers_of, reach_of, separate_brokers
 from .candidates import candidates_of, score_groups
 from .family import family_of
@@ -42,7 +42,6 @@ from .scoring import (
     Baseline,
     baseline,
     holds,
-    is_supplier,
     organizer,
     rank_key,
     reference,
@@ -155,7 +154,8 @@ class RingResult:
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
           person: np.ndarray, others: dict | None = None, own=None,
           signal: np.ndarray | None = None, base: Baseline | None = None,
-          money_alone: np.ndarray | None = None) -> list[int]:
+          money_alone: np.ndarray | None = None, money: CaseGraph | None = None
+          ) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -176,6 +176,8 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     inside the group (paid by or paying another member): money joins a ring's flow; one
     payer of one member is the pair's matter (a tenant and his landlord, a customer), the
     rule of money flowing to one member (:func:`~workbench.rings.scoring.score_sums`).
+    ``money``: the links money moves on (:func:`~workbench.rings.arrays.money_links`), where
+    a newcomer's payments are read (default ``g``).
     """
     members = list(members)
     kinds = _kinds(g, members, base) if base is not None else set()
@@ -219,7 +221,7 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
             if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
-                    and not pays_into(g, j, group) \
+                    and not pays_into(money or g, j, group) \
                     and (not kinds or kinds <= _kinds(g, members + [j], base)):
                 best = j
                 break
@@ -257,33 +259,11 @@ def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
     return tuple(round(top / 2**k, 4) for k in range(_RUNGS - 1, -1, -1))
 
 
-def find_rings(g: CaseGraph, params: RingParams | None = None,
-               initial: np.ndarray | None = None, *, fork: bool | None = None
-               ) -> tuple[RingResult, list[np.ndarray]]:
-    """Search, score and rank rings; see the module docstring.
-
-    Returns the result and the memberships per resolution (for warm starts). ``fork``:
-    whether the resolution sweep runs in a forked child (default: where it pays,
-    :class:`~workbench.graph.sweep.LeidenSweep`); the answer is the same either way.
-    """
-    params = params or RingParams()
-    resolutions = params.resolutions or default_resolutions(g)
-    base = baseline(g)
-    # ring members: persons and numbers standing for themselves; never accounts, never
-    # service numbers (a taxi line is not a member of the rings that call it)
-    person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
-    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
-    person &= ~service
-    timing = {}
-    t0 = time.perf_counter()
-    # the search runs on links at least as strong as the lowest resolution: a weaker link
-    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
-    # and a pair seen in one call and nothing else is contact, not a relationship
-    # services' links carry no weight for grouping (they stay in the graph for the rest)
-    strong = (g.weight >= min(resolutions)) & (
-        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
-        ~service[g.u] & ~service[g.v])
-    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
+def _link_flags(g: CaseGraph, base: Baseline
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per link: ``signal`` (evidence: money, co-arrests, ring-like calls, meetings),
+    ``joins`` (what lets a newcomer join a ring) and ``money_alone`` (evidence by money
+    alone); and whether the case is ``structural`` (calls only: every group)."""
     ms = g.measures
     calls = np.maximum(ms["n_calls"], 1)
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
@@ -313,14 +293,49 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     if structural:
         other = other | (ms["n_calls"] >= 3)
     money_alone = (ms["n_tx"] > 0) & ~other
+    return signal, joins, money_alone, structural
+
+
+def find_rings(g: CaseGraph, params: RingParams | None = None,
+               initial: np.ndarray | None = None, *, fork: bool | None = None
+               ) -> tuple[RingResult, list[np.ndarray]]:
+    """Search, score and rank rings; see the module docstring.
+
+    Returns the result and the memberships per resolution (for warm starts). ``fork``:
+    whether the resolution sweep runs in a forked child (default: where it pays,
+    :class:`~workbench.graph.sweep.LeidenSweep`); the answer is the same either way.
+    """
+    params = params or RingParams()
+    resolutions = params.resolutions or default_resolutions(g)
+    base = baseline(g)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    timing = {}
+    t0 = time.perf_counter()
+    # the search runs on links at least as strong as the lowest resolution: a weaker link
+    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
+    # and a pair seen in one call and nothing else is contact, not a relationship
+    # services' links carry no weight for grouping (they stay in the graph for the rest)
+    strong = (g.weight >= min(resolutions)) & (
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
+        ~service[g.u] & ~service[g.v])
+    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
     # the sweep's memberships come from a forked child where that pays
-    # (:class:`~workbench.graph.sweep.LeidenSweep`); meanwhile this process looks at the
-    # evidence links and the meeting layer, which do not depend on the sweep, then scores
-    # each membership as it arrives. Candidates found twice score the same wherever found,
-    # and are kept in the order of the sweep, then the evidence links', then the meetings'
+    # (:class:`~workbench.graph.sweep.LeidenSweep`); meanwhile this process prepares what
+    # the selection reads, looks at the evidence links and the meeting layer, which do not
+    # depend on the sweep, then scores each membership as it arrives. Candidates found
+    # twice score the same wherever found, and are kept in the order of the sweep, then the
+    # evidence links', then the meetings'
     with LeidenSweep(g.n, su, sv, sw, resolutions, seed=params.seed, initial=initial,
                      n_iterations=params.n_iterations, fork=fork) as sweep:
         timing["fork"] = sweep.fork_seconds
+        # ring members: persons and numbers standing for themselves; never accounts, never
+        # service numbers (a taxi line is not a member of the rings that call it)
+        person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
+        person &= ~service
+        signal, joins, money_alone, structural = _link_flags(g, base)
+        g.csr()  # the adjacency and the money links, which the selection reads
+        money = money_links(g)
+        money.csr()
         # a ring whose members' circles call them more than they call each other: the
         # evidence links alone (ring-like calls, money, co-arrests, meetings; kin by call
         # pattern only)
@@ -361,13 +376,13 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
     cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
-                                                                    params.min_score))
+                                                                    params.min_score), money)
     # a calls-only case (a wiretap of the ring itself, a carrier export) gets every group
     # of its call graph, ranked by score: groups with ring-like calls first; the look-alike
     # rule lowers a rank, it does not hide a group
     fallback = structural
     if fallback:
-        cores = _cores(g, ranked, params, lambda score, comp: score > 0)
+        cores = _cores(g, ranked, params, lambda score, comp: score > 0, money)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = merge_fragments(g, cores, params.trim, params.max_size)
@@ -390,7 +405,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], joins, base, money_alone)
+                      refs[k], joins, base, money_alone, money)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
@@ -430,9 +445,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
 
 
-def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
+def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGraph
+           ) -> list[list[int]]:
     """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
-    without the suppliers its members pay."""
+    without the suppliers its members pay (read on ``money``, :func:`.arrays.money_links`)."""
     cores: list[list[int]] = []
     taken: set[int] = set()
     # a supplier is paid: a node with no transfer at all is none (most, on a calls case)
@@ -443,7 +459,8 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[in
     for key, (score, comp, *_rest) in ranked:
         if not keep(score, comp) or taken.intersection(key):
             continue
-        core = [i for i in key if not (paid[i] and is_supplier(g, i, set(key)))]
+        arr = np.array(key, dtype=np.int64)  # a key is ascending
+        core = list(key) if not paid[arr].any() else arr[~suppliers_in(money, arr)].tolist()
         if len(core) < params.min_size:
             continue
         cores.append(core)
