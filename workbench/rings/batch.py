@@ -33,6 +33,8 @@ True
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from .scoring import (
@@ -140,9 +142,20 @@ def score_batch(s: dict[str, np.ndarray], base: Baseline) -> list[tuple[float, d
             rows = tiers == code
             comp["tier_score"][rows] = _weighted(comp, own, rows) / sum(
                 SCORE_WEIGHTS[c] for c in own)
-    columns = [comp[c].tolist() for c in _ORDER]
-    return [(x, {c: round(v, 4) for c, v in zip(_ORDER, row, strict=True)})
+    columns = [_rounded(comp[c]) for c in _ORDER]
+    return [(x, dict(zip(_ORDER, row, strict=True)))
             for x, row in zip(score, zip(*columns, strict=True), strict=True)]
+
+
+def _rounded(column: np.ndarray) -> tuple:
+    """``round(value, 4)`` of each value (Python's own rounding), once per distinct value
+    (no component is NaN or -0.0, where numpy's equality would merge values that round
+    apart)."""
+    values, which = np.unique(column, return_inverse=True)
+    table = [round(v, 4) for v in values.tolist()]
+    if len(column) == 1:
+        return (table[int(which[0])],)
+    return itemgetter(*which.tolist())(table)
 
 
 def _weighted(comp: dict, names, rows=slice(None)) -> np.ndarray:

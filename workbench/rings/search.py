@@ -181,11 +181,13 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     """
     members = list(members)
     kinds = _kinds(g, members, base) if base is not None else set()
+    mark = np.zeros(g.n, dtype=bool)  # the members, as a flag per node
+    mark[members] = True
     while len(members) < max_size:
         arr = np.asarray(members, dtype=np.int64)
         pos, nbr, eid = g.star(arr)
         w = g.weight[eid]
-        inside = member_mask(np.sort(arr), nbr)
+        inside = mark[nbr]
         attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
         out = ~inside & ~taken[nbr] & person[nbr]
         if not out.any():
@@ -227,9 +229,11 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
                 break
         if best is None:
             break
-        log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
-                  str(g.ids[best]), float(outside[near == best][0]), needed)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
+                      str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
+        mark[best] = True
     return members
 
 
