@@ -21,13 +21,15 @@ The child is always reaped (no zombie): :meth:`LeidenSweep.close`, or leaving th
 
 When a fork pays
 ----------------
-Measured on the 2-core test machine (county of 2M calls, 66,669 nodes, a ``workbench rings``
-process of 0.9 GB resident): the fork returns in 2-4 ms, the child's start (its igraph
-graph) 0.05 s, and the copy-on-write faults the parent takes while the child lives a few ms.
-The overlap saves the scoring of the memberships while Leiden runs, about as long as Leiden
-itself on the ring search's links (about 0.7 s per million links and resolution there). At
-:data:`FORK_LINKS` links a resolution's Leiden takes about 10 ms: below it, the fork's fixed
-cost is a fair share of what it could save, and the sweep runs here.
+Measured on the 2-core test machine, shared (load 4-6 while measuring): the fork and reaping
+of a child that does nothing took 6 ms in a process of 0.5 GB resident, up to 18 ms; a CPM
+Leiden run took 0.76-1.0 us per link (the 2M-call county: 468,066 links, 0.30 s per
+resolution, three resolutions). What the child saves is the part of the sweep that overlaps
+this process's own work, at most the sweep itself: about 2.3 us per link for three
+resolutions. From :data:`FORK_LINKS` links the sweep is 0.11 s or more, five times the
+dearest fork measured; below it the sweep runs here (on the 3,000-person sample counties,
+12,504 links, the forked search took 16 ms longer than the sequential one, 0.132 s against
+0.116 s).
 
 Examples
 --------
@@ -60,10 +62,11 @@ __all__ = ["LeidenSweep", "FORK_LINKS", "can_fork"]
 log = logging.getLogger(__name__)
 
 #: links from which the sweep runs in a forked child (see "When a fork pays" above)
-FORK_LINKS = 20_000
-#: seconds the parent waits for the child's next word: a fixed part plus one per link and
-#: resolution, generous (a Leiden run takes about 0.7 s per million links on the test
-#: machine; 100x that): a child that has not answered by then is given up, never waited on
+FORK_LINKS = 50_000
+#: seconds the parent waits for the child's next word: a fixed part plus one per link,
+#: generous (a Leiden run takes about 1 s per million links on the test machine; 70x that):
+#: a child that has not answered by then is given up (killed, its work done here), never
+#: waited on for ever
 _PATIENCE_S = 30.0
 _PATIENCE_PER_LINK_S = 7e-5
 _DONE, _FAILED = b"M", b"E"
