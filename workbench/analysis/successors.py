@@ -30,8 +30,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
+    import pandas as pd
 
 __all__ = ["SuccessorParams", "find_successors", "find_burners", "local_time"]
 
@@ -223,6 +225,8 @@ def find_burners(activity: pd.DataFrame, max_group: int = 12, min_calls: int = 5
 
 def _missing(value) -> bool:
     """None, ``pd.NA``, ``NaN`` or ``NaT`` (a NULL as pandas 2 or 3 returns it)."""
+    import pandas as pd
+
     if value is None:
         return True
     try:
@@ -237,6 +241,7 @@ def _as_set(values) -> set[str]:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> sorted(_as_set(["b", "a"])), _as_set(pd.NA), _as_set(None), _as_set(float("nan"))
     (['a', 'b'], set(), set(), set())
     """
@@ -261,6 +266,8 @@ def local_time(epoch_s, tz: str = "UTC") -> str | None:
     >>> local_time(float("nan")) is None
     True
     """
+    import pandas as pd
+
     if _missing(epoch_s):
         return None
     stamp = pd.Timestamp(round(float(epoch_s)), unit="s", tz="UTC").tz_convert(tz)

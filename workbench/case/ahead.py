@@ -72,12 +72,16 @@ def money_ahead(state: CaseState, request) -> Ahead | None:
     if request.around or (request.layers is not None and "money" not in request.layers):
         return None
     from ..engine import DuckDBEngine
-    from ..money import patterns_of_case
 
     with state.open() as store:
         key = (state.token(store), request.since, request.until)
         if key in state.patterns or state.cache.holds(store, key[0], "rings"):
             return None
         engine = DuckDBEngine(store.con.cursor(), store.timezone(), owns=True)
-    return Ahead(key, lambda: patterns_of_case(engine, request.since, request.until),
-                 done=engine.close)
+
+    def compute():  # the money search's imports (pandas) load in the thread too
+        from ..money import patterns_of_case
+
+        return patterns_of_case(engine, request.since, request.until)
+
+    return Ahead(key, compute, done=engine.close)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from .. import __version__
 from ..analysis import (
@@ -47,11 +46,14 @@ def _local_json(value, zone):
         return [_local_json(v, zone) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if value is pd.NaT:
+    pd = sys.modules.get("pandas")  # a NaT comes from pandas, loaded if there is one
+    if pd is not None and value is pd.NaT:
         return None
     if isinstance(value, str) and _ISO_UTC.match(value):
         value = dt.datetime.fromisoformat(value[:19] + value[-6:] if "." in value else value)
     if isinstance(value, dt.datetime):
+        import pandas as pd
+
         when = pd.Timestamp(value).round("s").to_pydatetime()
         if when.tzinfo is not None:
             when = when.astimezone(zone)
@@ -211,6 +213,8 @@ class TimePart:
             gone = set(graph.ids[services(graph)].tolist()) - {a, b}
             if gone:
                 stream = stream[~(stream["a"].isin(gone) | stream["b"].isin(gone))]
+        import pandas as pd
+
         hops = temporal_path(stream, a, b)
         for h in hops:
             h["at"] = pd.Timestamp(h["at"], unit="s", tz="UTC").tz_convert(tz).isoformat()

@@ -11,8 +11,6 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from ..contract import DEFAULT_REGION, DEFAULT_TZ, parse_id_number, parse_phone
 from ..errors import WorkbenchError
 from ..evidence import (
@@ -30,6 +28,8 @@ from ..ingest import IngestReport, ingest_paths
 from ..store import Store, lookups
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .facade import Case
     from .state import CaseState
 
@@ -164,6 +164,8 @@ class RecordsPart:
         kinship, and ``meetings``: hotel stays, venue sightings, trips and cells shared),
         each with source file (its name, never its folder) and line, as DataFrames, newest
         first; ``limit`` caps each kind (``None``: every record)."""
+        import pandas as pd
+
         from ..evidence import copresence_records
 
         persons = sorted(set(persons))

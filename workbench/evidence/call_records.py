@@ -15,11 +15,15 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 
 from .links import LinkParams
 from .owners import PHONE_OWNERS, calls_aliased, owner_join, phone_aliases_sql
+
+if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
+    import pandas as pd
 
 __all__ = ["number_activity", "heat_matrix", "pair_contacts", "frequency_matrix",
            "call_stream", "phone_aliases_sql"]
@@ -52,6 +56,8 @@ def number_activity(con: duckdb.DuckDBPyConnection, params: LinkParams | None = 
 def heat_matrix(con: duckdb.DuckDBPyConnection, phones: list[str],
                 params: LinkParams | None = None) -> pd.DataFrame:
     """Calls of the given numbers by local hour (rows 0-23) and weekday (columns Mon-Sun)."""
+    import pandas as pd
+
     params = params or LinkParams()
     calls, args = calls_aliased(params)
     df = con.execute(
@@ -82,6 +88,8 @@ def pair_contacts(con: duckdb.DuckDBPyConnection, phones: list[str],
 def frequency_matrix(con: duckdb.DuckDBPyConnection, phones: list[str],
                      params: LinkParams | None = None) -> pd.DataFrame:
     """Calls between every two of ``phones`` as a square matrix (caller rows)."""
+    import pandas as pd
+
     params = params or LinkParams()
     calls, args = calls_aliased(params)
     df = con.execute(

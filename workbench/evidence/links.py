@@ -21,8 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE, file_name
 from ..engine import Engine, Handle, Query, as_engine
@@ -37,6 +36,9 @@ from .owners import (
     window,
 )
 from .services import detect_services, pairs_query
+
+if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
+    import pandas as pd
 
 __all__ = ["LinkParams", "Layers", "build_layers", "LAYER_NAMES", "file_names"]
 

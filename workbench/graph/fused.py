@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
+
+if TYPE_CHECKING:  # networkx is loaded where it is used (a command that does not, starts faster)
+    import networkx as nx
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
            "member_mask", "number_only", "EDGE_FIELDS"]
@@ -183,6 +186,8 @@ class CaseGraph:
         Edge attributes: ``weight``, one ``w_<layer>`` per layer and the measures; node
         attributes: ``kind`` (person / phone / account) plus ``node_attrs[id]``.
         """
+        import networkx as nx
+
         idx = np.array(sorted({self.index(x) for x in nodes}), dtype=np.int64)
         graph = nx.Graph()
         for i in idx.tolist():

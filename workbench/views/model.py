@@ -12,8 +12,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx is loaded by what builds a view
+    import networkx as nx
 
 __all__ = ["ViewModel", "ring_keys"]
 
