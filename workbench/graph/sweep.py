@@ -29,7 +29,9 @@ this process's own work, at most the sweep itself: about 2.3 us per link for thr
 resolutions. From :data:`FORK_LINKS` links the sweep is 0.11 s or more, five times the
 dearest fork measured; below it the sweep runs here (on the 3,000-person sample counties,
 12,504 links, the forked search took 16 ms longer than the sequential one, 0.132 s against
-0.116 s).
+0.116 s). And only when a core is free (:func:`idle_core`): on a machine whose cores are
+busy with other processes the child shares this process's core and the search is slower
+(0.61x, load 4 on 2 cores, another session's process at a higher priority).
 
 Examples
 --------
@@ -57,7 +59,7 @@ import numpy as np
 
 from .leiden import as_igraph, community, seed_alone, seeded_rng
 
-__all__ = ["LeidenSweep", "FORK_LINKS", "can_fork"]
+__all__ = ["LeidenSweep", "FORK_LINKS", "can_fork", "idle_core"]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +80,35 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
+def idle_core() -> bool:
+    """Whether a core is free for a child now: this process may use two CPUs or more and the
+    other processes' runnable tasks at this moment (``/proc/loadavg`` less this process's
+    own threads in state R) leave one beside this process's. On a busy machine the child
+    would only share this process's core (measured: the search 0.6x as fast forked, load 4
+    on 2 cores)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+        with open("/proc/loadavg", encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[0])
+        ours = 0
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/stat", encoding="ascii",
+                          errors="replace") as f:
+                    ours += f.read().rpartition(")")[2].split()[0] == "R"
+            except (OSError, IndexError):
+                continue
+    except (OSError, ValueError, IndexError, AttributeError):
+        return False
+    return cpus >= 2 and running - ours <= cpus - 2
+
+
 class LeidenSweep:
     """CPM memberships at ``resolutions`` in order, each warm-started from the one before
     (the first from ``initial``), as :func:`~workbench.graph.leiden.leiden` gives them one
-    by one; computed in a forked child when ``fork`` (default: on Linux from
-    :data:`FORK_LINKS` links), else here as they are asked for.
+    by one; computed in a forked child when ``fork`` (default: on Linux, from
+    :data:`FORK_LINKS` links, when a core is free, :func:`idle_core`), else here as they are
+    asked for.
 
     Iterate it (or :meth:`get` one) inside ``with``, which ends the child.
 
@@ -114,7 +140,11 @@ class LeidenSweep:
         self._read = -1
         self._shm: mmap.mmap | None = None
         self._ready = 0  # memberships the child reported done
-        want = len(u) >= FORK_LINKS if fork is None else fork
+        #: whether a core was free, when the choice was left to the sweep (None: not asked)
+        self.idle: bool | None = None
+        if fork is None and len(u) >= FORK_LINKS:
+            self.idle = idle_core()
+        want = bool(self.idle) if fork is None else fork
         if want and can_fork() and self.resolutions and n > 0:
             self._start()
 

@@ -332,6 +332,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     with LeidenSweep(g.n, su, sv, sw, resolutions, seed=params.seed, initial=initial,
                      n_iterations=params.n_iterations, fork=fork) as sweep:
         timing["fork"] = sweep.fork_seconds
+        if sweep.idle is not None:  # the machine's state, which chose (never the answer)
+            timing["idle_core"] = float(sweep.idle)
         # ring members: persons and numbers standing for themselves; never accounts, never
         # service numbers (a taxi line is not a member of the rings that call it)
         person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
