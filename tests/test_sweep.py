@@ -194,7 +194,8 @@ def test_selection_helpers_answer_as_the_scalar_rules(seed):
     the money links, and members' ties to rings at once: as the one-node rules say."""
     from workbench.rings.arrays import money_links, pays_into, suppliers_in
     from workbench.rings.brokers import _ties_to_rings
-    from workbench.rings.scoring import is_supplier, ties
+    from workbench.rings.candidates import organizers
+    from workbench.rings.scoring import is_supplier, organizer, ties
 
     g = _planted(seed, rings=20, size=6, background=200)
     rng = np.random.default_rng(seed)
@@ -224,3 +225,5 @@ def test_selection_helpers_answer_as_the_scalar_rules(seed):
                 assert (j in tie_of[i]) == bool(set(g.neighbours(i)[0].tolist()) & set(
                     other.tolist()))
         assert tie_of[int(ring[0])][k] > 0
+    assert organizers(g, rings) == [organizer(g, ring) for ring in rings]
+    assert len(set(organizers(g, rings))) == len(rings)

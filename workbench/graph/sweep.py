@@ -220,7 +220,10 @@ class LeidenSweep:
                     os.kill(self._pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            os.waitpid(self._pid, 0)
+            try:
+                os.waitpid(self._pid, 0)
+            except ChildProcessError:  # reaped already (SIGCHLD ignored by the application)
+                pass
             self._pid = 0
         if self._read >= 0:
             os.close(self._read)

@@ -30,7 +30,7 @@ import numpy as np
 from ..graph import CaseGraph, LeidenSweep, leiden, member_mask
 from .arrays import median_of, money_links, pays_into, suppliers_in, unique_inverse
 from .brokers import brokers_of, reach_of, separate_brokers
-from .candidates import candidates_of, score_groups
+from .candidates import candidates_of, organizers, score_groups
 from .family import family_of
 from .fragments import merge_fragments
 from .ids import number_rings
@@ -42,7 +42,6 @@ from .scoring import (
     Baseline,
     baseline,
     holds,
-    organizer,
     rank_key,
     reference,
     reference_of,
@@ -421,9 +420,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         taken[grown] = True
         kept.append(np.array(sorted(grown), dtype=np.int64))
     # the rings are disjoint (taken): scored all at once, the same values as one by one
-    for arr, (score, comp, evidence, edges) in zip(kept, score_groups(g, kept, base),
-                                                   strict=True):
-        leader = organizer(g, arr)
+    for arr, (score, comp, evidence, edges), leader in zip(
+            kept, score_groups(g, kept, base), organizers(g, kept), strict=True):
         ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
         roles[str(g.ids[leader])] = "organizer"
