@@ -12,7 +12,7 @@ import hashlib
 
 import numpy as np
 
-from ..graph import CaseGraph, member_mask
+from ..graph import CaseGraph
 from .family import family_of
 from .scoring import Baseline, holds, is_supplier, reference, reference_of, score_group, ties
 
@@ -98,8 +98,9 @@ def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_
     changed = set()
     # only rings with evidence take members away as brokers (see find_rings)
     holding = [holds(r.score, r.components, r.evidence, min_score) for r in rings]
+    hubs = _hubs(g, [index[r.key] for r in rings])
     for k, r in enumerate(rings):
-        hub = _hub(g, index[r.key]) if len(r.members) > min_size else None
+        hub = hubs[k] if len(r.members) > min_size else None
         for m in list(r.members):
             if m in (r.leader, hub) or len(r.members) <= min_size:
                 continue
@@ -128,10 +129,12 @@ def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
 
 
-def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
-    """The member who is the strongest tie inside the group of most of the others (a cell's
-    lieutenant, whom his sellers call more than anyone else in it), or None: he holds the
-    group together and is not cut from it as a broker.
+def _hubs(g: CaseGraph, groups: list[np.ndarray]) -> list[str | None]:
+    """Per group (disjoint, dense ids): the member who is the strongest tie inside the group
+    of most of the others (a cell's lieutenant, whom his sellers call more than anyone else
+    in it), or None: he holds the group together and is not cut from it as a broker. Each
+    member votes for his strongest tie inside (the first in adjacency order among equals);
+    the most votes win (among equals the lowest id), if more than half of the others'.
 
     Examples
     --------
@@ -139,21 +142,32 @@ def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
     >>> g = CaseGraph(ids=np.array(["L", "S1", "S2", "B"], dtype=object),
     ...               u=np.array([0, 0, 1, 1, 2]), v=np.array([1, 2, 2, 3, 3]),
     ...               weight=np.array([2.8, 2.7, 2.0, 1.1, 1.1]), strength={}, measures={})
-    >>> _hub(g, np.array([0, 1, 2, 3]))  # both sellers' strongest tie: their lieutenant
-    'L'
+    >>> _hubs(g, [np.array([0, 1, 2, 3])])  # both sellers' strongest tie: their lieutenant
+    ['L']
     """
-    members = np.asarray(members, dtype=np.int64)
-    pos, nbr, eid = g.star(members)
-    inside = member_mask(np.sort(members), nbr)
+    if not groups:
+        return []
+    nodes = np.concatenate(groups).astype(np.int64)
+    label = _labels(g, groups)
+    pos, nbr, eid = g.star(nodes)
+    inside = label[nbr] == label[nodes[pos]]
     pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
+    out: list[str | None] = [None] * len(groups)
     if not len(pos):
-        return None
-    # each member's strongest tie inside (the first in adjacency order among equals)
+        return out
     order = np.lexsort((np.arange(len(w)), -w, pos))
     first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]]
-    voted, votes = np.unique(nbr[first], return_counts=True)
-    top = int(np.argmax(votes))  # the most votes; among equals the lowest id
-    return str(g.ids[voted[top]]) if 2 * int(votes[top]) > len(members) - 1 else None
+    voter_group, voted = label[nodes[pos[first]]], nbr[first]
+    key = voter_group * g.n + voted
+    pairs, votes = np.unique(key, return_counts=True)
+    grp, who = pairs // g.n, pairs % g.n
+    top = np.lexsort((who, -votes, grp))  # per group: most votes, then the lowest id
+    top = top[np.r_[True, grp[top][1:] != grp[top][:-1]]]
+    for k, node, count in zip(grp[top].tolist(), who[top].tolist(), votes[top].tolist(),
+                              strict=True):
+        if 2 * count > len(groups[k]) - 1:
+            out[k] = str(g.ids[node])
+    return out
 
 
 def _labels(g: CaseGraph, groups) -> np.ndarray:
