@@ -51,6 +51,8 @@ def pays_into(g: CaseGraph, node: int, sorted_members: np.ndarray) -> bool:
     from ``node`` to the group: a newcomer the group pays is its supplier or payee, not a
     member it grows by (:func:`~workbench.rings.scoring.payers` counts both ways)."""
     nbr, eid = g.neighbours(node)
+    if not len(nbr):  # no link (on the money links: no payment at all)
+        return False
     eid = eid[member_mask(sorted_members, nbr)]
     ms = g.measures
     node_is_v = g.v[eid] == node

@@ -182,10 +182,11 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     kinds = _kinds(g, members, base) if base is not None else set()
     mark = np.zeros(g.n, dtype=bool)  # the members, as a flag per node
     mark[members] = True
+    # the members' links (g.star of the members in order), a newcomer's appended to them
+    pos, nbr, eid = g.star(np.asarray(members, dtype=np.int64))
+    w = g.weight[eid]
     while len(members) < max_size:
         arr = np.asarray(members, dtype=np.int64)
-        pos, nbr, eid = g.star(arr)
-        w = g.weight[eid]
         inside = mark[nbr]
         attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
         out = ~inside & ~taken[nbr] & person[nbr]
@@ -233,6 +234,10 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
                       str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
         mark[best] = True
+        more, more_eid = g.neighbours(best)
+        pos = np.concatenate([pos, np.full(len(more), len(members) - 1, dtype=np.int64)])
+        nbr, eid = np.concatenate([nbr, more]), np.concatenate([eid, more_eid])
+        w = np.concatenate([w, g.weight[more_eid]])
     return members
 
 
