@@ -31,13 +31,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from .data import MoneyData
 from .score import AmountNull, Null
 from .shapes import Candidate
-from .stats import log10_choose, scan_p
+from .stats import scan_p, scan_rows
 
-__all__ = ["alike_ps", "batch_tests", "rarities", "span_ps"]
+__all__ = ["alike_ps", "batch_columns", "batch_tests", "edge_columns", "flatten", "pre_of",
+           "rarities", "span_ps"]
 
 
 def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
@@ -56,7 +58,7 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
     lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter((r for x in lists for r in x), dtype=np.int64, count=int(lens.sum()))
     starts = np.cumsum(lens) - lens
-    code = np.unique(cur[flat], return_inverse=True)[1].reshape(-1)
+    code = pd.factorize(np.asarray(cur))[0][flat]  # each currency a number (hashed, no sort)
     one = np.minimum.reduceat(code, starts) == np.maximum.reduceat(code, starts)
     logs = np.log(np.maximum(amt[flat].astype(float), 1e-9))
     p = np.full(len(lists), np.nan)
@@ -71,8 +73,25 @@ def alike_ps(found: list[Candidate], amt: np.ndarray, cur: np.ndarray,
     return out
 
 
+def flatten(found: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's transfers laid end to end: ``(lens, rows)``, each candidate's
+    ``len(c.edges)`` and the row numbers in candidate order.
+
+    Examples
+    --------
+    >>> lens, rows = flatten([Candidate("fan-in", [4, 2], {}), Candidate("cycle", [7], {})])
+    >>> lens.tolist(), rows.tolist()
+    ([2, 1], [4, 2, 7])
+    """
+    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
+                       count=int(lens.sum()))
+    return lens, rows
+
+
 def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
-             b: np.ndarray) -> list[float]:
+             b: np.ndarray, flat: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> list[float]:
     """Per candidate, the rarity evidence (``score``'s module doc): per transfer, ``log10``
     of the case's share of one-off pairs over the larger of its two accounts' own shares
     (shrunk to the case's by ``alpha, beta``; the candidate's own pairs left out), summed
@@ -89,9 +108,7 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
     >>> round(rarity, 3)  # accounts that otherwise pay their counterparts repeatedly
     0.74
     """
-    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
-    rows = np.fromiter((r for c in found for r in c.edges), dtype=np.int64,
-                       count=int(lens.sum()))
+    lens, rows = flat if flat is not None else flatten(found)
     if not len(rows):
         return [0.0] * len(found)
     owner = np.repeat(np.arange(len(found), dtype=np.int64), lens)
@@ -116,8 +133,8 @@ def rarities(found: list[Candidate], data: MoneyData, null: Null, a: np.ndarray,
     return out
 
 
-def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
-            ) -> list[float]:
+def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float,
+            flat: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:
     """Per candidate, :func:`~.stats.scan_p`'s p-value of its transfers' times: the same
     windows and sums for all candidates with as many transfers at once.
 
@@ -129,33 +146,61 @@ def span_ps(found: list[Candidate], ts: np.ndarray, period: float, floor: float
     True
     """
     out = [1.0] * len(found)
-    lens = np.fromiter((len(c.edges) for c in found), dtype=np.int64, count=len(found))
+    lens, rows = flat if flat is not None else flatten(found)
     if period <= 0:
         return out
+    starts = np.cumsum(lens) - lens
     for k in np.unique(lens[lens >= 3]).tolist():
         at = np.nonzero(lens == k)[0]
-        t = np.sort(np.array([[float(ts[r]) for r in found[i].edges] for i in at.tolist()]),
+        t = np.sort(np.asarray(ts, dtype=float)[rows[starts[at][:, None] + np.arange(k)]],
                     axis=1)
-        best = np.full(len(at), math.inf)
-        for m in range(3, k + 1):
-            widths = t[:, m - 1:] - t[:, :k - m + 1]
-            w = widths[np.arange(len(at)), np.argmin(widths, axis=1)]
-            u = np.minimum((w + floor) / period, 1.0)
-            logs = np.array([math.log10(x) for x in np.maximum(u, 1e-300).tolist()])
-            log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * logs
-            best = np.where(log_p < best, log_p, best)
-        for i, x, ok in zip(at.tolist(), best.tolist(), np.isfinite(t).all(axis=1).tolist(),
+        p = scan_rows(t, period, floor)[0]
+        for i, x, ok in zip(at.tolist(), p.tolist(), np.isfinite(t).all(axis=1).tolist(),
                             strict=True):
-            out[i] = (min(1.0, (k - 2) * 10.0 ** min(x, 0.0)) if ok else
-                      scan_p([ts[r] for r in found[i].edges], period, floor)[0])
+            out[i] = x if ok else scan_p([ts[r] for r in found[i].edges], period, floor)[0]
     return out
+
+
+def edge_columns(edges) -> dict:
+    """The edge table's columns the scorer reads, as arrays (``a, b, ts, amt, cur, p_big``),
+    and the case's :class:`~.score.AmountNull` as ``amount_null``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"a": [0], "b": [1], "ts": [0.0], "amt": [5.0], "cur": ["CNY"],
+    ...                   "p_big": [1.0]})
+    >>> sorted(edge_columns(e))
+    ['a', 'amount_null', 'amt', 'b', 'cur', 'p_big', 'ts']
+    """
+    cols = {"a": edges["a"].to_numpy(), "b": edges["b"].to_numpy(),
+            "ts": edges["ts"].to_numpy(dtype=float),
+            "amt": edges["amt"].to_numpy(dtype=float),
+            "cur": edges["cur"].astype(str).to_numpy(),
+            "p_big": edges["p_big"].to_numpy(dtype=float)}
+    cols["amount_null"] = AmountNull(cols["amt"])
+    return cols
+
+
+def batch_columns(found: list[Candidate], data: MoneyData, null: Null, cols: dict) -> dict:
+    """The tests :func:`~.score.score` takes precomputed, as columns: ``alike``,
+    ``rarity``, ``span_p`` (one entry per candidate; :func:`pre_of` gives one candidate's
+    ``pre``), and ``flat``, the candidates' transfers (:func:`flatten`)."""
+    flat = flatten(found)
+    return {"alike": alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"]),
+            "rarity": rarities(found, data, null, cols["a"], cols["b"], flat),
+            "span_p": span_ps(found, cols["ts"], null.period, null.floor, flat),
+            "flat": flat}
+
+
+def pre_of(tests: dict, i: int) -> dict:
+    """Candidate ``i``'s ``pre`` for :func:`~.score.score` out of :func:`batch_columns`."""
+    return {"alike": tests["alike"][i], "rarity": tests["rarity"][i],
+            "span_p": tests["span_p"][i]}
 
 
 def batch_tests(found: list[Candidate], data: MoneyData, null: Null, cols: dict
                 ) -> list[dict]:
     """Per candidate, the tests :func:`~.score.score` takes precomputed (its ``pre``)."""
-    alike = alike_ps(found, cols["amt"], cols["cur"], cols["amount_null"])
-    rarity = rarities(found, data, null, cols["a"], cols["b"])
-    span = span_ps(found, cols["ts"], null.period, null.floor)
-    return [{"alike": x, "rarity": r, "span_p": p}
-            for x, r, p in zip(alike, rarity, span, strict=True)]
+    tests = batch_columns(found, data, null, cols)
+    return [pre_of(tests, i) for i in range(len(found))]

@@ -4,7 +4,8 @@ engine seam, aggregated there; only one-off transfers among ordinary accounts co
 Stages (each a ``SELECT`` the engine materializes):
 
 * ``_mx_t``: transfers in the window (epoch seconds, currency, provenance);
-* ``_mx_p``: directed account pairs with their number of transfers;
+* ``_mx_p``: directed account pairs with their number of transfers and whether any
+  transfer went the other way;
 * ``_mx_a``: per account: counterparts, pairs, one-off pairs, one-off in/out degrees;
 * ``_mx_s``: service-like accounts, by fences computed from ``_mx_a`` (a far outlier in
   counterparts that is paid or pays regularly, or an extreme outlier whatever it does),
@@ -76,12 +77,23 @@ def transfers_query(since=None, until=None) -> tuple[str, list]:
             f"FROM transactions t WHERE t.from_account <> t.to_account AND {cond}"), args
 
 
-PAIRS = "SELECT a, b, count(*) AS n FROM {t} GROUP BY a, b"
+#: directed pairs, their number of transfers ``n`` and whether any went the other way
+#: (``back``), from one count per unordered pair (no self-join; ``a <> b`` in ``t``)
+PAIRS = (
+    "WITH u AS (SELECT least(a, b) AS u, greatest(a, b) AS v, "
+    "sum(CASE WHEN a < b THEN 1 ELSE 0 END) AS fwd, sum(CASE WHEN a < b THEN 0 ELSE 1 END) AS bwd "
+    "FROM {t} GROUP BY least(a, b), greatest(a, b)) "
+    "SELECT u AS a, v AS b, CAST(fwd AS BIGINT) AS n, bwd > 0 AS back FROM u WHERE fwd > 0 "
+    "UNION ALL SELECT v AS a, u AS b, CAST(bwd AS BIGINT) AS n, fwd > 0 AS back FROM u "
+    "WHERE bwd > 0"
+)
 
+#: per account; its counterparts are its pairs less those it has both ways (counted twice)
 ACCOUNTS = (
-    "WITH ends AS (SELECT a AS acct, b AS other, n, 1 AS out_ FROM {p} "
-    "UNION ALL SELECT b AS acct, a AS other, n, 0 AS out_ FROM {p}) "
-    "SELECT acct, count(DISTINCT other) AS n_cp, count(*) AS n_pairs, "
+    "WITH ends AS (SELECT a AS acct, n, 1 AS out_, back FROM {p} "
+    "UNION ALL SELECT b AS acct, n, 0 AS out_, back FROM {p}) "
+    "SELECT acct, CAST(count(*) - sum(CASE WHEN out_ = 1 AND back THEN 1 ELSE 0 END) "
+    "AS BIGINT) AS n_cp, count(*) AS n_pairs, "
     "sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS n_once, "
     "sum(1 - out_) AS n_in, sum(out_) AS n_out, "
     "sum(n) AS n_tx FROM ends GROUP BY acct"
@@ -123,34 +135,81 @@ SERVICES = (
 #: is no stranger); at a service only those unlike its business (or not its business)
 EDGES = (
     "SELECT t.a, t.b, t.amount, t.amt, t.cur, t.ts, t.p_big, s.file, t._line AS line "
-    "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 "
-    "LEFT JOIN {p} r ON r.a = t.b AND r.b = t.a "
+    "FROM {t} t JOIN {p} p ON p.a = t.a AND p.b = t.b AND p.n = 1 AND NOT p.back "
     "LEFT JOIN sources s ON s.source_id = t._source "
     "LEFT JOIN {s} sa ON sa.acct = t.a LEFT JOIN {s} sb ON sb.acct = t.b "
-    "WHERE r.n IS NULL "
-    "AND (sa.out_min IS NULL OR t.amt > sa.out_min) "
+    "WHERE (sa.out_min IS NULL OR t.amt > sa.out_min) "
     "AND (sb.in_min IS NULL OR t.amt > sb.in_min)"
 )
 
 #: per account, its pairs with other ordinary accounts (services left out) and the one-offs
 #: among them, as ``EDGES`` defines them (one transfer, none back)
 ORDINARY = (
-    "WITH o AS (SELECT x.a, x.b, x.n = 1 AND r.n IS NULL AS once FROM {p} x "
-    "LEFT JOIN {p} r ON r.a = x.b AND r.b = x.a "
+    "WITH o AS (SELECT x.a, x.b, x.n = 1 AND NOT x.back AS once FROM {p} x "
     "WHERE x.a NOT IN (SELECT acct FROM {s}) AND x.b NOT IN (SELECT acct FROM {s})), "
     "ends AS (SELECT a AS acct, once FROM o UNION ALL SELECT b AS acct, once FROM o) "
     "SELECT acct, count(*) AS n_pairs, sum(CASE WHEN once THEN 1 ELSE 0 END) AS n_once "
     "FROM ends GROUP BY acct ORDER BY acct"
 )
 
-#: ordered account pairs joined by at least two one-off two-step paths (scatter-gather)
-TWO_PATHS = ("SELECT e1.a AS src, e2.b AS dst, count(*) AS k FROM {e} e1 JOIN {e} e2 "
-             "ON e1.b = e2.a WHERE e1.a <> e2.b AND e2.b <> e1.b AND e1.a <> e1.b "
-             "GROUP BY e1.a, e2.b HAVING count(*) >= 2")
+def _pairs_through(probe: np.ndarray, key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All row pairs ``(i, j)`` with ``key[j] == probe[i]`` (the equi-join of the rows on
+    ``probe = key``, both ids ``0..n-1``), ``i`` ascending, each ``i``'s ``j`` ascending."""
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(n + 1))
+    reps = (bounds[probe + 1] - bounds[probe]).astype(np.int64)
+    i = np.repeat(np.arange(probe.size, dtype=np.int64), reps)
+    offset = np.arange(i.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    return i, order[bounds[probe[i]] + offset]
 
-#: payer pairs sharing at least two one-off payees (bipartite layers)
-CO_TARGETS = ("SELECT e1.a AS x1, e2.a AS x2, count(*) AS k FROM {e} e1 JOIN {e} e2 "
-              "ON e1.b = e2.b AND e1.a < e2.a GROUP BY e1.a, e2.a HAVING count(*) >= 2")
+
+def _at_least_two(x: np.ndarray, y: np.ndarray, n: int, names: tuple[str, str]
+                  ) -> pd.DataFrame:
+    """The pairs ``(x, y)`` occurring twice or more, with their count ``k``."""
+    keys, k = np.unique(x.astype(np.int64) * n + y, return_counts=True)
+    keys, k = keys[k >= 2], k[k >= 2]
+    return pd.DataFrame({names[0]: keys // n, names[1]: keys % n, "k": k.astype(np.int64)})
+
+
+def two_paths(a: np.ndarray, b: np.ndarray, n: int) -> pd.DataFrame:
+    """Ordered account pairs ``(src, dst)`` joined by at least two one-off two-step paths
+    ``src -> m -> dst`` (scatter-gather), ``k`` of them; dense ids.
+
+    Examples
+    --------
+    >>> two_paths(np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]), 4).values.tolist()
+    [[0, 3, 2]]
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    e1, e2 = _pairs_through(b, a, n)  # e1's payee pays on: e2
+    ok = (a[e1] != b[e2]) & (b[e2] != b[e1]) & (a[e1] != b[e1])
+    return _at_least_two(a[e1][ok], b[e2][ok], n, ("src", "dst"))
+
+
+def co_targets(a: np.ndarray, b: np.ndarray, names, n: int) -> pd.DataFrame:
+    """Payer pairs ``(x1, x2)`` sharing at least two one-off payees (bipartite layers),
+    ``k`` of them, ``x1`` the one whose account (``names``: per dense id) sorts first as
+    text; dense ids.
+
+    Examples
+    --------
+    >>> co_targets(np.array([0, 1, 0, 1]), np.array([2, 2, 3, 3]), ["b", "a", "c", "d"],
+    ...            4).values.tolist()
+    [[1, 0, 2]]
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    e1, e2 = _pairs_through(b, b, n)  # two payments to the same payee
+    ok = a[e1] < a[e2]  # each pair of payers once (by id; put in text order below)
+    out = _at_least_two(a[e1][ok], a[e2][ok], n, ("x1", "x2"))
+    first = [str(names[x]) < str(names[y]) for x, y in zip(out["x1"].tolist(),
+                                                          out["x2"].tolist(), strict=True)]
+    x1 = np.where(first, out["x1"], out["x2"]).astype(np.int64)
+    x2 = np.where(first, out["x2"], out["x1"]).astype(np.int64)
+    return pd.DataFrame({"x1": x1, "x2": x2, "k": out["k"].to_numpy()})
+
+
+#: the per-account counts the fences are computed from
+_STATS = ("n_cp", "n_pairs", "n_once", "n_in", "n_out")
 
 
 @dataclass
@@ -232,9 +291,11 @@ def stage(engine, *, since=None, until=None) -> tuple[dict, dict]:
         handles["t"] = engine.materialize("_mx_t", sql, args)
         handles["p"] = engine.materialize("_mx_p", PAIRS.format(t=handles["t"]))
         handles["a"] = engine.materialize("_mx_a", ACCOUNTS.format(p=handles["p"]))
+        # counts as doubles (DuckDB's sums are 128-bit integers: decimals, one object each);
+        # the fences are quantiles, whatever the accounts' order
         stats = engine.fetch_numpy(
-            f"SELECT acct, n_cp, n_pairs, n_once, n_in, n_out FROM {handles['a']} "
-            "ORDER BY acct")
+            "SELECT " + ", ".join(f"CAST({k} AS DOUBLE) AS {k}" for k in _STATS)
+            + f" FROM {handles['a']}")
         n_cp = np.asarray(stats["n_cp"], dtype=float)
         n_pairs = np.asarray(stats["n_pairs"], dtype=float)
         n_once = np.asarray(stats["n_once"], dtype=float)
@@ -285,43 +346,42 @@ def load(source, *, since=None, until=None) -> MoneyData:
     try:
         t, p, a, s = (handles[k] for k in ("t", "p", "a", "s"))
         cp_fence, log_fence, regular = (fences[k] for k in ("cp", "log", "regular"))
-        stats = fences["stats"]
-        n_cp, n_pairs, n_once = (np.asarray(stats[k], dtype=float)
-                                 for k in ("n_cp", "n_pairs", "n_once"))
+        n_accounts = int(len(fences["stats"]["n_cp"]))
         span = engine.fetch_rows(f"SELECT min(ts) AS lo, max(ts) AS hi, count(*) AS n FROM {t}")
         services = fences["services"]
         e = engine.materialize("_mx_e", EDGES.format(t=t, p=p, s=s))
         business = engine.fetch_df(f"SELECT acct, bin, bout FROM {s}")
         handles["e"] = e
         table = engine.fetch_arrow(f"SELECT * FROM {e} ORDER BY ts, a, b, line")
-        edges = file_names(table.drop_columns(["amount"]).to_pandas())  # names, not paths
-        edges["amount"] = table.column("amount").to_pylist()
-        ordinary = engine.fetch_numpy(ORDINARY.format(p=p, s=s))
-        two = engine.fetch_df(TWO_PATHS.format(e=e))
-        co = engine.fetch_df(CO_TARGETS.format(e=e))
+        edges = table.drop_columns(["amount", "file"]).to_pandas()
+        at = [c for c in table.column_names if c != "amount"].index("file")
+        edges.insert(at, "file", _file_names(table.column("file")))  # names, not paths
+        # the exact amounts as Decimal when read (a pattern's few), not 67 000 up front
+        edges["amount"] = pd.arrays.ArrowExtensionArray(table.column("amount"))
+        ordinary = engine.fetch_numpy(
+            "SELECT acct, CAST(n_pairs AS DOUBLE) AS n_pairs, CAST(n_once AS DOUBLE) AS n_once "
+            f"FROM ({ORDINARY.format(p=p, s=s)}) o")
     finally:
         for h in handles.values():
             engine.drop(h)
-    accts = np.asarray(stats["acct"]).astype(str)
-    weighed = int(edges["a"].astype(str).isin(services).sum()
-                  + edges["b"].astype(str).isin(services).sum())
     codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
     n_e = len(edges)
+    names = pd.Index(np.asarray(nodes, dtype=object)).astype(str)
+    service = names.isin(services)
+    weighed = int(service[codes].sum())
     edges["a"] = codes[:n_e]
     edges["b"] = codes[n_e:]
-    own = pd.DataFrame({"n_pairs": np.asarray(ordinary["n_pairs"], dtype=float),
-                        "n_once": np.asarray(ordinary["n_once"], dtype=float)},
-                       index=np.asarray(ordinary["acct"]).astype(str))
-    own = own.reindex(np.asarray(nodes, dtype=str)).fillna(0.0)
+    at = pd.Index(pd.Series(ordinary["acct"], dtype=object).astype(str)).get_indexer(names)
+    own = {k: np.append(np.asarray(ordinary[k], dtype=float), 0.0)[at]  # -1: none, 0
+           for k in ("n_pairs", "n_once")}
     row = span[0] if span else {"lo": None, "hi": None, "n": 0}
     lo, hi = (row["lo"] or 0.0), (row["hi"] or 0.0)
-    node_of = pd.Series(np.arange(len(nodes)), index=np.asarray(nodes, dtype=str))
-    for frame, cols in ((two, ("src", "dst")), (co, ("x1", "x2"))):
-        for col in cols:
-            frame[col] = node_of.reindex(frame[col].astype(str)).to_numpy()
+    two = two_paths(codes[:n_e], codes[n_e:], len(names))
+    # payers compared as text, as SQL compares them (code points: UTF-8's byte order)
+    co = co_targets(codes[:n_e], codes[n_e:], names, len(names))
     params = {
         "transfers": int(row["n"] or 0),
-        "accounts": int(len(accts)),
+        "accounts": n_accounts,
         "service_counterparts_fence": round(cp_fence, 3),
         "service_log_counterparts_fence": round(log_fence, 3),
         "service_regular_share": round(regular, 3),
@@ -339,25 +399,35 @@ def load(source, *, since=None, until=None) -> MoneyData:
     return MoneyData(
         edges=edges,
         nodes=np.asarray(nodes, dtype=object),
-        n_pairs=own["n_pairs"].to_numpy(),
-        n_once=own["n_once"].to_numpy(),
-        n_accounts=int(len(accts)),
-        din_all=_degrees(edges["b"].to_numpy(), len(nodes), int(len(accts))),
-        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), int(len(accts))),
+        n_pairs=own["n_pairs"],
+        n_once=own["n_once"],
+        n_accounts=n_accounts,
+        din_all=_degrees(edges["b"].to_numpy(), len(nodes), n_accounts),
+        dout_all=_degrees(edges["a"].to_numpy(), len(nodes), n_accounts),
         period=(float(lo), float(hi)),
         services=services,
         two_paths=two,
         co_targets=co,
         params=params,
-        business_in=_flags(business, "bin", nodes),
-        business_out=_flags(business, "bout", nodes),
+        business_in=_flags(business, "bin", names),
+        business_out=_flags(business, "bout", names),
     )
 
 
-def _flags(business: pd.DataFrame, col: str, nodes) -> np.ndarray:
-    """Per dense node: a service whose business is this direction (no fan of its own)."""
+def _flags(business: pd.DataFrame, col: str, names: pd.Index) -> np.ndarray:
+    """Per dense node (``names``: their accounts as text): a service whose business is this
+    direction (no fan of its own)."""
     on = set(business.loc[business[col].astype(bool), "acct"].astype(str))
-    return np.array([str(x) in on for x in nodes], dtype=bool)
+    return np.asarray(names.isin(on), dtype=bool)
+
+
+def _file_names(column) -> np.ndarray:
+    """The file name (no folders, :func:`~workbench.evidence.file_names`) of each row's
+    source, computed once per source."""
+    paths = pd.Series(column.to_pandas(), dtype=object)
+    codes, uniques = pd.factorize(paths)
+    named = file_names(pd.DataFrame({"file": np.asarray(uniques, dtype=object)}))["file"]
+    return np.concatenate([named.to_numpy(dtype=object), [None]])[codes]
 
 
 def _degrees(ends: np.ndarray, n_nodes: int, n_accounts: int) -> np.ndarray:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .stats import scan_p, scan_rows
+
 __all__ = ["Candidate", "candidates", "cycles", "KINDS"]
 
 log = logging.getLogger(__name__)
@@ -66,11 +68,17 @@ class Candidate:
         return list(seen)
 
 
-def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
-    """Row numbers grouped by key ``0..n-1``."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+class _Groups:
+    """Row numbers grouped by key ``0..n-1`` (``groups[k]``: key ``k``'s rows, ascending),
+    sliced when asked for: most of a county's accounts are never asked about."""
+
+    def __init__(self, keys: np.ndarray, n: int) -> None:
+        self.order = np.argsort(keys, kind="stable")
+        self.bounds = np.searchsorted(keys[self.order], np.arange(n + 1))
+        self.sizes = np.diff(self.bounds)
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return self.order[self.bounds[k]:self.bounds[k + 1]]
 
 
 def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
@@ -112,25 +120,34 @@ def candidates(edges: pd.DataFrame, n_nodes: int, two_paths: pd.DataFrame,
     """
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
-    ins, outs = _groups(b, n_nodes), _groups(a, n_nodes)
+    ins, outs = _Groups(b, n_nodes), _Groups(a, n_nodes)
     no_in = (np.zeros(n_nodes, dtype=bool) if paid_as_business is None
              else np.asarray(paid_as_business, dtype=bool))
     no_out = (np.zeros(n_nodes, dtype=bool) if paying_as_business is None
               else np.asarray(paying_as_business, dtype=bool))
     found: list[Candidate] = []
-    for v in range(n_nodes):
-        i_e = [] if no_in[v] else ins[v].tolist()
-        o_e = [] if no_out[v] else outs[v].tolist()
+    n_in = np.where(no_in, 0, ins.sizes)
+    n_out = np.where(no_out, 0, outs.sizes)
+    hubs = (n_in >= MIN_FAN) | (n_out >= MIN_FAN) | ((n_in >= 2) & (n_out >= 2))
+    # each account's rows and their other ends, as lists sliced per account
+    in_rows, in_from = ins.order.tolist(), a[ins.order].tolist()
+    out_rows, out_to = outs.order.tolist(), b[outs.order].tolist()
+    in_at = np.where(no_in, ins.bounds[1:], ins.bounds[:-1]).tolist()  # no fan: no rows
+    out_at = np.where(no_out, outs.bounds[1:], outs.bounds[:-1]).tolist()
+    in_end, out_end = ins.bounds[1:].tolist(), outs.bounds[1:].tolist()
+    for v in np.flatnonzero(hubs).tolist():  # the accounts any of the three shapes needs
+        i0, i1, o0, o1 = in_at[v], in_end[v], out_at[v], out_end[v]
+        i_e, o_e = in_rows[i0:i1], out_rows[o0:o1]
         if len(i_e) >= MIN_FAN:
-            found.append(Candidate("fan-in", i_e, {"sources": a[i_e].tolist(), "hub": [v]},
+            found.append(Candidate("fan-in", i_e, {"sources": in_from[i0:i1], "hub": [v]},
                                    alike=[i_e], shape={"sources": len(i_e)}))
         if len(o_e) >= MIN_FAN:
-            found.append(Candidate("fan-out", o_e, {"hub": [v], "targets": b[o_e].tolist()},
+            found.append(Candidate("fan-out", o_e, {"hub": [v], "targets": out_to[o0:o1]},
                                    alike=[o_e], shape={"targets": len(o_e)}))
         if len(i_e) >= 2 and len(o_e) >= 2:
             found.append(Candidate(
                 "gather-scatter", i_e + o_e,
-                {"sources": a[i_e].tolist(), "hub": [v], "targets": b[o_e].tolist()},
+                {"sources": in_from[i0:i1], "hub": [v], "targets": out_to[o0:o1]},
                 through=[(i_e, o_e)], alike=[i_e, o_e],
                 shape={"sources": len(i_e), "targets": len(o_e)}))
     ts = edges["ts"].to_numpy(dtype=float)
@@ -148,14 +165,26 @@ def _bursts(fans: list[Candidate], ts: np.ndarray, period: float) -> list[Candid
     """For each fan, the fan of its tightest burst in time (when that leaves out some of
     its spokes): a dealer's week of sales among unrelated one-off payments to the same
     account. Scoring decides between the whole fan and the burst."""
-    from .stats import scan_p
-
+    # a burst leaves some spokes out and keeps MIN_FAN: a fan of MIN_FAN has none
+    fan = [c for c in fans if c.kind in ("fan-in", "fan-out") and len(c.edges) > MIN_FAN]
+    cut = [None] * len(fan)  # per fan: (start, m) of its tightest burst, in time order
+    lens = np.fromiter((len(c.edges) for c in fan), dtype=np.int64, count=len(fan))
+    for k in np.unique(lens).tolist():
+        at = np.flatnonzero(lens == k)
+        rows = np.array([fan[i].edges for i in at.tolist()], dtype=np.int64).reshape(-1, k)
+        # rows ascend, so a stable sort by time is the order by (time, row)
+        rows = np.take_along_axis(rows, np.argsort(ts[rows], axis=1, kind="stable"), axis=1)
+        t = ts[rows]
+        ok = np.isfinite(t).all(axis=1) & (period > 0) & (k >= 3)
+        _, start, m = scan_rows(t[ok], period)
+        for i, order, b_start, b_m in zip(at[ok].tolist(), rows[ok].tolist(), start.tolist(),
+                                          m.tolist(), strict=True):
+            cut[i] = (order, b_start, b_m)
+        for i in at[~ok].tolist():  # a time missing: as one fan at a time
+            order = sorted(fan[i].edges, key=lambda r: (ts[r], r))
+            cut[i] = (order, *scan_p([ts[r] for r in order], period)[1:])
     out = []
-    for c in fans:
-        if c.kind not in ("fan-in", "fan-out"):
-            continue
-        order = sorted(c.edges, key=lambda r: (ts[r], r))
-        _, start, m = scan_p([ts[r] for r in order], period)
+    for c, (order, start, m) in zip(fan, cut, strict=True):
         if MIN_FAN <= m < len(order):
             rows = order[start:start + m]
             side = "sources" if c.kind == "fan-in" else "targets"
@@ -297,14 +326,14 @@ def cycles(edges: pd.DataFrame, max_cycle: int = 8, *, budget: int = 5_000_000
     """
     a = edges["a"].to_numpy(dtype=np.int64)
     b = edges["b"].to_numpy(dtype=np.int64)
-    alive = np.ones(len(a), dtype=bool)
-    while True:
-        heads, tails = set(b[alive].tolist()), set(a[alive].tolist())
-        ok = alive & np.isin(a, list(heads)) & np.isin(b, list(tails))
-        if ok.sum() == alive.sum():
+    rows = np.arange(len(a))
+    n = int(max(a.max(), b.max())) + 1 if len(a) else 0
+    while rows.size:  # a transfer stays while its payer is paid and its payee pays
+        ra, rb = a[rows], b[rows]
+        ok = (np.bincount(rb, minlength=n) > 0)[ra] & (np.bincount(ra, minlength=n) > 0)[rb]
+        if ok.all():
             break
-        alive = ok
-    rows = np.flatnonzero(alive)
+        rows = rows[ok]
     if rows.size == 0:
         return []
     found = []

@@ -30,6 +30,7 @@ __all__ = [
     "order_sf",
     "poisson_log10_sf",
     "scan_p",
+    "scan_rows",
     "span_p",
 ]
 
@@ -240,6 +241,41 @@ def scan_p(times, period: float, floor: float = 0.0) -> tuple[float, int, int]:
             best, where = log_p, (i, m)
     p = min(1.0, (k - 2) * 10.0 ** min(best, 0.0))
     return p, where[0], where[1]
+
+
+def scan_rows(t, period: float, floor: float = 0.0):
+    """:func:`scan_p` of each row of ``t`` (sorted times, all rows of one length ``k >= 3``,
+    finite), float for float: the same widths, the first shortest window of each size, the
+    same sums (the logarithms taken with :mod:`math`, as :func:`scan_p` takes them).
+
+    Returns
+    -------
+    (p, start, m) : arrays, one entry per row
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, start, m = scan_rows(np.array([[1.0, 2.0, 3.0, 500.0]]), 1000.0)
+    >>> (float(p[0]), int(start[0]), int(m[0])) == scan_p([1.0, 2.0, 3.0, 500.0], 1000.0)
+    True
+    """
+    import numpy as np
+
+    n, k = t.shape
+    best = np.full(n, math.inf)
+    start, size = np.zeros(n, dtype=np.int64), np.full(n, k, dtype=np.int64)
+    for m in range(3, k + 1):
+        widths = t[:, m - 1:] - t[:, :k - m + 1]
+        i = np.argmin(widths, axis=1)
+        u = np.minimum((widths[np.arange(n), i] + floor) / period, 1.0)
+        logs = np.array([math.log10(x) for x in np.maximum(u, 1e-300).tolist()])
+        log_p = math.log10(k) + log10_choose(k - 1, m - 1) + (m - 1) * logs
+        better = log_p < best
+        best = np.where(better, log_p, best)
+        start = np.where(better, i, start)
+        size = np.where(better, m, size)
+    p = np.array([min(1.0, (k - 2) * 10.0 ** min(x, 0.0)) for x in best.tolist()])
+    return p, start, size
 
 
 def fisher(ps: list[float]) -> float:
