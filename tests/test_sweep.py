@@ -64,6 +64,20 @@ def _sequential(args, kw) -> list[np.ndarray]:
         return list(sweep)
 
 
+def _children() -> set[int]:
+    """This process's child processes (zombies included), from /proc."""
+    out = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(fields[1]) == os.getpid():
+            out.add(int(entry))
+    return out
+
+
 def _reaped(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
@@ -125,6 +139,47 @@ def test_forked_sweep_from_a_thread_while_another_holds_the_leiden_lock():
         worker.join(timeout=60)
         assert not worker.is_alive()
     assert all(np.array_equal(a, b) for a, b in zip(alone, out[0], strict=True))
+
+
+@forks
+def test_forked_search_from_a_thread_while_another_queries_duckdb_and_logs():
+    """As in a notebook or the Explorer while the money search runs: the search in a
+    thread, another thread in DuckDB queries and logging at the fork; the same rings, and no
+    child left behind."""
+    import logging
+
+    import duckdb
+
+    g = _planted(7)
+    before = _children()
+    alone, _ = find_rings(g, RingParams(seed=7), fork=False)
+    con = duckdb.connect()
+    stop = threading.Event()
+
+    def busy():
+        cursor = con.cursor()
+        while not stop.is_set():
+            cursor.execute("SELECT sum(i * i) FROM range(2000000) t(i)").fetchall()
+            logging.getLogger("workbench.test").info("a query")
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    got = []
+    try:
+        for _ in range(3):
+            search = threading.Thread(
+                target=lambda: got.append(find_rings(g, RingParams(seed=7), fork=True)[0]))
+            search.start()
+            search.join(timeout=60)
+            assert not search.is_alive()
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+        con.close()
+    expected = alone.as_dict()["rings"]
+    assert len(got) == 3 and all(x.as_dict()["rings"] == expected for x in got)
+    assert all(x.params["timing"]["forked"] == 1.0 for x in got)
+    assert _children() <= before  # no child left, running or zombie
 
 
 @forks
