@@ -155,13 +155,14 @@ class CaseGraph:
         indptr, nbr, eid = self.csr()
         members = np.asarray(members, dtype=np.int64)
         starts = indptr[members]
-        counts = indptr[members + 1] - starts
-        total = int(counts.sum())
+        counts = indptr[1:][members] - starts
+        ends = counts.cumsum()
+        total = int(ends[-1]) if len(ends) else 0
         if total == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        first = np.cumsum(counts) - counts
-        at = np.arange(total, dtype=np.int64) + np.repeat(starts - first, counts)
+        at = np.repeat(starts - ends + counts, counts)  # each link's offset, then its place
+        at += np.arange(total, dtype=np.int64)
         return np.repeat(np.arange(len(members)), counts), nbr[at], eid[at]
 
     def internal_edges(self, members: np.ndarray) -> np.ndarray:

@@ -29,7 +29,8 @@ from collections.abc import Iterator, Sequence
 import igraph as ig
 import numpy as np
 
-__all__ = ["leiden", "modularity", "best_modularity", "resolution_sweep", "as_igraph"]
+__all__ = ["leiden", "community", "modularity", "best_modularity", "resolution_sweep", "as_igraph",
+           "seed_alone"]
 
 
 def as_igraph(n: int, u: np.ndarray, v: np.ndarray) -> ig.Graph:
@@ -57,6 +58,13 @@ ig.set_random_number_generator = _set_and_record
 
 #: igraph's generator is one per process: one seeded run at a time (threads, widgets)
 _RNG_LOCK = threading.RLock()
+
+
+def seed_alone(seed: int) -> None:
+    """Seed igraph's generator as :func:`seeded_rng` does, without its lock and without
+    putting anything back: for a forked child, alone in its process (the lock may have been
+    held by another thread of the parent at the fork, and is never released in the child)."""
+    _ORIGINAL_SETTER(random.Random(seed))
 
 
 @contextlib.contextmanager
@@ -112,12 +120,20 @@ def leiden(
         raise ValueError("objective must be 'CPM' or 'modularity'")
     g = graph if graph is not None else as_igraph(n, u, v)
     w = None if weights is None else np.asarray(weights, dtype=float).tolist()
-    init = None if initial is None else np.asarray(initial, dtype=np.int64).tolist()
     with seeded_rng(seed):
-        part = g.community_leiden(objective_function=objective, weights=w,
-                                  resolution=resolution,
-                                  beta=beta, initial_membership=init,
-                                  n_iterations=n_iterations)
+        return community(g, w, objective=objective, resolution=resolution,
+                         initial=initial, beta=beta, n_iterations=n_iterations)
+
+
+def community(g: ig.Graph, weights: list | None, *, objective: str, resolution: float,
+              initial: np.ndarray | None, beta: float, n_iterations: int) -> np.ndarray:
+    """The Leiden run of :func:`leiden` on a built graph and its weights as a list, with
+    igraph's generator as it is (the caller seeds it: :func:`seeded_rng`, or a forked
+    child alone in its process, :mod:`workbench.graph.sweep`)."""
+    init = None if initial is None else np.asarray(initial, dtype=np.int64).tolist()
+    part = g.community_leiden(objective_function=objective, weights=weights,
+                              resolution=resolution, beta=beta, initial_membership=init,
+                              n_iterations=n_iterations)
     return _relabel(np.asarray(part.membership, dtype=np.int64))
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["median_of", "unique_inverse", "pays_into"]
+__all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "money_links"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -51,9 +51,60 @@ def pays_into(g: CaseGraph, node: int, sorted_members: np.ndarray) -> bool:
     from ``node`` to the group: a newcomer the group pays is its supplier or payee, not a
     member it grows by (:func:`~workbench.rings.scoring.payers` counts both ways)."""
     nbr, eid = g.neighbours(node)
+    if not len(nbr):  # no link (on the money links: no payment at all)
+        return False
     eid = eid[member_mask(sorted_members, nbr)]
     ms = g.measures
     node_is_v = g.v[eid] == node
     to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
     from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
     return bool(to_node.any()) and not from_node.any()
+
+
+def suppliers_in(g: CaseGraph, sorted_members: np.ndarray) -> np.ndarray:
+    """Per member of a group (ascending dense ids), whether it is the group's supplier by
+    :func:`~workbench.rings.scoring.is_supplier` (paid by one member only, who is paid by
+    two or more, and paying none), for all members at once.
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> from workbench.rings.scoring import is_supplier
+    >>> ms = {"n_uv_tx": np.array([1, 1, 1]), "n_vu_tx": np.array([0, 0, 0])}
+    >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 1, 2]),
+    ...               v=np.array([2, 2, 3]), weight=np.ones(3), strength={}, measures=ms)
+    >>> suppliers_in(g, np.array([0, 1, 2, 3])).tolist()  # a and b pay c, c pays d
+    [False, False, False, True]
+    >>> [is_supplier(g, i, {0, 1, 2, 3}) for i in range(4)]
+    [False, False, False, True]
+    """
+    k = len(sorted_members)
+    pos, nbr, eid = g.star(sorted_members)
+    inside = member_mask(sorted_members, nbr)
+    pos, nbr, eid = pos[inside], nbr[inside], eid[inside]
+    ms = g.measures
+    node_is_v = g.v[eid] == sorted_members[pos]
+    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    into = np.bincount(pos[to_node], minlength=k)
+    out = np.bincount(pos[from_node], minlength=k)
+    boss = np.zeros(k, dtype=np.int64)  # the one payer, where there is one
+    boss[pos[to_node]] = np.searchsorted(sorted_members, nbr[to_node])
+    return (into == 1) & (out == 0) & (into[boss] >= 2)
+
+
+def money_links(g: CaseGraph) -> CaseGraph:
+    """The links money moves on, as a graph of the same nodes (with the two transfer
+    counts): :func:`pays_into` and :func:`suppliers_in` read nothing else, and give the same
+    answers on it while looking at far fewer links (a county's calls are most of them).
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> ms = {"n_uv_tx": np.array([1, 0, 0]), "n_vu_tx": np.array([0, 0, 2])}
+    >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 1, 2]),
+    ...               v=np.array([2, 2, 3]), weight=np.ones(3), strength={}, measures=ms)
+    >>> money_links(g).u.tolist(), money_links(g).v.tolist()
+    ([0, 2], [2, 3])
+    """
+    ms = g.measures
+    moves = (ms["n_uv_tx"] > 0) | (ms["n_vu_tx"] > 0)
+    return CaseGraph(ids=g.ids, u=g.u[moves], v=g.v[moves], weight=g.weight[moves],
+                     strength={}, measures={k: ms[k][moves] for k in ("n_uv_tx", "n_vu_tx")})
+

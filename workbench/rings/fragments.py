@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import CaseGraph
-from .scoring import reference, ties_within
+from ..graph import CaseGraph, member_mask
+from .scoring import reference_of
 
 __all__ = ["merge_fragments"]
 
@@ -44,11 +44,23 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
     owner = np.full(g.n, -1, dtype=np.int64)
     for k, core in enumerate(cores):
         owner[core] = k
+    stars: dict[tuple, tuple] = {}
+
+    def star(core: list[int]) -> tuple:  # g.star, kept per core
+        key = tuple(core)
+        if key not in stars:
+            stars[key] = g.star(core)
+        return stars[key]
+
+    def ties(core: list[int], group: list[int]) -> np.ndarray:  # ties_within(g, core, group)
+        pos, nbr, eid = star(core)
+        mask = member_mask(np.unique(np.asarray(group, dtype=np.int64)), nbr)
+        return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(core))
 
     def near(core: list[int]) -> np.ndarray:  # the cores linked to ``core``
         key = tuple(core)
         if key not in around:
-            around[key] = np.unique(g.star(core)[1])
+            around[key] = np.unique(star(core)[1])
         return owner[around[key]]
 
     a = 0
@@ -64,14 +76,14 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
             if len(cores[a]) + len(cores[b]) > max_size:
                 continue
             if key_a not in needed:
-                needed[key_a] = reference(g, cores[a], trim)
+                needed[key_a] = trim * reference_of(ties(cores[a], cores[a]).tolist())
             pair = (key_a, tuple(cores[b]))
             if pair not in mean_tie:
-                mean_tie[pair] = float(np.mean(ties_within(g, cores[b], cores[a])))
+                mean_tie[pair] = float(np.mean(ties(cores[b], cores[a])))
             if mean_tie[pair] >= needed[key_a]:
                 # those tied as strongly to the joined group come along: one member put
                 # with his buyers (who deal with him alone) leaves them out
-                come = ties_within(g, cores[b], cores[a] + cores[b]) >= needed[key_a]
+                come = ties(cores[b], cores[a] + cores[b]) >= needed[key_a]
                 owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
                 cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
                 del cores[b]

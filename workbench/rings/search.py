@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..graph import CaseGraph, as_igraph, leiden, member_mask
-from .arrays import median_of, pays_into, unique_inverse
-from .brokers import brokers_of, reach_of
-from .candidates import candidates_of, score_groups
+from ..graph import CaseGraph, LeidenSweep, leiden, member_mask
+from .arrays import median_of, money_links, pays_into, suppliers_in, unique_inverse
+from .brokers import brokers_of, reach_of, separate_brokers
+from .candidates import candidates_of, organizers, score_groups
 from .family import family_of
 from .fragments import merge_fragments
 from .ids import number_rings
@@ -42,8 +42,6 @@ from .scoring import (
     Baseline,
     baseline,
     holds,
-    is_supplier,
-    organizer,
     rank_key,
     reference,
     reference_of,
@@ -155,7 +153,8 @@ class RingResult:
 def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
           person: np.ndarray, others: dict | None = None, own=None,
           signal: np.ndarray | None = None, base: Baseline | None = None,
-          money_alone: np.ndarray | None = None) -> list[int]:
+          money_alone: np.ndarray | None = None, money: CaseGraph | None = None
+          ) -> list[int]:
     """Add outside persons tied to the group as strongly as its own members, strongest first.
 
     The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
@@ -176,14 +175,19 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
     inside the group (paid by or paying another member): money joins a ring's flow; one
     payer of one member is the pair's matter (a tenant and his landlord, a customer), the
     rule of money flowing to one member (:func:`~workbench.rings.scoring.score_sums`).
+    ``money``: the links money moves on (:func:`~workbench.rings.arrays.money_links`), where
+    a newcomer's payments are read (default ``g``).
     """
     members = list(members)
     kinds = _kinds(g, members, base) if base is not None else set()
+    mark = np.zeros(g.n, dtype=bool)  # the members, as a flag per node
+    mark[members] = True
+    # the members' links (g.star of the members in order), a newcomer's appended to them
+    pos, nbr, eid = g.star(np.asarray(members, dtype=np.int64))
+    w = g.weight[eid]
     while len(members) < max_size:
         arr = np.asarray(members, dtype=np.int64)
-        pos, nbr, eid = g.star(arr)
-        w = g.weight[eid]
-        inside = member_mask(np.sort(arr), nbr)
+        inside = mark[nbr]
         attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
         out = ~inside & ~taken[nbr] & person[nbr]
         if not out.any():
@@ -219,15 +223,21 @@ def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: n
         for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
             j = int(near[c])
             if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
-                    and not pays_into(g, j, group) \
+                    and not pays_into(money or g, j, group) \
                     and (not kinds or kinds <= _kinds(g, members + [j], base)):
                 best = j
                 break
         if best is None:
             break
-        log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
-                  str(g.ids[best]), float(outside[near == best][0]), needed)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
+                      str(g.ids[best]), float(outside[near == best][0]), needed)
         members.append(best)
+        mark[best] = True
+        more, more_eid = g.neighbours(best)
+        pos = np.concatenate([pos, np.full(len(more), len(members) - 1, dtype=np.int64)])
+        nbr, eid = np.concatenate([nbr, more]), np.concatenate([eid, more_eid])
+        w = np.concatenate([w, g.weight[more_eid]])
     return members
 
 
@@ -257,31 +267,11 @@ def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
     return tuple(round(top / 2**k, 4) for k in range(_RUNGS - 1, -1, -1))
 
 
-def find_rings(g: CaseGraph, params: RingParams | None = None,
-               initial: np.ndarray | None = None) -> tuple[RingResult, list[np.ndarray]]:
-    """Search, score and rank rings; see the module docstring.
-
-    Returns the result and the memberships per resolution (for warm starts).
-    """
-    params = params or RingParams()
-    resolutions = params.resolutions or default_resolutions(g)
-    base = baseline(g)
-    # ring members: persons and numbers standing for themselves; never accounts, never
-    # service numbers (a taxi line is not a member of the rings that call it)
-    person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
-    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
-    person &= ~service
-    timing = {}
-    t0 = time.perf_counter()
-    # the search runs on links at least as strong as the lowest resolution: a weaker link
-    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
-    # and a pair seen in one call and nothing else is contact, not a relationship
-    # services' links carry no weight for grouping (they stay in the graph for the rest)
-    strong = (g.weight >= min(resolutions)) & (
-        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
-        ~service[g.u] & ~service[g.v])
-    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
-    graph = as_igraph(g.n, su, sv)
+def _link_flags(g: CaseGraph, base: Baseline
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per link: ``signal`` (evidence: money, co-arrests, ring-like calls, meetings),
+    ``joins`` (what lets a newcomer join a ring) and ``money_alone`` (evidence by money
+    alone); and whether the case is ``structural`` (calls only: every group)."""
     ms = g.measures
     calls = np.maximum(ms["n_calls"], 1)
     ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
@@ -311,50 +301,98 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     if structural:
         other = other | (ms["n_calls"] >= 3)
     money_alone = (ms["n_tx"] > 0) & ~other
-    memberships = []
-    previous = initial
-    candidates: dict[tuple[int, ...], tuple] = {}
-    for r in resolutions:
-        m = leiden(g.n, su, sv, sw, objective="CPM", resolution=r, seed=params.seed,
-                   initial=previous, graph=graph, n_iterations=params.n_iterations)
-        memberships.append(m)
-        previous = m
+    return signal, joins, money_alone, structural
+
+
+def find_rings(g: CaseGraph, params: RingParams | None = None,
+               initial: np.ndarray | None = None, *, fork: bool | None = None
+               ) -> tuple[RingResult, list[np.ndarray]]:
+    """Search, score and rank rings; see the module docstring.
+
+    Returns the result and the memberships per resolution (for warm starts). ``fork``:
+    whether the resolution sweep runs in a forked child (default: where it pays,
+    :class:`~workbench.graph.sweep.LeidenSweep`); the answer is the same either way.
+    """
+    params = params or RingParams()
+    resolutions = params.resolutions or default_resolutions(g)
+    base = baseline(g)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    timing = {}
+    t0 = time.perf_counter()
+    # the search runs on links at least as strong as the lowest resolution: a weaker link
+    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
+    # and a pair seen in one call and nothing else is contact, not a relationship
+    # services' links carry no weight for grouping (they stay in the graph for the rest)
+    strong = (g.weight >= min(resolutions)) & (
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
+        ~service[g.u] & ~service[g.v])
+    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
+    # the sweep's memberships come from a forked child where that pays
+    # (:class:`~workbench.graph.sweep.LeidenSweep`); meanwhile this process prepares what
+    # the selection reads, looks at the evidence links and the meeting layer, which do not
+    # depend on the sweep, then scores each membership as it arrives. Candidates found
+    # twice score the same wherever found, and are kept in the order of the sweep, then the
+    # evidence links', then the meetings'
+    with LeidenSweep(g.n, su, sv, sw, resolutions, seed=params.seed, initial=initial,
+                     n_iterations=params.n_iterations, fork=fork) as sweep:
+        timing["fork"] = sweep.fork_seconds
+        if sweep.idle is not None:  # the machine's state, which chose (never the answer)
+            timing["idle_core"] = float(sweep.idle)
+        # ring members: persons and numbers standing for themselves; never accounts, never
+        # service numbers (a taxi line is not a member of the rings that call it)
+        person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
+        person &= ~service
+        signal, joins, money_alone, structural = _link_flags(g, base)
+        g.csr()  # the adjacency and the money links, which the selection reads
+        money = money_links(g)
+        money.csr()
+        # a ring whose members' circles call them more than they call each other: the
+        # evidence links alone (ring-like calls, money, co-arrests, meetings; kin by call
+        # pattern only)
+        ev = joins & strong
+        by_links: dict[tuple[int, ...], tuple] = {}
+        if ev.any():
+            r = sorted(resolutions)[len(resolutions) // 2]
+            m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
+                       seed=params.seed, n_iterations=params.n_iterations)
+            by_links = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                                     max_size=params.max_size,
+                                     max_candidate=params.max_candidate, trim=params.trim)
+        # groups that meet but rarely call dissolve on the fused graph: the meeting layer
+        met = meeting_candidates(g, base, person, min_size=params.min_size,
+                                 max_size=params.max_size, trim=params.trim, seed=params.seed)
         t1 = time.perf_counter()
-        timing["leiden"] = timing.get("leiden", 0.0) + t1 - t0
-        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
-                              max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim, known=candidates)
+        timing["links_meetings"] = t1 - t0
+        known = set(by_links)
+        per_partition = []
+        for k in range(len(resolutions)):
+            m = sweep.get(k)
+            t0 = time.perf_counter()
+            timing["leiden"] = timing.get("leiden", 0.0) + t0 - t1
+            found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
+                                  max_size=params.max_size, max_candidate=params.max_candidate,
+                                  trim=params.trim, known=known)
+            known.update(found)
+            per_partition.append(found)
+            t1 = time.perf_counter()
+            timing["candidates"] = timing.get("candidates", 0.0) + t1 - t0
+        memberships = list(sweep.memberships)
+        timing["forked"] = float(sweep.forked)
+    t0 = t1
+    candidates: dict[tuple[int, ...], tuple] = {}
+    for found in [*per_partition, by_links, met]:
         for key, scored in found.items():
             candidates.setdefault(key, scored)
-        t0 = time.perf_counter()
-        timing["candidates"] = timing.get("candidates", 0.0) + t0 - t1
-    # a ring whose members' circles call them more than they call each other: the evidence
-    # links alone (ring-like calls, money, co-arrests, meetings; kin by call pattern only)
-    ev = joins & strong
-    if ev.any():
-        r = sorted(resolutions)[len(resolutions) // 2]
-        m = leiden(g.n, g.u[ev], g.v[ev], g.weight[ev], objective="CPM", resolution=r,
-                   seed=params.seed, n_iterations=params.n_iterations)
-        found = candidates_of(g, m, signal, person, base, min_size=params.min_size,
-                              max_size=params.max_size, max_candidate=params.max_candidate,
-                              trim=params.trim, known=candidates)
-        for key, scored in found.items():
-            candidates.setdefault(key, scored)
-    # groups that meet but rarely call dissolve on the fused graph: the meeting layer alone
-    met = meeting_candidates(g, base, person, min_size=params.min_size,
-                             max_size=params.max_size, trim=params.trim, seed=params.seed)
-    for key, scored in met.items():
-        candidates.setdefault(key, scored)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates
     cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
-                                                                    params.min_score))
+                                                                    params.min_score), money)
     # a calls-only case (a wiretap of the ring itself, a carrier export) gets every group
     # of its call graph, ranked by score: groups with ring-like calls first; the look-alike
     # rule lowers a rank, it does not hide a group
     fallback = structural
     if fallback:
-        cores = _cores(g, ranked, params, lambda score, comp: score > 0)
+        cores = _cores(g, ranked, params, lambda score, comp: score > 0, money)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = merge_fragments(g, cores, params.trim, params.max_size)
@@ -377,7 +415,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         if len(core) < params.min_size:
             continue
         grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], joins, base, money_alone)
+                      refs[k], joins, base, money_alone, money)
         # a member whose ties went with a better ring leaves too
         pos, nbr, _eid = g.star(grown)
         tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
@@ -387,9 +425,8 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         taken[grown] = True
         kept.append(np.array(sorted(grown), dtype=np.int64))
     # the rings are disjoint (taken): scored all at once, the same values as one by one
-    for arr, (score, comp, evidence, edges) in zip(kept, score_groups(g, kept, base),
-                                                   strict=True):
-        leader = organizer(g, arr)
+    for arr, (score, comp, evidence, edges), leader in zip(
+            kept, score_groups(g, kept, base), organizers(g, kept), strict=True):
         ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
         roles[str(g.ids[leader])] = "organizer"
@@ -398,7 +435,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
             family=family_of(g, arr, edges, leader), evidence=evidence, roles=roles,
             key=hashlib.sha1(",".join(ids).encode()).hexdigest()[:10],
         ))
-    _separate_brokers(g, rings, params, base)
+    separate_brokers(g, rings, params.trim, params.min_size, params.min_score, base)
     rings = [r for r in rings if r.size >= params.min_size]
     # the score filter runs on the final members: a ring rescored below it is not reported
     if not fallback:
@@ -417,9 +454,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
 
 
-def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[int]]:
+def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGraph
+           ) -> list[list[int]]:
     """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
-    without the suppliers its members pay."""
+    without the suppliers its members pay (read on ``money``, :func:`.arrays.money_links`)."""
     cores: list[list[int]] = []
     taken: set[int] = set()
     # a supplier is paid: a node with no transfer at all is none (most, on a calls case)
@@ -430,87 +468,10 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep) -> list[list[in
     for key, (score, comp, *_rest) in ranked:
         if not keep(score, comp) or taken.intersection(key):
             continue
-        core = [i for i in key if not (paid[i] and is_supplier(g, i, set(key)))]
+        arr = np.array(key, dtype=np.int64)  # a key is ascending
+        core = list(key) if not paid[arr].any() else arr[~suppliers_in(money, arr)].tolist()
         if len(core) < params.min_size:
             continue
         cores.append(core)
         taken.update(core)
     return cores
-
-
-def _separate_brokers(g: CaseGraph, rings: list[Ring], params: RingParams,
-                      base: Baseline) -> None:
-    """A member tied to another ring as strongly as that ring's own members is a broker:
-    take him out of his ring (unless he organizes it) so that he links the two instead."""
-    index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
-    inside_of = {key: set(arr.tolist()) for key, arr in index.items()}  # as at the start
-    refs = {}
-    for r in rings:
-        refs[r.key] = reference(g, index[r.key].tolist(), params.trim)
-    changed = set()
-    # only rings with evidence take members away as brokers (see find_rings)
-    ring_at = {i: r for r in rings if holds(r.score, r.components, r.evidence,
-                                            params.min_score)
-               for i in index[r.key].tolist()}
-    for r in rings:
-        hub = _hub(g, index[r.key]) if len(r.members) > params.min_size else None
-        for m in list(r.members):
-            if m in (r.leader, hub) or len(r.members) <= params.min_size:
-                continue
-            i = g.index(m)
-            nbr, eid = g.neighbours(i)
-            near = {id(x): x for x in (ring_at.get(j) for j in nbr.tolist()) if x is not None}
-            # a broker is tied to the other ring comparably: at least trim x his tie here
-            home = ties(g, i, inside_of[r.key])
-            nbr_list, weights = nbr.tolist(), g.weight[eid].tolist()
-            for other in sorted(near.values(), key=lambda x: x.key):
-                if other is r:
-                    continue
-                inside = inside_of[other.key]
-                tie = sum(w for j, w in zip(nbr_list, weights, strict=True) if j in inside)
-                if tie >= max(refs[other.key], params.trim * home):
-                    r.members.remove(m)
-                    r.roles.pop(m, None)
-                    changed.add(r.key)
-                    break
-    for r in rings:
-        if r.key in changed:  # a member left with no tie inside goes too
-            inside = {g.index(m) for m in r.members}
-            r.members = [m for m in r.members
-                         if any(j in inside for j in g.neighbours(g.index(m))[0].tolist())]
-            if r.leader not in r.members:
-                r.members.append(r.leader)
-                r.members.sort()
-            r.roles = {m: role for m, role in r.roles.items() if m in r.members}
-            arr = np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
-            r.score, r.components, r.evidence, edges = score_group(g, arr, base)
-            r.family = family_of(g, arr, edges, g.index(r.leader))
-            r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
-
-
-def _hub(g: CaseGraph, members: np.ndarray) -> str | None:
-    """The member who is the strongest tie inside the group of most of the others (a cell's
-    lieutenant, whom his sellers call more than anyone else in it), or None: he holds the
-    group together and is not cut from it as a broker.
-
-    Examples
-    --------
-    >>> from workbench.graph.fused import CaseGraph
-    >>> g = CaseGraph(ids=np.array(["L", "S1", "S2", "B"], dtype=object),
-    ...               u=np.array([0, 0, 1, 1, 2]), v=np.array([1, 2, 2, 3, 3]),
-    ...               weight=np.array([2.8, 2.7, 2.0, 1.1, 1.1]), strength={}, measures={})
-    >>> _hub(g, np.array([0, 1, 2, 3]))  # both sellers' strongest tie: their lieutenant
-    'L'
-    """
-    members = np.asarray(members, dtype=np.int64)
-    pos, nbr, eid = g.star(members)
-    inside = member_mask(np.sort(members), nbr)
-    pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
-    votes: dict[int, int] = {}
-    for p in range(len(members)):
-        at = pos == p
-        if at.any():
-            best = int(nbr[at][np.argmax(w[at])])
-            votes[best] = votes.get(best, 0) + 1
-    top = max(votes.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
-    return str(g.ids[top[0]]) if top and 2 * top[1] > len(members) - 1 else None
