@@ -79,6 +79,9 @@ BAD = [
     ("money with a bad date", "money --db {db} --since 2019-13-45", "--since"),
     ("money trace of no account", "money --db {db} --trace NOSUCHACCT", "NOSUCHACCT"),
     ("money with a negative top", "money --db {db} --top -3", "--top"),
+    # not a number: every comparison with it is false, so a range check must say no to it
+    ("rings with a score of NaN", "rings --db {db} --min-score nan", "min-score"),
+    ("money with a score of NaN", "money --db {db} --min-score nan", "min_score"),
     ("identities of nobody", "identities --db {db} --person NOBODY", "NOBODY"),
     ("identities of an unknown kind", "identities --db {db} --kind bogus", "bogus"),
     # the other file's fault, not this store's, and no directory in the words

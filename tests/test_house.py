@@ -103,7 +103,8 @@ def test_key_players_are_computed_once_per_request(known):
 def test_cli_rings_shows_the_currency(tmp_path, cli_env):
     build_known_case(tmp_path)
     res = subprocess.run([*WORKBENCH, "rings", "--db", str(tmp_path / "case.duckdb"),
-                          "--json"], capture_output=True, text=True, env=cli_env, check=True)
+                          "--json"], capture_output=True, text=True, env=cli_env)
+    assert res.returncode == 0, res.stderr[-2000:]  # what went wrong, if it did
     assert json.loads(res.stdout)["params"]["currency"] == "CNY"
     con = duckdb.connect(str(tmp_path / "case.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM phones").fetchone()[0] == len(PHONE)

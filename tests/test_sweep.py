@@ -107,6 +107,32 @@ def test_forked_sweep_gives_the_sequential_memberships_and_reaps_its_child(kille
 
 
 @forks
+@forks
+def test_forked_sweep_with_descriptors_past_1023():
+    """A long-running kernel may hold more than 1,023 open files: waiting on the child's
+    pipe must not fail there (select() cannot watch such a descriptor; poll can)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the hard limit on open files is below 1,200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard) if hard > 0 else 4096, hard))
+    keep = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        g = _planted(3)
+        args, kw = _sweep_args(g)
+        with LeidenSweep(*args, **kw, fork=False) as sweep:
+            alone = [m.tolist() for m in sweep]
+        with LeidenSweep(*args, **kw, fork=True) as sweep:
+            assert sweep.forked and sweep._read > 1023  # noqa: SLF001 - the case in point
+            forked = [m.tolist() for m in sweep]
+        assert forked == alone and alone
+    finally:
+        for fd in keep:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_an_error_in_the_child_is_raised_here_as_without_it():
     g = _planted(3)
     args, kw = _sweep_args(g)

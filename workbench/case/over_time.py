@@ -46,8 +46,9 @@ def _local_json(value, zone):
         return [_local_json(v, zone) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    pd = sys.modules.get("pandas")  # a NaT comes from pandas, loaded if there is one
-    if pd is not None and value is pd.NaT:
+    # a NaT comes from pandas, loaded if there is one (perhaps still loading in a thread)
+    nat = getattr(sys.modules.get("pandas"), "NaT", None)
+    if nat is not None and value is nat:
         return None
     if isinstance(value, str) and _ISO_UTC.match(value):
         value = dt.datetime.fromisoformat(value[:19] + value[-6:] if "." in value else value)

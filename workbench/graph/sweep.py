@@ -53,6 +53,7 @@ import select
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -178,6 +179,9 @@ class LeidenSweep:
             code = 1
             try:
                 gc.disable()
+                # alone in its process: a warning must not wait for a stream lock that a
+                # parent thread held at the fork (or write into a notebook's output)
+                warnings.simplefilter("ignore")
                 os.close(read)
                 self._sweep_in_child(write)
                 code = 0
@@ -188,9 +192,9 @@ class LeidenSweep:
                     pass
             finally:
                 os._exit(code)
+        self._pid, self._read = pid, read  # first: an interrupt from here on ends the child
         self.fork_seconds = time.perf_counter() - t0
         os.close(write)
-        self._pid, self._read = pid, read
         self.forked = True
 
     def _sweep_in_child(self, write: int) -> None:
@@ -211,7 +215,9 @@ class LeidenSweep:
         has done stand, and this process computes the rest)."""
         patience = _PATIENCE_S + _PATIENCE_PER_LINK_S * len(self.u)
         while self._ready <= k:
-            ready, _, _ = select.select([self._read], [], [], patience)
+            poller = select.poll()  # not select(): a descriptor past 1023 is fine
+            poller.register(self._read, select.POLLIN | select.POLLHUP | select.POLLERR)
+            ready = poller.poll(patience * 1000)
             data = os.read(self._read, 4096) if ready else b""
             done, failed, why = data.partition(_FAILED)
             self._ready += done.count(_DONE)

@@ -82,6 +82,8 @@ class MoneyParams:
             raise WorkbenchError("max_cycle must be between 3 and 12")
         if not 0.0 <= self.max_overlap < 1.0:
             raise WorkbenchError("max_overlap must be in [0, 1)")
+        if not math.isfinite(self.min_score):
+            raise WorkbenchError(f"min_score must be a number, not {self.min_score}")
         return self
 
 

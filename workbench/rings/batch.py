@@ -44,6 +44,7 @@ from .scoring import (
     PATTERN_CALLS,
     SCORE_WEIGHTS,
     SIGNAL_AT,
+    STAR_SPOKES,
     Baseline,
     _usable,
     bounded,
@@ -124,7 +125,7 @@ def score_batch(s: dict[str, np.ndarray], base: Baseline) -> list[tuple[float, d
     signals = (fired["calls"].astype(np.int64) + flows + (comp["coarrest"] > 0)
                + (comp["drug_arrests"] >= 0.34) + fired["copresence"])
     links = np.asarray(s.get("links", np.zeros(n)), dtype=np.int64)
-    star = (links >= 3) & (np.asarray(s.get("hub_links", np.zeros(n)), dtype=np.int64)
+    star = (links >= STAR_SPOKES) & (np.asarray(s.get("hub_links", np.zeros(n)), dtype=np.int64)
                            == links)
     # breadth has a dozen values (signals 0-5, star or not): the scalar function's own
     table = np.array([[breadth_of(x, base.kinds, bool(y)) for y in (0, 1)]

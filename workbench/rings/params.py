@@ -130,8 +130,10 @@ def build_request(*, tz: str = DEFAULT_TZ, around_ids: Iterable[str] = (),
                              f"(got {o['min_size']} and {o['max_size']})")
     if o["resolution"] is not None and not o["resolution"] > 0:
         raise WorkbenchError(f"--resolution must be above 0 (got {o['resolution']})")
-    if o["min_weight"] < 0:
+    if not o["min_weight"] >= 0:  # NaN too
         raise WorkbenchError(f"--min-weight must be at least 0 (got {o['min_weight']})")
+    if o["min_score"] is not None and not 0 <= o["min_score"] <= 1:
+        raise WorkbenchError(f"--min-score must be between 0 and 1 (got {o['min_score']})")
     layers = None
     if o["layers"] is not None:
         from ..evidence import LAYER_NAMES
