@@ -77,3 +77,24 @@ def test_a_layer_that_repeats_a_pair_is_refused():
         layers = _layers(engine, _l_calls=(calls[0], calls[1] + ", ('P1', 'P2', 1, 1, 0, 0)"))
         with pytest.raises(EngineError, match="holds a pair twice"):
             build_graph(None, layers)
+
+
+def test_node_numbers_follow_the_engines_order_for_any_script():
+    """Nodes are numbered by Arrow, in the order DuckDB's ``ORDER BY`` gives the same ids
+    (bytes, no collation): Chinese names, accents composed or not, case, digits as text,
+    an empty id; a missing end is no node (-1) and sorts last."""
+    import duckdb
+    import pyarrow as pa
+
+    from workbench.graph.fused import _numbered
+
+    ids = ["张伟", "王芳", "É", "E\u0301", "e", "E", "P10", "P9", "+8613800000000", "acct:6222",
+           "", " P1", "P1 ", "🙂"]
+    a = pa.chunked_array([pa.array(ids[::2] + [None])])
+    b = pa.chunked_array([pa.array(ids[1::2] + ["P9"])])
+    numbered, (at_a, at_b) = _numbered([a, b])
+    expected = [r[0] for r in duckdb.sql(
+        "SELECT DISTINCT x FROM unnest(?::VARCHAR[]) t(x) ORDER BY x", params=[ids]).fetchall()]
+    assert numbered.to_pylist() == [*expected, None]
+    assert [numbered[i].as_py() for i in at_b.tolist()] == ids[1::2] + ["P9"]
+    assert at_a.tolist()[-1] == -1 and at_a.tolist()[:-1] == [expected.index(x) for x in ids[::2]]

@@ -380,15 +380,16 @@ def _numbered(columns) -> tuple[pa.Array, list[np.ndarray]]:
     import pyarrow as pa  # pyarrow.compute is loaded when a graph is built
     import pyarrow.compute as pc
 
-    chunks = [c for col in columns for c in col.cast(pa.string()).chunks]
-    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], pa.string())]))
+    # large strings: 64-bit offsets, so ids beyond 2 GiB in all (a province's pairs) still fit
+    chunks = [c for col in columns for c in col.cast(pa.large_string()).chunks]
+    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], pa.large_string())]))
     order = pc.sort_indices(coded.dictionary).to_numpy()
     rank = np.empty(len(order) + 1, dtype=np.int64)  # rank[-1]: a null's position
     rank[order] = np.arange(len(order))
     rank[-1] = -1
     ids = coded.dictionary.take(order)
     if coded.indices.null_count:
-        ids = pa.concat_arrays([ids, pa.array([None], pa.string())])
+        ids = pa.concat_arrays([ids, pa.array([None], pa.large_string())])
     at = rank[pc.fill_null(coded.indices, -1).to_numpy()]
     bounds = np.cumsum([0, *(len(col) for col in columns)])
     return ids, [at[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
