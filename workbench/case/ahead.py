@@ -79,7 +79,13 @@ def money_ahead(state: CaseState, request) -> Ahead | None:
             return None
         engine = DuckDBEngine(store.con.cursor(), store.timezone(), owns=True)
 
-    def compute():  # the money search's imports (pandas) load in the thread too
+    # the thread imports the money search (pandas, pyarrow.compute) while this one builds the
+    # graph; what this one would import meanwhile is loaded first, so that the two never
+    # import at once (two threads importing modules that import each other can deadlock)
+    import pyarrow.compute  # noqa: F401 - the graph's arrays
+    import pyarrow.pandas_compat  # noqa: F401 - DuckDB's register of an Arrow table
+
+    def compute():  # the money search's imports (pandas) load in the thread
         from ..money import patterns_of_case
 
         return patterns_of_case(engine, request.since, request.until)
