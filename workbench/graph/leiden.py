@@ -74,7 +74,7 @@ def seeded_rng(seed: int) -> Iterator[None]:
     threads never draw from each other's generator."""
     with _RNG_LOCK:
         previous = _IN_USE[0]
-        _ORIGINAL_SETTER(random.Random(seed))
+        seed_alone(seed)
         try:
             yield
         finally:

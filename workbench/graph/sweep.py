@@ -58,7 +58,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .leiden import as_igraph, community, seed_alone, seeded_rng
+from .leiden import as_igraph, community, leiden, seed_alone
 
 __all__ = ["LeidenSweep", "FORK_LINKS", "can_fork", "idle_core"]
 
@@ -270,10 +270,9 @@ class LeidenSweep:
         if self._graph is None:
             self._graph = as_igraph(self.n, self.u, self.v)
         previous = self.memberships[k - 1] if k else self.initial
-        with seeded_rng(self.seed):
-            return community(self._graph, self.weights.tolist(), objective="CPM",
-                             resolution=self.resolutions[k], initial=previous, beta=0.01,
-                             n_iterations=self.n_iterations)
+        return leiden(self.n, self.u, self.v, self.weights, objective="CPM",
+                      resolution=self.resolutions[k], seed=self.seed,
+                      n_iterations=self.n_iterations, initial=previous, graph=self._graph)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for k in range(len(self.resolutions)):

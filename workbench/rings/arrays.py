@@ -21,7 +21,8 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "money_links"]
+__all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "money_links",
+           "group_labels"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -108,3 +109,19 @@ def money_links(g: CaseGraph) -> CaseGraph:
     return CaseGraph(ids=g.ids, u=g.u[moves], v=g.v[moves], weight=g.weight[moves],
                      strength={}, measures={k: ms[k][moves] for k in ("n_uv_tx", "n_vu_tx")})
 
+
+
+def group_labels(n: int, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Disjoint ``groups`` (arrays of dense ids, at least one group) as ``(nodes, group of
+    each, label)``: their nodes end to end, each one's group index, and per node of a graph
+    of ``n`` nodes the index of its group or -1.
+
+    >>> nodes, of, label = group_labels(5, [np.array([3, 1]), np.array([0])])
+    >>> nodes.tolist(), of.tolist(), label.tolist()
+    ([3, 1, 0], [0, 0, 1], [1, 0, -1, 0, -1])
+    """
+    nodes = np.concatenate(groups).astype(np.int64)
+    node_group = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
+    label = np.full(n, -1, dtype=np.int64)
+    label[nodes] = node_group
+    return nodes, node_group, label

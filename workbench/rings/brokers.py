@@ -34,7 +34,9 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
         around = around[g.node["known_person"][around] > 0]
     # the nodes next to two rings or more (ascending), all at once
     pos, nbr, eid = g.star(around)
-    pos, lab, w = pos[label[nbr] >= 0], label[nbr][label[nbr] >= 0], g.weight[eid][label[nbr] >= 0]
+    lab = label[nbr]
+    at = lab >= 0
+    pos, lab, w = pos[at], lab[at], g.weight[eid[at]]
     pairs = np.unique(pos * len(rings) + lab)
     near_count = np.bincount(pairs // len(rings), minlength=len(around))
     out: dict[str, list[str]] = {}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import CaseGraph
+from .arrays import group_labels
 from .batch import score_batch
 from .scoring import Baseline, group_sums, score_sums
 
@@ -39,9 +40,7 @@ def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: i
     if not groups:
         return []
     sizes = np.array([len(x) for x in groups], dtype=np.int64)
-    nodes = np.concatenate(groups).astype(np.int64)
-    label = np.full(g.n, -1, dtype=np.int64)
-    label[nodes] = np.repeat(np.arange(len(groups)), sizes)
+    nodes, _group, label = group_labels(g.n, groups)
     inner = (label[g.u] == label[g.v]) & (label[g.u] >= 0)
     eu, ev, ew = g.u[inner], g.v[inner], g.weight[inner]
     # each node's ties in adjacency order (its links as the lower end, then as the higher)
@@ -136,10 +135,7 @@ def _sums_of(g: CaseGraph, groups: list[np.ndarray], as_lists: bool = True
     """:func:`~workbench.rings.scoring.group_sums` of disjoint ``groups`` as Python numbers
     per column (the same values; ``as_lists=False``: the arrays), with their internal edges
     and each edge's group."""
-    nodes = np.concatenate(groups).astype(np.int64)
-    node_group = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
-    label = np.full(g.n, -1, dtype=np.int64)
-    label[nodes] = node_group
+    nodes, node_group, label = group_labels(g.n, groups)
     edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
     edge_group = label[g.u[edges]]
     sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
@@ -162,9 +158,7 @@ def organizers(g: CaseGraph, groups: list[np.ndarray]) -> list[int]:
     """
     if not groups:
         return []
-    nodes = np.concatenate(groups).astype(np.int64)
-    label = np.full(g.n, -1, dtype=np.int64)
-    label[nodes] = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
+    nodes, _group, label = group_labels(g.n, groups)
     pos, nbr, eid = g.star(nodes)
     inside = label[nbr] == label[nodes[pos]]
     pos, eid = pos[inside], eid[inside]

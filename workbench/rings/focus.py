@@ -80,7 +80,7 @@ def rings_around(g: CaseGraph, targets: list[str], params: RingParams | None = N
     # a target with no link in the graph (no call in the export or the window) has no
     # group: named in params, never an error
     absent = sorted({str(t) for t in targets if str(t) not in g})
-    every = sorted({g.index(str(t)) for t in targets if str(t) not in absent})
+    every = sorted({g.index(str(t)) for t in targets if str(t) in g})
     tset = set(every)
     mine = [r for r in found or () if {g.index(m) for m in r.members} & tset]
     # a found ring is one unit of the grouping: -1 - its index

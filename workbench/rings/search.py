@@ -384,15 +384,13 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
         for key, scored in found.items():
             candidates.setdefault(key, scored)
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    # 1. cores: the best non-overlapping candidates
-    cores = _cores(g, ranked, params, lambda score, comp: reported(score, comp,
-                                                                    params.min_score), money)
-    # a calls-only case (a wiretap of the ring itself, a carrier export) gets every group
-    # of its call graph, ranked by score: groups with ring-like calls first; the look-alike
-    # rule lowers a rank, it does not hide a group
+    # 1. cores: the best non-overlapping candidates; a calls-only case (a wiretap of the ring
+    # itself, a carrier export) gets every group of its call graph, ranked by score: groups
+    # with ring-like calls first; the look-alike rule lowers a rank, it does not hide a group
     fallback = structural
-    if fallback:
-        cores = _cores(g, ranked, params, lambda score, comp: score > 0, money)
+    keep = ((lambda score, comp: score > 0) if fallback else
+            (lambda score, comp: reported(score, comp, params.min_score)))
+    cores = _cores(g, ranked, params, keep, money)
     log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = merge_fragments(g, cores, params.trim, params.max_size)
