@@ -27,12 +27,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..graph import CaseGraph, LeidenSweep, leiden, member_mask
-from .arrays import median_of, money_links, pays_into, suppliers_in, unique_inverse
+from ..graph import CaseGraph, LeidenSweep, leiden
+from .arrays import money_links, suppliers_in
 from .brokers import brokers_of, reach_of, separate_brokers
 from .candidates import candidates_of, organizers, score_groups
 from .family import family_of
 from .fragments import merge_fragments
+from .growth import grow_cores
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -44,11 +45,8 @@ from .scoring import (
     holds,
     rank_key,
     reference,
-    reference_of,
     reported,
     score_group,
-    tied_elsewhere,
-    ties,
 )
 
 __all__ = ["RingParams", "Ring", "RingResult", "find_rings", "score_group", "SCORE_WEIGHTS"]
@@ -148,109 +146,6 @@ class RingResult:
     def ring_of(self) -> dict[str, str]:
         """person id -> ring id."""
         return {m: r.id for r in self.rings for m in r.members}
-
-
-def _grow(g: CaseGraph, members: list[int], trim: float, max_size: int, taken: np.ndarray,
-          person: np.ndarray, others: dict | None = None, own=None,
-          signal: np.ndarray | None = None, base: Baseline | None = None,
-          money_alone: np.ndarray | None = None, money: CaseGraph | None = None
-          ) -> list[int]:
-    """Add outside persons tied to the group as strongly as its own members, strongest first.
-
-    The mirror of trimming (:func:`~workbench.rings.candidates.trim_groups`): it recovers
-    members that a finer resolution split off (a large ring whose members mostly talk to
-    the organizer). ``taken``: a flag per node
-    already in a better ring; ``others``: node -> (core, reference) of the rings with
-    evidence (:func:`~workbench.rings.scoring.tied_elsewhere`), ``own`` this group's entry.
-    A newcomer earns his place by more than a weak tie: a link that is evidence (``signal``,
-    per edge: ring-like calls, money, co-arrests, meetings; kin only by a ring's call
-    pattern) and at least ``trim`` x the group's median link, and those links alone must tie
-    him to the group as strongly as its own members are (weak ties to other members do not
-    make up the difference: a buyer with six calls to one seller and two to the other is
-    their customer); a relative or friend who calls one member often is that member's
-    circle, not the ring's. With ``base`` given, a
-    newcomer must also keep the meetings that hold a group (co-presence in its ``tier``): a
-    tenant paying one member's rent must not dissolve them. A link that is evidence by money
-    alone (``money_alone``, per edge) counts only towards a member whose money already moves
-    inside the group (paid by or paying another member): money joins a ring's flow; one
-    payer of one member is the pair's matter (a tenant and his landlord, a customer), the
-    rule of money flowing to one member (:func:`~workbench.rings.scoring.score_sums`).
-    ``money``: the links money moves on (:func:`~workbench.rings.arrays.money_links`), where
-    a newcomer's payments are read (default ``g``).
-    """
-    members = list(members)
-    kinds = _kinds(g, members, base) if base is not None else set()
-    mark = np.zeros(g.n, dtype=bool)  # the members, as a flag per node
-    mark[members] = True
-    # the members' links (g.star of the members in order), a newcomer's appended to them
-    pos, nbr, eid = g.star(np.asarray(members, dtype=np.int64))
-    w = g.weight[eid]
-    while len(members) < max_size:
-        arr = np.asarray(members, dtype=np.int64)
-        inside = mark[nbr]
-        attach_in = np.bincount(pos[inside], weights=w[inside], minlength=len(arr))
-        out = ~inside & ~taken[nbr] & person[nbr]
-        if not out.any():
-            break
-        near, which = unique_inverse(nbr[out])
-        outside = np.bincount(which, weights=w[out])
-        needed = trim * reference_of(attach_in.tolist())
-        earned = outside >= needed
-        if signal is not None:
-            # a link counts when it is not weak: at least ``trim`` x the group's median link
-            inner = w[inside & (arr[pos] < nbr)]
-            floor = trim * median_of(inner) if len(inner) else 0.0
-            counts = signal[eid[out]] & (w[out] >= floor)
-            if money_alone is not None:
-                # money alone joins only the group's own flow of money
-                flows = np.bincount(pos[inside], weights=(g.measures["n_tx"][eid[inside]] > 0
-                                                          ).astype(np.float64),
-                                    minlength=len(arr)) > 0
-                counts &= ~money_alone[eid[out]] | flows[pos[out]]
-            # the place is earned by the links that count: weak ties to other members do
-            # not make up the difference (a customer of two sellers is not their partner)
-            evident = np.bincount(which[counts], weights=w[out][counts], minlength=len(near))
-            earned &= evident >= needed
-        for c in np.nonzero(earned)[0].tolist() if others else ():  # another ring's member
-            home = others.get(int(near[c]))  # stays with it unless tied here more strongly
-            earned[c] = home is None or home is own or ties(g, int(near[c]), home[0]) < outside[c]
-        # strongest first; a node tied as strongly to another ring is a broker between them,
-        # and one the group pays without paying it is its supplier: neither is a member
-        # (checked only for the nodes strong enough to join, best first)
-        strong = np.nonzero(earned)[0]
-        best = None
-        group = np.sort(arr)
-        for c in strong[np.lexsort((near[strong], -outside[strong]))].tolist():
-            j = int(near[c])
-            if not tied_elsewhere(g, j, others or {}, own, trim * float(outside[c])) \
-                    and not pays_into(money or g, j, group) \
-                    and (not kinds or kinds <= _kinds(g, members + [j], base)):
-                best = j
-                break
-        if best is None:
-            break
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("grow %s: +%s (tie %.3f of %.3f needed)", str(g.ids[members[0]]),
-                      str(g.ids[best]), float(outside[near == best][0]), needed)
-        members.append(best)
-        mark[best] = True
-        more, more_eid = g.neighbours(best)
-        pos = np.concatenate([pos, np.full(len(more), len(members) - 1, dtype=np.int64)])
-        nbr, eid = np.concatenate([nbr, more]), np.concatenate([eid, more_eid])
-        w = np.concatenate([w, g.weight[more_eid]])
-    return members
-
-
-def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
-    """Whether a group is held by its meetings: ``{"copresence"}`` when co-presence fires for
-    it, else empty (none without a baseline). Only meetings are kept this way: the other
-    kinds are shares (of night and short calls, of payers) that a member with ordinary calls
-    or no payment dilutes without being an outsider."""
-    if base is None or not base.meet_strong > 0:  # then meetings never fire (score_sums)
-        return set()
-    _score, _comp, evidence, _edges = score_group(
-        g, np.array(sorted(members), dtype=np.int64), base)
-    return set(evidence["tier"].split("+")) & {"copresence"}
 
 
 def default_resolutions(g: CaseGraph) -> tuple[float, ...]:
@@ -383,6 +278,26 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     for found in [*per_partition, by_links, met]:
         for key, scored in found.items():
             candidates.setdefault(key, scored)
+    rings, brokers, reach = _selection(g, candidates, params, base, person, joins,
+                                       money_alone, money, structural)
+    timing["selection"] = time.perf_counter() - t0
+    params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
+                  "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
+                  "meeting_candidates": len(met),
+                  "basis": "calls only: every group of the call graph, ranked by score"
+                           if structural else "evidence",
+                  "timing": {k: round(v, 3) for k, v in timing.items()}}
+    return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
+
+
+def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baseline,
+               person: np.ndarray, joins: np.ndarray, money_alone: np.ndarray,
+               money: CaseGraph, structural: bool
+               ) -> tuple[list[Ring], dict[str, list[str]], dict[str, list[str]]]:
+    """The rings from the scored candidates (steps 4 of the module docstring): the best
+    non-overlapping cores, fragments joined, each core grown by the members tied to it as
+    strongly as its own, brokers told apart; returns the rings (ranked and numbered), the
+    brokers and the organizers' reach."""
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
     # 1. cores: the best non-overlapping candidates; a calls-only case (a wiretap of the ring
     # itself, a carrier export) gets every group of its call graph, ranked by score: groups
@@ -405,23 +320,10 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     scored = (score_groups(g, sorted_cores, base) if disjoint else
               [score_group(g, arr, base) for arr in sorted_cores])
     evident = [holds(*x[:3], params.min_score) for x in scored]
-    node_ref = {i: ref for ref, ok in zip(refs, evident, strict=True) if ok for i in ref[0]}
-    taken = np.zeros(g.n, dtype=bool)
-    kept: list[np.ndarray] = []
-    for k, core in enumerate(cores):
-        core = [i for i in core if not taken[i]]  # a better ring took it
-        if len(core) < params.min_size:
-            continue
-        grown = _grow(g, core, params.trim, params.max_size, taken, person, node_ref,
-                      refs[k], joins, base, money_alone, money)
-        # a member whose ties went with a better ring leaves too
-        pos, nbr, _eid = g.star(grown)
-        tied = np.unique(pos[member_mask(np.sort(np.asarray(grown)), nbr)])
-        grown = [grown[p] for p in tied.tolist()]
-        if len(grown) < params.min_size:
-            continue
-        taken[grown] = True
-        kept.append(np.array(sorted(grown), dtype=np.int64))
+    meets = [base.meet_strong > 0 and "copresence" in x[2]["tier"].split("+") for x in scored]
+    kept = grow_cores(g, cores, refs, evident, meets, trim=params.trim,
+                      min_size=params.min_size, max_size=params.max_size, person=person,
+                      signal=joins, base=base, money_alone=money_alone, money=money)
     # the rings are disjoint (taken): scored all at once, the same values as one by one
     for arr, (score, comp, evidence, edges), leader in zip(
             kept, score_groups(g, kept, base), organizers(g, kept), strict=True):
@@ -442,14 +344,7 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     number_rings(rings)
     brokers = brokers_of(g, rings, params.trim)
     reach = reach_of(g, rings, params.trim)
-    timing["selection"] = time.perf_counter() - t0
-    params_doc = {"ring": params.as_dict(), "resolutions": list(resolutions),
-                  "objective": "CPM", "baseline": asdict(base), "candidates": len(candidates),
-                  "meeting_candidates": len(met),
-                  "basis": "calls only: every group of the call graph, ranked by score"
-                           if fallback else "evidence",
-                  "timing": {k: round(v, 3) for k, v in timing.items()}}
-    return RingResult(rings=rings, params=params_doc, brokers=brokers, reach=reach), memberships
+    return rings, brokers, reach
 
 
 def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGraph
