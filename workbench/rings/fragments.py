@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .scoring import reference_of
+from .growth import group_quantile
+from .scoring import reference_of, ties_within
 
 __all__ = ["merge_fragments"]
 
@@ -36,67 +37,159 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
     A core looked at without a join is *settled*: its answer cannot change until a join
     touches it (it is the joined core or linked to it), so the scan passes over it when it
     comes back (the same joins as looking at it again, without the work).
+
+    What the given cores need (their neighbours, their own members' reference, and for
+    each pair of linked cores small enough to join whether the lower one's mean tie reaches
+    the better one's) is computed for all of them at once (:func:`_first_answers`); a core a
+    join made is looked at as it comes.
     """
-    needed: dict[tuple, float] = {}
-    mean_tie: dict[tuple, float] = {}
-    around: dict[tuple, np.ndarray] = {}
-    settled: set[tuple] = set()
-    owner = np.full(g.n, -1, dtype=np.int64)
-    for k, core in enumerate(cores):
-        owner[core] = k
-    stars: dict[tuple, tuple] = {}
+    cores = [list(c) for c in cores]
+    k = len(cores)
+    owner = np.full(g.n, -1, dtype=np.int64)  # the core of each node, by its first place
+    for i, core in enumerate(cores):
+        owner[core] = i
+    around, linked_to, needed, passes = _first_answers(g, cores, owner, trim, max_size)
+    size = np.array([len(c) for c in cores], dtype=np.int64)
+    alive = [True] * k
+    settled = [False] * k
+    fresh = [False] * k  # made by a join: its answers are computed as they come
+    cache: dict[tuple, object] = {}
 
-    def star(core: list[int]) -> tuple:  # g.star, kept per core
-        key = tuple(core)
-        if key not in stars:
-            stars[key] = g.star(core)
-        return stars[key]
+    def star(i: int) -> tuple:  # g.star of a fresh core, kept per core
+        key = ("star", tuple(cores[i]))
+        if key not in cache:
+            cache[key] = g.star(cores[i])
+        return cache[key]
 
-    def ties(core: list[int], group: list[int]) -> np.ndarray:  # ties_within(g, core, group)
-        pos, nbr, eid = star(core)
+    def ties(i: int, group: list[int]) -> np.ndarray:  # ties_within(g, core i, group)
+        pos, nbr, eid = star(i) if fresh[i] else g.star(cores[i])
         mask = member_mask(np.unique(np.asarray(group, dtype=np.int64)), nbr)
-        return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(core))
+        return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(cores[i]))
 
-    def near(core: list[int]) -> np.ndarray:  # the cores linked to ``core``
-        key = tuple(core)
-        if key not in around:
-            around[key] = np.unique(star(core)[1])
-        return owner[around[key]]
+    def need(i: int) -> float:
+        if not fresh[i]:
+            return needed[i]
+        key = ("need", tuple(cores[i]))
+        if key not in cache:
+            cache[key] = trim * reference_of(ties(i, cores[i]).tolist())
+        return cache[key]
+
+    def joiner(a: int, touching: list[int]) -> int | None:
+        """The first of the ``touching`` cores whose members' mean tie to ``a`` reaches
+        ``a``'s own: read on the pairs' first answers, or where a join made either core,
+        on ``a``'s summed links to each (numpy's mean where within a rounding of the bar,
+        as :func:`_first_answers` does), kept per pair of cores."""
+        total, key_a = None, tuple(cores[a])
+        for b in touching:
+            if not fresh[a] and not fresh[b]:
+                if (a, b) in passes:
+                    return b
+                continue
+            key = ("mean", key_a, tuple(cores[b]))
+            if key not in cache:
+                if total is None:
+                    _pos, nbr, eid = star(a) if fresh[a] else g.star(cores[a])
+                    lab = owner[nbr]
+                    at = lab >= 0
+                    total = np.bincount(lab[at], weights=g.weight[eid[at]], minlength=k)
+                bar, mean = need(a), float(total[b]) / len(cores[b])
+                if abs(mean - bar) <= 1e-9 * max(abs(mean), abs(bar)):
+                    mean = float(np.mean(ties(b, cores[a])))
+                cache[key] = mean >= bar
+            if cache[key]:
+                return b
+        return None
+
+    def near(i: int) -> np.ndarray:  # the cores linked to core i, ascending
+        if linked_to[i] is None:  # a join changed them: read again on its neighbours
+            if around[i] is None:
+                around[i] = np.unique(star(i)[1])
+            linked = np.unique(owner[around[i]])
+            linked_to[i] = linked[linked >= 0]
+        return linked_to[i]
 
     a = 0
-    while a < len(cores):
-        key_a = tuple(cores[a])
-        if key_a in settled:
+    while a < k:
+        if not alive[a] or settled[a]:
             a += 1
             continue
-        linked = near(cores[a])
-        touching = np.unique(linked[linked > a]).tolist()
-        joined = False
-        for b in touching:
-            if len(cores[a]) + len(cores[b]) > max_size:
-                continue
-            if key_a not in needed:
-                needed[key_a] = trim * reference_of(ties(cores[a], cores[a]).tolist())
-            pair = (key_a, tuple(cores[b]))
-            if pair not in mean_tie:
-                mean_tie[pair] = float(np.mean(ties(cores[b], cores[a])))
-            if mean_tie[pair] >= needed[key_a]:
-                # those tied as strongly to the joined group come along: one member put
-                # with his buyers (who deal with him alone) leaves them out
-                come = ties(cores[b], cores[a] + cores[b]) >= needed[key_a]
-                owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
-                cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
-                del cores[b]
-                owner[cores[a]] = a
-                owner[owner > b] -= 1
-                joined = True
-                break
-        if joined:
-            linked = near(cores[a])
-            settled.difference_update(tuple(cores[k]) for k in np.unique(linked[linked >= 0]))
-            before = linked[(linked >= 0) & (linked < a)]
-            a = int(before.min()) if len(before) else a
-        else:
-            settled.add(key_a)
+        linked = near(a)
+        touching = linked[linked > a]
+        touching = touching[size[touching] + size[a] <= max_size].tolist()
+        joined = joiner(a, touching)
+        if joined is None:
+            settled[a] = True
             a += 1
-    return cores
+            continue
+        b = joined
+        # those tied as strongly to the joined group come along: one member put with
+        # his buyers (who deal with him alone) leaves them out
+        come = ties(b, cores[a] + cores[b]) >= need(a)
+        for i in near(b).tolist():  # b's members leave: the cores they linked change
+            linked_to[i] = None
+        owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
+        cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
+        owner[cores[a]] = a
+        alive[b], size[b], fresh[a], size[a] = False, 0, True, len(cores[a])
+        around[a], linked_to[a] = None, None
+        linked = near(a)
+        for i in linked.tolist():
+            settled[i] = False
+        before = linked[linked < a]
+        a = int(before.min()) if len(before) else a
+    return [core for core, live in zip(cores, alive, strict=True) if live]
+
+
+def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim: float,
+                   max_size: int) -> tuple[list, list, np.ndarray, set]:
+    """For the disjoint ``cores`` as given (``owner``: each node's core or -1), all at once:
+    each core's neighbours and the cores linked to it (ascending), ``trim`` x its reference
+    (its members' ties to it, :func:`~.scoring.reference`) and the pairs ``(a, b)``,
+    ``a < b`` linked, at most ``max_size`` together, where ``b``'s members' mean tie to
+    ``a`` reaches that: the values of :func:`merge_fragments`'s own steps, core by core. A
+    mean is summed here in another order than numpy's; one within a rounding of the bar is
+    taken again as numpy takes it."""
+    k = len(cores)
+    if not k:
+        return [], [], np.zeros(0), set()
+    sizes = np.array([len(c) for c in cores], dtype=np.int64)
+    nodes = np.concatenate([np.asarray(c, dtype=np.int64) for c in cores])
+    of = np.repeat(np.arange(k, dtype=np.int64), sizes)
+    pos, nbr, eid = g.star(nodes)
+    row = of[pos]
+    # neighbours: the distinct (core, node) pairs, split per core
+    pairs = np.unique(row * g.n + nbr)
+    cut = np.searchsorted(pairs // g.n, np.arange(k + 1))
+    nbrs = pairs % g.n
+    around = [nbrs[cut[i]:cut[i + 1]] for i in range(k)]
+    # each member's tie to each core he has a link into, summed in adjacency order
+    lab = owner[nbr]
+    at = lab >= 0
+    pairs = np.unique(row[at] * k + lab[at])
+    cut = np.searchsorted(pairs // k, np.arange(k + 1))
+    linked = pairs % k
+    linked_to = [linked[cut[i]:cut[i + 1]] for i in range(k)]
+    keys, which = np.unique(pos[at] * k + lab[at], return_inverse=True)
+    tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
+    member, core = keys // k, keys % k
+    own = core == of[member]
+    inner = np.zeros(len(nodes))  # a member with no link inside: 0, as in ties_within
+    inner[member[own]] = tie[own]
+    needed = trim * group_quantile(inner, of, k, 0.75)
+    # the lower core b's members' summed tie to a better core a, per linked pair
+    other = ~own & (core < of[member])
+    pair = core[other] * k + of[member[other]]
+    pair_keys, pair_of = np.unique(pair, return_inverse=True)
+    total = np.bincount(pair_of, weights=tie[other], minlength=len(pair_keys))
+    pa, pb = pair_keys // k, pair_keys % k
+    small = sizes[pa] + sizes[pb] <= max_size
+    pa, pb, total = pa[small], pb[small], total[small]
+    mean = total / sizes[pb]
+    bar = needed[pa]
+    close = np.abs(mean - bar) <= 1e-9 * np.maximum(np.abs(mean), np.abs(bar))
+    passes = set(zip(pa[(mean >= bar) & ~close].tolist(), pb[(mean >= bar) & ~close].tolist(),
+                     strict=True))
+    for a, b in zip(pa[close].tolist(), pb[close].tolist(), strict=True):
+        if float(np.mean(ties_within(g, cores[b], cores[a]))) >= needed[a]:
+            passes.add((a, b))
+    return around, linked_to, needed, passes
