@@ -37,6 +37,8 @@ from operator import itemgetter
 
 import numpy as np
 
+from ..graph import CaseGraph
+from .arrays import group_labels
 from .scoring import (
     COMPONENT_KIND,
     KINDS,
@@ -49,10 +51,15 @@ from .scoring import (
     _usable,
     bounded,
     breadth_of,
+    group_sums,
+    shown_evidence,
 )
 
-__all__ = ["score_batch"]
+__all__ = ["score_batch", "scored_groups"]
 
+#: the columns :func:`~workbench.rings.scoring.shown_evidence` reads
+_SHOWN = ("n_calls", "n_night", "n_short", "call_pairs", "n_tx", "amount", "top_paid",
+          "cases", "kin", "drug", "met", "met_often")
 #: the components in the order :func:`~workbench.rings.scoring.score_sums` fills them
 _ORDER = ("call_pattern", "cohesion", "intensity", "money", "money_intensity", "coarrest",
           "drug_arrests", "copresence", "breadth", "kinds", "tier_score")
@@ -78,10 +85,12 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def score_batch(s: dict[str, np.ndarray], base: Baseline) -> list[tuple[float, dict]]:
+def score_batch(s: dict[str, np.ndarray], base: Baseline, evidence: bool = False
+                ) -> list[tuple]:
     """``(score, components)`` of each group of :func:`~workbench.rings.scoring.group_sums`
     columns ``s``: what ``score_sums(..., evidence=False)`` gives, group by group, with
-    the same floats."""
+    the same floats; ``evidence=True``: ``(score, components, evidence)``, what
+    ``score_sums`` gives."""
     k = np.asarray(s["size"], dtype=np.int64)
     n = len(k)
     if not n:
@@ -144,8 +153,48 @@ def score_batch(s: dict[str, np.ndarray], base: Baseline) -> list[tuple[float, d
             comp["tier_score"][rows] = _weighted(comp, own, rows) / sum(
                 SCORE_WEIGHTS[c] for c in own)
     columns = [_rounded(comp[c]) for c in _ORDER]
-    return [(x, dict(zip(_ORDER, row, strict=True)))
-            for x, row in zip(score, zip(*columns, strict=True), strict=True)]
+    scored = [(x, dict(zip(_ORDER, row, strict=True)))
+              for x, row in zip(score, zip(*columns, strict=True), strict=True)]
+    if not evidence:
+        return scored
+    names = [kind for kind in _SHOWN if kind in s]
+    rows = zip(*(np.asarray(s[kind]).tolist() for kind in names), strict=True)
+    tier_of = {code: [kind for b, kind in enumerate(KINDS) if code >> b & 1]
+               for code in np.unique(tiers).tolist()}
+    return [(x, comp_row, shown_evidence(dict(zip(names, row, strict=True)), tier_of[code],
+                                         is_star))
+            for (x, comp_row), row, code, is_star in zip(
+                scored, rows, tiers.tolist(), star.tolist(), strict=True)]
+
+
+def scored_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list[tuple]:
+    """:func:`~workbench.rings.scoring.score_group` of each of ``groups`` (disjoint, each
+    ascending dense ids), all at once: ``[(score, components, evidence, internal edge
+    ids)]``, the same values as one group at a time (:func:`score_batch`).
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> from workbench.rings.scoring import baseline, score_group
+    >>> g = CaseGraph(ids=np.array(list("abcdef"), dtype=object), u=np.array([0, 0, 1, 3, 3]),
+    ...               v=np.array([1, 2, 2, 4, 5]), weight=np.ones(5), strength={},
+    ...               measures={k: np.ones(5, dtype=np.int64) for k in (
+    ...                   "n_calls", "n_night", "n_short", "n_tx", "n_uv_tx", "n_vu_tx",
+    ...                   "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin")})
+    >>> groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]
+    >>> [x[:3] for x in scored_groups(g, groups, baseline(g))] == [
+    ...     score_group(g, x, baseline(g))[:3] for x in groups]
+    True
+    """
+    if not groups:
+        return []
+    nodes, node_group, label = group_labels(g.n, groups)
+    lu = label[g.u]
+    edges = np.flatnonzero((lu == label[g.v]) & (lu >= 0))
+    edge_group = lu[edges]
+    sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
+    order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
+    bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()
+    return [(*scored, edges[order[bounds[i]:bounds[i + 1]]])
+            for i, scored in enumerate(score_batch(sums, base, evidence=True))]
 
 
 def _rounded(column: np.ndarray) -> tuple:

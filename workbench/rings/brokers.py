@@ -13,55 +13,56 @@ import hashlib
 import numpy as np
 
 from ..graph import CaseGraph
+from .arrays import group_labels, money_links
 from .family import family_of
-from .scoring import Baseline, holds, is_supplier, reference, reference_of, score_group, ties
+from .growth import group_quantile
+from .scoring import Baseline, holds, score_group
 
-__all__ = ["brokers_of", "reach_of", "separate_brokers"]
+__all__ = ["brokers_of", "reach_of", "separate_brokers", "ring_ties"]
 
 
-def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
+def brokers_of(g: CaseGraph, rings: list, trim: float, money: CaseGraph | None = None
+               ) -> dict[str, list[str]]:
     """Persons outside rings tied to two or more rings as strongly as their own members, or
-    paid by their organizers as suppliers."""
+    paid by their organizers as suppliers (:func:`~.scoring.is_supplier`, read on
+    ``money``, the links money moves on: :func:`~.arrays.money_links`, made here if not
+    given)."""
     if not rings:
         return {}
-    groups = [(r.id, {g.index(m) for m in r.members}) for r in rings]
-    refs = {rid: reference(g, group, trim) for rid, group in groups}
-    label = _labels(g, [group for _rid, group in groups])  # rings are disjoint
-    members = np.nonzero(label >= 0)[0]
-    around = np.unique(g.star(members)[1])
+    frame = _Frame(g, rings, trim)
+    label = frame.label
+    around = np.unique(g.star(frame.nodes)[1])
     around = around[label[around] < 0]
     if "known_person" in g.node:
         around = around[g.node["known_person"][around] > 0]
     # the nodes next to two rings or more (ascending), all at once
-    pos, nbr, eid = g.star(around)
-    lab = label[nbr]
-    at = lab >= 0
-    pos, lab, w = pos[at], lab[at], g.weight[eid[at]]
-    pairs = np.unique(pos * len(rings) + lab)
-    near_count = np.bincount(pairs // len(rings), minlength=len(around))
-    out: dict[str, list[str]] = {}
-    by_id = {r.id: r for r in rings}
-    group_of = dict(groups)
+    p, ring, tie = ring_ties(g, around, label, len(rings))
+    near_count = np.bincount(p, minlength=len(around))
+    at = near_count[p] >= 2
+    p, ring, tie = p[at], ring[at], tie[at]
+    # each ring's tie: the links summed one by one in adjacency order, as ties() does
+    tied = tie >= frame.refs[ring]
     # only a node with a transfer can be a supplier (skips the test for everyone else)
     none = np.zeros(g.m, dtype=np.int64)
     paying = (g.measures.get("n_uv_tx", none) > 0) | (g.measures.get("n_vu_tx", none) > 0)
     has_money = np.zeros(g.n, dtype=bool)
     has_money[g.u[paying]] = True
     has_money[g.v[paying]] = True
-    starts = np.searchsorted(pos, np.arange(len(around) + 1))
-    for p in np.nonzero(near_count >= 2)[0].tolist():
-        j = int(around[p])
-        at = slice(starts[p], starts[p + 1])
-        # each ring's tie: the links summed one by one in adjacency order, as ties() does
-        tie = np.bincount(lab[at], weights=w[at], minlength=len(rings)).tolist()
-        near = np.unique(lab[at]).tolist()
-        tied = sorted(rings[k].id for k in near if tie[k] >= refs[rings[k].id]
-                      or (has_money[j] and is_supplier(g, j, group_of[rings[k].id] | {j})))
-        if len(tied) >= 2:
-            pid = str(g.ids[j])
-            out[pid] = tied
-            for rid in tied:
-                by_id[rid].brokers.append(pid)
+    test = np.flatnonzero(~tied & has_money[around[p]])
+    if len(test):
+        tied[test] = _supplies(money if money is not None else money_links(g),
+                               around[p[test]], ring[test], label)
+    p, ring = p[tied], ring[tied]
+    out: dict[str, list[str]] = {}
+    ids = [r.id for r in rings]
+    counts = np.bincount(p, minlength=len(around))
+    starts = np.searchsorted(p, np.arange(len(around) + 1)).tolist()
+    ring_list = ring.tolist()
+    for q in np.flatnonzero(counts >= 2).tolist():
+        pid = str(g.ids[around[q]])
+        out[pid] = sorted(ids[k] for k in ring_list[starts[q]:starts[q + 1]])
+        for k in ring_list[starts[q]:starts[q + 1]]:
+            rings[k].brokers.append(pid)
     for r in rings:
         r.brokers.sort()
     return out
@@ -70,17 +71,16 @@ def brokers_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
 def reach_of(g: CaseGraph, rings: list, trim: float) -> dict[str, list[str]]:
     """Organizers tied to other rings as strongly as those rings' own members (the head
     of several cells): organizer -> the other rings, for the key-player ranking."""
-    groups = {r.id: {g.index(m) for m in r.members} for r in rings}
-    refs = {rid: reference(g, group, trim) for rid, group in groups.items()}
-    ring_at = {i: rid for rid, group in groups.items() for i in group}
+    if not rings:
+        return {}
+    frame = _Frame(g, rings, trim)
+    leaders = np.array([g.index(r.leader) for r in rings], dtype=np.int64)
+    p, ring, tie = ring_ties(g, leaders, frame.label, len(rings))
+    at = (ring != p) & (tie >= frame.refs[ring])  # the other rings
     out: dict[str, list[str]] = {}
-    for r in rings:
-        i = g.index(r.leader)
-        near = {ring_at[j] for j in g.neighbours(i)[0].tolist() if j in ring_at} - {r.id}
-        tied = sorted(rid for rid in near if ties(g, i, groups[rid]) >= refs[rid])
-        if tied:
-            out[r.leader] = tied
-    return out
+    for q, k in zip(p[at].tolist(), ring[at].tolist(), strict=True):
+        out.setdefault(rings[q].leader, []).append(rings[k].id)
+    return {r.leader: sorted(out[r.leader]) for r in rings if r.leader in out}
 
 
 def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_score: float,
@@ -92,30 +92,27 @@ def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_
     evidence are read; the members, roles, score, family and key of a ring that loses one
     are updated); only rings that hold their members (:func:`~.scoring.holds` at
     ``min_score``) take members away, and a ring keeps at least ``min_size``."""
-    index = {r.key: np.array(sorted(g.index(m) for m in r.members)) for r in rings}
-    tie_of = _ties_to_rings(g, [index[r.key] for r in rings])  # as at the start
-    # each ring's reference (:func:`~.scoring.reference`) from its members' ties to it
-    refs = {r.key: trim * reference_of([tie_of[i].get(k, 0.0) for i in index[r.key].tolist()])
-            for k, r in enumerate(rings)}
+    if not rings:
+        return
+    frame = _Frame(g, rings, trim)  # the ties and references as at the start
+    p, ring, tie = frame.ties
+    home = frame.home[p]
+    # only rings with evidence take members away as brokers (see find_rings); a broker is
+    # tied to the other ring comparably: at least trim x his tie here
+    holding = np.array([holds(r.score, r.components, r.evidence, min_score) for r in rings])
+    away = (ring != frame.node_ring[p]) & holding[ring] & (
+        tie >= np.maximum(frame.refs[ring], trim * home))
+    brokers = {str(x) for x in g.ids[frame.nodes[np.unique(p[away])]].tolist()}
     changed = set()
-    # only rings with evidence take members away as brokers (see find_rings)
-    holding = [holds(r.score, r.components, r.evidence, min_score) for r in rings]
-    hubs = _hubs(g, [index[r.key] for r in rings])
+    hubs = _hubs(g, frame.groups)
     for k, r in enumerate(rings):
         hub = hubs[k] if len(r.members) > min_size else None
-        for m in list(r.members):
+        for m in [m for m in r.members if m in brokers]:
             if m in (r.leader, hub) or len(r.members) <= min_size:
                 continue
-            tie = tie_of[g.index(m)]
-            home = tie.get(k, 0.0)
-            # a broker is tied to the other ring comparably: at least trim x his tie here
-            for j in sorted((x for x in tie if x != k and holding[x]),
-                            key=lambda x: rings[x].key):
-                if tie[j] >= max(refs[rings[j].key], trim * home):
-                    r.members.remove(m)
-                    r.roles.pop(m, None)
-                    changed.add(r.key)
-                    break
+            r.members.remove(m)
+            r.roles.pop(m, None)
+            changed.add(r.key)
     for r in rings:
         if r.key in changed:  # a member left with no tie inside goes too
             inside = {g.index(m) for m in r.members}
@@ -129,6 +126,77 @@ def separate_brokers(g: CaseGraph, rings: list, trim: float, min_size: int, min_
             r.score, r.components, r.evidence, edges = score_group(g, arr, base)
             r.family = family_of(g, arr, edges, g.index(r.leader))
             r.key = hashlib.sha1(",".join(r.members).encode()).hexdigest()[:10]
+
+
+class _Frame:
+    """The disjoint rings as arrays: each one's members (``groups``, ascending dense ids),
+    end to end (``nodes``, ``node_ring``), every node's ring or -1 (``label``), each
+    member's tie to every ring he has a link into (``ties``: :func:`ring_ties`), to his own
+    (``home``), and each ring's reference (``refs``: :func:`~.scoring.reference`)."""
+
+    def __init__(self, g: CaseGraph, rings: list, trim: float) -> None:
+        self.groups = [np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
+                       for r in rings]
+        self.nodes, self.node_ring, self.label = group_labels(g.n, self.groups)
+        self.ties = ring_ties(g, self.nodes, self.label, len(rings))
+        p, ring, tie = self.ties
+        own = ring == self.node_ring[p]
+        self.home = np.zeros(len(self.nodes))  # no link inside: 0, as ties_within says
+        self.home[p[own]] = tie[own]
+        self.refs = trim * group_quantile(self.home, self.node_ring, len(rings), 0.75)
+
+
+def ring_ties(g: CaseGraph, nodes: np.ndarray, label: np.ndarray, n_rings: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each of ``nodes``' tie to every ring (``label``: each node's ring or -1) he has a
+    link into, :func:`~workbench.rings.scoring.ties` (the links summed one by one in
+    adjacency order) for all at once: ``(position in nodes, ring, tie)``, ascending.
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 0, 1]),
+    ...               v=np.array([1, 2, 3]), weight=np.array([1.0, 2.0, 4.0]), strength={},
+    ...               measures={})
+    >>> [x.tolist() for x in ring_ties(g, np.array([0, 3]), np.array([-1, 0, 1, 1]), 2)]
+    [[0, 0, 1], [0, 1, 0], [1.0, 2.0, 4.0]]
+    """
+    pos, nbr, eid = g.star(nodes)
+    lab = label[nbr]
+    at = lab >= 0
+    width = max(n_rings, 1)
+    # one sum per (node, ring): bincount adds each pair's links in the order they come
+    keys, which = np.unique(pos[at] * width + lab[at], return_inverse=True)
+    tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
+    return keys // width, keys % width, tie
+
+
+def _supplies(money: CaseGraph, nodes: np.ndarray, ring: np.ndarray, label: np.ndarray
+              ) -> np.ndarray:
+    """Whether each of ``nodes`` (outside the rings) is the supplier of his ``ring`` (label:
+    each node's ring or -1), :func:`~.scoring.is_supplier` of the ring and him: paid by one
+    member only, who is paid by two or more of the others, and paying none."""
+    pos, nbr, eid = money.star(nodes)
+    inside = label[nbr] == ring[pos]
+    pos, nbr, eid = pos[inside], nbr[inside], eid[inside]
+    ms = money.measures
+    node_is_v = money.v[eid] == nodes[pos]
+    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    into = np.bincount(pos[to_node], minlength=len(nodes))
+    out = np.bincount(pos[from_node], minlength=len(nodes))
+    boss = np.zeros(len(nodes), dtype=np.int64)  # the one payer, where there is one
+    boss[pos[to_node]] = nbr[to_node]
+    one = np.flatnonzero((into == 1) & (out == 0))
+    if not len(one):
+        return np.zeros(len(nodes), dtype=bool)
+    # how many members of his own ring pay each boss (the node himself is outside it)
+    bpos, bnbr, beid = money.star(boss[one])
+    bosses = boss[one]
+    paid = (label[bnbr] == label[bosses[bpos]]) & (np.where(
+        money.v[beid] == bosses[bpos], ms["n_uv_tx"][beid], ms["n_vu_tx"][beid]) > 0)
+    payers = np.bincount(bpos[paid], minlength=len(one))
+    found = np.zeros(len(nodes), dtype=bool)
+    found[one[payers >= 2]] = True
+    return found
 
 
 def _hubs(g: CaseGraph, groups: list[np.ndarray]) -> list[str | None]:
@@ -183,20 +251,12 @@ def _labels(g: CaseGraph, groups) -> np.ndarray:
 
 def _ties_to_rings(g: CaseGraph, rings: list[np.ndarray]) -> dict[int, dict[int, float]]:
     """Each member of the disjoint ``rings`` (dense ids): his tie to every ring he has a link
-    into (:func:`~workbench.rings.scoring.ties`: the links summed one by one in adjacency
-    order), ``{member: {ring index: tie}}``, for all at once."""
+    into (:func:`ring_ties`), ``{member: {ring index: tie}}``, for all at once."""
     label = _labels(g, rings)
     members = np.concatenate(rings).astype(np.int64) if rings else np.zeros(0, np.int64)
-    pos, nbr, eid = g.star(members)
-    lab = label[nbr]
-    at = lab >= 0
-    # one sum per (member, ring): bincount adds each pair's links in the order they come
-    pairs, which = np.unique(pos[at] * max(len(rings), 1) + lab[at], return_inverse=True)
-    tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(pairs)).tolist()
     out: dict[int, dict[int, float]] = {i: {} for i in members.tolist()}
     ids = members.tolist()
-    for (p, ring), t in zip(zip((pairs // max(len(rings), 1)).tolist(),
-                                (pairs % max(len(rings), 1)).tolist(), strict=True), tie,
-                            strict=True):
+    for p, ring, t in zip(*(x.tolist() for x in ring_ties(g, members, label, len(rings))),
+                          strict=True):
         out[ids[p]][ring] = t
     return out

@@ -14,9 +14,11 @@ Examples
 --------
 >>> import numpy as np
 >>> from workbench.graph.fused import CaseGraph
->>> g = CaseGraph(ids=np.array(list("abcde"), dtype=object),
-...               u=np.array([0, 0, 1, 0, 1]), v=np.array([1, 2, 2, 3, 3]),
-...               weight=np.array([3.0, 3.0, 3.0, 3.0, 3.0]), strength={}, measures={})
+>>> none = {"n_uv_tx": np.zeros(6, dtype=np.int64), "n_vu_tx": np.zeros(6, dtype=np.int64)}
+>>> g = CaseGraph(ids=np.array(list("abcde"), dtype=object),  # e: a weak tie of c's
+...               u=np.array([0, 0, 1, 0, 1, 2]), v=np.array([1, 2, 2, 3, 3, 4]),
+...               weight=np.array([3.0, 3.0, 3.0, 3.0, 3.0, 0.5]), strength={},
+...               measures=none)
 >>> person = np.ones(5, dtype=bool)
 >>> grow(g, [0, 1, 2], 0.35, 12, np.zeros(5, dtype=bool), person)
 [0, 1, 2, 3]

@@ -29,8 +29,9 @@ import numpy as np
 
 from ..graph import CaseGraph, LeidenSweep, leiden
 from .arrays import money_links, suppliers_in
+from .batch import scored_groups
 from .brokers import brokers_of, reach_of, separate_brokers
-from .candidates import candidates_of, organizers, score_groups
+from .candidates import candidates_of, organizers
 from .family import family_of
 from .fragments import merge_fragments
 from .growth import grow_cores
@@ -317,7 +318,7 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
     # case every household is a group, and must not keep a ring from its members)
     sorted_cores = [np.array(sorted(core), dtype=np.int64) for core in cores]
     disjoint = len({i for core in cores for i in core}) == sum(len(c) for c in cores)
-    scored = (score_groups(g, sorted_cores, base) if disjoint else
+    scored = (scored_groups(g, sorted_cores, base) if disjoint else
               [score_group(g, arr, base) for arr in sorted_cores])
     evident = [holds(*x[:3], params.min_score) for x in scored]
     meets = [base.meet_strong > 0 and "copresence" in x[2]["tier"].split("+") for x in scored]
@@ -326,7 +327,7 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
                       signal=joins, base=base, money_alone=money_alone, money=money)
     # the rings are disjoint (taken): scored all at once, the same values as one by one
     for arr, (score, comp, evidence, edges), leader in zip(
-            kept, score_groups(g, kept, base), organizers(g, kept), strict=True):
+            kept, scored_groups(g, kept, base), organizers(g, kept), strict=True):
         ids = sorted(str(g.ids[i]) for i in arr.tolist())
         roles = {m: "member" for m in ids}
         roles[str(g.ids[leader])] = "organizer"
@@ -342,7 +343,7 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
         rings = [r for r in rings if reported(r.score, r.components, params.min_score)]
     rings.sort(key=rank_key)
     number_rings(rings)
-    brokers = brokers_of(g, rings, params.trim)
+    brokers = brokers_of(g, rings, params.trim, money)
     reach = reach_of(g, rings, params.trim)
     return rings, brokers, reach
 
