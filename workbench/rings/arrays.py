@@ -21,8 +21,8 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
-__all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "money_links",
-           "group_labels"]
+__all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "suppliers_of",
+           "money_links", "group_labels"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -77,19 +77,39 @@ def suppliers_in(g: CaseGraph, sorted_members: np.ndarray) -> np.ndarray:
     >>> [is_supplier(g, i, {0, 1, 2, 3}) for i in range(4)]
     [False, False, False, True]
     """
-    k = len(sorted_members)
-    pos, nbr, eid = g.star(sorted_members)
-    inside = member_mask(sorted_members, nbr)
+    return suppliers_of(g, [sorted_members])[0]
+
+
+def suppliers_of(g: CaseGraph, groups: list[np.ndarray]) -> list[np.ndarray]:
+    """:func:`suppliers_in` of each of ``groups`` (each ascending dense ids; they may
+    overlap), all at once.
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> ms = {"n_uv_tx": np.array([1, 1, 1]), "n_vu_tx": np.array([0, 0, 0])}
+    >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 1, 2]),
+    ...               v=np.array([2, 2, 3]), weight=np.ones(3), strength={}, measures=ms)
+    >>> [x.tolist() for x in suppliers_of(g, [np.array([0, 1, 2, 3]), np.array([1, 2, 3])])]
+    [[False, False, False, True], [False, False, False, False]]
+    """
+    if not groups:
+        return []
+    sizes = [len(x) for x in groups]
+    nodes = np.concatenate(groups).astype(np.int64)
+    grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    keys = grp * g.n + nodes  # ascending: groups in order, each ascending
+    pos, nbr, eid = g.star(nodes)
+    inside = member_mask(keys, grp[pos] * g.n + nbr)
     pos, nbr, eid = pos[inside], nbr[inside], eid[inside]
     ms = g.measures
-    node_is_v = g.v[eid] == sorted_members[pos]
+    node_is_v = g.v[eid] == nodes[pos]
     to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
     from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
-    into = np.bincount(pos[to_node], minlength=k)
-    out = np.bincount(pos[from_node], minlength=k)
-    boss = np.zeros(k, dtype=np.int64)  # the one payer, where there is one
-    boss[pos[to_node]] = np.searchsorted(sorted_members, nbr[to_node])
-    return (into == 1) & (out == 0) & (into[boss] >= 2)
+    into = np.bincount(pos[to_node], minlength=len(nodes))
+    out = np.bincount(pos[from_node], minlength=len(nodes))
+    boss = np.zeros(len(nodes), dtype=np.int64)  # the one payer, where there is one
+    boss[pos[to_node]] = np.searchsorted(keys, grp[pos[to_node]] * g.n + nbr[to_node])
+    found = (into == 1) & (out == 0) & (into[boss] >= 2)
+    return np.split(found, np.cumsum(sizes)[:-1])
 
 
 def money_links(g: CaseGraph) -> CaseGraph:

@@ -35,7 +35,7 @@ from ..graph import CaseGraph, member_mask
 from .arrays import median_of, pays_into, unique_inverse
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
-__all__ = ["grow", "grow_cores", "group_quantile", "tied_members"]
+__all__ = ["grow", "grow_cores", "group_quantile", "references", "tied_members"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,29 @@ def tied_members(g: CaseGraph, groups: list[list[int]]) -> list[list[int]]:
     keep = nodes[tied].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(grp[tied], minlength=len(groups)))])
     return [keep[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def references(g: CaseGraph, groups: list[list[int]], trim: float) -> np.ndarray:
+    """:func:`~workbench.rings.scoring.reference` of each of ``groups`` (they may overlap),
+    all at once: the same floats (each member's ties summed in adjacency order).
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> from workbench.rings.scoring import reference
+    >>> g = CaseGraph(ids=np.array(["a", "b", "c"], dtype=object), u=np.array([0, 0]),
+    ...               v=np.array([1, 2]), weight=np.array([4.0, 2.0]), strength={},
+    ...               measures={})
+    >>> references(g, [[0, 1, 2], [1, 0]], 0.5).tolist(), reference(g, [1, 0], 0.5)
+    ([2.5, 2.0], 2.0)
+    """
+    if not groups:
+        return np.zeros(0)
+    sizes = [len(x) for x in groups]
+    nodes = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
+    grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    pos, nbr, eid = g.star(nodes)
+    inside = member_mask(np.unique(grp * g.n + nodes), grp[pos] * g.n + nbr)
+    ties = np.bincount(pos[inside], weights=g.weight[eid[inside]], minlength=len(nodes))
+    return trim * group_quantile(ties, grp, len(groups), 0.75)
 
 
 def group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, q: float

@@ -21,6 +21,7 @@ The functions here are pure: arrays in, plain results out; they never touch the 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -28,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, LeidenSweep, leiden
-from .arrays import money_links, suppliers_in
+from .arrays import money_links, suppliers_of
 from .batch import scored_groups
 from .brokers import brokers_of, reach_of, separate_brokers
 from .candidates import candidates_of, organizers
 from .family import family_of
 from .fragments import merge_fragments
-from .growth import grow_cores
+from .growth import grow_cores, references
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -45,7 +46,6 @@ from .scoring import (
     baseline,
     holds,
     rank_key,
-    reference,
     reported,
     score_group,
 )
@@ -313,7 +313,8 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
     log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
-    refs = [(set(core), reference(g, core, params.trim)) for core in cores]
+    refs = [(set(core), ref) for core, ref in zip(
+        cores, references(g, cores, params.trim).tolist(), strict=True)]
     # only groups with ring evidence hold their members against others (in a calls-only
     # case every household is a group, and must not keep a ring from its members)
     sorted_cores = [np.array(sorted(core), dtype=np.int64) for core in cores]
@@ -351,7 +352,8 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
 def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGraph
            ) -> list[list[int]]:
     """The best non-overlapping candidates that ``keep(score, components)`` accepts, each
-    without the suppliers its members pay (read on ``money``, :func:`.arrays.money_links`)."""
+    without the suppliers its members pay (read on ``money``, :func:`.arrays.money_links`,
+    for every accepted candidate at once)."""
     cores: list[list[int]] = []
     taken: set[int] = set()
     # a supplier is paid: a node with no transfer at all is none (most, on a calls case)
@@ -359,11 +361,22 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGrap
     tx = g.measures["n_tx"] > 0
     paid[g.u[tx]] = True
     paid[g.v[tx]] = True
-    for key, (score, comp, *_rest) in ranked:
-        if not keep(score, comp) or taken.intersection(key):
+    kept = [key for key, (score, comp, *_rest) in ranked if keep(score, comp)]
+    if not kept:
+        return cores
+    sizes = [len(key) for key in kept]
+    nodes = np.fromiter(itertools.chain.from_iterable(kept), dtype=np.int64, count=sum(sizes))
+    starts = np.cumsum([0, *sizes[:-1]])
+    pays = np.logical_or.reduceat(paid[nodes], starts).tolist()
+    # each key is ascending
+    found = iter(suppliers_of(money, [np.array(key, dtype=np.int64)
+                                      for key, p in zip(kept, pays, strict=True) if p]))
+    for key, p in zip(kept, pays, strict=True):
+        supplier = next(found) if p else None
+        if taken.intersection(key):
             continue
-        arr = np.array(key, dtype=np.int64)  # a key is ascending
-        core = list(key) if not paid[arr].any() else arr[~suppliers_in(money, arr)].tolist()
+        core = list(key) if supplier is None else [
+            i for i, s in zip(key, supplier.tolist(), strict=True) if not s]
         if len(core) < params.min_size:
             continue
         cores.append(core)
