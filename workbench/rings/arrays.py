@@ -89,7 +89,7 @@ def suppliers_of(g: CaseGraph, groups: list[np.ndarray]) -> list[np.ndarray]:
     >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 1, 2]),
     ...               v=np.array([2, 2, 3]), weight=np.ones(3), strength={}, measures=ms)
     >>> [x.tolist() for x in suppliers_of(g, [np.array([0, 1, 2, 3]), np.array([1, 2, 3])])]
-    [[False, False, False, True], [False, False, False, False]]
+    [[False, False, False, True], [False, False, False]]
     """
     if not groups:
         return []
