@@ -159,7 +159,12 @@ def tied_members(g: CaseGraph, groups: list[list[int]]) -> list[list[int]]:
     nodes = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
     grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
     pos, nbr, _eid = g.star(nodes)
-    inside = member_mask(np.sort(grp * g.n + nodes), grp[pos] * g.n + nbr)
+    where = np.full(g.n, -1, dtype=np.int64)
+    where[nodes] = grp
+    if (where[nodes] == grp).all():  # no node in two groups
+        inside = where[nbr] == grp[pos]
+    else:
+        inside = member_mask(np.sort(grp * g.n + nodes), grp[pos] * g.n + nbr)
     tied = np.zeros(len(nodes), dtype=bool)
     tied[pos[inside]] = True
     keep = nodes[tied].tolist()
@@ -259,21 +264,23 @@ def grow_cores(g: CaseGraph, cores: list[list[int]], refs: list[tuple[set, float
                                       signal=signal, money_alone=money_alone, money=money),
                     strict=True))
     final = dict(zip(batch, tied_members(g, [spec[k] for k in batch]), strict=True))
-    taken = np.zeros(g.n, dtype=bool)
+    taken: set[int] = set()
     kept: list[np.ndarray] = []
     for k, core in enumerate(cores):
         grown = spec.get(k)
-        if grown is None or taken[grown].any():  # one of its own or of its newcomers taken
-            core = [i for i in core if not taken[i]]
+        if grown is None or not taken.isdisjoint(grown):  # one of its own or newcomers taken
+            core = [i for i in core if i not in taken]
             if len(core) < min_size:
                 continue
-            grown = tied_members(g, [grow(g, core, trim, max_size, taken, person, others,
+            flags = np.zeros(g.n, dtype=bool)
+            flags[list(taken)] = True
+            grown = tied_members(g, [grow(g, core, trim, max_size, flags, person, others,
                                           refs[k], signal, base, money_alone, money)])[0]
         else:
             grown = final[k]
         if len(grown) < min_size:
             continue
-        taken[grown] = True
+        taken.update(grown)
         kept.append(np.array(sorted(grown), dtype=np.int64))
     return kept
 
@@ -289,14 +296,17 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
     n = g.n
     members = [list(x) for x in groups]
     label = np.full(n, -1, dtype=np.int64)  # the core with evidence each node is in
-    for k, ok in enumerate(holding):
-        if ok:
-            label[list(refs[k][0])] = k
-    reference = np.array([r[1] for r in refs] or [0.0])
-    with_others = bool((label >= 0).any())
+    held = [k for k, ok in enumerate(holding) if ok]
+    if held:
+        label[np.fromiter(itertools.chain.from_iterable(refs[k][0] for k in held),
+                          dtype=np.int64)] = np.repeat(held, [len(refs[k][0]) for k in held])
+    with_others = bool(held)
+    core_ties = _CoreTies(g, label, np.array([r[1] for r in refs] or [0.0]))
     index_of = np.asarray(index, dtype=np.int64)
     tx = g.measures["n_tx"] > 0
     growing = np.array([len(x) < max_size for x in members], dtype=bool)
+    where = np.full(n, -1, dtype=np.int64)  # each member's group (in this round's order)
+    maybe = np.zeros(n, dtype=bool)
     while growing.any():
         act = np.nonzero(growing)[0]
         lists = [members[a] for a in act.tolist()]
@@ -307,8 +317,12 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
         pos, nbr, eid = g.star(mem)
         row = of[pos]
         w = g.weight[eid]
-        key = row * n + nbr
-        inside = member_mask(np.sort(of * n + mem), key)
+        where[mem] = of
+        if (where[mem] == of).all():
+            inside = where[nbr] == row
+        else:  # a newcomer of two groups: each link read against its own group's members
+            inside = member_mask(np.sort(of * n + mem), row * n + nbr)
+        where[mem] = -1
         attach = np.bincount(pos[inside], weights=w[inside], minlength=len(mem))
         needed = trim * group_quantile(attach, of, len(act), 0.75)
         lower = inside & (mem[pos] < nbr)
@@ -316,20 +330,25 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
         flows = np.zeros(len(mem), dtype=bool)
         flows[pos[inside & tx[eid]]] = True
         out = ~inside & person[nbr]
+        # the links that count (evidence, not weak; money alone only into the group's flow)
+        counts = out & signal[eid] & (w >= floor[row]) & (~money_alone[eid] | flows[pos])
+        # a newcomer needs one where the bar is above 0: only those nodes are summed
+        maybe[nbr[counts]] = True
+        out &= maybe[nbr] | (needed <= 0)[row]
+        maybe[nbr[counts]] = False
         if not out.any():
             break
-        pairs, which = unique_inverse(key[out])
+        pairs, which = unique_inverse(row[out] * n + nbr[out])
         grp, near = pairs // n, pairs % n
-        w_out, e_out = w[out], eid[out]
+        w_out = w[out]
         outside = np.bincount(which, weights=w_out)
-        counts = signal[e_out] & (w_out >= floor[row[out]])
-        counts &= ~money_alone[e_out] | flows[pos[out]]
+        counts = counts[out]
         evident = np.bincount(which[counts], weights=w_out[counts], minlength=len(pairs))
         earned = (outside >= needed[grp]) & (evident >= needed[grp])
         cand = np.nonzero(earned)[0]
         if with_others and len(cand):
             own = index_of[act[grp[cand]]]
-            home, elsewhere = _ties_to_cores(g, near[cand], own, label, reference)
+            home, elsewhere = core_ties.of(near[cand], own)
             ok = (label[near[cand]] < 0) | (label[near[cand]] == own) | (
                 home < outside[cand])
             ok &= ~(elsewhere >= trim * outside[cand])
@@ -349,38 +368,52 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
     return members
 
 
-def _ties_to_cores(g: CaseGraph, nodes: np.ndarray, own: np.ndarray, label: np.ndarray,
-                   reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``nodes`` (a newcomer of the core ``own``): his tie to the core with
-    evidence he is in (:func:`~workbench.rings.scoring.ties`, 0.0 if none), and his
-    strongest tie to another such core (not his own, not ``own``) at least as strong as that
-    core's ``reference`` (-inf if none): :func:`~workbench.rings.scoring.tied_elsewhere` is
-    whether it reaches ``at_least``."""
-    k = len(reference)
-    uniq, back = np.unique(nodes, return_inverse=True)
-    pos, nbr, eid = g.star(uniq)
-    lab = label[nbr]
-    at = lab >= 0
-    keys, which = np.unique(pos[at] * k + lab[at], return_inverse=True)
-    # each (node, core) tie: the node's links summed one by one in adjacency order
-    tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
-    p, c = keys // k, keys % k
-    mine = c == label[uniq[p]]
-    home = np.zeros(len(uniq))
-    home[p[mine]] = tie[mine]
-    # per node, the qualifying ties strongest first: the best, and the best of another core
-    q = np.nonzero(~mine & (tie >= reference[c]))[0]
-    q = q[np.lexsort((-tie[q], p[q]))]
-    lead = np.r_[True, p[q][1:] != p[q][:-1]] if len(q) else np.zeros(0, dtype=bool)
-    best1 = np.full(len(uniq), -np.inf)
-    core1 = np.full(len(uniq), -1, dtype=np.int64)
-    best1[p[q[lead]]], core1[p[q[lead]]] = tie[q[lead]], c[q[lead]]
-    second = q[~lead]
-    second = second[np.r_[True, p[second][1:] != p[second][:-1]]] if len(second) else second
-    best2 = np.full(len(uniq), -np.inf)
-    best2[p[second]] = tie[second]
-    b = back.reshape(-1)
-    return home[b], np.where(core1[b] != own, best1[b], best2[b])
+class _CoreTies:
+    """Newcomers' ties to the cores with evidence (``label``: each node's core or -1, each
+    core's ``reference``), read once per node: :meth:`of` gives, for each of ``nodes`` (a
+    newcomer of the core ``own``), his tie to the core with evidence he is in
+    (:func:`~workbench.rings.scoring.ties`, 0.0 if none), and his strongest tie to another
+    such core (not his own, not ``own``) at least as strong as that core's reference (-inf
+    if none): :func:`~workbench.rings.scoring.tied_elsewhere` is whether it reaches
+    ``at_least``."""
+
+    def __init__(self, g: CaseGraph, label: np.ndarray, reference: np.ndarray) -> None:
+        self.g, self.label, self.reference = g, label, reference
+        self.known = np.zeros(g.n, dtype=bool)
+        self.home = np.zeros(g.n)
+        self.best1 = np.full(g.n, -np.inf)  # the strongest qualifying tie, and its core
+        self.core1 = np.full(g.n, -1, dtype=np.int64)
+        self.best2 = np.full(g.n, -np.inf)  # the strongest to another core
+
+    def of(self, nodes: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        new = np.unique(nodes[~self.known[nodes]])
+        if len(new):
+            self._read(new)
+        return self.home[nodes], np.where(self.core1[nodes] != own, self.best1[nodes],
+                                          self.best2[nodes])
+
+    def _read(self, nodes: np.ndarray) -> None:
+        g, label, k = self.g, self.label, len(self.reference)
+        self.known[nodes] = True
+        pos, nbr, eid = g.star(nodes)
+        lab = label[nbr]
+        at = lab >= 0
+        keys, which = np.unique(pos[at] * k + lab[at], return_inverse=True)
+        # each (node, core) tie: the node's links summed one by one in adjacency order
+        tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
+        p, c = keys // k, keys % k
+        mine = c == label[nodes[p]]
+        self.home[nodes[p[mine]]] = tie[mine]
+        # per node, the qualifying ties strongest first: the best, and the best of another
+        q = np.nonzero(~mine & (tie >= self.reference[c]))[0]
+        q = q[np.lexsort((-tie[q], p[q]))]
+        lead = np.r_[True, p[q][1:] != p[q][:-1]] if len(q) else np.zeros(0, dtype=bool)
+        self.best1[nodes[p[q[lead]]]] = tie[q[lead]]
+        self.core1[nodes[p[q[lead]]]] = c[q[lead]]
+        second = q[~lead]
+        if len(second):
+            second = second[np.r_[True, p[second][1:] != p[second][:-1]]]
+        self.best2[nodes[p[second]]] = tie[second]
 
 
 def _pays_into(money: CaseGraph, nodes: np.ndarray, grp: np.ndarray, member_keys: np.ndarray
