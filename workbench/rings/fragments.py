@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
@@ -48,11 +50,14 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
     owner = np.full(g.n, -1, dtype=np.int64)  # the core of each node, by its first place
     for i, core in enumerate(cores):
         owner[core] = i
-    around, linked_to, needed, passes = _first_answers(g, cores, owner, trim, max_size)
+    nbrs, bounds, linked_to, needed, passes = _first_answers(g, cores, owner, trim, max_size)
+    around: list[np.ndarray | None] = [None] * k  # each core's neighbours, read as needed
+
+    def first_star(i: int) -> np.ndarray:  # a given core's neighbours (with repeats)
+        return nbrs[bounds[i]:bounds[i + 1]]
     size = np.array([len(c) for c in cores], dtype=np.int64)
     alive = [True] * k
-    settled = [False] * k
-    fresh = [False] * k  # made by a join: its answers are computed as they come
+    fresh = np.zeros(k, dtype=bool)  # made by a join: its answers are computed as they come
     cache: dict[tuple, object] = {}
 
     def star(i: int) -> tuple:  # g.star of a fresh core, kept per core
@@ -61,9 +66,12 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
             cache[key] = g.star(cores[i])
         return cache[key]
 
-    def ties(i: int, group: list[int]) -> np.ndarray:  # ties_within(g, core i, group)
+    def ties(i: int, *group: int) -> np.ndarray:  # ties_within(g, core i, cores group)
         pos, nbr, eid = star(i) if fresh[i] else g.star(cores[i])
-        mask = member_mask(np.unique(np.asarray(group, dtype=np.int64)), nbr)
+        lab = owner[nbr]
+        mask = lab == group[0]
+        for x in group[1:]:
+            mask |= lab == x
         return np.bincount(pos[mask], weights=g.weight[eid[mask]], minlength=len(cores[i]))
 
     def need(i: int) -> float:
@@ -71,20 +79,20 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
             return needed[i]
         key = ("need", tuple(cores[i]))
         if key not in cache:
-            cache[key] = trim * reference_of(ties(i, cores[i]).tolist())
+            cache[key] = trim * reference_of(ties(i, i).tolist())
         return cache[key]
 
-    def joiner(a: int, touching: list[int]) -> int | None:
+    def joiner(a: int, touching: np.ndarray) -> int | None:
         """The first of the ``touching`` cores whose members' mean tie to ``a`` reaches
         ``a``'s own: read on the pairs' first answers, or where a join made either core,
         on ``a``'s summed links to each (numpy's mean where within a rounding of the bar,
         as :func:`_first_answers` does), kept per pair of cores."""
+        if not fresh[a]:  # the first answers, and the cores a join made, in order
+            touching = touching[fresh[touching] | member_mask(passes[a], touching)]
         total, key_a = None, tuple(cores[a])
-        for b in touching:
+        for b in touching.tolist():
             if not fresh[a] and not fresh[b]:
-                if (a, b) in passes:
-                    return b
-                continue
+                return b
             key = ("mean", key_a, tuple(cores[b]))
             if key not in cache:
                 if total is None:
@@ -94,7 +102,7 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
                     total = np.bincount(lab[at], weights=g.weight[eid[at]], minlength=k)
                 bar, mean = need(a), float(total[b]) / len(cores[b])
                 if abs(mean - bar) <= 1e-9 * max(abs(mean), abs(bar)):
-                    mean = float(np.mean(ties(b, cores[a])))
+                    mean = float(np.mean(ties(b, a)))
                 cache[key] = mean >= bar
             if cache[key]:
                 return b
@@ -102,66 +110,64 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
 
     def near(i: int) -> np.ndarray:  # the cores linked to core i, ascending
         if linked_to[i] is None:  # a join changed them: read again on its neighbours
-            if around[i] is None:
-                around[i] = np.unique(star(i)[1])
-            linked = np.unique(owner[around[i]])
-            linked_to[i] = linked[linked >= 0]
+            if around[i] is None:  # a fresh core's neighbours, or a given one's at last
+                around[i] = np.unique(star(i)[1] if fresh[i] else first_star(i))
+            linked = owner[around[i]]
+            linked_to[i] = np.unique(linked[linked >= 0])
         return linked_to[i]
 
-    a = 0
-    while a < k:
-        if not alive[a] or settled[a]:
-            a += 1
+    # the scan: every alive core below the one looked at is settled, so the next to look at
+    # is the lowest not settled (a heap of them, an entry dropped when found settled)
+    waiting = list(range(k))
+    pending = [True] * k  # alive and not settled
+    while waiting:
+        a = heapq.heappop(waiting)
+        if not pending[a]:
             continue
         linked = near(a)
         touching = linked[linked > a]
-        touching = touching[size[touching] + size[a] <= max_size].tolist()
-        joined = joiner(a, touching)
-        if joined is None:
-            settled[a] = True
-            a += 1
+        b = joiner(a, touching[size[touching] + size[a] <= max_size])
+        if b is None:
+            pending[a] = False
             continue
-        b = joined
         # those tied as strongly to the joined group come along: one member put with
         # his buyers (who deal with him alone) leaves them out
-        come = ties(b, cores[a] + cores[b]) >= need(a)
+        come = ties(b, a, b) >= need(a)
         for i in near(b).tolist():  # b's members leave: the cores they linked change
             linked_to[i] = None
         owner[[x for x, c in zip(cores[b], come, strict=True) if not c]] = -1
         cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
         owner[cores[a]] = a
-        alive[b], size[b], fresh[a], size[a] = False, 0, True, len(cores[a])
+        alive[b], pending[b], size[b], fresh[a], size[a] = False, False, 0, True, len(cores[a])
         around[a], linked_to[a] = None, None
-        linked = near(a)
-        for i in linked.tolist():
-            settled[i] = False
-        before = linked[linked < a]
-        a = int(before.min()) if len(before) else a
+        heapq.heappush(waiting, a)  # looked at again, after the settled ones it touches
+        for i in near(a).tolist():
+            if not pending[i]:
+                pending[i] = True
+                heapq.heappush(waiting, i)
     return [core for core, live in zip(cores, alive, strict=True) if live]
 
 
 def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim: float,
-                   max_size: int) -> tuple[list, list, np.ndarray, set]:
+                   max_size: int) -> tuple[np.ndarray, np.ndarray, list, np.ndarray, list]:
     """For the disjoint ``cores`` as given (``owner``: each node's core or -1), all at once:
-    each core's neighbours and the cores linked to it (ascending), ``trim`` x its reference
-    (its members' ties to it, :func:`~.scoring.reference`) and the pairs ``(a, b)``,
-    ``a < b`` linked, at most ``max_size`` together, where ``b``'s members' mean tie to
-    ``a`` reaches that: the values of :func:`merge_fragments`'s own steps, core by core. A
-    mean is summed here in another order than numpy's; one within a rounding of the bar is
-    taken again as numpy takes it."""
+    their links' far ends, core after core (each core's from ``bounds[i]`` to
+    ``bounds[i + 1]``), the cores linked to each (ascending), ``trim`` x each one's
+    reference (its members' ties to it, :func:`~.scoring.reference`) and per core ``a`` the
+    cores ``b > a`` linked to it, at most ``max_size`` with it, whose members' mean tie to
+    ``a`` reaches that (ascending): the values of :func:`merge_fragments`'s own steps, core
+    by core. A mean is summed here in another order than numpy's; one within a rounding of
+    the bar is taken again as numpy takes it."""
     k = len(cores)
     if not k:
-        return [], [], np.zeros(0), set()
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), [], np.zeros(0), []
     sizes = np.array([len(c) for c in cores], dtype=np.int64)
     nodes = np.concatenate([np.asarray(c, dtype=np.int64) for c in cores])
     of = np.repeat(np.arange(k, dtype=np.int64), sizes)
     pos, nbr, eid = g.star(nodes)
     row = of[pos]
-    # neighbours: the distinct (core, node) pairs, split per core
-    pairs = np.unique(row * g.n + nbr)
-    cut = np.searchsorted(pairs // g.n, np.arange(k + 1))
-    nbrs = pairs % g.n
-    around = [nbrs[cut[i]:cut[i + 1]] for i in range(k)]
+    # each core's links, one after the other (its members' in order)
+    bounds = np.searchsorted(row, np.arange(k + 1))
     # each member's tie to each core he has a link into, summed in adjacency order
     lab = owner[nbr]
     at = lab >= 0
@@ -187,9 +193,11 @@ def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim
     mean = total / sizes[pb]
     bar = needed[pa]
     close = np.abs(mean - bar) <= 1e-9 * np.maximum(np.abs(mean), np.abs(bar))
-    passes = set(zip(pa[(mean >= bar) & ~close].tolist(), pb[(mean >= bar) & ~close].tolist(),
-                     strict=True))
-    for a, b in zip(pa[close].tolist(), pb[close].tolist(), strict=True):
-        if float(np.mean(ties_within(g, cores[b], cores[a]))) >= needed[a]:
-            passes.add((a, b))
-    return around, linked_to, needed, passes
+    ok = (mean >= bar) & ~close
+    for c in np.flatnonzero(close).tolist():
+        a, b = int(pa[c]), int(pb[c])
+        ok[c] = float(np.mean(ties_within(g, cores[b], cores[a]))) >= needed[a]
+    pa, pb = pa[ok], pb[ok]
+    cut = np.searchsorted(pa, np.arange(k + 1)).tolist()
+    passes = [pb[cut[i]:cut[i + 1]] for i in range(k)]  # per core a, the b's ascending
+    return nbr, bounds, linked_to, needed, passes
