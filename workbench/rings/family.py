@@ -75,13 +75,13 @@ def family_of(g: CaseGraph, members: np.ndarray, edges: np.ndarray,
     >>> family_of(g, np.arange(7), np.array([3, 4, 5])) is None
     True
     """
-    kin = [e for e in np.asarray(edges).tolist() if g.measures["kin"][e] > 0]
-    if not kin:
+    edges = np.asarray(edges, dtype=np.int64)
+    kin = edges[g.measures["kin"][edges] > 0]
+    if len(kin) < 2:  # a block of three needs two kinship links
         return None
-    sets = UnionFind(int(m) for m in members)
+    sets = UnionFind(int(m) for m in np.asarray(members).tolist())
     degree: dict[int, int] = {}
-    for e in kin:
-        a, b = int(g.u[e]), int(g.v[e])
+    for a, b in zip(g.u[kin].tolist(), g.v[kin].tolist(), strict=True):
         sets.union(a, b)
         degree[a] = degree.get(a, 0) + 1
         degree[b] = degree.get(b, 0) + 1

@@ -307,10 +307,12 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
     keep = ((lambda score, comp: score > 0) if fallback else
             (lambda score, comp: reported(score, comp, params.min_score)))
     cores = _cores(g, ranked, params, keep, money)
-    log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("cores: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 2. a ring split in fragments by a fine resolution is joined again
     cores = merge_fragments(g, cores, params.trim, params.max_size)
-    log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("merged: %s", [[str(g.ids[i]) for i in c] for c in cores])
     # 3. each core takes back members tied to it as strongly as its own (not other rings')
     rings: list[Ring] = []
     refs = [(set(core), ref) for core, ref in zip(
@@ -329,7 +331,7 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
     # the rings are disjoint (taken): scored all at once, the same values as one by one
     for arr, (score, comp, evidence, edges), leader in zip(
             kept, scored_groups(g, kept, base), organizers(g, kept), strict=True):
-        ids = sorted(str(g.ids[i]) for i in arr.tolist())
+        ids = sorted(map(str, g.ids[arr].tolist()))
         roles = {m: "member" for m in ids}
         roles[str(g.ids[leader])] = "organizer"
         rings.append(Ring(
