@@ -9,6 +9,7 @@ read through ``members``, ``leader``, ``id`` and ``brokers``), on the one tie ru
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import numpy as np
 
@@ -135,8 +136,11 @@ class _Frame:
     (``home``), and each ring's reference (``refs``: :func:`~.scoring.reference`)."""
 
     def __init__(self, g: CaseGraph, rings: list, trim: float) -> None:
-        self.groups = [np.array(sorted(g.index(m) for m in r.members), dtype=np.int64)
-                       for r in rings]
+        sizes = [len(r.members) for r in rings]
+        flat = np.fromiter(map(g.index, itertools.chain.from_iterable(r.members for r in rings)),
+                           dtype=np.int64, count=sum(sizes))
+        ring_of = np.repeat(np.arange(len(rings)), sizes)
+        self.groups = np.split(flat[np.lexsort((flat, ring_of))], np.cumsum(sizes)[:-1])
         self.nodes, self.node_ring, self.label = group_labels(g.n, self.groups)
         self.ties = ring_ties(g, self.nodes, self.label, len(rings))
         p, ring, tie = self.ties
