@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
+from .adjacency import adjacency
 
 if TYPE_CHECKING:  # networkx is loaded where it is used (a command that does not, starts faster)
     import networkx as nx
@@ -109,8 +110,8 @@ class CaseGraph:
     def index(self, node_id: str) -> int:
         """Dense id of a node id; ``KeyError`` if it is not in the graph."""
         if self._index is None:
-            self._index = dict(zip(map(str, np.asarray(self.ids, dtype=object).tolist()),
-                                   range(len(self.ids))))
+            ids = np.asarray(self.ids, dtype=object).tolist()
+            self._index = dict(zip(map(str, ids), range(len(ids)), strict=True))
         return self._index[node_id]
 
     def __contains__(self, node_id: object) -> bool:
@@ -130,11 +131,10 @@ class CaseGraph:
         ...               v=np.array([1, 2, 3]), weight=np.ones(3), strength={},
         ...               measures={})
         >>> [x.tolist() for x in g.csr()]
-        [[0, 2, 4, 5, 6], [1, 3, 0, 2, 1, 0], [0, 2, 0, 1, 1, 2]]
+        [[0, 2, 4, 5, 6], [1, 3, 2, 0, 1, 0], [0, 2, 1, 0, 1, 2]]
         """
         if self._csr is None:
-            self._csr = _adjacency(self.n, np.asarray(self.u, dtype=np.int64),
-                                   np.asarray(self.v, dtype=np.int64))
+            self._csr = adjacency(self.n, self.u, self.v)
         return self._csr
 
     def neighbours(self, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -217,37 +217,6 @@ class CaseGraph:
             attrs["layers"] = ",".join(k for k, a in self.strength.items() if a[e] > 0)
             graph.add_edge(str(self.ids[self.u[e]]), str(self.ids[self.v[e]]), **attrs)
         return graph
-
-
-def _adjacency(n: int, u: np.ndarray, v: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:meth:`CaseGraph.csr` of ``n`` nodes and links ``u``-``v``: the stable sort of the
-    ends ``u`` then ``v``. Each part is put in order on its own, as keys ``end, link id``
-    (unique, so numpy's fastest sort gives the stable order); where ``u`` is ascending
-    already (a built graph's links are), only the ``v`` part is sorted."""
-    m = len(u)
-    ids = np.arange(m, dtype=np.int64)
-    shift = max(int(m).bit_length(), 1)
-
-    def by_end(end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # ends sorted, link ids
-        key = np.sort((end << shift) | ids)
-        return key >> shift, key & ((1 << shift) - 1)
-
-    count_u = np.bincount(u, minlength=n)
-    count_v = np.bincount(v, minlength=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(count_u + count_v, out=indptr[1:])
-    nbr = np.empty(2 * m, dtype=np.int64)
-    eid = np.empty(2 * m, dtype=np.int64)
-    # a link's place: its row's start, then its rank in its part (its row's links as u first)
-    sorted_u = not m or bool((u[1:] >= u[:-1]).all())
-    uu, by_u = (u, ids) if sorted_u else by_end(u)
-    at = (indptr[:-1] - (np.cumsum(count_u) - count_u))[uu] + ids
-    nbr[at], eid[at] = (v, ids) if sorted_u else (v[by_u], by_u)
-    vv, by_v = by_end(v)
-    at = (indptr[:-1] + count_u - (np.cumsum(count_v) - count_v))[vv] + ids
-    nbr[at], eid[at] = u[by_v], by_v
-    return indptr, nbr, eid
 
 
 def member_mask(sorted_members: np.ndarray, nodes: np.ndarray) -> np.ndarray:

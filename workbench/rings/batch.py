@@ -52,8 +52,8 @@ from .scoring import (
     bounded,
     breadth_of,
     group_sums,
-    shown_evidence,
 )
+from .shown import shown_evidence
 
 __all__ = ["score_batch", "scored_groups"]
 

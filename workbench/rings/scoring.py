@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
+from .shown import shown_evidence
 
 __all__ = ["SCORE_WEIGHTS", "COMPONENT_KIND", "SIGNAL_AT", "STAR_SPOKES", "PATTERN_CALLS", "KNEE",
            "Baseline", "baseline", "score_group", "group_sums", "score_sums", "signals_of",
            "breadth_of", "bounded", "combine", "tier_score", "reported", "holds", "rank_key",
-           "shown_evidence",
            "ties", "ties_within", "reference", "reference_of", "tied_elsewhere", "payers",
            "is_supplier", "organizer"]
 
@@ -296,24 +296,6 @@ def score_sums(s: dict, base: Baseline, evidence: bool = True
     if not evidence:
         return score, {c: round(v, 4) for c, v in comp.items()}, None
     return score, {c: round(v, 4) for c, v in comp.items()}, shown_evidence(s, tier, star)
-
-
-def shown_evidence(s: dict, tier: list[str], star: bool) -> dict:
-    """The evidence shown with a group's score: its counts from :func:`group_sums` (one
-    group's values), the kinds of evidence that fired (``tier``, in :data:`KINDS` order) and
-    whether it is a star (:func:`score_sums`)."""
-    calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
-    met = int(s["met"])
-    return {
-        "calls": int(calls), "night_share": round(night / calls, 3) if calls else 0.0,
-        "short_share": round(short / calls, 3) if calls else 0.0,
-        "call_pairs": int(s["call_pairs"]), "transfers": int(s["n_tx"]),
-        "amount": round(float(s["amount"]), 2), "payers_to_top": int(s["top_paid"]),
-        "coarrest_links": int(s["cases"]), "kin_links": int(s["kin"]),
-        "drug_arrests": int(s["drug"]), "meeting_pairs": met,
-        "meeting_pairs_repeated": int(s.get("met_often", met)), "star": star,
-        "tier": "+".join(tier) if tier else ("calls" if calls else "none"),
-    }
 
 
 def signals_of(comp: dict, calls: bool, money: bool, copresence: bool) -> int:
