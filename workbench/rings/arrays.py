@@ -22,7 +22,7 @@ import numpy as np
 from ..graph import CaseGraph, member_mask
 
 __all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "suppliers_of",
-           "money_links", "group_labels"]
+           "supplier_flags", "money_ways", "money_links", "group_labels"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -55,10 +55,7 @@ def pays_into(g: CaseGraph, node: int, sorted_members: np.ndarray) -> bool:
     if not len(nbr):  # no link (on the money links: no payment at all)
         return False
     eid = eid[member_mask(sorted_members, nbr)]
-    ms = g.measures
-    node_is_v = g.v[eid] == node
-    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
-    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    to_node, from_node = money_ways(g, eid, node)
     return bool(to_node.any()) and not from_node.any()
 
 
@@ -94,22 +91,43 @@ def suppliers_of(g: CaseGraph, groups: list[np.ndarray]) -> list[np.ndarray]:
     if not groups:
         return []
     sizes = [len(x) for x in groups]
-    nodes = np.concatenate(groups).astype(np.int64)
     grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    keys = grp * g.n + nodes  # ascending: groups in order, each ascending
+    found = supplier_flags(g, np.concatenate(groups).astype(np.int64), grp)
+    return np.split(found, np.cumsum(sizes)[:-1])
+
+
+def supplier_flags(g: CaseGraph, nodes: np.ndarray, grp: np.ndarray) -> np.ndarray:
+    """:func:`suppliers_of` of groups given end to end: ``nodes`` and each one's group
+    ``grp``, in ascending ``(group, node)`` order; a flag per node."""
+    keys = grp * g.n + nodes
     pos, nbr, eid = g.star(nodes)
     inside = member_mask(keys, grp[pos] * g.n + nbr)
     pos, nbr, eid = pos[inside], nbr[inside], eid[inside]
-    ms = g.measures
-    node_is_v = g.v[eid] == nodes[pos]
-    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
-    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    to_node, from_node = money_ways(g, eid, nodes[pos])
     into = np.bincount(pos[to_node], minlength=len(nodes))
     out = np.bincount(pos[from_node], minlength=len(nodes))
     boss = np.zeros(len(nodes), dtype=np.int64)  # the one payer, where there is one
     boss[pos[to_node]] = np.searchsorted(keys, grp[pos[to_node]] * g.n + nbr[to_node])
-    found = (into == 1) & (out == 0) & (into[boss] >= 2)
-    return np.split(found, np.cumsum(sizes)[:-1])
+    return (into == 1) & (out == 0) & (into[boss] >= 2)
+
+
+def money_ways(g: CaseGraph, eid: np.ndarray, ends: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """For links ``eid`` seen from one of their ends (``ends``, dense ids): whether money
+    moves to that end on each, and whether from it (the transfer counts of each direction).
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> ms = {"n_uv_tx": np.array([2, 0]), "n_vu_tx": np.array([0, 1])}
+    >>> g = CaseGraph(ids=np.array(list("abc"), dtype=object), u=np.array([0, 1]),
+    ...               v=np.array([1, 2]), weight=np.ones(2), strength={}, measures=ms)
+    >>> [x.tolist() for x in money_ways(g, np.array([0, 1]), np.array([1, 1]))]
+    [[True, True], [False, False]]
+    """
+    ms = g.measures
+    end_is_v = g.v[eid] == ends
+    to_end = np.where(end_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
+    from_end = np.where(end_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    return to_end, from_end
 
 
 def money_links(g: CaseGraph) -> CaseGraph:

@@ -174,15 +174,17 @@ def scored_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> lis
 
     >>> from workbench.graph.fused import CaseGraph
     >>> from workbench.rings.scoring import baseline, score_group
-    >>> g = CaseGraph(ids=np.array(list("abcdef"), dtype=object), u=np.array([0, 0, 1, 3, 3]),
-    ...               v=np.array([1, 2, 2, 4, 5]), weight=np.ones(5), strength={},
-    ...               measures={k: np.ones(5, dtype=np.int64) for k in (
-    ...                   "n_calls", "n_night", "n_short", "n_tx", "n_uv_tx", "n_vu_tx",
-    ...                   "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin")})
-    >>> groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]
-    >>> [x[:3] for x in scored_groups(g, groups, baseline(g))] == [
-    ...     score_group(g, x, baseline(g))[:3] for x in groups]
+    >>> names = ("n_calls", "n_night", "n_short", "n_tx", "n_uv_tx", "n_vu_tx", "total_uv",
+    ...          "total_vu", "n_cases", "n_trafficking_cases", "kin")
+    >>> g = CaseGraph(ids=np.array(list("abcde"), dtype=object), u=np.array([0, 0, 1, 3]),
+    ...               v=np.array([1, 2, 2, 4]), weight=np.ones(4), strength={},
+    ...               measures={k: np.array([4, 2, 1, 3]) for k in names})
+    >>> groups = [np.array([0, 1, 2]), np.array([3, 4])]
+    >>> at_once = scored_groups(g, groups, baseline(g))
+    >>> [x[:3] for x in at_once] == [score_group(g, x, baseline(g))[:3] for x in groups]
     True
+    >>> [x[2]["tier"] for x in at_once]
+    ['arrests', 'arrests']
     """
     if not groups:
         return []

@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 
 from ..graph import CaseGraph
-from .arrays import group_labels, money_links
+from .arrays import group_labels, money_links, money_ways
 from .family import family_of
 from .growth import group_quantile
 from .scoring import Baseline, holds, score_group
@@ -181,10 +181,7 @@ def _supplies(money: CaseGraph, nodes: np.ndarray, ring: np.ndarray, label: np.n
     pos, nbr, eid = money.star(nodes)
     inside = label[nbr] == ring[pos]
     pos, nbr, eid = pos[inside], nbr[inside], eid[inside]
-    ms = money.measures
-    node_is_v = money.v[eid] == nodes[pos]
-    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
-    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    to_node, from_node = money_ways(money, eid, nodes[pos])
     into = np.bincount(pos[to_node], minlength=len(nodes))
     out = np.bincount(pos[from_node], minlength=len(nodes))
     boss = np.zeros(len(nodes), dtype=np.int64)  # the one payer, where there is one
@@ -195,8 +192,7 @@ def _supplies(money: CaseGraph, nodes: np.ndarray, ring: np.ndarray, label: np.n
     # how many members of his own ring pay each boss (the node himself is outside it)
     bpos, bnbr, beid = money.star(boss[one])
     bosses = boss[one]
-    paid = (label[bnbr] == label[bosses[bpos]]) & (np.where(
-        money.v[beid] == bosses[bpos], ms["n_uv_tx"][beid], ms["n_vu_tx"][beid]) > 0)
+    paid = (label[bnbr] == label[bosses[bpos]]) & money_ways(money, beid, bosses[bpos])[0]
     payers = np.bincount(bpos[paid], minlength=len(one))
     found = np.zeros(len(nodes), dtype=bool)
     found[one[payers >= 2]] = True

@@ -32,7 +32,7 @@ import logging
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .arrays import median_of, pays_into, unique_inverse
+from .arrays import median_of, money_ways, pays_into, unique_inverse
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
 __all__ = ["grow", "grow_cores", "group_quantile", "references", "tied_members"]
@@ -427,10 +427,7 @@ def _pays_into(money: CaseGraph, nodes: np.ndarray, grp: np.ndarray, member_keys
         return out
     inside = member_mask(np.sort(member_keys), grp[pos] * n + nbr)
     pos, eid = pos[inside], eid[inside]
-    ms = money.measures
-    node_is_v = money.v[eid] == nodes[pos]
-    to_node = np.where(node_is_v, ms["n_uv_tx"][eid], ms["n_vu_tx"][eid]) > 0
-    from_node = np.where(node_is_v, ms["n_vu_tx"][eid], ms["n_uv_tx"][eid]) > 0
+    to_node, from_node = money_ways(money, eid, nodes[pos])
     into = np.bincount(pos[to_node], minlength=len(nodes)) > 0
     back = np.bincount(pos[from_node], minlength=len(nodes)) > 0
     return into & ~back
