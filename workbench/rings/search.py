@@ -295,8 +295,9 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
                person: np.ndarray, joins: np.ndarray, money_alone: np.ndarray,
                money: CaseGraph, structural: bool
                ) -> tuple[list[Ring], dict[str, list[str]], dict[str, list[str]]]:
-    """The rings from the scored candidates (steps 4 of the module docstring): the best
-    non-overlapping cores, fragments joined, each core grown by the members tied to it as
+    """The rings from the scored candidates (step 4 of the module docstring): the best
+    non-overlapping cores (``joins``, ``money_alone``: the links that let a newcomer join,
+    :func:`_link_flags`), fragments joined, each core grown by the members tied to it as
     strongly as its own, brokers told apart; returns the rings (ranked and numbered), the
     brokers and the organizers' reach."""
     ranked = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
