@@ -177,7 +177,8 @@ def test_a_fragment_held_by_one_member_brings_in_only_him():
     that member with his buyers, and the fragment joined the family because its members'
     mean tie to the family (his alone: the buyers have none) reached the family's own.
     The fragment still joins, but only its members tied to the joined group as strongly
-    as a newcomer must be (:func:`_grow`'s rule) come along: the member, not his buyers."""
+    as a newcomer must be (the rule of :func:`~workbench.rings.growth.grow`) come along:
+    the member, not his buyers."""
     from workbench.rings.fragments import merge_fragments
 
     g = _family_and_fragment()

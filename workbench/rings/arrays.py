@@ -1,9 +1,11 @@
 """Array helpers of the ring growth: numpy's answers without numpy's per-call overhead.
 
-:func:`~workbench.rings.search._grow` runs once per added member (8,600 times on a
-2M-call county), on arrays of tens to hundreds of entries, where ``np.median`` and
-``np.unique`` spend most of their time in Python-level checks. These give the same values,
-bit for bit (the same arithmetic in the same order), so rings do not change.
+:func:`~workbench.rings.growth.grow` runs once per added member, on arrays of tens to
+hundreds of entries, where ``np.median`` and ``np.unique`` spend most of their time in
+Python-level checks; :func:`~workbench.rings.growth.grow_cores` runs its rule over every
+core at once, and reads suppliers, payments and money flows here for many groups at once.
+These give the same values, bit for bit (the same arithmetic in the same order), so rings
+do not change.
 
 Examples
 --------
