@@ -315,3 +315,33 @@ def test_brokers_reach_and_broker_members_as_one_by_one(seed):
         g, copy.deepcopy(mine), 0.35, money_links(g)) == found
     assert found  # brokers were there to find
     assert reach_of(g, mine, 0.35) == _reach_one_by_one(g, mine, 0.35)
+
+
+def test_fragments_merge_as_the_rule_where_means_land_on_the_bar():
+    """merge_fragments' first answers sum a mean in another order than numpy; where one
+    lands on the bar (small integer weights, trim 0.5) it is taken again as numpy takes it:
+    the same joins as the rule restarted after every join."""
+    from tests.test_ring_growth import _merge_from_scratch
+    from workbench.rings.fragments import merge_fragments
+    from workbench.rings.scoring import ties_within
+
+    rng = np.random.default_rng(7)
+    on_bar = joins = 0
+    for _ in range(40):
+        n = 48
+        group = rng.integers(0, 6, n)
+        pairs = {(int(a), int(b)) for a, b in rng.integers(0, n, (260, 2)) if a < b}
+        u, v = (np.array(x) for x in zip(*sorted(pairs), strict=True))
+        w = np.where(group[u] == group[v], rng.integers(2, 5, len(u)),
+                     rng.integers(1, 3, len(u))).astype(np.float64)
+        g = CaseGraph(ids=np.array([f"n{i}" for i in range(n)], dtype=object), u=u, v=v,
+                      weight=w, strength={}, measures={})
+        order = rng.permutation(n)
+        cores = [sorted(order[i:i + 3].tolist()) for i in range(0, n - 2, 3)]
+        for a, core in enumerate(cores):
+            for other in cores[a + 1:]:
+                on_bar += float(np.mean(ties_within(g, other, core))) == reference(g, core, 0.5)
+        got = merge_fragments(g, [list(c) for c in cores], 0.5, 9)
+        assert got == _merge_from_scratch(g, cores, 0.5, 9)
+        joins += len(cores) - len(got)
+    assert on_bar > 0 and joins > 0

@@ -50,24 +50,22 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
     owner = np.full(g.n, -1, dtype=np.int64)  # the core of each node, by its first place
     for i, core in enumerate(cores):
         owner[core] = i
-    nbrs, bounds, linked_to, needed, passes = _first_answers(g, cores, owner, trim, max_size)
-    around: list[np.ndarray | None] = [None] * k  # each core's neighbours, read as needed
-
-    def first_star(i: int) -> np.ndarray:  # a given core's neighbours (with repeats)
-        return nbrs[bounds[i]:bounds[i + 1]]
+    given, linked_to, needed, passes = _first_answers(g, cores, owner, trim, max_size)
     size = np.array([len(c) for c in cores], dtype=np.int64)
     alive = [True] * k
     fresh = np.zeros(k, dtype=bool)  # made by a join: its answers are computed as they come
     cache: dict[tuple, object] = {}
 
-    def star(i: int) -> tuple:  # g.star of a fresh core, kept per core
+    def star(i: int) -> tuple:  # g.star of core i: a given one's, or a fresh one's kept
+        if not fresh[i]:
+            return given[i]
         key = ("star", tuple(cores[i]))
         if key not in cache:
             cache[key] = g.star(cores[i])
         return cache[key]
 
     def ties(i: int, *group: int) -> np.ndarray:  # ties_within(g, core i, cores group)
-        pos, nbr, eid = star(i) if fresh[i] else g.star(cores[i])
+        pos, nbr, eid = star(i)
         lab = owner[nbr]
         mask = lab == group[0]
         for x in group[1:]:
@@ -96,7 +94,7 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
             key = ("mean", key_a, tuple(cores[b]))
             if key not in cache:
                 if total is None:
-                    _pos, nbr, eid = star(a) if fresh[a] else g.star(cores[a])
+                    _pos, nbr, eid = star(a)
                     lab = owner[nbr]
                     at = lab >= 0
                     total = np.bincount(lab[at], weights=g.weight[eid[at]], minlength=k)
@@ -110,9 +108,7 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
 
     def near(i: int) -> np.ndarray:  # the cores linked to core i, ascending
         if linked_to[i] is None:  # a join changed them: read again on its neighbours
-            if around[i] is None:  # a fresh core's neighbours, or a given one's at last
-                around[i] = np.unique(star(i)[1] if fresh[i] else first_star(i))
-            linked = owner[around[i]]
+            linked = owner[star(i)[1]]
             linked_to[i] = np.unique(linked[linked >= 0])
         return linked_to[i]
 
@@ -139,7 +135,7 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
         cores[a] = cores[a] + [x for x, c in zip(cores[b], come, strict=True) if c]
         owner[cores[a]] = a
         alive[b], pending[b], size[b], fresh[a], size[a] = False, False, 0, True, len(cores[a])
-        around[a], linked_to[a] = None, None
+        linked_to[a] = None
         heapq.heappush(waiting, a)  # looked at again, after the settled ones it touches
         for i in near(a).tolist():
             if not pending[i]:
@@ -149,25 +145,28 @@ def merge_fragments(g: CaseGraph, cores: list[list[int]], trim: float, max_size:
 
 
 def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim: float,
-                   max_size: int) -> tuple[np.ndarray, np.ndarray, list, np.ndarray, list]:
+                   max_size: int) -> tuple[list, list, np.ndarray, list]:
     """For the disjoint ``cores`` as given (``owner``: each node's core or -1), all at once:
-    their links' far ends, core after core (each core's from ``bounds[i]`` to
-    ``bounds[i + 1]``), the cores linked to each (ascending), ``trim`` x each one's
-    reference (its members' ties to it, :func:`~.scoring.reference`) and per core ``a`` the
-    cores ``b > a`` linked to it, at most ``max_size`` with it, whose members' mean tie to
-    ``a`` reaches that (ascending): the values of :func:`merge_fragments`'s own steps, core
-    by core. A mean is summed here in another order than numpy's; one within a rounding of
-    the bar is taken again as numpy takes it."""
+    each core's star (:meth:`~workbench.graph.fused.CaseGraph.star` of its members), the
+    cores linked to each (ascending), ``trim`` x each one's reference (its members' ties to
+    it, :func:`~.scoring.reference`) and per core ``a`` the cores ``b > a`` linked to it, at
+    most ``max_size`` with it, whose members' mean tie to ``a`` reaches that (ascending): the
+    values of :func:`merge_fragments`'s own steps, core by core. A mean is summed here in
+    another order than numpy's; one within a rounding of the bar is taken again as numpy
+    takes it."""
     k = len(cores)
     if not k:
-        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), [], np.zeros(0), []
+        return [], [], np.zeros(0), []
     sizes = np.array([len(c) for c in cores], dtype=np.int64)
     nodes = np.concatenate([np.asarray(c, dtype=np.int64) for c in cores])
     of = np.repeat(np.arange(k, dtype=np.int64), sizes)
     pos, nbr, eid = g.star(nodes)
     row = of[pos]
-    # each core's links, one after the other (its members' in order)
-    bounds = np.searchsorted(row, np.arange(k + 1))
+    # each core's star (g.star of its members), cut from the one of all
+    bounds = np.searchsorted(row, np.arange(k + 1)).tolist()
+    first = np.cumsum(sizes) - sizes
+    given = [(pos[a:b] - first[i], nbr[a:b], eid[a:b])
+             for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
     # each member's tie to each core he has a link into, summed in adjacency order
     lab = owner[nbr]
     at = lab >= 0
@@ -200,4 +199,4 @@ def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim
     pa, pb = pa[ok], pb[ok]
     cut = np.searchsorted(pa, np.arange(k + 1)).tolist()
     passes = [pb[cut[i]:cut[i + 1]] for i in range(k)]  # per core a, the b's ascending
-    return nbr, bounds, linked_to, needed, passes
+    return given, linked_to, needed, passes
