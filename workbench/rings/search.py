@@ -189,7 +189,7 @@ def _link_flags(g: CaseGraph, base: Baseline
                                0, 1))
     joins = (signal & (ms["kin"] == 0)) | (
         (ms["n_calls"] >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
-    # growth (:func:`~.growth.grow`): links that are evidence by money alone (no ring-like calls,
+    # growth (:func:`_grow`): links that are evidence by money alone (no ring-like calls,
     # co-arrest or meeting) join only where the group's money moves
     other = (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS) & ringlike)
     if "n_meet" in ms:
