@@ -22,9 +22,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 
 _RUN = r"""
 import json, os, sys, time
+import workbench
 from workbench.case import Case
 from workbench.graph.sweep import LeidenSweep
 from workbench.rings import find_rings
@@ -48,6 +50,7 @@ for fork in (True, False):
     out["forked" if fork else "one"] = {
         "wall": t1 - t0, "cpu": c1 - c0, "child": child, "load": os.getloadavg()[0],
         "forked": result.params["timing"]["forked"], "rings": len(result.rings)}
+out["code"] = os.path.dirname(os.path.dirname(workbench.__file__))
 print(json.dumps(out))
 """
 
@@ -63,11 +66,14 @@ def main() -> None:
     for rep in range(args.reps):
         for name in ("old", "new"):
             env = {**os.environ, "PYTHONPATH": getattr(args, name)}
+            # run outside any checkout: ``-c`` puts the working directory first on the path
             res = subprocess.run([sys.executable, "-c", _RUN, args.store], env=env,
-                                 check=True, capture_output=True, text=True)
+                                 check=True, capture_output=True, text=True,
+                                 cwd=tempfile.gettempdir())
             doc = json.loads(res.stdout.strip().splitlines()[-1])
+            code = doc.pop("code")
             runs[name].append(doc)
-            print(f"{rep} {name}: " + "; ".join(
+            print(f"{rep} {name} ({code}): " + "; ".join(
                 f"{k} wall {v['wall']:.3f} s, CPU {v['cpu']:.3f} + child {v['child']:.3f} s "
                 f"(load {v['load']:.2f}, {v['rings']} rings)" for k, v in doc.items()),
                 flush=True)
