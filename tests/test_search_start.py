@@ -202,3 +202,28 @@ def test_leiden_run_is_igraphs_own_relabelled(seed):
     for n, k in ((1, 1), (30, 4), (500, 60)):
         membership = rng.integers(0, k, n) * 3 + 11  # ids with gaps, not from 0
         assert _relabel(membership).tolist() == _relabel_by_rule(membership).tolist()
+
+
+def test_leiden_run_on_an_igraph_whose_run_takes_other_arguments(monkeypatch):
+    """An igraph whose low-level run has another signature: its method gives the same."""
+    g = _case(6)
+    graph = ig.Graph(g.n, list(zip(g.u.tolist(), g.v.tolist(), strict=True)))
+    w = g.weight.tolist()
+    with seeded_rng(6):
+        direct = community(graph, w, objective="CPM", resolution=1.0, initial=None,
+                           beta=0.01, n_iterations=2)
+    own = ig.GraphBase.community_leiden
+    calls = []
+
+    def refusing(graph, **kw):  # refuses the first call (ours), runs igraph's method's
+        calls.append(kw)
+        if len(calls) == 1:
+            raise TypeError("'node_in_weights' is an invalid keyword argument")
+        return own(graph, **kw)
+
+    monkeypatch.setattr(ig.GraphBase, "community_leiden", refusing)
+    with seeded_rng(6):
+        fallback = community(graph, w, objective="CPM", resolution=1.0, initial=None,
+                             beta=0.01, n_iterations=2)
+    assert len(calls) == 2  # refused, then igraph's method
+    assert fallback.tolist() == direct.tolist() and len(set(direct.tolist())) > 5
