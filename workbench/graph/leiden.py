@@ -85,7 +85,7 @@ def leiden(
     n: int,
     u: np.ndarray,
     v: np.ndarray,
-    weights: np.ndarray | None = None,
+    weights: np.ndarray | list | None = None,
     *,
     objective: str,
     resolution: float,
@@ -101,8 +101,9 @@ def leiden(
     ----------
     n, u, v : int, arrays
         Node count and edge endpoints (dense ids).
-    weights : array, optional
-        Edge weights (default 1).
+    weights : array or list of float, optional
+        Edge weights (default 1); a list is handed to igraph as it is (runs on the same
+        graph convert their weights once).
     objective : {"CPM", "modularity"}
         Quality function; CPM's resolution is a density threshold in weight units.
     resolution : float
@@ -119,7 +120,8 @@ def leiden(
     if objective not in ("CPM", "modularity"):
         raise ValueError("objective must be 'CPM' or 'modularity'")
     g = graph if graph is not None else as_igraph(n, u, v)
-    w = None if weights is None else np.asarray(weights, dtype=float).tolist()
+    w = (weights if weights is None or isinstance(weights, list)
+         else np.asarray(weights, dtype=float).tolist())
     with seeded_rng(seed):
         return community(g, w, objective=objective, resolution=resolution,
                          initial=initial, beta=beta, n_iterations=n_iterations)
