@@ -147,6 +147,7 @@ class LeidenSweep:
         self.fork_seconds = 0.0
         self.forked = False
         self._graph = None
+        self._weights: list = []
         self._pid = 0
         self._read = -1
         self._shm: mmap.mmap | None = None
@@ -267,10 +268,11 @@ class LeidenSweep:
         return self.memberships[k]
 
     def _here(self, k: int) -> np.ndarray:
-        if self._graph is None:
+        if self._graph is None:  # built and its weights converted once, as in the child
             self._graph = as_igraph(self.n, self.u, self.v)
+            self._weights = self.weights.tolist()
         previous = self.memberships[k - 1] if k else self.initial
-        return leiden(self.n, self.u, self.v, self.weights, objective="CPM",
+        return leiden(self.n, self.u, self.v, self._weights, objective="CPM",
                       resolution=self.resolutions[k], seed=self.seed,
                       n_iterations=self.n_iterations, initial=previous, graph=self._graph)
 

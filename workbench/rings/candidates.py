@@ -39,23 +39,44 @@ def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: i
     leaves when that tie is below ``trim`` x the 75th percentile of the members' ties."""
     if not groups:
         return []
-    sizes = np.array([len(x) for x in groups], dtype=np.int64)
-    nodes, _group, label = group_labels(g.n, groups)
-    inner = (label[g.u] == label[g.v]) & (label[g.u] >= 0)
-    eu, ev, ew = g.u[inner], g.v[inner], g.weight[inner]
+    nodes, node_group, label = group_labels(g.n, groups)
+    alive = _trim(g, nodes, node_group, label, len(groups), trim, min_size)
+    kept = nodes[alive].tolist()
+    bounds = np.cumsum(np.bincount(node_group[alive], minlength=len(groups))).tolist()
+    return [kept[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+
+
+def _trim(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, label: np.ndarray,
+          n_groups: int, trim: float, min_size: int, edges: np.ndarray | None = None
+          ) -> np.ndarray:
+    """:func:`trim_groups` on groups given end to end (``nodes``, each one's group, and the
+    ``label`` of every node of ``g``, -1 outside): whether each of ``nodes`` stays.
+    ``edges``: ascending link ids holding every link inside a group (default: all links).
+
+    Links and nodes that cannot matter any more (a dead end, a group done) are dropped as
+    the rounds go; the rest keep their order, so every tie adds up as before."""
+    eu, ev, ew = (g.u, g.v, g.weight) if edges is None else (g.u[edges], g.v[edges],
+                                                             g.weight[edges])
+    lu = label[eu]
+    inner = (lu == label[ev]) & (lu >= 0)
+    k = len(nodes)
+    at = np.empty(g.n, dtype=np.int64)  # a node's position in ``nodes``
+    at[nodes] = np.arange(k)
+    pu, pv, w = at[eu[inner]], at[ev[inner]], ew[inner]
     # each node's ties in adjacency order (its links as the lower end, then as the higher)
-    ends, other, w = np.concatenate([eu, ev]), np.concatenate([ev, eu]), np.concatenate([ew, ew])
-    alive = np.zeros(g.n, dtype=bool)
-    alive[nodes] = True
+    ends, other, w = np.concatenate([pu, pv]), np.concatenate([pv, pu]), np.concatenate([w, w])
+    sizes = np.bincount(node_group, minlength=n_groups)
+    alive = np.ones(k, dtype=bool)
     active = sizes > min_size
-    while active.any():
-        live = alive[ends] & alive[other] & active[label[ends]]
-        attach = np.bincount(ends[live], weights=w[live], minlength=g.n)
-        at = nodes[alive[nodes] & active[label[nodes]]]
-        grp = label[at]
-        order = np.lexsort((at, attach[at], grp))  # per group: weakest first
-        at, grp, tie = at[order], grp[order], attach[at[order]]
-        first = np.searchsorted(grp, np.unique(grp))
+    left = np.nonzero(active[node_group])[0]  # positions alive in a group still trimmed
+    while len(left):
+        live = alive[ends] & alive[other] & active[node_group[ends]]
+        ends, other, w = ends[live], other[live], w[live]
+        attach = np.bincount(ends, weights=w, minlength=k)
+        grp = node_group[left]
+        order = np.lexsort((nodes[left], attach[left], grp))  # per group: weakest first
+        at_, grp, tie = left[order], grp[order], attach[left[order]]
+        first = np.flatnonzero(np.concatenate([[True], grp[1:] != grp[:-1]]))
         count = np.diff(np.append(first, len(grp)))
         # the 75th percentile of each group's ties, interpolated as numpy.percentile does
         pos = 0.75 * (count - 1)
@@ -66,10 +87,11 @@ def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: i
         d = b - a
         q75 = np.where(t >= 0.5, b - d * (1 - t), a + d * t)
         leave = tie[first] < trim * q75
-        alive[at[first[leave]]] = False
+        alive[at_[first[leave]]] = False
         sizes[grp[first]] -= leave
         active[grp[first]] = leave & (sizes[grp[first]] > min_size)
-    return [[int(x) for x in grp_nodes if alive[x]] for grp_nodes in groups]
+        left = left[alive[left] & active[node_group[left]]]
+    return alive
 
 
 def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
@@ -83,25 +105,47 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     """
     m = membership
     counts = np.bincount(m)
-    inside = (m[g.u] == m[g.v]) & signal
-    signals = np.bincount(m[g.u[inside]], minlength=len(counts))
+    mu = m[g.u]
+    same = np.flatnonzero(mu == m[g.v])  # the links inside a community, ascending
+    signals = np.bincount(mu[same[signal[same]]], minlength=len(counts))
     eligible = (counts >= min_size) & (counts <= max_candidate) & (signals >= 2)
+    # the persons of the eligible communities end to end, community by community (each
+    # ascending), and each one's group: its community's rank among the eligible ones
     order = np.argsort(m, kind="stable")
-    starts = np.searchsorted(m[order], np.arange(len(counts)))
-    groups = []
-    for c in np.nonzero(eligible)[0].tolist():
-        nodes = order[starts[c]:starts[c] + counts[c]]
-        groups.append(nodes[person[nodes]])
-    kept = [x for x in (sorted(x) for x in trim_groups(g, groups, trim, min_size)
-                        if min_size <= len(x) <= max_size) if tuple(x) not in known]
-    if not kept:
+    nodes = order[eligible[m[order]] & person[order]]
+    if not len(nodes):
         return {}
-    cols, _edges, _edge_group = _sums_of(g, [np.array(x, dtype=np.int64) for x in kept],
-                                         as_lists=False)
+    rank = np.cumsum(eligible) - 1
+    node_group = rank[m[nodes]]
+    n_groups = int(rank[-1]) + 1
+    label = np.full(g.n, -1, dtype=np.int64)
+    label[nodes] = node_group
+    inner = same[label[g.u[same]] >= 0]  # every link inside a group is one of these
+    alive = _trim(g, nodes, node_group, label, n_groups, trim, min_size, inner)
+    sizes = np.bincount(node_group[alive], minlength=n_groups)
+    fits = (sizes >= min_size) & (sizes <= max_size)
+    keep = alive & fits[node_group]
+    nodes, node_group = nodes[keep], node_group[keep]
+    flat = nodes.tolist()
+    bounds = np.cumsum(sizes[fits]).tolist()
+    keys = [tuple(flat[a:b]) for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+    new = np.array([key not in known for key in keys], dtype=bool)
+    if not new.any():
+        return {}
+    # the new groups, numbered again in order, and the links inside them
+    renumber = np.full(n_groups, -1, dtype=np.int64)
+    renumber[np.flatnonzero(fits)[new]] = np.arange(int(new.sum()))
+    node_group = renumber[node_group]
+    nodes, node_group = nodes[node_group >= 0], node_group[node_group >= 0]
+    label[label >= 0] = -1
+    label[nodes] = node_group
+    edges, edge_group = _inside(g, label, inner)
+    cols = group_sums(g, nodes, node_group, edges, edge_group, int(new.sum()))
     # a candidate's evidence is not read (its score and components choose the cores): all
     # scored at once, the floats of score_sums one by one
-    return {tuple(grp): (score, comp, None)
-            for grp, (score, comp) in zip(kept, score_batch(cols, base), strict=True)}
+    return {key: (score, comp, None) for key, (score, comp) in zip(
+        (key for key, y in zip(keys, new.tolist(), strict=True) if y),
+        score_batch(cols, base), strict=True)}
 
 
 def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list[tuple]:
@@ -130,16 +174,23 @@ def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list
              edges[order[bounds[i]:bounds[i + 1]]]) for i in range(len(groups))]
 
 
-def _sums_of(g: CaseGraph, groups: list[np.ndarray], as_lists: bool = True
-             ) -> tuple[dict, np.ndarray, np.ndarray]:
+def _sums_of(g: CaseGraph, groups: list[np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
     """:func:`~workbench.rings.scoring.group_sums` of disjoint ``groups`` as Python numbers
-    per column (the same values; ``as_lists=False``: the arrays), with their internal edges
-    and each edge's group."""
+    per column (the same values), with their internal edges and each edge's group."""
     nodes, node_group, label = group_labels(g.n, groups)
-    edges = np.nonzero((label[g.u] == label[g.v]) & (label[g.u] >= 0))[0]
-    edge_group = label[g.u[edges]]
+    edges, edge_group = _inside(g, label)
     sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
-    return ({k: a.tolist() for k, a in sums.items()} if as_lists else sums), edges, edge_group
+    return {k: a.tolist() for k, a in sums.items()}, edges, edge_group
+
+
+def _inside(g: CaseGraph, label: np.ndarray, edges: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The links with both ends in one group (``label`` per node, -1 outside), ascending,
+    and each one's group; ``edges``: ascending link ids holding them all (default: all)."""
+    lu = label[g.u] if edges is None else label[g.u[edges]]
+    lv = label[g.v] if edges is None else label[g.v[edges]]
+    at = np.flatnonzero((lu == lv) & (lu >= 0))
+    return (at if edges is None else edges[at]), lu[at]
 
 
 def organizers(g: CaseGraph, groups: list[np.ndarray]) -> list[int]:

@@ -169,13 +169,9 @@ def group_sums(g: CaseGraph, nodes: np.ndarray, node_group: np.ndarray, edges: n
     out["links"] = np.bincount(edge_group, minlength=n_groups)
     out["amount"] = per_group(ms["total_uv"][edges] + ms["total_vu"][edges])
     # money: the member most members pay (a pair is one edge: count the edges paying in)
-    by_id = np.argsort(nodes, kind="stable")
-    sorted_nodes = nodes[by_id]
-
-    def at(ends: np.ndarray) -> np.ndarray:  # position in ``nodes`` of each end
-        return by_id[np.searchsorted(sorted_nodes, ends)]
-
-    eu, ev = at(g.u[edges]), at(g.v[edges])
+    place = np.empty(g.n, dtype=np.int64)  # position in ``nodes`` of each end
+    place[nodes] = np.arange(len(nodes))
+    eu, ev = place[g.u[edges]], place[g.v[edges]]
     into_v, into_u = ms["n_uv_tx"][edges] > 0, ms["n_vu_tx"][edges] > 0
     receivers = np.concatenate([ev[into_v], eu[into_u]])
     paid = np.bincount(receivers, minlength=len(nodes))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -169,35 +170,65 @@ def _link_flags(g: CaseGraph, base: Baseline
     ``joins`` (what lets a newcomer join a ring) and ``money_alone`` (evidence by money
     alone); and whether the case is ``structural`` (calls only: every group)."""
     ms = g.measures
-    calls = np.maximum(ms["n_calls"], 1)
-    ringlike = ((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night) >= SIGNAL_AT) | (
-        (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short) >= SIGNAL_AT)
-    signal = (ms["n_tx"] > 0) | (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS)
-                                                        & ringlike)
-    if "n_meet" in ms:  # meetings beyond chance (look-alike meetings carry no weight)
-        signal = signal | (ms["n_meet"] > 0)
+    n_calls = ms["n_calls"]
+    calls = np.maximum(n_calls, 1)
+    # each link's night and short shares above the county's, as shares of what is left
+    night = (ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night)
+    short = (ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short)
+    ringlike = (night >= SIGNAL_AT) | (short >= SIGNAL_AT)
+    # evidence other than money: co-arrests, ring-like calls, meetings beyond chance
+    # (look-alike meetings carry no weight)
+    other = (ms["n_cases"] > 0) | ((n_calls >= PATTERN_CALLS) & ringlike)
+    if "n_meet" in ms:
+        other |= ms["n_meet"] > 0
     # calls only (meetings, e.g. on the same cell, are no more than calls): every group
     structural = set(base.kinds) <= {"calls", "copresence"} and "calls" in base.kinds
     if structural:  # calls only: a repeated contact is the evidence there is
-        signal = signal | (ms["n_calls"] >= 3)
+        other |= n_calls >= 3
+    paid = ms["n_tx"] > 0
+    signal = paid | other
     # what lets a newcomer join a ring: evidence, where kin's links count only by a ring's
     # call pattern, more calls than the case's mean pair has (money and meetings between kin
     # are family life)
-    pattern = (0.5 * np.clip((ms["n_night"] / calls - base.night) / max(1e-9, 1 - base.night),
-                             0, 1)
-               + 0.5 * np.clip((ms["n_short"] / calls - base.short) / max(1e-9, 1 - base.short),
-                               0, 1))
+    pattern = 0.5 * np.clip(night, 0, 1) + 0.5 * np.clip(short, 0, 1)
     joins = (signal & (ms["kin"] == 0)) | (
-        (ms["n_calls"] >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
+        (n_calls >= max(3.0, base.calls_per_pair)) & (pattern >= SIGNAL_AT))
     # growth (:func:`_grow`): links that are evidence by money alone (no ring-like calls,
     # co-arrest or meeting) join only where the group's money moves
-    other = (ms["n_cases"] > 0) | ((ms["n_calls"] >= PATTERN_CALLS) & ringlike)
-    if "n_meet" in ms:
-        other = other | (ms["n_meet"] > 0)
-    if structural:
-        other = other | (ms["n_calls"] >= 3)
-    money_alone = (ms["n_tx"] > 0) & ~other
+    money_alone = paid & ~other
     return signal, joins, money_alone, structural
+
+
+def _strong_links(g: CaseGraph, lowest: float, service: np.ndarray) -> np.ndarray:
+    """The links the search groups on (ascending ids): at least as strong as the lowest
+    resolution (a weaker link cannot hold a pair inside a CPM community on its own:
+    sparsification, not evidence), not a pair seen in one call and nothing else (contact,
+    not a relationship), and no service's link (it carries no weight for grouping; it stays
+    in the graph for the rest)."""
+    keep = np.flatnonzero((g.weight >= lowest) & (
+        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)))
+    if service.any():
+        keep = keep[~service[g.u[keep]] & ~service[g.v[keep]]]
+    return keep
+
+
+def _accounts(ids: np.ndarray) -> np.ndarray:
+    """Per node id, whether it is an account (``acct:<id>``); read by Arrow when the graph's
+    build has loaded it (ids that are all strings), else one id at a time.
+
+    >>> _accounts(np.array(["P1", "acct:9", "+8613800138000"], dtype=object)).tolist()
+    [False, True, False]
+    """
+    # Arrow only where it is loaded already: importing it for this would cost more than
+    # it saves (and the graph's build loads it before any thread starts, graph.fused)
+    pa, pc = sys.modules.get("pyarrow"), sys.modules.get("pyarrow.compute")
+    if pa is not None and pc is not None and len(ids):
+        try:
+            found = pc.starts_with(pa.array(ids, type=pa.large_string()), "acct:")
+            return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        except (TypeError, ValueError):  # an id that is not a string: one at a time
+            pass
+    return np.array([str(x).startswith("acct:") for x in ids], dtype=bool)
 
 
 def find_rings(g: CaseGraph, params: RingParams | None = None,
@@ -210,34 +241,29 @@ def find_rings(g: CaseGraph, params: RingParams | None = None,
     :class:`~workbench.graph.sweep.LeidenSweep`); the answer is the same either way.
     """
     params = params or RingParams()
-    resolutions = params.resolutions or default_resolutions(g)
-    base = baseline(g)
-    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
     timing = {}
     t0 = time.perf_counter()
-    # the search runs on links at least as strong as the lowest resolution: a weaker link
-    # cannot hold a pair inside a CPM community on its own (sparsification, not evidence)
-    # and a pair seen in one call and nothing else is contact, not a relationship
-    # services' links carry no weight for grouping (they stay in the graph for the rest)
-    strong = (g.weight >= min(resolutions)) & (
-        (g.measures["n_calls"] >= 2) | (g.weight > g.strength.get("calls", 0) * 1.0000001)) & (
-        ~service[g.u] & ~service[g.v])
-    su, sv, sw = g.u[strong], g.v[strong], g.weight[strong]
+    resolutions = params.resolutions or default_resolutions(g)
+    service = g.node.get("service", np.zeros(g.n, dtype=np.int64)) > 0
+    keep = _strong_links(g, min(resolutions), service)
     # the sweep's memberships come from a forked child where that pays
-    # (:class:`~workbench.graph.sweep.LeidenSweep`); meanwhile this process prepares what
-    # the selection reads, looks at the evidence links and the meeting layer, which do not
-    # depend on the sweep, then scores each membership as it arrives. Candidates found
-    # twice score the same wherever found, and are kept in the order of the sweep, then the
-    # evidence links', then the meetings'
-    with LeidenSweep(g.n, su, sv, sw, resolutions, seed=params.seed, initial=initial,
-                     n_iterations=params.n_iterations, fork=fork) as sweep:
+    # (:class:`~workbench.graph.sweep.LeidenSweep`), started first; meanwhile this process
+    # prepares what the selection reads, looks at the evidence links and the meeting layer,
+    # which do not depend on the sweep, then scores each membership as it arrives.
+    # Candidates found twice score the same wherever found, and are kept in the order of
+    # the sweep, then the evidence links', then the meetings'
+    with LeidenSweep(g.n, g.u[keep], g.v[keep], g.weight[keep], resolutions,
+                     seed=params.seed, initial=initial, n_iterations=params.n_iterations,
+                     fork=fork) as sweep:
         timing["fork"] = sweep.fork_seconds
         if sweep.idle is not None:  # the machine's state, which chose (never the answer)
             timing["idle_core"] = float(sweep.idle)
+        base = baseline(g)
+        strong = np.zeros(g.m, dtype=bool)
+        strong[keep] = True
         # ring members: persons and numbers standing for themselves; never accounts, never
         # service numbers (a taxi line is not a member of the rings that call it)
-        person = np.array([not str(x).startswith("acct:") for x in g.ids], dtype=bool)
-        person &= ~service
+        person = ~_accounts(g.ids) & ~service
         signal, joins, money_alone, structural = _link_flags(g, base)
         g.csr()  # the adjacency and the money links, which the selection reads
         money = money_links(g)
