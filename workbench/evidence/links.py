@@ -97,6 +97,11 @@ class Layers:
     cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
     #: the case's currency: money totals count transfers in it only
     currency: str = "CNY"
+    #: ``(calls layer, numbers' pairs, owners)`` when the calls layer is the numbers' pairs
+    #: with each number standing for its one owner (:func:`calls_layer_from_pairs`): the
+    #: graph then reads the pairs (:func:`workbench.graph.build_graph`), as long as
+    #: ``handles["_l_calls"]`` is that layer
+    calls_pairs: tuple[Handle, Handle, Handle] | None = None
 
 
 def build_layers(source, params: LinkParams | None = None, *,
@@ -128,19 +133,28 @@ def build_layers(source, params: LinkParams | None = None, *,
     # calls layer too (one pass over the calls instead of two)
     linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
     pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked))
+    kept = False
     try:
         layers.hubs, layers.service_info, h["_services"] = detect_services(
             engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
         if _owners_fixed(engine, h["_own_phones"]):
-            h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
-                pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
+            kept = engine.dialect == "duckdb"
+            if kept:  # the graph reads the pairs and owners (Layers.calls_pairs); the layer
+                # is a view over them, computed only if something else reads it
+                h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                    pairs, h["_own_phones"]), transient=True)
+                layers.calls_pairs = (h["_l_calls"], pairs, h["_own_phones"])
+            else:
+                h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                    pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
         else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
             attr, args = calls_attr_query(params, h["_own_phones"])
             h["_l_calls"] = engine.materialize(
                 "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
     finally:
-        engine.drop(pairs)
+        if not kept:
+            engine.drop(pairs)
     layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
     attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],
