@@ -29,6 +29,8 @@ from .owners import (
     ACCOUNT_OWNERS,
     PHONE_OWNERS,
     calls_aliased,
+    fixed_offset,
+    night_sql,
     owner_during,
     owner_join,
     phone_aliases_sql,
@@ -132,7 +134,8 @@ def build_layers(source, params: LinkParams | None = None, *,
     # the numbers' pairs serve the service rule and, when no number changes hands, the
     # calls layer too (one pass over the calls instead of two)
     linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
-    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked))
+    offset = fixed_offset(engine)  # night hours from the instants (DuckDB, no summer time)
+    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked, offset))
     kept = False
     try:
         layers.hubs, layers.service_info, h["_services"] = detect_services(
@@ -151,7 +154,7 @@ def build_layers(source, params: LinkParams | None = None, *,
         else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
             attr, args = calls_attr_query(params, h["_own_phones"])
             h["_l_calls"] = engine.materialize(
-                "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+                "_l_calls", calls_layer_query(params, f"({attr}) attr", offset)[0], args)
     finally:
         if not kept:
             engine.drop(pairs)
@@ -214,11 +217,11 @@ def calls_attr_query(params: LinkParams, owners: Handle) -> Query:
             + _endpoint("pb", "c.callee", "c.started_at", owners)), args
 
 
-def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
+def calls_layer_query(params: LinkParams, attr: Handle | str,
+                      offset_us: int | None = None) -> Query:
     """The calls layer from :func:`calls_attr_query`'s rows (a handle, or the query as an
-    aliased subquery)."""
-    night = (f"(hour(started_at) >= {int(params.night_start)} OR "
-             f"hour(started_at) < {int(params.night_end)})")
+    aliased subquery); ``offset_us``: see :func:`~workbench.evidence.owners.night_sql`."""
+    night = night_sql(params, offset_us)
     short = short_call_sql(params.short_s)
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, count(*) AS n_calls, "
             "coalesce(sum(duration_s), 0) AS duration_s, "

@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 
 from ..engine import Engine, Handle
-from .owners import calls_aliased, short_call_sql, window
+from .owners import calls_aliased, night_sql, short_call_sql, window
 
 __all__ = ["detect_services", "pairs_query", "SERVICE_SIGNALS", "PERSON_SIGNALS"]
 
@@ -58,10 +58,12 @@ _RINGLIKE_RATIO = 1.5
 _FLOOR = 10
 
 
-def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
+def pairs_query(kind: str, params, aliases: bool = True,
+                offset_us: int | None = None) -> tuple[str, list]:
     """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
     accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``; numbers' pairs
-    also carry ``duration_s`` (the calls' summed duration).
+    also carry ``duration_s`` (the calls' summed duration). ``offset_us``: the zone's one
+    offset over the calls, if it keeps one (:func:`~workbench.evidence.owners.night_sql`).
 
     >>> from workbench.evidence.links import LinkParams
     >>> pairs_query("account", LinkParams())[0].startswith("SELECT least(from_account")
@@ -69,8 +71,7 @@ def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
     """
     if kind == "phone":  # ``aliases``: see :func:`~workbench.evidence.owners.calls_aliased`
         calls, args = calls_aliased(params, aliases)
-        night = (f"(hour(started_at) >= {int(params.night_start)} OR "
-                 f"hour(started_at) < {int(params.night_end)})")
+        night = night_sql(params, offset_us)
         short = short_call_sql(params.short_s)
         # the two numbers compared once per call (least, greatest and the direction each
         # compared them again: the numbers are longer than the engine keeps inline)
