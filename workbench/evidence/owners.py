@@ -32,11 +32,12 @@ NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
 ID_NUMBER_NODE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 _FIRST, _LAST = "DATE '0001-01-01'", "DATE '9999-12-31'"
-#: (number, person, since, until): one row per period of use; NULL ends are open
-PHONE_OWNERS = (
-    "WITH p AS (SELECT DISTINCT phone, person_id, "
-    f"coalesce(since, {_FIRST}) AS s, coalesce(until, {_LAST}) AS u FROM phones "
-    "WHERE person_id IS NOT NULL), "
+#: the registrations (number, person, first day, last day), ends open as far as dates go
+_ROWS = ("SELECT DISTINCT phone, person_id, "
+         f"coalesce(since, {_FIRST}) AS s, coalesce(until, {_LAST}) AS u FROM phones "
+         "WHERE person_id IS NOT NULL")
+#: the periods of use from the registrations in ``p`` (CTEs ``t`` to ``g``, then the rows)
+_PERIODS = (
     # each period ends before another person's later period starts
     "t AS (SELECT p.phone, p.person_id, p.s, "
     "least(p.u, coalesce(CAST(min(o.s) - INTERVAL 1 DAY AS DATE), p.u)) AS u "
@@ -52,6 +53,17 @@ PHONE_OWNERS = (
     f"SELECT phone AS id, person_id, CASE WHEN min(s) = {_FIRST} THEN NULL ELSE min(s) END "
     f"AS since, CASE WHEN max(u) = {_LAST} THEN NULL ELSE max(u) END AS until "
     "FROM g GROUP BY phone, person_id, grp"
+)
+#: (number, person, since, until): one row per period of use; NULL ends are open. A number
+#: registered once is its own period (when it does not end before it starts): only the
+#: numbers registered more than once go through the periods' joins and windows
+PHONE_OWNERS = (
+    f"WITH r AS ({_ROWS}), m AS (SELECT phone, count(*) > 1 AS multi FROM r GROUP BY phone), "
+    "k AS (SELECT r.*, m.multi FROM r JOIN m ON m.phone = r.phone), "
+    "p AS (SELECT phone, person_id, s, u FROM k WHERE multi), "
+    + _PERIODS + " UNION ALL "
+    f"SELECT phone, person_id, CASE WHEN s = {_FIRST} THEN NULL ELSE s END, "
+    f"CASE WHEN u = {_LAST} THEN NULL ELSE u END FROM k WHERE NOT multi AND u >= s"
 )
 #: (account, person)
 ACCOUNT_OWNERS = ("SELECT account_id AS id, person_id, NULL AS since, NULL AS until "

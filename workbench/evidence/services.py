@@ -104,7 +104,7 @@ def _both_ways(pair: Handle) -> str:
 def _stats(engine: Engine, kind: str, params,
            pair: Handle | None = None) -> tuple[list[dict], dict, Handle]:
     if pair is None:
-        pair = engine.materialize("_svc_pair", *pairs_query(kind, params))
+        pair = engine.materialize(f"_svc_pair_{kind}", *pairs_query(kind, params))
     deg = engine.materialize(
         "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
         f"SELECT v FROM {pair}) e GROUP BY x")
@@ -174,16 +174,22 @@ def _stats(engine: Engine, kind: str, params,
     return out, info, pair
 
 
-def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
-    """Known persons registered to each id, and whether any has arrests, money or kin."""
-    if not ids:
-        return {}
+def _owners(engine: Engine, tables: dict[str, tuple[Handle, list[str]]]
+            ) -> dict[str, dict[str, dict]]:
+    """Known persons registered to each id, and whether any has arrests, money or kin, per
+    kind: ``tables`` maps a kind to its owner table and ids (one query for every kind)."""
+    wanted = [(kind, table, ids) for kind, (table, ids) in tables.items() if ids]
+    out: dict[str, dict[str, dict]] = {kind: {} for kind in tables}
+    if not wanted:
+        return out
     rows = engine.fetch_rows(
         # equi-joins on distinct person sets: an OR condition inside a correlated EXISTS
         # becomes a nested-loop join on Spark (17 s at 1M calls)
-        "SELECT o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
-        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin "
-        f"FROM {table} o JOIN persons p ON p.person_id = o.person_id "
+        "SELECT o.kind, o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
+        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin FROM ("
+        + " UNION ALL ".join(f"SELECT '{kind}' AS kind, id, person_id FROM {table} "
+                             "WHERE id IN (SELECT unnest(?))" for kind, table, _ in wanted)
+        + ") o JOIN persons p ON p.person_id = o.person_id "
         "LEFT JOIN (SELECT DISTINCT person_id FROM arrests) ar ON ar.person_id = o.person_id "
         "LEFT JOIN (SELECT DISTINCT ac.person_id FROM accounts ac JOIN ("
         "  SELECT from_account AS account FROM transactions UNION ALL "
@@ -191,10 +197,9 @@ def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
         "  ON mo.person_id = o.person_id "
         "LEFT JOIN (SELECT person_a AS person_id FROM kinship UNION "
         "  SELECT person_b FROM kinship) ki ON ki.person_id = o.person_id "
-        "WHERE o.id IN (SELECT unnest(?)) ORDER BY o.id, o.person_id", [ids])
-    out: dict[str, dict] = {}
-    for i, pid, arrests, money, kin in (r.values() for r in rows):
-        entry = out.setdefault(i, {"persons": [], "records": []})
+        "ORDER BY o.kind, o.id, o.person_id", [ids for _, _, ids in wanted])
+    for kind, i, pid, arrests, money, kin in (r.values() for r in rows):
+        entry = out[kind].setdefault(i, {"persons": [], "records": []})
         entry["persons"].append(pid)
         entry["records"] += [r for r, flag in (("arrests", arrests), ("money", money),
                                                 ("kin", kin)) if flag]
@@ -236,12 +241,14 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
     forced = set(getattr(params, "hubs", ()) or ())
     never = set(getattr(params, "not_hubs", ()) or ())
     flagged, info = [], {"busy": []}
-    for kind in ("phone", "account"):
-        given = phone_pairs if kind == "phone" else None
-        stats, kinfo, pair = _stats(engine, kind, params, given)
+    found = {kind: _stats(engine, kind, params, phone_pairs if kind == "phone" else None)
+             for kind in ("phone", "account")}
+    owners_of = _owners(engine, {kind: (own_phones if kind == "phone" else own_accounts,
+                                        [s["id"] for s in stats])
+                                 for kind, (stats, _, _) in found.items()})
+    for kind, (stats, kinfo, pair) in found.items():
         info[kind] = kinfo
-        owners = _owners(engine, own_phones if kind == "phone" else own_accounts,
-                         [s["id"] for s in stats])
+        owners = owners_of[kind]
         for s in stats:
             owner = owners.get(s["id"])
             n_signals = sum(s["signals"].values())
@@ -265,7 +272,7 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})
-        if given is None:
+        if pair is not phone_pairs:
             engine.drop(pair)
     services = engine.materialize("_services", *services_query(flagged))
     flagged.sort(key=lambda s: (-(s["counterparts"] or 0), s["kind"], s["id"]))
