@@ -1,7 +1,7 @@
 """Link layers: SQL over the case store turning records into person-to-person links.
 
-Each layer is a temporary table of undirected node pairs ``(u, v)`` with ``u < v`` and the
-layer's own measures. Nodes are person ids; a phone number that belongs to no person at the
+Each layer is a temporary table (the calls layer may be a view: :func:`build_layers`) of
+undirected node pairs ``(u, v)`` with ``u < v`` and the layer's own measures. Nodes are person ids; a phone number that belongs to no person at the
 time of a call stands for itself in E.164 (``+8613800138000``, a short service number as it
 is), an account that belongs to no person as ``acct:<id>``. Nothing is dropped: every
 number in the calls is a node, so numbers-only exports work like any other case.
@@ -107,12 +107,15 @@ class Layers:
 
 
 def build_layers(source, params: LinkParams | None = None, *,
-                 copresence: bool = True) -> Layers:
+                 copresence: bool = True, calls_view: bool = True) -> Layers:
     """Build every layer on an engine; the handles are in :attr:`Layers.handles`.
 
     ``source`` is an :class:`~workbench.engine.Engine`, a :class:`~workbench.store.Store` or
     a store's DuckDB connection (then the layers are temp tables ``_l_<name>`` on it).
     ``copresence=False`` leaves the co-presence layer empty (the heavy stage).
+    ``calls_view``: on DuckDB, when every number keeps one owner, the calls layer is a view
+    over the numbers' pairs (:attr:`Layers.calls_pairs`: the graph reads the pairs); False
+    stores it (for a stage that reads it several times, as the heavy stage does).
 
     Examples
     --------
@@ -142,7 +145,7 @@ def build_layers(source, params: LinkParams | None = None, *,
             engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
         if _owners_fixed(engine, h["_own_phones"]):
-            kept = engine.dialect == "duckdb"
+            kept = calls_view and engine.dialect == "duckdb"
             if kept:  # the graph reads the pairs and owners (Layers.calls_pairs); the layer
                 # is a view over them, computed only if something else reads it
                 h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
