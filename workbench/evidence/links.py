@@ -1,10 +1,11 @@
 """Link layers: SQL over the case store turning records into person-to-person links.
 
 Each layer is a temporary table (the calls layer may be a view: :func:`build_layers`) of
-undirected node pairs ``(u, v)`` with ``u < v`` and the layer's own measures. Nodes are person ids; a phone number that belongs to no person at the
-time of a call stands for itself in E.164 (``+8613800138000``, a short service number as it
-is), an account that belongs to no person as ``acct:<id>``. Nothing is dropped: every
-number in the calls is a node, so numbers-only exports work like any other case.
+undirected node pairs ``(u, v)`` with ``u < v`` and the layer's own measures. Nodes are
+person ids; a phone number that belongs to no person at the time of a call stands for itself
+in E.164 (``+8613800138000``, a short service number as it is), an account that belongs to
+no person as ``acct:<id>``. Nothing is dropped: every number in the calls is a node, so
+numbers-only exports work like any other case.
 
 Layers: ``calls`` (count, duration, night and short calls, first/last contact,
 direction), ``money`` (transfers each way, totals, distinct amounts, first/last),
