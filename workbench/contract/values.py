@@ -31,7 +31,6 @@ import unicodedata
 import zoneinfo
 
 import duckdb
-import phonenumbers
 
 from ..errors import WorkbenchError
 from .kinds import RELATIONS, SEX_VALUES
@@ -157,6 +156,8 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         s = "+" + s[2:]
     elif _CN_MOBILE_86.match(s):
         s = "+" + s
+    import phonenumbers  # loaded when a number needs it (a ring search never does)
+
     try:
         num = phonenumbers.parse(s, region)
     except phonenumbers.NumberParseException as exc:
@@ -172,6 +173,8 @@ _CN_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
 
 @functools.cache
 def _cn_mobile_patterns() -> tuple[re.Pattern, re.Pattern]:
+    import phonenumbers
+
     meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     return (re.compile(meta.general_desc.national_number_pattern),
             re.compile(meta.mobile.national_number_pattern))
