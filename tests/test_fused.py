@@ -8,8 +8,8 @@ import pytest
 from workbench.engine import DuckDBEngine
 from workbench.errors import EngineError
 from workbench.evidence import Layers, LinkParams
+from workbench.evidence.services import number_pairs
 from workbench.graph import build_graph
-from workbench.graph.numbering import calls_of_pairs
 
 NUMBER = "+8613800000009"
 
@@ -103,7 +103,8 @@ def test_node_numbers_follow_the_engines_order_for_any_script():
 
 def _pairs_layers(engine, pairs: str, owners: str) -> Layers:
     """Layers whose calls layer is numbers' pairs with their owners (as build_layers makes
-    them when every number keeps one owner), the other layers from :data:`TABLES`."""
+    them when every number keeps one owner), the other layers from :data:`TABLES`; pairs
+    with ``n`` calls, night and short calls and duration (``n_uv`` is not read)."""
     from workbench.evidence.links import calls_layer_from_pairs
 
     layers = _layers(engine, _own_phones=("id, person_id", owners))
@@ -112,7 +113,8 @@ def _pairs_layers(engine, pairs: str, owners: str) -> Layers:
                                            f"{pairs}) t(u, v, n, n_night, n_short, duration_s)")
     h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
         h["_phone_pairs"], h["_own_phones"]), transient=True)
-    layers.calls_pairs = (h["_l_calls"], h["_phone_pairs"], h["_own_phones"])
+    layers.calls_pairs = (h["_l_calls"], h["_phone_pairs"], h["_own_phones"],
+                          number_pairs(engine, h["_phone_pairs"]))
     return layers
 
 
@@ -134,7 +136,7 @@ def test_calls_read_from_the_numbers_pairs_sum_a_persons_numbers():
     owners = f"('{a}', 'P1'), ('{b}', 'P1'), ('{c}', 'P2')"
     with DuckDBEngine.over_parquet({}, "UTC") as engine:
         layers = _pairs_layers(engine, pairs, owners)
-        assert calls_of_pairs(engine, *layers.calls_pairs[1:]) is not None  # no fallback
+        assert layers.calls_pairs[3] is not None  # no fallback
         g = build_graph(None, layers)
         sql = build_graph(None, dataclasses.replace(layers, calls_pairs=None))
     assert _same_graph(g, sql)

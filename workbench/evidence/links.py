@@ -38,7 +38,7 @@ from .owners import (
     short_call_sql,
     window,
 )
-from .services import detect_services, pairs_query
+from .services import NumberPairs, detect_services, number_pairs, pairs_query
 
 if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
     import pandas as pd
@@ -100,11 +100,12 @@ class Layers:
     cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
     #: the case's currency: money totals count transfers in it only
     currency: str = "CNY"
-    #: ``(calls layer, numbers' pairs, owners)`` when the calls layer is the numbers' pairs
-    #: with each number standing for its one owner (:func:`calls_layer_from_pairs`): the
-    #: graph then reads the pairs (:func:`workbench.graph.build_graph`), as long as
-    #: ``handles["_l_calls"]`` is that layer
-    calls_pairs: tuple[Handle, Handle, Handle] | None = None
+    #: ``(calls layer, numbers' pairs, owners, fetched pairs)`` when the calls layer is the
+    #: numbers' pairs with each number standing for its one owner
+    #: (:func:`calls_layer_from_pairs`): the graph then reads the fetched pairs
+    #: (:func:`~workbench.evidence.services.number_pairs`; None: the layer's rows), as long
+    #: as ``handles["_l_calls"]`` is that layer
+    calls_pairs: tuple[Handle, Handle, Handle, NumberPairs | None] | None = None
 
 
 def build_layers(source, params: LinkParams | None = None, *,
@@ -140,21 +141,24 @@ def build_layers(source, params: LinkParams | None = None, *,
     linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
     offset = fixed_offset(engine)  # night hours from the instants (DuckDB, no summer time)
     pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked, offset))
-    kept = False
+    fixed = _owners_fixed(engine, h["_own_phones"])
+    # the graph reads the pairs and owners (Layers.calls_pairs), fetched and encoded once
+    # (the services count links among counterparts on them); the layer is a view over
+    # them, computed only if something else reads it
+    kept = calls_view and fixed and engine.dialect == "duckdb"
     try:
+        coded = number_pairs(engine, pairs) if kept else None
         layers.hubs, layers.service_info, h["_services"] = detect_services(
-            engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
+            engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs,
+            phone_codes=coded)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-        if _owners_fixed(engine, h["_own_phones"]):
-            kept = calls_view and engine.dialect == "duckdb"
-            if kept:  # the graph reads the pairs and owners (Layers.calls_pairs); the layer
-                # is a view over them, computed only if something else reads it
-                h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
-                    pairs, h["_own_phones"]), transient=True)
-                layers.calls_pairs = (h["_l_calls"], pairs, h["_own_phones"])
-            else:
-                h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
-                    pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
+        if kept:
+            h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                pairs, h["_own_phones"]), transient=True)
+            layers.calls_pairs = (h["_l_calls"], pairs, h["_own_phones"], coded)
+        elif fixed:
+            h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
         else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
             attr, args = calls_attr_query(params, h["_own_phones"])
             h["_l_calls"] = engine.materialize(

@@ -442,10 +442,10 @@ def _calls_ends(engine, layers: Layers) -> tuple | None:
     their numbers' pairs with one owner per number (:attr:`Layers.calls_pairs`), else None
     (then the layer's rows are read)."""
     recipe = layers.calls_pairs
-    if recipe is None or recipe[0] is not layers.handles.get("_l_calls"):
+    if recipe is None or recipe[0] is not layers.handles.get("_l_calls") or recipe[3] is None:
         return None
-    _, pairs, owners = recipe
-    return calls_of_pairs(engine, pairs, owners)
+    _, _, owners, coded = recipe
+    return calls_of_pairs(engine, coded, owners)
 
 
 def _node_arrays(engine, ids, queries: tuple[str, str, str]) -> dict[str, np.ndarray]:

@@ -42,45 +42,35 @@ def _numbered(columns) -> tuple[pa.Array, list[np.ndarray]]:
     return ids, [at[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def calls_of_pairs(engine, pairs, owners) -> tuple | None:
+def calls_of_pairs(engine, coded, owners) -> tuple:
     """The calls layer from the numbers' pairs and their owners, as arrays.
 
-    ``pairs``: a handle of :func:`~workbench.evidence.services.pairs_query`'s phone rows;
-    ``owners``: of ``(id, person_id)``, at most one row per number and no period (then
-    :func:`~workbench.evidence.links.calls_layer_from_pairs` is the layer). Each number
-    stands for its owner, or for itself when it has none; a pair whose two numbers stand
-    for one node is no link. Returns ``(labels, a, b, table)``: ``labels`` the nodes at
-    either end of a link (a chunked Arrow array of distinct ids), ``a`` and ``b`` each link's ends
-    as positions in ``labels`` (one per row of ``table``, a link or not: ``a == b`` is
-    none), ``table`` the pairs' :data:`CALL_FIELDS`; None if a pair has no number.
-    Two pairs of numbers may stand for one pair of nodes: their measures add up.
+    ``coded``: the numbers' pairs as :func:`~workbench.evidence.services.number_pairs`
+    gives them; ``owners``: a handle of ``(id, person_id)``, at most one row per number and
+    no period (then :func:`~workbench.evidence.links.calls_layer_from_pairs` is the layer).
+    Each number stands for its owner, or for itself when it has none; a pair whose two
+    numbers stand for one node is no link. Returns ``(labels, a, b, table)``: ``labels`` the
+    nodes at either end of a link (a chunked Arrow array of distinct ids), ``a`` and ``b``
+    each pair's ends as positions in ``labels`` (one per row of ``table``, a link or not:
+    ``a == b`` is none), ``table`` the pairs' :data:`CALL_FIELDS`. Two pairs of numbers may
+    stand for one pair of nodes: their measures add up.
 
-    The numbers are hashed once; owners are looked up per distinct number, not per pair.
+    Owners are looked up per distinct number, not per pair.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = engine.fetch_arrow(
-        "SELECT u, v, CAST(n AS BIGINT) AS n_calls, CAST(n_night AS BIGINT) AS n_night, "
-        "CAST(n_short AS BIGINT) AS n_short, "
-        f"CAST(coalesce(duration_s, 0) AS BIGINT) AS duration_s FROM {pairs}")
     own = engine.fetch_arrow(f"SELECT id, person_id FROM {owners}")
-    text = pa.large_string()
-    chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
-    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
-    if coded.indices.null_count:
-        return None
-    numbers = coded.dictionary
-    held = pc.index_in(numbers, value_set=own.column("id").cast(text).combine_chunks())
+    text = coded.numbers.type
+    held = pc.index_in(coded.numbers, value_set=own.column("id").cast(text).combine_chunks())
     person = own.column("person_id").cast(text).combine_chunks().take(held)
-    node = pc.dictionary_encode(pc.coalesce(person, numbers))  # a number's node
-    code = node.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    ends = code[coded.indices.to_numpy(zero_copy_only=False)]
-    a, b = ends[:len(table)], ends[len(table):]
+    node = pc.dictionary_encode(pc.coalesce(person, coded.numbers))  # a number's node
+    code = node.indices.to_numpy(zero_copy_only=False)
+    a, b = code[coded.a], code[coded.b]
     link = a != b
     used = np.zeros(len(node.dictionary), dtype=bool)
     used[a[link]] = True
     used[b[link]] = True
     place = np.cumsum(used) - 1  # a node's position among the nodes with a link
     labels = pa.chunked_array([node.dictionary.filter(pa.array(used))], text)
-    return labels, place[a], place[b], table
+    return labels, place[a], place[b], coded.table
