@@ -381,7 +381,10 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
     end of a link, numbered in the ids' order; edges come in the order of their ends'
     numbers (the arrays' canonical order): the same arrays the engine's own sort and join
     would give, mapped and fused in Arrow and numpy instead (each layer's table holds one
-    row per pair).
+    row per pair). When the calls layer is the numbers' pairs with one owner per number
+    (:attr:`~workbench.evidence.links.Layers.calls_pairs`), the pairs fetched by the layers
+    are mapped to their owners here (:func:`~workbench.graph.numbering.calls_of_pairs`)
+    instead of reading the layer.
     """
     weights = weights or LayerWeights()
     engine = layers.engine
