@@ -8,6 +8,7 @@ import pytest
 from workbench.engine import DuckDBEngine
 from workbench.errors import EngineError
 from workbench.evidence import Layers, LinkParams
+from workbench.evidence.services import number_pairs
 from workbench.graph import build_graph
 
 NUMBER = "+8613800000009"
@@ -98,3 +99,81 @@ def test_node_numbers_follow_the_engines_order_for_any_script():
     assert numbered.to_pylist() == [*expected, None]
     assert [numbered[i].as_py() for i in at_b.tolist()] == ids[1::2] + ["P9"]
     assert at_a.tolist()[-1] == -1 and at_a.tolist()[:-1] == [expected.index(x) for x in ids[::2]]
+
+
+def _pairs_layers(engine, pairs: str, owners: str) -> Layers:
+    """Layers whose calls layer is numbers' pairs with their owners (as build_layers makes
+    them when every number keeps one owner), the other layers from :data:`TABLES`; pairs
+    with ``n`` calls, night and short calls and duration (``n_uv`` is not read)."""
+    from workbench.evidence.links import calls_layer_from_pairs
+
+    layers = _layers(engine, _own_phones=("id, person_id", owners))
+    h = layers.handles
+    h["_phone_pairs"] = engine.materialize("_phone_pairs", "SELECT * FROM (VALUES "
+                                           f"{pairs}) t(u, v, n, n_night, n_short, duration_s)")
+    h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+        h["_phone_pairs"], h["_own_phones"]), transient=True)
+    layers.calls_pairs = (h["_l_calls"], h["_phone_pairs"], h["_own_phones"],
+                          number_pairs(engine, h["_phone_pairs"]))
+    return layers
+
+
+def _same_graph(a, b) -> bool:
+    return (a.ids.tolist() == b.ids.tolist() and np.array_equal(a.u, b.u)
+            and np.array_equal(a.v, b.v) and np.array_equal(a.weight, b.weight)
+            and all(np.array_equal(x[k], y[k]) and x[k].dtype == y[k].dtype
+                    for x, y in ((a.measures, b.measures), (a.node, b.node)) for k in x))
+
+
+def test_calls_read_from_the_numbers_pairs_sum_a_persons_numbers():
+    """P1 holds two numbers: their calls with P2 are one link (summed), the calls between
+    them none; an unowned number stands for itself. The same graph as the layer's SQL."""
+    import dataclasses
+
+    a, b, c = "+8613800000001", "+8613800000002", "+8613800000003"
+    pairs = (f"('{a}', '{c}', 3, 1, 0, 100), ('{b}', '{c}', 2, 0, 2, NULL), "
+             f"('{a}', '{b}', 9, 9, 9, 900), ('{NUMBER}', '{a}', 1, 0, 1, 5)")
+    owners = f"('{a}', 'P1'), ('{b}', 'P1'), ('{c}', 'P2')"
+    with DuckDBEngine.over_parquet({}, "UTC") as engine:
+        layers = _pairs_layers(engine, pairs, owners)
+        assert layers.calls_pairs[3] is not None  # no fallback
+        g = build_graph(None, layers)
+        sql = build_graph(None, dataclasses.replace(layers, calls_pairs=None))
+    assert _same_graph(g, sql)
+    at = {(g.ids[x], g.ids[y]): e for e, (x, y) in enumerate(zip(g.u, g.v, strict=True))}
+    assert g.measures["n_calls"][at["P1", "P2"]] == 5
+    assert g.measures["duration_s"][at["P1", "P2"]] == 100
+    assert g.measures["n_short"][at["P1", "P2"]] == 2
+    assert g.measures["n_calls"][at[NUMBER, "P1"]] == 1
+    assert sum(g.measures["n_calls"]) == 6  # the calls between P1's own numbers: no link
+
+
+def test_calls_from_pairs_match_the_layers_sql_on_fuzzed_cases():
+    """Random numbers' pairs and owners (persons with several numbers, numbers nobody
+    holds, a number written like a person id): the graph read from the pairs is the graph
+    read from the calls layer's SQL, array for array."""
+    import dataclasses
+
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        numbers = [f"+86138{i:08d}" for i in range(int(rng.integers(2, 30)))] + ["P3"]
+        persons = [f"P{i}" for i in range(int(rng.integers(1, 8)))]
+        owned = rng.random(len(numbers)) < 0.7
+        owners = ", ".join(f"('{x}', '{persons[int(rng.integers(len(persons)))]}')"
+                           for x, o in zip(numbers, owned, strict=True) if o)
+        seen, rows = set(), []
+        for _ in range(int(rng.integers(1, 60))):
+            x, y = sorted(rng.choice(len(numbers), 2, replace=False).tolist())
+            if (x, y) in seen:
+                continue
+            seen.add((x, y))
+            n = int(rng.integers(1, 9))
+            dur = "NULL" if rng.random() < 0.2 else str(int(rng.integers(0, 500)))
+            rows.append(f"('{numbers[x]}', '{numbers[y]}', {n}, {int(rng.integers(0, n + 1))}, "
+                        f"{int(rng.integers(0, n + 1))}, {dur})")
+        with DuckDBEngine.over_parquet({}, "UTC") as engine:
+            layers = _pairs_layers(engine, ", ".join(rows),
+                                   owners or "('+0', 'P0')")
+            g = build_graph(None, layers)
+            sql = build_graph(None, dataclasses.replace(layers, calls_pairs=None))
+        assert _same_graph(g, sql) and g.m > 0

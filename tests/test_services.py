@@ -183,3 +183,61 @@ def test_calls_layer_from_number_pairs_is_the_layer_from_calls(busy_case, tmp_pa
     fixed, direct, _paired = _calls_layers(d / "case.duckdb")
     assert not fixed
     assert [row[:3] for row in direct] == [("A", "B", 1), ("B", "C", 1)]
+
+
+def test_calls_layer_kept_as_a_view_or_stored_gives_one_graph(busy_case):
+    """Numbers that keep their owners: the calls layer is a view over the numbers' pairs
+    (the graph reads the pairs), or a table when asked (the heavy stage); its rows and the
+    graph are the same either way."""
+    import numpy as np
+
+    from workbench.evidence import links
+    from workbench.graph import build_graph
+    from workbench.store.database import Store
+
+    with Store(busy_case.path, read_only=True) as store:
+        lazy = links.build_layers(store.con)
+        stored = links.build_layers(store.con, calls_view=False)
+        assert lazy.calls_pairs is not None and stored.calls_pairs is None
+        rows = [layers.engine.fetch_rows(f"SELECT * FROM {layers.handles['_l_calls']} "
+                                         "ORDER BY u, v") for layers in (lazy, stored)]
+        graphs = [build_graph(None, layers) for layers in (lazy, stored)]
+    assert rows[0] == rows[1] and len(rows[0]) > 10
+    assert graphs[0].ids.tolist() == graphs[1].ids.tolist()
+    for a, b in ((graphs[0].measures, graphs[1].measures), (graphs[0].node, graphs[1].node)):
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert np.array_equal(graphs[0].weight, graphs[1].weight)
+
+
+def test_links_among_counterparts_in_numpy_match_the_join():
+    """The busy numbers' figures with the links among their counterparts counted on the
+    fetched pairs (numpy) are those of the engine's join, on fuzzed cases with hubs."""
+    import numpy as np
+
+    from workbench.engine import DuckDBEngine
+    from workbench.evidence import links, services
+
+    rng = np.random.default_rng(5)
+    for case in range(6):
+        numbers = [f"+86139{i:08d}" for i in range(int(rng.integers(60, 200)))]
+        pairs = {tuple(sorted(rng.choice(len(numbers), 2, replace=False).tolist()))
+                 for _ in range(len(numbers) * 2)}
+        for hub in range(int(rng.integers(1, 5))):  # hubs with many counterparts
+            pairs |= {tuple(sorted((hub, int(y)))) for y in
+                      rng.choice(np.arange(5, len(numbers)), int(rng.integers(25, 55)),
+                                 replace=False)}
+        rows = []
+        for x, y in sorted(pairs):
+            n = int(rng.integers(1, 12))
+            rows.append(f"('{numbers[x]}', '{numbers[y]}', {n}, {int(rng.integers(0, n + 1))}, "
+                        f"{int(rng.integers(0, n + 1))}, {int(rng.integers(0, n + 1))}, "
+                        f"{int(rng.integers(0, 900))})")
+        with DuckDBEngine.over_parquet({}, "UTC") as engine:
+            pair = engine.materialize(f"_p{case}", "SELECT * FROM (VALUES " + ", ".join(rows)
+                                      + ") t(u, v, n, n_uv, n_night, n_short, duration_s)")
+            params = links.LinkParams()
+            joined = services._stats(engine, "phone", params, pair)[0]
+            coded = services._stats(engine, "phone", params, pair,
+                                    services.number_pairs(engine, pair))[0]
+        assert joined == coded and joined
+        assert any(s["density_ratio"] > 0 for s in joined)

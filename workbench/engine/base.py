@@ -167,8 +167,10 @@ class Engine(ABC):
         The table is named by its content, as splink's ``DatabaseAPI`` does: the stage's
         ``name`` as a template plus a hash of the SQL, its parameters and this engine, so
         stages (and engines sharing one connection) never overwrite each other's tables.
-        ``transient``: the result is read once, by the next stage; an engine that plans
-        lazily (Spark) may keep it as a view instead of storing it.
+        ``transient``: the result is read at most once, by the next stage; an engine may
+        keep it as a view instead of storing it (Spark always, DuckDB when the query has no
+        parameters). Its rows are then computed when read, from the tables it names as
+        they are then: drop none of them while the handle is in use.
 
         >>> from workbench.engine import DuckDBEngine
         >>> engine = DuckDBEngine.over_parquet({}, "UTC")

@@ -47,6 +47,7 @@ class DuckDBEngine(Engine):
         super().__init__(tz)
         self.con = con
         self._owns = owns
+        self._views: set[str] = set()  # results kept as views (transient, see _materialize)
         self._set_timezone(tz)
 
     @classmethod
@@ -92,10 +93,16 @@ class DuckDBEngine(Engine):
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
 
     def _materialize(self, name: str, sql: str, params: list, transient: bool) -> None:
+        # a transient result without parameters (a view cannot keep them) is a view: it
+        # costs nothing until read (the graph may never read it, see Engine.materialize)
+        view = transient and not params
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+            self.con.execute(f"CREATE OR REPLACE TEMP {'VIEW' if view else 'TABLE'} {name} "
+                             f"AS {sql}", params)
         except duckdb.Error as exc:
             raise EngineError(f"duckdb: {str(exc).splitlines()[0]}") from exc
+        if view:
+            self._views.add(name)
 
     def fetch_df(self, query: Handle | str, params=None):
         """Rows as a pandas DataFrame, by DuckDB itself."""
@@ -113,7 +120,11 @@ class DuckDBEngine(Engine):
         return Path(path)
 
     def _drop(self, handle: Handle) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {handle.name}")
+        if handle.name in self._views:
+            self._views.discard(handle.name)
+            self.con.execute(f"DROP VIEW IF EXISTS {handle.name}")
+        else:
+            self.con.execute(f"DROP TABLE IF EXISTS {handle.name}")
 
     def _has_table(self, name: str) -> bool:
         rows = self.con.execute(

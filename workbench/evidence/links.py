@@ -1,10 +1,11 @@
 """Link layers: SQL over the case store turning records into person-to-person links.
 
-Each layer is a temporary table of undirected node pairs ``(u, v)`` with ``u < v`` and the
-layer's own measures. Nodes are person ids; a phone number that belongs to no person at the
-time of a call stands for itself in E.164 (``+8613800138000``, a short service number as it
-is), an account that belongs to no person as ``acct:<id>``. Nothing is dropped: every
-number in the calls is a node, so numbers-only exports work like any other case.
+Each layer is a temporary table (the calls layer may be a view: :func:`build_layers`) of
+undirected node pairs ``(u, v)`` with ``u < v`` and the layer's own measures. Nodes are
+person ids; a phone number that belongs to no person at the time of a call stands for itself
+in E.164 (``+8613800138000``, a short service number as it is), an account that belongs to
+no person as ``acct:<id>``. Nothing is dropped: every number in the calls is a node, so
+numbers-only exports work like any other case.
 
 Layers: ``calls`` (count, duration, night and short calls, first/last contact,
 direction), ``money`` (transfers each way, totals, distinct amounts, first/last),
@@ -29,13 +30,15 @@ from .owners import (
     ACCOUNT_OWNERS,
     PHONE_OWNERS,
     calls_aliased,
+    fixed_offset,
+    night_sql,
     owner_during,
     owner_join,
     phone_aliases_sql,
     short_call_sql,
     window,
 )
-from .services import detect_services, pairs_query
+from .services import NumberPairs, detect_services, number_pairs, pairs_query
 
 if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
     import pandas as pd
@@ -97,15 +100,24 @@ class Layers:
     cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
     #: the case's currency: money totals count transfers in it only
     currency: str = "CNY"
+    #: ``(calls layer, numbers' pairs, owners, fetched pairs)`` when the calls layer is the
+    #: numbers' pairs with each number standing for its one owner
+    #: (:func:`calls_layer_from_pairs`): the graph then reads the fetched pairs
+    #: (:func:`~workbench.evidence.services.number_pairs`; None: the layer's rows), as long
+    #: as ``handles["_l_calls"]`` is that layer
+    calls_pairs: tuple[Handle, Handle, Handle, NumberPairs | None] | None = None
 
 
 def build_layers(source, params: LinkParams | None = None, *,
-                 copresence: bool = True) -> Layers:
+                 copresence: bool = True, calls_view: bool = True) -> Layers:
     """Build every layer on an engine; the handles are in :attr:`Layers.handles`.
 
     ``source`` is an :class:`~workbench.engine.Engine`, a :class:`~workbench.store.Store` or
     a store's DuckDB connection (then the layers are temp tables ``_l_<name>`` on it).
     ``copresence=False`` leaves the co-presence layer empty (the heavy stage).
+    ``calls_view``: on DuckDB, when every number keeps one owner, the calls layer is a view
+    over the numbers' pairs (:attr:`Layers.calls_pairs`: the graph reads the pairs); False
+    stores it (for a stage that reads it several times, as the heavy stage does).
 
     Examples
     --------
@@ -127,20 +139,33 @@ def build_layers(source, params: LinkParams | None = None, *,
     # the numbers' pairs serve the service rule and, when no number changes hands, the
     # calls layer too (one pass over the calls instead of two)
     linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
-    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked))
+    offset = fixed_offset(engine)  # night hours from the instants (DuckDB, no summer time)
+    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked, offset))
+    fixed = _owners_fixed(engine, h["_own_phones"])
+    # the graph reads the pairs and owners (Layers.calls_pairs), fetched and encoded once
+    # (the services count links among counterparts on them); the layer is a view over
+    # them, computed only if something else reads it
+    kept = calls_view and fixed and engine.dialect == "duckdb"
     try:
+        coded = number_pairs(engine, pairs) if kept else None
         layers.hubs, layers.service_info, h["_services"] = detect_services(
-            engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs)
+            engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs,
+            phone_codes=coded)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
-        if _owners_fixed(engine, h["_own_phones"]):
+        if kept:
+            h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
+                pairs, h["_own_phones"]), transient=True)
+            layers.calls_pairs = (h["_l_calls"], pairs, h["_own_phones"], coded)
+        elif fixed:
             h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
                 pairs, h["_own_phones"], _one_to_one(engine, pairs, h["_own_phones"])))
         else:  # each layer aggregates its resolved rows as a subquery: nothing per call kept
             attr, args = calls_attr_query(params, h["_own_phones"])
             h["_l_calls"] = engine.materialize(
-                "_l_calls", calls_layer_query(params, f"({attr}) attr")[0], args)
+                "_l_calls", calls_layer_query(params, f"({attr}) attr", offset)[0], args)
     finally:
-        engine.drop(pairs)
+        if not kept:
+            engine.drop(pairs)
     layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
     attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],
@@ -200,11 +225,11 @@ def calls_attr_query(params: LinkParams, owners: Handle) -> Query:
             + _endpoint("pb", "c.callee", "c.started_at", owners)), args
 
 
-def calls_layer_query(params: LinkParams, attr: Handle | str) -> Query:
+def calls_layer_query(params: LinkParams, attr: Handle | str,
+                      offset_us: int | None = None) -> Query:
     """The calls layer from :func:`calls_attr_query`'s rows (a handle, or the query as an
-    aliased subquery)."""
-    night = (f"(hour(started_at) >= {int(params.night_start)} OR "
-             f"hour(started_at) < {int(params.night_end)})")
+    aliased subquery); ``offset_us``: see :func:`~workbench.evidence.owners.night_sql`."""
+    night = night_sql(params, offset_us)
     short = short_call_sql(params.short_s)
     return ("SELECT least(a, b) AS u, greatest(a, b) AS v, count(*) AS n_calls, "
             "coalesce(sum(duration_s), 0) AS duration_s, "

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "short_call_sql", "NUMBER_NODE", "ID_NUMBER_NODE",
-           "window", "window_between", "owner_join", "phone_aliases_sql", "calls_aliased"]
+__all__ = ["PHONE_OWNERS", "ACCOUNT_OWNERS", "short_call_sql", "night_sql", "fixed_offset",
+           "NUMBER_NODE", "ID_NUMBER_NODE", "window", "window_between", "owner_join",
+           "phone_aliases_sql", "calls_aliased"]
 
 #: a graph node that is a phone number standing for itself (E.164, or a short service number)
 NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
@@ -31,11 +32,12 @@ NUMBER_NODE = re.compile(r"^\+?[0-9]{3,16}$")
 ID_NUMBER_NODE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 _FIRST, _LAST = "DATE '0001-01-01'", "DATE '9999-12-31'"
-#: (number, person, since, until): one row per period of use; NULL ends are open
-PHONE_OWNERS = (
-    "WITH p AS (SELECT DISTINCT phone, person_id, "
-    f"coalesce(since, {_FIRST}) AS s, coalesce(until, {_LAST}) AS u FROM phones "
-    "WHERE person_id IS NOT NULL), "
+#: the registrations (number, person, first day, last day), ends open as far as dates go
+_ROWS = ("SELECT DISTINCT phone, person_id, "
+         f"coalesce(since, {_FIRST}) AS s, coalesce(until, {_LAST}) AS u FROM phones "
+         "WHERE person_id IS NOT NULL")
+#: the periods of use from the registrations in ``p`` (CTEs ``t`` to ``g``, then the rows)
+_PERIODS = (
     # each period ends before another person's later period starts
     "t AS (SELECT p.phone, p.person_id, p.s, "
     "least(p.u, coalesce(CAST(min(o.s) - INTERVAL 1 DAY AS DATE), p.u)) AS u "
@@ -51,6 +53,17 @@ PHONE_OWNERS = (
     f"SELECT phone AS id, person_id, CASE WHEN min(s) = {_FIRST} THEN NULL ELSE min(s) END "
     f"AS since, CASE WHEN max(u) = {_LAST} THEN NULL ELSE max(u) END AS until "
     "FROM g GROUP BY phone, person_id, grp"
+)
+#: (number, person, since, until): one row per period of use; NULL ends are open. A number
+#: registered once is its own period (when it does not end before it starts): only the
+#: numbers registered more than once go through the periods' joins and windows
+PHONE_OWNERS = (
+    f"WITH r AS ({_ROWS}), m AS (SELECT phone, count(*) > 1 AS multi FROM r GROUP BY phone), "
+    "k AS (SELECT r.*, m.multi FROM r JOIN m ON m.phone = r.phone), "
+    "p AS (SELECT phone, person_id, s, u FROM k WHERE multi), "
+    + _PERIODS + " UNION ALL "
+    f"SELECT phone, person_id, CASE WHEN s = {_FIRST} THEN NULL ELSE s END, "
+    f"CASE WHEN u = {_LAST} THEN NULL ELSE u END FROM k WHERE NOT multi AND u >= s"
 )
 #: (account, person)
 ACCOUNT_OWNERS = ("SELECT account_id AS id, person_id, NULL AS since, NULL AS until "
@@ -132,3 +145,53 @@ def short_call_sql(short_s: int, column: str = "duration_s") -> str:
     'coalesce(duration_s <= 60, FALSE)'
     """
     return f"coalesce({column} <= {int(short_s)}, FALSE)"
+
+
+_HOUR_US = 3_600_000_000
+
+
+def night_sql(params, offset_us: int | None = None, column: str = "started_at") -> str:
+    """SQL of "a night call": the local hour of ``column`` in ``[night_start, night_end)``
+    across midnight (``params``: :class:`~workbench.evidence.links.LinkParams`).
+
+    ``offset_us`` (:func:`fixed_offset`): the case's zone keeps this one offset from UTC
+    over every instant the SQL meets, so the local hour is counted from the instant itself
+    (DuckDB's ``epoch_us``: the same hours as ``hour()``, without a calendar per row).
+
+    >>> from workbench.evidence.links import LinkParams
+    >>> night_sql(LinkParams())
+    '(hour(started_at) >= 22 OR hour(started_at) < 6)'
+    >>> night_sql(LinkParams(), 8 * 3_600_000_000)
+    '(((epoch_us(started_at) + 28800000000) // 3600000000 % 24) NOT BETWEEN 6 AND 21)'
+    """
+    start, end = int(params.night_start), int(params.night_end)
+    if offset_us is None:
+        return f"(hour({column}) >= {start} OR hour({column}) < {end})"
+    hour = f"((epoch_us({column}) + {int(offset_us)}) // {_HOUR_US} % 24)"
+    if start <= end:  # no night across midnight (or none at all): the plain rule
+        return f"({hour} >= {start} OR {hour} < {end})"
+    return f"({hour} NOT BETWEEN {end} AND {start - 1})"
+
+
+def fixed_offset(engine, table: str = "calls", column: str = "started_at") -> int | None:
+    """The case zone's one offset from UTC (microseconds) over every instant of ``column``
+    in ``table``, or None: the zone changes offset in that time (summer time), an instant
+    is before 1970, or the engine is not DuckDB.
+
+    The offset is read at every whole hour from the first instant to past the last, by the
+    engine's own calendar (the one ``hour()`` follows); a zone changes offset at most once
+    within an hour (none twice), so one offset at every hour is one offset throughout.
+    """
+    if getattr(engine, "dialect", None) != "duckdb":
+        return None
+    rows = engine.fetch_rows(
+        f"WITH s AS (SELECT epoch_us(min({column})) AS lo, epoch_us(max({column})) AS hi "
+        f"FROM {table}), t AS (SELECT make_timestamptz(x) AS t FROM s, "
+        f"range(s.lo, s.hi + {_HOUR_US} + 1, {_HOUR_US}) r(x) "
+        f"WHERE s.hi - s.lo < 200000 * CAST({_HOUR_US} AS BIGINT)) "
+        "SELECT (SELECT lo FROM s) AS lo, count(DISTINCT o) AS offsets, min(o) AS offset_us "
+        "FROM (SELECT epoch_us(CAST(t AS TIMESTAMP)) - epoch_us(t) AS o FROM t) x")
+    lo, offsets, offset_us = (rows[0][k] for k in ("lo", "offsets", "offset_us"))
+    if lo is None or offsets != 1 or lo + offset_us < 0:
+        return None
+    return int(offset_us)

@@ -41,11 +41,15 @@ overrides win over all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..engine import Engine, Handle
-from .owners import calls_aliased, short_call_sql, window
+from .owners import calls_aliased, night_sql, short_call_sql, window
 
-__all__ = ["detect_services", "pairs_query", "SERVICE_SIGNALS", "PERSON_SIGNALS"]
+__all__ = ["detect_services", "pairs_query", "number_pairs", "NumberPairs", "SERVICE_SIGNALS",
+           "PERSON_SIGNALS"]
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +60,17 @@ _ONE_WAY = 0.9
 _DENSITY_RATIO = 2.0
 _RINGLIKE_RATIO = 1.5
 _FLOOR = 10
+#: at most this many busy numbers have the links among their counterparts counted in numpy
+#: (one pass over the pairs each, on :class:`NumberPairs`); more, and the engine joins
+_NUMPY_BUSY = 64
 
 
-def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
+def pairs_query(kind: str, params, aliases: bool = True,
+                offset_us: int | None = None) -> tuple[str, list]:
     """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
     accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``; numbers' pairs
-    also carry ``duration_s`` (the calls' summed duration).
+    also carry ``duration_s`` (the calls' summed duration). ``offset_us``: the zone's one
+    offset over the calls, if it keeps one (:func:`~workbench.evidence.owners.night_sql`).
 
     >>> from workbench.evidence.links import LinkParams
     >>> pairs_query("account", LinkParams())[0].startswith("SELECT least(from_account")
@@ -69,8 +78,7 @@ def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
     """
     if kind == "phone":  # ``aliases``: see :func:`~workbench.evidence.owners.calls_aliased`
         calls, args = calls_aliased(params, aliases)
-        night = (f"(hour(started_at) >= {int(params.night_start)} OR "
-                 f"hour(started_at) < {int(params.night_end)})")
+        night = night_sql(params, offset_us)
         short = short_call_sql(params.short_s)
         # the two numbers compared once per call (least, greatest and the direction each
         # compared them again: the numbers are longer than the engine keeps inline)
@@ -93,6 +101,60 @@ def pairs_query(kind: str, params, aliases: bool = True) -> tuple[str, list]:
     return sql, args
 
 
+@dataclass(frozen=True)
+class NumberPairs:
+    """The numbers' pairs (:func:`pairs_query`) fetched once, their numbers encoded.
+
+    ``numbers``: the distinct numbers (an Arrow string array); ``a`` and ``b``: each pair's
+    ends as positions in it; ``table``: per pair ``n_calls``, ``n_night``, ``n_short`` and
+    ``duration_s`` (0 where no call has one), the calls layer's measures.
+    """
+
+    numbers: object
+    a: np.ndarray
+    b: np.ndarray
+    table: object
+
+
+def number_pairs(engine: Engine, pairs: Handle) -> NumberPairs | None:
+    """The numbers' pairs as :class:`NumberPairs` (one Arrow dictionary encoding of their
+    numbers), or None if a pair lacks a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = engine.fetch_arrow(
+        "SELECT u, v, CAST(n AS BIGINT) AS n_calls, CAST(n_night AS BIGINT) AS n_night, "
+        "CAST(n_short AS BIGINT) AS n_short, "
+        f"CAST(coalesce(duration_s, 0) AS BIGINT) AS duration_s FROM {pairs}")
+    text = pa.large_string()  # 64-bit offsets: numbers past 2 GiB in all still fit
+    chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
+    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
+    if coded.indices.null_count:
+        return None
+    ends = coded.indices.to_numpy(zero_copy_only=False)
+    return NumberPairs(coded.dictionary, ends[:len(table)], ends[len(table):],
+                       table.drop_columns(["u", "v"]))
+
+
+def _links_among(pairs: NumberPairs, ids: list[str]) -> list[int] | None:
+    """Per busy number of ``ids``: the pairs whose both ends are its counterparts (the
+    ``within`` count of :func:`_stats`' join), one pass over the pairs per number; None if
+    a number is not in the pairs."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    at = pc.index_in(pa.array(ids, pairs.numbers.type), value_set=pairs.numbers)
+    if at.null_count:
+        return None
+    a, b, out = pairs.a, pairs.b, []
+    for c in at.to_numpy(zero_copy_only=False).tolist():
+        mark = np.zeros(len(pairs.numbers), dtype=bool)
+        mark[b[a == c]] = True
+        mark[a[b == c]] = True
+        out.append(int(np.count_nonzero(mark[a] & mark[b])))
+    return out
+
+
 def _both_ways(pair: Handle) -> str:
     """Each node's view of its pairs ``(x, y, n, n_out, n_night, n_short)``: every pair
     twice, once from each end (a subquery, never stored)."""
@@ -100,10 +162,10 @@ def _both_ways(pair: Handle) -> str:
             f"UNION ALL SELECT v, u, n, n - n_uv, n_night, n_short FROM {pair})")
 
 
-def _stats(engine: Engine, kind: str, params,
-           pair: Handle | None = None) -> tuple[list[dict], dict, Handle]:
+def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
+           coded: NumberPairs | None = None) -> tuple[list[dict], dict, Handle]:
     if pair is None:
-        pair = engine.materialize("_svc_pair", *pairs_query(kind, params))
+        pair = engine.materialize(f"_svc_pair_{kind}", *pairs_query(kind, params))
     deg = engine.materialize(
         "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
         f"SELECT v FROM {pair}) e GROUP BY x")
@@ -137,21 +199,24 @@ def _stats(engine: Engine, kind: str, params,
         [tie_fence, tie_fence, threshold])
     engine.drop(deg)
     rows = engine.fetch_rows(
-        # links among a busy node's counterparts: the pairs whose first end is one of its
-        # counterparts, kept when the second end is one too (each pair once: joining the
-        # counterpart lists with each other first would square them, and reading every
-        # pair from both ends twice as many rows)
-        f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x), "
-        f"within AS (SELECT a.x, count(*) AS links FROM {pair} q JOIN cp a ON a.y = q.u "
-        "JOIN cp b ON b.y = q.v AND b.x = a.x GROUP BY a.x) "
-        "SELECT b.x, b.k, b.n, b.n_out, b.n_night, b.n_short, b.per_counterpart, "
-        "b.n_close, b.k_close, "
-        f"coalesce(w.links, 0) AS links FROM {busy} b LEFT JOIN within w ON w.x = b.x "
-        "ORDER BY b.x")
+        "SELECT x, k, n, n_out, n_night, n_short, per_counterpart, n_close, k_close "
+        f"FROM {busy} ORDER BY x")
+    linked = (_links_among(coded, [r["x"] for r in rows])
+              if coded is not None and len(rows) <= _NUMPY_BUSY else None)
+    if linked is None:
+        within = dict((r["x"], r["links"]) for r in engine.fetch_rows(
+            # links among a busy node's counterparts: the pairs whose first end is one of
+            # its counterparts, kept when the second end is one too (each pair once:
+            # joining the counterpart lists with each other first would square them, and
+            # reading every pair from both ends twice as many rows)
+            f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x) "
+            f"SELECT a.x, count(*) AS links FROM {pair} q JOIN cp a ON a.y = q.u "
+            "JOIN cp b ON b.y = q.v AND b.x = a.x GROUP BY a.x"))
+        linked = [within.get(r["x"], 0) for r in rows]
     engine.drop(busy)
     out = []
-    for x, k, n, n_out, n_night, n_short, per_cp, n_close, k_close, links in (
-            r.values() for r in rows):
+    for (x, k, n, n_out, n_night, n_short, per_cp, n_close, k_close), links in zip(
+            (r.values() for r in rows), linked, strict=True):
         possible = k * (k - 1) / 2
         ratio = (links / possible) / density if possible and density else 0.0
         signals = {
@@ -173,16 +238,22 @@ def _stats(engine: Engine, kind: str, params,
     return out, info, pair
 
 
-def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
-    """Known persons registered to each id, and whether any has arrests, money or kin."""
-    if not ids:
-        return {}
+def _owners(engine: Engine, tables: dict[str, tuple[Handle, list[str]]]
+            ) -> dict[str, dict[str, dict]]:
+    """Known persons registered to each id, and whether any has arrests, money or kin, per
+    kind: ``tables`` maps a kind to its owner table and ids (one query for every kind)."""
+    wanted = [(kind, table, ids) for kind, (table, ids) in tables.items() if ids]
+    out: dict[str, dict[str, dict]] = {kind: {} for kind in tables}
+    if not wanted:
+        return out
     rows = engine.fetch_rows(
         # equi-joins on distinct person sets: an OR condition inside a correlated EXISTS
         # becomes a nested-loop join on Spark (17 s at 1M calls)
-        "SELECT o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
-        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin "
-        f"FROM {table} o JOIN persons p ON p.person_id = o.person_id "
+        "SELECT o.kind, o.id, o.person_id, ar.person_id IS NOT NULL AS arrests, "
+        "mo.person_id IS NOT NULL AS money, ki.person_id IS NOT NULL AS kin FROM ("
+        + " UNION ALL ".join(f"SELECT '{kind}' AS kind, id, person_id FROM {table} "
+                             "WHERE id IN (SELECT unnest(?))" for kind, table, _ in wanted)
+        + ") o JOIN persons p ON p.person_id = o.person_id "
         "LEFT JOIN (SELECT DISTINCT person_id FROM arrests) ar ON ar.person_id = o.person_id "
         "LEFT JOIN (SELECT DISTINCT ac.person_id FROM accounts ac JOIN ("
         "  SELECT from_account AS account FROM transactions UNION ALL "
@@ -190,10 +261,9 @@ def _owners(engine: Engine, table: Handle, ids: list[str]) -> dict[str, dict]:
         "  ON mo.person_id = o.person_id "
         "LEFT JOIN (SELECT person_a AS person_id FROM kinship UNION "
         "  SELECT person_b FROM kinship) ki ON ki.person_id = o.person_id "
-        "WHERE o.id IN (SELECT unnest(?)) ORDER BY o.id, o.person_id", [ids])
-    out: dict[str, dict] = {}
-    for i, pid, arrests, money, kin in (r.values() for r in rows):
-        entry = out.setdefault(i, {"persons": [], "records": []})
+        "ORDER BY o.kind, o.id, o.person_id", [ids for _, _, ids in wanted])
+    for kind, i, pid, arrests, money, kin in (r.values() for r in rows):
+        entry = out[kind].setdefault(i, {"persons": [], "records": []})
         entry["persons"].append(pid)
         entry["records"] += [r for r, flag in (("arrests", arrests), ("money", money),
                                                 ("kin", kin)) if flag]
@@ -221,7 +291,8 @@ def _need(s: dict, owner: dict | None, kinfo: dict, subscribers: bool
 
 
 def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Handle,
-                    phone_pairs: Handle | None = None) -> tuple[list[dict], dict, Handle]:
+                    phone_pairs: Handle | None = None, phone_codes: NumberPairs | None = None
+                    ) -> tuple[list[dict], dict, Handle]:
     """Flag service numbers and accounts (see the module docstring).
 
     Reads the owner tables (handles of :data:`~workbench.evidence.owners.PHONE_OWNERS` and
@@ -229,18 +300,22 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
     ``services`` is a handle of ``(kind, id)`` rows; each flagged node with
     its counterparts, signals and a ``reason`` in words; ``info`` holds the thresholds
     derived from the case and every busy node looked at. ``phone_pairs``: the numbers'
-    :func:`pairs_query` rows when the caller has them (then the caller drops them).
+    :func:`pairs_query` rows when the caller has them (then the caller drops them);
+    ``phone_codes``: those pairs as :func:`number_pairs` gives them, if the caller has them.
     """
     subscribers = engine.scalar("SELECT count(*) FROM phones") > 0
     forced = set(getattr(params, "hubs", ()) or ())
     never = set(getattr(params, "not_hubs", ()) or ())
     flagged, info = [], {"busy": []}
-    for kind in ("phone", "account"):
-        given = phone_pairs if kind == "phone" else None
-        stats, kinfo, pair = _stats(engine, kind, params, given)
+    found = {kind: _stats(engine, kind, params, *((phone_pairs, phone_codes)
+                                                  if kind == "phone" else ()))
+             for kind in ("phone", "account")}
+    owners_of = _owners(engine, {kind: (own_phones if kind == "phone" else own_accounts,
+                                        [s["id"] for s in stats])
+                                 for kind, (stats, _, _) in found.items()})
+    for kind, (stats, kinfo, pair) in found.items():
         info[kind] = kinfo
-        owners = _owners(engine, own_phones if kind == "phone" else own_accounts,
-                         [s["id"] for s in stats])
+        owners = owners_of[kind]
         for s in stats:
             owner = owners.get(s["id"])
             n_signals = sum(s["signals"].values())
@@ -264,7 +339,7 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})
-        if given is None:
+        if pair is not phone_pairs:
             engine.drop(pair)
     services = engine.materialize("_services", *services_query(flagged))
     flagged.sort(key=lambda s: (-(s["counterparts"] or 0), s["kind"], s["id"]))

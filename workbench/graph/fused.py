@@ -26,10 +26,11 @@ import numpy as np
 from ..errors import EngineError
 from ..evidence import LAYER_NAMES, NUMBER_NODE, Layers
 from .adjacency import adjacency
+from .numbering import CALL_FIELDS as _CALL_FIELDS
+from .numbering import _numbered, calls_of_pairs
 
 if TYPE_CHECKING:  # networkx is loaded where it is used (a command that does not, starts faster)
     import networkx as nx
-    import pyarrow as pa
 
 __all__ = ["LayerWeights", "CaseGraph", "build_graph", "reweight", "layer_strengths",
            "member_mask", "number_only", "EDGE_FIELDS"]
@@ -302,8 +303,7 @@ def _nonzero(values: np.ndarray, fn=None, also: np.ndarray | None = None) -> np.
     return out
 
 
-#: the calls layer's measures, and those the other layers bring per pair (fused_query)
-_CALL_FIELDS = ("n_calls", "n_night", "n_short", "duration_s")
+#: the measures the layers other than calls bring per pair (fused_query)
 _OTHER_FIELDS = tuple(k for k in EDGE_FIELDS if k not in _CALL_FIELDS)
 
 
@@ -378,28 +378,6 @@ def _dense(column, ids) -> np.ndarray:
     return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _numbered(columns) -> tuple[pa.Array, list[np.ndarray]]:
-    """The ids in Arrow string ``columns``, sorted (a null last, as the engine's ``ORDER BY``
-    puts it), and each column as positions in them (-1 for a null: no node). One hash pass
-    (a dictionary encoding) numbers every id; the sort is over the distinct ids only."""
-    import pyarrow as pa  # pyarrow.compute is loaded when a graph is built
-    import pyarrow.compute as pc
-
-    # large strings: 64-bit offsets, so ids beyond 2 GiB in all (a province's pairs) still fit
-    chunks = [c for col in columns for c in col.cast(pa.large_string()).chunks]
-    coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], pa.large_string())]))
-    order = pc.sort_indices(coded.dictionary).to_numpy()
-    rank = np.empty(len(order) + 1, dtype=np.int64)  # rank[-1]: a null's position
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1
-    ids = coded.dictionary.take(order)
-    if coded.indices.null_count:
-        ids = pa.concat_arrays([ids, pa.array([None], pa.large_string())])
-    at = rank[pc.fill_null(coded.indices, -1).to_numpy()]
-    bounds = np.cumsum([0, *(len(col) for col in columns)])
-    return ids, [at[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> CaseGraph:
     """Fuse the layers built by :func:`workbench.evidence.links.build_layers` into a CaseGraph.
 
@@ -408,16 +386,28 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
     end of a link, numbered in the ids' order; edges come in the order of their ends'
     numbers (the arrays' canonical order): the same arrays the engine's own sort and join
     would give, mapped and fused in Arrow and numpy instead (each layer's table holds one
-    row per pair).
+    row per pair). When the calls layer is the numbers' pairs with one owner per number
+    (:attr:`~workbench.evidence.links.Layers.calls_pairs`), the pairs fetched by the layers
+    are mapped to their owners here (:func:`~workbench.graph.numbering.calls_of_pairs`)
+    instead of reading the layer.
     """
     weights = weights or LayerWeights()
     engine = layers.engine
     h = layers.handles
-    calls = engine.fetch_arrow(
-        f"SELECT c.u, c.v, {', '.join(_cast(k, f'c.{k}') for k in _CALL_FIELDS)} "
-        f"FROM {h['_l_calls']} c")
     other = engine.fetch_arrow(*fused_query(h))
-    ids, ends = _numbered([t.column(k) for t in (calls, other) for k in ("u", "v")])
+    calls = _calls_ends(engine, layers)
+    if calls is None:  # the calls layer's own rows: each pair once
+        table = engine.fetch_arrow(
+            f"SELECT c.u, c.v, {', '.join(_cast(k, f'c.{k}') for k in _CALL_FIELDS)} "
+            f"FROM {h['_l_calls']} c")
+        ids, ends = _numbered([t.column(k) for t in (table, other) for k in ("u", "v")])
+        summed = False
+    else:  # the numbers' pairs, each end its node (two pairs of numbers may make one link)
+        labels, a, b, table = calls
+        ids, (at, *ends) = _numbered([labels, other.column("u"), other.column("v")])
+        ends = [np.minimum(at[a], at[b]), np.maximum(at[a], at[b]), *ends]
+        ends[0][ends[0] == ends[1]] = -1  # a pair of one node's numbers: no link
+        summed = True
     n = len(ids)
     keys, rows = [], []
     for ui, vi in (ends[:2], ends[2:]):
@@ -426,16 +416,21 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
         rows.append(linked)
     edges, at = np.unique(np.concatenate(keys), return_inverse=True)
     parts = (at[:len(keys[0])], at[len(keys[0]):])
-    if any(len(p) and np.bincount(p).max() > 1 for p in parts):
+    twice = [bool(len(p)) and np.bincount(p).max() > 1 for p in parts]
+    if twice[1] or (twice[0] and not summed):
         raise EngineError("a link layer holds a pair twice; rebuild the layers")
     measures = {}
-    for table, linked, pos, fields in ((calls, rows[0], parts[0], _CALL_FIELDS),
-                                       (other, rows[1], parts[1], _OTHER_FIELDS)):
+    for rows_of, linked, pos, fields, add in (
+            (table, rows[0], parts[0], _CALL_FIELDS, twice[0]),
+            (other, rows[1], parts[1], _OTHER_FIELDS, False)):
         for name in fields:
-            values = table.column(name).to_numpy()
+            values = rows_of.column(name).to_numpy()
             values = values if linked.all() else values[linked]
             measures[name] = np.zeros(len(edges), dtype=values.dtype)
-            measures[name][pos] = values
+            if add:
+                np.add.at(measures[name], pos, values)
+            else:
+                measures[name][pos] = values
     measures = {k: measures[k] for k in EDGE_FIELDS}
     node = _node_arrays(engine, ids, node_query(h))
     ids = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
@@ -448,6 +443,17 @@ def build_graph(source, layers: Layers, weights: LayerWeights | None = None) -> 
     graph = reweight(base, weights)
     log.info("fused graph: %d nodes, %d edges", graph.n, graph.m)
     return graph
+
+
+def _calls_ends(engine, layers: Layers) -> tuple | None:
+    """:func:`~workbench.graph.numbering.calls_of_pairs` when the layers' calls layer is
+    their numbers' pairs with one owner per number (:attr:`Layers.calls_pairs`), else None
+    (then the layer's rows are read)."""
+    recipe = layers.calls_pairs
+    if recipe is None or recipe[0] is not layers.handles.get("_l_calls") or recipe[3] is None:
+        return None
+    _, _, owners, coded = recipe
+    return calls_of_pairs(engine, coded, owners)
 
 
 def _node_arrays(engine, ids, queries: tuple[str, str, str]) -> dict[str, np.ndarray]:

@@ -82,7 +82,7 @@ def run_heavy_stage(engine: Engine, out: str | Path, params: LinkParams | None =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    layers = build_layers(engine, params or LinkParams(), copresence=False)
+    layers = build_layers(engine, params or LinkParams(), copresence=False, calls_view=False)
     handles = dict(layers.handles)
     if min_pair_calls > 1:
         handles.update(candidate_pairs(engine, layers, min_pair_calls))
