@@ -20,6 +20,7 @@ ZeroDivisionError: division by zero
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,20 +28,25 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .state import CaseState
 
-__all__ = ["Ahead", "money_ahead"]
+__all__ = ["Ahead", "money_ahead", "lower_priority"]
 
 
 class Ahead:
     """``compute()`` run in a daemon thread at once; :meth:`result` waits for it and gives its
     value or raises its exception. ``key`` says what it computes; ``done`` runs after it, in
-    the thread, whatever happened (closing its cursor)."""
+    the thread, whatever happened (closing its cursor). ``idle``: the thread runs at the
+    lowest priority (:func:`lower_priority`), on what the process's other work leaves of
+    the machine's cores."""
 
-    def __init__(self, key, compute: Callable, done: Callable | None = None) -> None:
+    def __init__(self, key, compute: Callable, done: Callable | None = None, *,
+                 idle: bool = False) -> None:
         self.key = key
         self._value = None
         self._error: BaseException | None = None
 
         def run() -> None:
+            if idle:
+                lower_priority()
             try:
                 self._value = compute()
             except BaseException as exc:  # noqa: BLE001 - given to the caller by result()
@@ -62,6 +68,26 @@ class Ahead:
         if self._error is not None:
             raise self._error
         return self._value
+
+
+def lower_priority() -> bool:
+    """Give the calling thread the lowest scheduling priority (nice 19; Linux schedules each
+    thread on its own, and lowering one's own priority needs no privilege): it then runs on
+    a core the process's other threads and its forked ring search leave idle, instead of
+    taking turns with them. Whether it could; elsewhere it runs as before.
+
+    >>> import threading
+    >>> t = threading.Thread(target=lower_priority); t.start(); t.join()
+    """
+    import os
+
+    if not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except OSError:  # a sandbox that forbids it: the thread runs as before
+        return False
+    return True
 
 
 def money_ahead(state: CaseState, request) -> Ahead | None:

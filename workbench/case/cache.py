@@ -397,10 +397,13 @@ class AnalysisCache:
             return
         from .ahead import Ahead
 
-        # a graph is large (0.5 s to encode at 2M calls): encoded in a thread while the
-        # ring search runs, waited for when it is read back or written
+        # a graph is large (0.16 s to encode at 2M calls): encoded in a thread while the
+        # ring search runs, at the lowest priority (the search's own work and its forked
+        # sweep come first: it takes the time the search waits), waited for when it is
+        # read back or written
         self.pending.pop(key, None)
-        self.pending[key] = (token, kind, Ahead(key, encode) if kind == "graph" else encode())
+        self.pending[key] = (token, kind, Ahead(key, encode, idle=True) if kind == "graph"
+                             else encode())
         for old in list(self.pending)[:-KEEP]:  # the newest stay
             del self.pending[old]
 
