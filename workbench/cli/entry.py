@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import importlib.abc
 import importlib.util
 import sys
@@ -52,7 +53,14 @@ class _IgraphWithoutDrawing(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def run() -> None:
-    """Import the CLI and run it; an interrupt during the import exits 130 with one line."""
+    """Import the CLI and run it; an interrupt during the import exits 130 with one line.
+
+    When the command has ended, the collector is told that every object left is permanent
+    (``gc.freeze``): the interpreter's shutdown then frees what its references free, and
+    leaves the cycles among what is left (modules, classes, a search's data) to the end of
+    the process instead of collecting them (0.13-0.25 s of every ``rings`` at 2M calls).
+    Nothing is lost: the command has closed its store and every file it wrote by then
+    (all are written in ``with`` blocks), and standard output is flushed as always."""
     if "igraph" not in sys.modules:
         sys.meta_path.insert(0, _IgraphWithoutDrawing())
     try:
@@ -60,4 +68,7 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.stderr.write(INTERRUPTED + "\n")
         sys.exit(130)
-    main()
+    try:
+        main()
+    finally:
+        gc.freeze()
