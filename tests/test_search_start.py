@@ -227,3 +227,34 @@ def test_leiden_run_on_an_igraph_whose_run_takes_other_arguments(monkeypatch):
                              beta=0.01, n_iterations=2)
     assert len(calls) == 2  # refused, then igraph's method
     assert fallback.tolist() == direct.tolist() and len(set(direct.tolist())) > 5
+
+
+def test_a_partition_with_no_group_of_a_ring_size_gives_no_candidate():
+    """Five persons all calling each other at night and paying: one community, eligible,
+    bigger than ``max_size`` 4 after trimming. The batched candidates crashed there (a strict
+    zip over no group); the rule gives none, and the search reports no ring, as before."""
+    from workbench.rings.search import RingParams, find_rings
+
+    u, v = zip(*[(a, b) for a in range(5) for b in range(a + 1, 5)], strict=True)
+    m = len(u)
+    ms = {k: np.zeros(m, dtype=np.int64) for k in EDGE_FIELDS}
+    ms["n_calls"][:] = 6
+    ms["n_night"][:] = 5
+    ms["n_uv_tx"][:] = 1
+    ms["n_tx"][:] = 1
+    ms["total_uv"] = np.full(m, 100.0)
+    st = layer_strengths(ms)
+    g = CaseGraph(ids=np.array([f"P{i}" for i in range(5)], dtype=object), u=np.array(u),
+                  v=np.array(v), weight=sum(st.values()), strength=st, measures=ms)
+    found = candidates_of(g, np.zeros(5, dtype=np.int64), np.ones(m, dtype=bool),
+                          np.ones(5, dtype=bool), baseline(g), min_size=3, max_size=4,
+                          max_candidate=48, trim=0.35)
+    assert found == {}
+    # with room for five, the same partition gives the five (the case is not empty)
+    assert list(candidates_of(g, np.zeros(5, dtype=np.int64), np.ones(m, dtype=bool),
+                              np.ones(5, dtype=bool), baseline(g), min_size=3, max_size=5,
+                              max_candidate=48, trim=0.35)) == [(0, 1, 2, 3, 4)]
+    result, _ = find_rings(g, RingParams(max_size=4), fork=False)
+    assert result.rings == []
+    result, _ = find_rings(g, RingParams(max_size=5), fork=False)
+    assert [r.members for r in result.rings] == [[f"P{i}" for i in range(5)]]

@@ -27,9 +27,9 @@ import numpy as np
 from ..graph import CaseGraph
 from .arrays import group_labels
 from .batch import score_batch
-from .scoring import Baseline, group_sums, score_sums
+from .scoring import Baseline, group_sums
 
-__all__ = ["trim_groups", "candidates_of", "score_groups", "organizers"]
+__all__ = ["trim_groups", "candidates_of", "organizers"]
 
 
 def trim_groups(g: CaseGraph, groups: list[np.ndarray], trim: float, min_size: int
@@ -124,6 +124,8 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     alive = _trim(g, nodes, node_group, label, n_groups, trim, min_size, inner)
     sizes = np.bincount(node_group[alive], minlength=n_groups)
     fits = (sizes >= min_size) & (sizes <= max_size)
+    if not fits.any():  # every group trimmed below min_size or left above max_size
+        return {}
     keep = alive & fits[node_group]
     nodes, node_group = nodes[keep], node_group[keep]
     flat = nodes.tolist()
@@ -146,41 +148,6 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     return {key: (score, comp, None) for key, (score, comp) in zip(
         (key for key, y in zip(keys, new.tolist(), strict=True) if y),
         score_batch(cols, base), strict=True)}
-
-
-def score_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> list[tuple]:
-    """:func:`~workbench.rings.scoring.score_group` of each of ``groups`` (disjoint, each
-    ascending dense ids), all at once: ``[(score, components, evidence, internal edge
-    ids)]``, the same values as one group at a time (sums in the same order).
-
-    >>> from workbench.graph.fused import CaseGraph
-    >>> from workbench.rings.scoring import baseline, score_group
-    >>> g = CaseGraph(ids=np.array(list("abcdef"), dtype=object), u=np.array([0, 0, 1, 3, 3]),
-    ...               v=np.array([1, 2, 2, 4, 5]), weight=np.ones(5), strength={},
-    ...               measures={k: np.ones(5, dtype=np.int64) for k in (
-    ...                   "n_calls", "n_night", "n_short", "n_tx", "n_uv_tx", "n_vu_tx",
-    ...                   "total_uv", "total_vu", "n_cases", "n_trafficking_cases", "kin")})
-    >>> groups = [np.array([0, 1, 2]), np.array([3, 4, 5])]
-    >>> [x[:3] for x in score_groups(g, groups, baseline(g))] == [
-    ...     score_group(g, x, baseline(g))[:3] for x in groups]
-    True
-    """
-    if not groups:
-        return []
-    cols, edges, edge_group = _sums_of(g, groups)
-    order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
-    bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()
-    return [(*score_sums({k: c[i] for k, c in cols.items()}, base),
-             edges[order[bounds[i]:bounds[i + 1]]]) for i in range(len(groups))]
-
-
-def _sums_of(g: CaseGraph, groups: list[np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
-    """:func:`~workbench.rings.scoring.group_sums` of disjoint ``groups`` as Python numbers
-    per column (the same values), with their internal edges and each edge's group."""
-    nodes, node_group, label = group_labels(g.n, groups)
-    edges, edge_group = _inside(g, label)
-    sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
-    return {k: a.tolist() for k, a in sums.items()}, edges, edge_group
 
 
 def _inside(g: CaseGraph, label: np.ndarray, edges: np.ndarray | None = None
