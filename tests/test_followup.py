@@ -199,6 +199,15 @@ def test_kept_payloads_are_packed_and_old_ones_still_read(tmp_path):
         assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
         assert all(np.asarray(a[k]).dtype == b[k].dtype for k in a)
     assert back.weight.sum() > 0 and back.weights == graph.weights
+    # an all-zero array left out of the payload comes back in its place (an export lists
+    # the measures in the graph's order: the same file from a kept graph as from a new one)
+    zeroed = dict(graph.measures)
+    middle = list(zeroed)[len(zeroed) // 2]
+    zeroed[middle] = np.zeros_like(zeroed[middle])
+    node = {k: np.zeros_like(np.asarray(a)) for k, a in graph.node.items()}
+    graph = dataclasses.replace(graph, measures=zeroed, node=node)
+    back, _info = graph_from_bytes(graph_bytes(graph, info))
+    assert list(back.measures) == list(graph.measures) and list(back.node) == list(graph.node)
 
 
 def test_slimmed_arrays_read_back_bit_for_bit():

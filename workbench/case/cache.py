@@ -187,9 +187,10 @@ def graph_bytes(graph: CaseGraph, info: dict) -> bytes:
     for group in ("measures", "node") if derived else ("strength", "measures", "node"):
         for name, arr in getattr(graph, group).items():
             arrays[f"{group}.{name}"] = np.asarray(arr)
+    order = list(arrays)  # the graph's own order (an export lists the measures in it)
     arrays, how = _slim(arrays)
     meta = {"info": info, "weights": graph.weights.as_dict(), "derived": derived,
-            "slim": how, "order": list(arrays) + [k for k in how if k not in arrays]}
+            "slim": how, "order": order}
     arrays["meta"] = np.frombuffer(json.dumps(meta, default=plain).encode(), dtype=np.uint8)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
