@@ -264,16 +264,18 @@ def cut_layers(engine: Engine, handles: dict[str, Handle],
     engine.drop(relations)
     engine.drop(blocked)
     out: dict[str, Handle] = {}
-    # the cut tables are read once more (written as pair Parquet): an engine that plans
-    # lazily keeps them as views over the kept nodes rather than caching each
+    # the cut tables are read three times (their sizes, their counts, the pair Parquet):
+    # Spark, which plans lazily, keeps them as views over the kept nodes rather than
+    # caching each; DuckDB stores them (a DuckDB view would run its query each time)
+    lazy = engine.dialect != "duckdb"
     for name, handle in handles.items():
         if name in PAIR_TABLES:
             out[name] = engine.materialize(f"{name}_sub", *restrict_pairs_query(handle, kept),
-                                           transient=True)
+                                           transient=lazy)
         elif name in NODE_TABLES:
             out[name] = engine.materialize(
                 f"{name}_sub", *restrict_nodes_query(handle, NODE_TABLES[name], kept),
-                transient=True)
+                transient=lazy)
         else:
             out[name] = handle
     before, after = _size(engine, handles), _size(engine, out)
