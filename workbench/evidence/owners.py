@@ -181,6 +181,17 @@ def fixed_offset(engine, table: str = "calls", column: str = "started_at") -> in
     The offset is read at every whole hour from the first instant to past the last, by the
     engine's own calendar (the one ``hour()`` follows); a zone changes offset at most once
     within an hour (none twice), so one offset at every hour is one offset throughout.
+
+    >>> from workbench.engine import DuckDBEngine
+    >>> engine = DuckDBEngine.over_parquet({}, "America/New_York")
+    >>> _ = engine.con.execute("CREATE TABLE c AS SELECT * FROM (VALUES "
+    ...     "(TIMESTAMPTZ '2019-01-01 12:00:00Z'), (TIMESTAMPTZ '2019-02-01 12:00:00Z')) "
+    ...     "t(started_at)")
+    >>> fixed_offset(engine, "c") // 3_600_000_000  # winter only: UTC-5 throughout
+    -5
+    >>> _ = engine.con.execute("INSERT INTO c VALUES (TIMESTAMPTZ '2019-07-01 12:00:00Z')")
+    >>> fixed_offset(engine, "c") is None  # summer time began in between
+    True
     """
     if getattr(engine, "dialect", None) != "duckdb":
         return None
