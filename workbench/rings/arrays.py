@@ -100,7 +100,15 @@ def suppliers_of(g: CaseGraph, groups: list[np.ndarray]) -> list[np.ndarray]:
 
 def supplier_flags(g: CaseGraph, nodes: np.ndarray, grp: np.ndarray) -> np.ndarray:
     """:func:`suppliers_of` of groups given end to end: ``nodes`` and each one's group
-    ``grp``, in ascending ``(group, node)`` order; a flag per node."""
+    ``grp``, in ascending ``(group, node)`` order; a flag per node.
+
+    >>> from workbench.graph.fused import CaseGraph
+    >>> ms = {"n_uv_tx": np.array([1, 1, 1]), "n_vu_tx": np.array([0, 0, 0])}
+    >>> g = CaseGraph(ids=np.array(list("abcd"), dtype=object), u=np.array([0, 1, 2]),
+    ...               v=np.array([2, 2, 3]), weight=np.ones(3), strength={}, measures=ms)
+    >>> supplier_flags(g, np.array([0, 1, 2, 3]), np.zeros(4, dtype=np.int64)).tolist()
+    [False, False, False, True]
+    """
     keys = grp * g.n + nodes
     pos, nbr, eid = g.star(nodes)
     inside = member_mask(keys, grp[pos] * g.n + nbr)

@@ -20,7 +20,14 @@ def shown_evidence(s: dict, tier: list[str], star: bool) -> dict:
     """The evidence shown with a group's score: its counts from
     :func:`~workbench.rings.scoring.group_sums` (one group's values), the kinds of evidence
     that fired (``tier``, in the order of :data:`~workbench.rings.scoring.KINDS`) and whether
-    it is a star."""
+    it is a star.
+
+    >>> sums = {"n_calls": 40, "n_night": 30, "n_short": 10, "met": 0, "call_pairs": 3,
+    ...         "n_tx": 2, "amount": 5000.0, "top_paid": 2, "cases": 0, "kin": 0, "drug": 1}
+    >>> e = shown_evidence(sums, ["calls", "money"], star=False)
+    >>> e["night_share"], e["transfers"], e["tier"]
+    (0.75, 2, 'calls+money')
+    """
     calls, night, short = float(s["n_calls"]), float(s["n_night"]), float(s["n_short"])
     met = int(s["met"])
     return {
