@@ -14,14 +14,19 @@ import pytest
 
 from tests.cases import fused_graph
 from workbench.graph.fused import CaseGraph, LayerWeights
-from workbench.rings.arrays import median_of, money_links, suppliers_in, suppliers_of
+from workbench.rings.arrays import (
+    group_quantile,
+    median_of,
+    money_links,
+    suppliers_in,
+    suppliers_of,
+)
 from workbench.rings.batch import scored_groups
 from workbench.rings.brokers import brokers_of, reach_of, ring_ties, separate_brokers
 from workbench.rings.candidates import organizers
 from workbench.rings.family import family_of
 from workbench.rings.growth import (
     _kinds,
-    group_quantile,
     grow,
     grow_cores,
     references,

@@ -19,12 +19,15 @@ True
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
 
 __all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "suppliers_of",
-           "supplier_flags", "money_ways", "money_links", "group_labels"]
+           "supplier_flags", "money_ways", "money_links", "group_labels", "end_to_end",
+           "group_quantile"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -92,10 +95,9 @@ def suppliers_of(g: CaseGraph, groups: list[np.ndarray]) -> list[np.ndarray]:
     """
     if not groups:
         return []
-    sizes = [len(x) for x in groups]
-    grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    found = supplier_flags(g, np.concatenate(groups).astype(np.int64), grp)
-    return np.split(found, np.cumsum(sizes)[:-1])
+    nodes, grp = end_to_end(groups)
+    found = supplier_flags(g, nodes, grp)
+    return np.split(found, np.cumsum([len(x) for x in groups])[:-1])
 
 
 def supplier_flags(g: CaseGraph, nodes: np.ndarray, grp: np.ndarray) -> np.ndarray:
@@ -168,8 +170,56 @@ def group_labels(n: int, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarr
     >>> nodes.tolist(), of.tolist(), label.tolist()
     ([3, 1, 0], [0, 0, 1], [1, 0, -1, 0, -1])
     """
-    nodes = np.concatenate(groups).astype(np.int64)
-    node_group = np.repeat(np.arange(len(groups)), [len(x) for x in groups])
+    nodes, node_group = end_to_end(groups)
     label = np.full(n, -1, dtype=np.int64)
     label[nodes] = node_group
     return nodes, node_group, label
+
+
+def end_to_end(groups) -> tuple[np.ndarray, np.ndarray]:
+    """``groups`` (lists or arrays of dense ids; they may overlap) end to end: their nodes
+    and each one's group index, both int64.
+
+    >>> [a.tolist() for a in end_to_end([[3, 1], np.array([0]), []])]
+    [[3, 1, 0], [0, 0, 1]]
+    """
+    sizes = [len(x) for x in groups]
+    nodes = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64,
+                        count=sum(sizes))
+    return nodes, np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+
+
+def group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, q: float
+                   ) -> np.ndarray:
+    """Per group, the ``q`` quantile of its values (linear interpolation), the floats of
+    :func:`~workbench.rings.scoring.reference_of` (``q=0.75``) and of
+    :func:`~workbench.rings.arrays.median_of` (``q=0.5``) one group at a time; 0.0 for a
+    group without values.
+
+    >>> group_quantile(np.array([6.0, 1.0, 4.0, 2.0, 3.0]), np.array([0, 1, 0, 0, 1]), 3,
+    ...                0.75).tolist()
+    [5.0, 2.5, 0.0]
+    """
+    out = np.zeros(n_groups)
+    if not len(values):
+        return out
+    order = np.lexsort((values, group))
+    x, grp = values[order], group[order]
+    count = np.bincount(grp, minlength=n_groups)
+    present = np.nonzero(count)[0]
+    first = np.concatenate([[0], np.cumsum(count)])[present]
+    count = count[present]
+    if q == 0.5:  # median_of: the middle value, or the two middle ones summed then halved
+        mid = count // 2
+        odd = x[first + mid]
+        even = (x[first + np.maximum(mid - 1, 0)] + x[first + mid]) / 2.0
+        out[present] = np.where(count % 2 == 1, odd, even)
+        return out
+    at = q * (count - 1)
+    lo = at.astype(np.int64)
+    t = at - lo
+    a = x[first + lo]
+    b = x[first + np.minimum(lo + 1, count - 1)]
+    d = b - a
+    out[present] = np.where(lo + 1 >= count, a, np.where(t >= 0.5, b - d * (1 - t), a + d * t))
+    return out

@@ -14,9 +14,8 @@ import itertools
 import numpy as np
 
 from ..graph import CaseGraph
-from .arrays import group_labels, money_links, money_ways
+from .arrays import group_labels, group_quantile, money_links, money_ways
 from .family import family_of
-from .growth import group_quantile
 from .scoring import Baseline, holds, score_group
 
 __all__ = ["brokers_of", "reach_of", "separate_brokers", "ring_ties"]

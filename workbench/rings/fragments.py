@@ -21,7 +21,7 @@ import heapq
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .growth import group_quantile
+from .arrays import group_quantile
 from .scoring import reference_of, ties_within
 
 __all__ = ["merge_fragments"]

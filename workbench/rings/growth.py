@@ -32,10 +32,17 @@ import logging
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .arrays import median_of, money_ways, pays_into, unique_inverse
+from .arrays import (
+    end_to_end,
+    group_quantile,
+    median_of,
+    money_ways,
+    pays_into,
+    unique_inverse,
+)
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
-__all__ = ["grow", "grow_cores", "group_quantile", "references", "tied_members"]
+__all__ = ["grow", "grow_cores", "references", "tied_members"]
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +162,7 @@ def tied_members(g: CaseGraph, groups: list[list[int]]) -> list[list[int]]:
     """
     if not groups:
         return []
-    sizes = [len(x) for x in groups]
-    nodes = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
-    grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    nodes, grp = end_to_end(groups)
     pos, nbr, _eid = g.star(nodes)
     where = np.full(g.n, -1, dtype=np.int64)
     where[nodes] = grp
@@ -186,49 +191,11 @@ def references(g: CaseGraph, groups: list[list[int]], trim: float) -> np.ndarray
     """
     if not groups:
         return np.zeros(0)
-    sizes = [len(x) for x in groups]
-    nodes = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
-    grp = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    nodes, grp = end_to_end(groups)
     pos, nbr, eid = g.star(nodes)
     inside = member_mask(np.unique(grp * g.n + nodes), grp[pos] * g.n + nbr)
     ties = np.bincount(pos[inside], weights=g.weight[eid[inside]], minlength=len(nodes))
     return trim * group_quantile(ties, grp, len(groups), 0.75)
-
-
-def group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, q: float
-                   ) -> np.ndarray:
-    """Per group, the ``q`` quantile of its values (linear interpolation), the floats of
-    :func:`~workbench.rings.scoring.reference_of` (``q=0.75``) and of
-    :func:`~workbench.rings.arrays.median_of` (``q=0.5``) one group at a time; 0.0 for a
-    group without values.
-
-    >>> group_quantile(np.array([6.0, 1.0, 4.0, 2.0, 3.0]), np.array([0, 1, 0, 0, 1]), 3,
-    ...                0.75).tolist()
-    [5.0, 2.5, 0.0]
-    """
-    out = np.zeros(n_groups)
-    if not len(values):
-        return out
-    order = np.lexsort((values, group))
-    x, grp = values[order], group[order]
-    count = np.bincount(grp, minlength=n_groups)
-    present = np.nonzero(count)[0]
-    first = np.concatenate([[0], np.cumsum(count)])[present]
-    count = count[present]
-    if q == 0.5:  # median_of: the middle value, or the two middle ones summed then halved
-        mid = count // 2
-        odd = x[first + mid]
-        even = (x[first + np.maximum(mid - 1, 0)] + x[first + mid]) / 2.0
-        out[present] = np.where(count % 2 == 1, odd, even)
-        return out
-    at = q * (count - 1)
-    lo = at.astype(np.int64)
-    t = at - lo
-    a = x[first + lo]
-    b = x[first + np.minimum(lo + 1, count - 1)]
-    d = b - a
-    out[present] = np.where(lo + 1 >= count, a, np.where(t >= 0.5, b - d * (1 - t), a + d * t))
-    return out
 
 
 def grow_cores(g: CaseGraph, cores: list[list[int]], refs: list[tuple[set, float]],
@@ -309,11 +276,7 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
     maybe = np.zeros(n, dtype=bool)
     while growing.any():
         act = np.nonzero(growing)[0]
-        lists = [members[a] for a in act.tolist()]
-        sizes = [len(x) for x in lists]
-        mem = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
-                          count=sum(sizes))
-        of = np.repeat(np.arange(len(act), dtype=np.int64), sizes)  # the group of each
+        mem, of = end_to_end([members[a] for a in act.tolist()])  # and the group of each
         pos, nbr, eid = g.star(mem)
         row = of[pos]
         w = g.weight[eid]
