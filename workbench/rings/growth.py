@@ -42,7 +42,7 @@ from .arrays import (
 )
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
-__all__ = ["grow", "grow_cores", "references", "tied_members"]
+__all__ = ["grow", "grow_cores", "held_by", "references", "tied_members"]
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,21 @@ def _kinds(g: CaseGraph, members: list[int], base: Baseline | None) -> set[str]:
         return set()
     _score, _comp, evidence, _edges = score_group(
         g, np.array(sorted(members), dtype=np.int64), base)
+    return held_by(evidence, base)
+
+
+def held_by(evidence: dict, base: Baseline) -> set[str]:
+    """The kinds of a scored group's ``evidence`` that hold it against a newcomer (see
+    :func:`_kinds`): ``{"copresence"}`` when its meetings fire, else empty.
+
+    >>> from workbench.rings.scoring import Baseline
+    >>> import dataclasses
+    >>> base = Baseline(**{f.name: 1.0 for f in dataclasses.fields(Baseline)})
+    >>> held_by({"tier": "calls+copresence"}, base), held_by({"tier": "calls"}, base)
+    ({'copresence'}, set())
+    """
+    if not base.meet_strong > 0:
+        return set()
     return set(evidence["tier"].split("+")) & {"copresence"}
 
 

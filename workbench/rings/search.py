@@ -21,7 +21,6 @@ The functions here are pure: arrays in, plain results out; they never touch the 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import sys
 import time
@@ -30,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..graph import CaseGraph, LeidenSweep, leiden
-from .arrays import money_links, suppliers_of
+from .arrays import end_to_end, money_links, suppliers_of
 from .batch import scored_groups
 from .brokers import brokers_of, reach_of, separate_brokers
 from .candidates import candidates_of, organizers
 from .family import family_of
 from .fragments import merge_fragments
-from .growth import grow_cores, references
+from .growth import grow_cores, held_by, references
 from .ids import number_rings
 from .meetings import meeting_candidates
 from .scoring import (
@@ -351,7 +350,7 @@ def _selection(g: CaseGraph, candidates: dict, params: RingParams, base: Baselin
     scored = (scored_groups(g, sorted_cores, base) if disjoint else
               [score_group(g, arr, base) for arr in sorted_cores])
     evident = [holds(*x[:3], params.min_score) for x in scored]
-    meets = [base.meet_strong > 0 and "copresence" in x[2]["tier"].split("+") for x in scored]
+    meets = [bool(held_by(x[2], base)) for x in scored]
     kept = grow_cores(g, cores, refs, evident, meets, trim=params.trim,
                       min_size=params.min_size, max_size=params.max_size, person=person,
                       signal=joins, base=base, money_alone=money_alone, money=money)
@@ -393,10 +392,8 @@ def _cores(g: CaseGraph, ranked: list, params: RingParams, keep, money: CaseGrap
     kept = [key for key, (score, comp, *_rest) in ranked if keep(score, comp)]
     if not kept:
         return cores
-    sizes = [len(key) for key in kept]
-    nodes = np.fromiter(itertools.chain.from_iterable(kept), dtype=np.int64, count=sum(sizes))
-    starts = np.cumsum([0, *sizes[:-1]])
-    pays = np.logical_or.reduceat(paid[nodes], starts).tolist()
+    nodes, _key = end_to_end(kept)
+    pays = np.logical_or.reduceat(paid[nodes], np.cumsum([0, *map(len, kept[:-1])])).tolist()
     # each key is ascending
     found = iter(suppliers_of(money, [np.array(key, dtype=np.int64)
                                       for key, p in zip(kept, pays, strict=True) if p]))
