@@ -32,14 +32,7 @@ import logging
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .arrays import (
-    end_to_end,
-    group_quantile,
-    median_of,
-    money_ways,
-    pays_into,
-    unique_inverse,
-)
+from .arrays import end_to_end, group_quantile, median_of, money_ways, pays_into, unique_inverse
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
 __all__ = ["grow", "grow_cores", "held_by", "references", "tied_members"]
