@@ -148,12 +148,16 @@ def generate(db: Path, calls: int, seed: int = 0, arrests: bool = False) -> dict
 
 
 def record_fingerprint(db: Path) -> None:
-    """Record the store's fingerprint in ``meta``, as every ingest does when it commits (a
-    store written straight into its tables, as here, has none, and every command would
-    compute it from the rows: ~25 ms at 2M calls, twice per ``rings``)."""
+    """Record the store's fingerprint in ``meta`` and key its calls by number
+    (:mod:`workbench.store.call_keys`), as every ingest does when it commits (a store
+    written straight into its tables, as here, has neither: every command would compute
+    the fingerprint from the rows, ~25 ms at 2M calls, twice per ``rings``, and group the
+    calls on their numbers as strings)."""
+    from workbench.store.call_keys import refresh_call_keys
     from workbench.store.database import Store
 
     with Store(db) as store:
+        refresh_call_keys(store.con)
         if not store.meta("fingerprint"):
             store.set_meta("fingerprint", store.compute_fingerprint())
 

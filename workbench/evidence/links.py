@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..contract import DRUG_CHARGE, TRAFFICKING_CHARGE, file_name
 from ..engine import Engine, Handle, Query, as_engine
+from ..store import call_keys
 from .owners import (
     ACCOUNT_OWNERS,
     PHONE_OWNERS,
@@ -38,7 +39,13 @@ from .owners import (
     short_call_sql,
     window,
 )
-from .services import NumberPairs, detect_services, number_pairs, pairs_query
+from .services import (
+    NumberPairs,
+    detect_services,
+    keyed_pairs_as_numbers,
+    number_pairs,
+    pairs_query,
+)
 
 if TYPE_CHECKING:  # pandas is loaded where it is used (a command that does not, starts faster)
     import pandas as pd
@@ -98,6 +105,9 @@ class Layers:
     persons: int = 0
     copresence: dict = field(default_factory=dict)
     cut: dict = field(default_factory=dict)  # the suspicious-subgraph cut, when one ran
+    #: whether the numbers' pairs were grouped on the calls' integer keys
+    #: (:mod:`workbench.store.call_keys`) rather than on the numbers: the same rows
+    keyed: bool = False
     #: the case's currency: money totals count transfers in it only
     currency: str = "CNY"
     #: ``(calls layer, numbers' pairs, owners, fetched pairs)`` when the calls layer is the
@@ -140,17 +150,26 @@ def build_layers(source, params: LinkParams | None = None, *,
     # calls layer too (one pass over the calls instead of two)
     linked = bool(engine.scalar(f"SELECT count(*) FROM ({phone_aliases_sql()}) a"))
     offset = fixed_offset(engine)  # night hours from the instants (DuckDB, no summer time)
-    pairs = engine.materialize("_phone_pairs", *pairs_query("phone", params, linked, offset))
+    # grouped on the calls' integer keys when the store keeps them for these calls
+    keyed = layers.keyed = (not linked and engine.dialect == "duckdb"
+                            and bool(engine.scalar(call_keys.USABLE_SQL)))
+    keys = (engine.materialize("_phone_pairs_k", *pairs_query(
+        "phone", params, False, offset, keyed=True)) if keyed else None)
+    # keyed: the pairs of numbers are a view over the keys' pairs (the services count on
+    # the keys; the view is read if another layer or a forced hub needs the numbers)
+    pairs = (engine.materialize("_phone_pairs", *keyed_pairs_as_numbers(keys), transient=True)
+             if keyed else
+             engine.materialize("_phone_pairs", *pairs_query("phone", params, linked, offset)))
     fixed = _owners_fixed(engine, h["_own_phones"])
     # the graph reads the pairs and owners (Layers.calls_pairs), fetched and encoded once
     # (the services count links among counterparts on them); the layer is a view over
     # them, computed only if something else reads it
     kept = calls_view and fixed and engine.dialect == "duckdb"
     try:
-        coded = number_pairs(engine, pairs) if kept else None
+        coded = number_pairs(engine, keys if keyed else pairs, keyed=keyed) if kept else None
         layers.hubs, layers.service_info, h["_services"] = detect_services(
             engine, params, h["_own_phones"], h["_own_accounts"], phone_pairs=pairs,
-            phone_codes=coded)
+            phone_codes=coded, phone_keys=keys)
         layers.hub_threshold = layers.service_info.get("phone", {}).get("busy_threshold")
         if kept:
             h["_l_calls"] = engine.materialize("_l_calls", *calls_layer_from_pairs(
@@ -164,8 +183,10 @@ def build_layers(source, params: LinkParams | None = None, *,
             h["_l_calls"] = engine.materialize(
                 "_l_calls", calls_layer_query(params, f"({attr}) attr", offset)[0], args)
     finally:
-        if not kept:
+        if not kept:  # the view over the keys' pairs first
             engine.drop(pairs)
+            if keys is not None:
+                engine.drop(keys)
     layers.currency = str(engine.scalar(CASE_CURRENCY_SQL))
     attr, args = money_attr_query(params, h["_own_accounts"], layers.currency)
     h["_l_money"] = engine.materialize("_l_money", money_layer_query(f"({attr}) attr")[0],

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Engine, Handle
+from ..store.call_keys import KEYED_CALLS, NUMBERS
 from .owners import calls_aliased, night_sql, short_call_sql, window
 
 __all__ = ["detect_services", "pairs_query", "number_pairs", "NumberPairs", "SERVICE_SIGNALS",
@@ -66,11 +67,14 @@ _NUMPY_BUSY = 64
 
 
 def pairs_query(kind: str, params, aliases: bool = True,
-                offset_us: int | None = None) -> tuple[str, list]:
+                offset_us: int | None = None, keyed: bool = False) -> tuple[str, list]:
     """Contacts per unordered pair ``(u, v, n, n_uv, n_night, n_short)`` of numbers or
     accounts, ``u < v``; ``n_uv``: calls or transfers from ``u`` to ``v``; numbers' pairs
     also carry ``duration_s`` (the calls' summed duration). ``offset_us``: the zone's one
     offset over the calls, if it keeps one (:func:`~workbench.evidence.owners.night_sql`).
+    ``keyed``: the numbers' pairs from the calls' integer keys
+    (:mod:`workbench.store.call_keys`, no aliases): ``u`` and ``v`` are keys, in the same
+    order as the numbers, so every count is the same.
 
     >>> from workbench.evidence.links import LinkParams
     >>> pairs_query("account", LinkParams())[0].startswith("SELECT least(from_account")
@@ -78,6 +82,12 @@ def pairs_query(kind: str, params, aliases: bool = True,
     """
     if kind == "phone":  # ``aliases``: see :func:`~workbench.evidence.owners.calls_aliased`
         calls, args = calls_aliased(params, aliases)
+        if keyed:
+            if aliases:
+                raise ValueError("the keyed calls carry no successor numbers")
+            wc, args = window("c.started_at", params)
+            calls = ("SELECT c.caller_key AS caller, c.callee_key AS callee, c.started_at, "
+                     f"c.duration_s FROM {KEYED_CALLS} c WHERE {wc}")
         night = night_sql(params, offset_us)
         short = short_call_sql(params.short_s)
         # the two numbers compared once per call (least, greatest and the direction each
@@ -116,17 +126,35 @@ class NumberPairs:
     table: object
 
 
-def number_pairs(engine: Engine, pairs: Handle) -> NumberPairs | None:
+_PAIR_FIELDS = ("CAST(n AS BIGINT) AS n_calls, CAST(n_night AS BIGINT) AS n_night, "
+                "CAST(n_short AS BIGINT) AS n_short, "
+                "CAST(coalesce(duration_s, 0) AS BIGINT) AS duration_s")
+
+
+def keyed_pairs_as_numbers(keyed: Handle) -> tuple[str, list]:
+    """The numbers' pairs :func:`pairs_query` gives, from its ``keyed`` form: each key
+    replaced by its number (the rows and their order of ends are the same)."""
+    return (f"SELECT a.number AS u, b.number AS v, p.* EXCLUDE (u, v) FROM {keyed} p "
+            f"JOIN {NUMBERS} a ON a.key = p.u JOIN {NUMBERS} b ON b.key = p.v"), []
+
+
+def number_pairs(engine: Engine, pairs: Handle, keyed: bool = False) -> NumberPairs | None:
     """The numbers' pairs as :class:`NumberPairs` (one Arrow dictionary encoding of their
-    numbers), or None if a pair lacks a number."""
+    numbers), or None if a pair lacks a number. ``keyed``: ``pairs`` is the keyed form of
+    :func:`pairs_query`; its keys are the positions, the numbers read by key."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = engine.fetch_arrow(
-        "SELECT u, v, CAST(n AS BIGINT) AS n_calls, CAST(n_night AS BIGINT) AS n_night, "
-        "CAST(n_short AS BIGINT) AS n_short, "
-        f"CAST(coalesce(duration_s, 0) AS BIGINT) AS duration_s FROM {pairs}")
+    table = engine.fetch_arrow(f"SELECT u, v, {_PAIR_FIELDS} FROM {pairs}")
     text = pa.large_string()  # 64-bit offsets: numbers past 2 GiB in all still fit
+    if keyed:
+        ends = [table.column(k) for k in ("u", "v")]
+        if any(e.null_count for e in ends):
+            return None
+        numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key")
+        return NumberPairs(numbers.column("number").cast(text).combine_chunks(),
+                           *(e.to_numpy() for e in ends),
+                           table.drop_columns(["u", "v"]))
     chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
     coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
     if coded.indices.null_count:
@@ -138,21 +166,35 @@ def number_pairs(engine: Engine, pairs: Handle) -> NumberPairs | None:
 
 def _links_among(pairs: NumberPairs, ids: list[str]) -> list[int] | None:
     """Per busy number of ``ids``: the pairs whose both ends are its counterparts (the
-    ``within`` count of :func:`_stats`' join), one pass over the pairs per number; None if
-    a number is not in the pairs."""
+    ``within`` count of :func:`_stats`' join); None if a number is not in the pairs."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     at = pc.index_in(pa.array(ids, pairs.numbers.type), value_set=pairs.numbers)
     if at.null_count:
         return None
+    return _links_at(pairs, at.to_numpy(zero_copy_only=False).tolist())
+
+
+def _links_at(pairs: NumberPairs, positions: list[int]) -> list[int]:
+    """:func:`_links_among` of the numbers at ``positions`` of ``pairs.numbers``: one pass
+    over the pairs per number."""
     a, b, out = pairs.a, pairs.b, []
-    for c in at.to_numpy(zero_copy_only=False).tolist():
+    for c in positions:
         mark = np.zeros(len(pairs.numbers), dtype=bool)
         mark[b[a == c]] = True
         mark[a[b == c]] = True
         out.append(int(np.count_nonzero(mark[a] & mark[b])))
     return out
+
+
+def _numbers_at(engine: Engine, coded: NumberPairs | None, keys: list[int]) -> list[str]:
+    """The numbers of the calls' integer ``keys`` (:mod:`workbench.store.call_keys`)."""
+    if coded is not None:
+        return [coded.numbers[k].as_py() for k in keys]
+    found = {r["key"]: r["number"] for r in engine.fetch_rows(
+        f"SELECT key, number FROM {NUMBERS} WHERE key IN (SELECT unnest(?))", [keys])}
+    return [found[k] for k in keys]
 
 
 def _both_ways(pair: Handle) -> str:
@@ -163,7 +205,11 @@ def _both_ways(pair: Handle) -> str:
 
 
 def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
-           coded: NumberPairs | None = None) -> tuple[list[dict], dict, Handle]:
+           coded: NumberPairs | None = None, keyed: bool = False
+           ) -> tuple[list[dict], dict, Handle]:
+    """The busy numbers or accounts of ``kind`` with their service signals, the case's
+    thresholds, and the pairs read. ``keyed``: ``pair`` holds the calls' integer keys
+    (:func:`pairs_query`), in the numbers' order; the busy ones get their numbers back."""
     if pair is None:
         pair = engine.materialize(f"_svc_pair_{kind}", *pairs_query(kind, params))
     deg = engine.materialize(
@@ -201,8 +247,11 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
     rows = engine.fetch_rows(
         "SELECT x, k, n, n_out, n_night, n_short, per_counterpart, n_close, k_close "
         f"FROM {busy} ORDER BY x")
-    linked = (_links_among(coded, [r["x"] for r in rows])
-              if coded is not None and len(rows) <= _NUMPY_BUSY else None)
+    xs = [r["x"] for r in rows]
+    if coded is None or len(rows) > _NUMPY_BUSY:
+        linked = None
+    else:
+        linked = _links_at(coded, xs) if keyed else _links_among(coded, xs)
     if linked is None:
         within = dict((r["x"], r["links"]) for r in engine.fetch_rows(
             # links among a busy node's counterparts: the pairs whose first end is one of
@@ -212,11 +261,12 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
             f"WITH cp AS (SELECT p.x, p.y FROM {both} p JOIN {busy} b ON b.x = p.x) "
             f"SELECT a.x, count(*) AS links FROM {pair} q JOIN cp a ON a.y = q.u "
             "JOIN cp b ON b.y = q.v AND b.x = a.x GROUP BY a.x"))
-        linked = [within.get(r["x"], 0) for r in rows]
+        linked = [within.get(x, 0) for x in xs]
     engine.drop(busy)
+    ids = _numbers_at(engine, coded, xs) if keyed else xs
     out = []
-    for (x, k, n, n_out, n_night, n_short, per_cp, n_close, k_close), links in zip(
-            (r.values() for r in rows), linked, strict=True):
+    for (_, k, n, n_out, n_night, n_short, per_cp, n_close, k_close), x, links in zip(
+            (r.values() for r in rows), ids, linked, strict=True):
         possible = k * (k - 1) / 2
         ratio = (links / possible) / density if possible and density else 0.0
         signals = {
@@ -291,8 +341,8 @@ def _need(s: dict, owner: dict | None, kinfo: dict, subscribers: bool
 
 
 def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Handle,
-                    phone_pairs: Handle | None = None, phone_codes: NumberPairs | None = None
-                    ) -> tuple[list[dict], dict, Handle]:
+                    phone_pairs: Handle | None = None, phone_codes: NumberPairs | None = None,
+                    phone_keys: Handle | None = None) -> tuple[list[dict], dict, Handle]:
     """Flag service numbers and accounts (see the module docstring).
 
     Reads the owner tables (handles of :data:`~workbench.evidence.owners.PHONE_OWNERS` and
@@ -302,13 +352,16 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
     derived from the case and every busy node looked at. ``phone_pairs``: the numbers'
     :func:`pairs_query` rows when the caller has them (then the caller drops them);
     ``phone_codes``: those pairs as :func:`number_pairs` gives them, if the caller has them.
+    ``phone_keys``: the same pairs on the calls' integer keys (``pairs_query(keyed=True)``),
+    if the caller has them (their statistics are counted on the keys).
     """
     subscribers = engine.scalar("SELECT count(*) FROM phones") > 0
     forced = set(getattr(params, "hubs", ()) or ())
     never = set(getattr(params, "not_hubs", ()) or ())
     flagged, info = [], {"busy": []}
-    found = {kind: _stats(engine, kind, params, *((phone_pairs, phone_codes)
-                                                  if kind == "phone" else ()))
+    phone = ((phone_keys, phone_codes, True) if phone_keys is not None
+             else (phone_pairs, phone_codes))
+    found = {kind: _stats(engine, kind, params, *(phone if kind == "phone" else ()))
              for kind in ("phone", "account")}
     owners_of = _owners(engine, {kind: (own_phones if kind == "phone" else own_accounts,
                                         [s["id"] for s in stats])
@@ -334,12 +387,13 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
             info["busy"].append(s)
             if is_service:
                 flagged.append(s)
+        named = phone_pairs if kind == "phone" and phone_keys is not None else pair
         for x in sorted(forced - {s["id"] for s in stats}):
-            if engine.scalar(f"SELECT count(*) FROM {pair} WHERE u = ? OR v = ?", [x, x]):
+            if engine.scalar(f"SELECT count(*) FROM {named} WHERE u = ? OR v = ?", [x, x]):
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})
-        if pair is not phone_pairs:
+        if pair is not phone_pairs and pair is not phone_keys:
             engine.drop(pair)
     services = engine.materialize("_services", *services_query(flagged))
     flagged.sort(key=lambda s: (-(s["counterparts"] or 0), s["kind"], s["id"]))

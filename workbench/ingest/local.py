@@ -47,6 +47,7 @@ from ..errors import InputFileError, WorkbenchError
 from ..identity import resolve
 from ..store import Store
 from ..store.audit import log_action
+from ..store.call_keys import refresh_call_keys
 from .readers import SUPPORTED_SUFFIXES, SourceRead, file_format, read_header, scan_file, stage_file
 from .scratch import ScratchNames
 from .validate import build_typed, drop_scratch, insert_new, register_maps
@@ -294,6 +295,7 @@ def ingest_paths(
                  "stored": f.stored} for f in report.files]})
             if store.meta("timezone") is None:
                 store.set_meta("timezone", tz)
+            refresh_call_keys(con)  # the calls' integer keys, for the link layers
             store.set_meta("fingerprint", store.compute_fingerprint())
             con.execute("COMMIT")
         except BaseException:

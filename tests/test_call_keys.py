@@ -1,0 +1,215 @@
+"""The calls keyed by number (``workbench.store.call_keys``): kept by every ingest in its
+transaction, read by the link layers only while they match the calls, and the layers, the
+services and the graph from the keys are the ones from the numbers, row for row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import numpy as np
+import pytest
+
+from workbench.case.facade import Case
+from workbench.evidence.links import LinkParams, build_layers
+from workbench.graph import build_graph
+from workbench.ingest import local
+from workbench.store.call_keys import USABLE_SQL, refresh_call_keys
+from workbench.store.database import Store
+
+from .conftest import SAMPLE
+from .test_engine import CORE_TABLES, _canonical
+
+UTC = dt.UTC
+
+
+def _usable(db) -> bool:
+    with Store(db, read_only=True) as store:
+        return bool(store.con.execute(USABLE_SQL).fetchone()[0])
+
+
+def _unkeyed_copy(db, to):
+    """A copy of the store whose calls are grouped on the numbers (no keyed copy)."""
+    shutil.copy(db, to)
+    with Store(to) as store:
+        store.con.execute("DROP TABLE call_keys")
+    return to
+
+
+def _answer(db, params: LinkParams | None = None, **options) -> dict:
+    """Every layer's rows, the services and the fused graph's arrays of the store."""
+    with Store(db, read_only=True) as store:
+        layers = build_layers(store, params, **options)
+        graph = build_graph(store.con, layers)
+        info = {k: v for k, v in layers.service_info.items()}
+        return {"keyed": layers.keyed,
+                "tables": {name: _canonical(layers.handles[name]) for name in CORE_TABLES},
+                "hubs": layers.hubs, "info": info, "threshold": layers.hub_threshold,
+                "ids": graph.ids.tolist(), "u": graph.u.tolist(), "v": graph.v.tolist(),
+                "measures": {k: graph.measures[k].tolist() for k in sorted(graph.measures)},
+                "node": {k: graph.node[k].tolist() for k in sorted(graph.node)}}
+
+
+def _same(keyed: dict, plain: dict) -> None:
+    assert keyed["keyed"] and not plain["keyed"]
+    for key in ("tables", "hubs", "info", "threshold", "ids", "u", "v", "measures", "node"):
+        assert keyed[key] == plain[key], key
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    case = Case(d / "case.duckdb")
+    case.ingest([SAMPLE])
+    return case.path, _unkeyed_copy(case.path, d / "plain.duckdb")
+
+
+@pytest.mark.parametrize("params", [
+    LinkParams(),
+    LinkParams(since=dt.datetime(2019, 3, 1, tzinfo=UTC),
+               until=dt.datetime(2019, 6, 1, tzinfo=UTC)),
+    LinkParams(night_start=20, night_end=7, short_s=90),
+    LinkParams(hubs=("95566",), not_hubs=("10086",)),
+], ids=["default", "window", "night-and-short", "hubs"])
+def test_the_sample_case_from_keys_is_the_case_from_numbers(sample, params):
+    keyed, plain = sample
+    assert _usable(keyed) and not _usable(plain)
+    a, b = _answer(keyed, params), _answer(plain, params)
+    _same(a, b)
+    assert len(a["tables"]["_l_calls"]) > 1000 and a["hubs"]
+
+
+def test_a_stored_calls_layer_from_keys_is_the_same(sample):
+    keyed, plain = sample
+    _same(_answer(keyed, calls_view=False), _answer(plain, calls_view=False))
+
+
+def _fuzzed_store(path, seed: int, periods: bool) -> None:
+    """Numbers in every shape a carrier writes (prefixes of each other, letters, spaces,
+    CJK, a plus or none), many busy ones, and owners registered for a time or for ever."""
+    rng = np.random.default_rng(seed)
+    shapes = ["+86138{:08d}", "138{:08d}", "{:d}", "+{:d}", "0571-{:d}", "呼叫{:d}", " {:d}",
+              "A{:d}", "{:d}#"]
+    numbers = sorted({rng.choice(shapes).format(int(rng.integers(0, 10 ** rng.integers(1, 9))))
+                      for _ in range(900)})
+    numbers = np.array(numbers, dtype=object)
+    n = len(numbers)
+    busy = rng.choice(n, 90, replace=False)  # more busy numbers than the arrays' path takes
+    caller = np.concatenate([rng.integers(0, n, 6000), np.repeat(busy, 40)])
+    callee = np.concatenate([rng.integers(0, n, 6000), rng.integers(0, n, 90 * 40)])
+    # pairs called again and again, so that counts above one mean something
+    caller = np.concatenate([caller, np.repeat(caller[:300], 5)])
+    callee = np.concatenate([callee, np.repeat(callee[:300], 5)])
+    t0 = dt.datetime(2019, 1, 1, tzinfo=UTC)
+    with Store(path) as store:
+        con = store.con
+        owned = rng.choice(n, n // 2, replace=False)
+        for k, i in enumerate(owned.tolist()):
+            pid = f"P{k % (n // 3):04d}"
+            since = (dt.date(2019, 1 + k % 6, 1) if periods and k % 5 == 0 else None)
+            con.execute("INSERT INTO persons (person_id, name, _source, _line, _row_hash) "
+                        "SELECT ?, ?, 0, ?, ? WHERE NOT EXISTS (SELECT 1 FROM persons "
+                        "WHERE person_id = ?)", [pid, pid, k, k + 1, pid])
+            con.execute("INSERT INTO phones (phone, person_id, since, _source, _line, "
+                        "_row_hash) VALUES (?, ?, ?, 0, ?, ?)",
+                        [numbers[i], pid, since, k, 10 ** 6 + k])
+        rows = [(numbers[a], numbers[b], t0 + dt.timedelta(minutes=int(m)), d, j, 10 ** 7 + j)
+                for j, (a, b, m, d) in enumerate(zip(
+                    caller.tolist(), callee.tolist(),
+                    rng.integers(0, 200 * 24 * 60, len(caller)).tolist(),
+                    rng.choice([None, 5, 30, 60, 61, 600], len(caller)).tolist(), strict=True))]
+        con.executemany("INSERT INTO calls (caller, callee, started_at, duration_s, _source, "
+                        "_line, _row_hash) VALUES (?, ?, ?, ?, 0, ?, ?)", rows)
+        store.set_meta("timezone", "Asia/Shanghai")
+        assert refresh_call_keys(con)
+
+
+@pytest.mark.parametrize(("seed", "periods"), [(1, False), (2, True), (3, False)])
+def test_fuzzed_numbers_from_keys_are_the_numbers(tmp_path, seed, periods):
+    keyed = tmp_path / "keyed.duckdb"
+    _fuzzed_store(keyed, seed, periods)
+    plain = _unkeyed_copy(keyed, tmp_path / "plain.duckdb")
+    a, b = _answer(keyed), _answer(plain)
+    _same(a, b)
+    assert len(a["info"]["busy"]) > 64  # the services' SQL path, not only the arrays'
+    night = LinkParams(night_start=0, night_end=5, hubs=(a["ids"][3],))
+    _same(_answer(keyed, night), _answer(plain, night))
+
+
+def test_keys_follow_the_engines_order_of_the_numbers(tmp_path):
+    db = tmp_path / "k.duckdb"
+    _fuzzed_store(db, 4, False)
+    with Store(db, read_only=True) as store:
+        # a < b as keys exactly when a < b as numbers, for every two numbers of the calls
+        wrong = store.con.execute(
+            "SELECT count(*) FROM call_numbers x, call_numbers y "
+            "WHERE (x.key < y.key) <> (x.number < y.number)").fetchone()[0]
+        keys = store.con.execute("SELECT key FROM call_numbers ORDER BY number").fetchall()
+        calls = store.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE a.number = c.caller AND "
+            "b.number = c.callee) FROM (SELECT *, row_number() OVER () AS r FROM calls) c "
+            "POSITIONAL JOIN call_keys k JOIN call_numbers a ON a.key = k.caller_key "
+            "JOIN call_numbers b ON b.key = k.callee_key").fetchone()
+    assert wrong == 0
+    assert [k for (k,) in keys] == list(range(len(keys))) and len(keys) > 500
+    assert calls[0] > 9000 and calls[0] == calls[1]
+
+
+def test_calls_written_past_the_keys_are_grouped_on_the_numbers(tmp_path):
+    db = tmp_path / "k.duckdb"
+    _fuzzed_store(db, 5, False)
+    assert _usable(db) and _answer(db)["keyed"]
+    with Store(db) as store:
+        store.con.execute(
+            "INSERT INTO calls (caller, callee, started_at, duration_s, _source, _line, "
+            "_row_hash) VALUES ('NEW-1', 'NEW-2', TIMESTAMPTZ '2019-02-01 10:00:00Z', 9, "
+            "0, 1, 5)")
+    assert not _usable(db)
+    after = _answer(db)
+    assert not after["keyed"]
+    assert {"NEW-1", "NEW-2"} <= set(after["ids"])
+    with Store(db) as store:  # keyed again: the same answer
+        assert refresh_call_keys(store.con) and not refresh_call_keys(store.con)
+    again = _answer(db)
+    assert again["keyed"] and again["tables"] == after["tables"] and again["ids"] == after["ids"]
+
+
+def test_every_ingest_keeps_the_keys_and_a_failed_one_leaves_them(tmp_path, monkeypatch):
+    db = tmp_path / "case.duckdb"
+    case = Case(db)
+    case.ingest([SAMPLE / "calls_2019-01_03.csv"])
+    assert _usable(db)
+    with Store(db, read_only=True) as store:
+        first = store.meta("call_keys")
+        n_first = store.con.execute("SELECT count(*) FROM call_keys").fetchone()[0]
+    # more calls: keyed again, in the same transaction
+    case.ingest([SAMPLE / "calls_2019-04_06.csv"])
+    with Store(db, read_only=True) as store:
+        tag = store.meta("call_keys")
+        n_all = store.con.execute("SELECT count(*) FROM call_keys").fetchone()[0]
+        assert n_all == store.con.execute("SELECT count(*) FROM calls").fetchone()[0]
+    assert tag != first and n_all > n_first and _usable(db)
+
+    def keyed_then_full(con):
+        local_refresh(con)
+        raise OSError(28, "No space left on device")
+
+    local_refresh = local.refresh_call_keys
+    monkeypatch.setattr(local, "refresh_call_keys", keyed_then_full)
+    more = tmp_path / "more_calls.csv"
+    more.write_text("caller,callee,started_at,duration_s\n"
+                    "13900000001,13900000002,2019-05-01 10:00:00,30\n", encoding="utf-8")
+    with pytest.raises(OSError, match="No space"):
+        case.ingest([more])
+    with Store(db, read_only=True) as store:
+        assert store.meta("call_keys") == tag
+        assert store.con.execute("SELECT count(*) FROM call_keys").fetchone()[0] == n_all
+    assert _usable(db)
+
+
+def test_the_keys_check_is_false_where_there_are_none():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("CREATE TABLE calls (caller VARCHAR, callee VARCHAR, _row_hash UHUGEINT)")
+    assert con.execute(USABLE_SQL).fetchone()[0] is False
