@@ -70,14 +70,27 @@ def sample(tmp_path_factory):
     LinkParams(since=dt.datetime(2019, 3, 1, tzinfo=UTC),
                until=dt.datetime(2019, 6, 1, tzinfo=UTC)),
     LinkParams(night_start=20, night_end=7, short_s=90),
-    LinkParams(hubs=("95566",), not_hubs=("10086",)),
-], ids=["default", "window", "night-and-short", "hubs"])
+], ids=["default", "window", "night-and-short"])
 def test_the_sample_case_from_keys_is_the_case_from_numbers(sample, params):
     keyed, plain = sample
     assert _usable(keyed) and not _usable(plain)
     a, b = _answer(keyed, params), _answer(plain, params)
     _same(a, b)
     assert len(a["tables"]["_l_calls"]) > 1000 and a["hubs"]
+
+
+def test_hubs_named_by_the_user_from_keys_are_the_same(sample):
+    keyed, plain = sample
+    busy = [b["id"] for b in _answer(keyed)["info"]["busy"] if b["service"]]
+    with Store(keyed, read_only=True) as store:  # a number that is not busy
+        quiet = store.con.execute(
+            "SELECT number FROM call_numbers WHERE number NOT IN (SELECT unnest(?)) "
+            "ORDER BY key LIMIT 1 OFFSET 100", [busy]).fetchone()[0]
+    params = LinkParams(hubs=(quiet,), not_hubs=(busy[0],))
+    a = _answer(keyed, params)
+    _same(a, _answer(plain, params))
+    reasons = {h["id"]: h["reason"] for h in a["hubs"]}
+    assert "(--hub)" in reasons[quiet] and busy[0] not in reasons
 
 
 def test_a_stored_calls_layer_from_keys_is_the_same(sample):
