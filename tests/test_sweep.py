@@ -308,3 +308,22 @@ def test_selection_helpers_answer_as_the_scalar_rules(seed):
         assert tie_of[int(ring[0])][k] > 0
     assert organizers(g, rings) == [organizer(g, ring) for ring in rings]
     assert len(set(organizers(g, rings))) == len(rings)
+
+
+@pytest.mark.skipif(not can_fork(), reason="Linux only")
+def test_no_core_is_idle_while_other_processes_keep_every_core_busy():
+    import subprocess
+    import sys
+    import time
+
+    from workbench.graph.sweep import idle_core
+
+    cpus = len(os.sched_getaffinity(0))
+    spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpus)]
+    try:
+        time.sleep(0.3)  # every spinner runs
+        assert not idle_core()
+    finally:
+        for p in spin:
+            p.kill()
+            p.wait()

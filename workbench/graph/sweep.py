@@ -81,19 +81,25 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
+#: looks at the machine's runnable tasks, and the seconds between two (:func:`idle_core`)
+_LOOKS, _LOOK_EVERY_S = 5, 0.002
+
+
 def idle_core() -> bool:
     """Whether a core is free for a child now: this process may use two CPUs or more and the
     other processes' runnable tasks (``/proc/loadavg`` less this process's own threads in
-    state R) leave one beside this process's, in the least busy of three looks 1 ms apart (a
-    task that runs for an instant does not count; a process that keeps a core busy does). On
-    a busy machine the child would only share this process's core (measured: the search
-    0.6x as fast forked, load 4 on 2 cores)."""
+    state R) leave one beside this process's, in the least busy of five looks 2 ms apart (a
+    task that runs for a few milliseconds, such as the kernel writing pages out, does not
+    count; a process that keeps a core busy is runnable at every look and does). On a busy
+    machine the child would only share this process's core (measured: the search 0.6x as
+    fast forked, load 4 on 2 cores); a child not forked when a core was free costs the
+    search 0.6 s at 2M calls."""
     try:
         cpus = len(os.sched_getaffinity(0))
         others = []
-        for look in range(3):
+        for look in range(_LOOKS):
             if look:
-                time.sleep(0.001)
+                time.sleep(_LOOK_EVERY_S)
             others.append(_others_running())
     except (OSError, ValueError, IndexError, AttributeError):
         return False
