@@ -226,3 +226,21 @@ def test_the_keys_check_is_false_where_there_are_none():
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("CREATE TABLE calls (caller VARCHAR, callee VARCHAR, _row_hash UHUGEINT)")
     assert con.execute(USABLE_SQL).fetchone()[0] is False
+
+
+def test_the_keyed_copy_is_not_data_for_the_kept_analysis(tmp_path):
+    """The keyed copy is the calls again: making it or dropping it leaves the data token
+    (the key of every kept analysis) as it was, and a kept analysis valid."""
+    from workbench.case.cache import data_token
+
+    db = tmp_path / "k.duckdb"
+    _fuzzed_store(db, 6, False)
+    with Store(db) as store:
+        before = data_token(store)
+        store.con.execute("DROP TABLE call_keys")
+        store.con.execute("DELETE FROM meta WHERE key = 'call_keys'")
+        assert data_token(store) == before
+        assert refresh_call_keys(store.con)
+        assert data_token(store) == before
+        store.con.execute("INSERT INTO phone_links VALUES ('+1', '+2', now(), 'n', NULL)")
+        assert data_token(store) != before  # other tables still count

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..contract import KINDS
 from ..errors import WorkbenchError
+from ..store.call_keys import KEYED_CALLS, NUMBERS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,10 +60,12 @@ _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, token 
 KEEP = 32
 #: graphs one process keeps in the store (an evolution's monthly graphs are not kept)
 GRAPHS_PER_PROCESS = 2
-#: and the audit trail (a snapshot or export logs itself: the data stays the same)
-_NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches", "action_log"}
-#: ``meta`` keys that record what was done, not what the data is (the audit chain's head)
-_NOT_DATA_META = ("log_head",)
+#: and the audit trail (a snapshot or export logs itself: the data stays the same); the calls
+#: keyed by number are the calls again (:mod:`workbench.store.call_keys`)
+_NOT_DATA = {TABLE, "rejects", "sources", "ingest_batches", "action_log", KEYED_CALLS, NUMBERS}
+#: ``meta`` keys that record what was done, not what the data is (the audit chain's head,
+#: the calls the keyed copy was made from)
+_NOT_DATA_META = ("log_head", "call_keys")
 
 
 def plain(value):
