@@ -146,6 +146,7 @@ def test_fuzzed_numbers_from_keys_are_the_numbers(tmp_path, seed, periods):
     a, b = _answer(keyed), _answer(plain)
     _same(a, b)
     assert len(a["info"]["busy"]) > 64  # the services' SQL path, not only the arrays'
+    assert a["info"] == _answer(keyed, calls_view=False)["info"]  # figures in SQL
     night = LinkParams(night_start=0, night_end=5, hubs=(a["ids"][3],))
     _same(_answer(keyed, night), _answer(plain, night))
 
@@ -244,3 +245,44 @@ def test_the_keyed_copy_is_not_data_for_the_kept_analysis(tmp_path):
         assert data_token(store) == before
         store.con.execute("INSERT INTO phone_links VALUES ('+1', '+2', now(), 'n', NULL)")
         assert data_token(store) != before  # other tables still count
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 1000, 4097])
+def test_the_services_figures_from_fetched_pairs_are_the_sqls(size):
+    """:func:`case_figures` (numpy, on the pairs the graph fetched) against the SQL of the
+    services' rule, on counts small and large, ties and odd and even lengths."""
+    import pyarrow as pa
+
+    from workbench.evidence.services import NumberPairs, case_figures
+
+    rng = np.random.default_rng(size)
+    numbers = max(2, size // 2 + 2)
+    a = rng.integers(0, numbers - 1, size)
+    b = np.minimum(a + 1 + rng.integers(0, 3, size), numbers - 1)
+    n = rng.choice([1, 2, 3, 10 ** 9 + 7, int(rng.integers(1, 50))], size)
+    table = pa.table({"n_calls": n, "n_night": rng.integers(0, 2, size) * n // 2,
+                      "n_short": rng.integers(0, 3, size)})
+    figures, k = case_figures(NumberPairs(pa.array([f"N{i}" for i in range(numbers)]),
+                                          a, b, table))
+    con = duckdb.connect()
+    con.register("p", pa.table({"u": a, "v": b, "n": n, "n_night": table["n_night"],
+                                "n_short": table["n_short"]}))
+    sql = con.execute(
+        "SELECT d.q1, d.q3, d.nodes, p.pairs, p.median_pair, p.p1, p.p3, p.base_night, "
+        "p.base_short FROM (SELECT quantile_cont(k, 0.25) AS q1, quantile_cont(k, 0.75) AS q3, "
+        "count(*) AS nodes FROM (SELECT x, count(*) AS k FROM (SELECT u AS x FROM p UNION ALL "
+        "SELECT v FROM p) e GROUP BY x)) d, (SELECT count(*) AS pairs, median(n) AS "
+        "median_pair, quantile_cont(n, 0.25) AS p1, quantile_cont(n, 0.75) AS p3, "
+        "sum(n_night) / nullif(sum(n), 0) AS base_night, sum(n_short) / nullif(sum(n), 0) "
+        "AS base_short FROM p) p").fetchone()
+    assert tuple(figures.values()) == sql
+    counted = dict(con.execute("SELECT x, count(*) FROM (SELECT u AS x FROM p UNION ALL "
+                               "SELECT v FROM p) GROUP BY x").fetchall())
+    assert {i: int(c) for i, c in enumerate(k.tolist()) if c} == counted
+
+
+def test_the_services_from_fetched_pairs_are_the_services_from_sql(sample):
+    """The calls layer stored (the services' figures in SQL) and as a view over the fetched
+    pairs (the figures in numpy): the same services, thresholds and busy numbers."""
+    keyed, _ = sample
+    assert _answer(keyed)["info"] == _answer(keyed, calls_view=False)["info"]

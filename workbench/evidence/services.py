@@ -197,6 +197,44 @@ def _numbers_at(engine: Engine, coded: NumberPairs | None, keys: list[int]) -> l
     return [found[k] for k in keys]
 
 
+def case_figures(coded: NumberPairs) -> tuple[dict, np.ndarray]:
+    """The case's figures that :func:`_stats` reads in SQL (contacts per number: quartiles
+    and count; per pair: count, median and quartiles of contacts; night and short shares),
+    from the numbers' pairs already fetched; and each number's count of counterparts (by
+    position in ``coded.numbers``). The same values: DuckDB's ``quantile_cont`` and
+    ``median`` interpolate linearly between the two nearest ranks, as numpy's quantiles
+    do, and on counts (integers) at the quarter ranks both are exact.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> pairs = NumberPairs(pa.array(["a", "b", "c", "d"]), np.array([0, 0, 1]),
+    ...                     np.array([1, 2, 2]), pa.table({
+    ...                         "n_calls": [4, 1, 2], "n_night": [1, 0, 0],
+    ...                         "n_short": [2, 1, 0]}))
+    >>> figures, k = case_figures(pairs)
+    >>> figures["nodes"], figures["median_pair"], figures["base_short"], k.tolist()
+    (3, 2.0, 0.42857142857142855, [2, 2, 2, 0])
+    """
+    k = np.bincount(np.concatenate([coded.a, coded.b]),
+                    minlength=len(coded.numbers)).astype(np.int64)
+    deg = k[k > 0]
+    n = coded.table.column("n_calls").to_numpy()
+    figures = {"q1": None, "q3": None, "nodes": int(len(deg)), "pairs": int(len(n)),
+               "median_pair": None, "p1": None, "p3": None, "base_night": None,
+               "base_short": None}
+    if len(deg):
+        figures["q1"], figures["q3"] = (float(q) for q in np.quantile(deg, [0.25, 0.75]))
+    if len(n):
+        total = int(n.sum())
+        figures["median_pair"] = float(np.median(n))
+        figures["p1"], figures["p3"] = (float(q) for q in np.quantile(n, [0.25, 0.75]))
+        for name, field in (("base_night", "n_night"), ("base_short", "n_short")):
+            part = int(coded.table.column(field).to_numpy().sum())
+            figures[name] = part / total if total else None
+    return figures, k
+
+
 def _both_ways(pair: Handle) -> str:
     """Each node's view of its pairs ``(x, y, n, n_out, n_night, n_short)``: every pair
     twice, once from each end (a subquery, never stored)."""
@@ -212,19 +250,25 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
     (:func:`pairs_query`), in the numbers' order; the busy ones get their numbers back."""
     if pair is None:
         pair = engine.materialize(f"_svc_pair_{kind}", *pairs_query(kind, params))
-    deg = engine.materialize(
-        "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
-        f"SELECT v FROM {pair}) e GROUP BY x")
-    case = engine.fetch_rows(  # one pass over each table
-        "SELECT d.q1, d.q3, d.nodes, p.pairs, p.median_pair, p.p1, p.p3, p.base_night, "
-        "p.base_short FROM (SELECT quantile_cont(k, 0.25) AS q1, quantile_cont(k, 0.75) AS q3, "
-        f"count(*) AS nodes FROM {deg}) d, (SELECT count(*) AS pairs, median(n) AS median_pair, "
-        "quantile_cont(n, 0.25) AS p1, quantile_cont(n, 0.75) AS p3, "
-        "sum(n_night) / nullif(sum(n), 0) AS base_night, "
-        f"sum(n_short) / nullif(sum(n), 0) AS base_short FROM {pair}) p")[0]
+    if coded is None:
+        deg = engine.materialize(
+            "_svc_deg", f"SELECT x, count(*) AS k FROM (SELECT u AS x FROM {pair} UNION ALL "
+            f"SELECT v FROM {pair}) e GROUP BY x")
+        case = engine.fetch_rows(  # one pass over each table
+            "SELECT d.q1, d.q3, d.nodes, p.pairs, p.median_pair, p.p1, p.p3, p.base_night, "
+            "p.base_short FROM (SELECT quantile_cont(k, 0.25) AS q1, "
+            f"quantile_cont(k, 0.75) AS q3, count(*) AS nodes FROM {deg}) d, "
+            "(SELECT count(*) AS pairs, median(n) AS median_pair, "
+            "quantile_cont(n, 0.25) AS p1, quantile_cont(n, 0.75) AS p3, "
+            "sum(n_night) / nullif(sum(n), 0) AS base_night, "
+            f"sum(n_short) / nullif(sum(n), 0) AS base_short FROM {pair}) p")[0]
+        k_of = None
+    else:  # the same figures from the pairs already fetched
+        case, k_of = case_figures(coded)
     q1, q3, nodes, pairs, median_pair, p1, p3, base_night, base_short = case.values()
     if not nodes:
-        engine.drop(deg)
+        if k_of is None:
+            engine.drop(deg)
         return [], {"busy_threshold": None}, pair
     threshold = max(_FLOOR, int(q3 + 3 * (q3 - q1)) + 1)
     density = pairs / max(1.0, nodes * (nodes - 1) / 2)
@@ -235,15 +279,22 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
             "short_share": float(base_short or 0), "tie_fence": tie_fence,
             "person_share": round(1 / threshold, 6)}
     both = _both_ways(pair)
+    if k_of is None:
+        busy_sql, busy_args = f"SELECT x FROM {deg} WHERE k >= ?", [threshold]
+    else:  # positions are keys when keyed, else numbers by position
+        at = np.flatnonzero(k_of >= threshold)
+        busy_sql = "SELECT unnest(?)"
+        busy_args = [at.tolist() if keyed else coded.numbers.take(at).to_pylist()]
     busy = engine.materialize(
         "_svc_busy", "SELECT x, count(*) AS k, sum(n) AS n, "
         "sum(n_out) AS n_out, sum(n_night) AS n_night, sum(n_short) AS n_short, "
         "median(n) AS per_counterpart, "
         "sum(CASE WHEN n > ? AND n_out > 0 AND n_out < n THEN n ELSE 0 END) AS n_close, "
         "count(CASE WHEN n > ? AND n_out > 0 AND n_out < n THEN 1 END) AS k_close "
-        f"FROM {both} m WHERE x IN (SELECT x FROM {deg} WHERE k >= ?) GROUP BY x",
-        [tie_fence, tie_fence, threshold])
-    engine.drop(deg)
+        f"FROM {both} m WHERE x IN ({busy_sql}) GROUP BY x",
+        [tie_fence, tie_fence, *busy_args])
+    if k_of is None:
+        engine.drop(deg)
     rows = engine.fetch_rows(
         "SELECT x, k, n, n_out, n_night, n_short, per_counterpart, n_close, k_close "
         f"FROM {busy} ORDER BY x")
