@@ -9,6 +9,7 @@ import shutil
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from workbench.case.facade import Case
@@ -118,22 +119,29 @@ def _fuzzed_store(path, seed: int, periods: bool) -> None:
     with Store(path) as store:
         con = store.con
         owned = rng.choice(n, n // 2, replace=False)
-        for k, i in enumerate(owned.tolist()):
-            pid = f"P{k % (n // 3):04d}"
-            since = (dt.date(2019, 1 + k % 6, 1) if periods and k % 5 == 0 else None)
-            con.execute("INSERT INTO persons (person_id, name, _source, _line, _row_hash) "
-                        "SELECT ?, ?, 0, ?, ? WHERE NOT EXISTS (SELECT 1 FROM persons "
-                        "WHERE person_id = ?)", [pid, pid, k, k + 1, pid])
-            con.execute("INSERT INTO phones (phone, person_id, since, _source, _line, "
-                        "_row_hash) VALUES (?, ?, ?, 0, ?, ?)",
-                        [numbers[i], pid, since, k, 10 ** 6 + k])
-        rows = [(numbers[a], numbers[b], t0 + dt.timedelta(minutes=int(m)), d, j, 10 ** 7 + j)
-                for j, (a, b, m, d) in enumerate(zip(
-                    caller.tolist(), callee.tolist(),
-                    rng.integers(0, 200 * 24 * 60, len(caller)).tolist(),
-                    rng.choice([None, 5, 30, 60, 61, 600], len(caller)).tolist(), strict=True))]
-        con.executemany("INSERT INTO calls (caller, callee, started_at, duration_s, _source, "
-                        "_line, _row_hash) VALUES (?, ?, ?, ?, 0, ?, ?)", rows)
+        con.register("_fz_phones", pa.table({
+            "phone": numbers[owned].tolist(),
+            "pid": [f"P{k % (n // 3):04d}" for k in range(len(owned))],
+            "since": pa.array([dt.date(2019, 1 + k % 6, 1) if periods and k % 5 == 0
+                               else None for k in range(len(owned))], pa.date32()),
+            "k": np.arange(len(owned))}))
+        con.execute("INSERT INTO persons (person_id, name, _source, _line, _row_hash) "
+                    "SELECT pid, pid, 0, min(k), min(k) + 1 FROM _fz_phones GROUP BY pid")
+        con.execute("INSERT INTO phones (phone, person_id, since, _source, _line, _row_hash) "
+                    "SELECT phone, pid, since, 0, k, 1000000 + k FROM _fz_phones")
+        con.unregister("_fz_phones")
+        minutes = rng.integers(0, 200 * 24 * 60, len(caller))
+        durations = rng.choice([None, 5, 30, 60, 61, 600], len(caller)).tolist()
+        con.register("_fz_calls", pa.table({  # one insert (executemany: ~10 s)
+            "caller": numbers[caller].tolist(), "callee": numbers[callee].tolist(),
+            "started_at": pa.array([t0 + dt.timedelta(minutes=int(m)) for m in minutes]),
+            "duration_s": pa.array(durations, pa.int32()),
+            "j": np.arange(len(caller)),
+            "h": rng.integers(1, 2 ** 62, len(caller))}))  # the tag's XOR means something
+        con.execute("INSERT INTO calls (caller, callee, started_at, duration_s, _source, "
+                    "_line, _row_hash) SELECT caller, callee, started_at, duration_s, 0, j, "
+                    "h FROM _fz_calls")
+        con.unregister("_fz_calls")
         store.set_meta("timezone", "Asia/Shanghai")
         assert refresh_call_keys(con)
 
@@ -175,6 +183,15 @@ def test_calls_written_past_the_keys_are_grouped_on_the_numbers(tmp_path):
     _fuzzed_store(db, 5, False)
     assert _usable(db) and _answer(db)["keyed"]
     with Store(db) as store:
+        store.con.execute(
+            "INSERT INTO calls (caller, callee, started_at, duration_s, _source, _line, "
+            "_row_hash) VALUES ('NEW-1', 'NEW-2', TIMESTAMPTZ '2019-02-01 10:00:00Z', 9, "
+            "0, 1, 5)")
+    assert not _usable(db)
+    with Store(db) as store:  # as many calls as the keys were made from, one of them other
+        store.con.execute("DELETE FROM calls WHERE caller = 'NEW-1'")
+        assert store.con.execute(USABLE_SQL).fetchone()[0]
+        store.con.execute("DELETE FROM calls WHERE _line = 7")
         store.con.execute(
             "INSERT INTO calls (caller, callee, started_at, duration_s, _source, _line, "
             "_row_hash) VALUES ('NEW-1', 'NEW-2', TIMESTAMPTZ '2019-02-01 10:00:00Z', 9, "
@@ -286,3 +303,25 @@ def test_the_services_from_fetched_pairs_are_the_services_from_sql(sample):
     pairs (the figures in numpy): the same services, thresholds and busy numbers."""
     keyed, _ = sample
     assert _answer(keyed)["info"] == _answer(keyed, calls_view=False)["info"]
+
+
+def test_cases_over_parquet_and_attached_stores_read_the_keys_rightly(sample, tmp_path):
+    """An ``export-parquet`` case keeps no keys (and its row hashes as text): the layers
+    group its numbers; another keyed store attached does not hide the store's own keys."""
+    from workbench.engine import DuckDBEngine
+    from workbench.engine.tables import open_parquet_tables
+
+    keyed, plain = sample
+    with Store(keyed, read_only=True) as store:
+        store.export_parquet(tmp_path / "pq")
+    engine = DuckDBEngine.over_parquet({}, "Asia/Shanghai")
+    try:
+        open_parquet_tables(engine, tmp_path / "pq")
+        layers = build_layers(engine)
+        assert not layers.keyed and len(_canonical(layers.handles["_l_calls"])) > 1000
+    finally:
+        engine.close()
+    shutil.copy(keyed, tmp_path / "other.duckdb")
+    with Store(keyed, read_only=True) as store:
+        store.con.execute(f"ATTACH '{tmp_path / 'other.duckdb'}' AS other (READ_ONLY)")
+        assert store.con.execute(USABLE_SQL).fetchone()[0]

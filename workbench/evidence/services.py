@@ -81,13 +81,12 @@ def pairs_query(kind: str, params, aliases: bool = True,
     True
     """
     if kind == "phone":  # ``aliases``: see :func:`~workbench.evidence.owners.calls_aliased`
-        calls, args = calls_aliased(params, aliases)
-        if keyed:
-            if aliases:
-                raise ValueError("the keyed calls carry no successor numbers")
+        if keyed:  # successor numbers are never keyed (the caller checks there are none)
             wc, args = window("c.started_at", params)
             calls = ("SELECT c.caller_key AS caller, c.callee_key AS callee, c.started_at, "
                      f"c.duration_s FROM {KEYED_CALLS} c WHERE {wc}")
+        else:
+            calls, args = calls_aliased(params, aliases)
         night = night_sql(params, offset_us)
         short = short_call_sql(params.short_s)
         # the two numbers compared once per call (least, greatest and the direction each
@@ -117,13 +116,16 @@ class NumberPairs:
 
     ``numbers``: the distinct numbers (an Arrow string array); ``a`` and ``b``: each pair's
     ends as positions in it; ``table``: per pair ``n_calls``, ``n_night``, ``n_short`` and
-    ``duration_s`` (0 where no call has one), the calls layer's measures.
+    ``duration_s`` (0 where no call has one), the calls layer's measures. ``keys``: from
+    the calls' integer keys (``number_pairs(keyed=True)``), the key of each number (sorted:
+    a key's position is ``np.searchsorted(keys, key)``); None otherwise.
     """
 
     numbers: object
     a: np.ndarray
     b: np.ndarray
     table: object
+    keys: np.ndarray | None = None
 
 
 _PAIR_FIELDS = ("CAST(n AS BIGINT) AS n_calls, CAST(n_night AS BIGINT) AS n_night, "
@@ -141,7 +143,8 @@ def keyed_pairs_as_numbers(keyed: Handle) -> tuple[str, list]:
 def number_pairs(engine: Engine, pairs: Handle, keyed: bool = False) -> NumberPairs | None:
     """The numbers' pairs as :class:`NumberPairs` (one Arrow dictionary encoding of their
     numbers), or None if a pair lacks a number. ``keyed``: ``pairs`` is the keyed form of
-    :func:`pairs_query`; its keys are the positions, the numbers read by key."""
+    :func:`pairs_query`: the numbers are those of its keys, in the keys' order (the
+    numbers of the window only: a narrow window of a large case reads few)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -151,10 +154,15 @@ def number_pairs(engine: Engine, pairs: Handle, keyed: bool = False) -> NumberPa
         ends = [table.column(k) for k in ("u", "v")]
         if any(e.null_count for e in ends):
             return None
-        numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key")
-        return NumberPairs(numbers.column("number").cast(text).combine_chunks(),
-                           *(e.to_numpy() for e in ends),
-                           table.drop_columns(["u", "v"]))
+        a, b = (e.to_numpy() for e in ends)
+        numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key").column(
+            "number").cast(text).combine_chunks()
+        used = np.zeros(len(numbers), dtype=bool)  # the window's numbers only
+        used[a] = True
+        used[b] = True
+        place = np.cumsum(used) - 1  # a key's position among the used keys
+        return NumberPairs(numbers.filter(pa.array(used)), place[a], place[b],
+                           table.drop_columns(["u", "v"]), np.flatnonzero(used))
     chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
     coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
     if coded.indices.null_count:
@@ -191,7 +199,7 @@ def _links_at(pairs: NumberPairs, positions: list[int]) -> list[int]:
 def _numbers_at(engine: Engine, coded: NumberPairs | None, keys: list[int]) -> list[str]:
     """The numbers of the calls' integer ``keys`` (:mod:`workbench.store.call_keys`)."""
     if coded is not None:
-        return [coded.numbers[k].as_py() for k in keys]
+        return [coded.numbers[k].as_py() for k in np.searchsorted(coded.keys, keys).tolist()]
     found = {r["key"]: r["number"] for r in engine.fetch_rows(
         f"SELECT key, number FROM {NUMBERS} WHERE key IN (SELECT unnest(?))", [keys])}
     return [found[k] for k in keys]
@@ -233,6 +241,17 @@ def case_figures(coded: NumberPairs) -> tuple[dict, np.ndarray]:
             part = int(coded.table.column(field).to_numpy().sum())
             figures[name] = part / total if total else None
     return figures, k
+
+
+def _in_pairs(engine: Engine, pair: Handle, x: str, keyed: bool = False) -> bool:
+    """Whether ``x`` is at either end of one of ``pair`` (``keyed``: pairs of the calls'
+    integer keys, :func:`pairs_query`; ``x`` is looked up by its key, never by joining
+    every pair to its numbers)."""
+    if keyed:
+        x = engine.scalar(f"SELECT min(key) FROM {NUMBERS} WHERE number = ?", [x])
+        if x is None:
+            return False
+    return bool(engine.scalar(f"SELECT count(*) FROM {pair} WHERE u = ? OR v = ?", [x, x]))
 
 
 def _both_ways(pair: Handle) -> str:
@@ -281,10 +300,10 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
     both = _both_ways(pair)
     if k_of is None:
         busy_sql, busy_args = f"SELECT x FROM {deg} WHERE k >= ?", [threshold]
-    else:  # positions are keys when keyed, else numbers by position
+    else:  # the busy numbers' keys (keyed pairs), else the numbers themselves
         at = np.flatnonzero(k_of >= threshold)
         busy_sql = "SELECT unnest(?)"
-        busy_args = [at.tolist() if keyed else coded.numbers.take(at).to_pylist()]
+        busy_args = [coded.keys[at].tolist() if keyed else coded.numbers.take(at).to_pylist()]
     busy = engine.materialize(
         "_svc_busy", "SELECT x, count(*) AS k, sum(n) AS n, "
         "sum(n_out) AS n_out, sum(n_night) AS n_night, sum(n_short) AS n_short, "
@@ -302,7 +321,8 @@ def _stats(engine: Engine, kind: str, params, pair: Handle | None = None,
     if coded is None or len(rows) > _NUMPY_BUSY:
         linked = None
     else:
-        linked = _links_at(coded, xs) if keyed else _links_among(coded, xs)
+        linked = (_links_at(coded, np.searchsorted(coded.keys, xs).tolist()) if keyed
+                  else _links_among(coded, xs))
     if linked is None:
         within = dict((r["x"], r["links"]) for r in engine.fetch_rows(
             # links among a busy node's counterparts: the pairs whose first end is one of
@@ -438,9 +458,8 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
             info["busy"].append(s)
             if is_service:
                 flagged.append(s)
-        named = phone_pairs if kind == "phone" and phone_keys is not None else pair
         for x in sorted(forced - {s["id"] for s in stats}):
-            if engine.scalar(f"SELECT count(*) FROM {named} WHERE u = ? OR v = ?", [x, x]):
+            if _in_pairs(engine, pair, x, keyed=kind == "phone" and phone_keys is not None):
                 flagged.append({"kind": kind, "id": x, "counterparts": None, "signals": {},
                                 "owner": None, "service": True,
                                 "reason": "marked a service by the user (--hub)"})

@@ -14,7 +14,10 @@ The ``meta`` row ``call_keys`` records the calls they were made from (their coun
 XOR of their row hashes, as :meth:`~workbench.store.Store.fingerprint` reads them). The
 layers read the copy only while that record still matches the calls
 (:data:`USABLE_SQL`); a store written another way (an older store, rows written straight
-into ``calls``) is grouped on the strings, with the same answer.
+into ``calls``, a case over Parquet) is grouped on the strings, with the same answer. The
+record sees calls added, removed or exchanged for others (their row hashes); it would not
+see a call edited in place with its row hash kept, which nothing in the workbench does (a
+record is never edited: its hash is its provenance, and the fingerprint relies on it too).
 
 Examples
 --------
@@ -49,11 +52,13 @@ log = logging.getLogger(__name__)
 #: the calls with integer keys, and the numbers by key
 KEYED_CALLS, NUMBERS = "call_keys", "call_numbers"
 
-_TAG_SQL = "SELECT count(*) || ':' || coalesce(bit_xor(_row_hash), 0) FROM calls"
+_TAG_SQL = ("SELECT count(*) || ':' || coalesce(bit_xor(CAST(_row_hash AS UHUGEINT)), 0) "
+            "FROM calls")  # the cast: a case over Parquet keeps the hashes as text
 
 #: one boolean: the keyed copy exists and was made from the calls as they are
 USABLE_SQL = (
     "SELECT coalesce((SELECT count(*) = 2 FROM duckdb_tables() WHERE schema_name = 'main' "
+    "AND database_name = current_database() "
     f"AND table_name IN ('{KEYED_CALLS}', '{NUMBERS}')) "
     f"AND (SELECT value FROM meta WHERE key = 'call_keys') = ({_TAG_SQL}), false)")
 
