@@ -5,6 +5,7 @@ services and the graph from the keys are the ones from the numbers, row for row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 
 import duckdb
@@ -157,6 +158,22 @@ def test_fuzzed_numbers_from_keys_are_the_numbers(tmp_path, seed, periods):
     assert a["info"] == _answer(keyed, calls_view=False)["info"]  # figures in SQL
     night = LinkParams(night_start=0, night_end=5, hubs=(a["ids"][3],))
     _same(_answer(keyed, night), _answer(plain, night))
+    # windows: keys with gaps (the window's numbers only), hubs called in it and not
+    day = functools.partial(dt.datetime, 2019, tzinfo=UTC)
+    for since, until in ((day(2, 1), day(4, 1)), (day(3, 1), day(3, 11))):
+        with Store(keyed, read_only=True) as store:
+            inside, outside = (store.con.execute(
+                "SELECT min(number) FROM call_numbers WHERE number " + ("" if want else "NOT ")
+                + "IN (SELECT caller FROM calls WHERE started_at >= ? AND started_at < ?)",
+                [since, until]).fetchone()[0] for want in (True, False))
+            layers = build_layers(store, LinkParams(since=since, until=until))
+            if not periods:  # the fetched pairs keep the window's numbers, fewer than all
+                kept = layers.calls_pairs[3].keys
+                assert 0 < len(kept) < store.con.execute(
+                    "SELECT count(*) FROM call_numbers").fetchone()[0]
+        window = LinkParams(since=since, until=until, hubs=(inside, outside))
+        for view in (True, False):
+            _same(_answer(keyed, window, calls_view=view), _answer(plain, window, calls_view=view))
 
 
 def test_keys_follow_the_engines_order_of_the_numbers(tmp_path):

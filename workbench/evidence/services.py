@@ -155,14 +155,20 @@ def number_pairs(engine: Engine, pairs: Handle, keyed: bool = False) -> NumberPa
         if any(e.null_count for e in ends):
             return None
         a, b = (e.to_numpy() for e in ends)
-        numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key").column(
-            "number").cast(text).combine_chunks()
-        used = np.zeros(len(numbers), dtype=bool)  # the window's numbers only
+        size = int(engine.scalar(f"SELECT count(*) FROM {NUMBERS}"))
+        used = np.zeros(size, dtype=bool)  # the window's numbers only
         used[a] = True
         used[b] = True
+        keys = np.flatnonzero(used)
+        if 2 * len(keys) < size:  # few: read those alone
+            numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} WHERE key IN "
+                                         "(SELECT unnest(?)) ORDER BY key", [keys.tolist()])
+        else:
+            numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key").filter(
+                pa.array(used))
         place = np.cumsum(used) - 1  # a key's position among the used keys
-        return NumberPairs(numbers.filter(pa.array(used)), place[a], place[b],
-                           table.drop_columns(["u", "v"]), np.flatnonzero(used))
+        return NumberPairs(numbers.column("number").cast(text).combine_chunks(), place[a],
+                           place[b], table.drop_columns(["u", "v"]), keys)
     chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
     coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
     if coded.indices.null_count:
@@ -424,8 +430,11 @@ def detect_services(engine: Engine, params, own_phones: Handle, own_accounts: Ha
     :func:`pairs_query` rows when the caller has them (then the caller drops them);
     ``phone_codes``: those pairs as :func:`number_pairs` gives them, if the caller has them.
     ``phone_keys``: the same pairs on the calls' integer keys (``pairs_query(keyed=True)``),
-    if the caller has them (their statistics are counted on the keys).
+    if the caller has them (their statistics are counted on the keys; ``phone_codes`` then
+    from ``number_pairs(keyed=True)``).
     """
+    if phone_keys is not None and phone_codes is not None and phone_codes.keys is None:
+        raise ValueError("keyed pairs need their fetched form keyed too")
     subscribers = engine.scalar("SELECT count(*) FROM phones") > 0
     forced = set(getattr(params, "hubs", ()) or ())
     never = set(getattr(params, "not_hubs", ()) or ())
