@@ -161,14 +161,13 @@ def number_pairs(engine: Engine, pairs: Handle, keyed: bool = False) -> NumberPa
         used[b] = True
         keys = np.flatnonzero(used)
         if 2 * len(keys) < size:  # few: read those alone
-            numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} WHERE key IN "
-                                         "(SELECT unnest(?)) ORDER BY key", [keys.tolist()])
+            numbers = _numbers_of_keys(engine, keys.tolist())
         else:
             numbers = engine.fetch_arrow(f"SELECT number FROM {NUMBERS} ORDER BY key").filter(
-                pa.array(used))
+                pa.array(used)).column("number")
         place = np.cumsum(used) - 1  # a key's position among the used keys
-        return NumberPairs(numbers.column("number").cast(text).combine_chunks(), place[a],
-                           place[b], table.drop_columns(["u", "v"]), keys)
+        return NumberPairs(numbers.cast(text).combine_chunks(), place[a], place[b],
+                           table.drop_columns(["u", "v"]), keys)
     chunks = [c for k in ("u", "v") for c in table.column(k).cast(text).chunks]
     coded = pc.dictionary_encode(pa.concat_arrays(chunks or [pa.array([], text)]))
     if coded.indices.null_count:
@@ -202,13 +201,19 @@ def _links_at(pairs: NumberPairs, positions: list[int]) -> list[int]:
     return out
 
 
+def _numbers_of_keys(engine: Engine, keys: list[int]):
+    """The numbers of the calls' integer ``keys`` (distinct, ascending;
+    :mod:`workbench.store.call_keys`), read from the store, in the keys' order."""
+    return engine.fetch_arrow(f"SELECT number FROM {NUMBERS} WHERE key IN "
+                              "(SELECT unnest(?)) ORDER BY key", [keys]).column("number")
+
+
 def _numbers_at(engine: Engine, coded: NumberPairs | None, keys: list[int]) -> list[str]:
-    """The numbers of the calls' integer ``keys`` (:mod:`workbench.store.call_keys`)."""
+    """The numbers of ``keys`` (distinct, ascending): from the fetched pairs if there are
+    any, else from the store."""
     if coded is not None:
-        return [coded.numbers[k].as_py() for k in np.searchsorted(coded.keys, keys).tolist()]
-    found = {r["key"]: r["number"] for r in engine.fetch_rows(
-        f"SELECT key, number FROM {NUMBERS} WHERE key IN (SELECT unnest(?))", [keys])}
-    return [found[k] for k in keys]
+        return coded.numbers.take(np.searchsorted(coded.keys, keys)).to_pylist()
+    return _numbers_of_keys(engine, keys).to_pylist()
 
 
 def case_figures(coded: NumberPairs) -> tuple[dict, np.ndarray]:
