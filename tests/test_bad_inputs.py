@@ -87,6 +87,12 @@ BAD = [
     # the other file's fault, not this store's, and no directory in the words
     ("hits against a text file", "hits --db {db} --against {text}", "neither"),
     ("ingest of a missing file", "ingest --db {dir}/new.duckdb {dir}/missing.csv", "missing"),
+    ("ingest in an unknown encoding", "ingest --db {dir}/new.duckdb --encoding bogus-enc {afile}",
+     "bogus-enc"),
+    ("ingest in an unknown region", "ingest --db {dir}/new.duckdb --region ZZ {afile}", "ZZ"),
+    ("ingest with a negative memory cap", "ingest --db {dir}/new.duckdb --memory-mb -5 {afile}",
+     "--memory-mb"),
+    ("a negative wait", "rings --db {db} --wait -1", "--wait"),
     # refused before Spark starts: its start-up would write to stderr first
     ("Spark ingest of a missing file", "ingest-spark {dir}/missing.csv --out {dir}/sp",
      "missing"),

@@ -46,8 +46,31 @@ _db_option = click.option(
 )
 _json_option = click.option("--json", "as_json", is_flag=True,
                             help="Print one JSON document on stdout.")
-_wait_option = click.option("--wait", type=float, default=5.0, show_default=True,
+_wait_option = click.option("--wait", type=click.FloatRange(min=0), default=5.0,
+                            show_default=True,
                             help="Seconds to wait while another process holds the store.")
+
+
+def _known_encoding(_ctx, _param, value: str | None) -> str | None:
+    """``--encoding``: a text encoding Python knows, or a one-line error."""
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(f"unknown text encoding {value!r} (e.g. utf-8, gb18030)"
+                                     ) from None
+    return value
+
+
+def _known_region(_ctx, _param, value: str) -> str:
+    """``--region``: a region phone numbers are written in (two letters), or an error."""
+    import phonenumbers
+
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise click.BadParameter(f"unknown region {value!r} (a two-letter code such as CN)")
+    return value
 
 
 #: terminal control characters and bidirectional overrides: text from seized records must
@@ -124,10 +147,12 @@ def _ingest_options(command):
                      help="Map a source header to a canonical column (repeatable)."),
         click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
                      help='JSON file {"calls": {"Calling Number": "caller"}}.'),
-        click.option("--encoding", help="Text encoding of CSV files (default: detected)."),
+        click.option("--encoding", callback=_known_encoding,
+                     help="Text encoding of CSV files (default: detected)."),
         click.option("--tz", default=DEFAULT_TZ, show_default=True,
                      help="Time zone of the exports' local timestamps."),
         click.option("--region", default=DEFAULT_REGION, show_default=True,
+                     callback=_known_region,
                      help="Region of phone numbers written without a country code."),
     ]):
         command = option(command)

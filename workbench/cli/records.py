@@ -30,8 +30,8 @@ from .common import (
 @_ingest_options
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
-@click.option("--memory-mb", type=int, default=1024, show_default=True,
-              help="Memory cap of the ingest; beyond it DuckDB spills to disk.")
+@click.option("--memory-mb", type=click.IntRange(min=64), default=1024, show_default=True,
+              help="Memory cap of the ingest (64 or more); beyond it DuckDB spills to disk.")
 @_json_option
 @_wait_option
 def ingest(db, paths, kind, maps, mapping_file, encoding, tz, region, progress, memory_mb,
