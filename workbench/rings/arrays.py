@@ -27,7 +27,7 @@ from ..graph import CaseGraph, member_mask
 
 __all__ = ["median_of", "unique_inverse", "pays_into", "suppliers_in", "suppliers_of",
            "supplier_flags", "money_ways", "money_links", "group_labels", "end_to_end",
-           "group_quantile"]
+           "group_quantile", "inside_links"]
 
 
 def median_of(x: np.ndarray) -> float:
@@ -223,3 +223,13 @@ def group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, q: floa
     d = b - a
     out[present] = np.where(lo + 1 >= count, a, np.where(t >= 0.5, b - d * (1 - t), a + d * t))
     return out
+
+
+def inside_links(g: CaseGraph, label: np.ndarray, edges: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The links with both ends in one group (``label`` per node, -1 outside), ascending,
+    and each one's group; ``edges``: ascending link ids holding them all (default: all)."""
+    lu = label[g.u] if edges is None else label[g.u[edges]]
+    lv = label[g.v] if edges is None else label[g.v[edges]]
+    at = np.flatnonzero((lu == lv) & (lu >= 0))
+    return (at if edges is None else edges[at]), lu[at]

@@ -38,7 +38,7 @@ from operator import itemgetter
 import numpy as np
 
 from ..graph import CaseGraph
-from .arrays import group_labels
+from .arrays import group_labels, inside_links
 from .scoring import (
     COMPONENT_KIND,
     KINDS,
@@ -189,9 +189,7 @@ def scored_groups(g: CaseGraph, groups: list[np.ndarray], base: Baseline) -> lis
     if not groups:
         return []
     nodes, node_group, label = group_labels(g.n, groups)
-    lu = label[g.u]
-    edges = np.flatnonzero((lu == label[g.v]) & (lu >= 0))
-    edge_group = lu[edges]
+    edges, edge_group = inside_links(g, label)
     sums = group_sums(g, nodes, node_group, edges, edge_group, len(groups))
     order = np.argsort(edge_group, kind="stable")  # each group's edges, still ascending
     bounds = np.searchsorted(edge_group[order], np.arange(len(groups) + 1)).tolist()

@@ -216,8 +216,7 @@ def _hubs(g: CaseGraph, groups: list[np.ndarray]) -> list[str | None]:
     """
     if not groups:
         return []
-    nodes = np.concatenate(groups).astype(np.int64)
-    label = _labels(g, groups)
+    nodes, _ring, label = group_labels(g.n, groups)
     pos, nbr, eid = g.star(nodes)
     inside = label[nbr] == label[nodes[pos]]
     pos, nbr, w = pos[inside], nbr[inside], g.weight[eid[inside]]
@@ -239,20 +238,10 @@ def _hubs(g: CaseGraph, groups: list[np.ndarray]) -> list[str | None]:
     return out
 
 
-def _labels(g: CaseGraph, groups) -> np.ndarray:
-    """Per node, the index of the group (of disjoint ``groups`` of dense ids) it is in, or
-    -1."""
-    label = np.full(g.n, -1, dtype=np.int64)
-    for k, group in enumerate(groups):
-        label[np.fromiter(group, dtype=np.int64, count=len(group))] = k
-    return label
-
-
 def _ties_to_rings(g: CaseGraph, rings: list[np.ndarray]) -> dict[int, dict[int, float]]:
     """Each member of the disjoint ``rings`` (dense ids): his tie to every ring he has a link
     into (:func:`ring_ties`), ``{member: {ring index: tie}}``, for all at once."""
-    label = _labels(g, rings)
-    members = np.concatenate(rings).astype(np.int64) if rings else np.zeros(0, np.int64)
+    members, _ring, label = group_labels(g.n, rings)
     out: dict[int, dict[int, float]] = {i: {} for i in members.tolist()}
     ids = members.tolist()
     for p, ring, t in zip(*(x.tolist() for x in ring_ties(g, members, label, len(rings))),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import CaseGraph
-from .arrays import group_labels
+from .arrays import group_labels, inside_links
 from .batch import score_batch
 from .scoring import Baseline, group_sums
 
@@ -141,23 +141,13 @@ def candidates_of(g: CaseGraph, membership: np.ndarray, signal: np.ndarray,
     nodes, node_group = nodes[node_group >= 0], node_group[node_group >= 0]
     label[label >= 0] = -1
     label[nodes] = node_group
-    edges, edge_group = _inside(g, label, inner)
+    edges, edge_group = inside_links(g, label, inner)
     cols = group_sums(g, nodes, node_group, edges, edge_group, int(new.sum()))
     # a candidate's evidence is not read (its score and components choose the cores): all
     # scored at once, the floats of score_sums one by one
     return {key: (score, comp, None) for key, (score, comp) in zip(
         (key for key, y in zip(keys, new.tolist(), strict=True) if y),
         score_batch(cols, base), strict=True)}
-
-
-def _inside(g: CaseGraph, label: np.ndarray, edges: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """The links with both ends in one group (``label`` per node, -1 outside), ascending,
-    and each one's group; ``edges``: ascending link ids holding them all (default: all)."""
-    lu = label[g.u] if edges is None else label[g.u[edges]]
-    lv = label[g.v] if edges is None else label[g.v[edges]]
-    at = np.flatnonzero((lu == lv) & (lu >= 0))
-    return (at if edges is None else edges[at]), lu[at]
 
 
 def organizers(g: CaseGraph, groups: list[np.ndarray]) -> list[int]:

@@ -21,7 +21,7 @@ import heapq
 import numpy as np
 
 from ..graph import CaseGraph, member_mask
-from .arrays import group_quantile
+from .arrays import end_to_end, group_quantile
 from .scoring import reference_of, ties_within
 
 __all__ = ["merge_fragments"]
@@ -158,8 +158,7 @@ def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim
     if not k:
         return [], [], np.zeros(0), []
     sizes = np.array([len(c) for c in cores], dtype=np.int64)
-    nodes = np.concatenate([np.asarray(c, dtype=np.int64) for c in cores])
-    of = np.repeat(np.arange(k, dtype=np.int64), sizes)
+    nodes, of = end_to_end(cores)
     pos, nbr, eid = g.star(nodes)
     row = of[pos]
     # each core's star (g.star of its members), cut from the one of all
@@ -170,13 +169,13 @@ def _first_answers(g: CaseGraph, cores: list[list[int]], owner: np.ndarray, trim
     # each member's tie to each core he has a link into, summed in adjacency order
     lab = owner[nbr]
     at = lab >= 0
-    pairs = np.unique(row[at] * k + lab[at])
-    cut = np.searchsorted(pairs // k, np.arange(k + 1))
-    linked = pairs % k
-    linked_to = [linked[cut[i]:cut[i + 1]] for i in range(k)]
     keys, which = np.unique(pos[at] * k + lab[at], return_inverse=True)
     tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
     member, core = keys // k, keys % k
+    pairs = np.unique(of[member] * k + core)  # the cores linked to each core
+    cut = np.searchsorted(pairs // k, np.arange(k + 1))
+    linked = pairs % k
+    linked_to = [linked[cut[i]:cut[i + 1]] for i in range(k)]
     own = core == of[member]
     inner = np.zeros(len(nodes))  # a member with no link inside: 0, as in ties_within
     inner[member[own]] = tie[own]

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..graph import CaseGraph, member_mask
 from .arrays import end_to_end, group_quantile, median_of, money_ways, pays_into, unique_inverse
+from .brokers import ring_ties
 from .scoring import Baseline, reference_of, score_group, tied_elsewhere, ties
 
 __all__ = ["grow", "grow_cores", "held_by", "references", "tied_members"]
@@ -172,17 +173,24 @@ def tied_members(g: CaseGraph, groups: list[list[int]]) -> list[list[int]]:
         return []
     nodes, grp = end_to_end(groups)
     pos, nbr, _eid = g.star(nodes)
-    where = np.full(g.n, -1, dtype=np.int64)
-    where[nodes] = grp
-    if (where[nodes] == grp).all():  # no node in two groups
-        inside = where[nbr] == grp[pos]
-    else:
-        inside = member_mask(np.sort(grp * g.n + nodes), grp[pos] * g.n + nbr)
+    inside = _same_group(g.n, nodes, grp, pos, nbr)
     tied = np.zeros(len(nodes), dtype=bool)
     tied[pos[inside]] = True
     keep = nodes[tied].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(grp[tied], minlength=len(groups)))])
     return [keep[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def _same_group(n: int, nodes: np.ndarray, grp: np.ndarray, pos: np.ndarray,
+                nbr: np.ndarray) -> np.ndarray:
+    """Per link of ``nodes``' star (``pos``, ``nbr``: :meth:`~.fused.CaseGraph.star`),
+    whether the neighbour is in the group ``grp`` of its node (groups may overlap: a node in
+    two groups, a newcomer of two, is read against each one's members)."""
+    where = np.full(n, -1, dtype=np.int64)
+    where[nodes] = grp
+    if (where[nodes] == grp).all():  # no node in two groups
+        return where[nbr] == grp[pos]
+    return member_mask(np.unique(grp * n + nodes), grp[pos] * n + nbr)
 
 
 def references(g: CaseGraph, groups: list[list[int]], trim: float) -> np.ndarray:
@@ -201,7 +209,7 @@ def references(g: CaseGraph, groups: list[list[int]], trim: float) -> np.ndarray
         return np.zeros(0)
     nodes, grp = end_to_end(groups)
     pos, nbr, eid = g.star(nodes)
-    inside = member_mask(np.unique(grp * g.n + nodes), grp[pos] * g.n + nbr)
+    inside = _same_group(g.n, nodes, grp, pos, nbr)
     ties = np.bincount(pos[inside], weights=g.weight[eid[inside]], minlength=len(nodes))
     return trim * group_quantile(ties, grp, len(groups), 0.75)
 
@@ -280,7 +288,6 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
     index_of = np.asarray(index, dtype=np.int64)
     tx = g.measures["n_tx"] > 0
     growing = np.array([len(x) < max_size for x in members], dtype=bool)
-    where = np.full(n, -1, dtype=np.int64)  # each member's group (in this round's order)
     maybe = np.zeros(n, dtype=bool)
     while growing.any():
         act = np.nonzero(growing)[0]
@@ -288,12 +295,7 @@ def _grow_all(g: CaseGraph, groups: list[list[int]], index: list[int],
         pos, nbr, eid = g.star(mem)
         row = of[pos]
         w = g.weight[eid]
-        where[mem] = of
-        if (where[mem] == of).all():
-            inside = where[nbr] == row
-        else:  # a newcomer of two groups: each link read against its own group's members
-            inside = member_mask(np.sort(of * n + mem), row * n + nbr)
-        where[mem] = -1
+        inside = _same_group(n, mem, of, pos, nbr)
         attach = np.bincount(pos[inside], weights=w[inside], minlength=len(mem))
         needed = trim * group_quantile(attach, of, len(act), 0.75)
         lower = inside & (mem[pos] < nbr)
@@ -366,13 +368,8 @@ class _CoreTies:
     def _read(self, nodes: np.ndarray) -> None:
         g, label, k = self.g, self.label, len(self.reference)
         self.known[nodes] = True
-        pos, nbr, eid = g.star(nodes)
-        lab = label[nbr]
-        at = lab >= 0
-        keys, which = np.unique(pos[at] * k + lab[at], return_inverse=True)
         # each (node, core) tie: the node's links summed one by one in adjacency order
-        tie = np.bincount(which, weights=g.weight[eid[at]], minlength=len(keys))
-        p, c = keys // k, keys % k
+        p, c, tie = ring_ties(g, nodes, label, k)
         mine = c == label[nodes[p]]
         self.home[nodes[p[mine]]] = tie[mine]
         # per node, the qualifying ties strongest first: the best, and the best of another
